@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * cli/attach.c - `usernet attach`: set up the tap in the target namespace,
+ * run libslirp on it, publish ports, and stay until told to stop
+ *
+ * Start-up order (what "ready" means, as for slirp4netns):
+ *  1. open the target's namespace files, start the agent inside them, open
+ *     (or attach to) the tap and configure it if asked; stop the agent;
+ *  2. create the libslirp engine and publish the ports;
+ *  3. print the summary, write "1" to the ready fd and close it;
+ *  4. run the event loop until SIGTERM/SIGINT, the exit fd, the target going
+ *     away (pidfd, or the namespace file replaced), or a tap failure.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "attach.h"
+#include "config.h"
+#include "errors.h"
+#include "fwd.h"
+#include "log.h"
+#include "loop.h"
+#include "util.h"
+
+/* How often a namespace file (--netns-type=path) is checked */
+#define ATTACH_PATH_CHECK_MS 500
+
+/**
+ * struct attach_ctx - state of a running helper
+ * @o:		options
+ * @fds:	target namespace files
+ * @signal_fd:	signalfd of SIGTERM, SIGINT
+ */
+struct attach_ctx {
+	const struct attach_opts *o;
+	struct ns_fds fds;
+	int signal_fd;
+};
+
+static void on_signal(struct sl_loop *l, int fd, short revents, void *opaque)
+{
+	struct signalfd_siginfo si;
+
+	if (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		log_debug("received signal %u, exiting", si.ssi_signo);
+	sl_loop_quit(l, UN_EXIT_OK);
+}
+
+static void on_exit_fd(struct sl_loop *l, int fd, short revents, void *opaque)
+{
+	log_debug("exit fd %d reported an event, exiting", fd);
+	sl_loop_quit(l, UN_EXIT_OK);
+}
+
+static void on_target_exit(struct sl_loop *l, int fd, short revents,
+			   void *opaque)
+{
+	const struct attach_ctx *c = opaque;
+
+	log_info("target process %d exited, exiting", c->o->target.pid);
+	sl_loop_quit(l, UN_EXIT_OK);
+}
+
+static void on_path_check(struct sl_loop *l, void *opaque)
+{
+	const struct attach_ctx *c = opaque;
+
+	if (ns_path_still_same(c->o->target.netns_path, &c->fds))
+		return;
+	log_info("namespace file %s went away, exiting",
+		 c->o->target.netns_path);
+	sl_loop_quit(l, UN_EXIT_OK);
+}
+
+static void nl_config_from_opts(const struct attach_opts *o,
+				struct nl_config *n)
+{
+	memset(n, 0, sizeof(*n));
+	g_strlcpy(n->ifname, o->tapname, sizeof(n->ifname));
+	n->mtu = o->net.mtu;
+	n->set_mac = o->set_mac;
+	memcpy(n->mac, o->mac, sizeof(n->mac));
+	n->addr4 = sl_config_guest4(&o->net);
+	n->prefix4 = o->net.cidr.prefix;
+	n->gw4 = addr_cidr4_host(&o->net.cidr, ADDR_HOST_GATEWAY);
+	n->ipv6 = o->net.ipv6;
+	n->addr6 = sl_config_host6(0x100);
+	n->prefix6 = 64;
+	n->gw6 = sl_config_host6(ADDR_HOST_GATEWAY);
+}
+
+/* Step 1: a tap fd, opened (and configured) inside the target */
+static int attach_open_tap(struct attach_ctx *c, int *tap_fd, GError **error)
+{
+	const struct attach_opts *o = c->o;
+	struct nsagent *agent;
+	struct nl_config ncfg;
+	bool existed = false;
+	int r;
+
+	r = nsagent_start(&c->fds, &agent, error);
+	if (r < 0)
+		return r;
+	r = nsagent_open_tap(agent, o->tapname, tap_fd, &existed, error);
+	if (r == 0 && o->configure) {
+		nl_config_from_opts(o, &ncfg);
+		r = nsagent_configure(agent, &ncfg, error);
+		if (r < 0) {
+			close(*tap_fd);
+			*tap_fd = -1;
+		}
+	}
+	nsagent_stop(agent);
+	if (r == 0)
+		log_debug("%s tap device %s", existed ? "attached to" :
+			  "created", o->tapname);
+	return r;
+}
+
+static void print_summary(const struct attach_opts *o, struct pf_table *t)
+{
+	const struct sl_config *n = &o->net;
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	struct in_addr mask = addr_cidr4_mask(&n->cidr);
+	struct in_addr gw = addr_cidr4_host(&n->cidr, ADDR_HOST_GATEWAY);
+	struct in_addr dns = addr_cidr4_host(&n->cidr, ADDR_HOST_DNS);
+	struct in_addr d0 = addr_cidr4_host(&n->cidr, ADDR_HOST_DHCP_START);
+	struct in_addr d1 = addr_cidr4_host(&n->cidr, ADDR_HOST_DHCP_END);
+	struct in_addr guest = sl_config_guest4(n);
+	GPtrArray *rules = pf_table_rules(t);
+	guint i;
+
+	printf("usernet %s on %s\n", USERNET_VERSION, o->tapname);
+	printf("* MTU:             %u\n", n->mtu);
+	printf("* Network:         %s\n", inet_ntop(AF_INET, &n->cidr.net, a, sizeof(a)));
+	printf("* Netmask:         %s\n", inet_ntop(AF_INET, &mask, a, sizeof(a)));
+	printf("* Gateway:         %s\n", inet_ntop(AF_INET, &gw, a, sizeof(a)));
+	if (!n->disable_dns)
+		printf("* DNS:             %s\n", inet_ntop(AF_INET, &dns, a, sizeof(a)));
+	printf("* DHCP begin:      %s\n", inet_ntop(AF_INET, &d0, a, sizeof(a)));
+	printf("* DHCP end:        %s\n", inet_ntop(AF_INET, &d1, a, sizeof(a)));
+	printf("* Recommended IP:  %s\n", inet_ntop(AF_INET, &guest, a, sizeof(a)));
+	if (n->ipv6) {
+		struct in6_addr g6 = sl_config_host6(ADDR_HOST_GATEWAY);
+		struct in6_addr d6 = sl_config_host6(ADDR_HOST_DNS);
+		char a6[INET6_ADDRSTRLEN];
+
+		printf("* IPv6 network:    fd00::/64\n");
+		printf("* IPv6 gateway:    %s\n", inet_ntop(AF_INET6, &g6, a6, sizeof(a6)));
+		if (!n->disable_dns)
+			printf("* IPv6 DNS:        %s\n", inet_ntop(AF_INET6, &d6, a6, sizeof(a6)));
+	}
+	for (i = 0; i < rules->len; i++) {
+		struct pf_rule *r = g_ptr_array_index(rules, i);
+		g_autofree char *s = pf_spec_to_string(&r->spec);
+
+		printf("* Published:       %s\n", s);
+	}
+	fflush(stdout);
+	if (!n->disable_host_loopback)
+		log_warn("127.0.0.1:* on the host is accessible as %s (set "
+			 "--disable-host-loopback to prohibit connecting to "
+			 "127.0.0.1:*)", inet_ntop(AF_INET, &gw, b, sizeof(b)));
+}
+
+static int signals_block(void)
+{
+	sigset_t set;
+	int fd;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -errno;
+	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	return fd < 0 ? -errno : fd;
+}
+
+static int report(GError *error)
+{
+	log_err("%s", error->message);
+	return error->domain == UN_ERROR ? error->code : UN_EXIT_FAILURE;
+}
+
+static int attach_run(const struct attach_opts *o)
+{
+	g_autoptr(GError) error = NULL;
+	struct attach_ctx c = { .o = o, .fds = { -1, -1, -1 }, .signal_fd = -1 };
+	struct sl_engine *engine = NULL;
+	struct pf_table *table = NULL;
+	struct sl_loop *loop = NULL;
+	int status = UN_EXIT_FAILURE, tap_fd = -1, r;
+	guint i;
+
+	c.signal_fd = signals_block();
+	if (c.signal_fd < 0) {
+		log_msg(LOG_LVL_ERR, -c.signal_fd, "cannot set up signals");
+		return UN_EXIT_FAILURE;
+	}
+	if (ns_fds_open(&o->target, &c.fds, &error) ||
+	    attach_open_tap(&c, &tap_fd, &error)) {
+		status = report(error);
+		goto out;
+	}
+	r = sl_engine_new(&o->net, tap_fd, &engine);
+	if (r < 0) {
+		log_msg(LOG_LVL_ERR, -r, "libslirp refused the configuration");
+		close(tap_fd);
+		goto out;
+	}
+	table = pf_table_new(sl_engine_slirp(engine), &o->net);
+	for (i = 0; i < o->publish->len; i++) {
+		if (pf_table_add(table, &g_array_index(o->publish,
+						       struct pf_spec, i),
+				 NULL, &error)) {
+			status = report(error);
+			goto out;
+		}
+	}
+
+	loop = sl_loop_new(engine);
+	sl_loop_watch_fd(loop, c.signal_fd, POLLIN, on_signal, &c);
+	if (o->exit_fd >= 0)
+		sl_loop_watch_fd(loop, o->exit_fd, POLLIN, on_exit_fd, &c);
+	if (c.fds.pidfd >= 0)
+		sl_loop_watch_fd(loop, c.fds.pidfd, POLLIN, on_target_exit,
+				 &c);
+	if (o->target.type == NS_TARGET_PATH)
+		sl_loop_every(loop, ATTACH_PATH_CHECK_MS, on_path_check, &c);
+
+	print_summary(o, table);
+	if (o->ready_fd >= 0) {
+		r = util_write_all(o->ready_fd, "1", 1);
+		if (r < 0)
+			log_msg(LOG_LVL_WARN, -r, "cannot write to the ready fd");
+		close(o->ready_fd);
+	}
+
+	status = sl_loop_run(loop);
+out:
+	sl_loop_free(loop);
+	pf_table_free(table);
+	sl_engine_free(engine);
+	ns_fds_close(&c.fds);
+	close(c.signal_fd);
+	return status;
+}
+
+/**
+ * attach_main() - entry point of `usernet attach`
+ * @argc:	argument count, argv[0] being "attach"
+ * @argv:	arguments
+ *
+ * Return: exit status (enum un_exit)
+ */
+int attach_main(int argc, char **argv)
+{
+	g_autoptr(GError) error = NULL;
+	struct attach_opts o;
+	int status;
+
+	attach_opts_init(&o);
+	if (attach_opts_parse(&o, argc, argv, &error)) {
+		status = report(error);
+		attach_opts_clear(&o);
+		return status;
+	}
+	if (o.help) {
+		attach_usage(stdout);
+		attach_opts_clear(&o);
+		return UN_EXIT_OK;
+	}
+	log_init("usernet", o.debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	status = attach_run(&o);
+	attach_opts_clear(&o);
+	return status;
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * cli/attach.h - `usernet attach`: options and the run of the helper
+ */
+#ifndef CLI_ATTACH_H
+#define CLI_ATTACH_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <glib.h>
+
+#include "engine.h"
+#include "ns.h"
+
+/**
+ * struct attach_opts - the parsed command line of `usernet attach`
+ * @target:	namespace to attach to
+ * @tapname:	tap device name
+ * @configure:	configure lo and the tap over netlink
+ * @ready_fd:	fd to write "1" to when ready, or -1
+ * @exit_fd:	fd whose poll event makes us exit, or -1
+ * @net:	libslirp network parameters
+ * @set_mac:	@mac is set
+ * @mac:	tap MAC address (--macaddress)
+ * @publish:	struct pf_spec to publish at start
+ * @debug:	verbose logs
+ * @help:	--help was given: print usage, exit 0
+ */
+struct attach_opts {
+	struct ns_target target;
+	char tapname[IFNAMSIZ];
+	bool configure;
+	int ready_fd;
+	int exit_fd;
+	struct sl_config net;
+	bool set_mac;
+	uint8_t mac[6];
+	GArray *publish;
+	bool debug;
+	bool help;
+};
+
+void attach_opts_init(struct attach_opts *o);
+void attach_opts_clear(struct attach_opts *o);
+int attach_opts_parse(struct attach_opts *o, int argc, char **argv,
+		      GError **error);
+void attach_usage(FILE *out);
+int attach_main(int argc, char **argv);
+
+#endif /* CLI_ATTACH_H */

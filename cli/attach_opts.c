@@ -1,0 +1,358 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * cli/attach_opts.c - the command line of `usernet attach`
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <ifaddrs.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "attach.h"
+#include "errors.h"
+#include "spec.h"
+#include "util.h"
+
+enum {
+	OPT_CIDR = 0x100,
+	OPT_DISABLE_HOST_LOOPBACK,
+	OPT_NETNS_TYPE,
+	OPT_USERNS_PATH,
+	OPT_OUTBOUND_ADDR,
+	OPT_OUTBOUND_ADDR6,
+	OPT_DISABLE_DNS,
+	OPT_MACADDRESS,
+	OPT_DEBUG,
+};
+
+static const struct option attach_longopts[] = {
+	{ "configure", no_argument, NULL, 'c' },
+	{ "exit-fd", required_argument, NULL, 'e' },
+	{ "ready-fd", required_argument, NULL, 'r' },
+	{ "mtu", required_argument, NULL, 'm' },
+	{ "enable-ipv6", no_argument, NULL, '6' },
+	{ "cidr", required_argument, NULL, OPT_CIDR },
+	{ "disable-host-loopback", no_argument, NULL,
+	  OPT_DISABLE_HOST_LOOPBACK },
+	{ "netns-type", required_argument, NULL, OPT_NETNS_TYPE },
+	{ "userns-path", required_argument, NULL, OPT_USERNS_PATH },
+	{ "outbound-addr", required_argument, NULL, OPT_OUTBOUND_ADDR },
+	{ "outbound-addr6", required_argument, NULL, OPT_OUTBOUND_ADDR6 },
+	{ "disable-dns", no_argument, NULL, OPT_DISABLE_DNS },
+	{ "macaddress", required_argument, NULL, OPT_MACADDRESS },
+	{ "publish", required_argument, NULL, 'p' },
+	{ "debug", no_argument, NULL, OPT_DEBUG },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/**
+ * attach_usage() - print the help of `usernet attach`
+ * @out:	stream
+ */
+void attach_usage(FILE *out)
+{
+	fprintf(out,
+"Usage: usernet attach [OPTIONS] PID|PATH [TAPNAME]\n"
+"Give the network namespace of PID (or the namespace file PATH) a network\n"
+"through a tap device TAPNAME (default tap0) served by libslirp.\n"
+"\n"
+"  -c, --configure             bring up lo and the tap, set address and routes\n"
+"  -e, --exit-fd=FD            exit when FD reports any event\n"
+"  -r, --ready-fd=FD           write 1 to FD and close it when ready\n"
+"  -m, --mtu=MTU               MTU, %u to %u (default %u; IPv6 needs %u)\n"
+"  -6, --enable-ipv6           IPv6 too: fd00::/64, gateway fd00::2, DNS fd00::3\n"
+"      --cidr=CIDR             guest network (default 10.0.2.0/24)\n"
+"      --disable-host-loopback the gateway does not reach the host's 127.0.0.1\n"
+"      --netns-type=pid|path   how to read the target (default pid)\n"
+"      --userns-path=PATH      user namespace to join before the network one\n"
+"      --outbound-addr=IPv4|IFACE   source of outbound IPv4 connections\n"
+"      --outbound-addr6=IPv6|IFACE  source of outbound IPv6 connections\n"
+"      --disable-dns           no built-in DNS forwarder\n"
+"      --macaddress=MAC        MAC address of the tap (with --configure)\n"
+"  -p, --publish=[HOSTIP:]HOSTPORT[-END]:GUESTPORT[-END][/tcp|udp]\n"
+"                              publish a host port to the guest (repeatable)\n"
+"      --debug                 verbose logs\n"
+"  -h, --help                  this help\n"
+"\n"
+"Exit codes: 0 clean exit, 1 runtime failure, 2 bad command line,\n"
+"3 target namespace unreachable, 4 tap device, 5 cannot publish a port.\n",
+		SL_MTU_MIN, SL_MTU_MAX, SL_MTU_DEFAULT, SL_MTU_MIN_IPV6);
+}
+
+/**
+ * attach_opts_init() - defaults
+ * @o:		options
+ */
+void attach_opts_init(struct attach_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->target.type = NS_TARGET_PID;
+	g_strlcpy(o->tapname, "tap0", sizeof(o->tapname));
+	o->ready_fd = -1;
+	o->exit_fd = -1;
+	sl_config_init(&o->net);
+	o->publish = g_array_new(FALSE, TRUE, sizeof(struct pf_spec));
+}
+
+/**
+ * attach_opts_clear() - free what attach_opts_parse() allocated
+ * @o:		options
+ */
+void attach_opts_clear(struct attach_opts *o)
+{
+	g_clear_pointer(&o->target.netns_path, g_free);
+	g_clear_pointer(&o->target.userns_path, g_free);
+	if (o->publish)
+		g_array_unref(o->publish);
+	o->publish = NULL;
+}
+
+static int usage_error(GError **error, const char *fmt, ...)
+	G_GNUC_PRINTF(2, 3);
+
+static int usage_error(GError **error, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (error)
+		*error = g_error_new_valist(UN_ERROR, UN_EXIT_USAGE, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static int parse_fd(const char *opt, const char *s, int *out, GError **error)
+{
+	unsigned long v;
+
+	if (util_parse_uint(s, INT32_MAX, &v))
+		return usage_error(error, "%s: '%s' is not a file descriptor",
+				   opt, s);
+	if (fcntl((int)v, F_GETFD) < 0)
+		return usage_error(error, "%s: fd %lu is not open", opt, v);
+	*out = (int)v;
+	return 0;
+}
+
+/* IPv4/IPv6 literal, or the first such address of interface @s */
+static int parse_outbound(const char *opt, const char *s, int family,
+			  void *sa, GError **error)
+{
+	struct ifaddrs *ifa_list, *ifa;
+	struct addr_ip ip;
+	int found = 0;
+
+	if (!addr_ip_parse(s, &ip)) {
+		if (ip.family != family)
+			return usage_error(error, "%s: '%s' is not an %s address",
+					   opt, s, family == AF_INET ?
+					   "IPv4" : "IPv6");
+		if (family == AF_INET) {
+			struct sockaddr_in *sin = sa;
+
+			sin->sin_family = AF_INET;
+			sin->sin_addr = ip.v4;
+		} else {
+			struct sockaddr_in6 *sin6 = sa;
+
+			sin6->sin6_family = AF_INET6;
+			sin6->sin6_addr = ip.v6;
+		}
+		return 0;
+	}
+	if (getifaddrs(&ifa_list))
+		return usage_error(error, "%s: cannot list interfaces: %s", opt,
+				   strerror(errno));
+	for (ifa = ifa_list; ifa && !found; ifa = ifa->ifa_next) {
+		if (!ifa->ifa_addr || strcmp(ifa->ifa_name, s) ||
+		    ifa->ifa_addr->sa_family != family)
+			continue;
+		if (family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(
+		    &((struct sockaddr_in6 *)(void *)ifa->ifa_addr)->sin6_addr))
+			continue;
+		memcpy(sa, ifa->ifa_addr, family == AF_INET ?
+		       sizeof(struct sockaddr_in) :
+		       sizeof(struct sockaddr_in6));
+		found = 1;
+	}
+	freeifaddrs(ifa_list);
+	if (!found)
+		return usage_error(error,
+				   "%s: '%s' is neither an %s address nor an "
+				   "interface with one", opt, s,
+				   family == AF_INET ? "IPv4" : "IPv6");
+	return 0;
+}
+
+static int parse_option(struct attach_opts *o, int c, const char *arg,
+			GError **error)
+{
+	struct pf_spec spec;
+	unsigned long v;
+	int r;
+
+	switch (c) {
+	case 'c':
+		o->configure = true;
+		return 0;
+	case 'e':
+		return parse_fd("--exit-fd", arg, &o->exit_fd, error);
+	case 'r':
+		return parse_fd("--ready-fd", arg, &o->ready_fd, error);
+	case 'm':
+		if (util_parse_uint(arg, SL_MTU_MAX, &v) || v < SL_MTU_MIN)
+			return usage_error(error,
+					   "--mtu must be between %u and %u, "
+					   "not '%s'", SL_MTU_MIN, SL_MTU_MAX,
+					   arg);
+		o->net.mtu = (unsigned)v;
+		return 0;
+	case '6':
+		o->net.ipv6 = true;
+		return 0;
+	case OPT_CIDR:
+		r = addr_cidr4_parse(arg, &o->net.cidr);
+		if (r == -ERANGE)
+			return usage_error(error,
+					   "--cidr '%s': the prefix length must "
+					   "be between /%u and /%u", arg,
+					   ADDR_CIDR4_MIN_PREFIX,
+					   ADDR_CIDR4_MAX_PREFIX);
+		if (r == -EADDRNOTAVAIL)
+			return usage_error(error,
+					   "--cidr '%s': host bits are set; give "
+					   "the network address", arg);
+		if (r)
+			return usage_error(error,
+					   "--cidr '%s' is not an IPv4 network "
+					   "such as 10.0.2.0/24", arg);
+		return 0;
+	case OPT_DISABLE_HOST_LOOPBACK:
+		o->net.disable_host_loopback = true;
+		return 0;
+	case OPT_NETNS_TYPE:
+		if (!strcmp(arg, "pid"))
+			o->target.type = NS_TARGET_PID;
+		else if (!strcmp(arg, "path"))
+			o->target.type = NS_TARGET_PATH;
+		else
+			return usage_error(error,
+					   "--netns-type must be pid or path, "
+					   "not '%s'", arg);
+		return 0;
+	case OPT_USERNS_PATH:
+		g_free(o->target.userns_path);
+		o->target.userns_path = g_strdup(arg);
+		return 0;
+	case OPT_OUTBOUND_ADDR:
+		o->net.has_outbound4 = true;
+		return parse_outbound("--outbound-addr", arg, AF_INET,
+				      &o->net.outbound4, error);
+	case OPT_OUTBOUND_ADDR6:
+		o->net.has_outbound6 = true;
+		return parse_outbound("--outbound-addr6", arg, AF_INET6,
+				      &o->net.outbound6, error);
+	case OPT_DISABLE_DNS:
+		o->net.disable_dns = true;
+		return 0;
+	case OPT_MACADDRESS:
+		if (addr_mac_parse(arg, o->mac))
+			return usage_error(error,
+					   "--macaddress '%s' is not a unicast "
+					   "MAC address such as 02:00:00:00:00:01",
+					   arg);
+		o->set_mac = true;
+		return 0;
+	case 'p':
+		if (pf_spec_parse(arg, &spec, error))
+			return -EINVAL;
+		g_array_append_val(o->publish, spec);
+		return 0;
+	case OPT_DEBUG:
+		o->debug = true;
+		return 0;
+	case 'h':
+		o->help = true;
+		return 0;
+	}
+	return usage_error(error, "unexpected option");
+}
+
+static int parse_target(struct attach_opts *o, const char *s, GError **error)
+{
+	unsigned long pid;
+
+	if (o->target.type == NS_TARGET_PATH) {
+		o->target.netns_path = g_strdup(s);
+		return 0;
+	}
+	if (util_parse_uint(s, INT32_MAX, &pid) || pid == 0)
+		return usage_error(error,
+				   "'%s' is not a PID (use --netns-type=path "
+				   "for a namespace file)", s);
+	o->target.pid = (pid_t)pid;
+	return 0;
+}
+
+/**
+ * attach_opts_parse() - parse the arguments after `attach`
+ * @o:		options, initialised with attach_opts_init()
+ * @argc:	argument count, argv[0] being the command name
+ * @argv:	arguments (getopt may permute them)
+ * @error:	UN_EXIT_USAGE with the reason
+ *
+ * Return: 0 or -EINVAL. With --help, 0 and @o->help set.
+ */
+int attach_opts_parse(struct attach_opts *o, int argc, char **argv,
+		      GError **error)
+{
+	int c, npos;
+
+	optind = 0; /* reset getopt, also between unit tests */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":ce:r:m:6p:h", attach_longopts,
+				NULL)) != -1) {
+		if (c == '?') {
+			if (optopt)
+				return usage_error(error, "unknown option -%c",
+						   optopt);
+			return usage_error(error, "unknown option %s",
+					   argv[optind - 1]);
+		}
+		if (c == ':')
+			return usage_error(error, "option %s needs a value",
+					   argv[optind - 1]);
+		if (parse_option(o, c, optarg, error))
+			return -EINVAL;
+	}
+	if (o->help)
+		return 0;
+
+	npos = argc - optind;
+	if (npos < 1)
+		return usage_error(error, "missing PID|PATH of the target "
+				   "namespace (see --help)");
+	if (npos > 2)
+		return usage_error(error, "unexpected argument '%s'",
+				   argv[optind + 2]);
+	if (parse_target(o, argv[optind], error))
+		return -EINVAL;
+	if (npos == 2) {
+		if (!*argv[optind + 1] ||
+		    strlen(argv[optind + 1]) >= IFNAMSIZ ||
+		    strpbrk(argv[optind + 1], "/: \t\n"))
+			return usage_error(error, "'%s' is not a valid "
+					   "interface name", argv[optind + 1]);
+		g_strlcpy(o->tapname, argv[optind + 1], sizeof(o->tapname));
+	}
+	if (o->net.ipv6 && o->net.mtu < SL_MTU_MIN_IPV6)
+		return usage_error(error, "--mtu %u is below %u, the minimum "
+				   "for IPv6 (--enable-ipv6)", o->net.mtu,
+				   SL_MTU_MIN_IPV6);
+	if (o->set_mac && !o->configure)
+		return usage_error(error, "--macaddress needs --configure");
+	return 0;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * cli/main.c - the usernet command: dispatch to subcommands
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <libslirp.h>
+#include <seccomp.h>
+
+#include "attach.h"
+#include "config.h"
+#include "errors.h"
+#include "log.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: usernet COMMAND [OPTIONS]\n"
+		"\n"
+		"Commands:\n"
+		"  attach    give a network namespace a network (see usernet attach --help)\n"
+		"\n"
+		"  -h, --help      this help\n"
+		"  -v, --version   versions of usernet and its libraries\n");
+}
+
+static void version(void)
+{
+	const struct scmp_version *sv = seccomp_version();
+
+	printf("usernet version %s\n", USERNET_VERSION);
+	printf("libslirp: %s\n", slirp_version_string());
+	printf("SLIRP_CONFIG_VERSION_MAX: %d\n", SLIRP_CONFIG_VERSION_MAX);
+	printf("libseccomp: %u.%u.%u\n", sv->major, sv->minor, sv->micro);
+}
+
+int main(int argc, char **argv)
+{
+	log_init("usernet", LOG_LVL_INFO);
+	if (argc < 2) {
+		usage(stderr);
+		return UN_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "attach"))
+		return attach_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return UN_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--version") ||
+	    !strcmp(argv[1], "version")) {
+		version();
+		return UN_EXIT_OK;
+	}
+	log_err("unknown command '%s' (see usernet --help)", argv[1]);
+	return UN_EXIT_USAGE;
+}

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * common/addr.c - IP address, CIDR and MAC parsing and arithmetic
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "addr.h"
+#include "util.h"
+
+/**
+ * addr_cidr4_parse() - parse "A.B.C.D/N" into a network
+ * @s:		text
+ * @out:	parsed network
+ *
+ * The prefix must lie in [ADDR_CIDR4_MIN_PREFIX, ADDR_CIDR4_MAX_PREFIX] so
+ * that the recommended guest address (network + 100) fits, and the host bits
+ * of the address must be clear.
+ *
+ * Return: 0, -EINVAL if malformed, -ERANGE if the prefix is out of range,
+ * -EADDRNOTAVAIL if host bits are set
+ */
+int addr_cidr4_parse(const char *s, struct addr_cidr4 *out)
+{
+	char ip[INET_ADDRSTRLEN];
+	const char *slash = strchr(s, '/');
+	unsigned long prefix;
+	struct in_addr a;
+	uint32_t mask;
+	size_t len;
+	int r;
+
+	if (!slash)
+		return -EINVAL;
+	len = (size_t)(slash - s);
+	if (len == 0 || len >= sizeof(ip))
+		return -EINVAL;
+	memcpy(ip, s, len);
+	ip[len] = '\0';
+	if (inet_pton(AF_INET, ip, &a) != 1)
+		return -EINVAL;
+	r = util_parse_uint(slash + 1, 32, &prefix);
+	if (r == -EINVAL)
+		return -EINVAL;
+	if (r || prefix < ADDR_CIDR4_MIN_PREFIX ||
+	    prefix > ADDR_CIDR4_MAX_PREFIX)
+		return -ERANGE;
+	mask = htonl(~0U << (32 - prefix));
+	if (a.s_addr & ~mask)
+		return -EADDRNOTAVAIL;
+	out->net = a;
+	out->prefix = (unsigned)prefix;
+	return 0;
+}
+
+/**
+ * addr_cidr4_host() - address number @n inside the network
+ * @c:		network
+ * @n:		host number (2 = gateway, 3 = DNS, 100 = guest, ...)
+ *
+ * Return: network address plus @n
+ */
+struct in_addr addr_cidr4_host(const struct addr_cidr4 *c, uint32_t n)
+{
+	struct in_addr a = { .s_addr = htonl(ntohl(c->net.s_addr) + n) };
+
+	return a;
+}
+
+/**
+ * addr_cidr4_mask() - netmask of the network
+ * @c:		network
+ *
+ * Return: netmask, network byte order
+ */
+struct in_addr addr_cidr4_mask(const struct addr_cidr4 *c)
+{
+	struct in_addr m = {
+		.s_addr = c->prefix ? htonl(~0U << (32 - c->prefix)) : 0,
+	};
+
+	return m;
+}
+
+/**
+ * addr_ip_parse() - parse an IPv4 or IPv6 address
+ * @s:		"A.B.C.D", "X::Y" or "[X::Y]"
+ * @out:	parsed address
+ *
+ * Return: 0 or -EINVAL
+ */
+int addr_ip_parse(const char *s, struct addr_ip *out)
+{
+	char buf[INET6_ADDRSTRLEN];
+	size_t len = strlen(s);
+
+	if (len && s[0] == '[') {
+		if (len < 3 || s[len - 1] != ']' || len - 2 >= sizeof(buf))
+			return -EINVAL;
+		memcpy(buf, s + 1, len - 2);
+		buf[len - 2] = '\0';
+		if (inet_pton(AF_INET6, buf, &out->v6) != 1)
+			return -EINVAL;
+		out->family = AF_INET6;
+		return 0;
+	}
+	if (inet_pton(AF_INET, s, &out->v4) == 1) {
+		out->family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, &out->v6) == 1) {
+		out->family = AF_INET6;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/**
+ * addr_ip_str() - format an address, IPv6 in brackets
+ * @a:		address
+ * @buf:	output buffer, at least ADDR_STRLEN bytes
+ * @len:	size of @buf
+ *
+ * Return: @buf
+ */
+const char *addr_ip_str(const struct addr_ip *a, char *buf, size_t len)
+{
+	char tmp[INET6_ADDRSTRLEN];
+
+	if (a->family == AF_INET6) {
+		inet_ntop(AF_INET6, &a->v6, tmp, sizeof(tmp));
+		snprintf(buf, len, "[%s]", tmp);
+	} else {
+		inet_ntop(AF_INET, &a->v4, buf, (socklen_t)len);
+	}
+	return buf;
+}
+
+/**
+ * addr_ip_is_any() - whether @a is 0.0.0.0 or ::
+ * @a:		address
+ *
+ * Return: true for the wildcard address
+ */
+bool addr_ip_is_any(const struct addr_ip *a)
+{
+	if (a->family == AF_INET6)
+		return IN6_IS_ADDR_UNSPECIFIED(&a->v6);
+	return a->v4.s_addr == htonl(INADDR_ANY);
+}
+
+/**
+ * addr_ip_is_loopback() - whether @a is in 127.0.0.0/8 or is ::1
+ * @a:		address
+ *
+ * Return: true for loopback addresses
+ */
+bool addr_ip_is_loopback(const struct addr_ip *a)
+{
+	if (a->family == AF_INET6)
+		return IN6_IS_ADDR_LOOPBACK(&a->v6);
+	return (ntohl(a->v4.s_addr) >> 24) == 127;
+}
+
+/**
+ * addr_mac_parse() - parse "aa:bb:cc:dd:ee:ff"
+ * @s:		text, six colon-separated hexadecimal octets
+ * @mac:	parsed address
+ *
+ * Multicast addresses are refused: a tap cannot use one.
+ *
+ * Return: 0 or -EINVAL
+ */
+int addr_mac_parse(const char *s, uint8_t mac[6])
+{
+	unsigned int o[6];
+	char tail;
+	int i;
+
+	if (strlen(s) != 17 ||
+	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &o[0], &o[1], &o[2], &o[3],
+		   &o[4], &o[5], &tail) != 6)
+		return -EINVAL;
+	for (i = 0; i < 6; i++) {
+		if (s[i * 3] == ' ' || s[i * 3] == '+' || s[i * 3] == '-')
+			return -EINVAL;
+		mac[i] = (uint8_t)o[i];
+	}
+	if (mac[0] & 1)
+		return -EINVAL;
+	return 0;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * common/errors.h - the error convention and the exit codes of usernet
+ *
+ * Convention (see docs/ARCHITECTURE.md):
+ *  - functions return 0 (or a non-negative value) on success, a negative errno
+ *    on failure, and never exit;
+ *  - a function whose failure the user must understand also takes a
+ *    GError **error and fills it, in domain UN_ERROR, with an enum un_exit code
+ *    and one self-contained sentence;
+ *  - only cli/ prints those messages and turns the code into the exit status.
+ */
+#ifndef COMMON_ERRORS_H
+#define COMMON_ERRORS_H
+
+#include <glib.h>
+
+/**
+ * enum un_exit - exit status of usernet, also the GError code in UN_ERROR
+ * @UN_EXIT_OK:		clean exit (including exit-fd, SIGTERM, target gone)
+ * @UN_EXIT_FAILURE:	runtime failure not covered below
+ * @UN_EXIT_USAGE:	bad command line: option, CIDR, MTU, port spec
+ * @UN_EXIT_TARGET:	target namespace: unknown PID, path, no permission
+ * @UN_EXIT_TAP:	tap device: /dev/net/tun, tap busy, netlink setup
+ * @UN_EXIT_PUBLISH:	publishing a port: address in use, privileged port
+ */
+enum un_exit {
+	UN_EXIT_OK = 0,
+	UN_EXIT_FAILURE = 1,
+	UN_EXIT_USAGE = 2,
+	UN_EXIT_TARGET = 3,
+	UN_EXIT_TAP = 4,
+	UN_EXIT_PUBLISH = 5,
+};
+
+#define UN_ERROR (un_error_quark())
+GQuark un_error_quark(void);
+
+#endif /* COMMON_ERRORS_H */

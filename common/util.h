@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * common/util.h - small helpers: fd cleanup, number parsing, sysctl reads
+ */
+#ifndef COMMON_UTIL_H
+#define COMMON_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+void util_close_fdp(int *fd);
+/* int fd declared with this is closed when it goes out of scope (if >= 0) */
+#define cleanup_fd __attribute__((cleanup(util_close_fdp)))
+
+/**
+ * util_steal_fd() - take ownership of *@fd, leaving -1 behind
+ * @fd:		fd variable declared with cleanup_fd
+ *
+ * Return: the fd
+ */
+static inline int util_steal_fd(int *fd)
+{
+	int r = *fd;
+
+	*fd = -1;
+	return r;
+}
+
+int util_parse_uint(const char *s, unsigned long max, unsigned long *out);
+int util_set_nonblock(int fd);
+int util_write_all(int fd, const void *buf, size_t len);
+int util_read_sysctl_int(const char *path, long *out);
+bool util_has_effective_cap(int cap);
+
+#endif /* COMMON_UTIL_H */

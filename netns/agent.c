@@ -1,0 +1,640 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * netns/agent.c - the child process in the target namespaces that opens the
+ * tap, configures it and makes sockets there for the helper
+ *
+ * The helper never changes namespace: joining a user namespace needs a
+ * single-threaded process, and sockets published on the host must stay in
+ * the host's network namespace. Instead it forks this agent, which joins the
+ * target's user and network namespaces and answers requests over a
+ * SOCK_SEQPACKET socket pair: one fixed-size request, one fixed-size reply
+ * with an optional fd (SCM_RIGHTS). The agent exits at end of file on its
+ * socket, and is killed if the helper dies (PR_SET_PDEATHSIG).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdnoreturn.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "errors.h"
+#include "fdpass.h"
+#include "log.h"
+#include "tap.h"
+#include "util.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+
+/* How long nsagent_stop() waits for the agent to exit before SIGKILL */
+#define NSAGENT_STOP_TIMEOUT_MS	100
+
+enum nsagent_op {
+	NSAGENT_OP_OPEN_TAP = 1,
+	NSAGENT_OP_CONFIGURE,
+	NSAGENT_OP_SOCKET,
+};
+
+/**
+ * enum nsagent_stage - which step an error in a reply comes from
+ * @NSAGENT_STAGE_NONE:		no error, or the only step of the request
+ * @NSAGENT_STAGE_SETUP:	preparing the agent process (fds)
+ * @NSAGENT_STAGE_USERNS:	joining the user namespace
+ * @NSAGENT_STAGE_NETNS:	joining the network namespace
+ * @NSAGENT_STAGE_TUN_OPEN:	opening /dev/net/tun
+ * @NSAGENT_STAGE_TUN_ATTACH:	TUNSETIFF
+ */
+enum nsagent_stage {
+	NSAGENT_STAGE_NONE,
+	NSAGENT_STAGE_SETUP,
+	NSAGENT_STAGE_USERNS,
+	NSAGENT_STAGE_NETNS,
+	NSAGENT_STAGE_TUN_OPEN,
+	NSAGENT_STAGE_TUN_ATTACH,
+};
+
+/**
+ * struct nsagent_req - a request to the agent
+ * @op:		enum nsagent_op
+ * @u.ifname:	NSAGENT_OP_OPEN_TAP: tap name
+ * @u.cfg:	NSAGENT_OP_CONFIGURE: what to configure
+ * @u.sock:	NSAGENT_OP_SOCKET: socket(2) arguments
+ */
+struct nsagent_req {
+	uint32_t op;
+	union {
+		char ifname[IFNAMSIZ];
+		struct nl_config cfg;
+		struct {
+			int domain;
+			int type;
+			int protocol;
+		} sock;
+	} u;
+};
+
+/**
+ * struct nsagent_reply - the agent's answer (first one: namespaces joined)
+ * @err:	0 or -errno
+ * @stage:	enum nsagent_stage of @err
+ * @existed:	NSAGENT_OP_OPEN_TAP: the tap existed before
+ */
+struct nsagent_reply {
+	int32_t err;
+	uint32_t stage;
+	uint8_t existed;
+};
+
+/**
+ * struct nsagent - the helper's handle on its agent
+ * @pid:	agent process
+ * @pidfd:	its pidfd, or -1
+ * @sock:	our end of the socket pair
+ */
+struct nsagent {
+	pid_t pid;
+	int pidfd;
+	int sock;
+};
+
+/* --- agent process ------------------------------------------------------ */
+
+/* Close every fd from @from to @to inclusive */
+static void nsagent_close_range(unsigned from, unsigned to)
+{
+	long max, fd;
+
+	if (from > to)
+		return;
+	if (!syscall(SYS_close_range, from, to, 0))
+		return;
+	max = sysconf(_SC_OPEN_MAX);
+	if (max < 0 || max > 1 << 20)
+		max = 1 << 20;
+	for (fd = from; fd < max && fd <= (long)to; fd++)
+		close((int)fd);
+}
+
+/**
+ * nsagent_child_fds() - leave the agent with its socket and /dev/null only
+ * @sock:	the agent's socket end, moved to 3 or above
+ *
+ * The agent must not hold the helper's stdout and stderr: RootlessKit waits
+ * for every holder of those pipes to close them. Nor may it keep the tap or
+ * any other fd of the helper open.
+ *
+ * Return: 0 or -errno
+ */
+static int nsagent_child_fds(int *sock)
+{
+	int null, i;
+
+	if (*sock < 3) {
+		int fd = fcntl(*sock, F_DUPFD_CLOEXEC, 3);
+
+		if (fd < 0)
+			return -errno;
+		*sock = fd;
+	}
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0)
+		return -errno;
+	for (i = 0; i < 3; i++) {
+		if (i != null && dup2(null, i) < 0)
+			return -errno;
+	}
+	nsagent_close_range(3, (unsigned)*sock - 1);
+	nsagent_close_range((unsigned)*sock + 1, ~0U);
+	return 0;
+}
+
+/* Default handlers and an empty mask, whatever the helper had set up */
+static void nsagent_child_signals(void)
+{
+	struct sigaction sa;
+	sigset_t none;
+	int sig;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &sa, NULL); /* fails for KILL, STOP: fine */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/**
+ * nsagent_handle() - carry out one request
+ * @req:	request, modified (names are NUL-terminated)
+ * @rep:	reply to fill
+ *
+ * Return: fd to send with the reply, or -1
+ */
+static int nsagent_handle(struct nsagent_req *req, struct nsagent_reply *rep)
+{
+	bool existed = false, attach_failed = false;
+	int fd;
+
+	switch (req->op) {
+	case NSAGENT_OP_OPEN_TAP:
+		req->u.ifname[IFNAMSIZ - 1] = '\0';
+		fd = tap_open(req->u.ifname, &existed, &attach_failed);
+		rep->existed = existed;
+		if (fd >= 0)
+			return fd;
+		rep->err = fd;
+		rep->stage = attach_failed ? NSAGENT_STAGE_TUN_ATTACH :
+					     NSAGENT_STAGE_TUN_OPEN;
+		return -1;
+	case NSAGENT_OP_CONFIGURE:
+		req->u.cfg.ifname[IFNAMSIZ - 1] = '\0';
+		rep->err = nl_configure(&req->u.cfg);
+		return -1;
+	case NSAGENT_OP_SOCKET:
+		fd = socket(req->u.sock.domain, req->u.sock.type,
+			    req->u.sock.protocol);
+		if (fd < 0)
+			rep->err = -errno;
+		return fd;
+	default:
+		rep->err = -EOPNOTSUPP;
+		return -1;
+	}
+}
+
+/* Answer requests on @sock until end of file */
+static void nsagent_serve(int sock)
+{
+	for (;;) {
+		struct nsagent_reply rep;
+		struct nsagent_req req;
+		ssize_t n;
+		int fd = -1;
+
+		n = fdpass_recv(sock, &req, sizeof(req), NULL);
+		if (n == 0)
+			return;
+		if (n < 0 && n != -EMSGSIZE)
+			_exit(1);
+
+		memset(&rep, 0, sizeof(rep));
+		if (n != (ssize_t)sizeof(req))
+			rep.err = -EINVAL;
+		else
+			fd = nsagent_handle(&req, &rep);
+
+		n = fdpass_send(sock, &rep, sizeof(rep), fd);
+		if (fd >= 0)
+			close(fd);
+		if (n < 0)
+			_exit(1);
+	}
+}
+
+/* Die with the helper; false if it is already gone */
+static bool nsagent_child_tie(pid_t parent)
+{
+	return !prctl(PR_SET_PDEATHSIG, SIGKILL) && getppid() == parent;
+}
+
+/**
+ * nsagent_child() - body of the agent process
+ * @fds:	target namespaces
+ * @sock:	the agent's socket end
+ * @parent:	PID of the helper
+ */
+static noreturn void nsagent_child(const struct ns_fds *fds, int sock,
+				   pid_t parent)
+{
+	struct nsagent_reply rep;
+	struct ns_fds one;
+	int r;
+
+	if (!nsagent_child_tie(parent))
+		_exit(1);
+	nsagent_child_signals();
+
+	memset(&rep, 0, sizeof(rep));
+	one = *fds;
+	one.netns = -1;
+	r = ns_enter(&one);
+	if (r < 0) {
+		rep.err = r;
+		rep.stage = NSAGENT_STAGE_USERNS;
+	} else {
+		one = *fds;
+		one.userns = -1;
+		r = ns_enter(&one);
+		if (r < 0) {
+			rep.err = r;
+			rep.stage = NSAGENT_STAGE_NETNS;
+		}
+	}
+
+	/* Credentials changed by setns(CLONE_NEWUSER) may clear it: set again */
+	if (!nsagent_child_tie(parent))
+		_exit(1);
+
+	r = nsagent_child_fds(&sock);
+	if (r < 0 && !rep.err) {
+		rep.err = r;
+		rep.stage = NSAGENT_STAGE_SETUP;
+	}
+
+	if (fdpass_send(sock, &rep, sizeof(rep), -1) < 0 || rep.err)
+		_exit(1);
+	nsagent_serve(sock);
+	_exit(0);
+}
+
+/* --- helper side -------------------------------------------------------- */
+
+/**
+ * nsagent_reap() - wait for the agent to exit, killing it after a while
+ * @a:		agent, its socket already closed
+ */
+static void nsagent_reap(struct nsagent *a)
+{
+	int status = 0, i;
+	pid_t r;
+
+	if (a->pidfd >= 0) {
+		struct pollfd pfd = { .fd = a->pidfd, .events = POLLIN };
+
+		if (poll(&pfd, 1, NSAGENT_STOP_TIMEOUT_MS) < 0)
+			log_debug("poll on the agent's pidfd: %s",
+				  g_strerror(errno));
+	} else {
+		for (i = 0; i < NSAGENT_STOP_TIMEOUT_MS / 5; i++) {
+			struct timespec ts = { 0, 5 * 1000 * 1000 };
+
+			r = waitpid(a->pid, &status, WNOHANG);
+			if (r != 0)
+				break;
+			nanosleep(&ts, NULL);
+		}
+	}
+
+	do
+		r = waitpid(a->pid, &status, WNOHANG);
+	while (r < 0 && errno == EINTR);
+	if (r == 0) {
+		log_debug("namespace agent %d did not exit: killing it",
+			  (int)a->pid);
+		if (a->pidfd >= 0)
+			syscall(SYS_pidfd_send_signal, a->pidfd, SIGKILL,
+				NULL, 0);
+		else
+			kill(a->pid, SIGKILL);
+		do
+			r = waitpid(a->pid, &status, 0);
+		while (r < 0 && errno == EINTR);
+	}
+	if (r == a->pid)
+		log_debug("namespace agent %d exited with status 0x%x",
+			  (int)a->pid, (unsigned)status);
+}
+
+/**
+ * nsagent_call() - send a request and read the reply
+ * @a:		agent
+ * @req:	request
+ * @rep:	reply
+ * @fd:		fd that came with the reply, or -1; NULL if none is expected
+ *
+ * Return: 0 if a reply came (its own error is in @rep->err), or -errno if
+ * the exchange failed (-ECONNRESET: the agent is gone)
+ */
+static int nsagent_call(struct nsagent *a, const struct nsagent_req *req,
+			struct nsagent_reply *rep, int *fd)
+{
+	ssize_t n;
+
+	if (fd)
+		*fd = -1;
+	n = fdpass_send(a->sock, req, sizeof(*req), -1);
+	if (n == -EPIPE || n == -ECONNRESET)
+		return -ECONNRESET;
+	if (n < 0)
+		return (int)n;
+	n = fdpass_recv(a->sock, rep, sizeof(*rep), fd);
+	if (n == (ssize_t)sizeof(*rep))
+		return 0;
+	if (fd)
+		util_close_fdp(fd);
+	if (n == 0)
+		return -ECONNRESET;
+	return n < 0 ? (int)n : -EPROTO;
+}
+
+/* GError for a failed exchange with the agent */
+static int nsagent_call_error(const struct nsagent *a, int err, GError **error)
+{
+	g_set_error(error, UN_ERROR, UN_EXIT_FAILURE,
+		    "namespace agent (PID %d) failed: %s", (int)a->pid,
+		    err == -ECONNRESET ? "it exited unexpectedly" :
+					 g_strerror(-err));
+	return err;
+}
+
+/**
+ * nsagent_start() - fork the agent and have it join the target namespaces
+ * @fds:	target namespaces, from ns_fds_open()
+ * @out:	the agent, NULL on failure
+ * @error:	set on failure: UN_EXIT_TARGET if a namespace could not be
+ *		joined, UN_EXIT_FAILURE for other problems
+ *
+ * Call from the main thread: the agent dies when the thread that forked it
+ * does (PR_SET_PDEATHSIG).
+ *
+ * Return: 0 or -errno
+ */
+int nsagent_start(const struct ns_fds *fds, struct nsagent **out,
+		  GError **error)
+{
+	struct nsagent_reply rep;
+	pid_t parent = getpid();
+	struct nsagent *a;
+	int sv[2], r;
+	ssize_t n;
+
+	*out = NULL;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		r = -errno;
+		g_set_error(error, UN_ERROR, UN_EXIT_FAILURE,
+			    "cannot start the namespace agent: socketpair: %s",
+			    g_strerror(-r));
+		return r;
+	}
+
+	a = g_new0(struct nsagent, 1);
+	a->pid = fork();
+	if (a->pid < 0) {
+		r = -errno;
+		close(sv[0]);
+		close(sv[1]);
+		g_free(a);
+		g_set_error(error, UN_ERROR, UN_EXIT_FAILURE,
+			    "cannot start the namespace agent: fork: %s",
+			    g_strerror(-r));
+		return r;
+	}
+	if (a->pid == 0) {
+		close(sv[0]);
+		nsagent_child(fds, sv[1], parent);
+	}
+
+	close(sv[1]);
+	a->sock = sv[0];
+	a->pidfd = (int)syscall(SYS_pidfd_open, a->pid, 0);
+	log_debug("namespace agent started: PID %d", (int)a->pid);
+
+	memset(&rep, 0, sizeof(rep));
+	n = fdpass_recv(a->sock, &rep, sizeof(rep), NULL);
+	if (n == (ssize_t)sizeof(rep) && !rep.err) {
+		*out = a;
+		return 0;
+	}
+
+	if (n != (ssize_t)sizeof(rep)) {
+		r = n < 0 ? (int)n : -ECONNRESET;
+		g_set_error(error, UN_ERROR, UN_EXIT_FAILURE,
+			    "the namespace agent exited before joining the "
+			    "target namespaces");
+	} else if (rep.stage == NSAGENT_STAGE_USERNS ||
+		   rep.stage == NSAGENT_STAGE_NETNS) {
+		r = rep.err;
+		g_set_error(error, UN_ERROR, UN_EXIT_TARGET,
+			    "cannot join the %s namespace of the target: %s",
+			    rep.stage == NSAGENT_STAGE_USERNS ? "user" :
+								"network",
+			    g_strerror(-r));
+	} else {
+		r = rep.err;
+		g_set_error(error, UN_ERROR, UN_EXIT_FAILURE,
+			    "cannot start the namespace agent: %s",
+			    g_strerror(-r));
+	}
+	nsagent_stop(a);
+	return r;
+}
+
+/**
+ * nsagent_open_tap() - have the agent create the tap, or attach to it
+ * @a:		agent
+ * @name:	tap name
+ * @tap_fd:	tap fd (O_CLOEXEC|O_NONBLOCK), -1 on failure
+ * @existed:	whether the tap existed before (persistent tap)
+ * @error:	set on failure, code UN_EXIT_TAP (UN_EXIT_FAILURE if the
+ *		agent is gone)
+ *
+ * Return: 0 or -errno
+ */
+int nsagent_open_tap(struct nsagent *a, const char *name, int *tap_fd,
+		     bool *existed, GError **error)
+{
+	struct nsagent_reply rep;
+	struct nsagent_req req;
+	size_t len = strlen(name);
+	int r, fd;
+
+	*tap_fd = -1;
+	*existed = false;
+	if (!len || len >= IFNAMSIZ) {
+		g_set_error(error, UN_ERROR, UN_EXIT_TAP,
+			    "cannot create tap device %s: a name has 1 to %d "
+			    "characters", name, IFNAMSIZ - 1);
+		return -EINVAL;
+	}
+
+	memset(&req, 0, sizeof(req));
+	req.op = NSAGENT_OP_OPEN_TAP;
+	memcpy(req.u.ifname, name, len);
+	r = nsagent_call(a, &req, &rep, &fd);
+	if (r < 0)
+		return nsagent_call_error(a, r, error);
+
+	r = rep.err;
+	if (!r && fd < 0)
+		r = -EPROTO;
+	if (!r) {
+		*tap_fd = fd;
+		*existed = rep.existed;
+		log_debug("%s tap device %s", rep.existed ? "attached to" :
+			  "created", name);
+		return 0;
+	}
+	util_close_fdp(&fd);
+
+	if (rep.stage == NSAGENT_STAGE_TUN_OPEN && r == -ENOENT) {
+		g_set_error(error, UN_ERROR, UN_EXIT_TAP,
+			    "/dev/net/tun does not exist: load the tun module "
+			    "(modprobe tun) or create the device node");
+	} else if (rep.stage == NSAGENT_STAGE_TUN_OPEN &&
+		   (r == -EACCES || r == -EPERM)) {
+		g_set_error(error, UN_ERROR, UN_EXIT_TAP,
+			    "cannot open /dev/net/tun: Permission denied "
+			    "(distributions ship it with mode 0666; as root: "
+			    "chmod 0666 /dev/net/tun)");
+	} else if (r == -EBUSY) {
+		g_set_error(error, UN_ERROR, UN_EXIT_TAP,
+			    "tap device %s is busy: another process is "
+			    "attached to it", name);
+	} else if (rep.stage == NSAGENT_STAGE_TUN_ATTACH && r == -EPERM) {
+		g_set_error(error, UN_ERROR, UN_EXIT_TAP,
+			    "cannot attach to tap device %s: Operation not "
+			    "permitted (it belongs to another user)", name);
+	} else {
+		g_set_error(error, UN_ERROR, UN_EXIT_TAP,
+			    "cannot create tap device %s: %s", name,
+			    g_strerror(-r));
+	}
+	return r;
+}
+
+/**
+ * nsagent_configure() - have the agent configure lo and the tap (netlink)
+ * @a:		agent
+ * @cfg:	what to set, see nl_configure()
+ * @error:	set on failure, code UN_EXIT_TAP (UN_EXIT_FAILURE if the
+ *		agent is gone)
+ *
+ * Return: 0 or -errno
+ */
+int nsagent_configure(struct nsagent *a, const struct nl_config *cfg,
+		      GError **error)
+{
+	struct nsagent_reply rep;
+	struct nsagent_req req;
+	int r;
+
+	memset(&req, 0, sizeof(req));
+	req.op = NSAGENT_OP_CONFIGURE;
+	req.u.cfg = *cfg;
+	r = nsagent_call(a, &req, &rep, NULL);
+	if (r < 0)
+		return nsagent_call_error(a, r, error);
+	if (rep.err) {
+		g_set_error(error, UN_ERROR, UN_EXIT_TAP,
+			    "cannot configure %s: %s", cfg->ifname,
+			    g_strerror(-rep.err));
+		return rep.err;
+	}
+	return 0;
+}
+
+/**
+ * nsagent_socket() - have the agent create a socket in the target netns
+ * @a:		agent
+ * @domain:	as for socket(2)
+ * @type:	as for socket(2), SOCK_NONBLOCK honoured; the fd we get is
+ *		O_CLOEXEC in any case
+ * @protocol:	as for socket(2)
+ *
+ * Return: fd, or -errno (-ECONNRESET if the agent is gone)
+ */
+int nsagent_socket(struct nsagent *a, int domain, int type, int protocol)
+{
+	struct nsagent_reply rep;
+	struct nsagent_req req;
+	int r, fd;
+
+	memset(&req, 0, sizeof(req));
+	req.op = NSAGENT_OP_SOCKET;
+	req.u.sock.domain = domain;
+	req.u.sock.type = type;
+	req.u.sock.protocol = protocol;
+	r = nsagent_call(a, &req, &rep, &fd);
+	if (r < 0)
+		return r;
+	if (rep.err) {
+		util_close_fdp(&fd);
+		return rep.err;
+	}
+	return fd >= 0 ? fd : -EPROTO;
+}
+
+/**
+ * nsagent_pid() - process ID of the agent
+ * @a:		agent
+ *
+ * Return: its PID
+ */
+pid_t nsagent_pid(const struct nsagent *a)
+{
+	return a->pid;
+}
+
+/**
+ * nsagent_stop() - end the agent and free @a
+ * @a:		agent, or NULL
+ *
+ * The agent exits at end of file on its socket; if it has not within
+ * NSAGENT_STOP_TIMEOUT_MS, it is killed. Either way it is reaped.
+ */
+void nsagent_stop(struct nsagent *a)
+{
+	if (!a)
+		return;
+	util_close_fdp(&a->sock);
+	nsagent_reap(a);
+	util_close_fdp(&a->pidfd);
+	g_free(a);
+}

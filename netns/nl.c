@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * netns/nl.c - rtnetlink configuration (libmnl) of lo and the tap, run
+ * inside the target network namespace
+ */
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/if_addr.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <stdalign.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "nl.h"
+
+#ifndef NETLINK_EXT_ACK
+#define NETLINK_EXT_ACK		11
+#endif
+#ifndef NETLINK_GET_STRICT_CHK
+#define NETLINK_GET_STRICT_CHK	12
+#endif
+
+/* Requests are small; acks carry the request back only without CAP_ACK */
+#define NL_BUF_SIZE	8192
+
+/**
+ * struct nl_ctx - an rtnetlink socket and its sequence numbers
+ * @nl:		libmnl socket
+ * @portid:	our port id, checked on every reply
+ * @seq:	sequence number of the last request
+ */
+struct nl_ctx {
+	struct mnl_socket *nl;
+	unsigned portid;
+	unsigned seq;
+};
+
+/* Close the socket of @c, if open */
+static void nl_close(struct nl_ctx *c)
+{
+	if (c->nl)
+		mnl_socket_close(c->nl);
+	c->nl = NULL;
+}
+
+/* Open and bind the rtnetlink socket of @c. Return: 0 or -errno */
+static int nl_open(struct nl_ctx *c)
+{
+	int on = 1;
+
+	c->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (!c->nl)
+		return -errno;
+	/* Both are best effort: older kernels lack them */
+	mnl_socket_setsockopt(c->nl, NETLINK_GET_STRICT_CHK, &on, sizeof(on));
+	mnl_socket_setsockopt(c->nl, NETLINK_EXT_ACK, &on, sizeof(on));
+	mnl_socket_setsockopt(c->nl, NETLINK_CAP_ACK, &on, sizeof(on));
+	if (mnl_socket_bind(c->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int r = -errno;
+
+		nl_close(c);
+		return r;
+	}
+	c->portid = mnl_socket_get_portid(c->nl);
+	c->seq = (unsigned)time(NULL);
+	return 0;
+}
+
+/**
+ * nl_start() - begin a request in @buf
+ * @c:		socket context, its sequence number is advanced
+ * @buf:	NL_BUF_SIZE bytes
+ * @type:	RTM_* message type
+ * @flags:	NLM_F_* flags besides NLM_F_REQUEST|NLM_F_ACK
+ *
+ * Return: the message header
+ */
+static struct nlmsghdr *nl_start(struct nl_ctx *c, char *buf, uint16_t type,
+				 uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	nlh->nlmsg_seq = ++c->seq;
+	return nlh;
+}
+
+/**
+ * nl_do() - send a request and wait for its acknowledgement
+ * @c:		socket context
+ * @nlh:	request, built by nl_start()
+ *
+ * Return: 0, or -errno from the kernel's NLMSG_ERROR or from the socket
+ * (-EPROTO for a reply with another sequence number or port id)
+ */
+static int nl_do(struct nl_ctx *c, const struct nlmsghdr *nlh)
+{
+	alignas(struct nlmsghdr) char buf[NL_BUF_SIZE];
+	int r;
+
+	if (mnl_socket_sendto(c->nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(c->nl, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EPROTO;
+		errno = 0;
+		r = mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, c->portid,
+			       NULL, NULL);
+		if (r < 0)
+			return errno ? -errno : -EPROTO;
+		if (r == MNL_CB_STOP)
+			return 0;
+	}
+}
+
+/**
+ * nl_link_set() - set the MTU and MAC address of a link and bring it up
+ * @c:		socket context
+ * @ifindex:	link
+ * @mtu:	MTU, 0 to leave it
+ * @mac:	MAC address, NULL to leave it
+ *
+ * Return: 0 or -errno
+ */
+static int nl_link_set(struct nl_ctx *c, unsigned ifindex, unsigned mtu,
+		       const uint8_t *mac)
+{
+	alignas(struct nlmsghdr) char buf[NL_BUF_SIZE];
+	struct nlmsghdr *nlh = nl_start(c, buf, RTM_NEWLINK, 0);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = (int)ifindex;
+	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_change = IFF_UP;
+	if (mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	if (mac)
+		mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
+	return nl_do(c, nlh);
+}
+
+/**
+ * nl_addr_add() - add an address to a link
+ * @c:		socket context
+ * @family:	AF_INET or AF_INET6
+ * @ifindex:	link
+ * @addr:	struct in_addr or struct in6_addr
+ * @prefix:	prefix length
+ *
+ * IPv4 addresses get the broadcast address of their network, IPv6 ones skip
+ * duplicate address detection. An address already there is not an error.
+ *
+ * Return: 0 or -errno
+ */
+static int nl_addr_add(struct nl_ctx *c, int family, unsigned ifindex,
+		       const void *addr, unsigned prefix)
+{
+	size_t alen = family == AF_INET6 ? sizeof(struct in6_addr) :
+					   sizeof(struct in_addr);
+	alignas(struct nlmsghdr) char buf[NL_BUF_SIZE];
+	struct nlmsghdr *nlh = nl_start(c, buf, RTM_NEWADDR,
+					NLM_F_CREATE | NLM_F_EXCL);
+	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	int r;
+
+	ifa->ifa_family = (uint8_t)family;
+	ifa->ifa_prefixlen = (uint8_t)prefix;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	ifa->ifa_index = ifindex;
+	mnl_attr_put(nlh, IFA_LOCAL, alen, addr);
+	mnl_attr_put(nlh, IFA_ADDRESS, alen, addr);
+	if (family == AF_INET && prefix < 31) {
+		struct in_addr brd;
+
+		memcpy(&brd, addr, sizeof(brd));
+		brd.s_addr |= htonl(prefix ? ~0U >> prefix : ~0U);
+		mnl_attr_put(nlh, IFA_BROADCAST, sizeof(brd), &brd);
+	}
+	if (family == AF_INET6) {
+		ifa->ifa_flags = IFA_F_NODAD;
+		mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD);
+	}
+	r = nl_do(c, nlh);
+	return r == -EEXIST ? 0 : r;
+}
+
+/**
+ * nl_route_add_default() - add a default route through a gateway on a link
+ * @c:		socket context
+ * @family:	AF_INET or AF_INET6
+ * @ifindex:	output link
+ * @gw:		struct in_addr or struct in6_addr
+ *
+ * A route already there is not an error.
+ *
+ * Return: 0 or -errno
+ */
+static int nl_route_add_default(struct nl_ctx *c, int family,
+				unsigned ifindex, const void *gw)
+{
+	size_t alen = family == AF_INET6 ? sizeof(struct in6_addr) :
+					   sizeof(struct in_addr);
+	alignas(struct nlmsghdr) char buf[NL_BUF_SIZE];
+	struct nlmsghdr *nlh = nl_start(c, buf, RTM_NEWROUTE,
+					NLM_F_CREATE | NLM_F_EXCL);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	int r;
+
+	rtm->rtm_family = (uint8_t)family;
+	rtm->rtm_dst_len = 0;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_protocol = RTPROT_BOOT;
+	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+	rtm->rtm_type = RTN_UNICAST;
+	mnl_attr_put(nlh, RTA_GATEWAY, alen, gw);
+	mnl_attr_put_u32(nlh, RTA_OIF, ifindex);
+	r = nl_do(c, nlh);
+	return r == -EEXIST ? 0 : r;
+}
+
+/* Index of link @ifname into *@out. Return: 0 or -errno (-ENODEV) */
+static int nl_ifindex(const char *ifname, unsigned *out)
+{
+	errno = 0;
+	*out = if_nametoindex(ifname);
+	return *out ? 0 : (errno ? -errno : -ENODEV);
+}
+
+/**
+ * nl_configure() - bring up lo and the tap, and give the tap its addresses
+ * and default routes
+ * @cfg:	what to set
+ *
+ * In order: lo up; tap MTU, MAC address (if @cfg->set_mac) and up; IPv4
+ * address and default route; with @cfg->ipv6, IPv6 address (no DAD) and
+ * default route. Addresses and routes already present are kept, so that
+ * re-attaching to a configured tap works.
+ *
+ * Return: 0 or -errno of the first step that failed
+ */
+int nl_configure(const struct nl_config *cfg)
+{
+	struct nl_ctx c = { 0 };
+	unsigned lo = 0, tap = 0;
+	int r;
+
+	r = nl_ifindex("lo", &lo);
+	if (!r)
+		r = nl_ifindex(cfg->ifname, &tap);
+	if (!r)
+		r = nl_open(&c);
+	if (r < 0)
+		return r;
+
+	r = nl_link_set(&c, lo, 0, NULL);
+	if (!r)
+		r = nl_link_set(&c, tap, cfg->mtu,
+				cfg->set_mac ? cfg->mac : NULL);
+	if (!r)
+		r = nl_addr_add(&c, AF_INET, tap, &cfg->addr4, cfg->prefix4);
+	if (!r)
+		r = nl_route_add_default(&c, AF_INET, tap, &cfg->gw4);
+	if (!r && cfg->ipv6)
+		r = nl_addr_add(&c, AF_INET6, tap, &cfg->addr6, cfg->prefix6);
+	if (!r && cfg->ipv6)
+		r = nl_route_add_default(&c, AF_INET6, tap, &cfg->gw6);
+	nl_close(&c);
+	return r;
+}
+
+/**
+ * nl_link_up() - bring a link up
+ * @ifname:	link name
+ *
+ * Return: 0 or -errno
+ */
+int nl_link_up(const char *ifname)
+{
+	struct nl_ctx c = { 0 };
+	unsigned idx = 0;
+	int r;
+
+	r = nl_ifindex(ifname, &idx);
+	if (!r)
+		r = nl_open(&c);
+	if (r < 0)
+		return r;
+	r = nl_link_set(&c, idx, 0, NULL);
+	nl_close(&c);
+	return r;
+}

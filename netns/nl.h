@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * netns/nl.h - rtnetlink configuration (libmnl) of lo and the tap, run
+ * inside the target network namespace
+ */
+#ifndef NETNS_NL_H
+#define NETNS_NL_H
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/**
+ * struct nl_config - what --configure sets on the tap
+ * @ifname:	tap name
+ * @mtu:	link MTU
+ * @set_mac:	whether @mac is set (--macaddress)
+ * @mac:	link-layer address
+ * @addr4:	IPv4 address (network + 100)
+ * @prefix4:	its prefix length
+ * @gw4:	IPv4 default gateway (network + 2)
+ * @ipv6:	whether to add @addr6 and the IPv6 default route
+ * @addr6:	IPv6 address (fd00::100), added without DAD
+ * @prefix6:	its prefix length (64)
+ * @gw6:	IPv6 default gateway (fd00::2)
+ */
+struct nl_config {
+	char ifname[IFNAMSIZ];
+	unsigned mtu;
+	bool set_mac;
+	uint8_t mac[6];
+	struct in_addr addr4;
+	unsigned prefix4;
+	struct in_addr gw4;
+	bool ipv6;
+	struct in6_addr addr6;
+	unsigned prefix6;
+	struct in6_addr gw6;
+};
+
+int nl_configure(const struct nl_config *cfg);
+int nl_link_up(const char *ifname);
+
+#endif /* NETNS_NL_H */

@@ -1,0 +1,460 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * slirp/engine.c - one libslirp instance bound to a tap fd
+ *
+ * DOC: Theory of operation
+ *
+ * Frames the guest writes to its tap arrive on the tap fd; sl_engine_drain_tap()
+ * reads up to SL_TAP_BATCH of them per wakeup and hands each to slirp_input().
+ * libslirp terminates the guest's TCP/UDP/ICMP flows and opens ordinary host
+ * sockets for them (NAT). Frames libslirp emits towards the guest arrive in
+ * sl_cb_send_packet() and are written to the tap straight away; if the tap is
+ * full the frame is dropped and TCP retransmits it (libslirp's contract).
+ *
+ * libslirp's own sockets and timers are polled by slirp/loop.c through
+ * sl_engine_poll_fill() and sl_engine_poll_dispatch(). Everything runs in one
+ * thread: the callbacks below never block.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "log.h"
+#include "util.h"
+
+/* Frames read from the tap per wakeup before other fds get a turn */
+#define SL_TAP_BATCH	64
+/* Largest frame: MTU 65520 plus Ethernet and VLAN headers, rounded up */
+#define SL_FRAME_MAX	(65536 + 64)
+
+/**
+ * struct sl_timer - a libslirp timer
+ * @expire_ms:	expiry on the CLOCK_MONOTONIC millisecond scale, -1 if idle
+ * @id:		timer id for slirp_handle_timer() (timer_new_opaque)
+ * @cb:		callback (legacy timer_new), or NULL
+ * @cb_opaque:	libslirp's argument for the callback
+ */
+struct sl_timer {
+	int64_t expire_ms;
+	SlirpTimerId id;
+	SlirpTimerCb cb;
+	void *cb_opaque;
+};
+
+/**
+ * struct sl_engine - libslirp bound to a tap
+ * @slirp:	the libslirp instance
+ * @tap_fd:	non-blocking tap fd, owned
+ * @timers:	struct sl_timer * created by libslirp
+ * @pollfds:	array filled by sl_engine_poll_fill(), read back by dispatch
+ * @pollfds_first: index in @pollfds of libslirp's first entry
+ * @stats:	tap counters
+ * @frame:	receive buffer for one frame
+ */
+struct sl_engine {
+	Slirp *slirp;
+	int tap_fd;
+	GPtrArray *timers;
+	GArray *pollfds;
+	guint pollfds_first;
+	struct sl_stats stats;
+	uint8_t frame[SL_FRAME_MAX];
+};
+
+static int64_t sl_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static ssize_t sl_cb_send_packet(const void *buf, size_t len, void *opaque)
+{
+	struct sl_engine *e = opaque;
+	ssize_t n;
+
+	do {
+		n = write(e->tap_fd, buf, len);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		e->stats.drops_out++;
+		log_ratelimited(LOG_LVL_DEBUG, "dropped a frame to the guest: %s",
+				strerror(errno));
+		/* Not an error for libslirp: TCP retransmits */
+		return (ssize_t)len;
+	}
+	e->stats.frames_out++;
+	e->stats.bytes_out += (uint64_t)n;
+	return n;
+}
+
+static void sl_cb_guest_error(const char *msg, void *opaque)
+{
+	log_ratelimited(LOG_LVL_WARN, "guest error: %s", msg);
+}
+
+static int64_t sl_cb_clock_get_ns(void *opaque)
+{
+	return sl_now_ns();
+}
+
+static struct sl_timer *sl_timer_add(struct sl_engine *e, SlirpTimerId id,
+				     SlirpTimerCb cb, void *cb_opaque)
+{
+	struct sl_timer *t = g_new0(struct sl_timer, 1);
+
+	t->expire_ms = -1;
+	t->id = id;
+	t->cb = cb;
+	t->cb_opaque = cb_opaque;
+	g_ptr_array_add(e->timers, t);
+	return t;
+}
+
+static void *sl_cb_timer_new(SlirpTimerCb cb, void *cb_opaque, void *opaque)
+{
+	return sl_timer_add(opaque, SLIRP_TIMER_NUM, cb, cb_opaque);
+}
+
+static void *sl_cb_timer_new_opaque(SlirpTimerId id, void *cb_opaque,
+				    void *opaque)
+{
+	return sl_timer_add(opaque, id, NULL, cb_opaque);
+}
+
+static void sl_cb_timer_free(void *timer, void *opaque)
+{
+	struct sl_engine *e = opaque;
+
+	g_ptr_array_remove_fast(e->timers, timer);
+}
+
+static void sl_cb_timer_mod(void *timer, int64_t expire_time, void *opaque)
+{
+	struct sl_timer *t = timer;
+
+	t->expire_ms = expire_time;
+}
+
+static void sl_cb_noop_fd(int fd, void *opaque)
+{
+}
+
+static void sl_cb_notify(void *opaque)
+{
+	/* Single-threaded: the loop polls again right after dispatching */
+}
+
+static const SlirpCb sl_callbacks = {
+	.send_packet = sl_cb_send_packet,
+	.guest_error = sl_cb_guest_error,
+	.clock_get_ns = sl_cb_clock_get_ns,
+	.timer_new = sl_cb_timer_new,
+	.timer_free = sl_cb_timer_free,
+	.timer_mod = sl_cb_timer_mod,
+	.register_poll_fd = sl_cb_noop_fd,
+	.unregister_poll_fd = sl_cb_noop_fd,
+	.notify = sl_cb_notify,
+#if SLIRP_CHECK_VERSION(4, 7, 0)
+	.timer_new_opaque = sl_cb_timer_new_opaque,
+#endif
+};
+
+/**
+ * sl_config_init() - defaults: 10.0.2.0/24, MTU 1500, IPv4 only, host
+ * loopback reachable, DNS on
+ * @c:		configuration to fill
+ */
+void sl_config_init(struct sl_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	inet_pton(AF_INET, "10.0.2.0", &c->cidr.net);
+	c->cidr.prefix = 24;
+	c->mtu = SL_MTU_DEFAULT;
+}
+
+/**
+ * sl_config_guest4() - the recommended guest address, network + 100
+ * @c:		configuration
+ *
+ * Return: the address
+ */
+struct in_addr sl_config_guest4(const struct sl_config *c)
+{
+	return addr_cidr4_host(&c->cidr, ADDR_HOST_GUEST);
+}
+
+/**
+ * sl_config_prefix6() - the guest's IPv6 prefix, fd00::/64
+ *
+ * Return: fd00::
+ */
+struct in6_addr sl_config_prefix6(void)
+{
+	struct in6_addr a = { .s6_addr = { 0xfd, 0x00 } };
+
+	return a;
+}
+
+/**
+ * sl_config_host6() - address fd00::@n (2 gateway, 3 DNS, 0x100 guest)
+ * @n:		host number, written as the last 16 bits
+ *
+ * Return: the address
+ */
+struct in6_addr sl_config_host6(uint16_t n)
+{
+	struct in6_addr a = sl_config_prefix6();
+
+	a.s6_addr[14] = (uint8_t)(n >> 8);
+	a.s6_addr[15] = (uint8_t)n;
+	return a;
+}
+
+/**
+ * sl_engine_new() - create a libslirp instance serving the tap @tap_fd
+ * @cfg:	network parameters (already validated)
+ * @tap_fd:	tap fd; made non-blocking; owned by the engine from now on
+ * @out:	the new engine
+ *
+ * Return: 0 or -errno (-EINVAL if libslirp refuses the configuration)
+ */
+int sl_engine_new(const struct sl_config *cfg, int tap_fd,
+		  struct sl_engine **out)
+{
+	struct sl_engine *e;
+	SlirpConfig sc = { 0 };
+	struct sockaddr_in out4 = cfg->outbound4;
+	struct sockaddr_in6 out6 = cfg->outbound6;
+	int r;
+
+	r = util_set_nonblock(tap_fd);
+	if (r < 0)
+		return r;
+
+	e = g_new0(struct sl_engine, 1);
+	e->tap_fd = tap_fd;
+	e->timers = g_ptr_array_new_with_free_func(g_free);
+
+	sc.version = MIN(SLIRP_CONFIG_VERSION_MAX, 4);
+	sc.restricted = 0;
+	sc.in_enabled = true;
+	sc.vnetwork = cfg->cidr.net;
+	sc.vnetmask = addr_cidr4_mask(&cfg->cidr);
+	sc.vhost = addr_cidr4_host(&cfg->cidr, ADDR_HOST_GATEWAY);
+	sc.vdhcp_start = addr_cidr4_host(&cfg->cidr, ADDR_HOST_DHCP_START);
+	sc.vnameserver = addr_cidr4_host(&cfg->cidr, ADDR_HOST_DNS);
+	sc.in6_enabled = cfg->ipv6;
+	sc.vprefix_addr6 = sl_config_prefix6();
+	sc.vprefix_len = 64;
+	sc.vhost6 = sl_config_host6(ADDR_HOST_GATEWAY);
+	sc.vnameserver6 = sl_config_host6(ADDR_HOST_DNS);
+	sc.vhostname = "usernet";
+	sc.if_mtu = cfg->mtu;
+	sc.if_mru = cfg->mtu;
+	sc.disable_host_loopback = cfg->disable_host_loopback;
+	sc.enable_emu = false;
+	sc.outbound_addr = cfg->has_outbound4 ? &out4 : NULL;
+	sc.outbound_addr6 = cfg->has_outbound6 ? &out6 : NULL;
+	sc.disable_dns = cfg->disable_dns;
+
+	e->slirp = slirp_new(&sc, &sl_callbacks, e);
+	if (!e->slirp) {
+		g_ptr_array_unref(e->timers);
+		g_free(e);
+		return -EINVAL;
+	}
+	*out = e;
+	return 0;
+}
+
+/**
+ * sl_engine_free() - destroy the libslirp instance and close the tap
+ * @e:		engine, may be NULL
+ */
+void sl_engine_free(struct sl_engine *e)
+{
+	if (!e)
+		return;
+	slirp_cleanup(e->slirp);
+	g_ptr_array_unref(e->timers);
+	close(e->tap_fd);
+	g_free(e);
+}
+
+/**
+ * sl_engine_slirp() - the libslirp instance, for port forwarding
+ * @e:		engine
+ *
+ * Return: the instance
+ */
+Slirp *sl_engine_slirp(struct sl_engine *e)
+{
+	return e->slirp;
+}
+
+/**
+ * sl_engine_tap_fd() - the tap fd, to poll for input
+ * @e:		engine
+ *
+ * Return: the fd
+ */
+int sl_engine_tap_fd(const struct sl_engine *e)
+{
+	return e->tap_fd;
+}
+
+/**
+ * sl_engine_stats() - tap counters
+ * @e:		engine
+ *
+ * Return: the counters, valid as long as the engine
+ */
+const struct sl_stats *sl_engine_stats(const struct sl_engine *e)
+{
+	return &e->stats;
+}
+
+/**
+ * sl_engine_drain_tap() - feed up to SL_TAP_BATCH pending frames to libslirp
+ * @e:		engine
+ *
+ * Return: frames read (0 if none was pending), or -errno if the tap failed
+ * (-EBADFD once its device is gone)
+ */
+int sl_engine_drain_tap(struct sl_engine *e)
+{
+	int i;
+
+	for (i = 0; i < SL_TAP_BATCH; i++) {
+		ssize_t n = read(e->tap_fd, e->frame, sizeof(e->frame));
+
+		if (n < 0) {
+			if (errno == EINTR) {
+				i--;
+				continue;
+			}
+			if (errno == EAGAIN)
+				break;
+			return -errno;
+		}
+		if (n == 0)
+			return -EIO;
+		e->stats.frames_in++;
+		e->stats.bytes_in += (uint64_t)n;
+		slirp_input(e->slirp, e->frame, (int)n);
+	}
+	return i;
+}
+
+static int sl_add_poll(int fd, int events, void *opaque)
+{
+	struct sl_engine *e = opaque;
+	struct pollfd p = { .fd = fd };
+
+	if (events & SLIRP_POLL_IN)
+		p.events |= POLLIN;
+	if (events & SLIRP_POLL_OUT)
+		p.events |= POLLOUT;
+	if (events & SLIRP_POLL_PRI)
+		p.events |= POLLPRI;
+	g_array_append_val(e->pollfds, p);
+	return (int)(e->pollfds->len - 1 - e->pollfds_first);
+}
+
+static int sl_get_revents(int idx, void *opaque)
+{
+	struct sl_engine *e = opaque;
+	struct pollfd *p;
+	int ev = 0;
+
+	if (idx < 0 || (guint)idx + e->pollfds_first >= e->pollfds->len)
+		return 0;
+	p = &g_array_index(e->pollfds, struct pollfd,
+			   e->pollfds_first + (guint)idx);
+	if (p->revents & POLLIN)
+		ev |= SLIRP_POLL_IN;
+	if (p->revents & POLLOUT)
+		ev |= SLIRP_POLL_OUT;
+	if (p->revents & POLLPRI)
+		ev |= SLIRP_POLL_PRI;
+	if (p->revents & (POLLERR | POLLNVAL))
+		ev |= SLIRP_POLL_ERR;
+	if (p->revents & POLLHUP)
+		ev |= SLIRP_POLL_HUP;
+	return ev;
+}
+
+/**
+ * sl_engine_poll_fill() - append libslirp's fds to @pollfds and shorten
+ * @timeout_ms to libslirp's and the timers' next deadline
+ * @e:		engine
+ * @pollfds:	array of struct pollfd; libslirp's entries go at its end
+ * @timeout_ms:	in: the caller's timeout (-1: none); out: the shortest
+ */
+void sl_engine_poll_fill(struct sl_engine *e, GArray *pollfds,
+			 int64_t *timeout_ms)
+{
+	uint32_t slirp_timeout = UINT32_MAX;
+	int64_t now_ms = sl_now_ns() / 1000000;
+	guint i;
+
+	e->pollfds = pollfds;
+	e->pollfds_first = pollfds->len;
+	slirp_pollfds_fill(e->slirp, &slirp_timeout, sl_add_poll, e);
+	if (slirp_timeout != UINT32_MAX &&
+	    (*timeout_ms < 0 || slirp_timeout < *timeout_ms))
+		*timeout_ms = slirp_timeout;
+
+	for (i = 0; i < e->timers->len; i++) {
+		struct sl_timer *t = g_ptr_array_index(e->timers, i);
+		int64_t left;
+
+		if (t->expire_ms < 0)
+			continue;
+		left = MAX(t->expire_ms - now_ms, 0);
+		if (*timeout_ms < 0 || left < *timeout_ms)
+			*timeout_ms = left;
+	}
+}
+
+/**
+ * sl_engine_poll_dispatch() - let libslirp handle what poll() reported on
+ * the entries sl_engine_poll_fill() appended, and run its TCP timers
+ * @e:		engine
+ * @poll_failed: poll() returned an error
+ */
+void sl_engine_poll_dispatch(struct sl_engine *e, bool poll_failed)
+{
+	slirp_pollfds_poll(e->slirp, poll_failed, sl_get_revents, e);
+}
+
+/**
+ * sl_engine_run_timers() - fire libslirp's expired timers
+ * @e:		engine
+ */
+void sl_engine_run_timers(struct sl_engine *e)
+{
+	int64_t now_ms = sl_now_ns() / 1000000;
+	guint i, len;
+
+	for (i = 0; i < e->timers->len; i++) {
+		struct sl_timer *t = g_ptr_array_index(e->timers, i);
+
+		if (t->expire_ms < 0 || t->expire_ms > now_ms)
+			continue;
+		t->expire_ms = -1;
+		len = e->timers->len;
+		if (t->cb)
+			t->cb(t->cb_opaque);
+		else
+			slirp_handle_timer(e->slirp, t->id, t->cb_opaque);
+		/* A callback that adds or frees timers reorders the array:
+		 * scan again; fired timers are idle and are skipped */
+		if (e->timers->len != len)
+			i = (guint)-1;
+	}
+}

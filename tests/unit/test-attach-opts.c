@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * tests/unit/test-attach-opts.c - the command line of `usernet attach`
+ */
+#include <arpa/inet.h>
+#include <glib.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "attach.h"
+#include "errors.h"
+#include "spec.h"
+
+/* Parse a NULL-terminated argument list; argv[0] is "attach" */
+static int parse(struct attach_opts *o, GError **error, ...)
+{
+	g_autoptr(GPtrArray) args = g_ptr_array_new();
+	const char *a;
+	va_list ap;
+
+	g_ptr_array_add(args, (char *)"attach");
+	va_start(ap, error);
+	while ((a = va_arg(ap, const char *)))
+		g_ptr_array_add(args, (char *)a);
+	va_end(ap);
+	g_ptr_array_add(args, NULL);
+	attach_opts_init(o);
+	return attach_opts_parse(o, (int)args->len - 1, (char **)args->pdata,
+				 error);
+}
+
+static void test_defaults(void)
+{
+	g_autoptr(GError) error = NULL;
+	char buf[INET_ADDRSTRLEN];
+	struct attach_opts o;
+
+	g_assert_cmpint(parse(&o, &error, "1234", NULL), ==, 0);
+	g_assert_no_error(error);
+	g_assert_cmpint(o.target.type, ==, NS_TARGET_PID);
+	g_assert_cmpint(o.target.pid, ==, 1234);
+	g_assert_cmpstr(o.tapname, ==, "tap0");
+	g_assert_false(o.configure);
+	g_assert_cmpint(o.ready_fd, ==, -1);
+	g_assert_cmpint(o.exit_fd, ==, -1);
+	g_assert_cmpuint(o.net.mtu, ==, 1500);
+	g_assert_cmpuint(o.net.cidr.prefix, ==, 24);
+	g_assert_cmpstr(inet_ntop(AF_INET, &o.net.cidr.net, buf, sizeof(buf)), ==, "10.0.2.0");
+	g_assert_false(o.net.ipv6);
+	g_assert_false(o.net.disable_host_loopback);
+	g_assert_false(o.net.disable_dns);
+	g_assert_cmpuint(o.publish->len, ==, 0);
+	attach_opts_clear(&o);
+}
+
+static void test_everything(void)
+{
+	g_autoptr(GError) error = NULL;
+	char buf[INET_ADDRSTRLEN];
+	struct attach_opts o;
+
+	g_assert_cmpint(parse(&o, &error, "-c", "--mtu=65520", "-6",
+			      "--cidr", "10.0.7.0/24", "--disable-host-loopback",
+			      "--disable-dns", "--macaddress=02:00:00:00:00:01",
+			      "-p", "8080:80", "--publish=127.0.0.1:5353:53/udp",
+			      "--outbound-addr=127.0.0.1", "--outbound-addr6", "::1",
+			      "--debug", "--ready-fd", "2", "-e", "1",
+			      "4321", "tap1", NULL), ==, 0);
+	g_assert_no_error(error);
+	g_assert_true(o.configure);
+	g_assert_cmpuint(o.net.mtu, ==, 65520);
+	g_assert_true(o.net.ipv6);
+	g_assert_cmpstr(inet_ntop(AF_INET, &o.net.cidr.net, buf, sizeof(buf)), ==, "10.0.7.0");
+	g_assert_true(o.net.disable_host_loopback);
+	g_assert_true(o.net.disable_dns);
+	g_assert_true(o.set_mac);
+	g_assert_cmpuint(o.mac[5], ==, 1);
+	g_assert_cmpuint(o.publish->len, ==, 2);
+	g_assert_cmpint(g_array_index(o.publish, struct pf_spec, 1).proto, ==, PF_PROTO_UDP);
+	g_assert_true(o.net.has_outbound4);
+	g_assert_cmpuint(ntohl(o.net.outbound4.sin_addr.s_addr), ==, INADDR_LOOPBACK);
+	g_assert_true(o.net.has_outbound6);
+	g_assert_true(o.debug);
+	g_assert_cmpint(o.ready_fd, ==, 2);
+	g_assert_cmpint(o.exit_fd, ==, 1);
+	g_assert_cmpint(o.target.pid, ==, 4321);
+	g_assert_cmpstr(o.tapname, ==, "tap1");
+	attach_opts_clear(&o);
+}
+
+static void test_path_target(void)
+{
+	g_autoptr(GError) error = NULL;
+	struct attach_opts o;
+
+	g_assert_cmpint(parse(&o, &error, "--netns-type=path",
+			      "--userns-path=/proc/1/ns/user",
+			      "/run/netns/x", NULL), ==, 0);
+	g_assert_cmpint(o.target.type, ==, NS_TARGET_PATH);
+	g_assert_cmpstr(o.target.netns_path, ==, "/run/netns/x");
+	g_assert_cmpstr(o.target.userns_path, ==, "/proc/1/ns/user");
+	attach_opts_clear(&o);
+}
+
+static void test_outbound_iface(void)
+{
+	g_autoptr(GError) error = NULL;
+	struct attach_opts o;
+
+	g_assert_cmpint(parse(&o, &error, "--outbound-addr=lo", "1", NULL), ==, 0);
+	g_assert_cmpuint(ntohl(o.net.outbound4.sin_addr.s_addr), ==, INADDR_LOOPBACK);
+	attach_opts_clear(&o);
+}
+
+static void test_help(void)
+{
+	g_autoptr(GError) error = NULL;
+	struct attach_opts o;
+
+	g_assert_cmpint(parse(&o, &error, "--help", NULL), ==, 0);
+	g_assert_true(o.help);
+	attach_opts_clear(&o);
+}
+
+/* Each bad command line fails with UN_EXIT_USAGE and a message naming @what */
+static void expect_bad(const char *what, ...)
+{
+	g_autoptr(GPtrArray) args = g_ptr_array_new();
+	g_autoptr(GError) error = NULL;
+	struct attach_opts o;
+	const char *a;
+	va_list ap;
+
+	g_ptr_array_add(args, (char *)"attach");
+	va_start(ap, what);
+	while ((a = va_arg(ap, const char *)))
+		g_ptr_array_add(args, (char *)a);
+	va_end(ap);
+	g_ptr_array_add(args, NULL);
+	attach_opts_init(&o);
+	if (attach_opts_parse(&o, (int)args->len - 1, (char **)args->pdata,
+			      &error) == 0)
+		g_error("accepted a bad command line (%s)", what);
+	g_assert_error(error, UN_ERROR, UN_EXIT_USAGE);
+	if (!strstr(error->message, what))
+		g_error("message '%s' does not name '%s'", error->message, what);
+	attach_opts_clear(&o);
+}
+
+static void test_bad(void)
+{
+	expect_bad("missing PID", NULL);
+	expect_bad("missing PID", "-c", NULL);
+	expect_bad("is not a PID", "abc", NULL);
+	expect_bad("is not a PID", "0", NULL);
+	expect_bad("unknown option -5", "-5", NULL);
+	expect_bad("unexpected argument", "1", "tap0", "extra", NULL);
+	expect_bad("not a valid interface name", "1", "a/b", NULL);
+	expect_bad("not a valid interface name", "1", "0123456789abcdefg", NULL);
+	expect_bad("--mtu", "--mtu", "67", "1", NULL);
+	expect_bad("--mtu", "--mtu", "65521", "1", NULL);
+	expect_bad("--mtu", "--mtu=abc", "1", NULL);
+	expect_bad("--mtu", "--mtu=", "1", NULL);
+	expect_bad("minimum for IPv6", "-6", "--mtu=1279", "1", NULL);
+	expect_bad("--cidr", "--cidr", "10.0.2.0/33", "1", NULL);
+	expect_bad("--cidr", "--cidr", "foo", "1", NULL);
+	expect_bad("--cidr", "--cidr", "10.0.2.5/24", "1", NULL);
+	expect_bad("--publish", "-p", "70000:80", "1", NULL);
+	expect_bad("--publish", "-p", "80", "1", NULL);
+	expect_bad("--publish", "--publish=8080:80/sctp", "1", NULL);
+	expect_bad("--netns-type", "--netns-type=tapfd", "1", NULL);
+	expect_bad("--ready-fd", "--ready-fd=x", "1", NULL);
+	expect_bad("--ready-fd", "--ready-fd=987654", "1", NULL);
+	expect_bad("--exit-fd", "-e", "-1", "1", NULL);
+	expect_bad("--macaddress", "-c", "--macaddress=01:00:00:00:00:00", "1", NULL);
+	expect_bad("--macaddress needs --configure", "--macaddress=02:00:00:00:00:01", "1", NULL);
+	expect_bad("--outbound-addr", "--outbound-addr=::1", "1", NULL);
+	expect_bad("--outbound-addr6", "--outbound-addr6=no-such-iface0", "1", NULL);
+	expect_bad("unknown option --bogus", "--bogus", "1", NULL);
+	expect_bad("unknown option -z", "-z", "1", NULL);
+	expect_bad("needs a value", "1", "--mtu", NULL);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/attach-opts/defaults", test_defaults);
+	g_test_add_func("/attach-opts/everything", test_everything);
+	g_test_add_func("/attach-opts/path-target", test_path_target);
+	g_test_add_func("/attach-opts/outbound-iface", test_outbound_iface);
+	g_test_add_func("/attach-opts/help", test_help);
+	g_test_add_func("/attach-opts/bad", test_bad);
+	return g_test_run();
+}

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * tests/unit/test-spec.c - parsing of --publish specs, good and malformed
+ */
+#include <arpa/inet.h>
+#include <glib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "errors.h"
+#include "spec.h"
+#include "util.h"
+
+static void test_simple(void)
+{
+	g_autoptr(GError) error = NULL;
+	struct pf_spec s;
+
+	g_assert_cmpint(pf_spec_parse("8080:80", &s, &error), ==, 0);
+	g_assert_no_error(error);
+	g_assert_false(s.host_addr_set);
+	g_assert_cmpuint(s.host_port, ==, 8080);
+	g_assert_cmpuint(s.guest_port, ==, 80);
+	g_assert_cmpuint(s.count, ==, 1);
+	g_assert_cmpint(s.proto, ==, PF_PROTO_TCP);
+	g_assert_false(s.guest_addr_set);
+}
+
+static void test_addresses(void)
+{
+	g_autoptr(GError) error = NULL;
+	char buf[ADDR_STRLEN];
+	struct pf_spec s;
+
+	g_assert_cmpint(pf_spec_parse("127.0.0.1:8080:80/udp", &s, &error), ==, 0);
+	g_assert_true(s.host_addr_set);
+	g_assert_cmpstr(addr_ip_str(&s.host_addr, buf, sizeof(buf)), ==, "127.0.0.1");
+	g_assert_cmpint(s.proto, ==, PF_PROTO_UDP);
+
+	g_assert_cmpint(pf_spec_parse("[::1]:8080:80", &s, &error), ==, 0);
+	g_assert_cmpint(s.host_addr.family, ==, AF_INET6);
+	g_assert_cmpstr(addr_ip_str(&s.host_addr, buf, sizeof(buf)), ==, "[::1]");
+
+	g_assert_cmpint(pf_spec_parse("[::]:53:53/udp", &s, &error), ==, 0);
+	g_assert_true(addr_ip_is_any(&s.host_addr));
+	g_assert_cmpint(pf_spec_parse("[fd00::1:2]:1:65535/tcp", &s, &error), ==, 0);
+	g_assert_cmpuint(s.host_port, ==, 1);
+	g_assert_cmpuint(s.guest_port, ==, 65535);
+}
+
+static void test_ranges(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *text = NULL;
+	struct pf_spec s;
+
+	g_assert_cmpint(pf_spec_parse("8000-8009:80-89", &s, &error), ==, 0);
+	g_assert_cmpuint(s.host_port, ==, 8000);
+	g_assert_cmpuint(s.guest_port, ==, 80);
+	g_assert_cmpuint(s.count, ==, 10);
+	text = pf_spec_to_string(&s);
+	g_assert_cmpstr(text, ==, "0.0.0.0:8000-8009 -> 80-89/tcp");
+	g_assert_cmpint(pf_spec_parse("65535-65535:1-1", &s, &error), ==, 0);
+	g_assert_cmpuint(s.count, ==, 1);
+}
+
+static void test_malformed(void)
+{
+	static const char *const bad[] = {
+		"", "80", ":80", "80:", "0:80", "80:0", "70000:80", "80:70000",
+		"abc:80", "80:abc", "8080:80/sctp", "8080:80/", "8080:80/TCP ",
+		"[::1:8080:80", "[::1]8080:80", "::1:8080:80", "[1.2.3.4]:80:80",
+		"1.2.3:80:80", "localhost:80:80", "1.2.3.4:", "-1:80",
+		"8000-7999:80-79", "8000-8009:80-85", "8000-:80-", "80-81:80",
+		" 80:80", "80:80 ", "+80:80", "1.2.3.4:5:6:7", "8080:80/udp/tcp",
+		"[]:80:80", "[::1]:", "[::1]:80", "65536-65537:1-2",
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		g_autoptr(GError) error = NULL;
+		struct pf_spec s;
+
+		if (pf_spec_parse(bad[i], &s, &error) == 0)
+			g_error("'%s' was accepted", bad[i]);
+		g_assert_error(error, UN_ERROR, UN_EXIT_USAGE);
+		g_assert_nonnull(strstr(error->message, "invalid --publish spec"));
+	}
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/spec/simple", test_simple);
+	g_test_add_func("/spec/addresses", test_addresses);
+	g_test_add_func("/spec/ranges", test_ranges);
+	g_test_add_func("/spec/malformed", test_malformed);
+	return g_test_run();
+}
