@@ -27,8 +27,9 @@
 #include "loop.h"
 #include "util.h"
 
-/* How often a namespace file (--netns-type=path) is checked */
-#define ATTACH_PATH_CHECK_MS 500
+/* How often a namespace file (--netns-type=path), or a target PID without a
+ * pidfd, is checked: the helper exits within a second of the target going */
+#define ATTACH_TARGET_CHECK_MS 500
 
 /**
  * struct attach_ctx - state of a running helper
@@ -62,6 +63,17 @@ static void on_target_exit(struct sl_loop *l, int fd, short revents,
 {
 	const struct attach_ctx *c = opaque;
 
+	log_info("target process %d exited, exiting", c->o->target.pid);
+	sl_loop_quit(l, UN_EXIT_OK);
+}
+
+/* Without a pidfd (old kernel, or a thread ID): poll the PID instead */
+static void on_pid_check(struct sl_loop *l, void *opaque)
+{
+	const struct attach_ctx *c = opaque;
+
+	if (kill(c->o->target.pid, 0) == 0 || errno != ESRCH)
+		return;
 	log_info("target process %d exited, exiting", c->o->target.pid);
 	sl_loop_quit(l, UN_EXIT_OK);
 }
@@ -209,6 +221,10 @@ static int attach_run(const struct attach_opts *o)
 		status = report(error);
 		goto out;
 	}
+	/* Holding the namespace files would keep a bind mount busy (plain
+	 * umount fails); the tap and the recorded inode are all we need */
+	util_close_fdp(&c.fds.netns);
+	util_close_fdp(&c.fds.userns);
 	r = sl_engine_new(&o->net, tap_fd, &engine);
 	if (r < 0) {
 		log_msg(LOG_LVL_ERR, -r, "libslirp refused the configuration");
@@ -232,8 +248,10 @@ static int attach_run(const struct attach_opts *o)
 	if (c.fds.pidfd >= 0)
 		sl_loop_watch_fd(loop, c.fds.pidfd, POLLIN, on_target_exit,
 				 &c);
+	else if (o->target.type == NS_TARGET_PID)
+		sl_loop_every(loop, ATTACH_TARGET_CHECK_MS, on_pid_check, &c);
 	if (o->target.type == NS_TARGET_PATH)
-		sl_loop_every(loop, ATTACH_PATH_CHECK_MS, on_path_check, &c);
+		sl_loop_every(loop, ATTACH_TARGET_CHECK_MS, on_path_check, &c);
 
 	print_summary(o, table);
 	if (o->ready_fd >= 0) {

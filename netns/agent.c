@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * netns/agent.c - the child process in the target namespaces that opens the
- * tap, configures it and makes sockets there for the helper
+ * netns/agent.c - the child process that acts in the target namespaces
  *
+ * It opens the tap, configures it and makes sockets there for the helper.
  * The helper never changes namespace: joining a user namespace needs a
  * single-threaded process, and sockets published on the host must stay in
  * the host's network namespace. Instead it forks this agent, which joins the
@@ -288,7 +288,7 @@ static noreturn void nsagent_child(const struct ns_fds *fds, int sock,
 		}
 	}
 
-	/* Credentials changed by setns(CLONE_NEWUSER) may clear it: set again */
+	/* setns(CLONE_NEWUSER) may have cleared the death signal: set again */
 	if (!nsagent_child_tie(parent))
 		_exit(1);
 

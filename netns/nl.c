@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * netns/nl.c - rtnetlink configuration (libmnl) of lo and the tap, run
- * inside the target network namespace
+ * netns/nl.c - rtnetlink (libmnl) configuration of lo and the tap
  */
 #include <errno.h>
 #include <libmnl/libmnl.h>

@@ -131,9 +131,8 @@ static int ns_open_netns(const char *path, pid_t pid, struct ns_fds *out,
 			return ns_fail(error, ESRCH, "no process with PID %d",
 				       (int)pid);
 		if (r == ENOENT)
-			return ns_fail(error, r,
-				       "network namespace file %s does not exist",
-				       path);
+			return ns_fail(error, r, "network namespace file %s "
+				       "does not exist", path);
 		return ns_fail(error, r, "cannot open %s: %s", path,
 			       g_strerror(r));
 	}

@@ -4,6 +4,10 @@
  * Each rule is carried by libslirp's host forwarding (one listening host
  * socket per port, slirp_add_hostxfwd()): the guest sees the real source
  * address of outside clients, and the gateway address for local ones.
+ *
+ * libslirp keeps the client's address family towards the guest, so a rule on
+ * an IPv6 host address forwards to the guest's IPv6 address (fd00::100) and
+ * listens IPv6-only.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,12 +22,14 @@
  * struct pf_table - all rules of one helper
  * @slirp:	the libslirp instance carrying them
  * @guest4:	default guest address (network + 100)
+ * @ipv6:	the guest has IPv6 (fd00::100)
  * @rules:	struct pf_rule *
  * @next_id:	ID of the next rule
  */
 struct pf_table {
 	Slirp *slirp;
 	struct in_addr guest4;
+	bool ipv6;
 	GPtrArray *rules;
 	unsigned next_id;
 };
@@ -41,6 +47,7 @@ struct pf_table *pf_table_new(Slirp *slirp, const struct sl_config *cfg)
 
 	t->slirp = slirp;
 	t->guest4 = sl_config_guest4(cfg);
+	t->ipv6 = cfg->ipv6;
 	t->rules = g_ptr_array_new_with_free_func(g_free);
 	t->next_id = 1;
 	return t;
@@ -73,6 +80,9 @@ static int pf_slirp_port(struct pf_table *t, const struct pf_spec *s,
 	struct sockaddr_storage host, guest;
 	socklen_t hlen, glen;
 	int flags = s->proto == PF_PROTO_UDP ? SLIRP_HOSTFWD_UDP : 0;
+
+	if (s->host_addr.family == AF_INET6)
+		flags |= SLIRP_HOSTFWD_V6ONLY;
 
 	hlen = pf_sockaddr(&s->host_addr, (uint16_t)(s->host_port + i), &host);
 	glen = pf_sockaddr(&s->guest_addr, (uint16_t)(s->guest_port + i),
@@ -115,7 +125,21 @@ int pf_table_add(struct pf_table *t, const struct pf_spec *spec,
 		s->host_addr.v4.s_addr = htonl(INADDR_ANY);
 		s->host_addr_set = true;
 	}
-	if (!s->guest_addr_set) {
+	if (!s->guest_addr_set && s->host_addr.family == AF_INET6) {
+		if (!t->ipv6) {
+			g_set_error(error, UN_ERROR, UN_EXIT_PUBLISH,
+				    "cannot publish on IPv6 host address %s "
+				    "without --enable-ipv6: the guest has no "
+				    "IPv6 address to forward to",
+				    addr_ip_str(&s->host_addr, host,
+						sizeof(host)));
+			g_free(rule);
+			return -EAFNOSUPPORT;
+		}
+		s->guest_addr.family = AF_INET6;
+		s->guest_addr.v6 = sl_config_host6(0x100);
+		s->guest_addr_set = true;
+	} else if (!s->guest_addr_set) {
 		s->guest_addr.family = AF_INET;
 		s->guest_addr.v4 = t->guest4;
 		s->guest_addr_set = true;
