@@ -15,11 +15,14 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "agent.h"
 #include "attach.h"
+#include "caps.h"
 #include "config.h"
 #include "errors.h"
 #include "fwd.h"
@@ -36,11 +39,13 @@
  * @o:		options
  * @fds:	target namespace files
  * @signal_fd:	signalfd of SIGTERM, SIGINT
+ * @agent:	namespace agent, kept while forwarders need sockets inside
  */
 struct attach_ctx {
 	const struct attach_opts *o;
 	struct ns_fds fds;
 	int signal_fd;
+	struct nsagent *agent;
 };
 
 static void on_signal(struct sl_loop *l, int fd, short revents, void *opaque)
@@ -106,31 +111,31 @@ static void nl_config_from_opts(const struct attach_opts *o,
 	n->gw6 = sl_config_host6(ADDR_HOST_GATEWAY);
 }
 
-/* Step 1: a tap fd, opened (and configured) inside the target */
+/* Step 1: a tap fd, opened (and configured) inside the target by the agent,
+ * which stays if the port forwarders will need sockets there */
 static int attach_open_tap(struct attach_ctx *c, int *tap_fd, GError **error)
 {
 	const struct attach_opts *o = c->o;
-	struct nsagent *agent;
 	struct nl_config ncfg;
 	bool existed = false;
 	int r;
 
-	r = nsagent_start(&c->fds, &agent, error);
+	r = nsagent_start(&c->fds, &c->agent, error);
 	if (r < 0)
 		return r;
-	r = nsagent_open_tap(agent, o->tapname, tap_fd, &existed, error);
+	r = nsagent_open_tap(c->agent, o->tapname, tap_fd, &existed, error);
 	if (r == 0 && o->configure) {
 		nl_config_from_opts(o, &ncfg);
-		r = nsagent_configure(agent, &ncfg, error);
+		r = nsagent_configure(c->agent, &ncfg, error);
 		if (r < 0) {
 			close(*tap_fd);
 			*tap_fd = -1;
 		}
 	}
-	nsagent_stop(agent);
-	if (r == 0)
-		log_debug("%s tap device %s", existed ? "attached to" :
-			  "created", o->tapname);
+	if (r < 0 || o->port_mode == PF_MODE_SLIRP) {
+		nsagent_stop(c->agent);
+		c->agent = NULL;
+	}
 	return r;
 }
 
@@ -195,6 +200,31 @@ static int signals_block(void)
 	return fd < 0 ? -errno : fd;
 }
 
+/* Forwarded connections take four fds each (two sockets, two pipes) */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/* Keep CAP_NET_BIND_SERVICE if we have it (ports below the unprivileged
+ * start may still be published through the API), drop everything else */
+static void drop_capabilities(void)
+{
+	uint64_t prm = 0;
+	int r;
+
+	r = caps_keep_only(CAPS_BIT(CAP_NET_BIND_SERVICE));
+	if (r < 0)
+		log_msg(LOG_LVL_WARN, -r, "cannot drop capabilities");
+	else if (!caps_get(NULL, &prm, NULL) && prm)
+		log_debug("kept CAP_NET_BIND_SERVICE only");
+}
+
 static int report(GError *error)
 {
 	log_err("%s", error->message);
@@ -211,6 +241,7 @@ static int attach_run(const struct attach_opts *o)
 	int status = UN_EXIT_FAILURE, tap_fd = -1, r;
 	guint i;
 
+	raise_fd_limit();
 	c.signal_fd = signals_block();
 	if (c.signal_fd < 0) {
 		log_msg(LOG_LVL_ERR, -c.signal_fd, "cannot set up signals");
@@ -231,7 +262,14 @@ static int attach_run(const struct attach_opts *o)
 		close(tap_fd);
 		goto out;
 	}
-	table = pf_table_new(sl_engine_slirp(engine), &o->net);
+	loop = sl_loop_new(engine);
+	table = pf_table_new(sl_engine_slirp(engine), &o->net, o->port_mode,
+			     c.agent, loop);
+	if (!table) {
+		log_perror(LOG_LVL_ERR, "cannot set up port forwarding");
+		goto out;
+	}
+	pf_table_set_max_conns(table, o->max_conns);
 	for (i = 0; i < o->publish->len; i++) {
 		if (pf_table_add(table, &g_array_index(o->publish,
 						       struct pf_spec, i),
@@ -240,8 +278,8 @@ static int attach_run(const struct attach_opts *o)
 			goto out;
 		}
 	}
+	drop_capabilities();
 
-	loop = sl_loop_new(engine);
 	sl_loop_watch_fd(loop, c.signal_fd, POLLIN, on_signal, &c);
 	if (o->exit_fd >= 0)
 		sl_loop_watch_fd(loop, o->exit_fd, POLLIN, on_exit_fd, &c);
@@ -263,8 +301,9 @@ static int attach_run(const struct attach_opts *o)
 
 	status = sl_loop_run(loop);
 out:
-	sl_loop_free(loop);
 	pf_table_free(table);
+	nsagent_stop(c.agent);
+	sl_loop_free(loop);
 	sl_engine_free(engine);
 	ns_fds_close(&c.fds);
 	close(c.signal_fd);

@@ -24,6 +24,8 @@
  * @set_mac:	@mac is set
  * @mac:	tap MAC address (--macaddress)
  * @publish:	struct pf_spec to publish at start
+ * @port_mode:	how published ports are carried (enum pf_mode)
+ * @max_conns:	bound of open connections per published rule
  * @debug:	verbose logs
  * @help:	--help was given: print usage, exit 0
  */
@@ -37,6 +39,8 @@ struct attach_opts {
 	bool set_mac;
 	uint8_t mac[6];
 	GArray *publish;
+	int port_mode;
+	unsigned max_conns;
 	bool debug;
 	bool help;
 };

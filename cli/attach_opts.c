@@ -12,6 +12,7 @@
 
 #include "attach.h"
 #include "errors.h"
+#include "fwd.h"
 #include "spec.h"
 #include "util.h"
 
@@ -25,6 +26,8 @@ enum {
 	OPT_DISABLE_DNS,
 	OPT_MACADDRESS,
 	OPT_DEBUG,
+	OPT_PORT_MODE,
+	OPT_MAX_CONNS,
 };
 
 static const struct option attach_longopts[] = {
@@ -43,6 +46,8 @@ static const struct option attach_longopts[] = {
 	{ "disable-dns", no_argument, NULL, OPT_DISABLE_DNS },
 	{ "macaddress", required_argument, NULL, OPT_MACADDRESS },
 	{ "publish", required_argument, NULL, 'p' },
+	{ "port-mode", required_argument, NULL, OPT_PORT_MODE },
+	{ "port-max-conns", required_argument, NULL, OPT_MAX_CONNS },
 	{ "debug", no_argument, NULL, OPT_DEBUG },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -74,12 +79,16 @@ void attach_usage(FILE *out)
 "      --macaddress=MAC        MAC address of the tap (with --configure)\n"
 "  -p, --publish=[HOSTIP:]HOSTPORT[-END]:GUESTPORT[-END][/tcp|udp]\n"
 "                              publish a host port to the guest (repeatable)\n"
+"      --port-mode=auto|direct|slirp  how published ports are carried (default\n"
+"                              auto: splice, outside clients keep their address)\n"
+"      --port-max-conns=N      open connections per published rule (default %u)\n"
 "      --debug                 verbose logs\n"
 "  -h, --help                  this help\n"
 "\n"
 "Exit codes: 0 clean exit, 1 runtime failure, 2 bad command line,\n"
 "3 target namespace unreachable, 4 tap device, 5 cannot publish a port.\n",
-		SL_MTU_MIN, SL_MTU_MAX, SL_MTU_DEFAULT, SL_MTU_MIN_IPV6);
+		SL_MTU_MIN, SL_MTU_MAX, SL_MTU_DEFAULT, SL_MTU_MIN_IPV6,
+		PF_MAX_CONNS_DEFAULT);
 }
 
 /**
@@ -95,6 +104,8 @@ void attach_opts_init(struct attach_opts *o)
 	o->exit_fd = -1;
 	sl_config_init(&o->net);
 	o->publish = g_array_new(FALSE, TRUE, sizeof(struct pf_spec));
+	o->port_mode = PF_MODE_AUTO;
+	o->max_conns = PF_MAX_CONNS_DEFAULT;
 }
 
 /**
@@ -270,6 +281,22 @@ static int parse_option(struct attach_opts *o, int c, const char *arg,
 		if (pf_spec_parse(arg, &spec, error))
 			return -EINVAL;
 		g_array_append_val(o->publish, spec);
+		return 0;
+	case OPT_PORT_MODE: {
+		enum pf_mode m;
+
+		if (pf_mode_parse(arg, &m))
+			return usage_error(error, "--port-mode must be auto, "
+					   "direct or slirp, not '%s'", arg);
+		o->port_mode = m;
+		return 0;
+	}
+	case OPT_MAX_CONNS:
+		if (util_parse_uint(arg, 1U << 20, &v) || v == 0)
+			return usage_error(error, "--port-max-conns must be "
+					   "between 1 and %u, not '%s'",
+					   1U << 20, arg);
+		o->max_conns = (unsigned)v;
 		return 0;
 	case OPT_DEBUG:
 		o->debug = true;

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -49,6 +50,7 @@ enum nsagent_op {
 	NSAGENT_OP_OPEN_TAP = 1,
 	NSAGENT_OP_CONFIGURE,
 	NSAGENT_OP_SOCKET,
+	NSAGENT_OP_LOCAL_RETURN,
 };
 
 /**
@@ -74,7 +76,8 @@ enum nsagent_stage {
  * @op:		enum nsagent_op
  * @u.ifname:	NSAGENT_OP_OPEN_TAP: tap name
  * @u.cfg:	NSAGENT_OP_CONFIGURE: what to configure
- * @u.sock:	NSAGENT_OP_SOCKET: socket(2) arguments
+ * @u.sock:	NSAGENT_OP_SOCKET: socket(2) arguments, NSAGENT_SOCK_* flags
+ * @u.ret:	NSAGENT_OP_LOCAL_RETURN: nl_local_return() arguments
  */
 struct nsagent_req {
 	uint32_t op;
@@ -85,7 +88,16 @@ struct nsagent_req {
 			int domain;
 			int type;
 			int protocol;
+			unsigned flags;
 		} sock;
+		struct {
+			int family;
+			uint8_t ipproto;
+			uint16_t sport_lo;
+			uint16_t sport_hi;
+			struct in_addr prefsrc4;
+			bool add;
+		} ret;
 	} u;
 };
 
@@ -210,9 +222,35 @@ static int nsagent_handle(struct nsagent_req *req, struct nsagent_reply *rep)
 	case NSAGENT_OP_SOCKET:
 		fd = socket(req->u.sock.domain, req->u.sock.type,
 			    req->u.sock.protocol);
-		if (fd < 0)
+		if (fd < 0) {
 			rep->err = -errno;
+			return -1;
+		}
+		if (req->u.sock.flags & NSAGENT_SOCK_TRANSPARENT) {
+			int on = 1, r;
+
+			/* Needs CAP_NET_ADMIN or CAP_NET_RAW here: the agent
+			 * has them, the helper does not; bind() later works */
+			if (req->u.sock.domain == AF_INET6)
+				r = setsockopt(fd, SOL_IPV6, IPV6_TRANSPARENT,
+					       &on, sizeof(on));
+			else
+				r = setsockopt(fd, SOL_IP, IP_TRANSPARENT,
+					       &on, sizeof(on));
+			if (r < 0) {
+				rep->err = -errno;
+				close(fd);
+				return -1;
+			}
+		}
 		return fd;
+	case NSAGENT_OP_LOCAL_RETURN:
+		rep->err = nl_local_return(req->u.ret.family,
+					   req->u.ret.ipproto,
+					   req->u.ret.sport_lo,
+					   req->u.ret.sport_hi,
+					   &req->u.ret.prefsrc4, req->u.ret.add);
+		return -1;
 	default:
 		rep->err = -EOPNOTSUPP;
 		return -1;
@@ -587,10 +625,13 @@ int nsagent_configure(struct nsagent *a, const struct nl_config *cfg,
  * @type:	as for socket(2), SOCK_NONBLOCK honoured; the fd we get is
  *		O_CLOEXEC in any case
  * @protocol:	as for socket(2)
+ * @flags:	NSAGENT_SOCK_TRANSPARENT to set IP_TRANSPARENT (IPv6:
+ *		IPV6_TRANSPARENT), which needs the agent's CAP_NET_ADMIN
  *
  * Return: fd, or -errno (-ECONNRESET if the agent is gone)
  */
-int nsagent_socket(struct nsagent *a, int domain, int type, int protocol)
+int nsagent_socket(struct nsagent *a, int domain, int type, int protocol,
+		   unsigned flags)
 {
 	struct nsagent_reply rep;
 	struct nsagent_req req;
@@ -601,6 +642,7 @@ int nsagent_socket(struct nsagent *a, int domain, int type, int protocol)
 	req.u.sock.domain = domain;
 	req.u.sock.type = type;
 	req.u.sock.protocol = protocol;
+	req.u.sock.flags = flags;
 	r = nsagent_call(a, &req, &rep, &fd);
 	if (r < 0)
 		return r;
@@ -609,6 +651,40 @@ int nsagent_socket(struct nsagent *a, int domain, int type, int protocol)
 		return rep.err;
 	}
 	return fd >= 0 ? fd : -EPROTO;
+}
+
+/**
+ * nsagent_local_return() - add or remove, inside the target namespace, the
+ * policy rule that returns the guest's replies from source ports
+ * @sport_lo..@sport_hi to transparent sockets (see nl_local_return())
+ * @a:		agent
+ * @family:	AF_INET or AF_INET6
+ * @ipproto:	IPPROTO_TCP or IPPROTO_UDP
+ * @sport_lo:	first guest port
+ * @sport_hi:	last guest port
+ * @prefsrc4:	IPv4 guest address (source of replies), for AF_INET
+ * @add:	add or remove
+ *
+ * Return: 0 or -errno
+ */
+int nsagent_local_return(struct nsagent *a, int family, uint8_t ipproto,
+			 uint16_t sport_lo, uint16_t sport_hi,
+			 struct in_addr prefsrc4, bool add)
+{
+	struct nsagent_reply rep;
+	struct nsagent_req req;
+	int r;
+
+	memset(&req, 0, sizeof(req));
+	req.op = NSAGENT_OP_LOCAL_RETURN;
+	req.u.ret.family = family;
+	req.u.ret.ipproto = ipproto;
+	req.u.ret.sport_lo = sport_lo;
+	req.u.ret.sport_hi = sport_hi;
+	req.u.ret.prefsrc4 = prefsrc4;
+	req.u.ret.add = add;
+	r = nsagent_call(a, &req, &rep, NULL);
+	return r < 0 ? r : rep.err;
 }
 
 /**

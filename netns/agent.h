@@ -6,6 +6,8 @@
 #define NETNS_AGENT_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <netinet/in.h>
 #include <sys/types.h>
 #include <glib.h>
 
@@ -20,7 +22,15 @@ int nsagent_open_tap(struct nsagent *a, const char *name, int *tap_fd,
 		     bool *existed, GError **error);
 int nsagent_configure(struct nsagent *a, const struct nl_config *cfg,
 		      GError **error);
-int nsagent_socket(struct nsagent *a, int domain, int type, int protocol);
+/* nsagent_socket() flags */
+#define NSAGENT_SOCK_TRANSPARENT	1U	/* IP(V6)_TRANSPARENT: may bind
+						 * a foreign (client) address */
+
+int nsagent_socket(struct nsagent *a, int domain, int type, int protocol,
+		   unsigned flags);
+int nsagent_local_return(struct nsagent *a, int family, uint8_t ipproto,
+			 uint16_t sport_lo, uint16_t sport_hi,
+			 struct in_addr prefsrc4, bool add);
 pid_t nsagent_pid(const struct nsagent *a);
 void nsagent_stop(struct nsagent *a);
 

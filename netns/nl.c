@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
+#include <linux/fib_rules.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -296,5 +297,101 @@ int nl_link_up(const char *ifname)
 		return r;
 	r = nl_link_set(&c, idx, 0, NULL);
 	nl_close(&c);
+	return r;
+}
+
+/* Local-delivery routes for transparent forwarding live in this table */
+#define NL_LOCAL_TABLE		0x756e	/* "un" */
+/* and are looked up by rules of this priority, before the main table */
+#define NL_LOCAL_RULE_PRIO	100
+
+/* "local default dev lo table NL_LOCAL_TABLE [src PREFSRC]"; one already
+ * there is fine. Without a preferred source, an IPv4 reply from an unbound
+ * socket would take the destination itself as its source (as for any local
+ * route) and miss the connected transparent socket */
+static int nl_local_route_add(struct nl_ctx *c, int family, unsigned lo,
+			      const struct in_addr *prefsrc)
+{
+	alignas(struct nlmsghdr) char buf[NL_BUF_SIZE];
+	struct nlmsghdr *nlh = nl_start(c, buf, RTM_NEWROUTE,
+					NLM_F_CREATE | NLM_F_EXCL);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	int r;
+
+	rtm->rtm_family = (uint8_t)family;
+	rtm->rtm_dst_len = 0;
+	rtm->rtm_table = RT_TABLE_UNSPEC;
+	rtm->rtm_protocol = RTPROT_BOOT;
+	rtm->rtm_scope = RT_SCOPE_HOST;
+	rtm->rtm_type = RTN_LOCAL;
+	mnl_attr_put_u32(nlh, RTA_TABLE, NL_LOCAL_TABLE);
+	mnl_attr_put_u32(nlh, RTA_OIF, lo);
+	if (family == AF_INET && prefsrc)
+		mnl_attr_put(nlh, RTA_PREFSRC, sizeof(*prefsrc), prefsrc);
+	r = nl_do(c, nlh);
+	return r == -EEXIST ? 0 : r;
+}
+
+/**
+ * nl_local_return() - add or remove the policy rule that delivers locally
+ * what the namespace sends from source ports @sport_lo..@sport_hi of
+ * protocol @ipproto
+ * @family:	AF_INET or AF_INET6
+ * @ipproto:	IPPROTO_TCP or IPPROTO_UDP
+ * @sport_lo:	first source port (the guest's published port)
+ * @sport_hi:	last source port
+ * @prefsrc4:	IPv4 source for replies of unbound guest sockets (the guest's
+ *		address), or NULL
+ * @add:	true to add (an existing rule is fine), false to remove
+ *
+ * Transparent forwarding connects to the guest from a socket bound to the
+ * client's own address (IP_TRANSPARENT). The guest's replies to that address
+ * would follow the default route out of the tap; this rule
+ *   iif lo ipproto P sport LO-HI lookup NL_LOCAL_TABLE
+ * with "local default dev lo" in that table hands them back to the socket.
+ * Run inside the target network namespace, with CAP_NET_ADMIN there.
+ *
+ * Return: 0 or -errno
+ */
+int nl_local_return(int family, uint8_t ipproto, uint16_t sport_lo,
+		    uint16_t sport_hi, const struct in_addr *prefsrc4, bool add)
+{
+	struct fib_rule_port_range range = { sport_lo, sport_hi };
+	alignas(struct nlmsghdr) char buf[NL_BUF_SIZE];
+	struct nl_ctx c = { 0 };
+	struct fib_rule_hdr *frh;
+	struct nlmsghdr *nlh;
+	unsigned lo = 0;
+	int r;
+
+	r = nl_ifindex("lo", &lo);
+	if (!r)
+		r = nl_open(&c);
+	if (r < 0)
+		return r;
+	if (add)
+		r = nl_local_route_add(&c, family, lo, prefsrc4);
+	if (r < 0) {
+		nl_close(&c);
+		return r;
+	}
+
+	nlh = nl_start(&c, buf, add ? RTM_NEWRULE : RTM_DELRULE,
+		       add ? NLM_F_CREATE | NLM_F_EXCL : 0);
+	frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
+	frh->family = (uint8_t)family;
+	frh->action = FR_ACT_TO_TBL;
+	frh->table = RT_TABLE_UNSPEC;
+	mnl_attr_put_u32(nlh, FRA_PRIORITY, NL_LOCAL_RULE_PRIO);
+	mnl_attr_put_strz(nlh, FRA_IIFNAME, "lo");
+	mnl_attr_put_u8(nlh, FRA_IP_PROTO, ipproto);
+	mnl_attr_put(nlh, FRA_SPORT_RANGE, sizeof(range), &range);
+	mnl_attr_put_u32(nlh, FRA_TABLE, NL_LOCAL_TABLE);
+	r = nl_do(&c, nlh);
+	nl_close(&c);
+	if (add && r == -EEXIST)
+		return 0;
+	if (!add && r == -ENOENT)
+		return 0;
 	return r;
 }

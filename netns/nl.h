@@ -40,5 +40,7 @@ struct nl_config {
 
 int nl_configure(const struct nl_config *cfg);
 int nl_link_up(const char *ifname);
+int nl_local_return(int family, uint8_t ipproto, uint16_t sport_lo,
+		    uint16_t sport_hi, const struct in_addr *prefsrc4, bool add);
 
 #endif /* NETNS_NL_H */

@@ -1,56 +1,343 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * portfwd/fwd.c - the forwarding table: published ports and their IDs
+ * portfwd/fwd.c - the forwarding table: published ports, their IDs, their
+ * host sockets, and the choice of data path
  *
- * Each rule is carried by libslirp's host forwarding (one listening host
- * socket per port, slirp_add_hostxfwd()): the guest sees the real source
- * address of outside clients, and the gateway address for local ones.
+ * DOC: Theory of operation
  *
- * libslirp keeps the client's address family towards the guest, so a rule on
- * an IPv6 host address forwards to the guest's IPv6 address (fd00::100) and
- * listens IPv6-only.
+ * A rule owns one host socket per port of its range (struct pf_listener),
+ * registered in one epoll set that the event loop watches as a single fd.
+ * For each accepted TCP connection (tcpfwd.c) or new UDP flow (udpfwd.c) the
+ * namespace agent makes a socket *inside* the target namespace, which then
+ * connects to the guest address and port; bytes move between the two
+ * sockets with splice(2) (TCP) or recvmmsg/sendmmsg (UDP), never through
+ * libslirp. Per connection:
+ *  - local clients (the peer address is loopback, or is the host's own
+ *    address of the connection): the inner socket is left unbound, so the
+ *    guest sees a connection from its own address;
+ *  - outside clients, in --port-mode auto: the inner socket is made with
+ *    IP_TRANSPARENT and bound to the client's address and port, so the
+ *    guest sees the real client. The guest's replies to that address would
+ *    leave by the tap; a policy rule in the namespace (nl_local_return():
+ *    "iif lo ipproto P sport GUESTPORT lookup T", T holding "local default
+ *    dev lo") delivers them back to the inner socket instead. If the
+ *    namespace refuses (no CAP_NET_ADMIN there), outside clients fall back
+ *    to the local path, with one warning.
+ * --port-mode slirp uses libslirp's own host forwarding instead (what
+ * slirp4netns does): slower, but nothing is added to the namespace.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "errors.h"
-#include "fwd.h"
+#include "fwd_internal.h"
 #include "log.h"
+#include "loop.h"
 #include "privport.h"
+#include "util.h"
+
+#define PF_EPOLL_BATCH	64
+
+static int64_t pf_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /**
- * struct pf_table - all rules of one helper
- * @slirp:	the libslirp instance carrying them
- * @guest4:	default guest address (network + 100)
- * @ipv6:	the guest has IPv6 (fd00::100)
- * @rules:	struct pf_rule *
- * @next_id:	ID of the next rule
- */
-struct pf_table {
-	Slirp *slirp;
-	struct in_addr guest4;
-	bool ipv6;
-	GPtrArray *rules;
-	unsigned next_id;
-};
-
-/**
- * pf_table_new() - an empty table forwarding through @slirp
- * @slirp:	libslirp instance
- * @cfg:	network configuration (for the default guest address)
+ * pf_mode_parse() - parse --port-mode
+ * @s:		"auto", "direct" or "slirp"
+ * @out:	mode
  *
- * Return: the table
+ * Return: 0 or -EINVAL
  */
-struct pf_table *pf_table_new(Slirp *slirp, const struct sl_config *cfg)
+int pf_mode_parse(const char *s, enum pf_mode *out)
+{
+	if (!strcmp(s, "auto"))
+		*out = PF_MODE_AUTO;
+	else if (!strcmp(s, "direct"))
+		*out = PF_MODE_DIRECT;
+	else if (!strcmp(s, "slirp"))
+		*out = PF_MODE_SLIRP;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * pf_ep_set() - make the epoll registration of @ep ask for @events
+ * @t:		table
+ * @ep:		registration
+ * @events:	EPOLLIN/EPOLLOUT; 0 removes the fd from the set, so that a
+ *		hung-up socket we want nothing from does not wake us
+ *
+ * Return: 0 or -errno
+ */
+int pf_ep_set(struct pf_table *t, struct pf_ep *ep, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = ep };
+	int op;
+
+	if (events == ep->events)
+		return 0;
+	if (!events)
+		op = EPOLL_CTL_DEL;
+	else if (!ep->events)
+		op = EPOLL_CTL_ADD;
+	else
+		op = EPOLL_CTL_MOD;
+	if (epoll_ctl(t->epfd, op, ep->fd, &ev) < 0)
+		return -errno;
+	ep->events = events;
+	return 0;
+}
+
+/**
+ * pf_ep_del() - remove @ep from the epoll set (before closing its fd)
+ * @t:		table
+ * @ep:		registration
+ */
+void pf_ep_del(struct pf_table *t, struct pf_ep *ep)
+{
+	pf_ep_set(t, ep, 0);
+}
+
+/**
+ * pf_conn_admit() - whether rule @rs may take one more connection
+ * @rs:		rule
+ *
+ * Return: true if under the bound; otherwise counts a refusal and logs
+ */
+bool pf_conn_admit(struct pf_rule_state *rs)
+{
+	if (rs->conns.length < rs->t->max_conns)
+		return true;
+	rs->pub.stats.refused++;
+	log_ratelimited(LOG_LVL_WARN,
+			"rule %u: %u connections open, the most a rule may "
+			"have: refusing new ones", rs->pub.id,
+			rs->t->max_conns);
+	return false;
+}
+
+/**
+ * pf_conn_add() - count a new connection of rule @rs
+ * @rs:		rule
+ * @cl:		the connection's link, its close callback set
+ */
+void pf_conn_add(struct pf_rule_state *rs, struct pf_conn_link *cl)
+{
+	g_queue_push_tail_link(&rs->conns, &cl->link);
+	rs->pub.stats.active++;
+	rs->pub.stats.total++;
+}
+
+/**
+ * pf_conn_remove() - forget a closed connection of rule @rs
+ * @rs:		rule
+ * @cl:		the connection's link
+ */
+void pf_conn_remove(struct pf_rule_state *rs, struct pf_conn_link *cl)
+{
+	g_queue_unlink(&rs->conns, &cl->link);
+	rs->pub.stats.active--;
+}
+
+static void pf_unmap_v4(struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+
+	if (ss->ss_family != AF_INET6 || !IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
+		return;
+	sin.sin_port = sin6->sin6_port;
+	memcpy(&sin.sin_addr, &sin6->sin6_addr.s6_addr[12], 4);
+	memset(ss, 0, sizeof(*ss));
+	memcpy(ss, &sin, sizeof(sin));
+	if (len)
+		*len = sizeof(sin);
+}
+
+static bool pf_same_ip(const struct sockaddr_storage *a,
+		       const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	return IN6_ARE_ADDR_EQUAL(&((const struct sockaddr_in6 *)a)->sin6_addr,
+				  &((const struct sockaddr_in6 *)b)->sin6_addr);
+}
+
+/**
+ * pf_client_is_local() - whether a client runs on this host
+ * @fd:		the host socket the client reached (accepted, or bound UDP)
+ * @peer:	the client's address (IPv4-mapped IPv6 allowed)
+ *
+ * Local means a loopback address, or the very address of the host that the
+ * client reached (a host talking to itself through its own external address).
+ *
+ * Return: true for a local client
+ */
+bool pf_client_is_local(int fd, const struct sockaddr_storage *peer)
+{
+	struct sockaddr_storage p = *peer, self;
+	socklen_t len = sizeof(self);
+	struct addr_ip ip = { .family = 0 };
+
+	pf_unmap_v4(&p, NULL);
+	if (p.ss_family == AF_INET) {
+		ip.family = AF_INET;
+		ip.v4 = ((struct sockaddr_in *)&p)->sin_addr;
+	} else {
+		ip.family = AF_INET6;
+		ip.v6 = ((struct sockaddr_in6 *)&p)->sin6_addr;
+	}
+	if (addr_ip_is_loopback(&ip))
+		return true;
+	if (getsockname(fd, (struct sockaddr *)&self, &len) < 0)
+		return false;
+	pf_unmap_v4(&self, NULL);
+	return pf_same_ip(&self, &p);
+}
+
+/**
+ * pf_ns_socket() - a socket inside the target namespace for one client,
+ * bound to the client's address when it is an outside client in auto mode
+ * @l:		listener the client came to
+ * @type:	SOCK_STREAM or SOCK_DGRAM
+ * @client:	client address
+ * @client_len:	its length
+ * @local:	the client is local (pf_client_is_local())
+ *
+ * Return: non-blocking fd, not yet connected, or -errno
+ */
+int pf_ns_socket(struct pf_listener *l, int type,
+		 const struct sockaddr_storage *client, socklen_t client_len,
+		 bool local)
+{
+	struct pf_table *t = l->rs->t;
+	int family = l->guest.ss_family;
+	struct sockaddr_storage src = *client;
+	socklen_t src_len = client_len;
+	bool transparent;
+	int fd, r;
+
+	pf_unmap_v4(&src, &src_len);
+	transparent = !local && t->transparent && l->rs->local_return &&
+		      src.ss_family == family;
+	fd = nsagent_socket(t->agent, family,
+			    type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
+			    transparent ? NSAGENT_SOCK_TRANSPARENT : 0);
+	if (fd == -EPERM && transparent) {
+		log_warn("the namespace refuses transparent sockets: guests "
+			 "will see outside clients come from their own address");
+		t->transparent = false;
+		transparent = false;
+		fd = nsagent_socket(t->agent, family,
+				    type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, 0);
+	}
+	if (fd < 0 || !transparent)
+		return fd;
+	if (bind(fd, (struct sockaddr *)&src, src_len) < 0) {
+		/* The client's port is taken in the namespace: any port */
+		if (src.ss_family == AF_INET)
+			((struct sockaddr_in *)&src)->sin_port = 0;
+		else
+			((struct sockaddr_in6 *)&src)->sin6_port = 0;
+		if (bind(fd, (struct sockaddr *)&src, src_len) < 0) {
+			r = -errno;
+			close(fd);
+			return r;
+		}
+	}
+	return fd;
+}
+
+static void pf_epoll_ready(struct sl_loop *loop, int fd, short revents,
+			   void *opaque)
+{
+	struct epoll_event ev[PF_EPOLL_BATCH];
+	int n, i;
+
+	n = epoll_wait(fd, ev, PF_EPOLL_BATCH, 0);
+	for (i = 0; i < n; i++) {
+		struct pf_ep *ep = ev[i].data.ptr;
+
+		ep->cb(ep, ev[i].events);
+	}
+}
+
+static void pf_udp_tick(struct sl_loop *loop, void *opaque)
+{
+	struct pf_table *t = opaque;
+	int64_t now = pf_now_ms();
+	guint i, j;
+
+	for (i = 0; i < t->rules->len; i++) {
+		struct pf_rule_state *rs = g_ptr_array_index(t->rules, i);
+
+		if (rs->pub.spec.proto != PF_PROTO_UDP || !rs->listeners)
+			continue;
+		for (j = 0; j < rs->listeners->len; j++)
+			pf_udp_expire(g_ptr_array_index(rs->listeners, j), now);
+	}
+}
+
+/**
+ * pf_table_new() - an empty table
+ * @slirp:	libslirp instance, for --port-mode slirp
+ * @cfg:	network configuration (default guest addresses)
+ * @mode:	forwarding mode
+ * @agent:	namespace agent kept for making sockets in the target; may be
+ *		NULL only with PF_MODE_SLIRP
+ * @loop:	event loop to register the forwarders in
+ *
+ * Return: the table, or NULL if the epoll set cannot be created
+ */
+struct pf_table *pf_table_new(Slirp *slirp, const struct sl_config *cfg,
+			      enum pf_mode mode, struct nsagent *agent,
+			      struct sl_loop *loop)
 {
 	struct pf_table *t = g_new0(struct pf_table, 1);
 
 	t->slirp = slirp;
+	t->agent = agent;
+	t->mode = agent ? mode : PF_MODE_SLIRP;
 	t->guest4 = sl_config_guest4(cfg);
 	t->ipv6 = cfg->ipv6;
-	t->rules = g_ptr_array_new_with_free_func(g_free);
+	t->rules = g_ptr_array_new();
+	t->view = g_ptr_array_new();
 	t->next_id = 1;
+	t->max_conns = PF_MAX_CONNS_DEFAULT;
+	t->transparent = t->mode == PF_MODE_AUTO;
+	t->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (t->epfd < 0) {
+		g_ptr_array_unref(t->rules);
+		g_ptr_array_unref(t->view);
+		g_free(t);
+		return NULL;
+	}
+	sl_loop_watch_fd(loop, t->epfd, POLLIN, pf_epoll_ready, t);
+	sl_loop_every(loop, 1000, pf_udp_tick, t);
 	return t;
+}
+
+/**
+ * pf_table_set_max_conns() - bound of open connections (UDP: flows) per rule
+ * @t:		table
+ * @max:	bound, at least 1
+ */
+void pf_table_set_max_conns(struct pf_table *t, unsigned max)
+{
+	t->max_conns = MAX(max, 1U);
 }
 
 static socklen_t pf_sockaddr(const struct addr_ip *a, uint16_t port,
@@ -74,6 +361,7 @@ static socklen_t pf_sockaddr(const struct addr_ip *a, uint16_t port,
 	}
 }
 
+/* --port-mode slirp: add or remove port @i of the rule in libslirp */
 static int pf_slirp_port(struct pf_table *t, const struct pf_spec *s,
 			 uint16_t i, bool add)
 {
@@ -83,7 +371,6 @@ static int pf_slirp_port(struct pf_table *t, const struct pf_spec *s,
 
 	if (s->host_addr.family == AF_INET6)
 		flags |= SLIRP_HOSTFWD_V6ONLY;
-
 	hlen = pf_sockaddr(&s->host_addr, (uint16_t)(s->host_port + i), &host);
 	glen = pf_sockaddr(&s->guest_addr, (uint16_t)(s->guest_port + i),
 			   &guest);
@@ -99,10 +386,171 @@ static int pf_slirp_port(struct pf_table *t, const struct pf_spec *s,
 				     flags) < 0 ? -ENOENT : 0;
 }
 
+/* Our forwarders: the host socket of port @i of the rule */
+static int pf_listener_add(struct pf_rule_state *rs, uint16_t i)
+{
+	struct pf_spec *s = &rs->pub.spec;
+	int type = s->proto == PF_PROTO_UDP ? SOCK_DGRAM : SOCK_STREAM;
+	struct sockaddr_storage host;
+	socklen_t hlen;
+	struct pf_listener *l;
+	int fd, on = 1, off = 0, r;
+
+	hlen = pf_sockaddr(&s->host_addr, (uint16_t)(s->host_port + i), &host);
+	fd = socket(host.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	/* [::] is dual-stack; any other IPv6 address only IPv6 */
+	if (host.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
+			   addr_ip_is_any(&s->host_addr) ? &off : &on,
+			   sizeof(on));
+	if (bind(fd, (struct sockaddr *)&host, hlen) < 0 ||
+	    (type == SOCK_STREAM && listen(fd, SOMAXCONN) < 0)) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	if (s->host_port == 0) {
+		/* Ephemeral: the kernel chose; the rule shows its choice */
+		hlen = sizeof(host);
+		getsockname(fd, (struct sockaddr *)&host, &hlen);
+		s->host_port = ntohs(host.ss_family == AF_INET6 ?
+				     ((struct sockaddr_in6 *)&host)->sin6_port :
+				     ((struct sockaddr_in *)&host)->sin_port);
+	}
+
+	l = g_new0(struct pf_listener, 1);
+	l->rs = rs;
+	l->ep.fd = fd;
+	l->ep.cb = type == SOCK_STREAM ? pf_tcp_accept : pf_udp_input;
+	l->guest_len = pf_sockaddr(&s->guest_addr,
+				   (uint16_t)(s->guest_port + i), &l->guest);
+	if (type == SOCK_DGRAM)
+		l->flows = g_hash_table_new(g_bytes_hash, g_bytes_equal);
+	r = pf_ep_set(rs->t, &l->ep, EPOLLIN);
+	if (r < 0) {
+		close(fd);
+		if (l->flows)
+			g_hash_table_unref(l->flows);
+		g_free(l);
+		return r;
+	}
+	g_ptr_array_add(rs->listeners, l);
+	return 0;
+}
+
+static void pf_listener_free(struct pf_table *t, struct pf_listener *l)
+{
+	pf_ep_del(t, &l->ep);
+	if (l->flows)
+		pf_udp_listener_free(l);
+	close(l->ep.fd);
+	g_free(l);
+}
+
+/* Add or remove the namespace's policy rule for the guest ports of @rs */
+static int pf_local_return(struct pf_rule_state *rs, bool add)
+{
+	const struct pf_spec *s = &rs->pub.spec;
+
+	return nsagent_local_return(rs->t->agent, s->guest_addr.family,
+				    s->proto == PF_PROTO_UDP ? IPPROTO_UDP :
+							       IPPROTO_TCP,
+				    s->guest_port,
+				    (uint16_t)(s->guest_port + s->count - 1),
+				    s->guest_addr.v4, add);
+}
+
+/* Close everything that carries rule @rs (connections included) */
+static void pf_rule_unpublish(struct pf_rule_state *rs)
+{
+	struct pf_table *t = rs->t;
+	struct pf_spec *s = &rs->pub.spec;
+	uint16_t p;
+
+	while (rs->conns.head) {
+		struct pf_conn_link *cl = (struct pf_conn_link *)rs->conns.head;
+
+		cl->close(cl);
+	}
+	if (rs->listeners) {
+		while (rs->listeners->len) {
+			pf_listener_free(t, g_ptr_array_index(rs->listeners,
+							      rs->listeners->len - 1));
+			g_ptr_array_remove_index(rs->listeners,
+						 rs->listeners->len - 1);
+		}
+		g_ptr_array_unref(rs->listeners);
+		rs->listeners = NULL;
+	} else {
+		for (p = 0; p < s->count; p++)
+			pf_slirp_port(t, s, p, false);
+	}
+	if (rs->local_return)
+		pf_local_return(rs, false);
+	rs->local_return = false;
+}
+
+/* Whether another rule already returns the same guest ports */
+static bool pf_local_return_shared(struct pf_table *t,
+				   const struct pf_rule_state *rs)
+{
+	const struct pf_spec *s = &rs->pub.spec;
+	guint i;
+
+	for (i = 0; i < t->rules->len; i++) {
+		const struct pf_rule_state *o = g_ptr_array_index(t->rules, i);
+		const struct pf_spec *os = &o->pub.spec;
+
+		if (o != rs && o->local_return && os->proto == s->proto &&
+		    os->guest_addr.family == s->guest_addr.family &&
+		    os->guest_port == s->guest_port && os->count == s->count)
+			return true;
+	}
+	return false;
+}
+
+static int pf_fill_addresses(struct pf_table *t, struct pf_spec *s,
+			     GError **error)
+{
+	char host[ADDR_STRLEN];
+
+	if (!s->host_addr_set) {
+		s->host_addr.family = AF_INET;
+		s->host_addr.v4.s_addr = htonl(INADDR_ANY);
+		s->host_addr_set = true;
+	}
+	if (s->guest_addr_set)
+		return 0;
+	/* libslirp keeps the client's family towards the guest */
+	if (t->mode == PF_MODE_SLIRP && s->host_addr.family == AF_INET6) {
+		if (!t->ipv6) {
+			g_set_error(error, UN_ERROR, UN_EXIT_PUBLISH,
+				    "cannot publish on IPv6 host address %s "
+				    "with --port-mode slirp without "
+				    "--enable-ipv6: the guest has no IPv6 "
+				    "address to forward to",
+				    addr_ip_str(&s->host_addr, host,
+						sizeof(host)));
+			return -EAFNOSUPPORT;
+		}
+		s->guest_addr.family = AF_INET6;
+		s->guest_addr.v6 = sl_config_host6(0x100);
+	} else {
+		s->guest_addr.family = AF_INET;
+		s->guest_addr.v4 = t->guest4;
+	}
+	s->guest_addr_set = true;
+	return 0;
+}
+
 /**
  * pf_table_add() - publish a rule
  * @t:		table
- * @spec:	rule; unset addresses mean 0.0.0.0 and the guest's address
+ * @spec:	rule; unset addresses mean 0.0.0.0 and the guest's address;
+ *		host port 0 lets the kernel choose (not in slirp mode)
  * @id:		out: the new rule's ID (may be NULL)
  * @error:	UN_EXIT_PUBLISH naming the cause (port in use, privileged)
  *
@@ -113,59 +561,75 @@ static int pf_slirp_port(struct pf_table *t, const struct pf_spec *s,
 int pf_table_add(struct pf_table *t, const struct pf_spec *spec,
 		 unsigned *id, GError **error)
 {
-	struct pf_rule *rule = g_new0(struct pf_rule, 1);
-	struct pf_spec *s = &rule->spec;
+	struct pf_rule_state *rs = g_new0(struct pf_rule_state, 1);
+	struct pf_spec *s = &rs->pub.spec;
 	char host[ADDR_STRLEN];
 	uint16_t i;
 	int r;
 
+	rs->t = t;
 	*s = *spec;
-	if (!s->host_addr_set) {
-		s->host_addr.family = AF_INET;
-		s->host_addr.v4.s_addr = htonl(INADDR_ANY);
-		s->host_addr_set = true;
+	g_queue_init(&rs->conns);
+	r = pf_fill_addresses(t, s, error);
+	if (r < 0) {
+		g_free(rs);
+		return r;
 	}
-	if (!s->guest_addr_set && s->host_addr.family == AF_INET6) {
-		if (!t->ipv6) {
-			g_set_error(error, UN_ERROR, UN_EXIT_PUBLISH,
-				    "cannot publish on IPv6 host address %s "
-				    "without --enable-ipv6: the guest has no "
-				    "IPv6 address to forward to",
-				    addr_ip_str(&s->host_addr, host,
-						sizeof(host)));
-			g_free(rule);
-			return -EAFNOSUPPORT;
-		}
-		s->guest_addr.family = AF_INET6;
-		s->guest_addr.v6 = sl_config_host6(0x100);
-		s->guest_addr_set = true;
-	} else if (!s->guest_addr_set) {
-		s->guest_addr.family = AF_INET;
-		s->guest_addr.v4 = t->guest4;
-		s->guest_addr_set = true;
+	if (s->host_port == 0 && (t->mode == PF_MODE_SLIRP || s->count > 1)) {
+		g_set_error(error, UN_ERROR, UN_EXIT_PUBLISH,
+			    "host port 0 (any free port) needs a single port "
+			    "and --port-mode auto or direct");
+		g_free(rs);
+		return -EINVAL;
 	}
+
+	if (t->mode != PF_MODE_SLIRP)
+		rs->listeners = g_ptr_array_new();
 	for (i = 0; i < s->count; i++) {
-		r = pf_slirp_port(t, s, i, true);
+		if (rs->listeners)
+			r = pf_listener_add(rs, i);
+		else
+			r = pf_slirp_port(t, s, i, true);
 		if (r < 0) {
 			privport_set_bind_error(error, -r,
 				(uint16_t)(s->host_port + i),
 				pf_proto_name(s->proto),
 				addr_ip_str(&s->host_addr, host, sizeof(host)));
-			while (i--)
-				pf_slirp_port(t, s, i, false);
-			g_free(rule);
+			if (!rs->listeners) {
+				while (i--)
+					pf_slirp_port(t, s, i, false);
+			}
+			pf_rule_unpublish(rs);
+			g_free(rs);
 			return r;
 		}
 	}
-	rule->id = t->next_id++;
-	g_ptr_array_add(t->rules, rule);
+
+	if (t->mode == PF_MODE_AUTO && t->transparent) {
+		if (pf_local_return_shared(t, rs)) {
+			rs->local_return = true;
+		} else {
+			r = pf_local_return(rs, true);
+			if (r == 0)
+				rs->local_return = true;
+			else
+				log_msg(LOG_LVL_WARN, -r,
+					"cannot add the policy rule that keeps "
+					"outside clients' addresses for guest "
+					"port %u: they will come from the "
+					"guest's own address", s->guest_port);
+		}
+	}
+
+	rs->pub.id = t->next_id++;
+	g_ptr_array_add(t->rules, rs);
 	if (id)
-		*id = rule->id;
+		*id = rs->pub.id;
 	return 0;
 }
 
 /**
- * pf_table_remove() - stop publishing rule @id
+ * pf_table_remove() - stop publishing rule @id and close its connections
  * @t:		table
  * @id:		rule ID
  *
@@ -174,16 +638,18 @@ int pf_table_add(struct pf_table *t, const struct pf_spec *spec,
 int pf_table_remove(struct pf_table *t, unsigned id)
 {
 	guint i;
-	uint16_t p;
 
 	for (i = 0; i < t->rules->len; i++) {
-		struct pf_rule *rule = g_ptr_array_index(t->rules, i);
+		struct pf_rule_state *rs = g_ptr_array_index(t->rules, i);
 
-		if (rule->id != id)
+		if (rs->pub.id != id)
 			continue;
-		for (p = 0; p < rule->spec.count; p++)
-			pf_slirp_port(t, &rule->spec, p, false);
 		g_ptr_array_remove_index(t->rules, i);
+		/* Keep the policy rule if another rule still needs it */
+		if (rs->local_return && pf_local_return_shared(t, rs))
+			rs->local_return = false;
+		pf_rule_unpublish(rs);
+		g_free(rs);
 		return 0;
 	}
 	return -ENOENT;
@@ -193,11 +659,18 @@ int pf_table_remove(struct pf_table *t, unsigned id)
  * pf_table_rules() - the rules, in the order they were added
  * @t:		table
  *
- * Return: array of struct pf_rule *, owned by the table
+ * Return: array of struct pf_rule *, owned by the table, valid until the
+ * next change of the table
  */
 GPtrArray *pf_table_rules(struct pf_table *t)
 {
-	return t->rules;
+	guint i;
+
+	g_ptr_array_set_size(t->view, 0);
+	for (i = 0; i < t->rules->len; i++)
+		g_ptr_array_add(t->view, &((struct pf_rule_state *)
+					   g_ptr_array_index(t->rules, i))->pub);
+	return t->view;
 }
 
 /**
@@ -209,8 +682,10 @@ void pf_table_free(struct pf_table *t)
 	if (!t)
 		return;
 	while (t->rules->len)
-		pf_table_remove(t, ((struct pf_rule *)
-				    g_ptr_array_index(t->rules, 0))->id);
+		pf_table_remove(t, ((struct pf_rule_state *)
+				    g_ptr_array_index(t->rules, 0))->pub.id);
 	g_ptr_array_unref(t->rules);
+	g_ptr_array_unref(t->view);
+	close(t->epfd);
 	g_free(t);
 }

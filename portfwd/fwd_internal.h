@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * portfwd/fwd_internal.h - what fwd.c, tcpfwd.c and udpfwd.c share
+ */
+#ifndef PORTFWD_FWD_INTERNAL_H
+#define PORTFWD_FWD_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <glib.h>
+
+#include "agent.h"
+#include "fwd.h"
+
+/* Idle time after which a UDP flow is forgotten */
+#define PF_UDP_FLOW_TIMEOUT_MS	60000
+
+/**
+ * struct pf_ep - something registered in the forwarders' epoll set
+ * @cb:		called with the epoll events
+ * @fd:		the fd
+ * @events:	events registered now; 0: not in the set
+ */
+struct pf_ep {
+	void (*cb)(struct pf_ep *ep, uint32_t events);
+	int fd;
+	uint32_t events;
+};
+
+struct pf_rule_state;
+
+/**
+ * struct pf_listener - a host socket of a rule (one per port of a range)
+ * @ep:		epoll registration of the listening (TCP) or bound (UDP) fd
+ * @rs:		its rule
+ * @guest:	guest address and port to forward to
+ * @guest_len:	length of @guest
+ * @flows:	UDP: client address (GBytes) -> struct pf_udp_flow *
+ */
+struct pf_listener {
+	struct pf_ep ep;
+	struct pf_rule_state *rs;
+	struct sockaddr_storage guest;
+	socklen_t guest_len;
+	GHashTable *flows;
+};
+
+/**
+ * struct pf_rule_state - a rule and what carries it
+ * @pub:	the rule as listed
+ * @t:		table
+ * @listeners:	struct pf_listener *, our forwarders (not in slirp mode)
+ * @conns:	open TCP connections and UDP flows (their pf_conn_link)
+ * @local_return: the guest-port policy rule was added in the namespace
+ */
+struct pf_rule_state {
+	struct pf_rule pub;
+	struct pf_table *t;
+	GPtrArray *listeners;
+	GQueue conns;
+	bool local_return;
+};
+
+/**
+ * struct pf_conn_link - membership of a connection in its rule's list
+ * @link:	node in pf_rule_state.conns (data: the connection)
+ * @close:	closes and frees the connection (rule removal, shutdown)
+ */
+struct pf_conn_link {
+	GList link;
+	void (*close)(struct pf_conn_link *cl);
+};
+
+/**
+ * struct pf_table - all rules of one helper
+ * @slirp:	libslirp, for --port-mode slirp
+ * @agent:	namespace agent making sockets in the target, or NULL
+ * @mode:	forwarding mode
+ * @guest4:	default IPv4 guest address (network + 100)
+ * @ipv6:	the guest has IPv6 (fd00::100)
+ * @rules:	struct pf_rule_state *
+ * @view:	struct pf_rule *, what pf_table_rules() returns
+ * @next_id:	ID of the next rule
+ * @epfd:	epoll set of listeners and connections
+ * @max_conns:	bound of open connections per rule
+ * @transparent: outside clients keep their address (auto mode); cleared
+ *		after the namespace refused it once
+ */
+struct pf_table {
+	Slirp *slirp;
+	struct nsagent *agent;
+	enum pf_mode mode;
+	struct in_addr guest4;
+	bool ipv6;
+	GPtrArray *rules;
+	GPtrArray *view;
+	unsigned next_id;
+	int epfd;
+	unsigned max_conns;
+	bool transparent;
+};
+
+int pf_ep_set(struct pf_table *t, struct pf_ep *ep, uint32_t events);
+void pf_ep_del(struct pf_table *t, struct pf_ep *ep);
+void pf_conn_add(struct pf_rule_state *rs, struct pf_conn_link *cl);
+void pf_conn_remove(struct pf_rule_state *rs, struct pf_conn_link *cl);
+bool pf_conn_admit(struct pf_rule_state *rs);
+int pf_ns_socket(struct pf_listener *l, int type,
+		 const struct sockaddr_storage *client, socklen_t client_len,
+		 bool local);
+bool pf_client_is_local(int fd, const struct sockaddr_storage *peer);
+
+void pf_tcp_accept(struct pf_ep *ep, uint32_t events);
+void pf_udp_input(struct pf_ep *ep, uint32_t events);
+void pf_udp_expire(struct pf_listener *l, int64_t now_ms);
+void pf_udp_listener_free(struct pf_listener *l);
+
+#endif /* PORTFWD_FWD_INTERNAL_H */

@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * portfwd/tcpfwd.c - TCP forwarding between a host socket and a socket in
+ * the target namespace, with splice(2) through a pipe each way
+ *
+ * Each direction (struct pf_half) moves bytes src -> pipe -> dst without
+ * copying them to user space. The pipe is drained before it is refilled, so
+ * an EAGAIN from splice(src -> pipe) always means src has nothing to read
+ * (never that the pipe is full) and the epoll interest is exact:
+ *  - want EPOLLIN on src while it has not reached end of file and dst is
+ *    not blocked;
+ *  - want EPOLLOUT on dst while bytes wait in the pipe.
+ * End of file on src, once the pipe is empty, becomes shutdown(dst, SHUT_WR)
+ * (half-close). A reset or error on either side resets the other (SO_LINGER
+ * 0): a client never takes a truncated stream for a complete one.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "fwd_internal.h"
+#include "log.h"
+#include "util.h"
+
+#define PF_TCP_ACCEPT_BATCH	64
+#define PF_PIPE_SIZE		(1 << 20)
+
+/**
+ * struct pf_half - one direction of a connection
+ * @pipe:	pipe[0] read end, pipe[1] write end
+ * @queued:	bytes in the pipe
+ * @src_eof:	src has reached end of file
+ * @shut:	shutdown(dst, SHUT_WR) done
+ * @blocked:	dst returned EAGAIN with bytes queued
+ */
+struct pf_half {
+	int pipe[2];
+	size_t queued;
+	bool src_eof;
+	bool shut;
+	bool blocked;
+};
+
+/**
+ * struct pf_tcp_conn - a forwarded TCP connection
+ * @cl:		membership in the rule's connections
+ * @rs:		rule
+ * @host:	epoll registration of the host-side socket
+ * @ns:		epoll registration of the namespace-side socket
+ * @connecting:	the namespace side has not finished connecting
+ * @to_guest:	host -> namespace
+ * @to_host:	namespace -> host
+ */
+struct pf_tcp_conn {
+	struct pf_conn_link cl;
+	struct pf_rule_state *rs;
+	struct pf_ep host;
+	struct pf_ep ns;
+	bool connecting;
+	struct pf_half to_guest;
+	struct pf_half to_host;
+};
+
+static void pf_tcp_host_cb(struct pf_ep *ep, uint32_t events);
+static void pf_tcp_ns_cb(struct pf_ep *ep, uint32_t events);
+
+static void pf_half_close(struct pf_half *h)
+{
+	if (h->pipe[0] >= 0)
+		close(h->pipe[0]);
+	if (h->pipe[1] >= 0)
+		close(h->pipe[1]);
+	h->pipe[0] = h->pipe[1] = -1;
+}
+
+static int pf_half_open(struct pf_half *h)
+{
+	if (pipe2(h->pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+		h->pipe[0] = h->pipe[1] = -1;
+		return -errno;
+	}
+	/* Best effort: the per-user pipe budget may refuse a larger pipe */
+	fcntl(h->pipe[1], F_SETPIPE_SZ, PF_PIPE_SIZE);
+	return 0;
+}
+
+static void pf_reset(int fd)
+{
+	struct linger lin = { .l_onoff = 1, .l_linger = 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lin, sizeof(lin));
+}
+
+/* Close and free @c; @reset: abort both sides instead of closing cleanly */
+static void pf_tcp_free(struct pf_tcp_conn *c, bool reset)
+{
+	struct pf_table *t = c->rs->t;
+
+	pf_ep_del(t, &c->host);
+	pf_ep_del(t, &c->ns);
+	if (reset) {
+		pf_reset(c->host.fd);
+		pf_reset(c->ns.fd);
+	}
+	close(c->host.fd);
+	if (c->ns.fd >= 0)
+		close(c->ns.fd);
+	pf_half_close(&c->to_guest);
+	pf_half_close(&c->to_host);
+	pf_conn_remove(c->rs, &c->cl);
+	g_free(c);
+}
+
+static void pf_tcp_close_cb(struct pf_conn_link *cl)
+{
+	pf_tcp_free((struct pf_tcp_conn *)cl, true);
+}
+
+/**
+ * pf_half_move() - move what can be moved from @src to @dst
+ * @h:		direction
+ * @src:	socket to read
+ * @dst:	socket to write
+ * @moved:	bytes delivered to @dst are added here
+ *
+ * Return: 0, or -errno on an error of either socket
+ */
+static int pf_half_move(struct pf_half *h, int src, int dst, uint64_t *moved)
+{
+	ssize_t n;
+
+	h->blocked = false;
+	for (;;) {
+		while (h->queued) {
+			n = splice(h->pipe[0], NULL, dst, NULL, h->queued,
+				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n > 0) {
+				h->queued -= (size_t)n;
+				*moved += (uint64_t)n;
+				continue;
+			}
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && errno == EAGAIN) {
+				h->blocked = true;
+				return 0;
+			}
+			return n < 0 ? -errno : -EPIPE;
+		}
+		if (h->src_eof) {
+			if (!h->shut && shutdown(dst, SHUT_WR) < 0 &&
+			    errno != ENOTCONN)
+				return -errno;
+			h->shut = true;
+			return 0;
+		}
+		n = splice(src, NULL, h->pipe[1], NULL, PF_PIPE_SIZE,
+			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n > 0) {
+			h->queued += (size_t)n;
+		} else if (n == 0) {
+			h->src_eof = true;
+		} else if (errno == EINTR) {
+			continue;
+		} else if (errno == EAGAIN) {
+			return 0;
+		} else {
+			return -errno;
+		}
+	}
+}
+
+/* Epoll interest from the state of both directions */
+static int pf_tcp_update(struct pf_tcp_conn *c)
+{
+	struct pf_table *t = c->rs->t;
+	uint32_t host = 0, ns = 0;
+	int r;
+
+	if (c->connecting) {
+		ns = EPOLLOUT;
+	} else {
+		if (!c->to_guest.src_eof && !c->to_guest.blocked)
+			host |= EPOLLIN;
+		if (c->to_host.blocked)
+			host |= EPOLLOUT;
+		if (!c->to_host.src_eof && !c->to_host.blocked)
+			ns |= EPOLLIN;
+		if (c->to_guest.blocked)
+			ns |= EPOLLOUT;
+	}
+	r = pf_ep_set(t, &c->host, host);
+	if (!r)
+		r = pf_ep_set(t, &c->ns, ns);
+	return r;
+}
+
+/* Move both ways; close when both are done, reset on errors */
+static void pf_tcp_run(struct pf_tcp_conn *c)
+{
+	struct pf_rule_stats *st = &c->rs->pub.stats;
+	int r;
+
+	r = pf_half_move(&c->to_guest, c->host.fd, c->ns.fd,
+			 &st->bytes_to_guest);
+	if (!r)
+		r = pf_half_move(&c->to_host, c->ns.fd, c->host.fd,
+				 &st->bytes_from_guest);
+	if (r < 0) {
+		log_debug("rule %u: connection reset (%s)", c->rs->pub.id,
+			  strerror(-r));
+		pf_tcp_free(c, true);
+		return;
+	}
+	if (c->to_guest.shut && c->to_host.shut) {
+		log_debug("rule %u: connection closed", c->rs->pub.id);
+		pf_tcp_free(c, false);
+		return;
+	}
+	if (pf_tcp_update(c) < 0)
+		pf_tcp_free(c, true);
+}
+
+static void pf_tcp_connected(struct pf_tcp_conn *c)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (getsockopt(c->ns.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		err = errno;
+	if (err == EINPROGRESS || err == EALREADY)
+		return;
+	if (err) {
+		log_debug("rule %u: guest refused the connection: %s",
+			  c->rs->pub.id, strerror(err));
+		c->rs->pub.stats.refused++;
+		pf_tcp_free(c, true);
+		return;
+	}
+	c->connecting = false;
+	pf_tcp_run(c);
+}
+
+static void pf_tcp_host_cb(struct pf_ep *ep, uint32_t events)
+{
+	struct pf_tcp_conn *c = container_of(ep, struct pf_tcp_conn, host);
+
+	pf_tcp_run(c);
+}
+
+static void pf_tcp_ns_cb(struct pf_ep *ep, uint32_t events)
+{
+	struct pf_tcp_conn *c = container_of(ep, struct pf_tcp_conn, ns);
+
+	if (c->connecting)
+		pf_tcp_connected(c);
+	else
+		pf_tcp_run(c);
+}
+
+/* Start forwarding accepted connection @fd from @peer */
+static void pf_tcp_start(struct pf_listener *l, int fd,
+			 const struct sockaddr_storage *peer,
+			 socklen_t peer_len)
+{
+	struct pf_rule_state *rs = l->rs;
+	struct pf_tcp_conn *c;
+	bool local = pf_client_is_local(fd, peer);
+	int on = 1, ns;
+
+	ns = pf_ns_socket(l, SOCK_STREAM, peer, peer_len, local);
+	if (ns < 0) {
+		log_ratelimited(LOG_LVL_WARN, "rule %u: no socket in the "
+				"namespace: %s", rs->pub.id, strerror(-ns));
+		pf_reset(fd);
+		close(fd);
+		return;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	setsockopt(ns, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+
+	c = g_new0(struct pf_tcp_conn, 1);
+	c->rs = rs;
+	c->cl.link.data = c;
+	c->cl.close = pf_tcp_close_cb;
+	c->host.fd = fd;
+	c->host.cb = pf_tcp_host_cb;
+	c->ns.fd = ns;
+	c->ns.cb = pf_tcp_ns_cb;
+	c->to_guest.pipe[0] = c->to_guest.pipe[1] = -1;
+	c->to_host.pipe[0] = c->to_host.pipe[1] = -1;
+	pf_conn_add(rs, &c->cl);
+	if (pf_half_open(&c->to_guest) < 0 || pf_half_open(&c->to_host) < 0) {
+		log_ratelimited(LOG_LVL_WARN, "rule %u: cannot create pipes: "
+				"%s", rs->pub.id, strerror(errno));
+		pf_tcp_free(c, true);
+		return;
+	}
+	log_debug("rule %u: new %s connection", rs->pub.id,
+		  local ? "local" : "outside");
+	c->connecting = true;
+	if (connect(ns, (struct sockaddr *)&l->guest, l->guest_len) == 0) {
+		c->connecting = false;
+		pf_tcp_run(c);
+		return;
+	}
+	if (errno != EINPROGRESS) {
+		c->rs->pub.stats.refused++;
+		pf_tcp_free(c, true);
+		return;
+	}
+	if (pf_tcp_update(c) < 0)
+		pf_tcp_free(c, true);
+}
+
+/**
+ * pf_tcp_accept() - epoll callback of a TCP listener: take new connections
+ * @ep:		the listener's registration
+ * @events:	epoll events
+ */
+void pf_tcp_accept(struct pf_ep *ep, uint32_t events)
+{
+	struct pf_listener *l = container_of(ep, struct pf_listener, ep);
+	int i;
+
+	for (i = 0; i < PF_TCP_ACCEPT_BATCH; i++) {
+		struct sockaddr_storage peer;
+		socklen_t len = sizeof(peer);
+		int fd;
+
+		fd = accept4(ep->fd, (struct sockaddr *)&peer, &len,
+			     SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno != EAGAIN)
+				log_ratelimited(LOG_LVL_WARN, "rule %u: accept: "
+						"%s", l->rs->pub.id,
+						strerror(errno));
+			return;
+		}
+		if (!pf_conn_admit(l->rs)) {
+			pf_reset(fd);
+			close(fd);
+			continue;
+		}
+		pf_tcp_start(l, fd, &peer, len);
+	}
+}

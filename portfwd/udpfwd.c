@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * portfwd/udpfwd.c - UDP forwarding: one flow per client address, each with
+ * its own socket in the target namespace, connected to the guest
+ *
+ * Datagrams from clients are read from the rule's host socket in batches
+ * (recvmmsg) and sent on the client's flow socket; the guest's replies are
+ * read from the flow socket in batches and sent back from the host socket to
+ * the client (sendmmsg). A flow idle for PF_UDP_FLOW_TIMEOUT_MS is closed.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fwd_internal.h"
+#include "log.h"
+#include "util.h"
+
+#define PF_UDP_BATCH	32
+#define PF_UDP_DGRAM_MAX 65536
+
+/**
+ * struct pf_udp_flow - datagrams between one client and the guest
+ * @cl:		membership in the rule's connections
+ * @l:		listener (host socket) the client talks to
+ * @ep:		epoll registration of the namespace-side socket
+ * @key:	client address as hash key
+ * @client:	client address
+ * @client_len:	its length
+ * @last_ms:	last datagram either way, CLOCK_MONOTONIC milliseconds
+ */
+struct pf_udp_flow {
+	struct pf_conn_link cl;
+	struct pf_listener *l;
+	struct pf_ep ep;
+	GBytes *key;
+	struct sockaddr_storage client;
+	socklen_t client_len;
+	int64_t last_ms;
+};
+
+/* One batch of datagrams: shared, the loop is single-threaded */
+static struct {
+	struct mmsghdr msg[PF_UDP_BATCH];
+	struct iovec iov[PF_UDP_BATCH];
+	struct sockaddr_storage addr[PF_UDP_BATCH];
+	uint8_t buf[PF_UDP_BATCH][PF_UDP_DGRAM_MAX];
+} pf_udp_batch;
+
+static int64_t pf_udp_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void pf_udp_batch_prepare(bool with_addr)
+{
+	int i;
+
+	for (i = 0; i < PF_UDP_BATCH; i++) {
+		pf_udp_batch.iov[i].iov_base = pf_udp_batch.buf[i];
+		pf_udp_batch.iov[i].iov_len = PF_UDP_DGRAM_MAX;
+		memset(&pf_udp_batch.msg[i], 0, sizeof(pf_udp_batch.msg[i]));
+		pf_udp_batch.msg[i].msg_hdr.msg_iov = &pf_udp_batch.iov[i];
+		pf_udp_batch.msg[i].msg_hdr.msg_iovlen = 1;
+		if (with_addr) {
+			pf_udp_batch.msg[i].msg_hdr.msg_name =
+				&pf_udp_batch.addr[i];
+			pf_udp_batch.msg[i].msg_hdr.msg_namelen =
+				sizeof(pf_udp_batch.addr[i]);
+		}
+	}
+}
+
+static void pf_udp_flow_free(struct pf_udp_flow *f)
+{
+	struct pf_table *t = f->l->rs->t;
+
+	pf_ep_del(t, &f->ep);
+	close(f->ep.fd);
+	g_hash_table_remove(f->l->flows, f->key);
+	g_bytes_unref(f->key);
+	pf_conn_remove(f->l->rs, &f->cl);
+	g_free(f);
+}
+
+static void pf_udp_close_cb(struct pf_conn_link *cl)
+{
+	pf_udp_flow_free((struct pf_udp_flow *)cl);
+}
+
+/* Guest -> client: replies on the flow socket go out of the host socket */
+static void pf_udp_reply(struct pf_ep *ep, uint32_t events)
+{
+	struct pf_udp_flow *f = container_of(ep, struct pf_udp_flow, ep);
+	struct pf_rule_stats *st = &f->l->rs->pub.stats;
+	int n, i, sent;
+
+	if (events & EPOLLERR) {
+		int err = 0;
+		socklen_t len = sizeof(err);
+
+		/* e.g. ICMP port unreachable from the guest: not fatal */
+		getsockopt(ep->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+	}
+	pf_udp_batch_prepare(false);
+	n = recvmmsg(ep->fd, pf_udp_batch.msg, PF_UDP_BATCH, MSG_DONTWAIT,
+		     NULL);
+	if (n <= 0)
+		return;
+	for (i = 0; i < n; i++) {
+		struct msghdr *h = &pf_udp_batch.msg[i].msg_hdr;
+
+		pf_udp_batch.iov[i].iov_len = pf_udp_batch.msg[i].msg_len;
+		h->msg_name = &f->client;
+		h->msg_namelen = f->client_len;
+		st->bytes_from_guest += pf_udp_batch.msg[i].msg_len;
+	}
+	sent = sendmmsg(f->l->ep.fd, pf_udp_batch.msg, (unsigned)n,
+			MSG_DONTWAIT);
+	if (sent < n)
+		log_ratelimited(LOG_LVL_DEBUG, "rule %u: dropped %d replies",
+				f->l->rs->pub.id, n - MAX(sent, 0));
+	f->last_ms = pf_udp_now_ms();
+}
+
+static struct pf_udp_flow *pf_udp_flow_new(struct pf_listener *l,
+					   const struct sockaddr_storage *peer,
+					   socklen_t peer_len, GBytes *key)
+{
+	struct pf_rule_state *rs = l->rs;
+	struct pf_udp_flow *f;
+	bool local = pf_client_is_local(l->ep.fd, peer);
+	int fd;
+
+	if (!pf_conn_admit(rs))
+		return NULL;
+	fd = pf_ns_socket(l, SOCK_DGRAM, peer, peer_len, local);
+	if (fd < 0) {
+		log_ratelimited(LOG_LVL_WARN, "rule %u: no socket in the "
+				"namespace: %s", rs->pub.id, strerror(-fd));
+		return NULL;
+	}
+	if (connect(fd, (struct sockaddr *)&l->guest, l->guest_len) < 0) {
+		log_ratelimited(LOG_LVL_WARN, "rule %u: connect to the guest: "
+				"%s", rs->pub.id, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	f = g_new0(struct pf_udp_flow, 1);
+	f->l = l;
+	f->cl.link.data = f;
+	f->cl.close = pf_udp_close_cb;
+	f->ep.fd = fd;
+	f->ep.cb = pf_udp_reply;
+	f->key = g_bytes_ref(key);
+	memcpy(&f->client, peer, peer_len);
+	f->client_len = peer_len;
+	if (pf_ep_set(rs->t, &f->ep, EPOLLIN) < 0) {
+		close(fd);
+		g_bytes_unref(f->key);
+		g_free(f);
+		return NULL;
+	}
+	pf_conn_add(rs, &f->cl);
+	g_hash_table_insert(l->flows, f->key, f);
+	log_debug("rule %u: new %s UDP flow", rs->pub.id,
+		  local ? "local" : "outside");
+	return f;
+}
+
+/**
+ * pf_udp_input() - epoll callback of a UDP host socket: client datagrams
+ * @ep:		the listener's registration
+ * @events:	epoll events
+ */
+void pf_udp_input(struct pf_ep *ep, uint32_t events)
+{
+	struct pf_listener *l = container_of(ep, struct pf_listener, ep);
+	int64_t now = pf_udp_now_ms();
+	int n, i;
+
+	pf_udp_batch_prepare(true);
+	n = recvmmsg(ep->fd, pf_udp_batch.msg, PF_UDP_BATCH, MSG_DONTWAIT,
+		     NULL);
+	for (i = 0; i < n; i++) {
+		struct msghdr *h = &pf_udp_batch.msg[i].msg_hdr;
+		g_autoptr(GBytes) key = g_bytes_new(h->msg_name,
+						    h->msg_namelen);
+		struct pf_udp_flow *f = g_hash_table_lookup(l->flows, key);
+
+		if (!f)
+			f = pf_udp_flow_new(l, h->msg_name, h->msg_namelen,
+					    key);
+		if (!f)
+			continue;
+		f->last_ms = now;
+		if (send(f->ep.fd, pf_udp_batch.buf[i],
+			 pf_udp_batch.msg[i].msg_len, MSG_DONTWAIT) >= 0)
+			l->rs->pub.stats.bytes_to_guest +=
+				pf_udp_batch.msg[i].msg_len;
+	}
+}
+
+/**
+ * pf_udp_expire() - close the flows of @l idle for PF_UDP_FLOW_TIMEOUT_MS
+ * @l:		UDP listener
+ * @now_ms:	current CLOCK_MONOTONIC milliseconds
+ */
+void pf_udp_expire(struct pf_listener *l, int64_t now_ms)
+{
+	GHashTableIter it;
+	gpointer v;
+	GPtrArray *old = g_ptr_array_new();
+	guint i;
+
+	g_hash_table_iter_init(&it, l->flows);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		struct pf_udp_flow *f = v;
+
+		if (now_ms - f->last_ms >= PF_UDP_FLOW_TIMEOUT_MS)
+			g_ptr_array_add(old, f);
+	}
+	for (i = 0; i < old->len; i++)
+		pf_udp_flow_free(g_ptr_array_index(old, i));
+	g_ptr_array_unref(old);
+}
+
+/**
+ * pf_udp_listener_free() - free the flow table of a UDP listener (its flows
+ * are already closed with the rule's connections)
+ * @l:		UDP listener
+ */
+void pf_udp_listener_free(struct pf_listener *l)
+{
+	g_hash_table_unref(l->flows);
+	l->flows = NULL;
+}
