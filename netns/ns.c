@@ -80,8 +80,10 @@ static int ns_open_userns(const char *path, int *out, GError **error)
 			return ns_fail(error, r,
 				       "user namespace file %s does not exist",
 				       path);
-		return ns_fail(error, r, "cannot open %s: %s", path,
-			       g_strerror(r));
+		return ns_fail(error, r, "cannot open the user namespace "
+			       "file %s: %s%s", path, g_strerror(r),
+			       r == EACCES || r == EPERM ?
+			       " (it belongs to another user)" : "");
 	}
 	r = ns_check_type(fd, CLONE_NEWUSER);
 	if (r == -EINVAL)
@@ -133,8 +135,10 @@ static int ns_open_netns(const char *path, pid_t pid, struct ns_fds *out,
 		if (r == ENOENT)
 			return ns_fail(error, r, "network namespace file %s "
 				       "does not exist", path);
-		return ns_fail(error, r, "cannot open %s: %s", path,
-			       g_strerror(r));
+		return ns_fail(error, r, "cannot open the network namespace "
+			       "file %s: %s%s", path, g_strerror(r),
+			       r == EACCES || r == EPERM ?
+			       " (it belongs to another user)" : "");
 	}
 	r = ns_check_type(fd, CLONE_NEWNET);
 	if (r == -EINVAL)
