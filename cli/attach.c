@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "api.h"
 #include "attach.h"
 #include "caps.h"
 #include "config.h"
@@ -178,6 +179,8 @@ static void print_summary(const struct attach_opts *o, struct pf_table *t)
 
 		printf("* Published:       %s\n", s);
 	}
+	if (o->api_socket)
+		printf("* API socket:      %s\n", o->api_socket);
 	fflush(stdout);
 	if (!n->disable_host_loopback)
 		log_warn("127.0.0.1:* on the host is accessible as %s (set "
@@ -225,6 +228,23 @@ static void drop_capabilities(void)
 		log_debug("kept CAP_NET_BIND_SERVICE only");
 }
 
+/* The API acts on the forwarding table */
+static int api_add(void *table, const struct pf_spec *spec, unsigned *id,
+		   GError **error)
+{
+	return pf_table_add(table, spec, id, error);
+}
+
+static int api_remove(void *table, unsigned id)
+{
+	return pf_table_remove(table, id);
+}
+
+static GPtrArray *api_list(void *table)
+{
+	return pf_table_rules(table);
+}
+
 static int report(GError *error)
 {
 	log_err("%s", error->message);
@@ -238,6 +258,10 @@ static int attach_run(const struct attach_opts *o)
 	struct sl_engine *engine = NULL;
 	struct pf_table *table = NULL;
 	struct sl_loop *loop = NULL;
+	struct api_server *api = NULL;
+	struct api_backend backend = {
+		.add = api_add, .remove = api_remove, .list = api_list,
+	};
 	int status = UN_EXIT_FAILURE, tap_fd = -1, r;
 	guint i;
 
@@ -278,6 +302,14 @@ static int attach_run(const struct attach_opts *o)
 			goto out;
 		}
 	}
+	if (o->api_socket) {
+		backend.opaque = table;
+		if (api_server_new(o->api_socket, &backend, loop, &api,
+				   &error)) {
+			status = report(error);
+			goto out;
+		}
+	}
 	drop_capabilities();
 
 	sl_loop_watch_fd(loop, c.signal_fd, POLLIN, on_signal, &c);
@@ -301,6 +333,8 @@ static int attach_run(const struct attach_opts *o)
 
 	status = sl_loop_run(loop);
 out:
+	/* Before the loop goes: the server's tick lives in it */
+	api_server_free(api);
 	pf_table_free(table);
 	nsagent_stop(c.agent);
 	sl_loop_free(loop);

@@ -26,6 +26,7 @@
  * @publish:	struct pf_spec to publish at start
  * @port_mode:	how published ports are carried (enum pf_mode)
  * @max_conns:	bound of open connections per published rule
+ * @api_socket:	path of the JSON API socket, or NULL
  * @debug:	verbose logs
  * @help:	--help was given: print usage, exit 0
  */
@@ -41,6 +42,7 @@ struct attach_opts {
 	GArray *publish;
 	int port_mode;
 	unsigned max_conns;
+	char *api_socket;
 	bool debug;
 	bool help;
 };

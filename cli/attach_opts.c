@@ -46,6 +46,7 @@ static const struct option attach_longopts[] = {
 	{ "disable-dns", no_argument, NULL, OPT_DISABLE_DNS },
 	{ "macaddress", required_argument, NULL, OPT_MACADDRESS },
 	{ "publish", required_argument, NULL, 'p' },
+	{ "api-socket", required_argument, NULL, 'a' },
 	{ "port-mode", required_argument, NULL, OPT_PORT_MODE },
 	{ "port-max-conns", required_argument, NULL, OPT_MAX_CONNS },
 	{ "debug", no_argument, NULL, OPT_DEBUG },
@@ -79,6 +80,7 @@ void attach_usage(FILE *out)
 "      --macaddress=MAC        MAC address of the tap (with --configure)\n"
 "  -p, --publish=[HOSTIP:]HOSTPORT[-END]:GUESTPORT[-END][/tcp|udp]\n"
 "                              publish a host port to the guest (repeatable)\n"
+"  -a, --api-socket=PATH       JSON API socket (slirp4netns's protocol)\n"
 "      --port-mode=auto|direct|slirp  how published ports are carried (default\n"
 "                              auto: splice, outside clients keep their address)\n"
 "      --port-max-conns=N      open connections per published rule (default %u)\n"
@@ -116,6 +118,7 @@ void attach_opts_clear(struct attach_opts *o)
 {
 	g_clear_pointer(&o->target.netns_path, g_free);
 	g_clear_pointer(&o->target.userns_path, g_free);
+	g_clear_pointer(&o->api_socket, g_free);
 	if (o->publish)
 		g_array_unref(o->publish);
 	o->publish = NULL;
@@ -291,6 +294,12 @@ static int parse_option(struct attach_opts *o, int c, const char *arg,
 		o->port_mode = m;
 		return 0;
 	}
+	case 'a':
+		if (!*arg)
+			return usage_error(error, "--api-socket needs a path");
+		g_free(o->api_socket);
+		o->api_socket = g_strdup(arg);
+		return 0;
 	case OPT_MAX_CONNS:
 		if (util_parse_uint(arg, 1U << 20, &v) || v == 0)
 			return usage_error(error, "--port-max-conns must be "
@@ -340,7 +349,7 @@ int attach_opts_parse(struct attach_opts *o, int argc, char **argv,
 
 	optind = 0; /* reset getopt, also between unit tests */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":ce:r:m:6p:h", attach_longopts,
+	while ((c = getopt_long(argc, argv, ":ce:r:m:6p:a:h", attach_longopts,
 				NULL)) != -1) {
 		if (c == '?') {
 			if (optopt)

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "errors.h"
 #include "log.h"
+#include "port.h"
 
 static void usage(FILE *out)
 {
@@ -19,6 +20,7 @@ static void usage(FILE *out)
 		"\n"
 		"Commands:\n"
 		"  attach    give a network namespace a network (see usernet attach --help)\n"
+		"  port      published ports of a running usernet (see usernet port --help)\n"
 		"\n"
 		"  -h, --help      this help\n"
 		"  -v, --version   versions of usernet and its libraries\n");
@@ -43,6 +45,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "attach"))
 		return attach_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "port"))
+		return port_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
 	    !strcmp(argv[1], "help")) {
 		usage(stdout);

@@ -50,6 +50,9 @@ bool log_enabled(enum log_level level)
 }
 
 static void log_vmsg(enum log_level level, int errnum, const char *fmt,
+		     va_list ap) __attribute__((format(printf, 3, 0)));
+
+static void log_vmsg(enum log_level level, int errnum, const char *fmt,
 		     va_list ap)
 {
 	static const char *const prefix[] = {

@@ -1,0 +1,816 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * portfwd/api.c - the JSON API socket: requests (slirp4netns-compatible, with
+ * extensions), the UNIX socket file, and the server in the event loop
+ *
+ * Protocol: one request per connection. The client writes one JSON object,
+ * usually shuts down its write side, and reads the reply (compact JSON, no
+ * newline) until EOF. Requests:
+ *   add_hostfwd     {proto, host_addr, host_port, guest_addr, guest_port}
+ *                   -> {"id":N}, plus "host_port" if 0 (ephemeral) was asked
+ *   list_hostfwd    -> {"entries":[...]}
+ *   remove_hostfwd  {id} -> {}
+ * Errors are {"error":{"desc":"bad request: ..."}}, worded as slirp4netns
+ * words them where it has a wording.
+ *
+ * The server never blocks: each connection is a small state machine (read,
+ * then write) driven by the loop, with a deadline checked by a 1 s tick, and
+ * the number of connections is bounded.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <json-glib/json-glib.h>
+
+#include "api.h"
+#include "errors.h"
+#include "log.h"
+#include "util.h"
+
+#define API_TICK_MS		1000
+#define API_ACCEPT_BATCH	16
+
+/* Request handling */
+
+static char *api_builder_to_json(JsonBuilder *jb)
+{
+	g_autoptr(JsonGenerator) gen = json_generator_new();
+	g_autoptr(JsonNode) root = json_builder_get_root(jb);
+
+	json_generator_set_root(gen, root);
+	return json_generator_to_data(gen, NULL);
+}
+
+static char *api_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+static char *api_error(const char *fmt, ...)
+{
+	g_autoptr(JsonBuilder) jb = json_builder_new();
+	g_autofree char *raw = NULL, *desc = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	raw = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	/* A backend message could hold anything: keep the reply valid JSON */
+	desc = g_utf8_make_valid(raw, -1);
+
+	json_builder_begin_object(jb);
+	json_builder_set_member_name(jb, "error");
+	json_builder_begin_object(jb);
+	json_builder_set_member_name(jb, "desc");
+	json_builder_add_string_value(jb, desc);
+	json_builder_end_object(jb);
+	json_builder_end_object(jb);
+	return api_builder_to_json(jb);
+}
+
+/* Start {"return":{ ... */
+static JsonBuilder *api_return_begin(void)
+{
+	JsonBuilder *jb = json_builder_new();
+
+	json_builder_begin_object(jb);
+	json_builder_set_member_name(jb, "return");
+	json_builder_begin_object(jb);
+	return jb;
+}
+
+/* ... }} and serialise */
+static char *api_return_end(JsonBuilder *jb)
+{
+	json_builder_end_object(jb);
+	json_builder_end_object(jb);
+	return api_builder_to_json(jb);
+}
+
+static void api_add_int(JsonBuilder *jb, const char *name, gint64 v)
+{
+	json_builder_set_member_name(jb, name);
+	json_builder_add_int_value(jb, v);
+}
+
+/* An address as slirp4netns prints it: IPv6 without brackets */
+static const char *api_addr_str(const struct addr_ip *a, char *buf,
+				size_t len)
+{
+	if (!inet_ntop(a->family == AF_INET6 ? AF_INET6 : AF_INET,
+		       a->family == AF_INET6 ? (const void *)&a->v6 :
+					       (const void *)&a->v4,
+		       buf, (socklen_t)len))
+		buf[0] = '\0';
+	return buf;
+}
+
+/*
+ * api_get_string() - an optional string member
+ * Return: false if present with another type than string or null; true
+ * otherwise, *@out NULL if missing, null or ""
+ */
+static bool api_get_string(JsonObject *o, const char *name, const char **out)
+{
+	JsonNode *n = o ? json_object_get_member(o, name) : NULL;
+
+	*out = NULL;
+	if (!n || JSON_NODE_HOLDS_NULL(n))
+		return true;
+	if (!JSON_NODE_HOLDS_VALUE(n) ||
+	    json_node_get_value_type(n) != G_TYPE_STRING)
+		return false;
+	*out = json_node_get_string(n);
+	if (*out && !**out)
+		*out = NULL;
+	return true;
+}
+
+/*
+ * api_get_uint() - a required integer member in [min, max]
+ * Return: false if missing, not an integer (floats, strings, booleans are
+ * not) or out of range
+ */
+static bool api_get_uint(JsonObject *o, const char *name, gint64 min,
+			 gint64 max, gint64 *out)
+{
+	JsonNode *n = o ? json_object_get_member(o, name) : NULL;
+	gint64 v;
+
+	if (!n || !JSON_NODE_HOLDS_VALUE(n) ||
+	    json_node_get_value_type(n) != G_TYPE_INT64)
+		return false;
+	v = json_node_get_int(n);
+	if (v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+static const struct pf_rule *api_find_rule(const struct api_backend *b,
+					   unsigned id)
+{
+	GPtrArray *rules = b->list(b->opaque);
+	guint i;
+
+	for (i = 0; rules && i < rules->len; i++) {
+		const struct pf_rule *r = g_ptr_array_index(rules, i);
+
+		if (r->id == id)
+			return r;
+	}
+	return NULL;
+}
+
+static char *api_add_hostfwd(const struct api_backend *b, JsonObject *args)
+{
+	struct pf_spec spec = { .count = 1 };
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonBuilder) jb = NULL;
+	const char *proto, *host, *guest;
+	gint64 hport, gport;
+	unsigned id = 0;
+	int r;
+
+	if (!api_get_string(args, "proto", &proto) || !proto ||
+	    pf_proto_parse(proto, &spec.proto))
+		return api_error("bad request: add_hostfwd: bad arguments.proto");
+	if (!api_get_string(args, "host_addr", &host) ||
+	    (host && addr_ip_parse(host, &spec.host_addr)))
+		return api_error("bad request: add_hostfwd: bad arguments.host_addr");
+	spec.host_addr_set = host != NULL;
+	/* 0 is our extension: an ephemeral port chosen by the kernel */
+	if (!api_get_uint(args, "host_port", 0, 65535, &hport))
+		return api_error("bad request: add_hostfwd: bad arguments.host_port");
+	spec.host_port = (uint16_t)hport;
+	if (!api_get_string(args, "guest_addr", &guest) ||
+	    (guest && addr_ip_parse(guest, &spec.guest_addr)))
+		return api_error("bad request: add_hostfwd: bad arguments.guest_addr");
+	spec.guest_addr_set = guest != NULL;
+	if (!api_get_uint(args, "guest_port", 1, 65535, &gport))
+		return api_error("bad request: add_hostfwd: bad arguments.guest_port");
+	spec.guest_port = (uint16_t)gport;
+
+	r = b->add(b->opaque, &spec, &id, &error);
+	if (r < 0)
+		return api_error("bad request: add_hostfwd: %s",
+				 error ? error->message : g_strerror(-r));
+
+	jb = api_return_begin();
+	api_add_int(jb, "id", id);
+	if (!hport) {
+		const struct pf_rule *rule = api_find_rule(b, id);
+
+		if (rule)
+			api_add_int(jb, "host_port", rule->spec.host_port);
+	}
+	return api_return_end(jb);
+}
+
+static void api_add_entry(JsonBuilder *jb, const struct pf_rule *r)
+{
+	const struct pf_spec *s = &r->spec;
+	char buf[INET6_ADDRSTRLEN];
+
+	json_builder_begin_object(jb);
+	api_add_int(jb, "id", r->id);
+	json_builder_set_member_name(jb, "proto");
+	json_builder_add_string_value(jb, pf_proto_name(s->proto));
+	json_builder_set_member_name(jb, "host_addr");
+	json_builder_add_string_value(jb, s->host_addr_set ?
+		api_addr_str(&s->host_addr, buf, sizeof(buf)) : "0.0.0.0");
+	api_add_int(jb, "host_port", s->host_port);
+	json_builder_set_member_name(jb, "guest_addr");
+	json_builder_add_string_value(jb, s->guest_addr_set ?
+		api_addr_str(&s->guest_addr, buf, sizeof(buf)) : "");
+	api_add_int(jb, "guest_port", s->guest_port);
+
+	/* Extensions, after the keys slirp4netns has */
+	if (s->count > 1) {
+		api_add_int(jb, "host_port_end",
+			    (gint64)s->host_port + s->count - 1);
+		api_add_int(jb, "guest_port_end",
+			    (gint64)s->guest_port + s->count - 1);
+	}
+	if (r->automatic) {
+		json_builder_set_member_name(jb, "automatic");
+		json_builder_add_boolean_value(jb, TRUE);
+	}
+	json_builder_set_member_name(jb, "stats");
+	json_builder_begin_object(jb);
+	api_add_int(jb, "active", (gint64)r->stats.active);
+	api_add_int(jb, "total", (gint64)r->stats.total);
+	api_add_int(jb, "bytes_to_guest", (gint64)r->stats.bytes_to_guest);
+	api_add_int(jb, "bytes_from_guest", (gint64)r->stats.bytes_from_guest);
+	api_add_int(jb, "refused", (gint64)r->stats.refused);
+	json_builder_end_object(jb);
+	json_builder_end_object(jb);
+}
+
+static char *api_list_hostfwd(const struct api_backend *b)
+{
+	g_autoptr(JsonBuilder) jb = api_return_begin();
+	GPtrArray *rules = b->list(b->opaque);
+	guint i;
+
+	json_builder_set_member_name(jb, "entries");
+	json_builder_begin_array(jb);
+	for (i = 0; rules && i < rules->len; i++)
+		api_add_entry(jb, g_ptr_array_index(rules, i));
+	json_builder_end_array(jb);
+	return api_return_end(jb);
+}
+
+static char *api_remove_hostfwd(const struct api_backend *b, JsonObject *args)
+{
+	g_autoptr(JsonBuilder) jb = NULL;
+	gint64 id;
+	int r;
+
+	if (!api_get_uint(args, "id", 1, G_MAXUINT, &id))
+		return api_error("bad request: remove_hostfwd: bad arguments.id");
+	r = b->remove(b->opaque, (unsigned)id);
+	if (r == -ENOENT)
+		return api_error("bad request: remove_hostfwd: no such rule id %u",
+				 (unsigned)id);
+	if (r < 0)
+		return api_error("bad request: remove_hostfwd: %s",
+				 g_strerror(-r));
+	jb = api_return_begin();
+	return api_return_end(jb);
+}
+
+/**
+ * api_handle_request() - answer one API request
+ * @b:		what the requests act on
+ * @req:	the request, JSON, not necessarily NUL-terminated (a NUL ends
+ *		it, as it does for slirp4netns)
+ * @len:	its length in bytes
+ *
+ * A request that is refused changes nothing.
+ *
+ * Return: the reply, compact JSON without a newline, to g_free()
+ */
+char *api_handle_request(const struct api_backend *b, const char *req,
+			 size_t len)
+{
+	g_autoptr(JsonParser) parser = NULL;
+	JsonObject *o, *args = NULL;
+	const char *execute;
+	JsonNode *root, *n;
+
+	if (len > API_REQUEST_MAX)
+		return api_error("bad request: too large message");
+	len = strnlen(req, len);
+
+	parser = json_parser_new_immutable();
+	if (!json_parser_load_from_data(parser, req, (gssize)len, NULL) ||
+	    !(root = json_parser_get_root(parser)))
+		return api_error("bad request: cannot parse JSON");
+	if (!JSON_NODE_HOLDS_OBJECT(root))
+		return api_error("bad request: not a JSON object");
+	o = json_node_get_object(root);
+
+	n = json_object_get_member(o, "execute");
+	if (!n || !JSON_NODE_HOLDS_VALUE(n) ||
+	    json_node_get_value_type(n) != G_TYPE_STRING)
+		return api_error("bad request: no execute found");
+	execute = json_node_get_string(n);
+	if (strcmp(execute, "add_hostfwd") &&
+	    strcmp(execute, "list_hostfwd") &&
+	    strcmp(execute, "remove_hostfwd"))
+		return api_error("bad request: unknown execute");
+
+	n = json_object_get_member(o, "arguments");
+	if (n) {
+		if (!JSON_NODE_HOLDS_OBJECT(n))
+			return api_error("bad request: %s: bad arguments",
+					 execute);
+		args = json_node_get_object(n);
+	}
+
+	if (!strcmp(execute, "add_hostfwd"))
+		return api_add_hostfwd(b, args);
+	if (!strcmp(execute, "list_hostfwd"))
+		return api_list_hostfwd(b);
+	return api_remove_hostfwd(b, args);
+}
+
+/* The socket file */
+
+static int api_fail(GError **error, int code, int r, const char *fmt, ...)
+	G_GNUC_PRINTF(4, 5);
+static int api_fail(GError **error, int code, int r, const char *fmt, ...)
+{
+	g_autofree char *msg = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	g_set_error_literal(error, UN_ERROR, code, msg);
+	return r;
+}
+
+/**
+ * api_socket_bind() - create, bind and listen on the API socket at @path
+ * @path:	socket file to create
+ * @out:	the socket and where its file is; api_socket_close() it
+ * @error:	UN_EXIT_USAGE for an unusable path (directory writable by
+ *		others, a file that is not a socket in the way, too long),
+ *		UN_EXIT_FAILURE for other failures
+ *
+ * The directory of @path must not be writable by other users: one of them
+ * could replace the socket file with their own and read the requests. A
+ * socket file already at @path is a stale one (Podman never removes them) and
+ * is replaced; any other file is left alone and refused. The socket file gets
+ * mode 0600.
+ *
+ * Return: 0 or -errno
+ */
+int api_socket_bind(const char *path, struct api_socket *out, GError **error)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	g_autofree char *dir = NULL, *name = NULL;
+	cleanup_fd int dirfd = -1, fd = -1;
+	struct stat st;
+	mode_t old_umask;
+	int r, n;
+
+	memset(out, 0, sizeof(*out));
+	out->fd = out->dirfd = -1;
+
+	if (!path || !*path || path[strlen(path) - 1] == '/')
+		return api_fail(error, UN_EXIT_USAGE, -EINVAL,
+				"the API socket path '%s' does not name a file",
+				path ? path : "");
+	dir = g_path_get_dirname(path);
+	name = g_path_get_basename(path);
+	if (!strcmp(name, ".") || !strcmp(name, "..") || !strcmp(name, "/"))
+		return api_fail(error, UN_EXIT_USAGE, -EINVAL,
+				"the API socket path '%s' does not name a file",
+				path);
+
+	dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0) {
+		r = -errno;
+		return api_fail(error, UN_EXIT_USAGE, r,
+				"cannot open the directory %s of the API socket: %s",
+				dir, g_strerror(-r));
+	}
+	if (fstat(dirfd, &st)) {
+		r = -errno;
+		return api_fail(error, UN_EXIT_FAILURE, r,
+				"cannot check the directory %s of the API socket: %s",
+				dir, g_strerror(-r));
+	}
+	if (st.st_mode & S_IWOTH)
+		return api_fail(error, UN_EXIT_USAGE, -EPERM,
+				"refusing to create the API socket in %s: the "
+				"directory is writable by other users (mode "
+				"%04o), so another user could replace the "
+				"socket; use a directory only you can write to, "
+				"such as $XDG_RUNTIME_DIR",
+				dir, (unsigned)(st.st_mode & 07777));
+
+	if (!fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
+		if (!S_ISSOCK(st.st_mode))
+			return api_fail(error, UN_EXIT_USAGE, -EEXIST,
+					"refusing to use %s as the API socket: "
+					"it exists and is not a socket", path);
+		if (unlinkat(dirfd, name, 0) && errno != ENOENT) {
+			r = -errno;
+			return api_fail(error, UN_EXIT_FAILURE, r,
+					"cannot remove the stale API socket %s: %s",
+					path, g_strerror(-r));
+		}
+		log_debug("removed the stale API socket %s", path);
+	} else if (errno != ENOENT) {
+		r = -errno;
+		return api_fail(error, UN_EXIT_FAILURE, r,
+				"cannot check the API socket path %s: %s",
+				path, g_strerror(-r));
+	}
+
+	/* Bind by the path itself when it fits, for a readable getsockname();
+	 * otherwise through the directory we checked */
+	if (strlen(path) < sizeof(sa.sun_path)) {
+		memcpy(sa.sun_path, path, strlen(path) + 1);
+	} else {
+		n = snprintf(sa.sun_path, sizeof(sa.sun_path),
+			     "/proc/self/fd/%d/%s", dirfd, name);
+		if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
+			return api_fail(error, UN_EXIT_USAGE, -ENAMETOOLONG,
+					"the API socket path %s is too long "
+					"(at most %zu bytes)", path,
+					sizeof(sa.sun_path) - 1);
+	}
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		r = -errno;
+		return api_fail(error, UN_EXIT_FAILURE, r,
+				"cannot create the API socket: %s",
+				g_strerror(-r));
+	}
+	old_umask = umask(0177);
+	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ? -errno : 0;
+	umask(old_umask);
+	if (r)
+		return api_fail(error, UN_EXIT_FAILURE, r,
+				"cannot bind the API socket %s: %s",
+				path, g_strerror(-r));
+
+	/* Check that the file is in the directory we checked, and its mode */
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) ||
+	    !S_ISSOCK(st.st_mode))
+		return api_fail(error, UN_EXIT_FAILURE, -EEXIST,
+				"the API socket %s was replaced while creating it",
+				path);
+	if ((st.st_mode & 07777) != 0600 &&
+	    fchmodat(dirfd, name, 0600, 0)) {
+		r = -errno;
+		unlinkat(dirfd, name, 0);
+		return api_fail(error, UN_EXIT_FAILURE, r,
+				"cannot set the mode of the API socket %s: %s",
+				path, g_strerror(-r));
+	}
+	if (listen(fd, SOMAXCONN)) {
+		r = -errno;
+		unlinkat(dirfd, name, 0);
+		return api_fail(error, UN_EXIT_FAILURE, r,
+				"cannot listen on the API socket %s: %s",
+				path, g_strerror(-r));
+	}
+
+	out->fd = util_steal_fd(&fd);
+	out->dirfd = util_steal_fd(&dirfd);
+	out->name = g_steal_pointer(&name);
+	out->path = g_strdup(path);
+	out->dev = st.st_dev;
+	out->ino = st.st_ino;
+	return 0;
+}
+
+/**
+ * api_socket_close() - close the socket and remove its file if it is still
+ * ours (through the directory fd: this works after a pivot_root too)
+ * @s:		socket from api_socket_bind(), may be all -1 and NULL
+ */
+void api_socket_close(struct api_socket *s)
+{
+	struct stat st;
+
+	if (s->dirfd >= 0 && s->name &&
+	    !fstatat(s->dirfd, s->name, &st, AT_SYMLINK_NOFOLLOW) &&
+	    S_ISSOCK(st.st_mode) && st.st_dev == s->dev &&
+	    st.st_ino == s->ino && unlinkat(s->dirfd, s->name, 0))
+		log_perror(LOG_LVL_WARN, "cannot remove the API socket %s",
+			   s->path);
+	util_close_fdp(&s->fd);
+	util_close_fdp(&s->dirfd);
+	g_clear_pointer(&s->name, g_free);
+	g_clear_pointer(&s->path, g_free);
+}
+
+/* The server */
+
+enum api_conn_state {
+	API_CONN_READ,
+	API_CONN_WRITE,
+};
+
+/**
+ * struct api_conn - one client connection
+ * @srv:	server
+ * @fd:		connected socket, non-blocking
+ * @state:	reading the request, or writing the reply
+ * @deadline_us: g_get_monotonic_time() after which it is dropped
+ * @len:	bytes in @buf
+ * @reply:	the reply, once the request is complete
+ * @reply_len:	its length
+ * @sent:	bytes of it written
+ * @buf:	the request (one byte more than allowed, to tell "too large")
+ */
+struct api_conn {
+	struct api_server *srv;
+	int fd;
+	enum api_conn_state state;
+	gint64 deadline_us;
+	size_t len;
+	char *reply;
+	size_t reply_len;
+	size_t sent;
+	char buf[API_REQUEST_MAX + 1];
+};
+
+/**
+ * struct api_server - the API socket served in the loop
+ * @backend:	what requests act on
+ * @loop:	event loop
+ * @sock:	listening socket and its file
+ * @conns:	struct api_conn *
+ * @paused:	listener not watched after running out of fds, until a tick
+ */
+struct api_server {
+	struct api_backend backend;
+	struct sl_loop *loop;
+	struct api_socket sock;
+	GPtrArray *conns;
+	bool paused;
+};
+
+static void api_conn_free(struct api_conn *c)
+{
+	struct api_server *s = c->srv;
+
+	sl_loop_unwatch_fd(s->loop, c->fd);
+	close(c->fd);
+	g_ptr_array_remove_fast(s->conns, c);
+	g_free(c->reply);
+	g_free(c);
+}
+
+/* Discard what the client still sends, so that closing with unread data
+ * does not turn its EOF into ECONNRESET */
+static void api_conn_drain(struct api_conn *c)
+{
+	char junk[4096];
+	int i;
+
+	for (i = 0; i < 16; i++)
+		if (recv(c->fd, junk, sizeof(junk), MSG_DONTWAIT) <= 0)
+			break;
+}
+
+static void api_conn_on_event(struct sl_loop *l, int fd, short revents,
+			      void *opaque);
+
+/* Write what is left of the reply; close when done or on error */
+static void api_conn_write(struct api_conn *c)
+{
+	while (c->sent < c->reply_len) {
+		ssize_t n = send(c->fd, c->reply + c->sent,
+				 c->reply_len - c->sent,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (c->state != API_CONN_WRITE) {
+				c->state = API_CONN_WRITE;
+				sl_loop_unwatch_fd(c->srv->loop, c->fd);
+				sl_loop_watch_fd(c->srv->loop, c->fd, POLLOUT,
+						 api_conn_on_event, c);
+			}
+			return;
+		}
+		if (n < 0) {
+			log_debug("API socket: writing a reply failed: %s",
+				  g_strerror(errno));
+			api_conn_free(c);
+			return;
+		}
+		c->sent += (size_t)n;
+	}
+	api_conn_drain(c);
+	api_conn_free(c);
+}
+
+static void api_conn_respond(struct api_conn *c)
+{
+	if (log_enabled(LOG_LVL_DEBUG)) {
+		g_autofree char *req = g_strndup(c->buf, MIN(c->len, 512));
+		g_autofree char *esc = g_strescape(req, "\"");
+
+		log_debug("API request: %s%s", esc, c->len > 512 ? "..." : "");
+	}
+	c->reply = api_handle_request(&c->srv->backend, c->buf, c->len);
+	c->reply_len = strlen(c->reply);
+	log_debug("API reply: %s", c->reply);
+	api_conn_write(c);
+}
+
+/* Whether a request whose client has not shut down its side is complete */
+static bool api_request_complete(const char *buf, size_t len)
+{
+	g_autoptr(JsonParser) parser = NULL;
+
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r' ||
+		       buf[len - 1] == ' ' || buf[len - 1] == '\t'))
+		len--;
+	if (!len || buf[len - 1] != '}')
+		return false;
+	parser = json_parser_new_immutable();
+	return json_parser_load_from_data(parser, buf, (gssize)len, NULL) &&
+	       json_parser_get_root(parser);
+}
+
+static void api_conn_read(struct api_conn *c)
+{
+	bool eof = false;
+
+	while (c->len < sizeof(c->buf)) {
+		ssize_t n = recv(c->fd, c->buf + c->len,
+				 sizeof(c->buf) - c->len, MSG_DONTWAIT);
+
+		if (n == 0) {
+			eof = true;
+			break;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n < 0) {
+			log_debug("API socket: reading a request failed: %s",
+				  g_strerror(errno));
+			api_conn_free(c);
+			return;
+		}
+		c->len += (size_t)n;
+	}
+	/* Too large (len > API_REQUEST_MAX), complete, or wait for more */
+	if (c->len == sizeof(c->buf) || eof ||
+	    api_request_complete(c->buf, c->len))
+		api_conn_respond(c);
+}
+
+static void api_conn_on_event(struct sl_loop *l, int fd, short revents,
+			      void *opaque)
+{
+	struct api_conn *c = opaque;
+
+	if (c->state == API_CONN_READ)
+		api_conn_read(c);
+	else
+		api_conn_write(c);
+}
+
+static void api_server_on_listen(struct sl_loop *l, int fd, short revents,
+				 void *opaque)
+{
+	struct api_server *s = opaque;
+	int i;
+
+	for (i = 0; i < API_ACCEPT_BATCH; i++) {
+		int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		struct api_conn *c;
+
+		if (cfd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			log_ratelimited(LOG_LVL_WARN,
+					"API socket: accept failed: %s",
+					g_strerror(errno));
+			/* Out of fds or memory: stop until the next tick
+			 * rather than spin on a readable listener */
+			sl_loop_unwatch_fd(l, fd);
+			s->paused = true;
+			return;
+		}
+		if (s->conns->len >= API_CONN_MAX) {
+			log_ratelimited(LOG_LVL_WARN,
+					"API socket: %u connections already "
+					"open, closing a new one",
+					API_CONN_MAX);
+			close(cfd);
+			continue;
+		}
+		c = g_new0(struct api_conn, 1);
+		c->srv = s;
+		c->fd = cfd;
+		c->state = API_CONN_READ;
+		c->deadline_us = g_get_monotonic_time() +
+				 (gint64)API_CONN_TIMEOUT_MS * 1000;
+		g_ptr_array_add(s->conns, c);
+		sl_loop_watch_fd(l, cfd, POLLIN, api_conn_on_event, c);
+	}
+}
+
+static void api_server_tick(struct sl_loop *l, void *opaque)
+{
+	struct api_server *s = opaque;
+	gint64 now = g_get_monotonic_time();
+	unsigned dropped = 0;
+	guint i;
+
+	for (i = s->conns->len; i-- > 0;) {
+		struct api_conn *c = g_ptr_array_index(s->conns, i);
+
+		if (now < c->deadline_us)
+			continue;
+		api_conn_free(c);
+		dropped++;
+	}
+	if (dropped)
+		log_ratelimited(LOG_LVL_WARN,
+				"API socket: dropped %u client%s that did not "
+				"complete a request within %u s", dropped,
+				dropped > 1 ? "s" : "",
+				API_CONN_TIMEOUT_MS / 1000);
+	if (s->paused) {
+		s->paused = false;
+		sl_loop_watch_fd(l, s->sock.fd, POLLIN, api_server_on_listen,
+				 s);
+	}
+}
+
+/**
+ * api_server_new() - serve the API on a UNIX socket at @path
+ * @path:	socket file (see api_socket_bind())
+ * @b:		what requests act on (copied; its opaque must outlive the
+ *		server)
+ * @loop:	event loop that serves the socket
+ * @out:	the server
+ * @error:	see api_socket_bind()
+ *
+ * Return: 0 or -errno
+ */
+int api_server_new(const char *path, const struct api_backend *b,
+		   struct sl_loop *loop, struct api_server **out,
+		   GError **error)
+{
+	struct api_server *s;
+	struct api_socket sock;
+	int r;
+
+	r = api_socket_bind(path, &sock, error);
+	if (r < 0)
+		return r;
+	s = g_new0(struct api_server, 1);
+	s->backend = *b;
+	s->loop = loop;
+	s->sock = sock;
+	s->conns = g_ptr_array_new();
+	sl_loop_watch_fd(loop, s->sock.fd, POLLIN, api_server_on_listen, s);
+	sl_loop_every(loop, API_TICK_MS, api_server_tick, s);
+	log_debug("API socket listening at %s", path);
+	*out = s;
+	return 0;
+}
+
+/**
+ * api_server_free() - close every connection and the socket, remove the
+ * socket file
+ * @s:		server, may be NULL
+ *
+ * The loop offers no way to cancel the tick the server registered: call this
+ * once sl_loop_run() has returned for good, and before sl_loop_free().
+ */
+void api_server_free(struct api_server *s)
+{
+	if (!s)
+		return;
+	while (s->conns->len)
+		api_conn_free(g_ptr_array_index(s->conns, 0));
+	g_ptr_array_unref(s->conns);
+	sl_loop_unwatch_fd(s->loop, s->sock.fd);
+	api_socket_close(&s->sock);
+	g_free(s);
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * portfwd/api.h - the JSON API socket (slirp4netns-compatible): request
+ * handling, the server in the event loop, and the client
+ */
+#ifndef PORTFWD_API_H
+#define PORTFWD_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <glib.h>
+
+#include "fwd.h"
+#include "loop.h"
+
+/* Requests larger than this are refused, as by slirp4netns */
+#define API_REQUEST_MAX 4096
+
+/* Server limits: simultaneous connections, and the time a client has to
+ * send its request and read the reply */
+#define API_CONN_MAX		64
+#define API_CONN_TIMEOUT_MS	5000
+
+/**
+ * struct api_backend - what the API acts on (the forwarding table, or a fake
+ * one in tests and fuzzers)
+ * @add:	publish @spec; fill *@id; on failure fill @error (its message
+ *		goes to the client) and return -errno
+ * @remove:	unpublish rule @id; -ENOENT if there is none
+ * @list:	the rules, struct pf_rule *, owned by the backend
+ * @opaque:	first argument of the callbacks
+ */
+struct api_backend {
+	int (*add)(void *opaque, const struct pf_spec *spec, unsigned *id,
+		   GError **error);
+	int (*remove)(void *opaque, unsigned id);
+	GPtrArray *(*list)(void *opaque);
+	void *opaque;
+};
+
+/**
+ * struct api_socket - a bound, listening API socket and where its file is
+ * @fd:		listening socket, CLOEXEC and non-blocking
+ * @dirfd:	O_PATH fd of the directory holding the socket file, so that
+ *		it can be removed after a pivot_root
+ * @name:	name of the socket file in that directory
+ * @path:	path given by the user, for messages
+ * @dev:	device of the socket file, to remove only our own
+ * @ino:	inode of the socket file
+ */
+struct api_socket {
+	int fd;
+	int dirfd;
+	char *name;
+	char *path;
+	dev_t dev;
+	ino_t ino;
+};
+
+char *api_handle_request(const struct api_backend *b, const char *req,
+			 size_t len);
+
+int api_socket_bind(const char *path, struct api_socket *out, GError **error);
+void api_socket_close(struct api_socket *s);
+
+struct api_server;
+
+int api_server_new(const char *path, const struct api_backend *b,
+		   struct sl_loop *loop, struct api_server **out,
+		   GError **error);
+void api_server_free(struct api_server *s);
+
+#endif /* PORTFWD_API_H */

@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * portfwd/apiclient.c - client of the JSON API socket: one request per
+ * connection, as slirp4netns clients do it
+ */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "apiclient.h"
+#include "errors.h"
+#include "util.h"
+
+/* Milliseconds left until @deadline_us, at least 0 */
+static int apiclient_left_ms(gint64 deadline_us)
+{
+	gint64 left = deadline_us - g_get_monotonic_time();
+
+	return left <= 0 ? 0 : (int)((left + 999) / 1000);
+}
+
+/* Wait for @events on @fd until @deadline_us: 0, -ETIMEDOUT or -errno */
+static int apiclient_wait(int fd, short events, gint64 deadline_us)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	int n;
+
+	do {
+		n = poll(&p, 1, apiclient_left_ms(deadline_us));
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return n ? 0 : -ETIMEDOUT;
+}
+
+static int apiclient_connect(int fd, const char *path, gint64 deadline_us,
+			     GError **error)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t len = strlen(path);
+	int r;
+
+	if (!len || len >= sizeof(sa.sun_path)) {
+		g_set_error(error, UN_ERROR, UN_EXIT_USAGE,
+			    "the API socket path '%s' is %s", path,
+			    len ? "too long" : "empty");
+		return -ENAMETOOLONG;
+	}
+	memcpy(sa.sun_path, path, len + 1);
+	for (;;) {
+		if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+			return 0;
+		r = -errno;
+		if (r == -EINTR)
+			continue;
+		/* A UNIX socket says EAGAIN when its backlog is full */
+		if (r == -EAGAIN && apiclient_left_ms(deadline_us) > 0) {
+			g_usleep(10000);
+			continue;
+		}
+		break;
+	}
+	if (r == -ENOENT || r == -ECONNREFUSED)
+		g_set_error(error, UN_ERROR, UN_EXIT_FAILURE,
+			    "cannot connect to the API socket %s: %s (is "
+			    "usernet running with --api-socket %s?)",
+			    path, g_strerror(-r), path);
+	else
+		g_set_error(error, UN_ERROR, UN_EXIT_FAILURE,
+			    "cannot connect to the API socket %s: %s",
+			    path, g_strerror(-r));
+	return r;
+}
+
+/**
+ * apiclient_call() - send one request to the API socket and read the reply
+ * @path:	API socket
+ * @request:	the request, JSON
+ * @reply:	out: the reply, NUL-terminated, to g_free()
+ * @error:	UN_EXIT_FAILURE naming @path if the exchange fails
+ *
+ * Connects, writes @request, shuts down the write side and reads the reply
+ * until EOF, all within APICLIENT_TIMEOUT_MS.
+ *
+ * Return: 0 or -errno
+ */
+int apiclient_call(const char *path, const char *request, char **reply,
+		   GError **error)
+{
+	gint64 deadline_us = g_get_monotonic_time() +
+			     (gint64)APICLIENT_TIMEOUT_MS * 1000;
+	g_autoptr(GByteArray) in = g_byte_array_new();
+	size_t len = strlen(request), off = 0;
+	cleanup_fd int fd = -1;
+	const char *what;
+	int r;
+
+	*reply = NULL;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		r = -errno;
+		g_set_error(error, UN_ERROR, UN_EXIT_FAILURE,
+			    "cannot create a socket: %s", g_strerror(-r));
+		return r;
+	}
+	r = apiclient_connect(fd, path, deadline_us, error);
+	if (r < 0)
+		return r;
+
+	what = "sending the request";
+	while (off < len) {
+		ssize_t n = send(fd, request + off, len - off, MSG_NOSIGNAL);
+
+		if (n >= 0) {
+			off += (size_t)n;
+			continue;
+		}
+		r = -errno;
+		if (r == -EINTR)
+			continue;
+		if (r != -EAGAIN)
+			goto fail;
+		r = apiclient_wait(fd, POLLOUT, deadline_us);
+		if (r < 0)
+			goto fail;
+	}
+	if (shutdown(fd, SHUT_WR)) {
+		r = -errno;
+		goto fail;
+	}
+
+	what = "reading the reply";
+	for (;;) {
+		char buf[4096];
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+
+		if (n == 0)
+			break;
+		if (n > 0) {
+			if (in->len + (size_t)n > APICLIENT_REPLY_MAX) {
+				r = -EMSGSIZE;
+				goto fail;
+			}
+			g_byte_array_append(in, (guint8 *)buf, (guint)n);
+			continue;
+		}
+		r = -errno;
+		if (r == -EINTR)
+			continue;
+		/* The server closed with unread data: the reply is whole */
+		if (r == -ECONNRESET && in->len)
+			break;
+		if (r != -EAGAIN)
+			goto fail;
+		r = apiclient_wait(fd, POLLIN, deadline_us);
+		if (r < 0)
+			goto fail;
+	}
+	g_byte_array_append(in, (const guint8 *)"", 1);
+	*reply = (char *)g_byte_array_free(g_steal_pointer(&in), FALSE);
+	return 0;
+
+fail:
+	if (r == -ETIMEDOUT)
+		g_set_error(error, UN_ERROR, UN_EXIT_FAILURE,
+			    "API socket %s: %s timed out after %d s", path,
+			    what, APICLIENT_TIMEOUT_MS / 1000);
+	else
+		g_set_error(error, UN_ERROR, UN_EXIT_FAILURE,
+			    "API socket %s: %s failed: %s", path, what,
+			    g_strerror(-r));
+	return r;
+}
+
+/**
+ * apiclient_request() - send one request and take the "return" of the reply
+ * @path:	API socket
+ * @request:	the request, JSON
+ * @ret:	out: the "return" member of the reply, to json_node_unref()
+ * @error:	UN_EXIT_FAILURE: the exchange failed (naming @path), the
+ *		server answered an error (its "desc" is the message), or the
+ *		reply is malformed
+ *
+ * Return: 0, -EREMOTEIO if the server answered an error, -EPROTO for a
+ * malformed reply, or -errno
+ */
+int apiclient_request(const char *path, const char *request, JsonNode **ret,
+		      GError **error)
+{
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autofree char *reply = NULL;
+	JsonObject *o;
+	JsonNode *root, *n;
+	int r;
+
+	*ret = NULL;
+	r = apiclient_call(path, request, &reply, error);
+	if (r < 0)
+		return r;
+	if (!json_parser_load_from_data(parser, reply, -1, NULL) ||
+	    !(root = json_parser_get_root(parser)) ||
+	    !JSON_NODE_HOLDS_OBJECT(root))
+		goto malformed;
+	o = json_node_get_object(root);
+	n = json_object_get_member(o, "error");
+	if (n) {
+		JsonObject *e = JSON_NODE_HOLDS_OBJECT(n) ?
+				json_node_get_object(n) : NULL;
+		JsonNode *d = e ? json_object_get_member(e, "desc") : NULL;
+
+		if (!d || !JSON_NODE_HOLDS_VALUE(d) ||
+		    json_node_get_value_type(d) != G_TYPE_STRING)
+			goto malformed;
+		g_set_error_literal(error, UN_ERROR, UN_EXIT_FAILURE,
+				    json_node_get_string(d));
+		return -EREMOTEIO;
+	}
+	n = json_object_get_member(o, "return");
+	if (!n)
+		goto malformed;
+	*ret = json_node_copy(n);
+	return 0;
+
+malformed:
+	g_set_error(error, UN_ERROR, UN_EXIT_FAILURE,
+		    "API socket %s: malformed reply: %.200s", path, reply);
+	return -EPROTO;
+}

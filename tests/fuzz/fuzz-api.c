@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * tests/fuzz/fuzz-api.c - libFuzzer target: API requests against a fake
+ * forwarding table
+ *
+ * Checks that every reply is a JSON object with exactly one member,
+ * "return" or "error", and that a refused request changed nothing.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-glib/json-glib.h>
+
+#include "api.h"
+#include "errors.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/**
+ * struct fake - in-memory forwarding table
+ * @rules:	struct pf_rule *
+ * @next_id:	next ID
+ * @changes:	successful adds and removes
+ */
+struct fake {
+	GPtrArray *rules;
+	unsigned next_id;
+	unsigned changes;
+};
+
+static int fake_add(void *opaque, const struct pf_spec *spec, unsigned *id,
+		    GError **error)
+{
+	struct fake *f = opaque;
+	struct pf_rule *r;
+
+	/* Let some requests fail like a bind would */
+	if (spec->guest_port == 1) {
+		g_set_error(error, UN_ERROR, UN_EXIT_PUBLISH,
+			    "cannot publish port %u: \"in use\" \xff",
+			    spec->host_port);
+		return -EADDRINUSE;
+	}
+	if (spec->guest_port == 2)
+		return -EACCES;
+	if (spec->count != 1 || (spec->host_addr_set &&
+				 spec->host_addr.family != AF_INET &&
+				 spec->host_addr.family != AF_INET6))
+		abort();
+	r = g_new0(struct pf_rule, 1);
+	r->id = f->next_id++;
+	r->spec = *spec;
+	if (!r->spec.host_port)
+		r->spec.host_port = 40000;
+	g_ptr_array_add(f->rules, r);
+	*id = r->id;
+	f->changes++;
+	return 0;
+}
+
+static int fake_remove(void *opaque, unsigned id)
+{
+	struct fake *f = opaque;
+	guint i;
+
+	for (i = 0; i < f->rules->len; i++) {
+		struct pf_rule *r = g_ptr_array_index(f->rules, i);
+
+		if (r->id == id) {
+			g_ptr_array_remove_index(f->rules, i);
+			f->changes++;
+			return 0;
+		}
+	}
+	return id == 99 ? -EIO : -ENOENT;
+}
+
+static GPtrArray *fake_list(void *opaque)
+{
+	struct fake *f = opaque;
+
+	return f->rules;
+}
+
+static void fake_seed(struct fake *f)
+{
+	struct pf_rule *r = g_new0(struct pf_rule, 1);
+
+	r->id = f->next_id++;
+	r->spec.proto = PF_PROTO_UDP;
+	r->spec.host_addr_set = true;
+	r->spec.host_addr.family = AF_INET6;
+	inet_pton(AF_INET6, "::1", &r->spec.host_addr.v6);
+	r->spec.host_port = 8000;
+	r->spec.guest_port = 80;
+	r->spec.count = 100;
+	r->automatic = true;
+	r->stats.bytes_to_guest = UINT64_MAX;
+	g_ptr_array_add(f->rules, r);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct fake f = {
+		.rules = g_ptr_array_new_with_free_func(g_free),
+		.next_id = 1,
+	};
+	struct api_backend b = {
+		.add = fake_add, .remove = fake_remove, .list = fake_list,
+		.opaque = &f,
+	};
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autofree char *reply = NULL;
+	JsonObject *o;
+	JsonNode *root;
+
+	fake_seed(&f);
+	reply = api_handle_request(&b, (const char *)data, size);
+	if (!reply || strchr(reply, '\n'))
+		abort();
+	if (!json_parser_load_from_data(parser, reply, -1, NULL))
+		abort();
+	root = json_parser_get_root(parser);
+	if (!root || !JSON_NODE_HOLDS_OBJECT(root))
+		abort();
+	o = json_node_get_object(root);
+	if (json_object_get_size(o) != 1)
+		abort();
+	if (json_object_has_member(o, "error")) {
+		JsonObject *e = json_object_get_object_member(o, "error");
+
+		if (!e || !json_object_has_member(e, "desc") ||
+		    strncmp(json_object_get_string_member(e, "desc"),
+			    "bad request: ", 13))
+			abort();
+		/* A refused request changes nothing */
+		if (f.changes || f.rules->len != 1)
+			abort();
+	} else {
+		JsonNode *ret = json_object_get_member(o, "return");
+
+		if (!ret || !JSON_NODE_HOLDS_OBJECT(ret))
+			abort();
+	}
+	g_ptr_array_unref(f.rules);
+	return 0;
+}

@@ -1,0 +1,132 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# tests/setup-root.sh - the root-only machine setup that usernet's rootless tests need.
+#
+#   bash tests/setup-root.sh [--install] [-v]
+#
+# Idempotent, and fast and silent when there is nothing to do (-v says what it checked).
+#   --install  install the Debian packages for building and testing (apt-get), when some are missing
+#   always     the unprivileged user usernet-test (home, /etc/subuid and /etc/subgid ranges),
+#              /dev/net/tun with mode 0666 (as distributions ship it), /run/user/UID (0700, owned by the user)
+# usernet itself never needs root: only this script does.
+set -euo pipefail
+
+TEST_USER=usernet-test
+BUILD_PACKAGES=(meson ninja-build pkg-config gcc libslirp-dev libglib2.0-dev libcap-dev libseccomp-dev
+	libjson-glib-dev libmnl-dev)
+TEST_PACKAGES=(bats iproute2 uidmap socat iperf3 busybox-static dnsmasq-base slirp4netns passt clang
+	libclang-rt-14-dev libcap2-bin procps util-linux)
+
+install=0 verbose=0
+for arg; do
+	case $arg in
+	--install) install=1 ;;
+	-v | --verbose) verbose=1 ;;
+	-h | --help)
+		sed -n '3,12s/^# \{0,1\}//p' "$0"
+		exit 0
+		;;
+	*)
+		echo "setup-root.sh: unknown argument: $arg (try --help)" >&2
+		exit 2
+		;;
+	esac
+done
+
+verbose() { if ((verbose)); then echo "setup-root: $*"; fi; }
+changed() { echo "setup-root: $*"; }
+die() {
+	echo "setup-root: error: $*" >&2
+	exit 1
+}
+
+((EUID == 0)) || die "must run as root (it creates the user $TEST_USER and changes /dev/net/tun)"
+
+# Several test files may start at once (meson runs them in parallel): one at a time.
+exec 9>/run/usernet-setup-root.lock
+flock 9
+
+# 1. Packages, only with --install, and only when some are missing.
+if ((install)); then
+	missing=()
+	for pkg in "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"; do
+		status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+		[[ $status == installed ]] || missing+=("$pkg")
+	done
+	if ((${#missing[@]})); then
+		changed "installing ${missing[*]}"
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -q
+		apt-get install -y -q "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+	else
+		verbose "all packages are installed"
+	fi
+fi
+
+# 2. The unprivileged test user, with a home and subordinate ids.
+if ! id -u "$TEST_USER" >/dev/null 2>&1; then
+	changed "creating user $TEST_USER"
+	useradd --create-home --user-group --shell /bin/bash "$TEST_USER"
+else
+	verbose "user $TEST_USER exists"
+fi
+uid=$(id -u "$TEST_USER")
+gid=$(id -g "$TEST_USER")
+home=$(getent passwd "$TEST_USER" | cut -d: -f6)
+if [[ ! -d $home ]]; then
+	changed "creating $home"
+	install -d -o "$uid" -g "$gid" -m 0750 "$home"
+fi
+
+# useradd adds an /etc/subuid and /etc/subgid range when login.defs asks for it; make sure of it.
+# next_free FILE: the first id after every range in FILE (at least 100000)
+next_free() {
+	awk -F: 'BEGIN { n = 100000 } NF == 3 && $2 + $3 > n { n = $2 + $3 } END { print n }' "$1" 2>/dev/null ||
+		echo 100000
+}
+for kind in uid gid; do
+	file=/etc/sub$kind
+	[[ -e $file ]] || touch "$file"
+	if grep -q "^$TEST_USER:" "$file" || grep -q "^$uid:" "$file"; then
+		verbose "$file has a range for $TEST_USER"
+	else
+		start=$(next_free "$file")
+		changed "adding the range $start-$((start + 65535)) to $file"
+		usermod "--add-sub${kind}s" "$start-$((start + 65535))" "$TEST_USER"
+	fi
+done
+
+# 3. /dev/net/tun with mode 0666 (this machine ships it 0600; unprivileged helpers get EACCES then).
+if [[ ! -c /dev/net/tun ]]; then
+	changed "creating /dev/net/tun"
+	mkdir -p /dev/net
+	rm -f /dev/net/tun
+	mknod -m 0666 /dev/net/tun c 10 200
+fi
+if [[ $(stat -c %a /dev/net/tun) != 666 ]]; then
+	changed "chmod 0666 /dev/net/tun"
+	chmod 0666 /dev/net/tun
+else
+	verbose "/dev/net/tun has mode 0666"
+fi
+
+# 4. A runtime directory for the user (there is no logind here to make it).
+rundir=/run/user/$uid
+if [[ $(stat -c '%u %g %a' "$rundir" 2>/dev/null) != "$uid $gid 700" ]]; then
+	changed "creating $rundir"
+	install -d -m 0755 /run/user
+	install -d -o "$uid" -g "$gid" -m 0700 "$rundir"
+	chown "$uid:$gid" "$rundir"
+	chmod 0700 "$rundir"
+else
+	verbose "$rundir exists"
+fi
+
+# 5. Unprivileged user namespaces must be allowed (they are by default on Debian 12): check only.
+if [[ $(cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null || echo 1) != 1 ]]; then
+	die "unprivileged user namespaces are disabled: sysctl -w kernel.unprivileged_userns_clone=1"
+fi
+if [[ $(cat /proc/sys/user/max_user_namespaces 2>/dev/null || echo 1) == 0 ]]; then
+	die "user namespaces are disabled: sysctl -w user.max_user_namespaces=15000"
+fi
+verbose "unprivileged user namespaces are allowed"
