@@ -69,7 +69,7 @@ static void on_target_exit(struct sl_loop *l, int fd, short revents,
 {
 	const struct attach_ctx *c = opaque;
 
-	log_info("target process %d exited, exiting", c->o->target.pid);
+	log_debug("target process %d exited, exiting", c->o->target.pid);
 	sl_loop_quit(l, UN_EXIT_OK);
 }
 
@@ -80,7 +80,7 @@ static void on_pid_check(struct sl_loop *l, void *opaque)
 
 	if (kill(c->o->target.pid, 0) == 0 || errno != ESRCH)
 		return;
-	log_info("target process %d exited, exiting", c->o->target.pid);
+	log_debug("target process %d exited, exiting", c->o->target.pid);
 	sl_loop_quit(l, UN_EXIT_OK);
 }
 

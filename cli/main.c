@@ -12,6 +12,7 @@
 #include "errors.h"
 #include "log.h"
 #include "port.h"
+#include "run.h"
 
 static void usage(FILE *out)
 {
@@ -21,6 +22,7 @@ static void usage(FILE *out)
 		"Commands:\n"
 		"  attach    give a network namespace a network (see usernet attach --help)\n"
 		"  port      published ports of a running usernet (see usernet port --help)\n"
+		"  run       run a command in a rootless sandbox with a network (see usernet run --help)\n"
 		"\n"
 		"  -h, --help      this help\n"
 		"  -v, --version   versions of usernet and its libraries\n");
@@ -47,6 +49,8 @@ int main(int argc, char **argv)
 		return attach_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "port"))
 		return port_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "run"))
+		return run_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
 	    !strcmp(argv[1], "help")) {
 		usage(stdout);

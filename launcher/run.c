@@ -1,0 +1,498 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * launcher/run.c - `usernet run`: a command in a fresh rootless sandbox with
+ * a working network
+ *
+ * DOC: Theory of operation
+ *
+ *  launcher (unprivileged, host namespaces: supervises, forwards signals)
+ *   ├─ sandbox: unshare(USER|NET|NS) → waits for its id maps → sysctls,
+ *   │           resolv.conf → waits for the network → capabilities, user,
+ *   │           no_new_privs, seccomp → execve(COMMAND)
+ *   └─ helper:  `usernet attach --configure ... PID` (this same program), in
+ *               a process group of its own so that terminal signals meant
+ *               for the command do not stop the network
+ *
+ * The launcher and the sandbox step through a pipe each way: one byte per
+ * stage, end of file means "abort". The helper reports readiness on a pipe
+ * and exits when the launcher closes its exit pipe. When the command exits,
+ * the launcher stops the helper, kills whatever the command left running in
+ * its user namespace, and exits with the command's status (128+N if it was
+ * killed by signal N).
+ */
+#include <dirent.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <stdnoreturn.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "caps.h"
+#include "errors.h"
+#include "log.h"
+#include "nl.h"
+#include "run.h"
+#include "sc.h"
+#include "util.h"
+
+/* Exit statuses of the launcher itself, as Podman's */
+#define RUN_EXIT_LAUNCHER	125
+#define RUN_EXIT_CANNOT_EXEC	126
+#define RUN_EXIT_NOT_FOUND	127
+
+/* How long the helper may take to stop after its exit pipe closes */
+#define RUN_HELPER_STOP_MS	2000
+
+enum run_step {
+	RUN_STEP_UNSHARED = 'u',	/* sandbox -> launcher */
+	RUN_STEP_MAPPED = 'm',		/* launcher -> sandbox */
+	RUN_STEP_PREPARED = 'p',	/* sandbox -> launcher */
+	RUN_STEP_GO = 'g',		/* launcher -> sandbox */
+};
+
+static int run_send(int fd, char step)
+{
+	return write(fd, &step, 1) == 1 ? 0 : -EPIPE;
+}
+
+static int run_wait(int fd, char step)
+{
+	char c;
+	ssize_t n;
+
+	do
+		n = read(fd, &c, 1);
+	while (n < 0 && errno == EINTR);
+	return n == 1 && c == step ? 0 : -EPIPE;
+}
+
+/* --- sandbox side ------------------------------------------------------- */
+
+static noreturn void sandbox_fail(const char *what, int err)
+{
+	log_msg(LOG_LVL_ERR, err, "%s", what);
+	_exit(RUN_EXIT_LAUNCHER);
+}
+
+static int sandbox_sysctl(const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	g_autofree char *key = g_strndup(kv, (gsize)(eq - kv));
+	g_autofree char *path = NULL;
+	int fd, r = 0;
+
+	g_strdelimit(key, ".", '/');
+	path = g_strconcat("/proc/sys/", key, NULL);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, eq + 1, strlen(eq + 1)) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+/* Bind a generated resolv.conf over /etc/resolv.conf (following a symlink
+ * to wherever it points); Return: 0 or -errno */
+static int sandbox_resolv_conf(const struct run_opts *o)
+{
+	char tmpl[] = "/tmp/usernet-resolv.XXXXXX";
+	g_autofree char *target = realpath("/etc/resolv.conf", NULL);
+	struct addr_cidr4 c;
+	char dns[INET_ADDRSTRLEN];
+	GString *text = g_string_new(NULL);
+	int fd, r = 0;
+
+	addr_cidr4_parse(o->cidr, &c);
+	inet_ntop(AF_INET, &(struct in_addr){ addr_cidr4_host(&c, 3).s_addr },
+		  dns, sizeof(dns));
+	g_string_append_printf(text, "nameserver %s\n", dns);
+	if (o->ipv6)
+		g_string_append(text, "nameserver fd00::3\n");
+	fd = mkostemp(tmpl, O_CLOEXEC);
+	if (fd < 0) {
+		g_string_free(text, TRUE);
+		return -errno;
+	}
+	fchmod(fd, 0644);
+	if (util_write_all(fd, text->str, text->len))
+		r = -EIO;
+	close(fd);
+	g_string_free(text, TRUE);
+	if (!r && mount(tmpl, target ? target : "/etc/resolv.conf", NULL,
+			MS_BIND, NULL))
+		r = -errno;
+	unlink(tmpl);
+	return r;
+}
+
+/* In the new namespaces, as root there: what needs privilege there */
+static void sandbox_prepare(const struct run_opts *o)
+{
+	guint i;
+	int r;
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL))
+		sandbox_fail("cannot make the mounts private", errno);
+	if (o->net == RUN_NET_NONE && (r = nl_link_up("lo")))
+		sandbox_fail("cannot bring up lo", -r);
+	for (i = 0; i < o->sysctls->len; i++) {
+		const char *kv = g_ptr_array_index(o->sysctls, i);
+
+		r = sandbox_sysctl(kv);
+		if (r) {
+			log_msg(LOG_LVL_ERR, -r, "--sysctl %s", kv);
+			_exit(RUN_EXIT_LAUNCHER);
+		}
+	}
+	if (o->net == RUN_NET_USERNET && (r = sandbox_resolv_conf(o)))
+		log_msg(LOG_LVL_WARN, -r, "cannot point /etc/resolv.conf at "
+			"the built-in DNS");
+}
+
+/* Last steps before the command: identity, capabilities, no_new_privs,
+ * seccomp, all in this order; nothing may run in between */
+static noreturn void sandbox_exec(const struct run_opts *o)
+{
+	g_autoptr(GError) error = NULL;
+	int r;
+
+	r = caps_setup_exec(o->caps, o->uid, o->gid, o->maps.subids);
+	if (r)
+		sandbox_fail("cannot set the user and capabilities", -r);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		sandbox_fail("cannot set no_new_privs", errno);
+	if (o->seccomp && sc_apply_default(&error)) {
+		log_err("%s", error->message);
+		_exit(RUN_EXIT_LAUNCHER);
+	}
+	execvp(o->argv[0], o->argv);
+	r = errno;
+	log_msg(LOG_LVL_ERR, r, "cannot run %s", o->argv[0]);
+	_exit(r == ENOENT ? RUN_EXIT_NOT_FOUND : RUN_EXIT_CANNOT_EXEC);
+}
+
+static noreturn void sandbox_main(const struct run_opts *o, int to_launcher,
+				  int from_launcher, pid_t launcher)
+{
+	int flags = CLONE_NEWUSER | CLONE_NEWNS;
+	sigset_t none;
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != launcher)
+		_exit(RUN_EXIT_LAUNCHER);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	if (o->net != RUN_NET_HOST)
+		flags |= CLONE_NEWNET;
+	if (unshare(flags))
+		sandbox_fail("cannot create the namespaces (are unprivileged "
+			     "user namespaces enabled?)", errno);
+	if (run_send(to_launcher, RUN_STEP_UNSHARED) ||
+	    run_wait(from_launcher, RUN_STEP_MAPPED))
+		_exit(RUN_EXIT_LAUNCHER);
+	/* Mapped: we are root here now, with every capability */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL))
+		_exit(RUN_EXIT_LAUNCHER);
+	sandbox_prepare(o);
+	if (run_send(to_launcher, RUN_STEP_PREPARED) ||
+	    run_wait(from_launcher, RUN_STEP_GO))
+		_exit(RUN_EXIT_LAUNCHER);
+	close(to_launcher);
+	close(from_launcher);
+	sandbox_exec(o);
+}
+
+/* --- launcher side ------------------------------------------------------ */
+
+/**
+ * struct run_state - what the launcher supervises
+ * @sandbox:	first process of the sandbox (the command after execve)
+ * @helper:	network helper, or 0
+ * @helper_exit: write end of the helper's exit pipe, or -1
+ * @userns_ino:	inode of the sandbox's user namespace (to find leftovers)
+ * @userns_dev:	its device
+ */
+struct run_state {
+	pid_t sandbox;
+	pid_t helper;
+	int helper_exit;
+	ino_t userns_ino;
+	dev_t userns_dev;
+};
+
+/* Start `usernet attach` on the sandbox and wait until it is ready.
+ * Return: 0, or the helper's exit status (its error is already printed) */
+static int run_start_helper(const struct run_opts *o, struct run_state *s)
+{
+	g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+	int ready[2], exitp[2], status;
+	char c;
+	ssize_t n;
+
+	if (!self || pipe2(ready, O_CLOEXEC) || pipe2(exitp, O_CLOEXEC)) {
+		log_perror(LOG_LVL_ERR, "cannot start the network helper");
+		return RUN_EXIT_LAUNCHER;
+	}
+	s->helper = fork();
+	if (s->helper < 0) {
+		log_perror(LOG_LVL_ERR, "fork");
+		return RUN_EXIT_LAUNCHER;
+	}
+	if (s->helper == 0) {
+		g_auto(GStrv) argv = NULL;
+		sigset_t none;
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+		/* Own process group: ^C at the terminal is for the command */
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		/* fds 3 and 4: ready and exit pipes; stdout (the summary)
+		 * silenced unless --debug; stderr kept for errors */
+		if (dup2(ready[1], 3) < 0 || dup2(exitp[0], 4) < 0 ||
+		    (!o->debug && null >= 0 && dup2(null, STDOUT_FILENO) < 0))
+			_exit(RUN_EXIT_LAUNCHER);
+		argv = run_helper_argv(o, self, s->sandbox, 3, 4);
+		execv(self, argv);
+		_exit(RUN_EXIT_LAUNCHER);
+	}
+	close(ready[1]);
+	close(exitp[0]);
+	s->helper_exit = exitp[1];
+	do
+		n = read(ready[0], &c, 1);
+	while (n < 0 && errno == EINTR);
+	close(ready[0]);
+	if (n == 1 && c == '1')
+		return 0;
+
+	while (waitpid(s->helper, &status, 0) < 0 && errno == EINTR)
+		;
+	s->helper = 0;
+	if (WIFEXITED(status) && WEXITSTATUS(status))
+		return WEXITSTATUS(status);
+	log_err("the network helper stopped before it was ready");
+	return RUN_EXIT_LAUNCHER;
+}
+
+static void run_stop_helper(struct run_state *s)
+{
+	int i, status;
+
+	if (s->helper_exit >= 0)
+		close(s->helper_exit);
+	s->helper_exit = -1;
+	if (s->helper <= 0)
+		return;
+	for (i = 0; i < RUN_HELPER_STOP_MS / 10; i++) {
+		if (waitpid(s->helper, &status, WNOHANG) == s->helper) {
+			s->helper = 0;
+			return;
+		}
+		usleep(10000);
+	}
+	log_warn("the network helper did not stop: killing it");
+	kill(s->helper, SIGKILL);
+	waitpid(s->helper, &status, 0);
+	s->helper = 0;
+}
+
+/* Kill what the command left behind in its user namespace */
+static void run_kill_leftovers(const struct run_state *s)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int killed = 0;
+
+	if (!d || !s->userns_ino)
+		goto out;
+	while ((e = readdir(d))) {
+		char path[64];
+		struct stat st;
+		unsigned long pid;
+
+		if (util_parse_uint(e->d_name, INT32_MAX, &pid))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%lu/ns/user", pid);
+		if (stat(path, &st) || st.st_ino != s->userns_ino ||
+		    st.st_dev != s->userns_dev)
+			continue;
+		if (!kill((pid_t)pid, SIGKILL))
+			killed++;
+	}
+	if (killed)
+		log_debug("killed %d process(es) left in the sandbox", killed);
+out:
+	if (d)
+		closedir(d);
+}
+
+/* Wait for the command, forwarding signals; Return: its exit status */
+static int run_supervise(struct run_state *s)
+{
+	sigset_t set;
+	int sfd, status;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	sigaddset(&set, SIGCHLD);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (sfd < 0) {
+		log_perror(LOG_LVL_ERR, "signalfd");
+		return RUN_EXIT_LAUNCHER;
+	}
+	for (;;) {
+		struct signalfd_siginfo si;
+		pid_t r;
+
+		r = waitpid(s->sandbox, &status, WNOHANG);
+		if (r == s->sandbox)
+			break;
+		if (s->helper > 0 && waitpid(s->helper, NULL, WNOHANG) ==
+		    s->helper) {
+			log_warn("the network helper exited: the command has "
+				 "no network any more");
+			s->helper = 0;
+		}
+		if (read(sfd, &si, sizeof(si)) != sizeof(si))
+			continue;
+		if (si.ssi_signo == SIGCHLD)
+			continue;
+		/* A terminal's ^C reaches the command by itself (same
+		 * process group); forward what was sent to us alone */
+		if (si.ssi_code != SI_KERNEL)
+			kill(s->sandbox, (int)si.ssi_signo);
+	}
+	close(sfd);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+static int run_sandbox(const struct run_opts *o)
+{
+	g_autoptr(GError) error = NULL;
+	struct run_state s = { .helper_exit = -1 };
+	int to_sandbox[2], from_sandbox[2], status, r;
+	char path[64];
+	struct stat st;
+	sigset_t set;
+
+	/* Signals wait in a signalfd once the command runs; block them now so
+	 * none is lost in between (the children unblock them) */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (pipe2(to_sandbox, O_CLOEXEC) || pipe2(from_sandbox, O_CLOEXEC)) {
+		log_perror(LOG_LVL_ERR, "pipe");
+		return RUN_EXIT_LAUNCHER;
+	}
+	s.sandbox = fork();
+	if (s.sandbox < 0) {
+		log_perror(LOG_LVL_ERR, "fork");
+		return RUN_EXIT_LAUNCHER;
+	}
+	if (s.sandbox == 0) {
+		close(to_sandbox[1]);
+		close(from_sandbox[0]);
+		sandbox_main(o, from_sandbox[1], to_sandbox[0], getppid());
+	}
+	close(to_sandbox[0]);
+	close(from_sandbox[1]);
+
+	r = RUN_EXIT_LAUNCHER;
+	if (run_wait(from_sandbox[0], RUN_STEP_UNSHARED))
+		goto fail;
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)s.sandbox);
+	if (!stat(path, &st)) {
+		s.userns_ino = st.st_ino;
+		s.userns_dev = st.st_dev;
+	}
+	if (userns_apply(s.sandbox, &o->maps, &error)) {
+		log_err("%s", error->message);
+		goto fail;
+	}
+	if (run_send(to_sandbox[1], RUN_STEP_MAPPED) ||
+	    run_wait(from_sandbox[0], RUN_STEP_PREPARED))
+		goto fail;
+	if (o->net == RUN_NET_USERNET) {
+		r = run_start_helper(o, &s);
+		if (r)
+			goto fail;
+	}
+	r = RUN_EXIT_LAUNCHER;
+	if (run_send(to_sandbox[1], RUN_STEP_GO))
+		goto fail;
+	close(to_sandbox[1]);
+	close(from_sandbox[0]);
+
+	r = run_supervise(&s);
+	run_stop_helper(&s);
+	run_kill_leftovers(&s);
+	return r;
+
+fail:
+	close(to_sandbox[1]);
+	close(from_sandbox[0]);
+	kill(s.sandbox, SIGKILL);
+	waitpid(s.sandbox, &status, 0);
+	run_stop_helper(&s);
+	run_kill_leftovers(&s);
+	return r;
+}
+
+/**
+ * run_main() - entry point of `usernet run`
+ * @argc:	argument count, argv[0] being "run"
+ * @argv:	arguments
+ *
+ * Return: the command's exit status, or 125 (usernet failed; 2 for a bad
+ * command line, or the helper's own status when publishing fails)
+ */
+int run_main(int argc, char **argv)
+{
+	g_autoptr(GError) error = NULL;
+	struct run_opts o;
+	int r;
+
+	run_opts_init(&o);
+	if (run_opts_parse(&o, argc, argv, &error)) {
+		log_err("%s", error->message);
+		run_opts_clear(&o);
+		return UN_EXIT_USAGE;
+	}
+	log_init("usernet", o.debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	if (o.help) {
+		run_usage(stdout);
+		r = 0;
+	} else if (o.display) {
+		run_display(&o, stdout);
+		r = 0;
+	} else {
+		r = run_sandbox(&o);
+	}
+	run_opts_clear(&o);
+	return r;
+}

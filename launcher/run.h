@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * launcher/run.h - `usernet run`: a command in a fresh rootless sandbox with
+ * a working network
+ */
+#ifndef LAUNCHER_RUN_H
+#define LAUNCHER_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <glib.h>
+
+#include "userns.h"
+
+enum run_net {
+	RUN_NET_USERNET,	/* new network namespace, usernet attached */
+	RUN_NET_NONE,		/* new network namespace, lo only */
+	RUN_NET_HOST,		/* the caller's network namespace */
+};
+
+/**
+ * struct run_opts - the resolved plan of `usernet run`
+ * @net:		network mode
+ * @attach_args:	arguments for the helper `usernet attach` (networking
+ *			options as given: -p, --cidr, --mtu, -6, ...)
+ * @publish:		the --publish specs, for --display
+ * @cidr:		guest network text (default 10.0.2.0/24)
+ * @mtu:		MTU (default 65520)
+ * @ipv6:		--enable-ipv6
+ * @allow_host_loopback: --allow-host-loopback
+ * @map_subids:		--map-subids
+ * @maps:		uid and gid maps
+ * @uid:		user inside (--user), default 0
+ * @gid:		group inside, default 0
+ * @caps:		capability set of the command
+ * @sysctls:		"net.x.y=value" strings (--sysctl)
+ * @seccomp:		apply the default seccomp profile
+ * @display:		print the plan and exit
+ * @debug:		verbose logs (and a verbose helper)
+ * @help:		--help
+ * @argv:		the command (NULL-terminated)
+ */
+struct run_opts {
+	enum run_net net;
+	GPtrArray *attach_args;
+	GPtrArray *publish;
+	char *cidr;
+	unsigned mtu;
+	bool ipv6;
+	bool allow_host_loopback;
+	bool map_subids;
+	struct userns_plan maps;
+	uid_t uid;
+	gid_t gid;
+	uint64_t caps;
+	GPtrArray *sysctls;
+	bool seccomp;
+	bool display;
+	bool debug;
+	bool help;
+	char **argv;
+};
+
+void run_opts_init(struct run_opts *o);
+void run_opts_clear(struct run_opts *o);
+int run_opts_parse(struct run_opts *o, int argc, char **argv, GError **error);
+void run_usage(FILE *out);
+void run_display(const struct run_opts *o, FILE *out);
+char **run_helper_argv(const struct run_opts *o, const char *self, pid_t pid,
+		       int ready_fd, int exit_fd);
+int run_main(int argc, char **argv);
+
+#endif /* LAUNCHER_RUN_H */

@@ -1,0 +1,481 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * launcher/runopts.c - the command line of `usernet run` and its --display
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "addr.h"
+#include "caps.h"
+#include "errors.h"
+#include "run.h"
+#include "sc.h"
+#include "spec.h"
+#include "util.h"
+
+enum {
+	OPT_CIDR = 0x100,
+	OPT_MTU,
+	OPT_ALLOW_HOST_LOOPBACK,
+	OPT_NET,
+	OPT_MAP_SUBIDS,
+	OPT_USER,
+	OPT_CAP_ADD,
+	OPT_CAP_DROP,
+	OPT_SYSCTL,
+	OPT_SECCOMP,
+	OPT_DISPLAY,
+	OPT_DEBUG,
+	OPT_PORT_MODE,
+};
+
+static const struct option run_longopts[] = {
+	{ "publish", required_argument, NULL, 'p' },
+	{ "cidr", required_argument, NULL, OPT_CIDR },
+	{ "mtu", required_argument, NULL, OPT_MTU },
+	{ "enable-ipv6", no_argument, NULL, '6' },
+	{ "allow-host-loopback", no_argument, NULL, OPT_ALLOW_HOST_LOOPBACK },
+	{ "net", required_argument, NULL, OPT_NET },
+	{ "map-subids", no_argument, NULL, OPT_MAP_SUBIDS },
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "cap-add", required_argument, NULL, OPT_CAP_ADD },
+	{ "cap-drop", required_argument, NULL, OPT_CAP_DROP },
+	{ "sysctl", required_argument, NULL, OPT_SYSCTL },
+	{ "seccomp", required_argument, NULL, OPT_SECCOMP },
+	{ "port-mode", required_argument, NULL, OPT_PORT_MODE },
+	{ "display", no_argument, NULL, OPT_DISPLAY },
+	{ "debug", no_argument, NULL, OPT_DEBUG },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/**
+ * run_usage() - print the help of `usernet run`
+ * @out:	stream
+ */
+void run_usage(FILE *out)
+{
+	fprintf(out,
+"Usage: usernet run [OPTIONS] [--] COMMAND [ARG...]\n"
+"Run COMMAND in new user, network and mount namespaces with a working\n"
+"network, least privilege by default.\n"
+"\n"
+"Network:\n"
+"  -p, --publish=[HOSTIP:]HOSTPORT[-END]:GUESTPORT[-END][/tcp|udp]  (repeatable)\n"
+"      --cidr=CIDR             guest network (default 10.0.2.0/24)\n"
+"      --mtu=MTU               MTU (default 65520)\n"
+"  -6, --enable-ipv6           IPv6 too\n"
+"      --allow-host-loopback   the gateway reaches the host's 127.0.0.1\n"
+"      --port-mode=auto|direct|slirp  how published ports are carried\n"
+"      --net=usernet|none|host network namespace (default usernet)\n"
+"      --sysctl=net.KEY=VALUE  set a sysctl in the new network namespace\n"
+"Identity and privilege:\n"
+"      --map-subids            map the caller's /etc/subuid, /etc/subgid ranges\n"
+"      --user=UID[:GID]        run as this id inside (default 0)\n"
+"      --cap-add=CAP, --cap-drop=CAP  change the capability set (names with or\n"
+"                              without CAP_, any case; ALL)\n"
+"      --seccomp=default|unconfined  seccomp profile (default: default)\n"
+"Other:\n"
+"      --display               print what would run, create nothing\n"
+"      --debug                 verbose logs\n"
+"  -h, --help                  this help\n"
+"\n"
+"Default capabilities (Podman's): CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL,\n"
+"NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID, SYS_CHROOT.\n"
+"Exit status: the command's (128+N if killed by signal N); 125 if usernet\n"
+"itself fails, 126 if COMMAND cannot be run, 127 if it is not found.\n");
+}
+
+/**
+ * run_opts_init() - defaults
+ * @o:		options
+ */
+void run_opts_init(struct run_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->net = RUN_NET_USERNET;
+	o->attach_args = g_ptr_array_new_with_free_func(g_free);
+	o->publish = g_ptr_array_new_with_free_func(g_free);
+	o->sysctls = g_ptr_array_new_with_free_func(g_free);
+	o->cidr = g_strdup("10.0.2.0/24");
+	o->mtu = 65520;
+	o->caps = caps_default_set();
+	o->seccomp = true;
+}
+
+/**
+ * run_opts_clear() - free what parsing allocated
+ * @o:		options
+ */
+void run_opts_clear(struct run_opts *o)
+{
+	g_clear_pointer(&o->attach_args, g_ptr_array_unref);
+	g_clear_pointer(&o->publish, g_ptr_array_unref);
+	g_clear_pointer(&o->sysctls, g_ptr_array_unref);
+	g_clear_pointer(&o->cidr, g_free);
+}
+
+static int run_error(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+static int run_error(GError **error, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (error)
+		*error = g_error_new_valist(UN_ERROR, UN_EXIT_USAGE, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static void run_attach_arg(struct run_opts *o, const char *opt,
+			   const char *val)
+{
+	g_ptr_array_add(o->attach_args, val ? g_strdup_printf("%s=%s", opt, val)
+					    : g_strdup(opt));
+}
+
+static int parse_user(struct run_opts *o, const char *s, GError **error)
+{
+	g_auto(GStrv) f = g_strsplit(s, ":", 2);
+	unsigned long u, g;
+
+	if (util_parse_uint(f[0], UINT32_MAX - 1, &u))
+		return run_error(error, "--user '%s': give a numeric UID[:GID]",
+				 s);
+	g = u;
+	if (f[1] && util_parse_uint(f[1], UINT32_MAX - 1, &g))
+		return run_error(error, "--user '%s': give a numeric UID[:GID]",
+				 s);
+	o->uid = (uid_t)u;
+	o->gid = (gid_t)g;
+	return 0;
+}
+
+/* Only per-network-namespace sysctls: net.*, no path tricks */
+static int parse_sysctl(struct run_opts *o, const char *s, GError **error)
+{
+	const char *eq = strchr(s, '=');
+	g_autofree char *key = NULL;
+
+	if (!eq || eq == s)
+		return run_error(error, "--sysctl '%s': expected net.KEY=VALUE",
+				 s);
+	key = g_strndup(s, (gsize)(eq - s));
+	if (!g_str_has_prefix(key, "net.") || strstr(key, "..") ||
+	    strchr(key, '/') || key[strlen(key) - 1] == '.')
+		return run_error(error, "--sysctl '%s': only net.* sysctls, "
+				 "which belong to the new network namespace",
+				 s);
+	if (!*(eq + 1) || strchr(eq + 1, '\n'))
+		return run_error(error, "--sysctl '%s': bad value", s);
+	g_ptr_array_add(o->sysctls, g_strdup(s));
+	return 0;
+}
+
+/* Apply --cap-add/--cap-drop as Podman does: drop ALL, add ALL, adds, drops */
+static int resolve_caps(struct run_opts *o, GPtrArray *add, GPtrArray *drop,
+			GError **error)
+{
+	uint64_t a = 0, d = 0;
+	bool add_all = false, drop_all = false;
+	guint i;
+
+	for (i = 0; i < add->len + drop->len; i++) {
+		bool is_add = i < add->len;
+		const char *n = g_ptr_array_index(is_add ? add : drop,
+						  is_add ? i : i - add->len);
+		int cap;
+
+		if (!g_ascii_strcasecmp(n, "ALL") ||
+		    !g_ascii_strcasecmp(n, "CAP_ALL")) {
+			*(is_add ? &add_all : &drop_all) = true;
+			continue;
+		}
+		if (caps_from_name(n, &cap)) {
+			g_autofree char *valid = caps_valid_names();
+
+			return run_error(error, "--cap-%s: unknown capability "
+					 "'%s'; valid names (with or without "
+					 "CAP_, any case): ALL, %s",
+					 is_add ? "add" : "drop", n, valid);
+		}
+		*(is_add ? &a : &d) |= CAPS_BIT(cap);
+	}
+	if (drop_all)
+		o->caps = 0;
+	if (add_all)
+		o->caps = caps_all();
+	o->caps = (o->caps | a) & ~d;
+	return 0;
+}
+
+static int parse_one(struct run_opts *o, int c, const char *arg,
+		     GPtrArray *add, GPtrArray *drop, GError **error)
+{
+	struct addr_cidr4 cidr;
+	struct pf_spec spec;
+	unsigned long v;
+
+	switch (c) {
+	case 'p':
+		if (pf_spec_parse(arg, &spec, error))
+			return -EINVAL;
+		g_ptr_array_add(o->publish, g_strdup(arg));
+		run_attach_arg(o, "--publish", arg);
+		return 0;
+	case OPT_CIDR:
+		if (addr_cidr4_parse(arg, &cidr))
+			return run_error(error, "--cidr '%s' is not an IPv4 "
+					 "network from /8 to /25 such as "
+					 "10.0.2.0/24", arg);
+		g_free(o->cidr);
+		o->cidr = g_strdup(arg);
+		return 0;
+	case OPT_MTU:
+		if (util_parse_uint(arg, 65520, &v) || v < 68)
+			return run_error(error, "--mtu must be between 68 and "
+					 "65520, not '%s'", arg);
+		o->mtu = (unsigned)v;
+		return 0;
+	case '6':
+		o->ipv6 = true;
+		return 0;
+	case OPT_ALLOW_HOST_LOOPBACK:
+		o->allow_host_loopback = true;
+		return 0;
+	case OPT_PORT_MODE:
+		if (strcmp(arg, "auto") && strcmp(arg, "direct") &&
+		    strcmp(arg, "slirp"))
+			return run_error(error, "--port-mode must be auto, "
+					 "direct or slirp, not '%s'", arg);
+		run_attach_arg(o, "--port-mode", arg);
+		return 0;
+	case OPT_NET:
+		if (!strcmp(arg, "usernet"))
+			o->net = RUN_NET_USERNET;
+		else if (!strcmp(arg, "none"))
+			o->net = RUN_NET_NONE;
+		else if (!strcmp(arg, "host"))
+			o->net = RUN_NET_HOST;
+		else
+			return run_error(error, "--net must be usernet, none "
+					 "or host, not '%s'", arg);
+		return 0;
+	case OPT_MAP_SUBIDS:
+		o->map_subids = true;
+		return 0;
+	case OPT_USER:
+		return parse_user(o, arg, error);
+	case OPT_CAP_ADD:
+		g_ptr_array_add(add, (char *)arg);
+		return 0;
+	case OPT_CAP_DROP:
+		g_ptr_array_add(drop, (char *)arg);
+		return 0;
+	case OPT_SYSCTL:
+		return parse_sysctl(o, arg, error);
+	case OPT_SECCOMP:
+		if (!strcmp(arg, "default"))
+			o->seccomp = true;
+		else if (!strcmp(arg, "unconfined"))
+			o->seccomp = false;
+		else
+			return run_error(error, "--seccomp must be default or "
+					 "unconfined, not '%s'", arg);
+		return 0;
+	case OPT_DISPLAY:
+		o->display = true;
+		return 0;
+	case OPT_DEBUG:
+		o->debug = true;
+		return 0;
+	case 'h':
+		o->help = true;
+		return 0;
+	}
+	return run_error(error, "unexpected option");
+}
+
+/**
+ * run_opts_parse() - parse the arguments after `run`
+ * @o:		options, from run_opts_init()
+ * @argc:	argument count, argv[0] being "run"
+ * @argv:	arguments; options stop at "--" or at the first non-option
+ * @error:	UN_EXIT_USAGE with the reason
+ *
+ * Return: 0 or -EINVAL
+ */
+int run_opts_parse(struct run_opts *o, int argc, char **argv, GError **error)
+{
+	g_autoptr(GPtrArray) add = g_ptr_array_new();
+	g_autoptr(GPtrArray) drop = g_ptr_array_new();
+	int c;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:p:6h", run_longopts,
+				NULL)) != -1) {
+		if (c == '?') {
+			if (optopt)
+				return run_error(error, "unknown option -%c",
+						 optopt);
+			return run_error(error, "unknown option %s",
+					 argv[optind - 1]);
+		}
+		if (c == ':')
+			return run_error(error, "option %s needs a value",
+					 argv[optind - 1]);
+		if (parse_one(o, c, optarg, add, drop, error))
+			return -EINVAL;
+	}
+	if (o->help)
+		return 0;
+	if (resolve_caps(o, add, drop, error))
+		return -EINVAL;
+	if (optind >= argc)
+		return run_error(error, "missing COMMAND (usernet run [OPTIONS] "
+				 "-- COMMAND [ARG...])");
+	o->argv = argv + optind;
+	if (o->ipv6 && o->mtu < 1280)
+		return run_error(error, "--mtu %u is below 1280, the minimum "
+				 "for IPv6", o->mtu);
+	if (o->net != RUN_NET_USERNET && o->publish->len)
+		return run_error(error, "--publish needs --net usernet");
+	if (o->net == RUN_NET_HOST && o->sysctls->len)
+		return run_error(error, "--sysctl needs a network namespace of "
+				 "its own (not --net host)");
+	if (userns_plan_make(o->map_subids, &o->maps, error))
+		return -EINVAL;
+	if (!userns_plan_maps(o->maps.uid, o->maps.n, o->uid) ||
+	    !userns_plan_maps(o->maps.gid, o->maps.n, o->gid))
+		return run_error(error, "--user %u:%u does not exist in the "
+				 "user namespace (only id 0 without "
+				 "--map-subids)", (unsigned)o->uid,
+				 (unsigned)o->gid);
+	return 0;
+}
+
+/**
+ * run_helper_argv() - the command line of the network helper
+ * @o:		options
+ * @self:	path of this program
+ * @pid:	the sandbox's first process
+ * @ready_fd:	fd the helper writes "1" to when ready
+ * @exit_fd:	fd whose end of file stops the helper
+ *
+ * Return: NULL-terminated, g_strfreev() it
+ */
+char **run_helper_argv(const struct run_opts *o, const char *self, pid_t pid,
+		       int ready_fd, int exit_fd)
+{
+	GPtrArray *a = g_ptr_array_new();
+	guint i;
+
+	g_ptr_array_add(a, g_strdup(self));
+	g_ptr_array_add(a, g_strdup("attach"));
+	g_ptr_array_add(a, g_strdup("--configure"));
+	g_ptr_array_add(a, g_strdup_printf("--mtu=%u", o->mtu));
+	g_ptr_array_add(a, g_strdup_printf("--cidr=%s", o->cidr));
+	if (o->ipv6)
+		g_ptr_array_add(a, g_strdup("--enable-ipv6"));
+	if (!o->allow_host_loopback)
+		g_ptr_array_add(a, g_strdup("--disable-host-loopback"));
+	if (o->debug)
+		g_ptr_array_add(a, g_strdup("--debug"));
+	for (i = 0; i < o->attach_args->len; i++)
+		g_ptr_array_add(a, g_strdup(g_ptr_array_index(o->attach_args,
+							      i)));
+	g_ptr_array_add(a, g_strdup_printf("--ready-fd=%d", ready_fd));
+	g_ptr_array_add(a, g_strdup_printf("--exit-fd=%d", exit_fd));
+	g_ptr_array_add(a, pid ? g_strdup_printf("%d", (int)pid) :
+				 g_strdup("PID"));
+	g_ptr_array_add(a, NULL);
+	return (char **)g_ptr_array_free(a, FALSE);
+}
+
+/**
+ * run_display() - print the resolved plan (--display)
+ * @o:		options
+ * @out:	stream
+ */
+void run_display(const struct run_opts *o, FILE *out)
+{
+	g_autofree char *uids = userns_plan_to_string(o->maps.uid, o->maps.n);
+	g_autofree char *gids = userns_plan_to_string(o->maps.gid, o->maps.n);
+	g_autofree char *caps = caps_set_to_string(o->caps);
+	g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+	g_autofree char *cmd = g_strjoinv(" ", o->argv);
+	struct addr_cidr4 c;
+	char gw[INET_ADDRSTRLEN], dns[INET_ADDRSTRLEN], guest[INET_ADDRSTRLEN];
+	guint i;
+
+	addr_cidr4_parse(o->cidr, &c);
+	inet_ntop(AF_INET, &(struct in_addr){ addr_cidr4_host(&c, 2).s_addr },
+		  gw, sizeof(gw));
+	inet_ntop(AF_INET, &(struct in_addr){ addr_cidr4_host(&c, 3).s_addr },
+		  dns, sizeof(dns));
+	inet_ntop(AF_INET, &(struct in_addr){ addr_cidr4_host(&c, 100).s_addr },
+		  guest, sizeof(guest));
+
+	fprintf(out, "usernet run: the plan (--display: nothing was created)\n");
+	fprintf(out, "user namespace:   new\n");
+	fprintf(out, "  uid map:        %s%s\n", uids,
+		o->maps.subids ? " (newuidmap)" : "");
+	fprintf(out, "  gid map:        %s%s\n", gids,
+		o->maps.subids ? " (newgidmap)" : ", setgroups denied");
+	fprintf(out, "  command runs as: uid %u, gid %u\n", (unsigned)o->uid,
+		(unsigned)o->gid);
+	switch (o->net) {
+	case RUN_NET_USERNET:
+		fprintf(out, "network namespace: new, attached to usernet\n");
+		fprintf(out, "  guest network:  %s, address %s, gateway %s, "
+			"DNS %s, MTU %u%s\n", o->cidr, guest, gw, dns, o->mtu,
+			o->ipv6 ? ", IPv6 fd00::/64" : "");
+		fprintf(out, "  host loopback:  %s\n", o->allow_host_loopback ?
+			"reachable at the gateway (--allow-host-loopback)" :
+			"not reachable");
+		for (i = 0; i < o->publish->len; i++)
+			fprintf(out, "  published:      %s\n",
+				(char *)g_ptr_array_index(o->publish, i));
+		if (!o->publish->len)
+			fprintf(out, "  published:      none\n");
+		{
+			g_auto(GStrv) h = run_helper_argv(o, self ? self :
+							  "usernet", 0, 3, 4);
+			g_autofree char *hs = g_strjoinv(" ", h);
+
+			fprintf(out, "  helper:         %s\n", hs);
+		}
+		break;
+	case RUN_NET_NONE:
+		fprintf(out, "network namespace: new, loopback only\n");
+		break;
+	case RUN_NET_HOST:
+		fprintf(out, "network namespace: the host's (--net host)\n");
+		break;
+	}
+	for (i = 0; i < o->sysctls->len; i++)
+		fprintf(out, "  sysctl:         %s\n",
+			(char *)g_ptr_array_index(o->sysctls, i));
+	fprintf(out, "mount namespace:  new%s\n", o->net == RUN_NET_USERNET ?
+		"; /etc/resolv.conf points at the built-in DNS" : "");
+	fprintf(out, "capabilities:     %s\n", caps);
+	fprintf(out, "  bounding, permitted, effective, inheritable: as above; "
+		"ambient: %s\n", o->uid ? "as above" : "none (root)");
+	fprintf(out, "no_new_privs:     yes\n");
+	if (o->seccomp) {
+		size_t n, j;
+		const struct sc_entry *e = sc_default_profile(&n);
+
+		fprintf(out, "seccomp:          default profile: %zu system "
+			"calls refused (EPERM unless said):\n", n);
+		for (j = 0; j < n; j++)
+			fprintf(out, "  %-20s %s\n", e[j].name, e[j].reason);
+	} else {
+		fprintf(out, "seccomp:          unconfined\n");
+	}
+	fprintf(out, "command:          %s\n", cmd);
+}
