@@ -42,14 +42,6 @@
 
 #define PF_EPOLL_BATCH	64
 
-static int64_t pf_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /**
  * pf_mode_parse() - parse --port-mode
  * @s:		"auto", "direct" or "slirp"
@@ -176,13 +168,45 @@ static bool pf_same_ip(const struct sockaddr_storage *a,
 				  &((const struct sockaddr_in6 *)b)->sin6_addr);
 }
 
+/* Whether @ip (port ignored) is an address of this host: only then can a
+ * socket be bound to it */
+static bool pf_is_own_address(const struct sockaddr_storage *ip)
+{
+	struct sockaddr_storage a = *ip;
+	socklen_t len = a.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+						  sizeof(struct sockaddr_in);
+	int fd, r;
+
+	if (a.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&a)->sin6_port = 0;
+	else
+		((struct sockaddr_in *)&a)->sin_port = 0;
+	fd = socket(a.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	r = bind(fd, (struct sockaddr *)&a, len);
+	close(fd);
+	return r == 0;
+}
+
+static bool pf_sockaddr_is_any(const struct sockaddr_storage *a)
+{
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       htonl(INADDR_ANY);
+	return IN6_IS_ADDR_UNSPECIFIED(
+		&((const struct sockaddr_in6 *)a)->sin6_addr);
+}
+
 /**
  * pf_client_is_local() - whether a client runs on this host
  * @fd:		the host socket the client reached (accepted, or bound UDP)
  * @peer:	the client's address (IPv4-mapped IPv6 allowed)
  *
- * Local means a loopback address, or the very address of the host that the
- * client reached (a host talking to itself through its own external address).
+ * Local means a loopback address, or an address of this host (a host talking
+ * to itself through its own external address). An accepted socket knows the
+ * address the client reached; a UDP socket on a wildcard address does not,
+ * so then the peer's address is checked against the host's own.
  *
  * Return: true for a local client
  */
@@ -205,7 +229,9 @@ bool pf_client_is_local(int fd, const struct sockaddr_storage *peer)
 	if (getsockname(fd, (struct sockaddr *)&self, &len) < 0)
 		return false;
 	pf_unmap_v4(&self, NULL);
-	return pf_same_ip(&self, &p);
+	if (pf_same_ip(&self, &p))
+		return true;
+	return pf_sockaddr_is_any(&self) && pf_is_own_address(&p);
 }
 
 /**
@@ -278,7 +304,7 @@ static void pf_epoll_ready(struct sl_loop *loop, int fd, short revents,
 static void pf_udp_tick(struct sl_loop *loop, void *opaque)
 {
 	struct pf_table *t = opaque;
-	int64_t now = pf_now_ms();
+	int64_t now = util_now_ms();
 	guint i, j;
 
 	for (i = 0; i < t->rules->len; i++) {
