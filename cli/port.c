@@ -157,18 +157,6 @@ unknown:
 	return -EINVAL;
 }
 
-/* An address as the API takes it: IPv6 without brackets */
-static const char *port_addr_str(const struct addr_ip *a, char *buf,
-				 size_t len)
-{
-	if (!inet_ntop(a->family == AF_INET6 ? AF_INET6 : AF_INET,
-		       a->family == AF_INET6 ? (const void *)&a->v6 :
-					       (const void *)&a->v4,
-		       buf, (socklen_t)len))
-		buf[0] = '\0';
-	return buf;
-}
-
 /*
  * port_spec_parse() - a --publish spec, where host port 0 (pf_spec_parse()
  * refuses it) asks for an ephemeral port
@@ -226,12 +214,12 @@ static char *port_add_request(const struct pf_spec *s, uint16_t i)
 	json_builder_add_string_value(jb, pf_proto_name(s->proto));
 	json_builder_set_member_name(jb, "host_addr");
 	json_builder_add_string_value(jb, s->host_addr_set ?
-		port_addr_str(&s->host_addr, buf, sizeof(buf)) : "");
+		addr_ip_str_plain(&s->host_addr, buf, sizeof(buf)) : "");
 	json_builder_set_member_name(jb, "host_port");
 	json_builder_add_int_value(jb, s->host_port ? s->host_port + i : 0);
 	json_builder_set_member_name(jb, "guest_addr");
 	json_builder_add_string_value(jb, s->guest_addr_set ?
-		port_addr_str(&s->guest_addr, buf, sizeof(buf)) : "");
+		addr_ip_str_plain(&s->guest_addr, buf, sizeof(buf)) : "");
 	json_builder_set_member_name(jb, "guest_port");
 	json_builder_add_int_value(jb, s->guest_port + i);
 	json_builder_end_object(jb);

@@ -139,6 +139,25 @@ const char *addr_ip_str(const struct addr_ip *a, char *buf, size_t len)
 }
 
 /**
+ * addr_ip_str_plain() - format an address, IPv6 without brackets (as JSON
+ * APIs and slirp4netns print it)
+ * @a:		address
+ * @buf:	output buffer, at least ADDR_STRLEN bytes
+ * @len:	size of @buf
+ *
+ * Return: @buf
+ */
+const char *addr_ip_str_plain(const struct addr_ip *a, char *buf, size_t len)
+{
+	if (!inet_ntop(a->family == AF_INET6 ? AF_INET6 : AF_INET,
+		       a->family == AF_INET6 ? (const void *)&a->v6 :
+					       (const void *)&a->v4,
+		       buf, (socklen_t)len))
+		buf[0] = '\0';
+	return buf;
+}
+
+/**
  * addr_ip_is_any() - whether @a is 0.0.0.0 or ::
  * @a:		address
  *

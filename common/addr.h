@@ -49,6 +49,7 @@ struct in_addr addr_cidr4_host(const struct addr_cidr4 *c, uint32_t n);
 struct in_addr addr_cidr4_mask(const struct addr_cidr4 *c);
 int addr_ip_parse(const char *s, struct addr_ip *out);
 const char *addr_ip_str(const struct addr_ip *a, char *buf, size_t len);
+const char *addr_ip_str_plain(const struct addr_ip *a, char *buf, size_t len);
 bool addr_ip_is_any(const struct addr_ip *a);
 bool addr_ip_is_loopback(const struct addr_ip *a);
 int addr_mac_parse(const char *s, uint8_t mac[6]);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -25,6 +26,29 @@ void util_close_fdp(int *fd)
 		errno = saved_errno;
 		*fd = -1;
 	}
+}
+
+/**
+ * util_now_ns() - CLOCK_MONOTONIC time
+ *
+ * Return: nanoseconds
+ */
+int64_t util_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/**
+ * util_now_ms() - CLOCK_MONOTONIC time
+ *
+ * Return: milliseconds
+ */
+int64_t util_now_ms(void)
+{
+	return util_now_ns() / 1000000;
 }
 
 /**

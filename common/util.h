@@ -31,6 +31,8 @@ static inline int util_steal_fd(int *fd)
 	return r;
 }
 
+int64_t util_now_ns(void);
+int64_t util_now_ms(void);
 int util_parse_uint(const char *s, unsigned long max, unsigned long *out);
 int util_set_nonblock(int fd);
 int util_write_all(int fd, const void *buf, size_t len);

@@ -340,18 +340,24 @@ out:
 		closedir(d);
 }
 
+/* The signals the launcher handles: forwarded ones, and SIGCHLD */
+static void run_signal_set(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGQUIT);
+	sigaddset(set, SIGCHLD);
+}
+
 /* Wait for the command, forwarding signals; Return: its exit status */
 static int run_supervise(struct run_state *s)
 {
 	sigset_t set;
 	int sfd, status;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGQUIT);
-	sigaddset(&set, SIGCHLD);
+	run_signal_set(&set);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (sfd < 0) {
 		log_perror(LOG_LVL_ERR, "signalfd");
@@ -396,12 +402,7 @@ static int run_sandbox(const struct run_opts *o)
 
 	/* Signals wait in a signalfd once the command runs; block them now so
 	 * none is lost in between (the children unblock them) */
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGQUIT);
-	sigaddset(&set, SIGCHLD);
+	run_signal_set(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 

@@ -195,18 +195,23 @@ static int nl_addr_add(struct nl_ctx *c, int family, unsigned ifindex,
 }
 
 /**
- * nl_route_add_default() - add a default route through a gateway on a link
+ * nl_route_add() - add a default route ("default via GW dev IF", or "local
+ * default dev IF table T src PREFSRC")
  * @c:		socket context
  * @family:	AF_INET or AF_INET6
+ * @table:	routing table (RT_TABLE_MAIN, or our own)
+ * @type:	RTN_UNICAST (with @gw) or RTN_LOCAL
  * @ifindex:	output link
- * @gw:		struct in_addr or struct in6_addr
+ * @gw:		struct in_addr or struct in6_addr, or NULL
+ * @prefsrc4:	IPv4 preferred source, or NULL
  *
  * A route already there is not an error.
  *
  * Return: 0 or -errno
  */
-static int nl_route_add_default(struct nl_ctx *c, int family,
-				unsigned ifindex, const void *gw)
+static int nl_route_add(struct nl_ctx *c, int family, uint32_t table,
+			uint8_t type, unsigned ifindex, const void *gw,
+			const struct in_addr *prefsrc4)
 {
 	size_t alen = family == AF_INET6 ? sizeof(struct in6_addr) :
 					   sizeof(struct in_addr);
@@ -218,12 +223,17 @@ static int nl_route_add_default(struct nl_ctx *c, int family,
 
 	rtm->rtm_family = (uint8_t)family;
 	rtm->rtm_dst_len = 0;
-	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
 	rtm->rtm_protocol = RTPROT_BOOT;
-	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
-	rtm->rtm_type = RTN_UNICAST;
-	mnl_attr_put(nlh, RTA_GATEWAY, alen, gw);
+	rtm->rtm_scope = type == RTN_LOCAL ? RT_SCOPE_HOST : RT_SCOPE_UNIVERSE;
+	rtm->rtm_type = type;
+	if (table >= 256)
+		mnl_attr_put_u32(nlh, RTA_TABLE, table);
+	if (gw)
+		mnl_attr_put(nlh, RTA_GATEWAY, alen, gw);
 	mnl_attr_put_u32(nlh, RTA_OIF, ifindex);
+	if (family == AF_INET && prefsrc4)
+		mnl_attr_put(nlh, RTA_PREFSRC, sizeof(*prefsrc4), prefsrc4);
 	r = nl_do(c, nlh);
 	return r == -EEXIST ? 0 : r;
 }
@@ -269,11 +279,13 @@ int nl_configure(const struct nl_config *cfg)
 	if (!r)
 		r = nl_addr_add(&c, AF_INET, tap, &cfg->addr4, cfg->prefix4);
 	if (!r)
-		r = nl_route_add_default(&c, AF_INET, tap, &cfg->gw4);
+		r = nl_route_add(&c, AF_INET, RT_TABLE_MAIN, RTN_UNICAST, tap,
+				 &cfg->gw4, NULL);
 	if (!r && cfg->ipv6)
 		r = nl_addr_add(&c, AF_INET6, tap, &cfg->addr6, cfg->prefix6);
 	if (!r && cfg->ipv6)
-		r = nl_route_add_default(&c, AF_INET6, tap, &cfg->gw6);
+		r = nl_route_add(&c, AF_INET6, RT_TABLE_MAIN, RTN_UNICAST,
+				 tap, &cfg->gw6, NULL);
 	nl_close(&c);
 	return r;
 }
@@ -304,33 +316,6 @@ int nl_link_up(const char *ifname)
 #define NL_LOCAL_TABLE		0x756e	/* "un" */
 /* and are looked up by rules of this priority, before the main table */
 #define NL_LOCAL_RULE_PRIO	100
-
-/* "local default dev lo table NL_LOCAL_TABLE [src PREFSRC]"; one already
- * there is fine. Without a preferred source, an IPv4 reply from an unbound
- * socket would take the destination itself as its source (as for any local
- * route) and miss the connected transparent socket */
-static int nl_local_route_add(struct nl_ctx *c, int family, unsigned lo,
-			      const struct in_addr *prefsrc)
-{
-	alignas(struct nlmsghdr) char buf[NL_BUF_SIZE];
-	struct nlmsghdr *nlh = nl_start(c, buf, RTM_NEWROUTE,
-					NLM_F_CREATE | NLM_F_EXCL);
-	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	int r;
-
-	rtm->rtm_family = (uint8_t)family;
-	rtm->rtm_dst_len = 0;
-	rtm->rtm_table = RT_TABLE_UNSPEC;
-	rtm->rtm_protocol = RTPROT_BOOT;
-	rtm->rtm_scope = RT_SCOPE_HOST;
-	rtm->rtm_type = RTN_LOCAL;
-	mnl_attr_put_u32(nlh, RTA_TABLE, NL_LOCAL_TABLE);
-	mnl_attr_put_u32(nlh, RTA_OIF, lo);
-	if (family == AF_INET && prefsrc)
-		mnl_attr_put(nlh, RTA_PREFSRC, sizeof(*prefsrc), prefsrc);
-	r = nl_do(c, nlh);
-	return r == -EEXIST ? 0 : r;
-}
 
 /**
  * nl_local_return() - add or remove the policy rule that delivers locally
@@ -370,7 +355,11 @@ int nl_local_return(int family, uint8_t ipproto, uint16_t sport_lo,
 	if (r < 0)
 		return r;
 	if (add)
-		r = nl_local_route_add(&c, family, lo, prefsrc4);
+		/* Without a preferred source, an IPv4 reply from an unbound
+		 * socket would take the destination itself as its source (as
+		 * for any local route) and miss the transparent socket */
+		r = nl_route_add(&c, family, NL_LOCAL_TABLE, RTN_LOCAL, lo,
+				 NULL, prefsrc4);
 	if (r < 0) {
 		nl_close(&c);
 		return r;

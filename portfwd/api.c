@@ -96,18 +96,6 @@ static void api_add_int(JsonBuilder *jb, const char *name, gint64 v)
 	json_builder_add_int_value(jb, v);
 }
 
-/* An address as slirp4netns prints it: IPv6 without brackets */
-static const char *api_addr_str(const struct addr_ip *a, char *buf,
-				size_t len)
-{
-	if (!inet_ntop(a->family == AF_INET6 ? AF_INET6 : AF_INET,
-		       a->family == AF_INET6 ? (const void *)&a->v6 :
-					       (const void *)&a->v4,
-		       buf, (socklen_t)len))
-		buf[0] = '\0';
-	return buf;
-}
-
 /*
  * api_get_string() - an optional string member
  * Return: false if present with another type than string or null; true
@@ -221,11 +209,11 @@ static void api_add_entry(JsonBuilder *jb, const struct pf_rule *r)
 	json_builder_add_string_value(jb, pf_proto_name(s->proto));
 	json_builder_set_member_name(jb, "host_addr");
 	json_builder_add_string_value(jb, s->host_addr_set ?
-		api_addr_str(&s->host_addr, buf, sizeof(buf)) : "0.0.0.0");
+		addr_ip_str_plain(&s->host_addr, buf, sizeof(buf)) : "0.0.0.0");
 	api_add_int(jb, "host_port", s->host_port);
 	json_builder_set_member_name(jb, "guest_addr");
 	json_builder_add_string_value(jb, s->guest_addr_set ?
-		api_addr_str(&s->guest_addr, buf, sizeof(buf)) : "");
+		addr_ip_str_plain(&s->guest_addr, buf, sizeof(buf)) : "");
 	api_add_int(jb, "guest_port", s->guest_port);
 
 	/* Extensions, after the keys slirp4netns has */

@@ -49,14 +49,6 @@ static struct {
 	uint8_t buf[PF_UDP_BATCH][PF_UDP_DGRAM_MAX];
 } pf_udp_batch;
 
-static int64_t pf_udp_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void pf_udp_batch_prepare(bool with_addr)
 {
 	int i;
@@ -125,7 +117,7 @@ static void pf_udp_reply(struct pf_ep *ep, uint32_t events)
 	if (sent < n)
 		log_ratelimited(LOG_LVL_DEBUG, "rule %u: dropped %d replies",
 				f->l->rs->pub.id, n - MAX(sent, 0));
-	f->last_ms = pf_udp_now_ms();
+	f->last_ms = util_now_ms();
 }
 
 static struct pf_udp_flow *pf_udp_flow_new(struct pf_listener *l,
@@ -181,7 +173,7 @@ static struct pf_udp_flow *pf_udp_flow_new(struct pf_listener *l,
 void pf_udp_input(struct pf_ep *ep, uint32_t events)
 {
 	struct pf_listener *l = container_of(ep, struct pf_listener, ep);
-	int64_t now = pf_udp_now_ms();
+	int64_t now = util_now_ms();
 	int n, i;
 
 	pf_udp_batch_prepare(true);

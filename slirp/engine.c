@@ -63,14 +63,6 @@ struct sl_engine {
 	uint8_t frame[SL_FRAME_MAX];
 };
 
-static int64_t sl_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static ssize_t sl_cb_send_packet(const void *buf, size_t len, void *opaque)
 {
 	struct sl_engine *e = opaque;
@@ -98,7 +90,7 @@ static void sl_cb_guest_error(const char *msg, void *opaque)
 
 static int64_t sl_cb_clock_get_ns(void *opaque)
 {
-	return sl_now_ns();
+	return util_now_ns();
 }
 
 static struct sl_timer *sl_timer_add(struct sl_engine *e, SlirpTimerId id,
@@ -399,7 +391,7 @@ void sl_engine_poll_fill(struct sl_engine *e, GArray *pollfds,
 			 int64_t *timeout_ms)
 {
 	uint32_t slirp_timeout = UINT32_MAX;
-	int64_t now_ms = sl_now_ns() / 1000000;
+	int64_t now_ms = util_now_ns() / 1000000;
 	guint i;
 
 	e->pollfds = pollfds;
@@ -438,7 +430,7 @@ void sl_engine_poll_dispatch(struct sl_engine *e, bool poll_failed)
  */
 void sl_engine_run_timers(struct sl_engine *e)
 {
-	int64_t now_ms = sl_now_ns() / 1000000;
+	int64_t now_ms = util_now_ns() / 1000000;
 	guint i, len;
 
 	for (i = 0; i < e->timers->len; i++) {

@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "loop.h"
+#include "util.h"
 
 /**
  * struct sl_watch - an fd watched for a subsystem
@@ -60,14 +61,6 @@ struct sl_loop {
 	bool quit;
 	int status;
 };
-
-static int64_t sl_loop_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /**
  * sl_loop_new() - a loop serving @e
@@ -148,7 +141,7 @@ void sl_loop_every(struct sl_loop *l, unsigned interval_ms,
 {
 	struct sl_tick t = {
 		.interval_ms = MAX(interval_ms, 1U),
-		.next_ms = sl_loop_now_ms() + MAX(interval_ms, 1U),
+		.next_ms = util_now_ms() + MAX(interval_ms, 1U),
 		.cb = cb,
 		.opaque = opaque,
 	};
@@ -219,7 +212,7 @@ static void sl_loop_handle_tap(struct sl_loop *l, short revents)
 int sl_loop_run(struct sl_loop *l)
 {
 	while (!l->quit) {
-		int64_t timeout_ms = -1, now_ms = sl_loop_now_ms();
+		int64_t timeout_ms = -1, now_ms = util_now_ms();
 		struct pollfd tap = {
 			.fd = sl_engine_tap_fd(l->engine), .events = POLLIN,
 		};
@@ -271,7 +264,7 @@ int sl_loop_run(struct sl_loop *l)
 					   struct pollfd, nwatch).revents);
 		sl_engine_poll_dispatch(l->engine, n < 0);
 		sl_engine_run_timers(l->engine);
-		sl_loop_run_ticks(l, sl_loop_now_ms());
+		sl_loop_run_ticks(l, util_now_ms());
 	}
 	return l->status;
 }
