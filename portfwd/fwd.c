@@ -287,18 +287,34 @@ int pf_ns_socket(struct pf_listener *l, int type,
 	return fd;
 }
 
+/**
+ * pf_free_later() - free @p once the current epoll batch is handled
+ * @t:		table
+ * @p:		a closed connection (g_free'd), whose fds are already closed
+ *		and out of the epoll set
+ */
+void pf_free_later(struct pf_table *t, void *p)
+{
+	g_ptr_array_add(t->dead, p);
+}
+
 static void pf_epoll_ready(struct sl_loop *loop, int fd, short revents,
 			   void *opaque)
 {
 	struct epoll_event ev[PF_EPOLL_BATCH];
+	struct pf_table *t = opaque;
 	int n, i;
 
 	n = epoll_wait(fd, ev, PF_EPOLL_BATCH, 0);
 	for (i = 0; i < n; i++) {
 		struct pf_ep *ep = ev[i].data.ptr;
 
+		/* Closed by an earlier event of this batch */
+		if (ep->fd < 0)
+			continue;
 		ep->cb(ep, ev[i].events);
 	}
+	g_ptr_array_set_size(t->dead, 0);
 }
 
 static void pf_udp_tick(struct sl_loop *loop, void *opaque)
@@ -341,6 +357,7 @@ struct pf_table *pf_table_new(Slirp *slirp, const struct sl_config *cfg,
 	t->ipv6 = cfg->ipv6;
 	t->rules = g_ptr_array_new();
 	t->view = g_ptr_array_new();
+	t->dead = g_ptr_array_new_with_free_func(g_free);
 	t->next_id = 1;
 	t->max_conns = PF_MAX_CONNS_DEFAULT;
 	t->transparent = t->mode == PF_MODE_AUTO;
@@ -348,6 +365,7 @@ struct pf_table *pf_table_new(Slirp *slirp, const struct sl_config *cfg,
 	if (t->epfd < 0) {
 		g_ptr_array_unref(t->rules);
 		g_ptr_array_unref(t->view);
+		g_ptr_array_unref(t->dead);
 		g_free(t);
 		return NULL;
 	}
@@ -712,6 +730,7 @@ void pf_table_free(struct pf_table *t)
 				    g_ptr_array_index(t->rules, 0))->pub.id);
 	g_ptr_array_unref(t->rules);
 	g_ptr_array_unref(t->view);
+	g_ptr_array_unref(t->dead);
 	close(t->epfd);
 	g_free(t);
 }

@@ -85,6 +85,8 @@ struct pf_conn_link {
  * @max_conns:	bound of open connections per rule
  * @transparent: outside clients keep their address (auto mode); cleared
  *		after the namespace refused it once
+ * @dead:	connections closed while an epoll batch is handled: freed
+ *		after it, as later events of the batch may still name them
  */
 struct pf_table {
 	Slirp *slirp;
@@ -98,12 +100,14 @@ struct pf_table {
 	int epfd;
 	unsigned max_conns;
 	bool transparent;
+	GPtrArray *dead;
 };
 
 int pf_ep_set(struct pf_table *t, struct pf_ep *ep, uint32_t events);
 void pf_ep_del(struct pf_table *t, struct pf_ep *ep);
 void pf_conn_add(struct pf_rule_state *rs, struct pf_conn_link *cl);
 void pf_conn_remove(struct pf_rule_state *rs, struct pf_conn_link *cl);
+void pf_free_later(struct pf_table *t, void *p);
 bool pf_conn_admit(struct pf_rule_state *rs);
 int pf_ns_socket(struct pf_listener *l, int type,
 		 const struct sockaddr_storage *client, socklen_t client_len,

@@ -108,10 +108,11 @@ static void pf_tcp_free(struct pf_tcp_conn *c, bool reset)
 	close(c->host.fd);
 	if (c->ns.fd >= 0)
 		close(c->ns.fd);
+	c->host.fd = c->ns.fd = -1;
 	pf_half_close(&c->to_guest);
 	pf_half_close(&c->to_host);
 	pf_conn_remove(c->rs, &c->cl);
-	g_free(c);
+	pf_free_later(t, c);
 }
 
 static void pf_tcp_close_cb(struct pf_conn_link *cl)

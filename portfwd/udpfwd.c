@@ -74,10 +74,11 @@ static void pf_udp_flow_free(struct pf_udp_flow *f)
 
 	pf_ep_del(t, &f->ep);
 	close(f->ep.fd);
+	f->ep.fd = -1;
 	g_hash_table_remove(f->l->flows, f->key);
 	g_bytes_unref(f->key);
 	pf_conn_remove(f->l->rs, &f->cl);
-	g_free(f);
+	pf_free_later(t, f);
 }
 
 static void pf_udp_close_cb(struct pf_conn_link *cl)
