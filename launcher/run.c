@@ -30,6 +30,8 @@
 #include <stdlib.h>
 #include <stdnoreturn.h>
 #include <string.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -310,34 +312,72 @@ static void run_stop_helper(struct run_state *s)
 	s->helper = 0;
 }
 
-/* Kill what the command left behind in its user namespace */
-static void run_kill_leftovers(const struct run_state *s)
+/* Whether the user namespace of @pid is the sandbox's or nested in it */
+static bool run_in_sandbox(const struct run_state *s, unsigned long pid)
+{
+	char path[64];
+	struct stat st;
+	int fd, depth;
+
+	snprintf(path, sizeof(path), "/proc/%lu/ns/user", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	for (depth = 0; fd >= 0 && depth < 33; depth++) {
+		int parent;
+
+		if (fstat(fd, &st) == 0 && st.st_ino == s->userns_ino &&
+		    st.st_dev == s->userns_dev) {
+			close(fd);
+			return true;
+		}
+		/* Up one level; fails at the initial user namespace */
+		parent = ioctl(fd, NS_GET_PARENT);
+		close(fd);
+		fd = parent;
+	}
+	if (fd >= 0)
+		close(fd);
+	return false;
+}
+
+/* One sweep of /proc: SIGKILL every process of the sandbox.
+ * Return: how many were signalled */
+static int run_kill_sweep(const struct run_state *s)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
 	int killed = 0;
 
-	if (!d || !s->userns_ino)
-		goto out;
+	if (!d)
+		return 0;
 	while ((e = readdir(d))) {
-		char path[64];
-		struct stat st;
 		unsigned long pid;
 
-		if (util_parse_uint(e->d_name, INT32_MAX, &pid))
-			continue;
-		snprintf(path, sizeof(path), "/proc/%lu/ns/user", pid);
-		if (stat(path, &st) || st.st_ino != s->userns_ino ||
-		    st.st_dev != s->userns_dev)
+		if (util_parse_uint(e->d_name, INT32_MAX, &pid) ||
+		    (pid_t)pid == getpid() || !run_in_sandbox(s, pid))
 			continue;
 		if (!kill((pid_t)pid, SIGKILL))
 			killed++;
 	}
-	if (killed)
+	closedir(d);
+	return killed;
+}
+
+/* Kill what the command left behind in its user namespace, or in user
+ * namespaces it made inside; sweep again while a sweep finds any (one may
+ * have forked in between) */
+static void run_kill_leftovers(const struct run_state *s)
+{
+	int round, killed;
+
+	if (!s->userns_ino)
+		return;
+	for (round = 0; round < 10; round++) {
+		killed = run_kill_sweep(s);
+		if (!killed)
+			return;
 		log_debug("killed %d process(es) left in the sandbox", killed);
-out:
-	if (d)
-		closedir(d);
+		usleep(10000);
+	}
 }
 
 /* The signals the launcher handles: forwarded ones, and SIGCHLD */
