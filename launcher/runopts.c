@@ -350,11 +350,16 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, GError **error)
 	if (userns_plan_make(o->map_subids, &o->maps, error))
 		return -EINVAL;
 	if (!userns_plan_maps(o->maps.uid, o->maps.n, o->uid) ||
-	    !userns_plan_maps(o->maps.gid, o->maps.n, o->gid))
+	    !userns_plan_maps(o->maps.gid, o->maps.n, o->gid)) {
+		g_autofree char *uids = userns_plan_to_string(o->maps.uid,
+							      o->maps.n);
+
 		return run_error(error, "--user %u:%u does not exist in the "
-				 "user namespace (only id 0 without "
-				 "--map-subids)", (unsigned)o->uid,
-				 (unsigned)o->gid);
+				 "user namespace (its uids: %s%s)",
+				 (unsigned)o->uid, (unsigned)o->gid, uids,
+				 o->map_subids ? "" : "; --map-subids maps "
+				 "more");
+	}
 	return 0;
 }
 
