@@ -362,15 +362,8 @@ assert_error() {
 
 # free_port tcp|udp [COUNT]: a random port in 20000-59999 such that it and the COUNT-1 next ones are free
 free_port() {
-	local p i j ok
-	for i in $(seq 50); do
-		p=$((20000 + RANDOM % 40000)) ok=1
-		for ((j = 0; j < ${2:-1}; j++)); do
-			if listening "$1" $((p + j)); then ok=0; fi
-		done
-		((ok)) && echo "$p" && return 0
-	done
-	fail "no free $1 port found"
+	# Outside the ephemeral range, where outgoing connections (ours or anyone's) cannot take it meanwhile
+	pf_free_port "$@"
 }
 
 # listening tcp|udp PORT: something listens on PORT in the caller's network namespace
@@ -1279,3 +1272,26 @@ run_try_syscall() {
 	[[ -x $src ]] || skip_unless_ci "no try-syscall at $src (set TRY_SYSCALL)" || return
 	install -m 0755 "$src" "$RUN_TRY.tmp" && mv -f "$RUN_TRY.tmp" "$RUN_TRY"
 }
+
+# ---------------------------------------------------------------------------------------------- USERNET_ATTACH_EXTRA
+# (appended for the helper's isolation, launcher/isolate.c; append-only block)
+# USERNET_ATTACH_EXTRA="--sandbox": options added to every `usernet attach` that usernet_start,
+# usernet_start_session, run_usernet (attach only) and run_usernet_session start, to run the whole suite with
+# them, e.g. USERNET_ATTACH_EXTRA=--sandbox USERNET=build/usernet bash tests/integration/run.sh FILE.bats
+if [[ -n ${USERNET_ATTACH_EXTRA:-} ]]; then
+	read -r -a IT_ATTACH_EXTRA <<<"$USERNET_ATTACH_EXTRA"
+	eval "it_extra_orig_$(declare -f usernet_start)"
+	eval "it_extra_orig_$(declare -f usernet_start_session)"
+	eval "it_extra_orig_$(declare -f run_usernet)"
+	eval "it_extra_orig_$(declare -f run_usernet_session)"
+	usernet_start() { it_extra_orig_usernet_start "${IT_ATTACH_EXTRA[@]}" "$@"; }
+	usernet_start_session() { it_extra_orig_usernet_start_session "$1" "${IT_ATTACH_EXTRA[@]}" "${@:2}"; }
+	run_usernet_session() { it_extra_orig_run_usernet_session "$1" "${IT_ATTACH_EXTRA[@]}" "${@:2}"; }
+	run_usernet() {
+		if [[ ${1:-} == attach ]]; then
+			it_extra_orig_run_usernet attach "${IT_ATTACH_EXTRA[@]}" "${@:2}"
+		else
+			it_extra_orig_run_usernet "$@"
+		fi
+	}
+fi
