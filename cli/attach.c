@@ -5,28 +5,32 @@
  * Start-up order (what "ready" means, as for slirp4netns):
  *  1. open the target's namespace files, start the agent inside them, open
  *     (or attach to) the tap and configure it if asked; stop the agent;
- *  2. create the libslirp engine and publish the ports;
+ *  2. create the libslirp engine, publish the ports, bind the API socket;
+ *     then isolate (launcher/isolate.c: capabilities, and with
+ *     --enable-sandbox/--enable-seccomp an empty root, no_new_privs, seccomp;
+ *     inherited fds were closed first thing);
  *  3. print the summary, write "1" to the ready fd and close it;
  *  4. run the event loop until SIGTERM/SIGINT, the exit fd, the target going
  *     away (pidfd, or the namespace file replaced), or a tap failure.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <linux/capability.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "agent.h"
 #include "api.h"
 #include "attach.h"
-#include "caps.h"
 #include "config.h"
 #include "errors.h"
 #include "fwd.h"
+#include "isolate.h"
 #include "log.h"
 #include "loop.h"
 #include "util.h"
@@ -41,12 +45,18 @@
  * @fds:	target namespace files
  * @signal_fd:	signalfd of SIGTERM, SIGINT
  * @agent:	namespace agent, kept while forwarders need sockets inside
+ * @path_dirfd:	with the sandbox, O_PATH fd of the directory of the
+ *		namespace file (--netns-type=path), opened in the host's mount
+ *		namespace; -1 otherwise
+ * @path_base:	the namespace file's name in @path_dirfd
  */
 struct attach_ctx {
 	const struct attach_opts *o;
 	struct ns_fds fds;
 	int signal_fd;
 	struct nsagent *agent;
+	int path_dirfd;
+	char *path_base;
 };
 
 static void on_signal(struct sl_loop *l, int fd, short revents, void *opaque)
@@ -87,9 +97,17 @@ static void on_pid_check(struct sl_loop *l, void *opaque)
 static void on_path_check(struct sl_loop *l, void *opaque)
 {
 	const struct attach_ctx *c = opaque;
+	struct stat st;
 
-	if (ns_path_still_same(c->o->target.netns_path, &c->fds))
+	if (c->path_dirfd >= 0) {
+		/* the sandbox: the host's path, through the host's mounts */
+		if (!fstatat(c->path_dirfd, c->path_base, &st, 0) &&
+		    st.st_dev == c->fds.netns_dev &&
+		    st.st_ino == c->fds.netns_ino)
+			return;
+	} else if (ns_path_still_same(c->o->target.netns_path, &c->fds)) {
 		return;
+	}
 	log_info("namespace file %s went away, exiting",
 		 c->o->target.netns_path);
 	sl_loop_quit(l, UN_EXIT_OK);
@@ -214,20 +232,6 @@ static void raise_fd_limit(void)
 	}
 }
 
-/* Keep CAP_NET_BIND_SERVICE if we have it (ports below the unprivileged
- * start may still be published through the API), drop everything else */
-static void drop_capabilities(void)
-{
-	uint64_t prm = 0;
-	int r;
-
-	r = caps_keep_only(CAPS_BIT(CAP_NET_BIND_SERVICE));
-	if (r < 0)
-		log_msg(LOG_LVL_WARN, -r, "cannot drop capabilities");
-	else if (!caps_get(NULL, &prm, NULL) && prm)
-		log_debug("kept CAP_NET_BIND_SERVICE only");
-}
-
 /* The API acts on the forwarding table */
 static int api_add(void *table, const struct pf_spec *spec, unsigned *id,
 		   GError **error)
@@ -254,7 +258,10 @@ static int report(GError *error)
 static int attach_run(const struct attach_opts *o)
 {
 	g_autoptr(GError) error = NULL;
-	struct attach_ctx c = { .o = o, .fds = { -1, -1, -1 }, .signal_fd = -1 };
+	struct attach_ctx c = {
+		.o = o, .fds = { -1, -1, -1 }, .signal_fd = -1,
+		.path_dirfd = -1,
+	};
 	struct sl_engine *engine = NULL;
 	struct pf_table *table = NULL;
 	struct sl_loop *loop = NULL;
@@ -262,9 +269,20 @@ static int attach_run(const struct attach_opts *o)
 	struct api_backend backend = {
 		.add = api_add, .remove = api_remove, .list = api_list,
 	};
+	struct isolate_cfg iso = {
+		.sandbox = o->sandbox, .seccomp = o->seccomp,
+		.api_socket = o->api_socket,
+	};
+	const int keep_fds[] = { o->ready_fd, o->exit_fd };
 	int status = UN_EXIT_FAILURE, tap_fd = -1, r;
 	guint i;
 
+	/* Isolation, stage 1: nothing inherited but what we were given */
+	r = isolate_fds(keep_fds, G_N_ELEMENTS(keep_fds));
+	if (r < 0) {
+		log_msg(LOG_LVL_ERR, -r, "cannot close inherited fds");
+		return UN_EXIT_FAILURE;
+	}
 	raise_fd_limit();
 	c.signal_fd = signals_block();
 	if (c.signal_fd < 0) {
@@ -279,7 +297,9 @@ static int attach_run(const struct attach_opts *o)
 	/* Holding the namespace files would keep a bind mount busy (plain
 	 * umount fails); the tap and the recorded inode are all we need */
 	util_close_fdp(&c.fds.netns);
-	util_close_fdp(&c.fds.userns);
+	/* The sandbox may need to join the target's user namespace */
+	if (!o->sandbox)
+		util_close_fdp(&c.fds.userns);
 	r = sl_engine_new(&o->net, tap_fd, &engine);
 	if (r < 0) {
 		log_msg(LOG_LVL_ERR, -r, "libslirp refused the configuration");
@@ -310,7 +330,26 @@ static int attach_run(const struct attach_opts *o)
 			goto out;
 		}
 	}
-	drop_capabilities();
+	/* The namespace file's path will not be there in the sandbox: its
+	 * directory, held now, still leads to it (and to what replaces it) */
+	if (o->sandbox && o->target.type == NS_TARGET_PATH) {
+		g_autofree char *dn = g_path_get_dirname(o->target.netns_path);
+
+		c.path_base = g_path_get_basename(o->target.netns_path);
+		c.path_dirfd = open(dn, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (c.path_dirfd < 0) {
+			log_perror(LOG_LVL_ERR, "cannot open %s", dn);
+			goto out;
+		}
+	}
+	/* Isolation, stages 2 to 6 (launcher/isolate.c) */
+	iso.userns_fd = c.fds.userns;
+	r = isolate_apply(&iso, &error);
+	util_close_fdp(&c.fds.userns);
+	if (r < 0) {
+		status = report(error);
+		goto out;
+	}
 
 	sl_loop_watch_fd(loop, c.signal_fd, POLLIN, on_signal, &c);
 	if (o->exit_fd >= 0)
@@ -340,6 +379,8 @@ out:
 	sl_loop_free(loop);
 	sl_engine_free(engine);
 	ns_fds_close(&c.fds);
+	util_close_fdp(&c.path_dirfd);
+	g_free(c.path_base);
 	close(c.signal_fd);
 	return status;
 }

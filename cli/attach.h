@@ -27,6 +27,8 @@
  * @port_mode:	how published ports are carried (enum pf_mode)
  * @max_conns:	bound of open connections per published rule
  * @api_socket:	path of the JSON API socket, or NULL
+ * @sandbox:	--enable-sandbox: empty root (launcher/isolate.c)
+ * @seccomp:	--enable-seccomp: the helper's seccomp allowlist
  * @debug:	verbose logs
  * @help:	--help was given: print usage, exit 0
  */
@@ -43,6 +45,8 @@ struct attach_opts {
 	int port_mode;
 	unsigned max_conns;
 	char *api_socket;
+	bool sandbox;
+	bool seccomp;
 	bool debug;
 	bool help;
 };

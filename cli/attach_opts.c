@@ -28,6 +28,9 @@ enum {
 	OPT_DEBUG,
 	OPT_PORT_MODE,
 	OPT_MAX_CONNS,
+	OPT_ENABLE_SANDBOX,
+	OPT_ENABLE_SECCOMP,
+	OPT_SANDBOX,
 };
 
 static const struct option attach_longopts[] = {
@@ -49,6 +52,9 @@ static const struct option attach_longopts[] = {
 	{ "api-socket", required_argument, NULL, 'a' },
 	{ "port-mode", required_argument, NULL, OPT_PORT_MODE },
 	{ "port-max-conns", required_argument, NULL, OPT_MAX_CONNS },
+	{ "enable-sandbox", no_argument, NULL, OPT_ENABLE_SANDBOX },
+	{ "enable-seccomp", no_argument, NULL, OPT_ENABLE_SECCOMP },
+	{ "sandbox", no_argument, NULL, OPT_SANDBOX },
 	{ "debug", no_argument, NULL, OPT_DEBUG },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -84,6 +90,11 @@ void attach_usage(FILE *out)
 "      --port-mode=auto|direct|slirp  how published ports are carried (default\n"
 "                              auto: splice, outside clients keep their address)\n"
 "      --port-max-conns=N      open connections per published rule (default %u)\n"
+"      --enable-sandbox        once set up, live in an empty read-only root\n"
+"                              holding only the resolver configuration\n"
+"      --enable-seccomp        once set up, allow only the system calls the\n"
+"                              helper needs (applied last)\n"
+"      --sandbox               both --enable-sandbox and --enable-seccomp\n"
 "      --debug                 verbose logs\n"
 "  -h, --help                  this help\n"
 "\n"
@@ -306,6 +317,15 @@ static int parse_option(struct attach_opts *o, int c, const char *arg,
 					   "between 1 and %u, not '%s'",
 					   1U << 20, arg);
 		o->max_conns = (unsigned)v;
+		return 0;
+	case OPT_ENABLE_SANDBOX:
+		o->sandbox = true;
+		return 0;
+	case OPT_ENABLE_SECCOMP:
+		o->seccomp = true;
+		return 0;
+	case OPT_SANDBOX:
+		o->sandbox = o->seccomp = true;
 		return 0;
 	case OPT_DEBUG:
 		o->debug = true;

@@ -1,6 +1,28 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  * common/errors.c - the GError domain of usernet
  */
+#include <stdarg.h>
+
 #include "errors.h"
 
 G_DEFINE_QUARK(usernet-error-quark, un_error)
+
+/**
+ * un_fail() - set @error and return @err, for one-line error paths
+ * @error:	set to @code in UN_ERROR with the formatted message (may be NULL)
+ * @code:	enum un_exit
+ * @err:	negative errno to return
+ * @fmt:	printf format of the message
+ *
+ * Return: @err
+ */
+int un_fail(GError **error, int code, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (error)
+		*error = g_error_new_valist(UN_ERROR, code, fmt, ap);
+	va_end(ap);
+	return err;
+}

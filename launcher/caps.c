@@ -75,6 +75,33 @@ int caps_keep_only(uint64_t keep)
 }
 
 /**
+ * caps_drop_bounding() - drop every capability not in @keep from the
+ * bounding set
+ * @keep:	capabilities to leave in the bounding set
+ *
+ * Should: run while CAP_SETPCAP is effective (root of a user namespace the
+ * caller joined or made), before caps_keep_only() drops it. Mustn't: stop at
+ * the first capability the kernel does not know (EINVAL is skipped).
+ *
+ * Return: 0, or -EPERM without CAP_SETPCAP (the set is then unchanged), or
+ * another -errno
+ */
+int caps_drop_bounding(uint64_t keep)
+{
+	int cap, last = caps_last();
+
+	for (cap = 0; cap <= last; cap++) {
+		if (keep & CAPS_BIT(cap))
+			continue;
+		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 1)
+			continue;
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) && errno != EINVAL)
+			return -errno;
+	}
+	return 0;
+}
+
+/**
  * caps_last() - highest capability number this kernel knows
  *
  * Return: /proc/sys/kernel/cap_last_cap, or CAP_LAST_CAP if unreadable

@@ -12,6 +12,7 @@
 
 int caps_get(uint64_t *effective, uint64_t *permitted, uint64_t *inheritable);
 int caps_keep_only(uint64_t keep);
+int caps_drop_bounding(uint64_t keep);
 int caps_last(void);
 uint64_t caps_all(void);
 uint64_t caps_default_set(void);

@@ -382,6 +382,8 @@ char **run_helper_argv(const struct run_opts *o, const char *self, pid_t pid,
 	g_ptr_array_add(a, g_strdup(self));
 	g_ptr_array_add(a, g_strdup("attach"));
 	g_ptr_array_add(a, g_strdup("--configure"));
+	/* the helper's isolation: empty root, seccomp (launcher/isolate.c) */
+	g_ptr_array_add(a, g_strdup("--sandbox"));
 	g_ptr_array_add(a, g_strdup_printf("--mtu=%u", o->mtu));
 	g_ptr_array_add(a, g_strdup_printf("--cidr=%s", o->cidr));
 	if (o->ipv6)

@@ -32,7 +32,6 @@
  */
 #include <errno.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -304,22 +303,6 @@ static const struct sc_arch sc_arches[] = {
 	{ 0, NULL },
 };
 
-/* Set *error for a failure to set up the filter and return -@err */
-static int sc_fail(GError **error, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int sc_fail(GError **error, int err, const char *fmt, ...)
-{
-	g_autofree char *msg = NULL;
-	va_list ap;
-
-	va_start(ap, fmt);
-	msg = g_strdup_vprintf(fmt, ap);
-	va_end(ap);
-	g_set_error_literal(error, UN_ERROR, UN_EXIT_FAILURE, msg);
-	return -err;
-}
-
 /**
  * sc_default_profile() - the reviewed list of refused system calls
  * @n:		out: number of entries
@@ -380,7 +363,7 @@ static int sc_build(scmp_filter_ctx ctx, GError **error)
 	for (i = 0; sc_arches[i].name; i++) {
 		r = seccomp_arch_add(ctx, sc_arches[i].token);
 		if (r < 0 && r != -EEXIST)
-			return sc_fail(error, -r, "cannot add the %s ABI to "
+			return un_fail(error, UN_EXIT_FAILURE, r, "cannot add the %s ABI to "
 				       "the seccomp profile: %s",
 				       sc_arches[i].name, g_strerror(-r));
 	}
@@ -388,7 +371,7 @@ static int sc_build(scmp_filter_ctx ctx, GError **error)
 	for (i = 0; i < ARRAY_SIZE(sc_profile); i++) {
 		r = sc_add_entry(ctx, &sc_profile[i]);
 		if (r < 0)
-			return sc_fail(error, -r, "cannot add the rule for %s "
+			return un_fail(error, UN_EXIT_FAILURE, r, "cannot add the rule for %s "
 				       "to the seccomp profile: %s",
 				       sc_profile[i].name, g_strerror(-r));
 	}
@@ -413,13 +396,13 @@ int sc_apply_default(GError **error)
 	int r;
 
 	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
-		return sc_fail(error, EINVAL, "cannot load the seccomp "
+		return un_fail(error, UN_EXIT_FAILURE, -EINVAL, "cannot load the seccomp "
 			       "profile: no_new_privs is not set (a bug in "
 			       "usernet, which sets it first)");
 
 	ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!ctx)
-		return sc_fail(error, ENOMEM, "cannot build the seccomp "
+		return un_fail(error, UN_EXIT_FAILURE, -ENOMEM, "cannot build the seccomp "
 			       "profile: libseccomp cannot allocate it");
 	r = sc_build(ctx, error);
 	if (r)
@@ -427,7 +410,7 @@ int sc_apply_default(GError **error)
 
 	r = seccomp_load(ctx);
 	if (r < 0)
-		return sc_fail(error, -r, "cannot load the seccomp profile: "
+		return un_fail(error, UN_EXIT_FAILURE, r, "cannot load the seccomp profile: "
 			       "%s (the kernel needs CONFIG_SECCOMP_FILTER); "
 			       "--seccomp unconfined runs the command without "
 			       "it", g_strerror(-r));

@@ -6,7 +6,6 @@
 #include <linux/nsfs.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -25,22 +24,6 @@
 #ifndef SYS_pidfd_send_signal
 #define SYS_pidfd_send_signal 424
 #endif
-
-/* Set *error for a target problem and return -@err */
-static int ns_fail(GError **error, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int ns_fail(GError **error, int err, const char *fmt, ...)
-{
-	g_autofree char *msg = NULL;
-	va_list ap;
-
-	va_start(ap, fmt);
-	msg = g_strdup_vprintf(fmt, ap);
-	va_end(ap);
-	g_set_error_literal(error, UN_ERROR, UN_EXIT_TARGET, msg);
-	return -err;
-}
 
 /**
  * ns_check_type() - check that @fd is a namespace file of type @nstype
@@ -77,29 +60,29 @@ static int ns_open_userns(const char *path, int *out, GError **error)
 	if (fd < 0) {
 		r = errno;
 		if (r == ENOENT)
-			return ns_fail(error, r,
+			return un_fail(error, UN_EXIT_TARGET, -r,
 				       "user namespace file %s does not exist",
 				       path);
-		return ns_fail(error, r, "cannot open the user namespace "
+		return un_fail(error, UN_EXIT_TARGET, -r, "cannot open the user namespace "
 			       "file %s: %s%s", path, g_strerror(r),
 			       r == EACCES || r == EPERM ?
 			       " (it belongs to another user)" : "");
 	}
 	r = ns_check_type(fd, CLONE_NEWUSER);
 	if (r == -EINVAL)
-		return ns_fail(error, EINVAL, "%s is not a user namespace",
+		return un_fail(error, UN_EXIT_TARGET, -EINVAL, "%s is not a user namespace",
 			       path);
 	if (r < 0)
-		return ns_fail(error, -r, "cannot check %s: %s", path,
+		return un_fail(error, UN_EXIT_TARGET, r, "cannot check %s: %s", path,
 			       g_strerror(-r));
 	if (fstat(fd, &st) < 0) {
 		r = errno;
-		return ns_fail(error, r, "cannot stat %s: %s", path,
+		return un_fail(error, UN_EXIT_TARGET, -r, "cannot stat %s: %s", path,
 			       g_strerror(r));
 	}
 	if (stat("/proc/self/ns/user", &self) < 0) {
 		r = errno;
-		return ns_fail(error, r, "cannot stat /proc/self/ns/user: %s",
+		return un_fail(error, UN_EXIT_TARGET, -r, "cannot stat /proc/self/ns/user: %s",
 			       g_strerror(r));
 	}
 	if (st.st_dev == self.st_dev && st.st_ino == self.st_ino) {
@@ -130,26 +113,26 @@ static int ns_open_netns(const char *path, pid_t pid, struct ns_fds *out,
 	if (fd < 0) {
 		r = errno;
 		if (r == ENOENT && pid > 0)
-			return ns_fail(error, ESRCH, "no process with PID %d",
+			return un_fail(error, UN_EXIT_TARGET, -ESRCH, "no process with PID %d",
 				       (int)pid);
 		if (r == ENOENT)
-			return ns_fail(error, r, "network namespace file %s "
+			return un_fail(error, UN_EXIT_TARGET, -r, "network namespace file %s "
 				       "does not exist", path);
-		return ns_fail(error, r, "cannot open the network namespace "
+		return un_fail(error, UN_EXIT_TARGET, -r, "cannot open the network namespace "
 			       "file %s: %s%s", path, g_strerror(r),
 			       r == EACCES || r == EPERM ?
 			       " (it belongs to another user)" : "");
 	}
 	r = ns_check_type(fd, CLONE_NEWNET);
 	if (r == -EINVAL)
-		return ns_fail(error, EINVAL,
+		return un_fail(error, UN_EXIT_TARGET, -EINVAL,
 			       "%s is not a network namespace", path);
 	if (r < 0)
-		return ns_fail(error, -r, "cannot check %s: %s", path,
+		return un_fail(error, UN_EXIT_TARGET, r, "cannot check %s: %s", path,
 			       g_strerror(-r));
 	if (fstat(fd, &st) < 0) {
 		r = errno;
-		return ns_fail(error, r, "cannot stat %s: %s", path,
+		return un_fail(error, UN_EXIT_TARGET, -r, "cannot stat %s: %s", path,
 			       g_strerror(r));
 	}
 	out->netns_dev = st.st_dev;
@@ -191,19 +174,19 @@ static int ns_open_pid(const struct ns_target *t, struct ns_fds *out,
 	int r;
 
 	if (t->pid <= 0)
-		return ns_fail(error, ESRCH, "no process with PID %d",
+		return un_fail(error, UN_EXIT_TARGET, -ESRCH, "no process with PID %d",
 			       (int)t->pid);
 
 	out->pidfd = (int)syscall(SYS_pidfd_open, t->pid, 0);
 	if (out->pidfd < 0) {
 		r = errno;
 		if (r == ESRCH)
-			return ns_fail(error, r, "no process with PID %d",
+			return un_fail(error, UN_EXIT_TARGET, -r, "no process with PID %d",
 				       (int)t->pid);
 		/* ENOSYS, or EINVAL for a thread that is not a leader */
 		log_debug("pidfd_open(%d): %s", (int)t->pid, g_strerror(r));
 		if (kill(t->pid, 0) < 0 && errno == ESRCH)
-			return ns_fail(error, ESRCH, "no process with PID %d",
+			return un_fail(error, UN_EXIT_TARGET, -ESRCH, "no process with PID %d",
 				       (int)t->pid);
 	}
 
@@ -219,7 +202,7 @@ static int ns_open_pid(const struct ns_target *t, struct ns_fds *out,
 		r = ns_open_userns(path, &out->userns, error);
 		if (r == -ENOENT) {
 			g_clear_error(error);
-			r = ns_fail(error, ESRCH, "no process with PID %d",
+			r = un_fail(error, UN_EXIT_TARGET, -ESRCH, "no process with PID %d",
 				    (int)t->pid);
 		}
 	}
@@ -227,7 +210,7 @@ static int ns_open_pid(const struct ns_target *t, struct ns_fds *out,
 		return r;
 
 	if (!ns_target_alive(t->pid, out->pidfd))
-		return ns_fail(error, ESRCH, "no process with PID %d",
+		return un_fail(error, UN_EXIT_TARGET, -ESRCH, "no process with PID %d",
 			       (int)t->pid);
 	return 0;
 }
@@ -254,7 +237,7 @@ int ns_fds_open(const struct ns_target *t, struct ns_fds *out, GError **error)
 	if (t->type == NS_TARGET_PID) {
 		r = ns_open_pid(t, out, error);
 	} else if (!t->netns_path) {
-		r = ns_fail(error, EINVAL, "no network namespace path given");
+		r = un_fail(error, UN_EXIT_TARGET, -EINVAL, "no network namespace path given");
 	} else {
 		r = ns_open_netns(t->netns_path, 0, out, error);
 		if (!r && t->userns_path)

@@ -329,20 +329,6 @@ char *api_handle_request(const struct api_backend *b, const char *req,
 
 /* The socket file */
 
-static int api_fail(GError **error, int code, int r, const char *fmt, ...)
-	G_GNUC_PRINTF(4, 5);
-static int api_fail(GError **error, int code, int r, const char *fmt, ...)
-{
-	g_autofree char *msg = NULL;
-	va_list ap;
-
-	va_start(ap, fmt);
-	msg = g_strdup_vprintf(fmt, ap);
-	va_end(ap);
-	g_set_error_literal(error, UN_ERROR, code, msg);
-	return r;
-}
-
 /**
  * api_socket_bind() - create, bind and listen on the API socket at @path
  * @path:	socket file to create
@@ -372,31 +358,31 @@ int api_socket_bind(const char *path, struct api_socket *out, GError **error)
 	out->fd = out->dirfd = -1;
 
 	if (!path || !*path || path[strlen(path) - 1] == '/')
-		return api_fail(error, UN_EXIT_USAGE, -EINVAL,
+		return un_fail(error, UN_EXIT_USAGE, -EINVAL,
 				"the API socket path '%s' does not name a file",
 				path ? path : "");
 	dir = g_path_get_dirname(path);
 	name = g_path_get_basename(path);
 	if (!strcmp(name, ".") || !strcmp(name, "..") || !strcmp(name, "/"))
-		return api_fail(error, UN_EXIT_USAGE, -EINVAL,
+		return un_fail(error, UN_EXIT_USAGE, -EINVAL,
 				"the API socket path '%s' does not name a file",
 				path);
 
 	dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0) {
 		r = -errno;
-		return api_fail(error, UN_EXIT_USAGE, r,
+		return un_fail(error, UN_EXIT_USAGE, r,
 				"cannot open the directory %s of the API socket: %s",
 				dir, g_strerror(-r));
 	}
 	if (fstat(dirfd, &st)) {
 		r = -errno;
-		return api_fail(error, UN_EXIT_FAILURE, r,
+		return un_fail(error, UN_EXIT_FAILURE, r,
 				"cannot check the directory %s of the API socket: %s",
 				dir, g_strerror(-r));
 	}
 	if (st.st_mode & S_IWOTH)
-		return api_fail(error, UN_EXIT_USAGE, -EPERM,
+		return un_fail(error, UN_EXIT_USAGE, -EPERM,
 				"refusing to create the API socket in %s: the "
 				"directory is writable by other users (mode "
 				"%04o), so another user could replace the "
@@ -406,19 +392,19 @@ int api_socket_bind(const char *path, struct api_socket *out, GError **error)
 
 	if (!fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
 		if (!S_ISSOCK(st.st_mode))
-			return api_fail(error, UN_EXIT_USAGE, -EEXIST,
+			return un_fail(error, UN_EXIT_USAGE, -EEXIST,
 					"refusing to use %s as the API socket: "
 					"it exists and is not a socket", path);
 		if (unlinkat(dirfd, name, 0) && errno != ENOENT) {
 			r = -errno;
-			return api_fail(error, UN_EXIT_FAILURE, r,
+			return un_fail(error, UN_EXIT_FAILURE, r,
 					"cannot remove the stale API socket %s: %s",
 					path, g_strerror(-r));
 		}
 		log_debug("removed the stale API socket %s", path);
 	} else if (errno != ENOENT) {
 		r = -errno;
-		return api_fail(error, UN_EXIT_FAILURE, r,
+		return un_fail(error, UN_EXIT_FAILURE, r,
 				"cannot check the API socket path %s: %s",
 				path, g_strerror(-r));
 	}
@@ -431,7 +417,7 @@ int api_socket_bind(const char *path, struct api_socket *out, GError **error)
 		n = snprintf(sa.sun_path, sizeof(sa.sun_path),
 			     "/proc/self/fd/%d/%s", dirfd, name);
 		if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
-			return api_fail(error, UN_EXIT_USAGE, -ENAMETOOLONG,
+			return un_fail(error, UN_EXIT_USAGE, -ENAMETOOLONG,
 					"the API socket path %s is too long "
 					"(at most %zu bytes)", path,
 					sizeof(sa.sun_path) - 1);
@@ -440,7 +426,7 @@ int api_socket_bind(const char *path, struct api_socket *out, GError **error)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
 		r = -errno;
-		return api_fail(error, UN_EXIT_FAILURE, r,
+		return un_fail(error, UN_EXIT_FAILURE, r,
 				"cannot create the API socket: %s",
 				g_strerror(-r));
 	}
@@ -448,28 +434,28 @@ int api_socket_bind(const char *path, struct api_socket *out, GError **error)
 	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ? -errno : 0;
 	umask(old_umask);
 	if (r)
-		return api_fail(error, UN_EXIT_FAILURE, r,
+		return un_fail(error, UN_EXIT_FAILURE, r,
 				"cannot bind the API socket %s: %s",
 				path, g_strerror(-r));
 
 	/* Check that the file is in the directory we checked, and its mode */
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) ||
 	    !S_ISSOCK(st.st_mode))
-		return api_fail(error, UN_EXIT_FAILURE, -EEXIST,
+		return un_fail(error, UN_EXIT_FAILURE, -EEXIST,
 				"the API socket %s was replaced while creating it",
 				path);
 	if ((st.st_mode & 07777) != 0600 &&
 	    fchmodat(dirfd, name, 0600, 0)) {
 		r = -errno;
 		unlinkat(dirfd, name, 0);
-		return api_fail(error, UN_EXIT_FAILURE, r,
+		return un_fail(error, UN_EXIT_FAILURE, r,
 				"cannot set the mode of the API socket %s: %s",
 				path, g_strerror(-r));
 	}
 	if (listen(fd, SOMAXCONN)) {
 		r = -errno;
 		unlinkat(dirfd, name, 0);
-		return api_fail(error, UN_EXIT_FAILURE, r,
+		return un_fail(error, UN_EXIT_FAILURE, r,
 				"cannot listen on the API socket %s: %s",
 				path, g_strerror(-r));
 	}

@@ -1,0 +1,505 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * launcher/hsc.c - the seccomp allowlist of the network helper (usernet
+ * attach): the reviewed list of allowed system calls, built with libseccomp
+ * and loaded as the helper's last isolation stage
+ *
+ * DOC: Theory of operation
+ *
+ * An allowlist, as passt's: once started, the helper only moves bytes between
+ * the tap, libslirp's host sockets, the published ports and the API socket,
+ * so every system call it makes from then on is listed in hsc_allow[], with
+ * the reason, and anything else kills the process (SCMP_ACT_KILL_PROCESS,
+ * seen as SIGSYS by whoever waits for it, and in the audit log with the
+ * system call number). The list was measured, not guessed: strace of the
+ * helper through the integration tests and a session that exercises the exit
+ * paths (docs/HELPER-SECCOMP.md has the method and the numbers).
+ *
+ * What start-up does (namespace files, the agent's fork, the tap, capset,
+ * listening sockets, the API socket) is not needed any more, and the calls
+ * that would let a compromised helper leave its confinement (execve, ptrace,
+ * mount, setns, unshare, clone, bpf, keyrings, modules) are in none of the
+ * lists. The helper is single-threaded and never forks after start-up (the
+ * namespace agent is forked before, and is not under this filter): clone,
+ * clone3, fork and vfork are not allowed at all.
+ *
+ * Arguments: where a call is cheap to pin down and the rest of its range is
+ * kernel surface the helper never needs, hsc_specials[] allows only some
+ * arguments (socket families and types, ioctl and fcntl requests, futex
+ * operations, kill signals, tgkill on ourselves, read-only openat, unlinkat
+ * of files, no executable mappings).
+ * The kernel reads those arguments as 32-bit ints: the comparisons are
+ * masked to the low 32 bits, so that junk in the upper half (which the ABI
+ * allows) does not turn an allowed call into a kill.
+ *
+ * ABIs: only the native one. Any other architecture token (i386 through int
+ * 0x80 on x86_64) is killed (SCMP_FLTATR_ACT_BADARCH), and x32 numbers
+ * (which share the x86_64 token) match no rule and are killed by the default
+ * action.
+ *
+ * A name this libseccomp does not know, or a call this architecture does
+ * not have, is skipped: the list then allows less, never more
+ * (tests/unit/test-hsc.c checks that every name resolves on x86_64).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <linux/futex.h>
+
+#include <seccomp.h>
+
+#include "errors.h"
+#include "hsc.h"
+#include "log.h"
+#include "util.h"
+
+G_DEFINE_AUTO_CLEANUP_FREE_FUNC(scmp_filter_ctx, seccomp_release, NULL)
+
+/* The kernel reads int arguments: compare their low 32 bits only */
+#define HSC_INT		0xffffffffULL
+
+/* The reviewed list: keep in step with the table in docs/HELPER-SECCOMP.md */
+static const struct hsc_entry hsc_allow[] = {
+	/* Event loop, logging */
+	{ "poll",
+	  "the event loop (slirp/loop.c): tap, libslirp's sockets, the "
+	  "forwarders' epoll fd, signalfd, exit fd, pidfd, API" },
+	{ "read",
+	  "frames from the tap, signalfd, the exit fd, /etc/resolv.conf "
+	  "(libslirp re-reads it), /proc/sys values in messages" },
+	{ "write",
+	  "frames to the tap, log lines to stderr, the ready fd" },
+	{ "close", "every fd the helper opens after start-up" },
+	{ "restart_syscall",
+	  "the kernel restarts an interrupted poll() with it after "
+	  "SIGSTOP/SIGCONT (seen once, in a stopped and continued session)" },
+
+	/* Sockets: libslirp's NAT flows, forwarders, API, agent channel */
+	{ "socket",
+	  "only AF_INET and AF_INET6, SOCK_STREAM and SOCK_DGRAM: libslirp's "
+	  "NAT flows (TCP, UDP, ICMP ping sockets), rules added through the "
+	  "API; no raw, packet, netlink or new unix sockets" },
+	{ "connect",
+	  "libslirp's outgoing NAT flows, DNS to the host's resolvers; "
+	  "portfwd's local-address check" },
+	{ "bind", "listening sockets of rules added through the API" },
+	{ "listen", "listening sockets of rules added through the API" },
+	{ "accept",
+	  "libslirp's host forwarding (--port-mode slirp) accepts with it" },
+	{ "accept4",
+	  "published TCP ports (portfwd/tcpfwd.c), API clients" },
+	{ "getsockname",
+	  "libslirp (local address of flows), published ports (the host "
+	  "address a client connected to), port 0 rules" },
+	{ "getpeername", "libslirp and the forwarders: the client's address" },
+	{ "setsockopt",
+	  "libslirp (SO_REUSEADDR, SO_OOBINLINE, IP_TTL, IP_RECVERR, "
+	  "TCP_NODELAY, buffer sizes), forwarders (SO_LINGER, TCP_NODELAY, "
+	  "IPV6_V6ONLY); only inet sockets can exist, see socket" },
+	{ "getsockopt",
+	  "SO_ERROR of non-blocking connects (forwarders, libslirp)" },
+	{ "sendto", "libslirp: UDP and ICMP payloads, TCP data; API replies" },
+	{ "recvfrom",
+	  "libslirp: UDP and ICMP payloads, TCP data; API requests" },
+	{ "sendmsg",
+	  "requests to the namespace agent (portfwd/, netns/fdpass.c); "
+	  "libslirp" },
+	{ "recvmsg",
+	  "the agent's answers with SCM_RIGHTS (the inner sockets); "
+	  "libslirp's MSG_ERRQUEUE reads (ICMP errors)" },
+	{ "recvmmsg",
+	  "published UDP ports read in batches (portfwd/udpfwd.c)" },
+	{ "sendmmsg",
+	  "published UDP ports written in batches (portfwd/udpfwd.c)" },
+	{ "shutdown",
+	  "half-close of forwarded TCP connections; libslirp's TCP state "
+	  "machine" },
+
+	/* Published TCP ports: splice through pipes, epoll */
+	{ "splice", "forwarded TCP bytes, socket to pipe to socket" },
+	{ "pipe2", "two pipes per forwarded TCP connection" },
+	{ "epoll_ctl", "the forwarders' epoll interest, per connection" },
+	{ "epoll_wait",
+	  "the forwarders' epoll set (made at start-up), read when poll() "
+	  "says so" },
+	{ "fcntl",
+	  "only F_GETFL, F_SETFL, F_SETPIPE_SZ: non-blocking mode "
+	  "(util_set_nonblock, libslirp), the forwarders' pipe size" },
+	{ "ioctl",
+	  "only FIONREAD (libslirp sizes UDP datagrams with it) and TCGETS "
+	  "(isatty() of the C library's stdio, when the summary is printed)" },
+
+	/* Memory (glib, libslirp, the C library's allocator) */
+	{ "brk", "the C library's allocator" },
+	{ "mmap",
+	  "only without PROT_EXEC: the C library's allocator (large blocks), "
+	  "glib" },
+	{ "munmap", "the C library's allocator" },
+	{ "mremap", "the C library's allocator (realloc of large blocks)" },
+	{ "madvise",
+	  "the C library's allocator (glibc.malloc.hugetlb tunable, "
+	  "trimming); not seen" },
+
+	/* Time, randomness, synchronisation */
+	{ "clock_gettime",
+	  "timers of libslirp and the loop, log rate limits (the vDSO "
+	  "answers, the system call is its fallback on hosts whose clock "
+	  "source the vDSO cannot read); not seen" },
+	{ "gettimeofday",
+	  "glib's wall-clock reads, as clock_gettime (vDSO fallback); not "
+	  "seen" },
+	{ "getrandom",
+	  "glib seeds its generator (g_random_*) on first use; not seen" },
+	{ "futex",
+	  "only FUTEX_WAIT, FUTEX_WAKE and their _BITSET forms (private or "
+	  "not): glib's locks wake (FUTEX_WAKE_PRIVATE, measured); no PI or "
+	  "requeue operations" },
+
+	/* Signals, processes */
+	{ "rt_sigprocmask",
+	  "abort() and raise() (g_error(), assertions): so that a crash "
+	  "ends as SIGABRT, not as a seccomp kill; not seen" },
+	{ "rt_sigaction", "abort() resets SIGABRT's handler; not seen" },
+	{ "getpid", "raise(): tgkill on ourselves; not seen" },
+	{ "gettid", "raise(): tgkill on ourselves; not seen" },
+	{ "tgkill",
+	  "only on this process: abort() and raise() (g_error(), "
+	  "assertions) end with it; not seen" },
+	{ "kill",
+	  "only signal 0 and SIGKILL: the target process check without a "
+	  "pidfd (kill(pid, 0)), stopping the namespace agent at exit "
+	  "when it does not stop by itself; not seen" },
+	{ "wait4", "reaping the namespace agent (nsagent_stop())" },
+	{ "exit_group",
+	  "exit() at the end of the event loop, or on a fatal error" },
+
+	/* Files */
+	{ "openat",
+	  "only read-only, no O_CREAT or O_TRUNC: libslirp re-reads "
+	  "/etc/resolv.conf, /proc/sys/net/ipv4/ip_unprivileged_port_start "
+	  "for a refused bind's message" },
+	{ "newfstatat",
+	  "stat() and fstat(): the namespace path check (every 500 ms), "
+	  "fopen() of resolv.conf, fstat of the API socket at exit" },
+	{ "readlink",
+	  "/proc/self/exe, for the privileged-port message "
+	  "(portfwd/privport.c)" },
+	{ "unlinkat",
+	  "only flags 0 (no AT_REMOVEDIR): removal of the API socket at "
+	  "exit (portfwd/api.c)" },
+};
+
+/* AddressSanitizer builds (the ASan+UBSan CI run): what its runtime calls
+ * around signals and at exit. Not in release builds. LeakSanitizer cannot
+ * run under the filter (it needs clone and ptrace): such runs need
+ * ASAN_OPTIONS=detect_leaks=0 for the helper */
+#if defined(__SANITIZE_ADDRESS__)
+#define HSC_SANITIZERS	1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HSC_SANITIZERS	1
+#endif
+#endif
+
+#ifdef HSC_SANITIZERS
+static const struct hsc_entry hsc_allow_sanitizers[] = {
+	{ "sigaltstack",
+	  "AddressSanitizer's runtime, around signals and at exit" },
+};
+#endif
+
+/* socket(): these families, these types (flags may be added) */
+static const int hsc_families[] = { AF_INET, AF_INET6 };
+static const int hsc_socktypes[] = { SOCK_STREAM, SOCK_DGRAM };
+
+static const unsigned long hsc_ioctls[] = { FIONREAD, TCGETS };
+static const int hsc_fcntls[] = {
+	F_GETFL, F_SETFL, F_SETPIPE_SZ,
+};
+static const int hsc_signals[] = { 0, SIGKILL };
+
+/* socket: each allowed family with each allowed type */
+static int hsc_add_socket(scmp_filter_ctx ctx, int nr)
+{
+	size_t i, j;
+	int r;
+
+	for (i = 0; i < ARRAY_SIZE(hsc_families); i++) {
+		for (j = 0; j < ARRAY_SIZE(hsc_socktypes); j++) {
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 2,
+					     SCMP_A0(SCMP_CMP_MASKED_EQ,
+						     HSC_INT,
+						     hsc_families[i]),
+					     SCMP_A1(SCMP_CMP_MASKED_EQ,
+						     0xf, hsc_socktypes[j]));
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* One rule per allowed value of argument @arg */
+static int hsc_add_values(scmp_filter_ctx ctx, int nr, unsigned int arg,
+			  const unsigned long *v, size_t n)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+				     SCMP_CMP(arg, SCMP_CMP_MASKED_EQ,
+					      HSC_INT, v[i]));
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int hsc_add_ioctl(scmp_filter_ctx ctx, int nr)
+{
+	return hsc_add_values(ctx, nr, 1, hsc_ioctls, ARRAY_SIZE(hsc_ioctls));
+}
+
+static int hsc_add_fcntl(scmp_filter_ctx ctx, int nr)
+{
+	unsigned long v[ARRAY_SIZE(hsc_fcntls)];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(hsc_fcntls); i++)
+		v[i] = (unsigned long)hsc_fcntls[i];
+	return hsc_add_values(ctx, nr, 1, v, ARRAY_SIZE(v));
+}
+
+static int hsc_add_kill(scmp_filter_ctx ctx, int nr)
+{
+	unsigned long v[ARRAY_SIZE(hsc_signals)];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(hsc_signals); i++)
+		v[i] = (unsigned long)hsc_signals[i];
+	return hsc_add_values(ctx, nr, 1, v, ARRAY_SIZE(v));
+}
+
+/* tgkill: our own thread group only (the helper never forks afterwards, so
+ * its PID is fixed) */
+static int hsc_add_tgkill(scmp_filter_ctx ctx, int nr)
+{
+	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+				SCMP_A0(SCMP_CMP_MASKED_EQ, HSC_INT,
+					(uint32_t)getpid()));
+}
+
+/* openat: read-only, nothing created or truncated (O_TMPFILE needs write
+ * access, so it is refused too) */
+static int hsc_add_openat(scmp_filter_ctx ctx, int nr)
+{
+	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+				SCMP_A2(SCMP_CMP_MASKED_EQ,
+					O_ACCMODE | O_CREAT | O_TRUNC,
+					O_RDONLY));
+}
+
+/* futex: the plain wait and wake operations (private or not, any clock):
+ * no priority-inheritance or requeue operations, a past source of kernel
+ * exploits */
+static int hsc_add_futex(scmp_filter_ctx ctx, int nr)
+{
+	static const unsigned long ops[] = {
+		FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAIT_BITSET, FUTEX_WAKE_BITSET,
+	};
+	const uint64_t mask = HSC_INT & ~(uint64_t)(FUTEX_PRIVATE_FLAG |
+						     FUTEX_CLOCK_REALTIME);
+	size_t i;
+	int r;
+
+	for (i = 0; i < ARRAY_SIZE(ops); i++) {
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+				     SCMP_A1(SCMP_CMP_MASKED_EQ, mask, ops[i]));
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* unlinkat: files only, as the API socket (flags 0, no AT_REMOVEDIR) */
+static int hsc_add_unlinkat(scmp_filter_ctx ctx, int nr)
+{
+	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+				SCMP_A2(SCMP_CMP_MASKED_EQ, HSC_INT, 0));
+}
+
+/* mmap: no executable memory (nothing is loaded after start-up) */
+static int hsc_add_noexec(scmp_filter_ctx ctx, int nr)
+{
+	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+				SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+}
+
+/**
+ * struct hsc_special - an entry of hsc_allow[] allowed for some arguments
+ * @name:	as in hsc_allow[]
+ * @add:	adds the allow rules with their argument conditions
+ */
+struct hsc_special {
+	const char *name;
+	int (*add)(scmp_filter_ctx ctx, int nr);
+};
+
+static const struct hsc_special hsc_specials[] = {
+	{ "socket",	hsc_add_socket },
+	{ "ioctl",	hsc_add_ioctl },
+	{ "fcntl",	hsc_add_fcntl },
+	{ "kill",	hsc_add_kill },
+	{ "tgkill",	hsc_add_tgkill },
+	{ "openat",	hsc_add_openat },
+	{ "unlinkat",	hsc_add_unlinkat },
+	{ "futex",	hsc_add_futex },
+	{ "mmap",	hsc_add_noexec },
+};
+
+/**
+ * hsc_allowlist() - the reviewed list of system calls the helper may make
+ * @n:		out: number of entries
+ *
+ * Return: the entries, static, in the order of docs/HELPER-SECCOMP.md
+ */
+const struct hsc_entry *hsc_allowlist(size_t *n)
+{
+	*n = ARRAY_SIZE(hsc_allow);
+	return hsc_allow;
+}
+
+/* The hsc_specials[] line for @name, NULL if it is allowed unconditionally */
+static const struct hsc_special *hsc_special_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(hsc_specials); i++) {
+		if (!strcmp(hsc_specials[i].name, name))
+			return &hsc_specials[i];
+	}
+	return NULL;
+}
+
+/* Add the rules of one entry; a name libseccomp does not know, or a call
+ * this architecture lacks, is skipped */
+static int hsc_add_entry(scmp_filter_ctx ctx, const struct hsc_entry *e)
+{
+	const struct hsc_special *s = hsc_special_find(e->name);
+	int nr = seccomp_syscall_resolve_name(e->name);
+
+	if (nr == __NR_SCMP_ERROR || nr < 0) {
+		log_debug("seccomp: %s unknown on this architecture, not "
+			  "allowed", e->name);
+		return 0;
+	}
+	if (s)
+		return s->add(ctx, nr);
+	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+}
+
+/* Add the attributes and rules of the allowlist to @ctx, without loading */
+static int hsc_build(scmp_filter_ctx ctx, GError **error)
+{
+	size_t i;
+	int r;
+
+	/* Only the native ABI was added by seccomp_init(): any other one
+	 * (i386 through int 0x80 on x86_64) kills */
+	seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	/* no_new_privs is checked by the caller, libseccomp need not set it */
+	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	/* Threads, if any, get the filter too (or loading fails) */
+	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+	/* The kernel's errno from seccomp_load(), not -ECANCELED */
+	seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
+	/* A binary search rather than ~60 comparisons for every call */
+	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+
+	for (i = 0; i < ARRAY_SIZE(hsc_allow); i++) {
+		r = hsc_add_entry(ctx, &hsc_allow[i]);
+		if (r < 0)
+			return un_fail(error, UN_EXIT_FAILURE, r, "cannot add the rule for %s "
+					"to the helper's seccomp filter: %s",
+					hsc_allow[i].name, g_strerror(-r));
+	}
+#ifdef HSC_SANITIZERS
+	for (i = 0; i < ARRAY_SIZE(hsc_allow_sanitizers); i++) {
+		r = hsc_add_entry(ctx, &hsc_allow_sanitizers[i]);
+		if (r < 0)
+			return un_fail(error, UN_EXIT_FAILURE, r, "cannot add the rule for %s "
+					"to the helper's seccomp filter: %s",
+					hsc_allow_sanitizers[i].name,
+					g_strerror(-r));
+	}
+#endif
+	return 0;
+}
+
+/**
+ * hsc_apply() - load the helper's allowlist into this process, for good
+ * @error:	set on failure, with the cause
+ *
+ * Should: be the helper's last isolation stage, after the tap, the listening
+ * sockets and the API socket exist, capabilities are dropped and
+ * PR_SET_NO_NEW_PRIVS is set (by the caller), and before the ready fd is
+ * written. Mustn't: set no_new_privs itself, or load anything without it.
+ * From then on any call outside hsc_allow[] (or outside the allowed
+ * arguments) kills the process with SIGSYS.
+ *
+ * Return: 0 or -errno (-EINVAL if no_new_privs is not set)
+ */
+#if defined(__SANITIZE_ADDRESS__)
+/* Sanitizer builds only: LeakSanitizer's exit-time check stops the world
+ * with clone and ptrace, which the filter rightly kills. Once the filter is
+ * loaded, the leak check is off (runs without the filter still have it) */
+static bool hsc_loaded;
+
+int __lsan_is_turned_off(void);
+int __lsan_is_turned_off(void)
+{
+	return hsc_loaded;
+}
+#endif
+
+int hsc_apply(GError **error)
+{
+	g_auto(scmp_filter_ctx) ctx = NULL;
+	int r;
+
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
+		return un_fail(error, UN_EXIT_FAILURE, -EINVAL, "cannot load the helper's "
+				"seccomp filter: no_new_privs is not set "
+				"(a bug in usernet, which sets it first)");
+
+	/* Messages built after the filter cannot load what g_strerror()
+	 * needs the first time (locale conversion): warm it up now */
+	(void)g_strerror(EPERM);
+
+	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	if (!ctx)
+		return un_fail(error, UN_EXIT_FAILURE, -ENOMEM, "cannot build the helper's "
+				"seccomp filter: libseccomp cannot "
+				"allocate it");
+	r = hsc_build(ctx, error);
+	if (r)
+		return r;
+
+	r = seccomp_load(ctx);
+	if (r < 0)
+		return un_fail(error, UN_EXIT_FAILURE, r, "cannot load the helper's seccomp "
+				"filter: %s (the kernel needs "
+				"CONFIG_SECCOMP_FILTER)", g_strerror(-r));
+#if defined(__SANITIZE_ADDRESS__)
+	hsc_loaded = true;
+#endif
+	return 0;
+}

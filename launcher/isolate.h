@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * launcher/isolate.h - staged self-isolation of the network helper
+ */
+#ifndef LAUNCHER_ISOLATE_H
+#define LAUNCHER_ISOLATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <glib.h>
+
+/**
+ * struct isolate_cfg - what the helper asks of isolate_apply()
+ * @sandbox:	--enable-sandbox: mount namespace and an empty root
+ * @seccomp:	--enable-seccomp: the helper's seccomp allowlist, last
+ * @userns_fd:	user namespace of the target, joined when the sandbox needs
+ *		privilege the helper lacks (slirp4netns's way), or -1
+ * @api_socket:	path of the API socket, or NULL (its directory stays
+ *		writable for the unlink at exit where Landlock confines)
+ */
+struct isolate_cfg {
+	bool sandbox;
+	bool seccomp;
+	int userns_fd;
+	const char *api_socket;
+};
+
+int isolate_fds(const int *keep, size_t n);
+bool isolate_bind_cap_useful(void);
+int isolate_caps_early(bool sandbox);
+int isolate_sandbox(const struct isolate_cfg *cfg, bool *keep_bind,
+		    GError **error);
+int isolate_caps_final(bool keep_bind, GError **error);
+int isolate_prctl(GError **error);
+int isolate_seccomp(GError **error);
+int isolate_apply(const struct isolate_cfg *cfg, GError **error);
+
+#endif /* LAUNCHER_ISOLATE_H */

@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * tests/unit/test-hsc.c - the network helper's seccomp allowlist: the list,
+ * and what a process under it can and cannot do
+ *
+ * The filter is loaded in forked children, never in the test runner. The
+ * probes are those of tests/try-hsc.c, included here: each refused call must
+ * kill its child with SIGSYS (and is made without the filter first, in
+ * another child, to log what the kernel alone answers); the allowed calls the
+ * helper needs must all work under the filter.
+ */
+#define TRY_HSC_NO_MAIN
+#include "../try-hsc.c"
+
+#include <seccomp.h>
+
+#include "errors.h"
+
+/* Never allowed: the calls that would let a compromised helper out */
+static const char *const never[] = {
+	"execve", "execveat", "ptrace", "mount", "umount2", "setns",
+	"unshare", "clone", "clone3", "fork", "vfork", "bpf", "keyctl",
+	"add_key", "request_key", "pivot_root", "init_module", "finit_module",
+	"delete_module", "kexec_load", "kexec_file_load", "reboot",
+	"open_by_handle_at", "userfaultfd", "perf_event_open",
+	"io_uring_setup", "process_vm_readv", "process_vm_writev",
+	"move_mount", "fsopen", "open_tree", "memfd_create", "socketpair",
+	"prctl", "seccomp", "setuid", "capset", "chroot", "personality",
+};
+
+static bool in_list(const char *name)
+{
+	const struct hsc_entry *e;
+	size_t n, i;
+
+	e = hsc_allowlist(&n);
+	for (i = 0; i < n; i++) {
+		if (!strcmp(e[i].name, name))
+			return true;
+	}
+	return false;
+}
+
+static void test_list(void)
+{
+	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+	const struct hsc_entry *e;
+	size_t n, i;
+
+	e = hsc_allowlist(&n);
+	g_assert_nonnull(e);
+	g_assert_cmpuint(n, >, 0);
+	for (i = 0; i < n; i++) {
+		g_assert_nonnull(e[i].name);
+		g_assert_cmpstr(e[i].name, !=, "");
+		g_assert_nonnull(e[i].reason);
+		g_assert_cmpuint(strlen(e[i].reason), >, 10);
+		if (!g_hash_table_add(seen, (gpointer)e[i].name))
+			g_error("%s is listed twice", e[i].name);
+	}
+	for (i = 0; i < ARRAY_SIZE(never); i++) {
+		if (in_list(never[i]))
+			g_error("%s must never be allowed", never[i]);
+	}
+}
+
+/* A name libseccomp cannot number is silently not allowed: a typo would
+ * only show as a killed helper. On x86_64 every name must be a real call */
+static void test_names_known(void)
+{
+	const struct hsc_entry *e;
+	size_t n, i;
+
+	e = hsc_allowlist(&n);
+	for (i = 0; i < n; i++) {
+		int nr = seccomp_syscall_resolve_name(e[i].name);
+
+		if (nr == __NR_SCMP_ERROR)
+			g_error("libseccomp does not know %s", e[i].name);
+#if defined(__x86_64__) && !defined(__ILP32__)
+		if (nr < 0)
+			g_error("%s is not an x86_64 system call", e[i].name);
+#else
+		if (nr < 0)
+			g_test_message("%s: not on this ABI, not allowed",
+				       e[i].name);
+#endif
+	}
+}
+
+/* Make the probe's call in a child, filtered or not: its wait status; the
+ * result of an unfiltered call is logged */
+static int probe_in_child(const struct try_probe *p, bool apply)
+{
+	int status;
+	pid_t pid;
+	long r;
+
+	fflush(NULL);
+	pid = fork();
+	g_assert_cmpint(pid, >=, 0);
+	if (pid == 0) {
+		if (apply && try_apply())
+			_exit(2);
+		errno = 0;
+		r = p->call();
+		if (!apply)
+			g_test_message("%s without the filter: %ld (%s)",
+				       p->name, r,
+				       r < 0 ? g_strerror(errno) : "ok");
+		_exit(apply ? 3 : 0);
+	}
+	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+	return status;
+}
+
+static void test_refused(gconstpointer data)
+{
+	const struct try_probe *p = data;
+	int status;
+
+	status = probe_in_child(p, false);
+	if (WIFSIGNALED(status)) {
+		/* int 0x80 without IA32 emulation: nothing to filter */
+		if (!strcmp(p->name, "i386") && WTERMSIG(status) == SIGSEGV) {
+			g_test_skip("no i386 emulation in this kernel");
+			return;
+		}
+		g_error("%s without the filter: killed by signal %d",
+			p->name, WTERMSIG(status));
+	}
+
+	status = probe_in_child(p, true);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 2)
+		g_error("%s: the filter could not be loaded", p->name);
+	if (!WIFSIGNALED(status))
+		g_error("%s returned under the filter (exit status %d)",
+			p->name, WEXITSTATUS(status));
+	g_assert_cmpint(WTERMSIG(status), ==, SIGSYS);
+}
+
+/* Every kind of call the helper makes after start-up, in a child */
+static void allowed(bool apply)
+{
+	char dir[64];
+	int status;
+	pid_t pid;
+
+	g_assert_cmpint(try_dir_make(dir, sizeof(dir)), ==, 0);
+	fflush(NULL);
+	pid = fork();
+	g_assert_cmpint(pid, >=, 0);
+	if (pid == 0)
+		_exit(try_allowed_child(dir, apply));
+	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+	try_dir_remove(dir);
+	if (WIFSIGNALED(status))
+		g_error("killed by signal %d (%s)%s", WTERMSIG(status),
+			g_strsignal(WTERMSIG(status)),
+			WTERMSIG(status) == SIGSYS ?
+			": an allowed call is missing from the list" : "");
+	g_assert_cmpint(WEXITSTATUS(status), ==, 0);
+}
+
+static void test_allowed_unfiltered(void)
+{
+	allowed(false);
+}
+
+static void test_allowed(void)
+{
+	allowed(true);
+}
+
+/* Seccomp mode of this process, from /proc/self/status */
+static int seccomp_mode(void)
+{
+	g_autofree char *status = NULL;
+	const char *s;
+
+	if (!g_file_get_contents("/proc/self/status", &status, NULL, NULL))
+		return -1;
+	s = strstr(status, "\nSeccomp:");
+	return s ? atoi(s + strlen("\nSeccomp:")) : -1;
+}
+
+/* Without no_new_privs: -EINVAL, a GError, and no filter loaded */
+static void test_no_nnp(void)
+{
+	int status;
+	pid_t pid;
+
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1) {
+		g_test_skip("no_new_privs is already set on the test runner");
+		return;
+	}
+	fflush(NULL);
+	pid = fork();
+	g_assert_cmpint(pid, >=, 0);
+	if (pid == 0) {
+		GError *error = NULL;
+		int r = hsc_apply(&error);
+
+		if (r != -EINVAL || !error)
+			_exit(10);
+		if (!g_error_matches(error, UN_ERROR, UN_EXIT_FAILURE) ||
+		    !strstr(error->message, "no_new_privs"))
+			_exit(11);
+		g_test_message("error: %s", error->message);
+		g_error_free(error);
+		if (seccomp_mode() != 0)
+			_exit(12);
+		/* still unfiltered: a call the list refuses works */
+		if (syscall(SYS_prctl, PR_GET_DUMPABLE, 0UL, 0UL, 0UL, 0UL) < 0)
+			_exit(13);
+		_exit(0);
+	}
+	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+	g_assert_true(WIFEXITED(status));
+	g_assert_cmpint(WEXITSTATUS(status), ==, 0);
+}
+
+/* After a successful hsc_apply() the process is in filter mode */
+static void test_mode(void)
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	g_assert_cmpint(pid, >=, 0);
+	if (pid == 0) {
+		if (try_apply())
+			_exit(2);
+		_exit(seccomp_mode() == 2 ? 0 : 1);
+	}
+	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+	g_assert_true(WIFEXITED(status));
+	g_assert_cmpint(WEXITSTATUS(status), ==, 0);
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/hsc/list", test_list);
+	g_test_add_func("/hsc/names-known", test_names_known);
+	g_test_add_func("/hsc/no-nnp", test_no_nnp);
+	g_test_add_func("/hsc/mode", test_mode);
+	g_test_add_func("/hsc/allowed-unfiltered", test_allowed_unfiltered);
+	g_test_add_func("/hsc/allowed", test_allowed);
+	for (i = 0; i < ARRAY_SIZE(try_refused); i++) {
+		g_autofree char *path = g_strdup_printf("/hsc/refused/%s",
+							try_refused[i].name);
+
+		g_assert_true(try_find(try_refused[i].name) == &try_refused[i]);
+		g_test_add_data_func(path, &try_refused[i], test_refused);
+	}
+	return g_test_run();
+}
