@@ -205,7 +205,9 @@ dnsmasq_start() {
 	usernet_stop_ok
 }
 
-@test "--sandbox with cap_net_bind_service=+ep: keeps that capability only, and a port-80 rule added through the API after the sandbox works" {
+# isolate_setcap CAPS: the helper as a copy of the binary with file capabilities CAPS, sandboxed, in a host
+# network namespace whose privileged-port sysctl is 1024; checks its sets and port 80 through the API
+isolate_setcap() {
 	need setcap
 	need_root "it makes a host network namespace of its own, to keep the privileged-port sysctl at 1024"
 	root_netns_start
@@ -215,7 +217,7 @@ dnsmasq_start() {
 	PF_NS=(nsenter -t "$ROOT_NS_PID" -n --)
 	pf_serve --tcp 80,81
 	install -m 0755 "$IT_USERNET" "$IT_DIR/usernet-cap"
-	setcap cap_net_bind_service=+ep "$IT_DIR/usernet-cap"
+	setcap "$1=+ep" "$IT_DIR/usernet-cap"
 	IT_USERNET=$IT_DIR/usernet-cap
 	api_setup
 	usernet_start --configure --sandbox --api-socket "$API" -p 127.0.0.1:81:81 "$HOLDER_PID"
@@ -231,8 +233,18 @@ dnsmasq_start() {
 	api_expect '{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_addr":"127.0.0.1","host_port":80,"guest_addr":"","guest_port":80}}' \
 		'{"return":{"id":2}}'
 	pf_expect "80 10.0.2.100" tcp 127.0.0.1 80
+}
+
+@test "--sandbox with cap_net_bind_service=+ep: keeps that capability only, and a port-80 rule added through the API after the sandbox works" {
+	isolate_setcap cap_net_bind_service
 	usernet_stop_ok
 	[[ ! -e $API ]] || fail "the API socket $API is left after SIGTERM"
+}
+
+@test "--sandbox with cap_net_bind_service,cap_setpcap=+ep: the bounding set is cleared too, but for CAP_NET_BIND_SERVICE" {
+	isolate_setcap cap_net_bind_service,cap_setpcap
+	[[ $(status_field "$USERNET_PID" CapBnd) == 0000000000000400 ]] || fail "CapBnd: $(status_field "$USERNET_PID" CapBnd)"
+	usernet_stop_ok
 }
 
 @test "nothing is left running (isolate)" {
