@@ -29,16 +29,6 @@ void log_init(const char *prog, enum log_level max_level)
 }
 
 /**
- * log_max_level() - the most verbose level printed
- *
- * Return: the level given to log_init()
- */
-enum log_level log_max_level(void)
-{
-	return log_level_max;
-}
-
-/**
  * log_enabled() - whether a line at @level would be printed
  * @level:	level to test
  *

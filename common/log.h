@@ -18,7 +18,6 @@ enum log_level {
 };
 
 void log_init(const char *prog, enum log_level max_level);
-enum log_level log_max_level(void);
 bool log_enabled(enum log_level level);
 
 void log_msg(enum log_level level, int errnum, const char *fmt, ...)

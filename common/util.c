@@ -3,11 +3,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -148,21 +146,3 @@ int util_read_sysctl_int(const char *path, long *out)
 	return 0;
 }
 
-/**
- * util_has_effective_cap() - whether this process has @cap in its effective
- * set (relative to its own user namespace)
- * @cap:	capability number, e.g. CAP_NET_BIND_SERVICE
- *
- * Return: true if effective
- */
-bool util_has_effective_cap(int cap)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2] = { 0 };
-
-	if (cap < 0 || cap >= 64 || syscall(SYS_capget, &hdr, data))
-		return false;
-	return data[cap / 32].effective & (1U << (cap % 32));
-}

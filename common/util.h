@@ -37,6 +37,5 @@ int util_parse_uint(const char *s, unsigned long max, unsigned long *out);
 int util_set_nonblock(int fd);
 int util_write_all(int fd, const void *buf, size_t len);
 int util_read_sysctl_int(const char *path, long *out);
-bool util_has_effective_cap(int cap);
 
 #endif /* COMMON_UTIL_H */

@@ -688,17 +688,6 @@ int nsagent_local_return(struct nsagent *a, int family, uint8_t ipproto,
 }
 
 /**
- * nsagent_pid() - process ID of the agent
- * @a:		agent
- *
- * Return: its PID
- */
-pid_t nsagent_pid(const struct nsagent *a)
-{
-	return a->pid;
-}
-
-/**
  * nsagent_stop() - end the agent and free @a
  * @a:		agent, or NULL
  *
