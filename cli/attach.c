@@ -27,6 +27,7 @@
 #include "agent.h"
 #include "api.h"
 #include "attach.h"
+#include "compat.h"
 #include "config.h"
 #include "errors.h"
 #include "fwd.h"
@@ -386,13 +387,14 @@ out:
 }
 
 /**
- * attach_main() - entry point of `usernet attach`
- * @argc:	argument count, argv[0] being "attach"
- * @argv:	arguments
+ * attach_main() - entry point of `usernet attach`, and of the drop-in slirp4netns
+ * @argc:		argument count, argv[0] being "attach" (or the program)
+ * @argv:		arguments
+ * @as_slirp4netns:	run as slirp4netns (cli/compat.c): its help and version
  *
  * Return: exit status (enum un_exit)
  */
-int attach_main(int argc, char **argv)
+int attach_main(int argc, char **argv, bool as_slirp4netns)
 {
 	g_autoptr(GError) error = NULL;
 	struct attach_opts o;
@@ -404,8 +406,11 @@ int attach_main(int argc, char **argv)
 		attach_opts_clear(&o);
 		return status;
 	}
-	if (o.help) {
-		attach_usage(stdout);
+	if (o.help || o.version) {
+		if (o.help)
+			attach_usage(stdout, as_slirp4netns);
+		else
+			version_print(stdout, as_slirp4netns);
 		attach_opts_clear(&o);
 		return UN_EXIT_OK;
 	}

@@ -31,6 +31,7 @@
  * @seccomp:	--enable-seccomp: the helper's seccomp allowlist
  * @debug:	verbose logs
  * @help:	--help was given: print usage, exit 0
+ * @version:	--version was given: print versions, exit 0
  */
 struct attach_opts {
 	struct ns_target target;
@@ -49,13 +50,14 @@ struct attach_opts {
 	bool seccomp;
 	bool debug;
 	bool help;
+	bool version;
 };
 
 void attach_opts_init(struct attach_opts *o);
 void attach_opts_clear(struct attach_opts *o);
 int attach_opts_parse(struct attach_opts *o, int argc, char **argv,
 		      GError **error);
-void attach_usage(FILE *out);
-int attach_main(int argc, char **argv);
+void attach_usage(FILE *out, bool as_slirp4netns);
+int attach_main(int argc, char **argv, bool as_slirp4netns);
 
 #endif /* CLI_ATTACH_H */

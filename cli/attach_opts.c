@@ -31,6 +31,7 @@ enum {
 	OPT_ENABLE_SANDBOX,
 	OPT_ENABLE_SECCOMP,
 	OPT_SANDBOX,
+	OPT_TARGET_TYPE,
 };
 
 static const struct option attach_longopts[] = {
@@ -55,21 +56,31 @@ static const struct option attach_longopts[] = {
 	{ "enable-sandbox", no_argument, NULL, OPT_ENABLE_SANDBOX },
 	{ "enable-seccomp", no_argument, NULL, OPT_ENABLE_SECCOMP },
 	{ "sandbox", no_argument, NULL, OPT_SANDBOX },
+	{ "target-type", required_argument, NULL, OPT_TARGET_TYPE },
 	{ "debug", no_argument, NULL, OPT_DEBUG },
 	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'v' },
 	{ NULL, 0, NULL, 0 },
 };
 
 /**
  * attach_usage() - print the help of `usernet attach`
- * @out:	stream
+ * @out:		stream
+ * @as_slirp4netns:	the program runs as the drop-in slirp4netns
+ *
+ * Clients of slirp4netns (Podman, RootlessKit) look for the names of the
+ * options they use in this text: every slirp4netns option must stay in it.
  */
-void attach_usage(FILE *out)
+void attach_usage(FILE *out, bool as_slirp4netns)
 {
-	fprintf(out,
+	fprintf(out, as_slirp4netns ?
+"Usage: slirp4netns [OPTION]... PID|PATH [TAPNAME]\n"
+"User-mode networking for unprivileged network namespaces: usernet running as\n"
+"a drop-in slirp4netns (same options, ready and exit fds, API socket).\n" :
 "Usage: usernet attach [OPTIONS] PID|PATH [TAPNAME]\n"
 "Give the network namespace of PID (or the namespace file PATH) a network\n"
-"through a tap device TAPNAME (default tap0) served by libslirp.\n"
+"through a tap device TAPNAME (default tap0) served by libslirp.\n");
+	fprintf(out,
 "\n"
 "  -c, --configure             bring up lo and the tap, set address and routes\n"
 "  -e, --exit-fd=FD            exit when FD reports any event\n"
@@ -79,6 +90,8 @@ void attach_usage(FILE *out)
 "      --cidr=CIDR             guest network (default 10.0.2.0/24)\n"
 "      --disable-host-loopback the gateway does not reach the host's 127.0.0.1\n"
 "      --netns-type=pid|path   how to read the target (default pid)\n"
+"      --target-type=netns     what the target is (only netns: a network\n"
+"                              namespace; slirp4netns's bess is not supported)\n"
 "      --userns-path=PATH      user namespace to join before the network one\n"
 "      --outbound-addr=IPv4|IFACE   source of outbound IPv4 connections\n"
 "      --outbound-addr6=IPv6|IFACE  source of outbound IPv6 connections\n"
@@ -97,6 +110,7 @@ void attach_usage(FILE *out)
 "      --sandbox               both --enable-sandbox and --enable-seccomp\n"
 "      --debug                 verbose logs\n"
 "  -h, --help                  this help\n"
+"  -v, --version               versions of usernet and its libraries\n"
 "\n"
 "Exit codes: 0 clean exit, 1 runtime failure, 2 bad command line,\n"
 "3 target namespace unreachable, 4 tap device, 5 cannot publish a port.\n",
@@ -330,8 +344,17 @@ static int parse_option(struct attach_opts *o, int c, const char *arg,
 	case OPT_DEBUG:
 		o->debug = true;
 		return 0;
+	case OPT_TARGET_TYPE:
+		if (strcmp(arg, "netns"))
+			return usage_error(error, "--target-type must be netns, "
+					   "not '%s' (usernet serves network "
+					   "namespaces only)", arg);
+		return 0;
 	case 'h':
 		o->help = true;
+		return 0;
+	case 'v':
+		o->version = true;
 		return 0;
 	}
 	return usage_error(error, "unexpected option");
@@ -360,7 +383,8 @@ static int parse_target(struct attach_opts *o, const char *s, GError **error)
  * @argv:	arguments (getopt may permute them)
  * @error:	UN_EXIT_USAGE with the reason
  *
- * Return: 0 or -EINVAL. With --help, 0 and @o->help set.
+ * Return: 0 or -EINVAL. With --help or --version, 0 and @o->help or
+ * @o->version set, the rest unchecked.
  */
 int attach_opts_parse(struct attach_opts *o, int argc, char **argv,
 		      GError **error)
@@ -369,7 +393,7 @@ int attach_opts_parse(struct attach_opts *o, int argc, char **argv,
 
 	optind = 0; /* reset getopt, also between unit tests */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":ce:r:m:6p:a:h", attach_longopts,
+	while ((c = getopt_long(argc, argv, ":ce:r:m:6p:a:hv", attach_longopts,
 				NULL)) != -1) {
 		if (c == '?') {
 			if (optopt)
@@ -384,7 +408,7 @@ int attach_opts_parse(struct attach_opts *o, int argc, char **argv,
 		if (parse_option(o, c, optarg, error))
 			return -EINVAL;
 	}
-	if (o->help)
+	if (o->help || o->version)
 		return 0;
 
 	npos = argc - optind;

@@ -4,10 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <libslirp.h>
-#include <seccomp.h>
 
 #include "attach.h"
+#include "compat.h"
 #include "config.h"
 #include "errors.h"
 #include "log.h"
@@ -28,25 +27,18 @@ static void usage(FILE *out)
 		"  -v, --version   versions of usernet and its libraries\n");
 }
 
-static void version(void)
-{
-	const struct scmp_version *sv = seccomp_version();
-
-	printf("usernet version %s\n", USERNET_VERSION);
-	printf("libslirp: %s\n", slirp_version_string());
-	printf("SLIRP_CONFIG_VERSION_MAX: %d\n", SLIRP_CONFIG_VERSION_MAX);
-	printf("libseccomp: %u.%u.%u\n", sv->major, sv->minor, sv->micro);
-}
-
 int main(int argc, char **argv)
 {
 	log_init("usernet", LOG_LVL_INFO);
+	/* a symlink named slirp4netns: the drop-in (cli/compat.c) */
+	if (compat_is_slirp4netns(argv[0]))
+		return compat_main(argc, argv);
 	if (argc < 2) {
 		usage(stderr);
 		return UN_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "attach"))
-		return attach_main(argc - 1, argv + 1);
+		return attach_main(argc - 1, argv + 1, false);
 	if (!strcmp(argv[1], "port"))
 		return port_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "run"))
@@ -58,7 +50,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--version") ||
 	    !strcmp(argv[1], "version")) {
-		version();
+		version_print(stdout, false);
 		return UN_EXIT_OK;
 	}
 	log_err("unknown command '%s' (see usernet --help)", argv[1]);

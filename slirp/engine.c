@@ -26,7 +26,7 @@
 
 /* Frames read from the tap per wakeup before other fds get a turn */
 #define SL_TAP_BATCH	64
-/* Largest frame: MTU 65520 plus Ethernet and VLAN headers, rounded up */
+/* Largest frame: MTU 65521 plus Ethernet and VLAN headers, rounded up */
 #define SL_FRAME_MAX	(65536 + 64)
 
 /**

@@ -15,7 +15,7 @@
 
 #define SL_MTU_MIN	68
 #define SL_MTU_MIN_IPV6	1280
-#define SL_MTU_MAX	65520
+#define SL_MTU_MAX	65521	/* a tap's and libslirp's limit, as slirp4netns */
 #define SL_MTU_DEFAULT	1500
 
 /**

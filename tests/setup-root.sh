@@ -7,7 +7,8 @@
 # Idempotent, and fast and silent when there is nothing to do (-v says what it checked).
 #   --install  install the Debian packages for building and testing (apt-get), when some are missing
 #   always     the unprivileged user usernet-test (home, /etc/subuid and /etc/subgid ranges),
-#              /dev/net/tun with mode 0666 (as distributions ship it), /run/user/UID (0700, owned by the user)
+#              /dev/net/tun with mode 0666 (as distributions ship it), /run/user/UID (0700, owned by the user),
+#              and for podman on a hybrid cgroup v1 machine the hugetlb controller mounted (see step 6)
 # usernet itself never needs root: only this script does.
 set -euo pipefail
 
@@ -15,7 +16,7 @@ TEST_USER=usernet-test
 BUILD_PACKAGES=(meson ninja-build pkg-config gcc libslirp-dev libglib2.0-dev libcap-dev libseccomp-dev
 	libjson-glib-dev libmnl-dev)
 TEST_PACKAGES=(bats iproute2 uidmap socat iperf3 busybox-static dnsmasq-base slirp4netns passt clang
-	libclang-rt-14-dev libcap2-bin procps util-linux)
+	libclang-rt-14-dev libcap2-bin procps util-linux podman rootlesskit tshark wrk gnuplot-nox python3)
 
 install=0 verbose=0
 for arg; do
@@ -130,3 +131,15 @@ if [[ $(cat /proc/sys/user/max_user_namespaces 2>/dev/null || echo 1) == 0 ]]; t
 	die "user namespaces are disabled: sysctl -w user.max_user_namespaces=15000"
 fi
 verbose "unprivileged user namespaces are allowed"
+
+# 6. Podman (the drop-in tests): on a cgroup v1 machine whose hybrid v2 mount still lists the unmounted hugetlb
+#    controller, crun refuses every container ("cgroups in hybrid mode not supported"); mounting hugetlb as a v1
+#    hierarchy takes it off that list. Nothing to do on a pure v1 or v2 machine.
+if grep -qsw hugetlb /sys/fs/cgroup/unified/cgroup.controllers &&
+	! mountpoint -q /sys/fs/cgroup/hugetlb; then
+	changed "mounting the hugetlb cgroup controller (crun refuses hybrid cgroups that list it in v2)"
+	mkdir -p /sys/fs/cgroup/hugetlb
+	mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb
+else
+	verbose "cgroups: nothing for podman to fix"
+fi

@@ -79,7 +79,7 @@ usage_error() {
 @test "--cidr 10.0.2.5/24 (host bits set): exit 2" { usage_error --cidr --cidr 10.0.2.5/24; }
 @test "--cidr 10.0.0.0/26 (longer than /25): exit 2" { usage_error --cidr --cidr 10.0.0.0/26; }
 @test "--mtu 67: exit 2" { usage_error --mtu --mtu 67; }
-@test "--mtu 65521: exit 2" { usage_error --mtu --mtu 65521; }
+@test "--mtu 65522: exit 2" { usage_error --mtu --mtu 65522; }
 @test "--mtu abc: exit 2" { usage_error --mtu --mtu abc; }
 @test "--mtu 1279 with -6: exit 2" { usage_error --mtu -6 --mtu 1279; }
 @test "-p 70000:80: exit 2" { usage_error --publish -p 70000:80; }

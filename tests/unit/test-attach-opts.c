@@ -158,7 +158,7 @@ static void test_bad(void)
 	expect_bad("not a valid interface name", "1", "a/b", NULL);
 	expect_bad("not a valid interface name", "1", "0123456789abcdefg", NULL);
 	expect_bad("--mtu", "--mtu", "67", "1", NULL);
-	expect_bad("--mtu", "--mtu", "65521", "1", NULL);
+	expect_bad("--mtu", "--mtu", "65522", "1", NULL);
 	expect_bad("--mtu", "--mtu=abc", "1", NULL);
 	expect_bad("--mtu", "--mtu=", "1", NULL);
 	expect_bad("minimum for IPv6", "-6", "--mtu=1279", "1", NULL);
