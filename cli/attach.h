@@ -30,6 +30,10 @@
  * @sandbox:	--enable-sandbox: empty root (launcher/isolate.c)
  * @seccomp:	--enable-seccomp: the helper's seccomp allowlist
  * @debug:	verbose logs
+ * @log_level:	most verbose level logged (enum log_level; --log-level,
+ *		--debug)
+ * @pcap:	--pcap: capture the tap's frames to this file, or NULL
+ * @pcap_max_size: --pcap-max-size: size cap of one capture file, 0 none
  * @help:	--help was given: print usage, exit 0
  */
 struct attach_opts {
@@ -48,6 +52,9 @@ struct attach_opts {
 	bool sandbox;
 	bool seccomp;
 	bool debug;
+	int log_level;
+	char *pcap;
+	uint64_t pcap_max_size;
 	bool help;
 };
 

@@ -13,6 +13,8 @@
 #include "attach.h"
 #include "errors.h"
 #include "fwd.h"
+#include "log.h"
+#include "pcap.h"
 #include "spec.h"
 #include "util.h"
 
@@ -31,6 +33,9 @@ enum {
 	OPT_ENABLE_SANDBOX,
 	OPT_ENABLE_SECCOMP,
 	OPT_SANDBOX,
+	OPT_PCAP,
+	OPT_PCAP_MAX_SIZE,
+	OPT_LOG_LEVEL,
 };
 
 static const struct option attach_longopts[] = {
@@ -56,6 +61,9 @@ static const struct option attach_longopts[] = {
 	{ "enable-seccomp", no_argument, NULL, OPT_ENABLE_SECCOMP },
 	{ "sandbox", no_argument, NULL, OPT_SANDBOX },
 	{ "debug", no_argument, NULL, OPT_DEBUG },
+	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "pcap", required_argument, NULL, OPT_PCAP },
+	{ "pcap-max-size", required_argument, NULL, OPT_PCAP_MAX_SIZE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -95,13 +103,24 @@ void attach_usage(FILE *out)
 "      --enable-seccomp        once set up, allow only the system calls the\n"
 "                              helper needs (applied last)\n"
 "      --sandbox               both --enable-sandbox and --enable-seccomp\n"
-"      --debug                 verbose logs\n"
+"      --debug                 verbose logs (--log-level=debug): also one line\n"
+"                              per forwarded connection and UDP flow\n"
+"      --log-level=error|warn|info|debug  what is logged (default info)\n"
+"      --pcap=FILE             capture every frame crossing the tap, both\n"
+"                              directions, to FILE (pcap, for tcpdump/tshark);\n"
+"                              SIGUSR1 flushes what is buffered to the file\n"
+"      --pcap-max-size=SIZE    cap of one capture file (suffix k, M, G); when\n"
+"                              reached FILE becomes FILE.1 (FILE.1 FILE.2...,\n"
+"                              %u kept) and a new FILE starts\n"
 "  -h, --help                  this help\n"
+"\n"
+"The API socket also accepts start_capture {path, max_size} and stop_capture\n"
+"(not with --enable-sandbox or --enable-seccomp: use --pcap then).\n"
 "\n"
 "Exit codes: 0 clean exit, 1 runtime failure, 2 bad command line,\n"
 "3 target namespace unreachable, 4 tap device, 5 cannot publish a port.\n",
 		SL_MTU_MIN, SL_MTU_MAX, SL_MTU_DEFAULT, SL_MTU_MIN_IPV6,
-		PF_MAX_CONNS_DEFAULT);
+		PF_MAX_CONNS_DEFAULT, CAP_KEEP_ROTATED);
 }
 
 /**
@@ -119,6 +138,7 @@ void attach_opts_init(struct attach_opts *o)
 	o->publish = g_array_new(FALSE, TRUE, sizeof(struct pf_spec));
 	o->port_mode = PF_MODE_AUTO;
 	o->max_conns = PF_MAX_CONNS_DEFAULT;
+	o->log_level = LOG_LVL_INFO;
 }
 
 /**
@@ -130,6 +150,7 @@ void attach_opts_clear(struct attach_opts *o)
 	g_clear_pointer(&o->target.netns_path, g_free);
 	g_clear_pointer(&o->target.userns_path, g_free);
 	g_clear_pointer(&o->api_socket, g_free);
+	g_clear_pointer(&o->pcap, g_free);
 	if (o->publish)
 		g_array_unref(o->publish);
 	o->publish = NULL;
@@ -210,6 +231,48 @@ static int parse_outbound(const char *opt, const char *s, int family,
 				   "interface with one", opt, s,
 				   family == AF_INET ? "IPv4" : "IPv6");
 	return 0;
+}
+
+/* --log-level, --pcap, --pcap-max-size */
+static int parse_debug_option(struct attach_opts *o, int c, const char *arg,
+			      GError **error)
+{
+	static const char *const levels[] = {
+		[LOG_LVL_ERR] = "error", [LOG_LVL_WARN] = "warn",
+		[LOG_LVL_INFO] = "info", [LOG_LVL_DEBUG] = "debug",
+	};
+	int i, r;
+
+	switch (c) {
+	case OPT_LOG_LEVEL:
+		for (i = 0; i < (int)G_N_ELEMENTS(levels); i++) {
+			if (!strcmp(arg, levels[i])) {
+				o->log_level = i;
+				o->debug = i == LOG_LVL_DEBUG;
+				return 0;
+			}
+		}
+		return usage_error(error, "--log-level must be error, warn, "
+				   "info or debug, not '%s'", arg);
+	case OPT_PCAP:
+		if (!*arg)
+			return usage_error(error, "--pcap needs a file name");
+		g_free(o->pcap);
+		o->pcap = g_strdup(arg);
+		return 0;
+	case OPT_PCAP_MAX_SIZE:
+		r = cap_parse_size(arg, &o->pcap_max_size);
+		if (r == -ERANGE)
+			return usage_error(error, "--pcap-max-size '%s' is out "
+					   "of range (at least %u bytes)", arg,
+					   CAP_MAX_SIZE_MIN);
+		if (r)
+			return usage_error(error, "--pcap-max-size '%s' is not "
+					   "a size such as 1048576, 512k, 10M "
+					   "or 1G", arg);
+		return 0;
+	}
+	return usage_error(error, "unexpected option");
 }
 
 static int parse_option(struct attach_opts *o, int c, const char *arg,
@@ -329,7 +392,12 @@ static int parse_option(struct attach_opts *o, int c, const char *arg,
 		return 0;
 	case OPT_DEBUG:
 		o->debug = true;
+		o->log_level = LOG_LVL_DEBUG;
 		return 0;
+	case OPT_LOG_LEVEL:
+	case OPT_PCAP:
+	case OPT_PCAP_MAX_SIZE:
+		return parse_debug_option(o, c, arg, error);
 	case 'h':
 		o->help = true;
 		return 0;
@@ -410,5 +478,7 @@ int attach_opts_parse(struct attach_opts *o, int argc, char **argv,
 				   SL_MTU_MIN_IPV6);
 	if (o->set_mac && !o->configure)
 		return usage_error(error, "--macaddress needs --configure");
+	if (o->pcap_max_size && !o->pcap)
+		return usage_error(error, "--pcap-max-size needs --pcap");
 	return 0;
 }
