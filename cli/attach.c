@@ -346,7 +346,7 @@ static int attach_run(const struct attach_opts *o)
 	};
 	struct isolate_cfg iso = {
 		.sandbox = o->sandbox, .seccomp = o->seccomp,
-		.api_socket = o->api_socket,
+		.api_socket = o->api_socket, .capture_dirfd = -1,
 	};
 	const int keep_fds[] = { o->ready_fd, o->exit_fd };
 	int status = UN_EXIT_FAILURE, tap_fd = -1, r;
@@ -389,8 +389,10 @@ static int attach_run(const struct attach_opts *o)
 			goto out;
 		}
 		sl_engine_set_capture(engine, c.cap);
-		/* seccomp: rotation creates and renames files there only */
+		/* seccomp, Landlock: rotation creates and renames files
+		 * there only */
 		hsc_set_capture_dirfd(cap_dirfd(c.cap));
+		iso.capture_dirfd = cap_dirfd(c.cap);
 	}
 	loop = sl_loop_new(engine);
 	table = pf_table_new(sl_engine_slirp(engine), &o->net, o->port_mode,

@@ -106,6 +106,34 @@ assert_some() { [[ $1 =~ ^[0-9]+$ && $1 -ge 1 ]] || fail "$2: $1"; }
 		fail "unexpected summary:" "$(cat "$T/err")"
 }
 
+@test "--sandbox with cap_net_bind_service=+ep (Landlock instead of an empty root): --pcap still rotates" {
+	need setcap
+	need_root "it makes a host network namespace of its own, to keep the privileged-port sysctl at 1024"
+	root_netns_start
+	nsenter -t "$ROOT_NS_PID" -n sysctl -qw net.ipv4.ip_unprivileged_port_start=1024
+	port=$(pf_free_port tcp)
+	spawn nsenter -t "$ROOT_NS_PID" -n -- "${AS_USER[@]}" socat "TCP4-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork" \
+		"SYSTEM:head -c 300000 /dev/zero"
+	wait_until 5 nsenter -t "$ROOT_NS_PID" -n -- sh -c "ss -Hltn 'sport = :$port' | grep -q ." ||
+		fail "the server did not start"
+	holder_start
+	install -m 0755 "$IT_USERNET" "$IT_DIR/usernet-cap"
+	setcap cap_net_bind_service=+ep "$IT_DIR/usernet-cap"
+	IT_USERNET=$IT_DIR/usernet-cap
+	USERNET_PREFIX=(nsenter -t "$ROOT_NS_PID" -n --)
+	usernet_start --configure --sandbox --debug --pcap "$T/l.pcap" --pcap-max-size 16k "$HOLDER_PID"
+	grep -q 'confined with Landlock' "$T/err" || skip "the helper did not take the Landlock way here"
+	run in_ns sh -c "timeout -k 1 20 socat -T 10 -u TCP4:10.0.2.2:$port,connect-timeout=5 STDOUT | wc -c"
+	[[ $output == 300000 ]] || fail "transfer: $output"
+	usernet_stop
+	[[ $USERNET_STATUS == 0 ]] || fail "exit status $USERNET_STATUS"
+	! grep -q 'packet capture to .* stopped' "$T/err" || fail "the capture stopped:" "$(grep capture "$T/err")"
+	for f in "$T/l.pcap" "$T/l.pcap".{1..4}; do
+		[[ -f $f ]] || fail "$f is missing: $(ls "$T")"
+		(($(stat -c %s "$f") <= 16384)) || fail "$f is above the cap"
+	done
+}
+
 @test "SIGUSR1 flushes the buffered capture: empty file before, the handshake readable after, helper still up" {
 	need tshark
 	port=$(pf_free_port tcp)
