@@ -302,6 +302,15 @@ assert_some() { [[ $1 =~ ^[0-9]+$ && $1 -ge 1 ]] || fail "$2: $1"; }
 	assert_some "$(syn_count "$T/run.pcap" "$port")" "SYN in the capture of usernet run"
 	assert_some "$(synack_count "$T/run.pcap" "$port")" "SYN/ACK in the capture of usernet run"
 
+	# a relative FILE is the launcher's (made absolute before the helper starts)
+	install -d -m 0755 "$T/cwd"
+	((IT_ROOT)) && chown "$TEST_USER:" "$T/cwd"
+	RUN_PREFIX=(env -C "$T/cwd")
+	run_sandbox --pcap rel.pcap -- true
+	RUN_PREFIX=()
+	[[ $status == 0 ]] || fail "relative --pcap: status $status" "$stderr"
+	[[ -f $T/cwd/rel.pcap ]] || fail "no $T/cwd/rel.pcap: $(ls -R "$T")"
+
 	run_sandbox --pcap "$T/ro-missing/x.pcap" -- true
 	[[ $status != 0 && $stderr == *"cannot open the directory $T/ro-missing of the capture file"* ]] ||
 		fail "a bad --pcap: status $status" "$stderr"
