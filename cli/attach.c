@@ -501,7 +501,8 @@ int attach_main(int argc, char **argv)
 		attach_opts_clear(&o);
 		return UN_EXIT_OK;
 	}
-	log_init("usernet", (enum log_level)o.log_level);
+	log_init("usernet", o.debug ? LOG_LVL_DEBUG :
+		 (enum log_level)o.log_level);
 	status = attach_run(&o);
 	attach_opts_clear(&o);
 	return status;

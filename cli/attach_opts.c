@@ -28,14 +28,14 @@ enum {
 	OPT_DISABLE_DNS,
 	OPT_MACADDRESS,
 	OPT_DEBUG,
+	OPT_LOG_LEVEL,
+	OPT_PCAP,
+	OPT_PCAP_MAX_SIZE,
 	OPT_PORT_MODE,
 	OPT_MAX_CONNS,
 	OPT_ENABLE_SANDBOX,
 	OPT_ENABLE_SECCOMP,
 	OPT_SANDBOX,
-	OPT_PCAP,
-	OPT_PCAP_MAX_SIZE,
-	OPT_LOG_LEVEL,
 };
 
 static const struct option attach_longopts[] = {
@@ -55,15 +55,15 @@ static const struct option attach_longopts[] = {
 	{ "macaddress", required_argument, NULL, OPT_MACADDRESS },
 	{ "publish", required_argument, NULL, 'p' },
 	{ "api-socket", required_argument, NULL, 'a' },
+	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "pcap", required_argument, NULL, OPT_PCAP },
+	{ "pcap-max-size", required_argument, NULL, OPT_PCAP_MAX_SIZE },
 	{ "port-mode", required_argument, NULL, OPT_PORT_MODE },
 	{ "port-max-conns", required_argument, NULL, OPT_MAX_CONNS },
 	{ "enable-sandbox", no_argument, NULL, OPT_ENABLE_SANDBOX },
 	{ "enable-seccomp", no_argument, NULL, OPT_ENABLE_SECCOMP },
 	{ "sandbox", no_argument, NULL, OPT_SANDBOX },
 	{ "debug", no_argument, NULL, OPT_DEBUG },
-	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
-	{ "pcap", required_argument, NULL, OPT_PCAP },
-	{ "pcap-max-size", required_argument, NULL, OPT_PCAP_MAX_SIZE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -98,29 +98,30 @@ void attach_usage(FILE *out)
 "      --port-mode=auto|direct|slirp  how published ports are carried (default\n"
 "                              auto: splice, outside clients keep their address)\n"
 "      --port-max-conns=N      open connections per published rule (default %u)\n"
+"      --log-level=error|warn|info|debug  what is logged (default info);\n"
+"                              debug (= --debug) adds a line per forwarded\n"
+"                              connection and UDP flow, opened and closed\n"
+"      --pcap=FILE             capture every frame crossing the tap, both\n"
+"                              directions, to FILE (pcap, for tcpdump/tshark);\n"
+"                              SIGUSR1 flushes what is buffered to the file.\n"
+"                              At runtime: the API's start_capture {path,\n"
+"                              max_size} and stop_capture (not with\n"
+"                              --enable-sandbox or --enable-seccomp)\n"
+"      --pcap-max-size=SIZE    cap of one capture file (suffix k, M, G); when\n"
+"                              reached FILE becomes FILE.1 (FILE.1 FILE.2...,\n"
+"                              " G_STRINGIFY(CAP_KEEP_ROTATED) " kept) and a new FILE starts\n"
 "      --enable-sandbox        once set up, live in an empty read-only root\n"
 "                              holding only the resolver configuration\n"
 "      --enable-seccomp        once set up, allow only the system calls the\n"
 "                              helper needs (applied last)\n"
 "      --sandbox               both --enable-sandbox and --enable-seccomp\n"
-"      --debug                 verbose logs (--log-level=debug): also one line\n"
-"                              per forwarded connection and UDP flow\n"
-"      --log-level=error|warn|info|debug  what is logged (default info)\n"
-"      --pcap=FILE             capture every frame crossing the tap, both\n"
-"                              directions, to FILE (pcap, for tcpdump/tshark);\n"
-"                              SIGUSR1 flushes what is buffered to the file\n"
-"      --pcap-max-size=SIZE    cap of one capture file (suffix k, M, G); when\n"
-"                              reached FILE becomes FILE.1 (FILE.1 FILE.2...,\n"
-"                              %u kept) and a new FILE starts\n"
+"      --debug                 verbose logs\n"
 "  -h, --help                  this help\n"
-"\n"
-"The API socket also accepts start_capture {path, max_size} and stop_capture\n"
-"(not with --enable-sandbox or --enable-seccomp: use --pcap then).\n"
 "\n"
 "Exit codes: 0 clean exit, 1 runtime failure, 2 bad command line,\n"
 "3 target namespace unreachable, 4 tap device, 5 cannot publish a port.\n",
 		SL_MTU_MIN, SL_MTU_MAX, SL_MTU_DEFAULT, SL_MTU_MIN_IPV6,
-		PF_MAX_CONNS_DEFAULT, CAP_KEEP_ROTATED);
+		PF_MAX_CONNS_DEFAULT);
 }
 
 /**
@@ -381,6 +382,10 @@ static int parse_option(struct attach_opts *o, int c, const char *arg,
 					   1U << 20, arg);
 		o->max_conns = (unsigned)v;
 		return 0;
+	case OPT_LOG_LEVEL:
+	case OPT_PCAP:
+	case OPT_PCAP_MAX_SIZE:
+		return parse_debug_option(o, c, arg, error);
 	case OPT_ENABLE_SANDBOX:
 		o->sandbox = true;
 		return 0;
@@ -392,12 +397,7 @@ static int parse_option(struct attach_opts *o, int c, const char *arg,
 		return 0;
 	case OPT_DEBUG:
 		o->debug = true;
-		o->log_level = LOG_LVL_DEBUG;
 		return 0;
-	case OPT_LOG_LEVEL:
-	case OPT_PCAP:
-	case OPT_PCAP_MAX_SIZE:
-		return parse_debug_option(o, c, arg, error);
 	case 'h':
 		o->help = true;
 		return 0;

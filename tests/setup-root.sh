@@ -15,7 +15,7 @@ TEST_USER=usernet-test
 BUILD_PACKAGES=(meson ninja-build pkg-config gcc libslirp-dev libglib2.0-dev libcap-dev libseccomp-dev
 	libjson-glib-dev libmnl-dev)
 TEST_PACKAGES=(bats iproute2 uidmap socat iperf3 busybox-static dnsmasq-base slirp4netns passt clang
-	libclang-rt-14-dev libcap2-bin procps util-linux tshark)
+	libclang-rt-14-dev libcap2-bin procps util-linux)
 
 install=0 verbose=0
 for arg; do

@@ -212,8 +212,16 @@ static void test_debugging(void)
 	attach_opts_clear(&o);
 
 	g_assert_cmpint(parse(&o, &error, "--debug", "1", NULL), ==, 0);
+	g_assert_true(o.debug);
+	attach_opts_clear(&o);
+	g_assert_cmpint(parse(&o, &error, "--log-level=debug", "1", NULL), ==, 0);
 	g_assert_cmpint(o.log_level, ==, LOG_LVL_DEBUG);
 	g_assert_true(o.debug);
+	attach_opts_clear(&o);
+	g_assert_cmpint(parse(&o, &error, "--debug", "--log-level=warn", "1",
+			      NULL), ==, 0);
+	g_assert_cmpint(o.log_level, ==, LOG_LVL_WARN);
+	g_assert_false(o.debug);
 	attach_opts_clear(&o);
 	g_assert_cmpint(parse(&o, &error, "--log-level", "error", "1", NULL),
 			==, 0);
