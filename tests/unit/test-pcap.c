@@ -4,7 +4,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <glib.h>
@@ -180,6 +182,43 @@ static void test_rotation(void)
 	tmpdir_free(d);
 }
 
+/* A write that fails (here: beyond RLIMIT_FSIZE, EFBIG) stops the writer:
+ * the buffered frames and every later one are dropped and counted, nothing
+ * blocks or aborts */
+static void test_write_failure(void)
+{
+	char *d = tmpdir_new();
+	g_autofree char *path = g_build_filename(d, "f.pcap", NULL);
+	g_autoptr(GError) error = NULL;
+	struct rlimit old, small = { 4096, 4096 };
+	struct cap_writer *w = NULL;
+	struct cap_stats st;
+	uint8_t frame[1000];
+	void (*old_handler)(int);
+	int i;
+
+	memset(frame, 0xee, sizeof(frame));
+	g_assert_cmpint(getrlimit(RLIMIT_FSIZE, &old), ==, 0);
+	small.rlim_max = old.rlim_max;
+	old_handler = signal(SIGXFSZ, SIG_IGN);
+	g_assert_cmpint(setrlimit(RLIMIT_FSIZE, &small), ==, 0);
+
+	g_assert_cmpint(cap_open(path, 0, CAP_OPEN_EXCL, &w, &error), ==, 0);
+	for (i = 0; i < 10; i++)
+		cap_frame(w, frame, sizeof(frame));
+	g_assert_cmpint(cap_flush(w), <, 0);
+	for (i = 0; i < 5; i++)
+		cap_frame(w, frame, sizeof(frame));
+	g_assert_cmpint(cap_flush(w), ==, -EBADF);
+	cap_close(w, &st);
+	g_assert_cmpint(setrlimit(RLIMIT_FSIZE, &old), ==, 0);
+	signal(SIGXFSZ, old_handler);
+
+	g_assert_cmpuint(st.frames, ==, 0);
+	g_assert_cmpuint(st.dropped, ==, 15);
+	tmpdir_free(d);
+}
+
 static void test_refused(void)
 {
 	char *d = tmpdir_new();
@@ -266,6 +305,7 @@ int main(int argc, char **argv)
 	log_init("test-pcap", LOG_LVL_ERR);
 	g_test_add_func("/pcap/layout", test_layout);
 	g_test_add_func("/pcap/rotation", test_rotation);
+	g_test_add_func("/pcap/write-failure", test_write_failure);
 	g_test_add_func("/pcap/refused", test_refused);
 	g_test_add_func("/pcap/sizes", test_sizes);
 	return g_test_run();
