@@ -10,7 +10,10 @@
  * in-memory buffer of CAP_BUF_SIZE bytes; the buffer goes to the file in one
  * write() when the next record does not fit, on rotation, on cap_flush()
  * (SIGUSR1, the API) and on cap_close(). So the packet path costs a memcpy
- * and, every few hundred frames, one large write to a regular file.
+ * and, every few hundred frames, one large write to a regular file. That
+ * write goes to the page cache and is not pollable; the helper is
+ * single-threaded and its seccomp filter allows no threads or io_uring, so
+ * it stays synchronous, once per CAP_BUF_SIZE bytes.
  *
  * Size cap: a record that would take the current file past @max_size makes
  * the writer rotate first: FILE.(N-1) -> FILE.N, ..., FILE -> FILE.1 (N =
