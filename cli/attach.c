@@ -12,10 +12,16 @@
  *  3. print the summary, write "1" to the ready fd and close it;
  *  4. run the event loop until SIGTERM/SIGINT, the exit fd, the target going
  *     away (pidfd, or the namespace file replaced), or a tap failure.
+ *
+ * Packet capture (--pcap, or start_capture through the API) is opened before
+ * isolation: its file and directory fd are what the sandbox and the seccomp
+ * filter leave reachable (launcher/hsc.c allows creating and renaming files
+ * in that directory only, for rotation). SIGUSR1 flushes it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,9 +37,11 @@
 #include "config.h"
 #include "errors.h"
 #include "fwd.h"
+#include "hsc.h"
 #include "isolate.h"
 #include "log.h"
 #include "loop.h"
+#include "pcap.h"
 #include "util.h"
 
 /* How often a namespace file (--netns-type=path), or a target PID without a
@@ -44,12 +52,14 @@
  * struct attach_ctx - state of a running helper
  * @o:		options
  * @fds:	target namespace files
- * @signal_fd:	signalfd of SIGTERM, SIGINT
+ * @signal_fd:	signalfd of SIGTERM, SIGINT, SIGUSR1
  * @agent:	namespace agent, kept while forwarders need sockets inside
  * @path_dirfd:	with the sandbox, O_PATH fd of the directory of the
  *		namespace file (--netns-type=path), opened in the host's mount
  *		namespace; -1 otherwise
  * @path_base:	the namespace file's name in @path_dirfd
+ * @engine:	libslirp and the tap
+ * @cap:	packet capture running, or NULL
  */
 struct attach_ctx {
 	const struct attach_opts *o;
@@ -58,14 +68,23 @@ struct attach_ctx {
 	struct nsagent *agent;
 	int path_dirfd;
 	char *path_base;
+	struct sl_engine *engine;
+	struct cap_writer *cap;
 };
 
 static void on_signal(struct sl_loop *l, int fd, short revents, void *opaque)
 {
+	struct attach_ctx *c = opaque;
 	struct signalfd_siginfo si;
 
-	if (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-		log_debug("received signal %u, exiting", si.ssi_signo);
+	if (read(fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+		return;
+	if (si.ssi_signo == SIGUSR1) {
+		if (c->cap && cap_flush(c->cap) == 0)
+			log_debug("SIGUSR1: flushed the packet capture");
+		return;
+	}
+	log_debug("received signal %u, exiting", si.ssi_signo);
 	sl_loop_quit(l, UN_EXIT_OK);
 }
 
@@ -216,6 +235,7 @@ static int signals_block(void)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
 	if (sigprocmask(SIG_BLOCK, &set, NULL))
 		return -errno;
 	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -250,6 +270,61 @@ static GPtrArray *api_list(void *table)
 	return pf_table_rules(table);
 }
 
+/* The API's packet capture: only before isolation or without it, as the
+ * sandbox's root is empty and the seccomp filter allows creating files in
+ * the directory of --pcap only */
+static int api_capture_start(void *opaque, const char *path,
+			     uint64_t max_size, GError **error)
+{
+	struct attach_ctx *c = opaque;
+	int r;
+
+	if (c->o->sandbox || c->o->seccomp)
+		return un_fail(error, UN_EXIT_FAILURE, -EPERM,
+			       "the helper runs with --enable-sandbox or "
+			       "--enable-seccomp (an empty root, no file "
+			       "creation): a capture at runtime needs the "
+			       "helper without them; or give --pcap at start");
+	if (c->cap)
+		return un_fail(error, UN_EXIT_FAILURE, -EBUSY,
+			       "a capture to %s is already running "
+			       "(stop_capture first)", cap_path(c->cap));
+	r = cap_open(path, max_size, CAP_OPEN_EXCL, &c->cap, error);
+	if (r < 0)
+		return r;
+	sl_engine_set_capture(c->engine, c->cap);
+	log_debug("packet capture to %s started", path);
+	return 0;
+}
+
+static int api_capture_stop(void *opaque, struct cap_stats *st)
+{
+	struct attach_ctx *c = opaque;
+
+	if (!c->cap)
+		return -ENOENT;
+	sl_engine_set_capture(c->engine, NULL);
+	log_debug("packet capture to %s stopped", cap_path(c->cap));
+	cap_close(c->cap, st);
+	c->cap = NULL;
+	return 0;
+}
+
+static void capture_end(struct attach_ctx *c)
+{
+	struct cap_stats st;
+
+	if (!c->cap)
+		return;
+	if (c->engine)
+		sl_engine_set_capture(c->engine, NULL);
+	cap_close(c->cap, &st);
+	c->cap = NULL;
+	log_info("packet capture: %" PRIu64 " frames (%" PRIu64 " bytes) in "
+		 "%" PRIu64 " file(s), %" PRIu64 " dropped", st.frames,
+		 st.bytes, st.files, st.dropped);
+}
+
 static int report(GError *error)
 {
 	log_err("%s", error->message);
@@ -272,7 +347,7 @@ static int attach_run(const struct attach_opts *o)
 	};
 	struct isolate_cfg iso = {
 		.sandbox = o->sandbox, .seccomp = o->seccomp,
-		.api_socket = o->api_socket,
+		.api_socket = o->api_socket, .capture_dirfd = -1,
 	};
 	const int keep_fds[] = { o->ready_fd, o->exit_fd };
 	int status = UN_EXIT_FAILURE, tap_fd = -1, r;
@@ -307,6 +382,19 @@ static int attach_run(const struct attach_opts *o)
 		close(tap_fd);
 		goto out;
 	}
+	c.engine = engine;
+	if (o->pcap) {
+		if (cap_open(o->pcap, o->pcap_max_size, CAP_OPEN_TRUNCATE,
+			     &c.cap, &error)) {
+			status = report(error);
+			goto out;
+		}
+		sl_engine_set_capture(engine, c.cap);
+		/* seccomp, Landlock: rotation creates and renames files
+		 * there only */
+		hsc_set_capture_dirfd(cap_dirfd(c.cap));
+		iso.capture_dirfd = cap_dirfd(c.cap);
+	}
 	loop = sl_loop_new(engine);
 	table = pf_table_new(sl_engine_slirp(engine), &o->net, o->port_mode,
 			     c.agent, loop);
@@ -325,6 +413,9 @@ static int attach_run(const struct attach_opts *o)
 	}
 	if (o->api_socket) {
 		backend.opaque = table;
+		backend.capture_start = api_capture_start;
+		backend.capture_stop = api_capture_stop;
+		backend.capture_opaque = &c;
 		if (api_server_new(o->api_socket, &backend, loop, &api,
 				   &error)) {
 			status = report(error);
@@ -375,6 +466,7 @@ static int attach_run(const struct attach_opts *o)
 out:
 	/* Before the loop goes: the server's tick lives in it */
 	api_server_free(api);
+	capture_end(&c);
 	pf_table_free(table);
 	nsagent_stop(c.agent);
 	sl_loop_free(loop);
@@ -414,7 +506,8 @@ int attach_main(int argc, char **argv, bool as_slirp4netns)
 		attach_opts_clear(&o);
 		return UN_EXIT_OK;
 	}
-	log_init("usernet", o.debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	log_init("usernet", o.debug ? LOG_LVL_DEBUG :
+		 (enum log_level)o.log_level);
 	status = attach_run(&o);
 	attach_opts_clear(&o);
 	return status;

@@ -30,6 +30,10 @@
  * @sandbox:	--enable-sandbox: empty root (launcher/isolate.c)
  * @seccomp:	--enable-seccomp: the helper's seccomp allowlist
  * @debug:	verbose logs
+ * @log_level:	most verbose level logged (enum log_level, --log-level);
+ *		--debug (@debug) means LOG_LVL_DEBUG
+ * @pcap:	--pcap: capture the tap's frames to this file, or NULL
+ * @pcap_max_size: --pcap-max-size: size cap of one capture file, 0 none
  * @help:	--help was given: print usage, exit 0
  * @version:	--version was given: print versions, exit 0
  */
@@ -49,6 +53,9 @@ struct attach_opts {
 	bool sandbox;
 	bool seccomp;
 	bool debug;
+	int log_level;
+	char *pcap;
+	uint64_t pcap_max_size;
 	bool help;
 	bool version;
 };

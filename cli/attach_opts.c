@@ -13,6 +13,8 @@
 #include "attach.h"
 #include "errors.h"
 #include "fwd.h"
+#include "log.h"
+#include "pcap.h"
 #include "spec.h"
 #include "util.h"
 
@@ -26,6 +28,9 @@ enum {
 	OPT_DISABLE_DNS,
 	OPT_MACADDRESS,
 	OPT_DEBUG,
+	OPT_LOG_LEVEL,
+	OPT_PCAP,
+	OPT_PCAP_MAX_SIZE,
 	OPT_PORT_MODE,
 	OPT_MAX_CONNS,
 	OPT_ENABLE_SANDBOX,
@@ -51,6 +56,9 @@ static const struct option attach_longopts[] = {
 	{ "macaddress", required_argument, NULL, OPT_MACADDRESS },
 	{ "publish", required_argument, NULL, 'p' },
 	{ "api-socket", required_argument, NULL, 'a' },
+	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "pcap", required_argument, NULL, OPT_PCAP },
+	{ "pcap-max-size", required_argument, NULL, OPT_PCAP_MAX_SIZE },
 	{ "port-mode", required_argument, NULL, OPT_PORT_MODE },
 	{ "port-max-conns", required_argument, NULL, OPT_MAX_CONNS },
 	{ "enable-sandbox", no_argument, NULL, OPT_ENABLE_SANDBOX },
@@ -103,6 +111,18 @@ void attach_usage(FILE *out, bool as_slirp4netns)
 "      --port-mode=auto|direct|slirp  how published ports are carried (default\n"
 "                              auto: splice, outside clients keep their address)\n"
 "      --port-max-conns=N      open connections per published rule (default %u)\n"
+"      --log-level=error|warn|info|debug  what is logged (default info);\n"
+"                              debug (= --debug) adds a line per forwarded\n"
+"                              connection and UDP flow, opened and closed\n"
+"      --pcap=FILE             capture every frame crossing the tap, both\n"
+"                              directions, to FILE (pcap, for tcpdump/tshark);\n"
+"                              SIGUSR1 flushes what is buffered to the file.\n"
+"                              At runtime: the API's start_capture {path,\n"
+"                              max_size} and stop_capture (not with\n"
+"                              --enable-sandbox or --enable-seccomp)\n"
+"      --pcap-max-size=SIZE    cap of one capture file (suffix k, M, G); when\n"
+"                              reached FILE becomes FILE.1 (FILE.1 FILE.2...,\n"
+"                              " G_STRINGIFY(CAP_KEEP_ROTATED) " kept) and a new FILE starts\n"
 "      --enable-sandbox        once set up, live in an empty read-only root\n"
 "                              holding only the resolver configuration\n"
 "      --enable-seccomp        once set up, allow only the system calls the\n"
@@ -133,6 +153,7 @@ void attach_opts_init(struct attach_opts *o)
 	o->publish = g_array_new(FALSE, TRUE, sizeof(struct pf_spec));
 	o->port_mode = PF_MODE_AUTO;
 	o->max_conns = PF_MAX_CONNS_DEFAULT;
+	o->log_level = LOG_LVL_INFO;
 }
 
 /**
@@ -144,6 +165,7 @@ void attach_opts_clear(struct attach_opts *o)
 	g_clear_pointer(&o->target.netns_path, g_free);
 	g_clear_pointer(&o->target.userns_path, g_free);
 	g_clear_pointer(&o->api_socket, g_free);
+	g_clear_pointer(&o->pcap, g_free);
 	if (o->publish)
 		g_array_unref(o->publish);
 	o->publish = NULL;
@@ -224,6 +246,48 @@ static int parse_outbound(const char *opt, const char *s, int family,
 				   "interface with one", opt, s,
 				   family == AF_INET ? "IPv4" : "IPv6");
 	return 0;
+}
+
+/* --log-level, --pcap, --pcap-max-size */
+static int parse_debug_option(struct attach_opts *o, int c, const char *arg,
+			      GError **error)
+{
+	static const char *const levels[] = {
+		[LOG_LVL_ERR] = "error", [LOG_LVL_WARN] = "warn",
+		[LOG_LVL_INFO] = "info", [LOG_LVL_DEBUG] = "debug",
+	};
+	int i, r;
+
+	switch (c) {
+	case OPT_LOG_LEVEL:
+		for (i = 0; i < (int)G_N_ELEMENTS(levels); i++) {
+			if (!strcmp(arg, levels[i])) {
+				o->log_level = i;
+				o->debug = i == LOG_LVL_DEBUG;
+				return 0;
+			}
+		}
+		return usage_error(error, "--log-level must be error, warn, "
+				   "info or debug, not '%s'", arg);
+	case OPT_PCAP:
+		if (!*arg)
+			return usage_error(error, "--pcap needs a file name");
+		g_free(o->pcap);
+		o->pcap = g_strdup(arg);
+		return 0;
+	case OPT_PCAP_MAX_SIZE:
+		r = cap_parse_size(arg, &o->pcap_max_size);
+		if (r == -ERANGE)
+			return usage_error(error, "--pcap-max-size '%s' is out "
+					   "of range (at least %u bytes)", arg,
+					   CAP_MAX_SIZE_MIN);
+		if (r)
+			return usage_error(error, "--pcap-max-size '%s' is not "
+					   "a size such as 1048576, 512k, 10M "
+					   "or 1G", arg);
+		return 0;
+	}
+	return usage_error(error, "unexpected option");
 }
 
 static int parse_option(struct attach_opts *o, int c, const char *arg,
@@ -332,6 +396,10 @@ static int parse_option(struct attach_opts *o, int c, const char *arg,
 					   1U << 20, arg);
 		o->max_conns = (unsigned)v;
 		return 0;
+	case OPT_LOG_LEVEL:
+	case OPT_PCAP:
+	case OPT_PCAP_MAX_SIZE:
+		return parse_debug_option(o, c, arg, error);
 	case OPT_ENABLE_SANDBOX:
 		o->sandbox = true;
 		return 0;
@@ -434,5 +502,7 @@ int attach_opts_parse(struct attach_opts *o, int argc, char **argv,
 				   SL_MTU_MIN_IPV6);
 	if (o->set_mac && !o->configure)
 		return usage_error(error, "--macaddress needs --configure");
+	if (o->pcap_max_size && !o->pcap)
+		return usage_error(error, "--pcap-max-size needs --pcap");
 	return 0;
 }

@@ -22,6 +22,7 @@ struct hsc_entry {
 };
 
 const struct hsc_entry *hsc_allowlist(size_t *n);
+void hsc_set_capture_dirfd(int fd);
 int hsc_apply(GError **error);
 
 #endif /* LAUNCHER_HSC_H */

@@ -529,6 +529,21 @@ static int isolate_landlock(const struct isolate_cfg *cfg,
 			return isolate_fail(error, -r, "sandbox: cannot allow "
 					    "removing the API socket in %s", dn);
 	}
+	if (cfg->capture_dirfd >= 0) {
+		/* packet capture rotation: FILE -> FILE.1..., a new FILE */
+		struct landlock_path_beneath_attr pb = {
+			.allowed_access = LANDLOCK_ACCESS_FS_MAKE_REG |
+					  LANDLOCK_ACCESS_FS_REMOVE_FILE |
+					  LANDLOCK_ACCESS_FS_WRITE_FILE,
+			.parent_fd = cfg->capture_dirfd,
+		};
+
+		if (syscall(SYS_landlock_add_rule, ruleset,
+			    LANDLOCK_RULE_PATH_BENEATH, &pb, 0))
+			return isolate_fail(error, errno, "sandbox: cannot "
+					    "allow the packet capture's "
+					    "rotation");
+	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		return isolate_fail(error, errno, "cannot set no_new_privs");
 	if (syscall(SYS_landlock_restrict_self, ruleset, 0))

@@ -17,12 +17,16 @@
  *		privilege the helper lacks (slirp4netns's way), or -1
  * @api_socket:	path of the API socket, or NULL (its directory stays
  *		writable for the unlink at exit where Landlock confines)
+ * @capture_dirfd: O_PATH fd of the directory of --pcap, or -1: files may
+ *		be created and renamed there (rotation) where Landlock
+ *		confines
  */
 struct isolate_cfg {
 	bool sandbox;
 	bool seccomp;
 	int userns_fd;
 	const char *api_socket;
+	int capture_dirfd;
 };
 
 int isolate_fds(const int *keep, size_t n);

@@ -10,6 +10,7 @@
 #include "addr.h"
 #include "caps.h"
 #include "errors.h"
+#include "pcap.h"
 #include "run.h"
 #include "sc.h"
 #include "spec.h"
@@ -29,6 +30,8 @@ enum {
 	OPT_DISPLAY,
 	OPT_DEBUG,
 	OPT_PORT_MODE,
+	OPT_PCAP,
+	OPT_PCAP_MAX_SIZE,
 };
 
 static const struct option run_longopts[] = {
@@ -47,6 +50,8 @@ static const struct option run_longopts[] = {
 	{ "port-mode", required_argument, NULL, OPT_PORT_MODE },
 	{ "display", no_argument, NULL, OPT_DISPLAY },
 	{ "debug", no_argument, NULL, OPT_DEBUG },
+	{ "pcap", required_argument, NULL, OPT_PCAP },
+	{ "pcap-max-size", required_argument, NULL, OPT_PCAP_MAX_SIZE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -80,6 +85,8 @@ void run_usage(FILE *out)
 "Other:\n"
 "      --display               print what would run, create nothing\n"
 "      --debug                 verbose logs\n"
+"      --pcap=FILE             capture the network's frames to FILE (pcap)\n"
+"      --pcap-max-size=SIZE    rotate FILE at SIZE (k, M, G; see usernet attach)\n"
 "  -h, --help                  this help\n"
 "\n"
 "Default capabilities (Podman's): CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL,\n"
@@ -212,6 +219,30 @@ static int resolve_caps(struct run_opts *o, GPtrArray *add, GPtrArray *drop,
 	return 0;
 }
 
+/* --pcap FILE, --pcap-max-size SIZE: passed on to the helper, the path made
+ * absolute (the helper checks it when it opens it) */
+static int parse_pcap(struct run_opts *o, int c, const char *arg,
+		      GError **error)
+{
+	g_autofree char *abs = NULL;
+	uint64_t size;
+
+	if (c == OPT_PCAP_MAX_SIZE) {
+		if (cap_parse_size(arg, &size))
+			return run_error(error, "--pcap-max-size '%s' is not a "
+					 "size of at least %u bytes such as "
+					 "512k, 10M or 1G", arg,
+					 CAP_MAX_SIZE_MIN);
+		run_attach_arg(o, "--pcap-max-size", arg);
+		return 0;
+	}
+	if (!*arg)
+		return run_error(error, "--pcap needs a file name");
+	abs = g_canonicalize_filename(arg, NULL);
+	run_attach_arg(o, "--pcap", abs);
+	return 0;
+}
+
 static int parse_one(struct run_opts *o, int c, const char *arg,
 		     GPtrArray *add, GPtrArray *drop, GError **error)
 {
@@ -292,6 +323,9 @@ static int parse_one(struct run_opts *o, int c, const char *arg,
 	case OPT_DEBUG:
 		o->debug = true;
 		return 0;
+	case OPT_PCAP:
+	case OPT_PCAP_MAX_SIZE:
+		return parse_pcap(o, c, arg, error);
 	case 'h':
 		o->help = true;
 		return 0;

@@ -9,6 +9,8 @@
  *                   -> {"id":N}, plus "host_port" if 0 (ephemeral) was asked
  *   list_hostfwd    -> {"entries":[...]}
  *   remove_hostfwd  {id} -> {}
+ *   start_capture   {path, max_size?} -> {}       (packet capture, pcap)
+ *   stop_capture    -> {"frames", "bytes", "dropped", "files"}
  * Errors are {"error":{"desc":"bad request: ..."}}, worded as slirp4netns
  * words them where it has a wording.
  *
@@ -271,6 +273,80 @@ static char *api_remove_hostfwd(const struct api_backend *b, JsonObject *args)
 	return api_return_end(jb);
 }
 
+/* start_capture and stop_capture: packet capture (slirp/pcap.c) */
+static char *api_start_capture(const struct api_backend *b, JsonObject *args)
+{
+	g_autoptr(GError) error = NULL;
+	JsonNode *n = args ? json_object_get_member(args, "max_size") : NULL;
+	const char *path;
+	gint64 max = 0;
+	int r;
+
+	if (!b->capture_start)
+		return api_error("bad request: start_capture: packet capture "
+				 "is not available");
+	if (!api_get_string(args, "path", &path))
+		return api_error("bad request: start_capture: arguments.path "
+				 "must be a string");
+	if (!path)
+		return api_error("bad request: start_capture: missing "
+				 "arguments.path");
+	if (path[0] != '/')
+		return api_error("bad request: start_capture: arguments.path "
+				 "must be an absolute path, not '%s'", path);
+	if (n && !JSON_NODE_HOLDS_NULL(n) &&
+	    !api_get_uint(args, "max_size", CAP_MAX_SIZE_MIN, G_MAXINT64 / 2,
+			  &max))
+		return api_error("bad request: start_capture: arguments.max_size "
+				 "must be an integer of at least %u (bytes)",
+				 CAP_MAX_SIZE_MIN);
+	r = b->capture_start(b->capture_opaque, path, (uint64_t)max, &error);
+	if (r < 0)
+		return api_error("bad request: start_capture: %s",
+				 error ? error->message : g_strerror(-r));
+	return api_return_end(api_return_begin());
+}
+
+static char *api_stop_capture(const struct api_backend *b)
+{
+	g_autoptr(JsonBuilder) jb = NULL;
+	struct cap_stats st;
+	int r;
+
+	if (!b->capture_stop)
+		return api_error("bad request: stop_capture: packet capture "
+				 "is not available");
+	r = b->capture_stop(b->capture_opaque, &st);
+	if (r == -ENOENT)
+		return api_error("bad request: stop_capture: no capture is "
+				 "running");
+	if (r < 0)
+		return api_error("bad request: stop_capture: %s",
+				 g_strerror(-r));
+	jb = api_return_begin();
+	api_add_int(jb, "frames", (gint64)st.frames);
+	api_add_int(jb, "bytes", (gint64)st.bytes);
+	api_add_int(jb, "dropped", (gint64)st.dropped);
+	api_add_int(jb, "files", (gint64)st.files);
+	return api_return_end(jb);
+}
+
+/* The capture requests, or NULL if @execute is none of them */
+static char *api_handle_capture(const struct api_backend *b,
+				const char *execute, JsonObject *o)
+{
+	JsonNode *n;
+
+	if (strcmp(execute, "start_capture") && strcmp(execute, "stop_capture"))
+		return NULL;
+	n = json_object_get_member(o, "arguments");
+	if (n && !JSON_NODE_HOLDS_OBJECT(n))
+		return api_error("bad request: %s: bad arguments", execute);
+	if (!strcmp(execute, "start_capture"))
+		return api_start_capture(b, n ? json_node_get_object(n) : NULL);
+	return api_stop_capture(b);
+}
+
 /**
  * api_handle_request() - answer one API request
  * @b:		what the requests act on
@@ -289,6 +365,7 @@ char *api_handle_request(const struct api_backend *b, const char *req,
 	JsonObject *o, *args = NULL;
 	const char *execute;
 	JsonNode *root, *n;
+	char *reply;
 
 	if (len > API_REQUEST_MAX)
 		return api_error("bad request: too large message");
@@ -307,6 +384,9 @@ char *api_handle_request(const struct api_backend *b, const char *req,
 	    json_node_get_value_type(n) != G_TYPE_STRING)
 		return api_error("bad request: no execute found");
 	execute = json_node_get_string(n);
+	reply = api_handle_capture(b, execute, o);
+	if (reply)
+		return reply;
 	if (strcmp(execute, "add_hostfwd") &&
 	    strcmp(execute, "list_hostfwd") &&
 	    strcmp(execute, "remove_hostfwd"))

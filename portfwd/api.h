@@ -12,6 +12,7 @@
 
 #include "fwd.h"
 #include "loop.h"
+#include "pcap.h"
 
 /* Requests larger than this are refused, as by slirp4netns */
 #define API_REQUEST_MAX 4096
@@ -29,6 +30,12 @@
  * @remove:	unpublish rule @id; -ENOENT if there is none
  * @list:	the rules, struct pf_rule *, owned by the backend
  * @opaque:	first argument of the callbacks
+ * @capture_start: start a packet capture into @path (absolute) with a size
+ *		cap @max_size (0: none); on failure fill @error (its message
+ *		goes to the client) and return -errno. NULL: not supported
+ * @capture_stop: stop the capture, fill @st with what it wrote; -ENOENT if
+ *		none runs. NULL: not supported
+ * @capture_opaque: first argument of the capture callbacks
  */
 struct api_backend {
 	int (*add)(void *opaque, const struct pf_spec *spec, unsigned *id,
@@ -36,6 +43,10 @@ struct api_backend {
 	int (*remove)(void *opaque, unsigned id);
 	GPtrArray *(*list)(void *opaque);
 	void *opaque;
+	int (*capture_start)(void *opaque, const char *path, uint64_t max_size,
+			     GError **error);
+	int (*capture_stop)(void *opaque, struct cap_stats *st);
+	void *capture_opaque;
 };
 
 /**

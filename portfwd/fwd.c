@@ -28,6 +28,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <time.h>
@@ -733,4 +734,34 @@ void pf_table_free(struct pf_table *t)
 	g_ptr_array_unref(t->dead);
 	close(t->epfd);
 	g_free(t);
+}
+
+/**
+ * pf_peer_str() - "ADDR:PORT" ("[ADDR]:PORT" for IPv6) of a client, for the
+ * per-connection debug lines
+ * @peer:	address (IPv4-mapped IPv6 shown as IPv4)
+ * @buf:	where to write, at least PF_PEER_STRLEN bytes
+ * @len:	its size
+ *
+ * Return: @buf
+ */
+const char *pf_peer_str(const struct sockaddr_storage *peer, char *buf,
+			size_t len)
+{
+	struct sockaddr_storage p = *peer;
+	char a[INET6_ADDRSTRLEN] = "?";
+
+	pf_unmap_v4(&p, NULL);
+	if (p.ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)&p;
+
+		inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
+		snprintf(buf, len, "%s:%u", a, ntohs(s4->sin_port));
+	} else {
+		const struct sockaddr_in6 *s6 = (const void *)&p;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof(a));
+		snprintf(buf, len, "[%s]:%u", a, ntohs(s6->sin6_port));
+	}
+	return buf;
 }

@@ -4,6 +4,7 @@
 #ifndef PORTFWD_FWD_INTERNAL_H
 #define PORTFWD_FWD_INTERNAL_H
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -118,5 +119,10 @@ void pf_tcp_accept(struct pf_ep *ep, uint32_t events);
 void pf_udp_input(struct pf_ep *ep, uint32_t events);
 void pf_udp_expire(struct pf_listener *l, int64_t now_ms);
 void pf_udp_listener_free(struct pf_listener *l);
+const char *pf_peer_str(const struct sockaddr_storage *peer, char *buf,
+			size_t len);
+
+/* Room for "[IPv6]:port" */
+#define PF_PEER_STRLEN	(INET6_ADDRSTRLEN + 8)
 
 #endif /* PORTFWD_FWD_INTERNAL_H */

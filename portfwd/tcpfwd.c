@@ -14,6 +14,7 @@
  * 0): a client never takes a truncated stream for a complete one.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -35,10 +36,12 @@
  * @src_eof:	src has reached end of file
  * @shut:	shutdown(dst, SHUT_WR) done
  * @blocked:	dst returned EAGAIN with bytes queued
+ * @moved:	bytes delivered to dst
  */
 struct pf_half {
 	int pipe[2];
 	size_t queued;
+	uint64_t moved;
 	bool src_eof;
 	bool shut;
 	bool blocked;
@@ -53,6 +56,8 @@ struct pf_half {
  * @connecting:	the namespace side has not finished connecting
  * @to_guest:	host -> namespace
  * @to_host:	namespace -> host
+ * @peer:	the client's address, for the debug lines
+ * @start_ms:	when it was accepted, CLOCK_MONOTONIC milliseconds
  */
 struct pf_tcp_conn {
 	struct pf_conn_link cl;
@@ -62,6 +67,8 @@ struct pf_tcp_conn {
 	bool connecting;
 	struct pf_half to_guest;
 	struct pf_half to_host;
+	struct sockaddr_storage peer;
+	int64_t start_ms;
 };
 
 static void pf_tcp_host_cb(struct pf_ep *ep, uint32_t events);
@@ -98,7 +105,15 @@ static void pf_reset(int fd)
 static void pf_tcp_free(struct pf_tcp_conn *c, bool reset)
 {
 	struct pf_table *t = c->rs->t;
+	char peer[PF_PEER_STRLEN];
 
+	log_ratelimited(LOG_LVL_DEBUG, "rule %u: close: tcp from %s (%s) "
+			"after %.3f s: %" PRIu64 " bytes to the guest, %" PRIu64
+			" bytes from the guest", c->rs->pub.id,
+			pf_peer_str(&c->peer, peer, sizeof(peer)),
+			reset ? "reset" : "closed",
+			(double)(util_now_ms() - c->start_ms) / 1000,
+			c->to_guest.moved, c->to_host.moved);
 	pf_ep_del(t, &c->host);
 	pf_ep_del(t, &c->ns);
 	if (reset) {
@@ -141,6 +156,7 @@ static int pf_half_move(struct pf_half *h, int src, int dst, uint64_t *moved)
 			if (n > 0) {
 				h->queued -= (size_t)n;
 				*moved += (uint64_t)n;
+				h->moved += (uint64_t)n;
 				continue;
 			}
 			if (n < 0 && errno == EINTR)
@@ -270,6 +286,7 @@ static void pf_tcp_start(struct pf_listener *l, int fd,
 	struct pf_rule_state *rs = l->rs;
 	struct pf_tcp_conn *c;
 	bool local = pf_client_is_local(fd, peer);
+	char peer_str[PF_PEER_STRLEN];
 	int on = 1, ns;
 
 	ns = pf_ns_socket(l, SOCK_STREAM, peer, peer_len, local);
@@ -293,6 +310,8 @@ static void pf_tcp_start(struct pf_listener *l, int fd,
 	c->ns.cb = pf_tcp_ns_cb;
 	c->to_guest.pipe[0] = c->to_guest.pipe[1] = -1;
 	c->to_host.pipe[0] = c->to_host.pipe[1] = -1;
+	memcpy(&c->peer, peer, MIN((size_t)peer_len, sizeof(c->peer)));
+	c->start_ms = util_now_ms();
 	pf_conn_add(rs, &c->cl);
 	if (pf_half_open(&c->to_guest) < 0 || pf_half_open(&c->to_host) < 0) {
 		log_ratelimited(LOG_LVL_WARN, "rule %u: cannot create pipes: "
@@ -300,8 +319,10 @@ static void pf_tcp_start(struct pf_listener *l, int fd,
 		pf_tcp_free(c, true);
 		return;
 	}
-	log_debug("rule %u: new %s connection", rs->pub.id,
-		  local ? "local" : "outside");
+	log_ratelimited(LOG_LVL_DEBUG, "rule %u: open: tcp from %s (%s client)",
+			rs->pub.id, pf_peer_str(peer, peer_str,
+						sizeof(peer_str)),
+			local ? "local" : "outside");
 	c->connecting = true;
 	if (connect(ns, (struct sockaddr *)&l->guest, l->guest_len) == 0) {
 		c->connecting = false;

@@ -8,6 +8,7 @@
  * the client (sendmmsg). A flow idle for PF_UDP_FLOW_TIMEOUT_MS is closed.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -30,6 +31,9 @@
  * @client:	client address
  * @client_len:	its length
  * @last_ms:	last datagram either way, CLOCK_MONOTONIC milliseconds
+ * @start_ms:	when the flow was made
+ * @to_guest:	bytes sent to the guest
+ * @from_guest:	bytes of the guest's replies
  */
 struct pf_udp_flow {
 	struct pf_conn_link cl;
@@ -39,6 +43,9 @@ struct pf_udp_flow {
 	struct sockaddr_storage client;
 	socklen_t client_len;
 	int64_t last_ms;
+	int64_t start_ms;
+	uint64_t to_guest;
+	uint64_t from_guest;
 };
 
 /* One batch of datagrams: shared, the loop is single-threaded */
@@ -68,9 +75,17 @@ static void pf_udp_batch_prepare(bool with_addr)
 	}
 }
 
-static void pf_udp_flow_free(struct pf_udp_flow *f)
+static void pf_udp_flow_free(struct pf_udp_flow *f, const char *why)
 {
 	struct pf_table *t = f->l->rs->t;
+	char peer[PF_PEER_STRLEN];
+
+	log_ratelimited(LOG_LVL_DEBUG, "rule %u: close: udp flow from %s (%s) "
+			"after %.3f s: %" PRIu64 " bytes to the guest, %" PRIu64
+			" bytes from the guest", f->l->rs->pub.id,
+			pf_peer_str(&f->client, peer, sizeof(peer)), why,
+			(double)(util_now_ms() - f->start_ms) / 1000,
+			f->to_guest, f->from_guest);
 
 	pf_ep_del(t, &f->ep);
 	close(f->ep.fd);
@@ -83,7 +98,7 @@ static void pf_udp_flow_free(struct pf_udp_flow *f)
 
 static void pf_udp_close_cb(struct pf_conn_link *cl)
 {
-	pf_udp_flow_free((struct pf_udp_flow *)cl);
+	pf_udp_flow_free((struct pf_udp_flow *)cl, "closed");
 }
 
 /* Guest -> client: replies on the flow socket go out of the host socket */
@@ -112,6 +127,7 @@ static void pf_udp_reply(struct pf_ep *ep, uint32_t events)
 		h->msg_name = &f->client;
 		h->msg_namelen = f->client_len;
 		st->bytes_from_guest += pf_udp_batch.msg[i].msg_len;
+		f->from_guest += pf_udp_batch.msg[i].msg_len;
 	}
 	sent = sendmmsg(f->l->ep.fd, pf_udp_batch.msg, (unsigned)n,
 			MSG_DONTWAIT);
@@ -128,6 +144,7 @@ static struct pf_udp_flow *pf_udp_flow_new(struct pf_listener *l,
 	struct pf_rule_state *rs = l->rs;
 	struct pf_udp_flow *f;
 	bool local = pf_client_is_local(l->ep.fd, peer);
+	char peer_str[PF_PEER_STRLEN];
 	int fd;
 
 	if (!pf_conn_admit(rs))
@@ -153,6 +170,7 @@ static struct pf_udp_flow *pf_udp_flow_new(struct pf_listener *l,
 	f->key = g_bytes_ref(key);
 	memcpy(&f->client, peer, peer_len);
 	f->client_len = peer_len;
+	f->start_ms = util_now_ms();
 	if (pf_ep_set(rs->t, &f->ep, EPOLLIN) < 0) {
 		close(fd);
 		g_bytes_unref(f->key);
@@ -161,8 +179,10 @@ static struct pf_udp_flow *pf_udp_flow_new(struct pf_listener *l,
 	}
 	pf_conn_add(rs, &f->cl);
 	g_hash_table_insert(l->flows, f->key, f);
-	log_debug("rule %u: new %s UDP flow", rs->pub.id,
-		  local ? "local" : "outside");
+	log_ratelimited(LOG_LVL_DEBUG, "rule %u: open: udp flow from %s (%s "
+			"client)", rs->pub.id,
+			pf_peer_str(peer, peer_str, sizeof(peer_str)),
+			local ? "local" : "outside");
 	return f;
 }
 
@@ -193,9 +213,11 @@ void pf_udp_input(struct pf_ep *ep, uint32_t events)
 			continue;
 		f->last_ms = now;
 		if (send(f->ep.fd, pf_udp_batch.buf[i],
-			 pf_udp_batch.msg[i].msg_len, MSG_DONTWAIT) >= 0)
+			 pf_udp_batch.msg[i].msg_len, MSG_DONTWAIT) >= 0) {
 			l->rs->pub.stats.bytes_to_guest +=
 				pf_udp_batch.msg[i].msg_len;
+			f->to_guest += pf_udp_batch.msg[i].msg_len;
+		}
 	}
 }
 
@@ -219,7 +241,7 @@ void pf_udp_expire(struct pf_listener *l, int64_t now_ms)
 			g_ptr_array_add(old, f);
 	}
 	for (i = 0; i < old->len; i++)
-		pf_udp_flow_free(g_ptr_array_index(old, i));
+		pf_udp_flow_free(g_ptr_array_index(old, i), "expired");
 	g_ptr_array_unref(old);
 }
 

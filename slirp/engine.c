@@ -13,6 +13,9 @@
  * libslirp's own sockets and timers are polled by slirp/loop.c through
  * sl_engine_poll_fill() and sl_engine_poll_dispatch(). Everything runs in one
  * thread: the callbacks below never block.
+ *
+ * With a capture set (sl_engine_set_capture()), every frame read from or
+ * written to the tap is also handed to slirp/pcap.c.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -22,6 +25,7 @@
 
 #include "engine.h"
 #include "log.h"
+#include "pcap.h"
 #include "util.h"
 
 /* Frames read from the tap per wakeup before other fds get a turn */
@@ -51,6 +55,7 @@ struct sl_timer {
  * @pollfds:	array filled by sl_engine_poll_fill(), read back by dispatch
  * @pollfds_first: index in @pollfds of libslirp's first entry
  * @stats:	tap counters
+ * @cap:	packet capture, or NULL (not owned)
  * @frame:	receive buffer for one frame
  */
 struct sl_engine {
@@ -60,6 +65,7 @@ struct sl_engine {
 	GArray *pollfds;
 	guint pollfds_first;
 	struct sl_stats stats;
+	struct cap_writer *cap;
 	uint8_t frame[SL_FRAME_MAX];
 };
 
@@ -80,6 +86,8 @@ static ssize_t sl_cb_send_packet(const void *buf, size_t len, void *opaque)
 	}
 	e->stats.frames_out++;
 	e->stats.bytes_out += (uint64_t)n;
+	if (e->cap)
+		cap_frame(e->cap, buf, (size_t)n);
 	return n;
 }
 
@@ -311,6 +319,17 @@ const struct sl_stats *sl_engine_stats(const struct sl_engine *e)
 }
 
 /**
+ * sl_engine_set_capture() - capture every frame crossing the tap from now on
+ * @e:		engine
+ * @cap:	capture writer (not owned; it must outlive its use here), or
+ *		NULL to stop capturing
+ */
+void sl_engine_set_capture(struct sl_engine *e, struct cap_writer *cap)
+{
+	e->cap = cap;
+}
+
+/**
  * sl_engine_drain_tap() - feed up to SL_TAP_BATCH pending frames to libslirp
  * @e:		engine
  *
@@ -337,6 +356,8 @@ int sl_engine_drain_tap(struct sl_engine *e)
 			return -EIO;
 		e->stats.frames_in++;
 		e->stats.bytes_in += (uint64_t)n;
+		if (e->cap)
+			cap_frame(e->cap, e->frame, (size_t)n);
 		slirp_input(e->slirp, e->frame, (int)n);
 	}
 	return i;

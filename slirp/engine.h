@@ -59,6 +59,7 @@ struct sl_stats {
 };
 
 struct sl_engine;
+struct cap_writer;
 
 void sl_config_init(struct sl_config *c);
 struct in_addr sl_config_guest4(const struct sl_config *c);
@@ -72,6 +73,7 @@ Slirp *sl_engine_slirp(struct sl_engine *e);
 int sl_engine_tap_fd(const struct sl_engine *e);
 const struct sl_stats *sl_engine_stats(const struct sl_engine *e);
 int sl_engine_drain_tap(struct sl_engine *e);
+void sl_engine_set_capture(struct sl_engine *e, struct cap_writer *cap);
 
 /* Used by the event loop (slirp/loop.c) */
 void sl_engine_poll_fill(struct sl_engine *e, GArray *pollfds,

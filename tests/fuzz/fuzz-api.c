@@ -20,12 +20,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * struct fake - in-memory forwarding table
  * @rules:	struct pf_rule *
  * @next_id:	next ID
- * @changes:	successful adds and removes
+ * @changes:	successful adds, removes, capture starts and stops
+ * @capturing:	a packet capture runs
  */
 struct fake {
 	GPtrArray *rules;
 	unsigned next_id;
 	unsigned changes;
+	bool capturing;
 };
 
 static int fake_add(void *opaque, const struct pf_spec *spec, unsigned *id,
@@ -82,6 +84,41 @@ static GPtrArray *fake_list(void *opaque)
 	return f->rules;
 }
 
+static int fake_capture_start(void *opaque, const char *path,
+			      uint64_t max_size, GError **error)
+{
+	struct fake *f = opaque;
+
+	/* api.c checks these before asking */
+	if (!path || path[0] != '/' || (max_size && max_size < CAP_MAX_SIZE_MIN))
+		abort();
+	if (strstr(path, "exists")) {
+		g_set_error(error, UN_ERROR, UN_EXIT_USAGE,
+			    "cannot create the capture file %s: it already "
+			    "exists \xff", path);
+		return -EEXIST;
+	}
+	if (f->capturing)
+		return -EBUSY;
+	f->capturing = true;
+	f->changes++;
+	return 0;
+}
+
+static int fake_capture_stop(void *opaque, struct cap_stats *st)
+{
+	struct fake *f = opaque;
+
+	if (!f->capturing)
+		return -ENOENT;
+	f->capturing = false;
+	f->changes++;
+	memset(st, 0, sizeof(*st));
+	st->frames = UINT64_MAX;
+	st->files = 1;
+	return 0;
+}
+
 static void fake_seed(struct fake *f)
 {
 	struct pf_rule *r = g_new0(struct pf_rule, 1);
@@ -108,6 +145,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct api_backend b = {
 		.add = fake_add, .remove = fake_remove, .list = fake_list,
 		.opaque = &f,
+		.capture_start = fake_capture_start,
+		.capture_stop = fake_capture_stop, .capture_opaque = &f,
 	};
 	g_autoptr(JsonParser) parser = json_parser_new();
 	g_autofree char *reply = NULL;
@@ -115,6 +154,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	JsonNode *root;
 
 	fake_seed(&f);
+	/* stop_capture finds a capture to stop for half of the inputs */
+	f.capturing = size & 1;
 	reply = api_handle_request(&b, (const char *)data, size);
 	if (!reply || strchr(reply, '\n'))
 		abort();

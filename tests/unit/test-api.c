@@ -101,6 +101,7 @@ static GPtrArray *fake_list(void *opaque)
 static void fake_init(struct fake *f, struct api_backend *b)
 {
 	memset(f, 0, sizeof(*f));
+	memset(b, 0, sizeof(*b));
 	f->rules = g_ptr_array_new_with_free_func(g_free);
 	f->next_id = 1;
 	b->add = fake_add;
@@ -364,6 +365,109 @@ static void test_backend_error(void)
 	      "{\"error\":{\"desc\":\"bad request: add_hostfwd: a \\\"quoted\\\"\\n"
 	      "\xef\xbf\xbd message\"}}");
 	g_assert_cmpuint(f.rules->len, ==, 0);
+	fake_clear(&f);
+}
+
+/* The fake packet capture */
+struct fake_capture {
+	bool running;
+	char *path;
+	uint64_t max_size;
+};
+
+static int fake_capture_start(void *opaque, const char *path,
+			      uint64_t max_size, GError **error)
+{
+	struct fake_capture *c = opaque;
+
+	if (g_str_has_suffix(path, "exists")) {
+		g_set_error(error, UN_ERROR, UN_EXIT_USAGE,
+			    "cannot create the capture file %s: it already "
+			    "exists", path);
+		return -EEXIST;
+	}
+	if (c->running)
+		return -EBUSY;
+	c->running = true;
+	g_free(c->path);
+	c->path = g_strdup(path);
+	c->max_size = max_size;
+	return 0;
+}
+
+static int fake_capture_stop(void *opaque, struct cap_stats *st)
+{
+	struct fake_capture *c = opaque;
+
+	if (!c->running)
+		return -ENOENT;
+	c->running = false;
+	st->frames = 12;
+	st->bytes = 3456;
+	st->dropped = 1;
+	st->files = 2;
+	return 0;
+}
+
+#define CAP_ERR "{\"error\":{\"desc\":\"bad request: "
+
+static void test_capture(void)
+{
+	struct fake_capture c = { 0 };
+	struct api_backend b;
+	struct fake f;
+
+	fake_init(&f, &b);
+	/* a backend without capture says so */
+	check(&b, "{\"execute\":\"start_capture\",\"arguments\":{\"path\":\"/x\"}}",
+	      CAP_ERR "start_capture: packet capture is not available\"}}");
+	check(&b, "{\"execute\":\"stop_capture\"}",
+	      CAP_ERR "stop_capture: packet capture is not available\"}}");
+
+	b.capture_start = fake_capture_start;
+	b.capture_stop = fake_capture_stop;
+	b.capture_opaque = &c;
+	check(&b, "{\"execute\":\"stop_capture\"}",
+	      CAP_ERR "stop_capture: no capture is running\"}}");
+	check(&b, "{\"execute\":\"start_capture\"}",
+	      CAP_ERR "start_capture: missing arguments.path\"}}");
+	check(&b, "{\"execute\":\"start_capture\",\"arguments\":{\"path\":\"\"}}",
+	      CAP_ERR "start_capture: missing arguments.path\"}}");
+	check(&b, "{\"execute\":\"start_capture\",\"arguments\":{\"path\":[]}}",
+	      CAP_ERR "start_capture: arguments.path must be a string\"}}");
+	check(&b, "{\"execute\":\"start_capture\",\"arguments\":\"/x\"}",
+	      CAP_ERR "start_capture: bad arguments\"}}");
+	check(&b, "{\"execute\":\"start_capture\",\"arguments\":{\"path\":\"x.pcap\"}}",
+	      CAP_ERR "start_capture: arguments.path must be an absolute path, "
+	      "not 'x.pcap'\"}}");
+	check(&b, "{\"execute\":\"start_capture\",\"arguments\":{\"path\":\"/x\","
+	      "\"max_size\":1023}}",
+	      CAP_ERR "start_capture: arguments.max_size must be an integer of "
+	      "at least 1024 (bytes)\"}}");
+	check(&b, "{\"execute\":\"start_capture\",\"arguments\":{\"path\":\"/x\","
+	      "\"max_size\":1.5e6}}",
+	      CAP_ERR "start_capture: arguments.max_size must be an integer of "
+	      "at least 1024 (bytes)\"}}");
+	check(&b, "{\"execute\":\"start_capture\",\"arguments\":{\"path\":\"/exists\"}}",
+	      CAP_ERR "start_capture: cannot create the capture file /exists: "
+	      "it already exists\"}}");
+	g_assert_false(c.running);
+
+	check(&b, "{\"execute\":\"start_capture\",\"arguments\":{\"path\":\"/a.pcap\","
+	      "\"max_size\":null}}", "{\"return\":{}}");
+	g_assert_true(c.running);
+	g_assert_cmpstr(c.path, ==, "/a.pcap");
+	g_assert_cmpuint(c.max_size, ==, 0);
+	check(&b, "{\"execute\":\"start_capture\",\"arguments\":{\"path\":\"/b.pcap\"}}",
+	      CAP_ERR "start_capture: Device or resource busy\"}}");
+	check(&b, "{\"execute\":\"stop_capture\",\"arguments\":{}}",
+	      "{\"return\":{\"frames\":12,\"bytes\":3456,\"dropped\":1,"
+	      "\"files\":2}}");
+	check(&b, "{\"execute\":\"start_capture\",\"arguments\":{\"path\":\"/c.pcap\","
+	      "\"max_size\":1048576}}", "{\"return\":{}}");
+	g_assert_cmpuint(c.max_size, ==, 1048576);
+	g_assert_cmpuint(f.rules->len, ==, 0);
+	g_free(c.path);
 	fake_clear(&f);
 }
 
@@ -1020,6 +1124,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/api/ephemeral", test_ephemeral);
 	g_test_add_func("/api/extensions", test_extensions);
 	g_test_add_func("/api/backend-error", test_backend_error);
+	g_test_add_func("/api/capture", test_capture);
 	g_test_add_func("/api/oversize", test_oversize);
 	g_test_add_func("/api/malformed", test_malformed);
 	g_test_add_func("/api/socket-file", test_socket_file);

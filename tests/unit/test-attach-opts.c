@@ -9,6 +9,7 @@
 
 #include "attach.h"
 #include "errors.h"
+#include "log.h"
 #include "spec.h"
 
 /* Parse a NULL-terminated argument list; argv[0] is "attach" */
@@ -179,6 +180,53 @@ static void test_bad(void)
 	expect_bad("unknown option --bogus", "--bogus", "1", NULL);
 	expect_bad("unknown option -z", "-z", "1", NULL);
 	expect_bad("needs a value", "1", "--mtu", NULL);
+	expect_bad("--log-level", "--log-level=trace", "1", NULL);
+	expect_bad("--pcap needs a file name", "--pcap=", "1", NULL);
+	expect_bad("--pcap-max-size", "--pcap=x", "--pcap-max-size=1M1", "1",
+		   NULL);
+	expect_bad("out of range", "--pcap=x", "--pcap-max-size=1023", "1",
+		   NULL);
+	expect_bad("--pcap-max-size needs --pcap", "--pcap-max-size=1M", "1",
+		   NULL);
+}
+
+static void test_debugging(void)
+{
+	g_autoptr(GError) error = NULL;
+	struct attach_opts o;
+
+	g_assert_cmpint(parse(&o, &error, "1", NULL), ==, 0);
+	g_assert_cmpint(o.log_level, ==, LOG_LVL_INFO);
+	g_assert_null(o.pcap);
+	g_assert_cmpuint(o.pcap_max_size, ==, 0);
+	attach_opts_clear(&o);
+
+	g_assert_cmpint(parse(&o, &error, "--pcap", "/tmp/c.pcap",
+			      "--pcap-max-size=10M", "--log-level=warn", "1",
+			      NULL), ==, 0);
+	g_assert_no_error(error);
+	g_assert_cmpstr(o.pcap, ==, "/tmp/c.pcap");
+	g_assert_cmpuint(o.pcap_max_size, ==, 10 << 20);
+	g_assert_cmpint(o.log_level, ==, LOG_LVL_WARN);
+	g_assert_false(o.debug);
+	attach_opts_clear(&o);
+
+	g_assert_cmpint(parse(&o, &error, "--debug", "1", NULL), ==, 0);
+	g_assert_true(o.debug);
+	attach_opts_clear(&o);
+	g_assert_cmpint(parse(&o, &error, "--log-level=debug", "1", NULL), ==, 0);
+	g_assert_cmpint(o.log_level, ==, LOG_LVL_DEBUG);
+	g_assert_true(o.debug);
+	attach_opts_clear(&o);
+	g_assert_cmpint(parse(&o, &error, "--debug", "--log-level=warn", "1",
+			      NULL), ==, 0);
+	g_assert_cmpint(o.log_level, ==, LOG_LVL_WARN);
+	g_assert_false(o.debug);
+	attach_opts_clear(&o);
+	g_assert_cmpint(parse(&o, &error, "--log-level", "error", "1", NULL),
+			==, 0);
+	g_assert_cmpint(o.log_level, ==, LOG_LVL_ERR);
+	attach_opts_clear(&o);
 }
 
 int main(int argc, char **argv)
@@ -190,5 +238,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/attach-opts/outbound-iface", test_outbound_iface);
 	g_test_add_func("/attach-opts/help", test_help);
 	g_test_add_func("/attach-opts/bad", test_bad);
+	g_test_add_func("/attach-opts/debugging", test_debugging);
 	return g_test_run();
 }
