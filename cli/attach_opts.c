@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "attach.h"
+#include "autopub.h"
 #include "errors.h"
 #include "fwd.h"
 #include "spec.h"
@@ -31,6 +32,7 @@ enum {
 	OPT_ENABLE_SANDBOX,
 	OPT_ENABLE_SECCOMP,
 	OPT_SANDBOX,
+	OPT_PUBLISH_AUTO,
 };
 
 static const struct option attach_longopts[] = {
@@ -55,6 +57,7 @@ static const struct option attach_longopts[] = {
 	{ "enable-sandbox", no_argument, NULL, OPT_ENABLE_SANDBOX },
 	{ "enable-seccomp", no_argument, NULL, OPT_ENABLE_SECCOMP },
 	{ "sandbox", no_argument, NULL, OPT_SANDBOX },
+	{ "publish-auto", optional_argument, NULL, OPT_PUBLISH_AUTO },
 	{ "debug", no_argument, NULL, OPT_DEBUG },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -86,6 +89,12 @@ void attach_usage(FILE *out)
 "      --macaddress=MAC        MAC address of the tap (with --configure)\n"
 "  -p, --publish=[HOSTIP:]HOSTPORT[-END]:GUESTPORT[-END][/tcp|udp]\n"
 "                              publish a host port to the guest (repeatable)\n"
+"      --publish-auto[=RANGE]  publish the guest's listening TCP and bound UDP\n"
+"                              ports on the same host ports while they are\n"
+"                              open; RANGE: PORT or LOW-HIGH items, comma-\n"
+"                              separated, '~' before one excludes it (e.g.\n"
+"                              1024-65535,~8080); default all ports not\n"
+"                              published with -p\n"
 "  -a, --api-socket=PATH       JSON API socket (slirp4netns's protocol)\n"
 "      --port-mode=auto|direct|slirp  how published ports are carried (default\n"
 "                              auto: splice, outside clients keep their address)\n"
@@ -130,6 +139,7 @@ void attach_opts_clear(struct attach_opts *o)
 	g_clear_pointer(&o->target.netns_path, g_free);
 	g_clear_pointer(&o->target.userns_path, g_free);
 	g_clear_pointer(&o->api_socket, g_free);
+	g_clear_pointer(&o->autopub, g_free);
 	if (o->publish)
 		g_array_unref(o->publish);
 	o->publish = NULL;
@@ -327,6 +337,10 @@ static int parse_option(struct attach_opts *o, int c, const char *arg,
 	case OPT_SANDBOX:
 		o->sandbox = o->seccomp = true;
 		return 0;
+	case OPT_PUBLISH_AUTO:
+		if (!o->autopub)
+			o->autopub = g_new0(struct autopub_ports, 1);
+		return autopub_range_parse(arg, o->autopub, error);
 	case OPT_DEBUG:
 		o->debug = true;
 		return 0;

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "stats.h"
 #include "log.h"
 #include "util.h"
 
@@ -51,6 +52,7 @@ struct sl_timer {
  * @pollfds:	array filled by sl_engine_poll_fill(), read back by dispatch
  * @pollfds_first: index in @pollfds of libslirp's first entry
  * @stats:	tap counters
+ * @flows:	what the frames say (slirp/stats.c)
  * @frame:	receive buffer for one frame
  */
 struct sl_engine {
@@ -60,6 +62,7 @@ struct sl_engine {
 	GArray *pollfds;
 	guint pollfds_first;
 	struct sl_stats stats;
+	struct sl_flowtab *flows;
 	uint8_t frame[SL_FRAME_MAX];
 };
 
@@ -80,6 +83,7 @@ static ssize_t sl_cb_send_packet(const void *buf, size_t len, void *opaque)
 	}
 	e->stats.frames_out++;
 	e->stats.bytes_out += (uint64_t)n;
+	sl_flowtab_frame(e->flows, buf, (size_t)n, true);
 	return n;
 }
 
@@ -259,6 +263,8 @@ int sl_engine_new(const struct sl_config *cfg, int tap_fd,
 		g_free(e);
 		return -EINVAL;
 	}
+	e->flows = sl_flowtab_new(sc.vnameserver, cfg->ipv6 && !cfg->disable_dns,
+				  &sc.vnameserver6);
 	*out = e;
 	return 0;
 }
@@ -272,6 +278,7 @@ void sl_engine_free(struct sl_engine *e)
 	if (!e)
 		return;
 	slirp_cleanup(e->slirp);
+	sl_flowtab_free(e->flows);
 	g_ptr_array_unref(e->timers);
 	close(e->tap_fd);
 	g_free(e);
@@ -311,6 +318,33 @@ const struct sl_stats *sl_engine_stats(const struct sl_engine *e)
 }
 
 /**
+ * sl_engine_flow_stats() - what the tap's frames say: new TCP connections
+ * and UDP flows through libslirp, DNS queries and answers (slirp/stats.c)
+ * @e:		engine
+ *
+ * Return: the counters, valid as long as the engine
+ */
+const struct sl_flow_stats *sl_engine_flow_stats(const struct sl_engine *e)
+{
+	return sl_flowtab_stats(e->flows);
+}
+
+/**
+ * sl_engine_sockets() - libslirp's TCP connections and UDP flows open now
+ * @e:		engine
+ * @tcp:	out: TCP sockets (not the listening ones of slirp-mode rules)
+ * @udp:	out: UDP sockets
+ *
+ * Return: 0, or -EPROTO if libslirp's listing could not be read
+ */
+int sl_engine_sockets(struct sl_engine *e, int64_t *tcp, int64_t *udp)
+{
+	g_autofree char *info = slirp_connection_info(e->slirp);
+
+	return sl_stats_count_sockets(info, tcp, udp);
+}
+
+/**
  * sl_engine_drain_tap() - feed up to SL_TAP_BATCH pending frames to libslirp
  * @e:		engine
  *
@@ -337,6 +371,7 @@ int sl_engine_drain_tap(struct sl_engine *e)
 			return -EIO;
 		e->stats.frames_in++;
 		e->stats.bytes_in += (uint64_t)n;
+		sl_flowtab_frame(e->flows, e->frame, (size_t)n, false);
 		slirp_input(e->slirp, e->frame, (int)n);
 	}
 	return i;
