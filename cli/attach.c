@@ -287,7 +287,7 @@ static void api_stats(void *opaque, struct api_stats *st)
 	st->sockets_known = !sl_engine_sockets(c->engine, &st->tcp_active,
 					       &st->udp_active);
 	st->binds_refused = pf_table_binds_refused(c->table);
-	sl_stats_proc_read(c->statm_fd, &st->proc);
+	sl_counters_proc_read(c->statm_fd, &st->proc);
 	st->uptime_ms = c->start_ms ? util_now_ms() - c->start_ms : 0;
 }
 
@@ -379,7 +379,7 @@ static int attach_run(const struct attach_opts *o)
 	}
 	if (o->api_socket) {
 		/* Read after the sandbox took /proc away */
-		c.statm_fd = sl_stats_proc_open();
+		c.statm_fd = sl_counters_proc_open();
 		if (api_server_new(o->api_socket, &backend, loop, &api,
 				   &error)) {
 			status = report(error);

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "engine.h"
-#include "stats.h"
+#include "counters.h"
 #include "log.h"
 #include "util.h"
 
@@ -52,7 +52,7 @@ struct sl_timer {
  * @pollfds:	array filled by sl_engine_poll_fill(), read back by dispatch
  * @pollfds_first: index in @pollfds of libslirp's first entry
  * @stats:	tap counters
- * @flows:	what the frames say (slirp/stats.c)
+ * @flows:	what the frames say (slirp/counters.c)
  * @frame:	receive buffer for one frame
  */
 struct sl_engine {
@@ -319,7 +319,7 @@ const struct sl_stats *sl_engine_stats(const struct sl_engine *e)
 
 /**
  * sl_engine_flow_stats() - what the tap's frames say: new TCP connections
- * and UDP flows through libslirp, DNS queries and answers (slirp/stats.c)
+ * and UDP flows through libslirp, DNS queries and answers (slirp/counters.c)
  * @e:		engine
  *
  * Return: the counters, valid as long as the engine
@@ -341,7 +341,7 @@ int sl_engine_sockets(struct sl_engine *e, int64_t *tcp, int64_t *udp)
 {
 	g_autofree char *info = slirp_connection_info(e->slirp);
 
-	return sl_stats_count_sockets(info, tcp, udp);
+	return sl_counters_sockets(info, tcp, udp);
 }
 
 /**

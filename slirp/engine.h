@@ -12,7 +12,7 @@
 #include <libslirp.h>
 
 #include "addr.h"
-#include "stats.h"
+#include "counters.h"
 
 #define SL_MTU_MIN	68
 #define SL_MTU_MIN_IPV6	1280

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * slirp/stats.h - live figures of the helper: what the tap's frames say
+ * slirp/counters.h - live figures of the helper: what the tap's frames say
  * (new TCP connections and UDP flows of the guest, DNS queries and answers),
  * libslirp's open sockets, and the process's memory and CPU time
  */
-#ifndef SLIRP_STATS_H
-#define SLIRP_STATS_H
+#ifndef SLIRP_COUNTERS_H
+#define SLIRP_COUNTERS_H
 
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -13,18 +13,18 @@
 
 /* A guest's UDP flow (libslirp's UDP socket for one source address and
  * port) is counted again once idle this long: libslirp's own expiry */
-#define SL_STATS_UDP_IDLE_MS	240000
+#define SL_COUNTERS_UDP_IDLE_MS	240000
 /* A TCP SYN for the same four-tuple within this time is a retransmission */
-#define SL_STATS_SYN_RETRY_MS	10000
+#define SL_COUNTERS_SYN_RETRY_MS	10000
 /* Bound of remembered flows (memory the guest can make us use) */
-#define SL_STATS_FLOWS_MAX	65536
+#define SL_COUNTERS_FLOWS_MAX	65536
 
 /**
  * struct sl_flow_stats - figures read from the frames on the tap
  * @tcp_total:		TCP connections the guest opened through libslirp
  *			(SYN without ACK, retransmissions not counted again)
  * @udp_total:		UDP flows of the guest through libslirp (new source
- *			address and port, or one idle for SL_STATS_UDP_IDLE_MS)
+ *			address and port, or one idle for SL_COUNTERS_UDP_IDLE_MS)
  * @dns_queries:	UDP datagrams from the guest to port 53 of the
  *			built-in DNS address (IPv4 or IPv6)
  * @dns_answers:	UDP datagrams to the guest from port 53 of it
@@ -59,8 +59,8 @@ void sl_flowtab_frame(struct sl_flowtab *ft, const uint8_t *frame,
 		      size_t len, bool to_guest);
 const struct sl_flow_stats *sl_flowtab_stats(const struct sl_flowtab *ft);
 
-int sl_stats_count_sockets(const char *info, int64_t *tcp, int64_t *udp);
-int sl_stats_proc_open(void);
-void sl_stats_proc_read(int statm_fd, struct sl_proc_stats *out);
+int sl_counters_sockets(const char *info, int64_t *tcp, int64_t *udp);
+int sl_counters_proc_open(void);
+void sl_counters_proc_read(int statm_fd, struct sl_proc_stats *out);
 
-#endif /* SLIRP_STATS_H */
+#endif /* SLIRP_COUNTERS_H */

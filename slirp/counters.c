@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * slirp/stats.c - live figures of the helper: what the tap's frames say
+ * slirp/counters.c - live figures of the helper: what the tap's frames say
  * (new TCP connections and UDP flows of the guest, DNS queries and answers),
  * libslirp's open sockets, and the process's memory and CPU time
  *
@@ -10,9 +10,9 @@
  * copy):
  * - a TCP segment from the guest with SYN and without ACK opens a connection
  *   through libslirp (NAT); one for the same four-tuple within
- *   SL_STATS_SYN_RETRY_MS is a retransmission and is not counted again;
+ *   SL_COUNTERS_SYN_RETRY_MS is a retransmission and is not counted again;
  * - a UDP datagram from a guest source address and port not seen for
- *   SL_STATS_UDP_IDLE_MS opens a flow (libslirp keeps one host socket per
+ *   SL_COUNTERS_UDP_IDLE_MS opens a flow (libslirp keeps one host socket per
  *   guest source address and port, and expires it after that time); DHCP
  *   (port 67), answered by libslirp itself, is not a flow;
  * - a UDP datagram to port 53 of the built-in DNS address is a query, one
@@ -38,7 +38,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "stats.h"
+#include "counters.h"
 #include "util.h"
 
 #define ETH_HLEN_	14
@@ -146,8 +146,8 @@ void sl_flowtab_free(struct sl_flowtab *ft)
 static gboolean sl_flow_expired(gpointer k, gpointer v, gpointer now)
 {
 	const struct sl_flow *f = v;
-	int64_t idle = f->key.proto == PROTO_TCP ? SL_STATS_SYN_RETRY_MS :
-						    SL_STATS_UDP_IDLE_MS;
+	int64_t idle = f->key.proto == PROTO_TCP ? SL_COUNTERS_SYN_RETRY_MS :
+						    SL_COUNTERS_UDP_IDLE_MS;
 
 	return *(int64_t *)now - f->last_ms >= idle;
 }
@@ -165,10 +165,10 @@ static bool sl_flowtab_touch(struct sl_flowtab *ft,
 		f->last_ms = now;
 		return fresh;
 	}
-	if (g_hash_table_size(ft->flows) >= SL_STATS_FLOWS_MAX) {
+	if (g_hash_table_size(ft->flows) >= SL_COUNTERS_FLOWS_MAX) {
 		g_hash_table_foreach_remove(ft->flows, sl_flow_expired, &now);
 		/* Still full: count it, without remembering it */
-		if (g_hash_table_size(ft->flows) >= SL_STATS_FLOWS_MAX)
+		if (g_hash_table_size(ft->flows) >= SL_COUNTERS_FLOWS_MAX)
 			return true;
 	}
 	f = g_new(struct sl_flow, 1);
@@ -244,7 +244,7 @@ void sl_flowtab_frame(struct sl_flowtab *ft, const uint8_t *frame,
 			return;
 		k.proto = PROTO_UDP;
 		k.sport = sport;
-		if (sl_flowtab_touch(ft, &k, SL_STATS_UDP_IDLE_MS))
+		if (sl_flowtab_touch(ft, &k, SL_COUNTERS_UDP_IDLE_MS))
 			ft->st.udp_total++;
 	} else if (proto == PROTO_TCP && !to_guest) {
 		if (iplen < hl + 14 || (l4[13] & (TCP_SYN | TCP_ACK)) !=
@@ -254,7 +254,7 @@ void sl_flowtab_frame(struct sl_flowtab *ft, const uint8_t *frame,
 		k.sport = sport;
 		k.dport = dport;
 		memcpy(k.dst, dst, k.family == 4 ? 4 : 16);
-		if (sl_flowtab_touch(ft, &k, SL_STATS_SYN_RETRY_MS))
+		if (sl_flowtab_touch(ft, &k, SL_COUNTERS_SYN_RETRY_MS))
 			ft->st.tcp_total++;
 	}
 }
@@ -271,7 +271,7 @@ const struct sl_flow_stats *sl_flowtab_stats(const struct sl_flowtab *ft)
 }
 
 /**
- * sl_stats_count_sockets() - count libslirp's TCP connections and UDP flows
+ * sl_counters_sockets() - count libslirp's TCP connections and UDP flows
  * in the text of slirp_connection_info()
  * @info:	the text
  * @tcp:	out: TCP sockets that are not listening (HOST_FORWARD)
@@ -279,7 +279,7 @@ const struct sl_flow_stats *sl_flowtab_stats(const struct sl_flowtab *ft)
  *
  * Return: 0, or -EPROTO if the text has not the expected header
  */
-int sl_stats_count_sockets(const char *info, int64_t *tcp, int64_t *udp)
+int sl_counters_sockets(const char *info, int64_t *tcp, int64_t *udp)
 {
 	const char *p = info;
 
@@ -303,12 +303,12 @@ int sl_stats_count_sockets(const char *info, int64_t *tcp, int64_t *udp)
 }
 
 /**
- * sl_stats_proc_open() - open /proc/self/statm, to be read after the sandbox
+ * sl_counters_proc_open() - open /proc/self/statm, to be read after the sandbox
  * took /proc away
  *
  * Return: fd (O_CLOEXEC), or -errno
  */
-int sl_stats_proc_open(void)
+int sl_counters_proc_open(void)
 {
 	int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
 
@@ -316,11 +316,11 @@ int sl_stats_proc_open(void)
 }
 
 /**
- * sl_stats_proc_read() - the process's memory and CPU time
- * @statm_fd:	fd from sl_stats_proc_open(), or -1
+ * sl_counters_proc_read() - the process's memory and CPU time
+ * @statm_fd:	fd from sl_counters_proc_open(), or -1
  * @out:	figures (rss_bytes -1 if unknown)
  */
-void sl_stats_proc_read(int statm_fd, struct sl_proc_stats *out)
+void sl_counters_proc_read(int statm_fd, struct sl_proc_stats *out)
 {
 	struct rusage ru;
 	char buf[128];
