@@ -14,6 +14,13 @@
 #include "api.h"
 #include "errors.h"
 
+static void fake_stats(void *opaque, struct api_stats *st)
+{
+	st->tap.bytes_in = UINT64_MAX;
+	st->sockets_known = true;
+	st->proc.rss_bytes = -1;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /**
@@ -99,6 +106,13 @@ static void fake_seed(struct fake *f)
 	g_ptr_array_add(f->rules, r);
 }
 
+static void fake_stats(void *opaque, struct api_stats *st)
+{
+	st->tap.bytes_in = UINT64_MAX;
+	st->sockets_known = true;
+	st->proc.rss_bytes = -1;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fake f = {
@@ -107,7 +121,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	};
 	struct api_backend b = {
 		.add = fake_add, .remove = fake_remove, .list = fake_list,
-		.opaque = &f,
+		.stats = fake_stats, .opaque = &f,
 	};
 	g_autoptr(JsonParser) parser = json_parser_new();
 	g_autofree char *reply = NULL;
