@@ -210,7 +210,7 @@ struct autopub {
 	unsigned gen;
 	unsigned seq;
 	bool failing;
-	uint8_t buf[AUTOPUB_BUF];
+	uint8_t buf[AUTOPUB_BUF] __attribute__((aligned(8)));
 };
 
 /**
