@@ -14,13 +14,6 @@
 #include "api.h"
 #include "errors.h"
 
-static void fake_stats(void *opaque, struct api_stats *st)
-{
-	st->tap.bytes_in = UINT64_MAX;
-	st->sockets_known = true;
-	st->proc.rss_bytes = -1;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /**
