@@ -119,6 +119,20 @@ refused() {
 	usernet_stop_ok
 }
 
+@test "--port-mode slirp: auto rules go through libslirp's host forwarding, and away again" {
+	start_auto --publish-auto --port-mode slirp
+	p=$(pf_free_port tcp)
+	pf_serve --tcp "$p"
+	server=$SPAWNED
+	wait_until 2 pf_reply_is "$p 10.0.2.2" tcp 127.0.0.1 "$p" ||
+		fail "127.0.0.1:$p did not reach the server inside within 2 s: $(api_list)" "$(cat "$T/err")"
+	auto_rules_are "tcp:$p" || fail "unexpected automatic rules: $(auto_rules)"
+	stop_pid "$server"
+	wait_until 2 auto_rules_are "" || fail "the rule is still listed: $(api_list)"
+	wait_until 2 not_listening tcp "$p" || fail "127.0.0.1:$p still listens"
+	usernet_stop_ok
+}
+
 @test "--publish-auto: bad ranges are usage errors (exit 2), in usernet attach and usernet run" {
 	for r in '' 0 65536 80- -80 9-8 '~' a 80,,81 '80 ' 8080/tcp; do
 		run_usernet attach "--publish-auto=$r" 1
@@ -141,4 +155,8 @@ refused() {
 	wait_until 10 pf_reply_is "$p 10.0.2.100" tcp 127.0.0.1 "$p" ||
 		fail "the command's server on $p was not published:" "$(cat "$T/bg.log")"
 	stop_pid "$SPAWNED"
+}
+
+@test "nothing is left running (autopub)" {
+	assert_nothing_left
 }

@@ -142,3 +142,7 @@ for i in range(2):
 	[[ $status == 1 ]] || fail "a missing socket: status $status"
 	usernet_stop_ok
 }
+
+@test "nothing is left running (stats)" {
+	assert_nothing_left
+}
