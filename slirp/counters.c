@@ -346,4 +346,7 @@ void sl_counters_proc_read(int statm_fd, struct sl_proc_stats *out)
 		out->cpu_system_us = (int64_t)ru.ru_stime.tv_sec * 1000000 +
 				     ru.ru_stime.tv_usec;
 	}
+	/* The kernel updates the peak lazily: never show it below now */
+	if (out->rss_bytes > out->max_rss_bytes)
+		out->max_rss_bytes = out->rss_bytes;
 }
