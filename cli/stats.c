@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,6 +20,14 @@
 #include "port.h"
 #include "stats.h"
 #include "util.h"
+
+/* Set by SIGINT/SIGTERM during --watch: stop after the current sample */
+static volatile sig_atomic_t stats_stop;
+
+static void stats_on_signal(int sig)
+{
+	stats_stop = 1;
+}
 
 /* --watch bounds, seconds */
 #define STATS_WATCH_MIN	0.1
@@ -48,7 +58,8 @@ void stats_usage(FILE *out)
 "\n"
 "  -a, --api-socket PATH   API socket of the running usernet\n"
 "  -w, --watch[=SECONDS]   print again every SECONDS (default 1, from %.1f),\n"
-"                          with rates, until interrupted\n"
+"                          with rates, until interrupted (SIGINT or SIGTERM:\n"
+"                          exit 0)\n"
 "  -o, --output FORMAT     table (default), or json: the reply of the API's\n"
 "                          {\"execute\":\"stats\"}, one line per sample\n"
 "  -h, --help              this help\n", STATS_WATCH_MIN);
@@ -241,6 +252,15 @@ int stats_main(int argc, char **argv)
 		log_err("usernet stats needs --api-socket PATH");
 		return UN_EXIT_USAGE;
 	}
+	if (watch) {
+		/* Interrupted --watch is the normal end: exit 0. Without
+		 * SA_RESTART, so that the wait below ends at once */
+		struct sigaction sa = { .sa_handler = stats_on_signal };
+
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
 
 	for (;;) {
 		g_autoptr(GError) error = NULL;
@@ -283,6 +303,9 @@ int stats_main(int argc, char **argv)
 		g_clear_pointer(&prev, json_node_unref);
 		prev = g_steal_pointer(&ret);
 		prev_us = now_us;
-		g_usleep((gulong)(interval * 1e6));
+		if (!stats_stop)
+			poll(NULL, 0, (int)(interval * 1000));
+		if (stats_stop)
+			return UN_EXIT_OK;
 	}
 }

@@ -124,7 +124,8 @@ for i in range(2):
 	done
 	[[ $output == *"0 frames dropped, 0 binds refused, 0 connections refused"* ]] || fail "errors line:" "$output"
 
-	run timeout -s INT 2.6 "${AS_USER[@]}" "$IT_USERNET" stats --api-socket "$API" --watch=0.5
+	run timeout --preserve-status -s INT 2.6 "${AS_USER[@]}" "$IT_USERNET" stats --api-socket "$API" --watch=0.5
+	[[ $status == 0 ]] || fail "--watch ended by SIGINT: status $status (0 expected)"
 	n=$(grep -c '^uptime ' <<<"$output")
 	((n >= 4)) || fail "--watch=0.5 printed $n samples in 2.6 s:" "$output"
 	[[ $output == *frames/s* ]] || fail "no rates with --watch:" "$output"
