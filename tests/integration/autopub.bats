@@ -119,6 +119,41 @@ refused() {
 	usernet_stop_ok
 }
 
+# v6_server PORT V6ONLY: inside, a TCP server on [::]:PORT (IPV6_V6ONLY as given) that sends "v6-PORT"
+v6_server() {
+	spawn_in_ns python3 -c "
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, $2)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('::', $1)); s.listen()
+while True:
+    c, _ = s.accept(); c.sendall(b'v6-$1\\n'); c.close()"
+}
+
+@test "IPv6: a dual-stack [::] server is published; an IPv6-only one only with -6, forwarded to fd00::100" {
+	read -r d o < <(pf_free_port tcp 2 | awk '{ print $1, $1 + 1 }')
+	start_auto --publish-auto
+	v6_server "$d" 0
+	v6_server "$o" 1
+	wait_until 3 auto_rules_are "tcp:$d" || fail "unexpected automatic rules: $(auto_rules)"
+	wait_until 3 eval '[[ $(tcp_get 127.0.0.1 "$d") == "v6-$d" ]]' || fail "the dual-stack server is not reachable"
+	sleep 0.6
+	auto_rules_are "tcp:$d" || fail "the IPv6-only server was published without -6: $(auto_rules)"
+	usernet_stop_ok
+
+	api_setup
+	holder_start -6
+	usernet_start --configure --api-socket "$API" --publish-auto -6 "$HOLDER_PID"
+	v6_server "$o" 1
+	wait_until 3 eval '[[ $(tcp_get 127.0.0.1 "$o") == "v6-$o" ]]' ||
+		fail "the IPv6-only server is not reachable with -6: $(api_list)" "$(cat "$T/err")"
+	run api_list
+	[[ $output == *"\"host_port\":$o,\"guest_addr\":\"fd00::100\",\"guest_port\":$o,\"automatic\":true"* ]] ||
+		fail "unexpected list:" "$output"
+	usernet_stop_ok
+}
+
 @test "--port-mode slirp: auto rules go through libslirp's host forwarding, and away again" {
 	start_auto --publish-auto --port-mode slirp
 	p=$(pf_free_port tcp)
