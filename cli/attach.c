@@ -25,8 +25,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/netlink.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -58,8 +60,13 @@
  *		namespace file (--netns-type=path), opened in the host's mount
  *		namespace; -1 otherwise
  * @path_base:	the namespace file's name in @path_dirfd
- * @engine:	libslirp and the tap
  * @cap:	packet capture running, or NULL
+ * @diag_fd:	--publish-auto: NETLINK_SOCK_DIAG socket made inside by the
+ *		agent, until handed to the watcher; -1 otherwise
+ * @statm_fd:	/proc/self/statm, opened before the sandbox, for `stats`
+ * @engine:	libslirp and the tap (capture, `stats`)
+ * @table:	the forwarding table the API acts on
+ * @start_ms:	when the helper became ready (CLOCK_MONOTONIC ms)
  */
 struct attach_ctx {
 	const struct attach_opts *o;
@@ -68,8 +75,12 @@ struct attach_ctx {
 	struct nsagent *agent;
 	int path_dirfd;
 	char *path_base;
-	struct sl_engine *engine;
 	struct cap_writer *cap;
+	int diag_fd;
+	int statm_fd;
+	struct sl_engine *engine;
+	struct pf_table *table;
+	int64_t start_ms;
 };
 
 static void on_signal(struct sl_loop *l, int fd, short revents, void *opaque)
@@ -163,6 +174,21 @@ static int attach_open_tap(struct attach_ctx *c, int *tap_fd, GError **error)
 	if (r < 0)
 		return r;
 	r = nsagent_open_tap(c->agent, o->tapname, tap_fd, &existed, error);
+	if (r == 0 && o->autopub) {
+		/* A netlink socket lists the namespace it was made in */
+		c->diag_fd = nsagent_socket(c->agent, AF_NETLINK,
+					    SOCK_RAW | SOCK_NONBLOCK,
+					    NETLINK_SOCK_DIAG, 0);
+		if (c->diag_fd < 0) {
+			r = un_fail(error, UN_EXIT_FAILURE, c->diag_fd,
+				    "--publish-auto: cannot make a sock_diag "
+				    "netlink socket in the namespace: %s",
+				    g_strerror(-c->diag_fd));
+			c->diag_fd = -1;
+			close(*tap_fd);
+			*tap_fd = -1;
+		}
+	}
 	if (r == 0 && o->configure) {
 		nl_config_from_opts(o, &ncfg);
 		r = nsagent_configure(c->agent, &ncfg, error);
@@ -254,20 +280,34 @@ static void raise_fd_limit(void)
 }
 
 /* The API acts on the forwarding table */
-static int api_add(void *table, const struct pf_spec *spec, unsigned *id,
+static int api_add(void *opaque, const struct pf_spec *spec, unsigned *id,
 		   GError **error)
 {
-	return pf_table_add(table, spec, id, error);
+	return pf_table_add(((struct attach_ctx *)opaque)->table, spec, id,
+			    error);
 }
 
-static int api_remove(void *table, unsigned id)
+static int api_remove(void *opaque, unsigned id)
 {
-	return pf_table_remove(table, id);
+	return pf_table_remove(((struct attach_ctx *)opaque)->table, id);
 }
 
-static GPtrArray *api_list(void *table)
+static GPtrArray *api_list(void *opaque)
 {
-	return pf_table_rules(table);
+	return pf_table_rules(((struct attach_ctx *)opaque)->table);
+}
+
+static void api_stats(void *opaque, struct api_stats *st)
+{
+	struct attach_ctx *c = opaque;
+
+	st->tap = *sl_engine_stats(c->engine);
+	st->flows = *sl_engine_flow_stats(c->engine);
+	st->sockets_known = !sl_engine_sockets(c->engine, &st->tcp_active,
+					       &st->udp_active);
+	st->binds_refused = pf_table_binds_refused(c->table);
+	sl_counters_proc_read(c->statm_fd, &st->proc);
+	st->uptime_ms = c->start_ms ? util_now_ms() - c->start_ms : 0;
 }
 
 /* The API's packet capture: only before isolation or without it, as the
@@ -336,14 +376,16 @@ static int attach_run(const struct attach_opts *o)
 	g_autoptr(GError) error = NULL;
 	struct attach_ctx c = {
 		.o = o, .fds = { -1, -1, -1 }, .signal_fd = -1,
-		.path_dirfd = -1,
+		.path_dirfd = -1, .diag_fd = -1, .statm_fd = -1,
 	};
 	struct sl_engine *engine = NULL;
 	struct pf_table *table = NULL;
 	struct sl_loop *loop = NULL;
 	struct api_server *api = NULL;
+	struct autopub *autopub = NULL;
 	struct api_backend backend = {
 		.add = api_add, .remove = api_remove, .list = api_list,
+		.stats = api_stats, .opaque = &c,
 	};
 	struct isolate_cfg iso = {
 		.sandbox = o->sandbox, .seccomp = o->seccomp,
@@ -411,11 +453,22 @@ static int attach_run(const struct attach_opts *o)
 			goto out;
 		}
 	}
+	c.table = table;
+	if (o->autopub) {
+		r = autopub_new(table, loop, util_steal_fd(&c.diag_fd),
+				o->autopub, o->net.ipv6, &autopub);
+		if (r < 0) {
+			log_msg(LOG_LVL_ERR, -r, "--publish-auto: cannot list "
+				"the namespace's sockets");
+			goto out;
+		}
+	}
 	if (o->api_socket) {
-		backend.opaque = table;
 		backend.capture_start = api_capture_start;
 		backend.capture_stop = api_capture_stop;
 		backend.capture_opaque = &c;
+		/* Read after the sandbox took /proc away */
+		c.statm_fd = sl_counters_proc_open();
 		if (api_server_new(o->api_socket, &backend, loop, &api,
 				   &error)) {
 			status = report(error);
@@ -455,6 +508,7 @@ static int attach_run(const struct attach_opts *o)
 		sl_loop_every(loop, ATTACH_TARGET_CHECK_MS, on_path_check, &c);
 
 	print_summary(o, table);
+	c.start_ms = util_now_ms();
 	if (o->ready_fd >= 0) {
 		r = util_write_all(o->ready_fd, "1", 1);
 		if (r < 0)
@@ -467,12 +521,15 @@ out:
 	/* Before the loop goes: the server's tick lives in it */
 	api_server_free(api);
 	capture_end(&c);
+	autopub_free(autopub);
 	pf_table_free(table);
 	nsagent_stop(c.agent);
 	sl_loop_free(loop);
 	sl_engine_free(engine);
 	ns_fds_close(&c.fds);
 	util_close_fdp(&c.path_dirfd);
+	util_close_fdp(&c.diag_fd);
+	util_close_fdp(&c.statm_fd);
 	g_free(c.path_base);
 	close(c.signal_fd);
 	return status;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <glib.h>
 
+#include "autopub.h"
 #include "engine.h"
 #include "ns.h"
 
@@ -27,6 +28,7 @@
  * @port_mode:	how published ports are carried (enum pf_mode)
  * @max_conns:	bound of open connections per published rule
  * @api_socket:	path of the JSON API socket, or NULL
+ * @autopub:	--publish-auto: ports it may publish; NULL without it
  * @sandbox:	--enable-sandbox: empty root (launcher/isolate.c)
  * @seccomp:	--enable-seccomp: the helper's seccomp allowlist
  * @debug:	verbose logs
@@ -50,6 +52,7 @@ struct attach_opts {
 	int port_mode;
 	unsigned max_conns;
 	char *api_socket;
+	struct autopub_ports *autopub;
 	bool sandbox;
 	bool seccomp;
 	bool debug;

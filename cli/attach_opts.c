@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "attach.h"
+#include "autopub.h"
 #include "errors.h"
 #include "fwd.h"
 #include "log.h"
@@ -37,6 +38,7 @@ enum {
 	OPT_ENABLE_SECCOMP,
 	OPT_SANDBOX,
 	OPT_TARGET_TYPE,
+	OPT_PUBLISH_AUTO,
 };
 
 static const struct option attach_longopts[] = {
@@ -65,6 +67,7 @@ static const struct option attach_longopts[] = {
 	{ "enable-seccomp", no_argument, NULL, OPT_ENABLE_SECCOMP },
 	{ "sandbox", no_argument, NULL, OPT_SANDBOX },
 	{ "target-type", required_argument, NULL, OPT_TARGET_TYPE },
+	{ "publish-auto", optional_argument, NULL, OPT_PUBLISH_AUTO },
 	{ "debug", no_argument, NULL, OPT_DEBUG },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'v' },
@@ -107,6 +110,12 @@ void attach_usage(FILE *out, bool as_slirp4netns)
 "      --macaddress=MAC        MAC address of the tap (with --configure)\n"
 "  -p, --publish=[HOSTIP:]HOSTPORT[-END]:GUESTPORT[-END][/tcp|udp]\n"
 "                              publish a host port to the guest (repeatable)\n"
+"      --publish-auto[=RANGE]  publish the guest's listening TCP and bound UDP\n"
+"                              ports on the same host ports while they are\n"
+"                              open; RANGE: PORT or LOW-HIGH items, comma-\n"
+"                              separated, '~' before one excludes it (e.g.\n"
+"                              1024-65535,~8080); default all ports not\n"
+"                              published with -p\n"
 "  -a, --api-socket=PATH       JSON API socket (slirp4netns's protocol)\n"
 "      --port-mode=auto|direct|slirp  how published ports are carried (default\n"
 "                              auto: splice, outside clients keep their address)\n"
@@ -166,6 +175,7 @@ void attach_opts_clear(struct attach_opts *o)
 	g_clear_pointer(&o->target.userns_path, g_free);
 	g_clear_pointer(&o->api_socket, g_free);
 	g_clear_pointer(&o->pcap, g_free);
+	g_clear_pointer(&o->autopub, g_free);
 	if (o->publish)
 		g_array_unref(o->publish);
 	o->publish = NULL;
@@ -409,6 +419,10 @@ static int parse_option(struct attach_opts *o, int c, const char *arg,
 	case OPT_SANDBOX:
 		o->sandbox = o->seccomp = true;
 		return 0;
+	case OPT_PUBLISH_AUTO:
+		if (!o->autopub)
+			o->autopub = g_new0(struct autopub_ports, 1);
+		return autopub_range_parse(arg, o->autopub, error);
 	case OPT_DEBUG:
 		o->debug = true;
 		return 0;

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "port.h"
 #include "run.h"
+#include "stats.h"
 
 static void usage(FILE *out)
 {
@@ -22,6 +23,7 @@ static void usage(FILE *out)
 		"  attach    give a network namespace a network (see usernet attach --help)\n"
 		"  port      published ports of a running usernet (see usernet port --help)\n"
 		"  run       run a command in a rootless sandbox with a network (see usernet run --help)\n"
+		"  stats     live figures of a running usernet (see usernet stats --help)\n"
 		"\n"
 		"  -h, --help      this help\n"
 		"  -v, --version   versions of usernet and its libraries\n");
@@ -41,6 +43,8 @@ int main(int argc, char **argv)
 		return attach_main(argc - 1, argv + 1, false);
 	if (!strcmp(argv[1], "port"))
 		return port_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "stats"))
+		return stats_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "run"))
 		return run_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||

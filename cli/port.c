@@ -384,7 +384,12 @@ static char *port_count(gint64 n)
 
 #define PORT_COLS 8
 
-static void port_print_table(JsonArray *entries)
+/**
+ * port_print_table() - print list_hostfwd entries as a table; rules added by
+ * auto-publish have "*" after their ID, explained under the table
+ * @entries:	the entries
+ */
+void port_print_table(JsonArray *entries)
 {
 	static const char *const head[PORT_COLS] = {
 		"ID", "PROTO", "HOST", "GUEST", "ACTIVE", "TOTAL", "IN", "OUT",
@@ -392,6 +397,7 @@ static void port_print_table(JsonArray *entries)
 	g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)g_strfreev);
 	size_t width[PORT_COLS] = { 0 };
+	bool any_auto = false;
 	guint i, k;
 
 	for (i = 0; i < json_array_get_length(entries); i++) {
@@ -404,8 +410,19 @@ static void port_print_table(JsonArray *entries)
 		gint64 hp = port_int(e, "host_port", 0);
 		gint64 gp = port_int(e, "guest_port", 0);
 		char **row = g_new0(char *, PORT_COLS + 1);
+		JsonNode *an = e ? json_object_get_member(e, "automatic") : NULL;
+		bool automatic = an && JSON_NODE_HOLDS_VALUE(an) &&
+				 json_node_get_value_type(an) ==
+				 G_TYPE_BOOLEAN && json_node_get_boolean(an);
 
 		row[0] = port_count(port_int(e, "id", -1));
+		if (automatic) {
+			char *t = g_strconcat(row[0], "*", NULL);
+
+			g_free(row[0]);
+			row[0] = t;
+			any_auto = true;
+		}
 		row[1] = g_strdup(port_str(e, "proto", "?"));
 		row[2] = port_endpoint(port_str(e, "host_addr", "?"), hp,
 				       port_int(e, "host_port_end", hp));
@@ -437,6 +454,8 @@ static void port_print_table(JsonArray *entries)
 			printf("%-*s%s", k + 1 < PORT_COLS ? (int)width[k] : 0,
 			       row[k], k + 1 < PORT_COLS ? "  " : "\n");
 	}
+	if (any_auto)
+		printf("* published automatically (--publish-auto)\n");
 }
 
 static int port_ls(int argc, char **argv)

@@ -6,8 +6,10 @@
 #define CLI_PORT_H
 
 #include <stdio.h>
+#include <json-glib/json-glib.h>
 
 void port_usage(FILE *out);
 int port_main(int argc, char **argv);
+void port_print_table(JsonArray *entries);
 
 #endif /* CLI_PORT_H */

@@ -105,9 +105,13 @@ static const struct hsc_entry hsc_allow[] = {
 	  "IPV6_V6ONLY); only inet sockets can exist, see socket" },
 	{ "getsockopt",
 	  "SO_ERROR of non-blocking connects (forwarders, libslirp)" },
-	{ "sendto", "libslirp: UDP and ICMP payloads, TCP data; API replies" },
+	{ "sendto",
+	  "libslirp: UDP and ICMP payloads, TCP data; API replies; "
+	  "--publish-auto's sock_diag dump requests (netlink socket made by "
+	  "the agent before the filter)" },
 	{ "recvfrom",
-	  "libslirp: UDP and ICMP payloads, TCP data; API requests" },
+	  "libslirp: UDP and ICMP payloads, TCP data; API requests; "
+	  "--publish-auto's sock_diag dumps" },
 	{ "sendmsg",
 	  "requests to the namespace agent (portfwd/, netns/fdpass.c); "
 	  "libslirp" },
@@ -179,12 +183,18 @@ static const struct hsc_entry hsc_allow[] = {
 	{ "wait4", "reaping the namespace agent (nsagent_stop())" },
 	{ "exit_group",
 	  "exit() at the end of the event loop, or on a fatal error" },
+	{ "getrusage",
+	  "the API's stats request: the helper's CPU time and peak resident "
+	  "set (RUSAGE_SELF; slirp/counters.c)" },
 
 	/* Files */
 	{ "openat",
 	  "only read-only, no O_CREAT or O_TRUNC: libslirp re-reads "
 	  "/etc/resolv.conf, /proc/sys/net/ipv4/ip_unprivileged_port_start "
 	  "for a refused bind's message" },
+	{ "pread64",
+	  "the API's stats request: /proc/self/statm re-read from offset 0 "
+	  "through the fd opened before the sandbox (slirp/counters.c)" },
 	{ "newfstatat",
 	  "stat() and fstat(): the namespace path check (every 500 ms), "
 	  "fopen() of resolv.conf, fstat of the API socket at exit" },

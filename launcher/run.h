@@ -25,6 +25,7 @@ enum run_net {
  * @attach_args:	arguments for the helper `usernet attach` (networking
  *			options as given: -p, --cidr, --mtu, -6, ...)
  * @publish:		the --publish specs, for --display
+ * @publish_auto:	--publish-auto's RANGE ("" for all ports), or NULL
  * @cidr:		guest network text (default 10.0.2.0/24)
  * @mtu:		MTU (default 65520)
  * @ipv6:		--enable-ipv6
@@ -45,6 +46,7 @@ struct run_opts {
 	enum run_net net;
 	GPtrArray *attach_args;
 	GPtrArray *publish;
+	char *publish_auto;
 	char *cidr;
 	unsigned mtu;
 	bool ipv6;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "autopub.h"
 #include "caps.h"
 #include "errors.h"
 #include "pcap.h"
@@ -32,6 +33,7 @@ enum {
 	OPT_PORT_MODE,
 	OPT_PCAP,
 	OPT_PCAP_MAX_SIZE,
+	OPT_PUBLISH_AUTO,
 };
 
 static const struct option run_longopts[] = {
@@ -48,6 +50,7 @@ static const struct option run_longopts[] = {
 	{ "sysctl", required_argument, NULL, OPT_SYSCTL },
 	{ "seccomp", required_argument, NULL, OPT_SECCOMP },
 	{ "port-mode", required_argument, NULL, OPT_PORT_MODE },
+	{ "publish-auto", optional_argument, NULL, OPT_PUBLISH_AUTO },
 	{ "display", no_argument, NULL, OPT_DISPLAY },
 	{ "debug", no_argument, NULL, OPT_DEBUG },
 	{ "pcap", required_argument, NULL, OPT_PCAP },
@@ -74,6 +77,9 @@ void run_usage(FILE *out)
 "  -6, --enable-ipv6           IPv6 too\n"
 "      --allow-host-loopback   the gateway reaches the host's 127.0.0.1\n"
 "      --port-mode=auto|direct|slirp  how published ports are carried\n"
+"      --publish-auto[=RANGE]  publish the command's listening ports on the\n"
+"                              same host ports while they are open (see\n"
+"                              usernet attach --help)\n"
 "      --net=usernet|none|host network namespace (default usernet)\n"
 "      --sysctl=net.KEY=VALUE  set a sysctl in the new network namespace\n"
 "Identity and privilege:\n"
@@ -120,6 +126,7 @@ void run_opts_clear(struct run_opts *o)
 {
 	g_clear_pointer(&o->attach_args, g_ptr_array_unref);
 	g_clear_pointer(&o->publish, g_ptr_array_unref);
+	g_clear_pointer(&o->publish_auto, g_free);
 	g_clear_pointer(&o->sysctls, g_ptr_array_unref);
 	g_clear_pointer(&o->cidr, g_free);
 }
@@ -277,6 +284,16 @@ static int parse_one(struct run_opts *o, int c, const char *arg,
 	case OPT_ALLOW_HOST_LOOPBACK:
 		o->allow_host_loopback = true;
 		return 0;
+	case OPT_PUBLISH_AUTO: {
+		struct autopub_ports ports;
+
+		if (autopub_range_parse(arg, &ports, error))
+			return -EINVAL;
+		g_free(o->publish_auto);
+		o->publish_auto = g_strdup(arg ? arg : "");
+		run_attach_arg(o, "--publish-auto", arg);
+		return 0;
+	}
 	case OPT_PORT_MODE:
 		if (strcmp(arg, "auto") && strcmp(arg, "direct") &&
 		    strcmp(arg, "slirp"))
@@ -378,6 +395,8 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, GError **error)
 				 "for IPv6", o->mtu);
 	if (o->net != RUN_NET_USERNET && o->publish->len)
 		return run_error(error, "--publish needs --net usernet");
+	if (o->net != RUN_NET_USERNET && o->publish_auto)
+		return run_error(error, "--publish-auto needs --net usernet");
 	if (o->net == RUN_NET_HOST && o->sysctls->len)
 		return run_error(error, "--sysctl needs a network namespace of "
 				 "its own (not --net host)");
@@ -483,6 +502,10 @@ void run_display(const struct run_opts *o, FILE *out)
 				(char *)g_ptr_array_index(o->publish, i));
 		if (!o->publish->len)
 			fprintf(out, "  published:      none\n");
+		if (o->publish_auto)
+			fprintf(out, "  auto-publish:   %s\n",
+				*o->publish_auto ? o->publish_auto :
+						   "all ports");
 		{
 			g_auto(GStrv) h = run_helper_argv(o, self ? self :
 							  "usernet", 0, 3, 4);

@@ -11,6 +11,8 @@
  *   remove_hostfwd  {id} -> {}
  *   start_capture   {path, max_size?} -> {}       (packet capture, pcap)
  *   stop_capture    -> {"frames", "bytes", "dropped", "files"}
+ *   stats           -> {"tap":{...},"tcp":{...},"udp":{...},"dns":{...},
+ *                   "errors":{...},"process":{...},"rules":[...]} (ours)
  * Errors are {"error":{"desc":"bad request: ..."}}, worded as slirp4netns
  * words them where it has a wording.
  *
@@ -347,6 +349,70 @@ static char *api_handle_capture(const struct api_backend *b,
 	return api_stop_capture(b);
 }
 
+static void api_begin(JsonBuilder *jb, const char *name)
+{
+	json_builder_set_member_name(jb, name);
+	json_builder_begin_object(jb);
+}
+
+static char *api_stats(const struct api_backend *b)
+{
+	g_autoptr(JsonBuilder) jb = NULL;
+	GPtrArray *rules = b->list(b->opaque);
+	struct api_stats st;
+	uint64_t refused = 0;
+	guint i;
+
+	if (!b->stats)
+		return api_error("bad request: unknown execute");
+	memset(&st, 0, sizeof(st));
+	b->stats(b->opaque, &st);
+	for (i = 0; rules && i < rules->len; i++)
+		refused += ((const struct pf_rule *)
+			    g_ptr_array_index(rules, i))->stats.refused;
+
+	jb = api_return_begin();
+	api_begin(jb, "tap");
+	api_add_int(jb, "frames_in", (gint64)st.tap.frames_in);
+	api_add_int(jb, "bytes_in", (gint64)st.tap.bytes_in);
+	api_add_int(jb, "frames_out", (gint64)st.tap.frames_out);
+	api_add_int(jb, "bytes_out", (gint64)st.tap.bytes_out);
+	json_builder_end_object(jb);
+	api_begin(jb, "tcp");
+	if (st.sockets_known)
+		api_add_int(jb, "active", st.tcp_active);
+	api_add_int(jb, "total", (gint64)st.flows.tcp_total);
+	json_builder_end_object(jb);
+	api_begin(jb, "udp");
+	if (st.sockets_known)
+		api_add_int(jb, "active", st.udp_active);
+	api_add_int(jb, "total", (gint64)st.flows.udp_total);
+	json_builder_end_object(jb);
+	api_begin(jb, "dns");
+	api_add_int(jb, "queries", (gint64)st.flows.dns_queries);
+	api_add_int(jb, "answered", (gint64)st.flows.dns_answers);
+	json_builder_end_object(jb);
+	api_begin(jb, "errors");
+	api_add_int(jb, "frames_dropped", (gint64)st.tap.drops_out);
+	api_add_int(jb, "binds_refused", (gint64)st.binds_refused);
+	api_add_int(jb, "connections_refused", (gint64)refused);
+	json_builder_end_object(jb);
+	api_begin(jb, "process");
+	if (st.proc.rss_bytes >= 0)
+		api_add_int(jb, "rss_bytes", st.proc.rss_bytes);
+	api_add_int(jb, "max_rss_bytes", st.proc.max_rss_bytes);
+	api_add_int(jb, "cpu_user_us", st.proc.cpu_user_us);
+	api_add_int(jb, "cpu_system_us", st.proc.cpu_system_us);
+	api_add_int(jb, "uptime_ms", st.uptime_ms);
+	json_builder_end_object(jb);
+	json_builder_set_member_name(jb, "rules");
+	json_builder_begin_array(jb);
+	for (i = 0; rules && i < rules->len; i++)
+		api_add_entry(jb, g_ptr_array_index(rules, i));
+	json_builder_end_array(jb);
+	return api_return_end(jb);
+}
+
 /**
  * api_handle_request() - answer one API request
  * @b:		what the requests act on
@@ -389,7 +455,8 @@ char *api_handle_request(const struct api_backend *b, const char *req,
 		return reply;
 	if (strcmp(execute, "add_hostfwd") &&
 	    strcmp(execute, "list_hostfwd") &&
-	    strcmp(execute, "remove_hostfwd"))
+	    strcmp(execute, "remove_hostfwd") &&
+	    strcmp(execute, "stats"))
 		return api_error("bad request: unknown execute");
 
 	n = json_object_get_member(o, "arguments");
@@ -404,6 +471,8 @@ char *api_handle_request(const struct api_backend *b, const char *req,
 		return api_add_hostfwd(b, args);
 	if (!strcmp(execute, "list_hostfwd"))
 		return api_list_hostfwd(b);
+	if (!strcmp(execute, "stats"))
+		return api_stats(b);
 	return api_remove_hostfwd(b, args);
 }
 

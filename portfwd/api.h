@@ -23,12 +23,39 @@
 #define API_CONN_TIMEOUT_MS	5000
 
 /**
+ * struct api_stats - figures of the `stats` request (see README,
+ * "Statistics", for how each is obtained)
+ * @tap:		frames and bytes each way on the tap, dropped frames
+ * @flows:		new TCP connections, UDP flows, DNS queries and answers
+ *			read from the tap's frames
+ * @sockets_known:	@tcp_active and @udp_active are known
+ * @tcp_active:		libslirp's TCP connections open now
+ * @udp_active:		libslirp's UDP flows open now
+ * @binds_refused:	host ports that could not be bound (rules refused,
+ *			auto-publish skips)
+ * @proc:		memory and CPU time of the helper
+ * @uptime_ms:		time since the helper started serving
+ */
+struct api_stats {
+	struct sl_stats tap;
+	struct sl_flow_stats flows;
+	bool sockets_known;
+	int64_t tcp_active;
+	int64_t udp_active;
+	uint64_t binds_refused;
+	struct sl_proc_stats proc;
+	int64_t uptime_ms;
+};
+
+/**
  * struct api_backend - what the API acts on (the forwarding table, or a fake
  * one in tests and fuzzers)
  * @add:	publish @spec; fill *@id; on failure fill @error (its message
  *		goes to the client) and return -errno
  * @remove:	unpublish rule @id; -ENOENT if there is none
  * @list:	the rules, struct pf_rule *, owned by the backend
+ * @stats:	fill the figures of the `stats` request; NULL: the request
+ *		is refused
  * @opaque:	first argument of the callbacks
  * @capture_start: start a packet capture into @path (absolute) with a size
  *		cap @max_size (0: none); on failure fill @error (its message
@@ -42,6 +69,7 @@ struct api_backend {
 		   GError **error);
 	int (*remove)(void *opaque, unsigned id);
 	GPtrArray *(*list)(void *opaque);
+	void (*stats)(void *opaque, struct api_stats *out);
 	void *opaque;
 	int (*capture_start)(void *opaque, const char *path, uint64_t max_size,
 			     GError **error);

@@ -636,6 +636,7 @@ int pf_table_add(struct pf_table *t, const struct pf_spec *spec,
 		else
 			r = pf_slirp_port(t, s, i, true);
 		if (r < 0) {
+			t->binds_refused++;
 			privport_set_bind_error(error, -r,
 				(uint16_t)(s->host_port + i),
 				pf_proto_name(s->proto),
@@ -698,6 +699,39 @@ int pf_table_remove(struct pf_table *t, unsigned id)
 		return 0;
 	}
 	return -ENOENT;
+}
+
+/**
+ * pf_table_set_automatic() - mark rule @id as added by auto-publish
+ * @t:		table
+ * @id:		rule ID
+ *
+ * Return: 0, or -ENOENT if there is no such rule
+ */
+int pf_table_set_automatic(struct pf_table *t, unsigned id)
+{
+	guint i;
+
+	for (i = 0; i < t->rules->len; i++) {
+		struct pf_rule_state *rs = g_ptr_array_index(t->rules, i);
+
+		if (rs->pub.id == id) {
+			rs->pub.automatic = true;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/**
+ * pf_table_binds_refused() - host ports that could not be bound so far
+ * @t:		table
+ *
+ * Return: the count
+ */
+uint64_t pf_table_binds_refused(const struct pf_table *t)
+{
+	return t->binds_refused;
 }
 
 /**

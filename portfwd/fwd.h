@@ -72,5 +72,7 @@ int pf_table_add(struct pf_table *t, const struct pf_spec *spec,
 		 unsigned *id, GError **error);
 int pf_table_remove(struct pf_table *t, unsigned id);
 GPtrArray *pf_table_rules(struct pf_table *t);
+int pf_table_set_automatic(struct pf_table *t, unsigned id);
+uint64_t pf_table_binds_refused(const struct pf_table *t);
 
 #endif /* PORTFWD_FWD_H */

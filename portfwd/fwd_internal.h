@@ -86,6 +86,7 @@ struct pf_conn_link {
  * @max_conns:	bound of open connections per rule
  * @transparent: outside clients keep their address (auto mode); cleared
  *		after the namespace refused it once
+ * @binds_refused: host ports pf_table_add() could not bind
  * @dead:	connections closed while an epoll batch is handled: freed
  *		after it, as later events of the batch may still name them
  */
@@ -101,6 +102,7 @@ struct pf_table {
 	int epfd;
 	unsigned max_conns;
 	bool transparent;
+	uint64_t binds_refused;
 	GPtrArray *dead;
 };
 

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "counters.h"
 #include "log.h"
 #include "pcap.h"
 #include "util.h"
@@ -56,6 +57,7 @@ struct sl_timer {
  * @pollfds_first: index in @pollfds of libslirp's first entry
  * @stats:	tap counters
  * @cap:	packet capture, or NULL (not owned)
+ * @flows:	what the frames say (slirp/counters.c)
  * @frame:	receive buffer for one frame
  */
 struct sl_engine {
@@ -66,6 +68,7 @@ struct sl_engine {
 	guint pollfds_first;
 	struct sl_stats stats;
 	struct cap_writer *cap;
+	struct sl_flowtab *flows;
 	uint8_t frame[SL_FRAME_MAX];
 };
 
@@ -88,6 +91,7 @@ static ssize_t sl_cb_send_packet(const void *buf, size_t len, void *opaque)
 	e->stats.bytes_out += (uint64_t)n;
 	if (e->cap)
 		cap_frame(e->cap, buf, (size_t)n);
+	sl_flowtab_frame(e->flows, buf, (size_t)n, true);
 	return n;
 }
 
@@ -267,6 +271,8 @@ int sl_engine_new(const struct sl_config *cfg, int tap_fd,
 		g_free(e);
 		return -EINVAL;
 	}
+	e->flows = sl_flowtab_new(sc.vnameserver, cfg->ipv6 && !cfg->disable_dns,
+				  &sc.vnameserver6);
 	*out = e;
 	return 0;
 }
@@ -280,6 +286,7 @@ void sl_engine_free(struct sl_engine *e)
 	if (!e)
 		return;
 	slirp_cleanup(e->slirp);
+	sl_flowtab_free(e->flows);
 	g_ptr_array_unref(e->timers);
 	close(e->tap_fd);
 	g_free(e);
@@ -330,6 +337,33 @@ void sl_engine_set_capture(struct sl_engine *e, struct cap_writer *cap)
 }
 
 /**
+ * sl_engine_flow_stats() - what the tap's frames say: new TCP connections
+ * and UDP flows through libslirp, DNS queries and answers (slirp/counters.c)
+ * @e:		engine
+ *
+ * Return: the counters, valid as long as the engine
+ */
+const struct sl_flow_stats *sl_engine_flow_stats(const struct sl_engine *e)
+{
+	return sl_flowtab_stats(e->flows);
+}
+
+/**
+ * sl_engine_sockets() - libslirp's TCP connections and UDP flows open now
+ * @e:		engine
+ * @tcp:	out: TCP sockets (not the listening ones of slirp-mode rules)
+ * @udp:	out: UDP sockets
+ *
+ * Return: 0, or -EPROTO if libslirp's listing could not be read
+ */
+int sl_engine_sockets(struct sl_engine *e, int64_t *tcp, int64_t *udp)
+{
+	g_autofree char *info = slirp_connection_info(e->slirp);
+
+	return sl_counters_sockets(info, tcp, udp);
+}
+
+/**
  * sl_engine_drain_tap() - feed up to SL_TAP_BATCH pending frames to libslirp
  * @e:		engine
  *
@@ -358,6 +392,7 @@ int sl_engine_drain_tap(struct sl_engine *e)
 		e->stats.bytes_in += (uint64_t)n;
 		if (e->cap)
 			cap_frame(e->cap, e->frame, (size_t)n);
+		sl_flowtab_frame(e->flows, e->frame, (size_t)n, false);
 		slirp_input(e->slirp, e->frame, (int)n);
 	}
 	return i;

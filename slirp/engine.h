@@ -12,6 +12,7 @@
 #include <libslirp.h>
 
 #include "addr.h"
+#include "counters.h"
 
 #define SL_MTU_MIN	68
 #define SL_MTU_MIN_IPV6	1280
@@ -72,6 +73,8 @@ void sl_engine_free(struct sl_engine *e);
 Slirp *sl_engine_slirp(struct sl_engine *e);
 int sl_engine_tap_fd(const struct sl_engine *e);
 const struct sl_stats *sl_engine_stats(const struct sl_engine *e);
+const struct sl_flow_stats *sl_engine_flow_stats(const struct sl_engine *e);
+int sl_engine_sockets(struct sl_engine *e, int64_t *tcp, int64_t *udp);
 int sl_engine_drain_tap(struct sl_engine *e);
 void sl_engine_set_capture(struct sl_engine *e, struct cap_writer *cap);
 

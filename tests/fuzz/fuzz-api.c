@@ -136,6 +136,13 @@ static void fake_seed(struct fake *f)
 	g_ptr_array_add(f->rules, r);
 }
 
+static void fake_stats(void *opaque, struct api_stats *st)
+{
+	st->tap.bytes_in = UINT64_MAX;
+	st->sockets_known = true;
+	st->proc.rss_bytes = -1;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fake f = {
@@ -147,6 +154,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.opaque = &f,
 		.capture_start = fake_capture_start,
 		.capture_stop = fake_capture_stop, .capture_opaque = &f,
+		.stats = fake_stats, .opaque = &f,
 	};
 	g_autoptr(JsonParser) parser = json_parser_new();
 	g_autofree char *reply = NULL;

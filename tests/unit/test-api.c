@@ -348,6 +348,64 @@ static void test_extensions(void)
 	fake_clear(&f);
 }
 
+static void fake_stats(void *opaque, struct api_stats *st)
+{
+	st->tap.frames_in = 10;
+	st->tap.bytes_in = 1000;
+	st->tap.frames_out = 20;
+	st->tap.bytes_out = 2000;
+	st->tap.drops_out = 1;
+	st->flows.tcp_total = 3;
+	st->flows.udp_total = 4;
+	st->flows.dns_queries = 5;
+	st->flows.dns_answers = 6;
+	st->sockets_known = true;
+	st->tcp_active = 1;
+	st->udp_active = 2;
+	st->binds_refused = 7;
+	st->proc.rss_bytes = 4096;
+	st->proc.max_rss_bytes = 8192;
+	st->proc.cpu_user_us = 11;
+	st->proc.cpu_system_us = 12;
+	st->uptime_ms = 13;
+}
+
+/* {"execute":"stats"}: every figure, the rules as list_hostfwd has them;
+ * without a stats callback the request is unknown, as for slirp4netns */
+static void test_stats(void)
+{
+	struct pf_rule *r = g_new0(struct pf_rule, 1);
+	struct api_backend b;
+	struct fake f;
+
+	fake_init(&f, &b);
+	check(&b, "{\"execute\":\"stats\"}",
+	      "{\"error\":{\"desc\":\"bad request: unknown execute\"}}");
+	b.stats = fake_stats;
+	r->id = 1;
+	r->spec.proto = PF_PROTO_TCP;
+	r->spec.host_port = 8080;
+	r->spec.guest_port = 80;
+	r->spec.count = 1;
+	r->stats.refused = 2;
+	g_ptr_array_add(f.rules, r);
+	check(&b, "{\"execute\":\"stats\"}",
+	      "{\"return\":{\"tap\":{\"frames_in\":10,\"bytes_in\":1000,"
+	      "\"frames_out\":20,\"bytes_out\":2000},"
+	      "\"tcp\":{\"active\":1,\"total\":3},"
+	      "\"udp\":{\"active\":2,\"total\":4},"
+	      "\"dns\":{\"queries\":5,\"answered\":6},"
+	      "\"errors\":{\"frames_dropped\":1,\"binds_refused\":7,"
+	      "\"connections_refused\":2},"
+	      "\"process\":{\"rss_bytes\":4096,\"max_rss_bytes\":8192,"
+	      "\"cpu_user_us\":11,\"cpu_system_us\":12,\"uptime_ms\":13},"
+	      "\"rules\":[{\"id\":1,\"proto\":\"tcp\",\"host_addr\":\"0.0.0.0\","
+	      "\"host_port\":8080,\"guest_addr\":\"\",\"guest_port\":80,"
+	      "\"stats\":{\"active\":0,\"total\":0,\"bytes_to_guest\":0,"
+	      "\"bytes_from_guest\":0,\"refused\":2}}]}}");
+	fake_clear(&f);
+}
+
 static void test_backend_error(void)
 {
 	struct api_backend b;
@@ -1118,6 +1176,7 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/api/compat", test_compat);
+	g_test_add_func("/api/stats", test_stats);
 	g_test_add_func("/api/addresses", test_addresses);
 	g_test_add_func("/api/unset-addresses", test_unset_addresses);
 	g_test_add_func("/api/ipv6", test_ipv6);

@@ -51,6 +51,35 @@ static void test_defaults(void)
 	g_assert_false(o.net.disable_host_loopback);
 	g_assert_false(o.net.disable_dns);
 	g_assert_cmpuint(o.publish->len, ==, 0);
+	g_assert_null(o.autopub);
+	attach_opts_clear(&o);
+}
+
+/* --publish-auto: all ports without RANGE; with one, that range */
+static void test_publish_auto(void)
+{
+	g_autoptr(GError) error = NULL;
+	struct attach_opts o;
+
+	g_assert_cmpint(parse(&o, &error, "--publish-auto", "1", NULL), ==, 0);
+	g_assert_no_error(error);
+	g_assert_nonnull(o.autopub);
+	g_assert_true(autopub_ports_has(o.autopub, 1));
+	g_assert_true(autopub_ports_has(o.autopub, 65535));
+	attach_opts_clear(&o);
+
+	g_assert_cmpint(parse(&o, &error, "--publish-auto=8000-9000,~8080",
+			      "1", NULL), ==, 0);
+	g_assert_no_error(error);
+	g_assert_true(autopub_ports_has(o.autopub, 8000));
+	g_assert_false(autopub_ports_has(o.autopub, 8080));
+	g_assert_false(autopub_ports_has(o.autopub, 22));
+	attach_opts_clear(&o);
+
+	/* The space form is not an optional argument: "22" is the target */
+	g_assert_cmpint(parse(&o, &error, "--publish-auto", "22", NULL), ==, 0);
+	g_assert_cmpint(o.target.pid, ==, 22);
+	g_assert_true(autopub_ports_has(o.autopub, 22));
 	attach_opts_clear(&o);
 }
 
@@ -180,6 +209,10 @@ static void test_bad(void)
 	expect_bad("unknown option --bogus", "--bogus", "1", NULL);
 	expect_bad("unknown option -z", "-z", "1", NULL);
 	expect_bad("needs a value", "1", "--mtu", NULL);
+	expect_bad("--publish-auto", "--publish-auto=", "1", NULL);
+	expect_bad("--publish-auto", "--publish-auto=0", "1", NULL);
+	expect_bad("--publish-auto", "--publish-auto=80-", "1", NULL);
+	expect_bad("ends before it starts", "--publish-auto=9-8", "1", NULL);
 	expect_bad("--log-level", "--log-level=trace", "1", NULL);
 	expect_bad("--pcap needs a file name", "--pcap=", "1", NULL);
 	expect_bad("--pcap-max-size", "--pcap=x", "--pcap-max-size=1M1", "1",
@@ -238,6 +271,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/attach-opts/outbound-iface", test_outbound_iface);
 	g_test_add_func("/attach-opts/help", test_help);
 	g_test_add_func("/attach-opts/bad", test_bad);
+	g_test_add_func("/attach-opts/publish-auto", test_publish_auto);
 	g_test_add_func("/attach-opts/debugging", test_debugging);
 	return g_test_run();
 }
