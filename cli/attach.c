@@ -464,6 +464,7 @@ static int attach_run(const struct attach_opts *o)
 		}
 	}
 	if (o->api_socket) {
+		backend.slirp4netns_list = o->as_slirp4netns;
 		backend.capture_start = api_capture_start;
 		backend.capture_stop = api_capture_stop;
 		backend.capture_opaque = &c;
@@ -550,6 +551,7 @@ int attach_main(int argc, char **argv, bool as_slirp4netns)
 	int status;
 
 	attach_opts_init(&o);
+	o.as_slirp4netns = as_slirp4netns;
 	if (attach_opts_parse(&o, argc, argv, &error)) {
 		status = report(error);
 		attach_opts_clear(&o);

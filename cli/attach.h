@@ -38,6 +38,7 @@
  * @pcap_max_size: --pcap-max-size: size cap of one capture file, 0 none
  * @help:	--help was given: print usage, exit 0
  * @version:	--version was given: print versions, exit 0
+ * @as_slirp4netns: run as the drop-in slirp4netns (cli/compat.c)
  */
 struct attach_opts {
 	struct ns_target target;
@@ -61,6 +62,7 @@ struct attach_opts {
 	uint64_t pcap_max_size;
 	bool help;
 	bool version;
+	bool as_slirp4netns;
 };
 
 void attach_opts_init(struct attach_opts *o);

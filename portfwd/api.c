@@ -202,7 +202,9 @@ static char *api_add_hostfwd(const struct api_backend *b, JsonObject *args)
 	return api_return_end(jb);
 }
 
-static void api_add_entry(JsonBuilder *jb, const struct pf_rule *r)
+/* One rule; @plain: slirp4netns's keys only, without our extensions */
+static void api_add_entry(JsonBuilder *jb, const struct pf_rule *r,
+			  bool plain)
 {
 	const struct pf_spec *s = &r->spec;
 	char buf[INET6_ADDRSTRLEN];
@@ -219,6 +221,10 @@ static void api_add_entry(JsonBuilder *jb, const struct pf_rule *r)
 	json_builder_add_string_value(jb, s->guest_addr_set ?
 		addr_ip_str_plain(&s->guest_addr, buf, sizeof(buf)) : "");
 	api_add_int(jb, "guest_port", s->guest_port);
+	if (plain) {
+		json_builder_end_object(jb);
+		return;
+	}
 
 	/* Extensions, after the keys slirp4netns has */
 	if (s->count > 1) {
@@ -244,15 +250,28 @@ static void api_add_entry(JsonBuilder *jb, const struct pf_rule *r)
 
 static char *api_list_hostfwd(const struct api_backend *b)
 {
-	g_autoptr(JsonBuilder) jb = api_return_begin();
+	g_autoptr(JsonBuilder) jb = NULL;
 	GPtrArray *rules = b->list(b->opaque);
 	guint i;
 
+	/* slirp4netns 1.2 answers {"entries":[...]}, without "return" (its
+	 * manual shows one), and only its own keys: so does the drop-in */
+	if (b->slirp4netns_list) {
+		jb = json_builder_new();
+		json_builder_begin_object(jb);
+	} else {
+		jb = api_return_begin();
+	}
 	json_builder_set_member_name(jb, "entries");
 	json_builder_begin_array(jb);
 	for (i = 0; rules && i < rules->len; i++)
-		api_add_entry(jb, g_ptr_array_index(rules, i));
+		api_add_entry(jb, g_ptr_array_index(rules, i),
+			      b->slirp4netns_list);
 	json_builder_end_array(jb);
+	if (b->slirp4netns_list) {
+		json_builder_end_object(jb);
+		return api_builder_to_json(jb);
+	}
 	return api_return_end(jb);
 }
 
@@ -408,7 +427,7 @@ static char *api_stats(const struct api_backend *b)
 	json_builder_set_member_name(jb, "rules");
 	json_builder_begin_array(jb);
 	for (i = 0; rules && i < rules->len; i++)
-		api_add_entry(jb, g_ptr_array_index(rules, i));
+		api_add_entry(jb, g_ptr_array_index(rules, i), false);
 	json_builder_end_array(jb);
 	return api_return_end(jb);
 }

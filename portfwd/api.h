@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <stdbool.h>
 #include <glib.h>
 
 #include "fwd.h"
@@ -63,6 +64,9 @@ struct api_stats {
  * @capture_stop: stop the capture, fill @st with what it wrote; -ENOENT if
  *		none runs. NULL: not supported
  * @capture_opaque: first argument of the capture callbacks
+ * @slirp4netns_list: list_hostfwd answers as slirp4netns 1.2 does,
+ *		{"entries":[...]} with its keys only (the drop-in, cli/compat.c);
+ *		otherwise {"return":{"entries":[...]}} with our extensions
  */
 struct api_backend {
 	int (*add)(void *opaque, const struct pf_spec *spec, unsigned *id,
@@ -75,6 +79,7 @@ struct api_backend {
 			     GError **error);
 	int (*capture_stop)(void *opaque, struct cap_stats *st);
 	void *capture_opaque;
+	bool slirp4netns_list;
 };
 
 /**

@@ -218,6 +218,10 @@ int apiclient_request(const char *path, const char *request, JsonNode **ret,
 		return -EREMOTEIO;
 	}
 	n = json_object_get_member(o, "return");
+	/* slirp4netns (and usernet as slirp4netns) answer list_hostfwd with
+	 * {"entries":[...]} alone: take the whole object as the return */
+	if (!n && json_object_has_member(o, "entries"))
+		n = root;
 	if (!n)
 		goto malformed;
 	*ret = json_node_copy(n);

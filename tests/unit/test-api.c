@@ -370,6 +370,23 @@ static void fake_stats(void *opaque, struct api_stats *st)
 	st->uptime_ms = 13;
 }
 
+/* As the drop-in slirp4netns: list_hostfwd as slirp4netns 1.2 answers it */
+static void test_slirp4netns_list(void)
+{
+	struct api_backend b;
+	struct fake f;
+
+	fake_init(&f, &b);
+	b.slirp4netns_list = true;
+	check(&b, "{\"execute\":\"list_hostfwd\"}", "{\"entries\":[]}");
+	check(&b, ADD_COMPAT, "{\"return\":{\"id\":1}}");
+	check(&b, "{\"execute\":\"list_hostfwd\"}",
+	      "{\"entries\":[{\"id\":1,\"proto\":\"tcp\","
+	      "\"host_addr\":\"0.0.0.0\",\"host_port\":8080,"
+	      "\"guest_addr\":\"10.0.2.100\",\"guest_port\":80}]}");
+	fake_clear(&f);
+}
+
 /* {"execute":"stats"}: every figure, the rules as list_hostfwd has them;
  * without a stats callback the request is unknown, as for slirp4netns */
 static void test_stats(void)
@@ -1176,6 +1193,7 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/api/compat", test_compat);
+	g_test_add_func("/api/slirp4netns-list", test_slirp4netns_list);
 	g_test_add_func("/api/stats", test_stats);
 	g_test_add_func("/api/addresses", test_addresses);
 	g_test_add_func("/api/unset-addresses", test_unset_addresses);
