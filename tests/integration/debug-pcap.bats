@@ -40,15 +40,8 @@ synack_count() {
 assert_some() { [[ $1 =~ ^[0-9]+$ && $1 -ge 1 ]] || fail "$2: $1"; }
 
 @test "--pcap: tshark shows the guest's TCP handshake with the gateway and a DNS query and its answer" {
-	need_root "dnsmasq listens on port 53 of 127.0.0.77"
-	need dnsmasq tshark
-	spawn dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces \
-		--listen-address=127.0.0.77 --port=53 --address=/usernet.test/192.0.2.42 --pid-file= \
-		--user=nobody --group=nogroup --log-facility=- --log-queries
-	run wait_until 5 sh -c 'busybox nslookup usernet.test 127.0.0.77 | grep -q 192.0.2.42'
-	[[ $status == 0 ]] || fail "dnsmasq does not answer:" "$(cat "$T/bg.log")"
-	echo 'nameserver 127.0.0.77' >"$T/resolv.conf"
-	chmod 0644 "$T/resolv.conf"
+	need tshark
+	dns_server_start || return
 	port=$(pf_free_port tcp)
 	host_tcp_server 127.0.0.1 "$port" "hello-$port"
 

@@ -151,20 +151,9 @@ dns_query() {
 	[[ $output == *192.0.2.42* ]]
 }
 
-dnsmasq_start() {
-	need_root "dnsmasq listens on port 53 of 127.0.0.77"
-	need dnsmasq
-	spawn dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces \
-		--listen-address=127.0.0.77 --port=53 --address=/usernet.test/192.0.2.42 --pid-file= \
-		--user=nobody --group=nogroup --log-facility=- --log-queries
-	run wait_until 5 sh -c 'busybox nslookup usernet.test 127.0.0.77 | grep -q 192.0.2.42'
-	[[ $status == 0 ]] || fail "dnsmasq does not answer:" "$(cat "$T/bg.log")"
-}
 
 @test "--sandbox as root of a user namespace of its own (a session): DNS through the host's resolv.conf; no capability left" {
-	dnsmasq_start
-	echo 'nameserver 127.0.0.77' >"$T/resolv.conf"
-	chmod 0644 "$T/resolv.conf"
+	dns_server_start || return
 	usernet_start_session "mount --bind $T/resolv.conf /etc/resolv.conf" --configure --sandbox
 	wait_until 5 dns_query || {
 		cat "$T/bg.log" >&2
@@ -178,7 +167,7 @@ dnsmasq_start() {
 }
 
 @test "--sandbox: DNS follows a resolv.conf reached through two links and replaced by rename" {
-	dnsmasq_start
+	dns_server_start || return
 	# /etc/resolv.conf -> $T/l/link.conf -> ../r/resolv.conf, in the session's mount namespace (a tmpfs on
 	# its /etc); the file first names a server that does not answer
 	mkdir -p "$T/l" "$T/r"

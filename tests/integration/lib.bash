@@ -1263,6 +1263,17 @@ run_dnsmasq_start() {
 	}
 }
 
+# dns_server_start: (root) the DNS server of the forwarder tests: dnsmasq on 127.0.0.77:53 answering
+# usernet.test with 192.0.2.42, and $T/resolv.conf naming it, for a session (usernet_start_session) or a mount
+# namespace that bind-mounts it over /etc/resolv.conf
+dns_server_start() {
+	need_root "dnsmasq listens on port 53 of 127.0.0.77" || return
+	need dnsmasq || return
+	run_dnsmasq_start 127.0.0.77 usernet.test 192.0.2.42 2001:db8::42 || return
+	echo 'nameserver 127.0.0.77' >"$T/resolv.conf"
+	chmod 0644 "$T/resolv.conf"
+}
+
 # run_try_syscall: RUN_TRY, a copy (readable by the user) of tests/try-syscall of the build that USERNET
 # belongs to, or of $TRY_SYSCALL; skips (outside CI) when there is none
 run_try_syscall() {

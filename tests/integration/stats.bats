@@ -88,15 +88,7 @@ for i in range(2):
 }
 
 @test "stats: DNS queries answered increase after a lookup through the built-in forwarder" {
-	need_root "dnsmasq listens on port 53 of 127.0.0.77"
-	need dnsmasq
-	spawn dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces \
-		--listen-address=127.0.0.77 --port=53 --address=/usernet.test/192.0.2.42 --pid-file= \
-		--user=nobody --group=nogroup --log-facility=- --log-queries
-	run wait_until 5 sh -c 'busybox nslookup usernet.test 127.0.0.77 | grep -q 192.0.2.42'
-	[[ $status == 0 ]] || fail "dnsmasq does not answer:" "$(cat "$T/bg.log")"
-	echo 'nameserver 127.0.0.77' >"$T/resolv.conf"
-	chmod 0644 "$T/resolv.conf"
+	dns_server_start || return
 	api_setup
 	usernet_start_session "mount --bind $T/resolv.conf /etc/resolv.conf" --configure --api-socket "$API"
 
