@@ -66,7 +66,7 @@ G_DEFINE_AUTO_CLEANUP_FREE_FUNC(scmp_filter_ctx, seccomp_release, NULL)
 #define HSC_INT		0xffffffffULL
 
 /* The reviewed list: keep in step with the table in docs/HELPER-SECCOMP.md */
-static const struct hsc_entry hsc_allow[] = {
+static const struct scrule_entry hsc_allow[] = {
 	/* Event loop, logging */
 	{ "poll",
 	  "the event loop (slirp/loop.c): tap, libslirp's sockets, the "
@@ -219,7 +219,7 @@ static const struct hsc_entry hsc_allow[] = {
 #endif
 
 #ifdef HSC_SANITIZERS
-static const struct hsc_entry hsc_allow_sanitizers[] = {
+static const struct scrule_entry hsc_allow_sanitizers[] = {
 	{ "sigaltstack",
 	  "AddressSanitizer's runtime, around signals and at exit" },
 };
@@ -236,14 +236,14 @@ static const int hsc_fcntls[] = {
 static const int hsc_signals[] = { 0, SIGKILL };
 
 /* socket: each allowed family with each allowed type */
-static int hsc_add_socket(scmp_filter_ctx ctx, int nr)
+static int hsc_add_socket(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
 	size_t i, j;
 	int r;
 
 	for (i = 0; i < ARRAY_SIZE(hsc_families); i++) {
 		for (j = 0; j < ARRAY_SIZE(hsc_socktypes); j++) {
-			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 2,
+			r = seccomp_rule_add(ctx, action, nr, 2,
 					     SCMP_A0(SCMP_CMP_MASKED_EQ,
 						     HSC_INT,
 						     hsc_families[i]),
@@ -257,14 +257,14 @@ static int hsc_add_socket(scmp_filter_ctx ctx, int nr)
 }
 
 /* One rule per allowed value of argument @arg */
-static int hsc_add_values(scmp_filter_ctx ctx, int nr, unsigned int arg,
-			  const unsigned long *v, size_t n)
+static int hsc_add_values(scmp_filter_ctx ctx, int nr, uint32_t action,
+			  unsigned int arg, const unsigned long *v, size_t n)
 {
 	size_t i;
 	int r;
 
 	for (i = 0; i < n; i++) {
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+		r = seccomp_rule_add(ctx, action, nr, 1,
 				     SCMP_CMP(arg, SCMP_CMP_MASKED_EQ,
 					      HSC_INT, v[i]));
 		if (r < 0)
@@ -273,45 +273,45 @@ static int hsc_add_values(scmp_filter_ctx ctx, int nr, unsigned int arg,
 	return 0;
 }
 
-static int hsc_add_ioctl(scmp_filter_ctx ctx, int nr)
+static int hsc_add_ioctl(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
-	return hsc_add_values(ctx, nr, 1, hsc_ioctls, ARRAY_SIZE(hsc_ioctls));
+	return hsc_add_values(ctx, nr, action, 1, hsc_ioctls, ARRAY_SIZE(hsc_ioctls));
 }
 
-static int hsc_add_fcntl(scmp_filter_ctx ctx, int nr)
+static int hsc_add_fcntl(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
 	unsigned long v[ARRAY_SIZE(hsc_fcntls)];
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(hsc_fcntls); i++)
 		v[i] = (unsigned long)hsc_fcntls[i];
-	return hsc_add_values(ctx, nr, 1, v, ARRAY_SIZE(v));
+	return hsc_add_values(ctx, nr, action, 1, v, ARRAY_SIZE(v));
 }
 
-static int hsc_add_kill(scmp_filter_ctx ctx, int nr)
+static int hsc_add_kill(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
 	unsigned long v[ARRAY_SIZE(hsc_signals)];
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(hsc_signals); i++)
 		v[i] = (unsigned long)hsc_signals[i];
-	return hsc_add_values(ctx, nr, 1, v, ARRAY_SIZE(v));
+	return hsc_add_values(ctx, nr, action, 1, v, ARRAY_SIZE(v));
 }
 
 /* tgkill: our own thread group only (the helper never forks afterwards, so
  * its PID is fixed) */
-static int hsc_add_tgkill(scmp_filter_ctx ctx, int nr)
+static int hsc_add_tgkill(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
-	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+	return seccomp_rule_add(ctx, action, nr, 1,
 				SCMP_A0(SCMP_CMP_MASKED_EQ, HSC_INT,
 					(uint32_t)getpid()));
 }
 
 /* openat: read-only, nothing created or truncated (O_TMPFILE needs write
  * access, so it is refused too) */
-static int hsc_add_openat(scmp_filter_ctx ctx, int nr)
+static int hsc_add_openat(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
-	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+	return seccomp_rule_add(ctx, action, nr, 1,
 				SCMP_A2(SCMP_CMP_MASKED_EQ,
 					O_ACCMODE | O_CREAT | O_TRUNC,
 					O_RDONLY));
@@ -320,7 +320,7 @@ static int hsc_add_openat(scmp_filter_ctx ctx, int nr)
 /* futex: the plain wait and wake operations (private or not, any clock):
  * no priority-inheritance or requeue operations, a past source of kernel
  * exploits */
-static int hsc_add_futex(scmp_filter_ctx ctx, int nr)
+static int hsc_add_futex(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
 	static const unsigned long ops[] = {
 		FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAIT_BITSET, FUTEX_WAKE_BITSET,
@@ -331,7 +331,7 @@ static int hsc_add_futex(scmp_filter_ctx ctx, int nr)
 	int r;
 
 	for (i = 0; i < ARRAY_SIZE(ops); i++) {
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+		r = seccomp_rule_add(ctx, action, nr, 1,
 				     SCMP_A1(SCMP_CMP_MASKED_EQ, mask, ops[i]));
 		if (r < 0)
 			return r;
@@ -340,39 +340,30 @@ static int hsc_add_futex(scmp_filter_ctx ctx, int nr)
 }
 
 /* unlinkat: files only, as the API socket (flags 0, no AT_REMOVEDIR) */
-static int hsc_add_unlinkat(scmp_filter_ctx ctx, int nr)
+static int hsc_add_unlinkat(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
-	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+	return seccomp_rule_add(ctx, action, nr, 1,
 				SCMP_A2(SCMP_CMP_MASKED_EQ, HSC_INT, 0));
 }
 
 /* mmap: no executable memory (nothing is loaded after start-up) */
-static int hsc_add_noexec(scmp_filter_ctx ctx, int nr)
+static int hsc_add_noexec(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
-	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+	return seccomp_rule_add(ctx, action, nr, 1,
 				SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
 }
 
-/**
- * struct hsc_special - an entry of hsc_allow[] allowed for some arguments
- * @name:	as in hsc_allow[]
- * @add:	adds the allow rules with their argument conditions
- */
-struct hsc_special {
-	const char *name;
-	int (*add)(scmp_filter_ctx ctx, int nr);
-};
-
-static const struct hsc_special hsc_specials[] = {
-	{ "socket",	hsc_add_socket },
-	{ "ioctl",	hsc_add_ioctl },
-	{ "fcntl",	hsc_add_fcntl },
-	{ "kill",	hsc_add_kill },
-	{ "tgkill",	hsc_add_tgkill },
-	{ "openat",	hsc_add_openat },
-	{ "unlinkat",	hsc_add_unlinkat },
-	{ "futex",	hsc_add_futex },
-	{ "mmap",	hsc_add_noexec },
+/* The lines allowed for some arguments only */
+static const struct scrule_special hsc_specials[] = {
+	{ "socket",	0, hsc_add_socket },
+	{ "ioctl",	0, hsc_add_ioctl },
+	{ "fcntl",	0, hsc_add_fcntl },
+	{ "kill",	0, hsc_add_kill },
+	{ "tgkill",	0, hsc_add_tgkill },
+	{ "openat",	0, hsc_add_openat },
+	{ "unlinkat",	0, hsc_add_unlinkat },
+	{ "futex",	0, hsc_add_futex },
+	{ "mmap",	0, hsc_add_noexec },
 };
 
 /**
@@ -381,39 +372,10 @@ static const struct hsc_special hsc_specials[] = {
  *
  * Return: the entries, static, in the order of docs/HELPER-SECCOMP.md
  */
-const struct hsc_entry *hsc_allowlist(size_t *n)
+const struct scrule_entry *hsc_allowlist(size_t *n)
 {
 	*n = ARRAY_SIZE(hsc_allow);
 	return hsc_allow;
-}
-
-/* The hsc_specials[] line for @name, NULL if it is allowed unconditionally */
-static const struct hsc_special *hsc_special_find(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(hsc_specials); i++) {
-		if (!strcmp(hsc_specials[i].name, name))
-			return &hsc_specials[i];
-	}
-	return NULL;
-}
-
-/* Add the rules of one entry; a name libseccomp does not know, or a call
- * this architecture lacks, is skipped */
-static int hsc_add_entry(scmp_filter_ctx ctx, const struct hsc_entry *e)
-{
-	const struct hsc_special *s = hsc_special_find(e->name);
-	int nr = seccomp_syscall_resolve_name(e->name);
-
-	if (nr == __NR_SCMP_ERROR || nr < 0) {
-		log_debug("seccomp: %s unknown on this architecture, not "
-			  "allowed", e->name);
-		return 0;
-	}
-	if (s)
-		return s->add(ctx, nr);
-	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
 }
 
 /* The directory fd of the packet capture (--pcap), or -1 */
@@ -463,37 +425,29 @@ static int hsc_add_capture(scmp_filter_ctx ctx, GError **error)
 /* Add the attributes and rules of the allowlist to @ctx, without loading */
 static int hsc_build(scmp_filter_ctx ctx, GError **error)
 {
-	size_t i;
+	struct scrule_list list = {
+		.entries = hsc_allow, .n = ARRAY_SIZE(hsc_allow),
+		.specials = hsc_specials, .n_specials = ARRAY_SIZE(hsc_specials),
+		.action = SCMP_ACT_ALLOW, .native_only = true,
+		.what = "the helper's seccomp filter",
+	};
 	int r;
 
 	/* Only the native ABI was added by seccomp_init(): any other one
 	 * (i386 through int 0x80 on x86_64) kills */
-	seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
-	/* no_new_privs is checked by the caller, libseccomp need not set it */
-	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
-	/* Threads, if any, get the filter too (or loading fails) */
-	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
-	/* The kernel's errno from seccomp_load(), not -ECANCELED */
-	seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
+	scrule_set_attrs(ctx);
 	/* A binary search rather than ~60 comparisons for every call */
 	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 
-	for (i = 0; i < ARRAY_SIZE(hsc_allow); i++) {
-		r = hsc_add_entry(ctx, &hsc_allow[i]);
-		if (r < 0)
-			return un_fail(error, UN_EXIT_FAILURE, r, "cannot add the rule for %s "
-					"to the helper's seccomp filter: %s",
-					hsc_allow[i].name, g_strerror(-r));
-	}
+	r = scrule_add_list(ctx, &list, error);
+	if (r)
+		return r;
 #ifdef HSC_SANITIZERS
-	for (i = 0; i < ARRAY_SIZE(hsc_allow_sanitizers); i++) {
-		r = hsc_add_entry(ctx, &hsc_allow_sanitizers[i]);
-		if (r < 0)
-			return un_fail(error, UN_EXIT_FAILURE, r, "cannot add the rule for %s "
-					"to the helper's seccomp filter: %s",
-					hsc_allow_sanitizers[i].name,
-					g_strerror(-r));
-	}
+	list.entries = hsc_allow_sanitizers;
+	list.n = ARRAY_SIZE(hsc_allow_sanitizers);
+	r = scrule_add_list(ctx, &list, error);
+	if (r)
+		return r;
 #endif
 	return hsc_add_capture(ctx, error);
 }

@@ -9,19 +9,9 @@
 
 #include <glib.h>
 
-/**
- * struct hsc_entry - one line of the reviewed allowlist
- * (docs/HELPER-SECCOMP.md)
- * @name:	system call, as libseccomp names it
- * @reason:	who needs it after start-up; starts with "only ..." when only
- *		some arguments are allowed
- */
-struct hsc_entry {
-	const char *name;
-	const char *reason;
-};
+#include "scrule.h"
 
-const struct hsc_entry *hsc_allowlist(size_t *n);
+const struct scrule_entry *hsc_allowlist(size_t *n);
 void hsc_set_capture_dirfd(int fd);
 int hsc_apply(GError **error);
 

@@ -532,7 +532,7 @@ void run_display(const struct run_opts *o, FILE *out)
 	fprintf(out, "no_new_privs:     yes\n");
 	if (o->seccomp) {
 		size_t n, j;
-		const struct sc_entry *e = sc_default_profile(&n);
+		const struct scrule_entry *e = sc_default_profile(&n);
 
 		fprintf(out, "seccomp:          default profile: %zu system "
 			"calls refused (EPERM unless said):\n", n);

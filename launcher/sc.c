@@ -57,7 +57,7 @@ G_DEFINE_AUTO_CLEANUP_FREE_FUNC(scmp_filter_ctx, seccomp_release, NULL)
 #endif
 
 /* The reviewed list: keep in step with the table in docs/SECCOMP.md */
-static const struct sc_entry sc_profile[] = {
+static const struct scrule_entry sc_profile[] = {
 	/* Kernel code, boot */
 	{ "init_module", "loads code into the running kernel" },
 	{ "finit_module", "loads code into the running kernel, from a file" },
@@ -257,19 +257,8 @@ static int sc_add_ioctl(scmp_filter_ctx ctx, int nr, uint32_t action)
 					TIOCLINUX));
 }
 
-/**
- * struct sc_special - an entry of sc_profile[] that is not "always EPERM"
- * @name:	as in sc_profile[]
- * @err:	errno returned
- * @add:	adds the rules for the refused arguments, NULL for all
- */
-struct sc_special {
-	const char *name;
-	int err;
-	int (*add)(scmp_filter_ctx ctx, int nr, uint32_t action);
-};
-
-static const struct sc_special sc_specials[] = {
+/* The lines refused for some arguments only, or with another errno */
+static const struct scrule_special sc_specials[] = {
 	{ "ptrace",		EPERM,	sc_add_ptrace },
 	{ "unshare",		EPERM,	sc_add_unshare },
 	{ "clone",		EPERM,	sc_add_clone },
@@ -309,57 +298,25 @@ static const struct sc_arch sc_arches[] = {
  *
  * Return: the entries, static, in the order of docs/SECCOMP.md
  */
-const struct sc_entry *sc_default_profile(size_t *n)
+const struct scrule_entry *sc_default_profile(size_t *n)
 {
 	*n = ARRAY_SIZE(sc_profile);
 	return sc_profile;
 }
 
-/* The sc_specials[] line for @name, NULL if it is always refused with EPERM */
-static const struct sc_special *sc_special_find(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(sc_specials); i++) {
-		if (!strcmp(sc_specials[i].name, name))
-			return &sc_specials[i];
-	}
-	return NULL;
-}
-
-/* Add the rules of one entry; a name libseccomp does not know is skipped */
-static int sc_add_entry(scmp_filter_ctx ctx, const struct sc_entry *e)
-{
-	const struct sc_special *s = sc_special_find(e->name);
-	int nr = seccomp_syscall_resolve_name(e->name);
-	uint32_t action = SCMP_ACT_ERRNO(s ? s->err : EPERM);
-
-	if (nr == __NR_SCMP_ERROR) {
-		log_debug("seccomp: %s unknown to libseccomp, not filtered",
-			  e->name);
-		return 0;
-	}
-	if (s && s->add)
-		return s->add(ctx, nr, action);
-	return seccomp_rule_add(ctx, action, nr, 0);
-}
-
 /* Add the ABIs and rules of the default profile to @ctx, without loading */
 static int sc_build(scmp_filter_ctx ctx, GError **error)
 {
+	const struct scrule_list list = {
+		.entries = sc_profile, .n = ARRAY_SIZE(sc_profile),
+		.specials = sc_specials, .n_specials = ARRAY_SIZE(sc_specials),
+		.action = SCMP_ACT_ERRNO(EPERM), .native_only = false,
+		.what = "the seccomp profile",
+	};
 	size_t i;
 	int r;
 
-	/* Any ABI not added below: kill, rather than run unfiltered. Older
-	 * kernels lack KILL_PROCESS; libseccomp's default kills the thread */
-	seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
-	/* no_new_privs is checked by the caller, libseccomp need not set it */
-	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
-	/* Threads, if any, get the filter too (or loading fails) */
-	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
-	/* The kernel's errno from seccomp_load(), not -ECANCELED */
-	seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
-
+	scrule_set_attrs(ctx);
 	for (i = 0; sc_arches[i].name; i++) {
 		r = seccomp_arch_add(ctx, sc_arches[i].token);
 		if (r < 0 && r != -EEXIST)
@@ -367,15 +324,7 @@ static int sc_build(scmp_filter_ctx ctx, GError **error)
 				       "the seccomp profile: %s",
 				       sc_arches[i].name, g_strerror(-r));
 	}
-
-	for (i = 0; i < ARRAY_SIZE(sc_profile); i++) {
-		r = sc_add_entry(ctx, &sc_profile[i]);
-		if (r < 0)
-			return un_fail(error, UN_EXIT_FAILURE, r, "cannot add the rule for %s "
-				       "to the seccomp profile: %s",
-				       sc_profile[i].name, g_strerror(-r));
-	}
-	return 0;
+	return scrule_add_list(ctx, &list, error);
 }
 
 /**
