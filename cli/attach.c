@@ -323,8 +323,8 @@ static int api_capture_start(void *opaque, const char *path,
 		return un_fail(error, UN_EXIT_FAILURE, -EPERM,
 			       "the helper runs with --enable-sandbox or "
 			       "--enable-seccomp (an empty root, no file "
-			       "creation): a capture at runtime needs the "
-			       "helper without them; or give --pcap at start");
+			       "creation): pass the file instead (`usernet "
+			       "capture start`), or give --pcap at start");
 	if (c->cap)
 		return un_fail(error, UN_EXIT_FAILURE, -EBUSY,
 			       "a capture to %s is already running "
@@ -334,6 +334,27 @@ static int api_capture_start(void *opaque, const char *path,
 		return r;
 	sl_engine_set_capture(c->engine, c->cap);
 	log_debug("packet capture to %s started", path);
+	return 0;
+}
+
+/* start_capture with a file the client opened and passed: allowed in a
+ * sandboxed helper, which opens nothing itself */
+static int api_capture_start_fd(void *opaque, int fd, uint64_t max_size,
+				GError **error)
+{
+	struct attach_ctx *c = opaque;
+
+	if (c->cap) {
+		close(fd);
+		return un_fail(error, UN_EXIT_FAILURE, -EBUSY,
+			       "a capture to %s is already running "
+			       "(stop_capture first)", cap_path(c->cap));
+	}
+	if (cap_open_fd(fd, max_size, "the file passed by the API client",
+			&c->cap, error))
+		return -EINVAL;
+	sl_engine_set_capture(c->engine, c->cap);
+	log_debug("packet capture to a passed file started");
 	return 0;
 }
 
@@ -467,6 +488,7 @@ static int attach_run(const struct attach_opts *o)
 		backend.slirp4netns_list = o->as_slirp4netns;
 		backend.capture_start = api_capture_start;
 		backend.capture_stop = api_capture_stop;
+		backend.capture_start_fd = api_capture_start_fd;
 		backend.capture_opaque = &c;
 		/* Read after the sandbox took /proc away */
 		c.statm_fd = sl_counters_proc_open();

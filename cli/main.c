@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "attach.h"
+#include "capture.h"
 #include "compat.h"
 #include "config.h"
 #include "errors.h"
@@ -24,6 +25,7 @@ static void usage(FILE *out)
 		"  port      published ports of a running usernet (see usernet port --help)\n"
 		"  run       run a command in a rootless sandbox with a network (see usernet run --help)\n"
 		"  stats     live figures of a running usernet (see usernet stats --help)\n"
+		"  capture   packet capture of a running usernet (see usernet capture --help)\n"
 		"\n"
 		"  -h, --help      this help\n"
 		"  -v, --version   versions of usernet and its libraries\n");
@@ -45,6 +47,8 @@ int main(int argc, char **argv)
 		return port_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "stats"))
 		return stats_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "capture"))
+		return capture_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "run"))
 		return run_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||

@@ -295,10 +295,55 @@ static char *api_remove_hostfwd(const struct api_backend *b, JsonObject *args)
 }
 
 /* start_capture and stop_capture: packet capture (slirp/pcap.c) */
-static char *api_start_capture(const struct api_backend *b, JsonObject *args)
+/* start_capture with "fd":true: into the file whose descriptor came with
+ * the request (SCM_RIGHTS), opened by the client with its own rights: works
+ * in a sandboxed helper, which cannot open paths */
+static char *api_start_capture_fd(const struct api_backend *b,
+				  JsonObject *args, JsonNode *fdn,
+				  int *passed_fd)
+{
+	g_autoptr(GError) error = NULL;
+	JsonNode *n = json_object_get_member(args, "max_size");
+	gint64 max = 0;
+	int r;
+
+	if (!JSON_NODE_HOLDS_VALUE(fdn) ||
+	    json_node_get_value_type(fdn) != G_TYPE_BOOLEAN ||
+	    !json_node_get_boolean(fdn))
+		return api_error("bad request: start_capture: arguments.fd "
+				 "must be true (the file descriptor itself "
+				 "comes with the request, SCM_RIGHTS)");
+	if (json_object_has_member(args, "path"))
+		return api_error("bad request: start_capture: give "
+				 "arguments.path or arguments.fd, not both");
+	if (!b->capture_start_fd)
+		return api_error("bad request: start_capture: a capture into "
+				 "a passed file descriptor is not available");
+	if (!passed_fd || *passed_fd < 0)
+		return api_error("bad request: start_capture: arguments.fd is "
+				 "true but no file descriptor came with the "
+				 "request (send it with SCM_RIGHTS, as `usernet "
+				 "capture start` does)");
+	if (n && !JSON_NODE_HOLDS_NULL(n) &&
+	    !api_get_uint(args, "max_size", CAP_MAX_SIZE_MIN, G_MAXINT64 / 2,
+			  &max))
+		return api_error("bad request: start_capture: arguments.max_size "
+				 "must be an integer of at least %u (bytes)",
+				 CAP_MAX_SIZE_MIN);
+	r = b->capture_start_fd(b->capture_opaque, util_steal_fd(passed_fd),
+				(uint64_t)max, &error);
+	if (r < 0)
+		return api_error("bad request: start_capture: %s",
+				 error ? error->message : g_strerror(-r));
+	return api_return_end(api_return_begin());
+}
+
+static char *api_start_capture(const struct api_backend *b, JsonObject *args,
+				int *passed_fd)
 {
 	g_autoptr(GError) error = NULL;
 	JsonNode *n = args ? json_object_get_member(args, "max_size") : NULL;
+	JsonNode *fdn = args ? json_object_get_member(args, "fd") : NULL;
 	const char *path;
 	gint64 max = 0;
 	int r;
@@ -306,6 +351,8 @@ static char *api_start_capture(const struct api_backend *b, JsonObject *args)
 	if (!b->capture_start)
 		return api_error("bad request: start_capture: packet capture "
 				 "is not available");
+	if (fdn)
+		return api_start_capture_fd(b, args, fdn, passed_fd);
 	if (!api_get_string(args, "path", &path))
 		return api_error("bad request: start_capture: arguments.path "
 				 "must be a string");
@@ -354,7 +401,8 @@ static char *api_stop_capture(const struct api_backend *b)
 
 /* The capture requests, or NULL if @execute is none of them */
 static char *api_handle_capture(const struct api_backend *b,
-				const char *execute, JsonObject *o)
+				const char *execute, JsonObject *o,
+				int *passed_fd)
 {
 	JsonNode *n;
 
@@ -364,7 +412,8 @@ static char *api_handle_capture(const struct api_backend *b,
 	if (n && !JSON_NODE_HOLDS_OBJECT(n))
 		return api_error("bad request: %s: bad arguments", execute);
 	if (!strcmp(execute, "start_capture"))
-		return api_start_capture(b, n ? json_node_get_object(n) : NULL);
+		return api_start_capture(b, n ? json_node_get_object(n) : NULL,
+					 passed_fd);
 	return api_stop_capture(b);
 }
 
@@ -446,6 +495,23 @@ static char *api_stats(const struct api_backend *b)
 char *api_handle_request(const struct api_backend *b, const char *req,
 			 size_t len)
 {
+	return api_handle_request_fd(b, req, len, NULL);
+}
+
+/**
+ * api_handle_request_fd() - answer one API request that came with a file
+ * descriptor (SCM_RIGHTS; start_capture with "fd":true uses it)
+ * @b:		what the requests act on
+ * @req:	the request, as for api_handle_request()
+ * @len:	its length in bytes
+ * @passed_fd:	the descriptor, -1 for none, or NULL; set to -1 when the
+ *		request took it over, else left to the caller to close
+ *
+ * Return: the reply, compact JSON without a newline, to g_free()
+ */
+char *api_handle_request_fd(const struct api_backend *b, const char *req,
+			    size_t len, int *passed_fd)
+{
 	g_autoptr(JsonParser) parser = NULL;
 	JsonObject *o, *args = NULL;
 	const char *execute;
@@ -469,7 +535,7 @@ char *api_handle_request(const struct api_backend *b, const char *req,
 	    json_node_get_value_type(n) != G_TYPE_STRING)
 		return api_error("bad request: no execute found");
 	execute = json_node_get_string(n);
-	reply = api_handle_capture(b, execute, o);
+	reply = api_handle_capture(b, execute, o, passed_fd);
 	if (reply)
 		return reply;
 	if (strcmp(execute, "add_hostfwd") &&
@@ -675,6 +741,7 @@ enum api_conn_state {
  * @reply:	the reply, once the request is complete
  * @reply_len:	its length
  * @sent:	bytes of it written
+ * @passed_fd:	a descriptor that came with the request (SCM_RIGHTS), or -1
  * @buf:	the request (one byte more than allowed, to tell "too large")
  */
 struct api_conn {
@@ -686,6 +753,7 @@ struct api_conn {
 	char *reply;
 	size_t reply_len;
 	size_t sent;
+	int passed_fd;
 	char buf[API_REQUEST_MAX + 1];
 };
 
@@ -711,6 +779,7 @@ static void api_conn_free(struct api_conn *c)
 
 	sl_loop_unwatch_fd(s->loop, c->fd);
 	close(c->fd);
+	util_close_fdp(&c->passed_fd);
 	g_ptr_array_remove_fast(s->conns, c);
 	g_free(c->reply);
 	g_free(c);
@@ -770,7 +839,8 @@ static void api_conn_respond(struct api_conn *c)
 
 		log_debug("API request: %s%s", esc, c->len > 512 ? "..." : "");
 	}
-	c->reply = api_handle_request(&c->srv->backend, c->buf, c->len);
+	c->reply = api_handle_request_fd(&c->srv->backend, c->buf, c->len,
+					 &c->passed_fd);
 	c->reply_len = strlen(c->reply);
 	log_debug("API reply: %s", c->reply);
 	api_conn_write(c);
@@ -791,13 +861,50 @@ static bool api_request_complete(const char *buf, size_t len)
 	       json_parser_get_root(parser);
 }
 
+/* Keep the first descriptor that came with the request, close the others */
+static void api_conn_take_fds(struct api_conn *c, struct msghdr *mh)
+{
+	struct cmsghdr *cm;
+
+	for (cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+		size_t i, n;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < n; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(fd));
+			if (c->passed_fd < 0)
+				c->passed_fd = fd;
+			else
+				close(fd);
+		}
+	}
+}
+
 static void api_conn_read(struct api_conn *c)
 {
 	bool eof = false;
 
 	while (c->len < sizeof(c->buf)) {
-		ssize_t n = recv(c->fd, c->buf + c->len,
-				 sizeof(c->buf) - c->len, MSG_DONTWAIT);
+		union {
+			char buf[CMSG_SPACE(API_PASSED_FDS_MAX * sizeof(int))];
+			struct cmsghdr align;
+		} ctl;
+		struct iovec iov = {
+			.iov_base = c->buf + c->len,
+			.iov_len = sizeof(c->buf) - c->len,
+		};
+		struct msghdr mh = {
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+		};
+		ssize_t n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+		if (n >= 0 && mh.msg_controllen)
+			api_conn_take_fds(c, &mh);
 
 		if (n == 0) {
 			eof = true;
@@ -867,6 +974,7 @@ static void api_server_on_listen(struct sl_loop *l, int fd, short revents,
 		c = g_new0(struct api_conn, 1);
 		c->srv = s;
 		c->fd = cfd;
+		c->passed_fd = -1;
 		c->state = API_CONN_READ;
 		c->deadline_us = g_get_monotonic_time() +
 				 (gint64)API_CONN_TIMEOUT_MS * 1000;

@@ -17,6 +17,8 @@
 
 /* Requests larger than this are refused, as by slirp4netns */
 #define API_REQUEST_MAX 4096
+/* Descriptors a request may carry (SCM_RIGHTS); the first is kept */
+#define API_PASSED_FDS_MAX 4
 
 /* Server limits: simultaneous connections, and the time a client has to
  * send its request and read the reply */
@@ -63,6 +65,10 @@ struct api_stats {
  *		goes to the client) and return -errno. NULL: not supported
  * @capture_stop: stop the capture, fill @st with what it wrote; -ENOENT if
  *		none runs. NULL: not supported
+ * @capture_start_fd: start a packet capture into @fd, an empty regular file
+ *		opened for writing by the client and passed with the request
+ *		(taken over: closed on failure); no rotation, @max_size caps
+ *		the file. NULL: not supported
  * @capture_opaque: first argument of the capture callbacks
  * @slirp4netns_list: list_hostfwd answers as slirp4netns 1.2 does,
  *		{"entries":[...]} with its keys only (the drop-in, cli/compat.c);
@@ -78,6 +84,8 @@ struct api_backend {
 	int (*capture_start)(void *opaque, const char *path, uint64_t max_size,
 			     GError **error);
 	int (*capture_stop)(void *opaque, struct cap_stats *st);
+	int (*capture_start_fd)(void *opaque, int fd, uint64_t max_size,
+				GError **error);
 	void *capture_opaque;
 	bool slirp4netns_list;
 };
@@ -103,6 +111,8 @@ struct api_socket {
 
 char *api_handle_request(const struct api_backend *b, const char *req,
 			 size_t len);
+char *api_handle_request_fd(const struct api_backend *b, const char *req,
+			    size_t len, int *passed_fd);
 
 int api_socket_bind(const char *path, struct api_socket *out, GError **error);
 void api_socket_close(struct api_socket *s);

@@ -74,6 +74,31 @@ static int apiclient_connect(int fd, const char *path, gint64 deadline_us,
 	return r;
 }
 
+/* send() of @buf, with @pass_fd (if not -1) as SCM_RIGHTS */
+static ssize_t apiclient_send(int fd, const char *buf, size_t len,
+			      int pass_fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+
+	if (pass_fd < 0)
+		return send(fd, buf, len, MSG_NOSIGNAL);
+	memset(&ctl, 0, sizeof(ctl));
+	mh.msg_control = ctl.buf;
+	mh.msg_controllen = sizeof(ctl.buf);
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &pass_fd, sizeof(int));
+	return sendmsg(fd, &mh, MSG_NOSIGNAL);
+}
+
 /**
  * apiclient_call() - send one request to the API socket and read the reply
  * @path:	API socket
@@ -88,6 +113,23 @@ static int apiclient_connect(int fd, const char *path, gint64 deadline_us,
  */
 int apiclient_call(const char *path, const char *request, char **reply,
 		   GError **error)
+{
+	return apiclient_call_fd(path, request, -1, reply, error);
+}
+
+/**
+ * apiclient_call_fd() - apiclient_call() with a file descriptor sent along
+ * with the request (SCM_RIGHTS, with its first bytes)
+ * @path:	API socket
+ * @request:	the request, JSON
+ * @pass_fd:	descriptor to send (the server gets a copy), or -1
+ * @reply:	out: the reply, NUL-terminated, to g_free()
+ * @error:	UN_EXIT_FAILURE naming @path if the exchange fails
+ *
+ * Return: 0 or -errno
+ */
+int apiclient_call_fd(const char *path, const char *request, int pass_fd,
+		      char **reply, GError **error)
 {
 	gint64 deadline_us = g_get_monotonic_time() +
 			     (gint64)APICLIENT_TIMEOUT_MS * 1000;
@@ -111,7 +153,8 @@ int apiclient_call(const char *path, const char *request, char **reply,
 
 	what = "sending the request";
 	while (off < len) {
-		ssize_t n = send(fd, request + off, len - off, MSG_NOSIGNAL);
+		ssize_t n = apiclient_send(fd, request + off, len - off,
+					   off ? -1 : pass_fd);
 
 		if (n >= 0) {
 			off += (size_t)n;
@@ -189,6 +232,23 @@ fail:
 int apiclient_request(const char *path, const char *request, JsonNode **ret,
 		      GError **error)
 {
+	return apiclient_request_fd(path, request, -1, ret, error);
+}
+
+/**
+ * apiclient_request_fd() - apiclient_request() with a file descriptor sent
+ * along with the request (start_capture with "fd":true)
+ * @path:	API socket
+ * @request:	the request, JSON
+ * @pass_fd:	descriptor to send, or -1
+ * @ret:	out: the "return" member of the reply, to json_node_unref()
+ * @error:	as for apiclient_request()
+ *
+ * Return: as apiclient_request()
+ */
+int apiclient_request_fd(const char *path, const char *request, int pass_fd,
+			 JsonNode **ret, GError **error)
+{
 	g_autoptr(JsonParser) parser = json_parser_new();
 	g_autofree char *reply = NULL;
 	JsonObject *o;
@@ -196,7 +256,7 @@ int apiclient_request(const char *path, const char *request, JsonNode **ret,
 	int r;
 
 	*ret = NULL;
-	r = apiclient_call(path, request, &reply, error);
+	r = apiclient_call_fd(path, request, pass_fd, &reply, error);
 	if (r < 0)
 		return r;
 	if (!json_parser_load_from_data(parser, reply, -1, NULL) ||

@@ -14,6 +14,10 @@
 
 int apiclient_call(const char *path, const char *request, char **reply,
 		   GError **error);
+int apiclient_call_fd(const char *path, const char *request, int pass_fd,
+		      char **reply, GError **error);
+int apiclient_request_fd(const char *path, const char *request, int pass_fd,
+			 JsonNode **ret, GError **error);
 int apiclient_request(const char *path, const char *request, JsonNode **ret,
 		      GError **error);
 

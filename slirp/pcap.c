@@ -207,7 +207,8 @@ void cap_frame(struct cap_writer *w, const void *frame, size_t len)
 		return;
 	}
 	if (w->max_size && w->file_size + rec > w->max_size &&
-	    cap_rotate(w) < 0) {
+	    (w->dirfd < 0 || cap_rotate(w) < 0)) {
+		/* a passed fd cannot rotate: the cap ends the capture */
 		w->st.dropped++;
 		return;
 	}
@@ -358,11 +359,67 @@ int cap_open(const char *path, uint64_t max_size, enum cap_open_mode mode,
 }
 
 /**
+ * cap_open_fd() - start a capture into a file opened by someone else (the
+ * API client, which passed it over the socket)
+ * @fd:		an empty regular file open for writing; taken over (closed
+ *		on failure)
+ * @max_size:	size cap of the file (no rotation: frames past it are
+ *		dropped and counted), 0 for none, else at least
+ *		CAP_MAX_SIZE_MIN
+ * @label:	how messages name the file
+ * @out:	the writer
+ * @error:	UN_EXIT_USAGE with the reason
+ *
+ * Needs no path and creates nothing: works once the helper is sandboxed.
+ *
+ * Return: 0 or -errno
+ */
+int cap_open_fd(int fd, uint64_t max_size, const char *label,
+		struct cap_writer **out, GError **error)
+{
+	cleanup_fd int owned = fd;
+	struct cap_writer *w;
+	struct stat st;
+	int fl;
+
+	if (max_size && max_size < CAP_MAX_SIZE_MIN)
+		return un_fail(error, UN_EXIT_USAGE, -ERANGE,
+			       "the capture size cap must be at least %u "
+			       "bytes", CAP_MAX_SIZE_MIN);
+	if (fstat(owned, &st))
+		return un_fail(error, UN_EXIT_USAGE, -errno,
+			       "cannot use the passed file: %s",
+			       g_strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return un_fail(error, UN_EXIT_USAGE, -EINVAL,
+			       "the passed file descriptor is not a regular "
+			       "file");
+	if (st.st_size)
+		return un_fail(error, UN_EXIT_USAGE, -EEXIST,
+			       "the passed file is not empty (a capture never "
+			       "overwrites a file)");
+	fl = fcntl(owned, F_GETFL);
+	if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY || (fl & O_APPEND))
+		return un_fail(error, UN_EXIT_USAGE, -EBADF,
+			       "the passed file is not open for writing (or is "
+			       "open for appending)");
+
+	w = g_new0(struct cap_writer, 1);
+	w->dirfd = -1;
+	w->fd = util_steal_fd(&owned);
+	w->max_size = max_size;
+	w->path = g_strdup(label);
+	cap_file_header(w);
+	*out = w;
+	return 0;
+}
+
+/**
  * cap_dirfd() - the O_PATH fd of the capture's directory (for the seccomp
  * filter: files are created and renamed there only)
  * @w:		writer
  *
- * Return: the fd
+ * Return: the fd, -1 for a capture into a passed fd (cap_open_fd())
  */
 int cap_dirfd(const struct cap_writer *w)
 {

@@ -57,6 +57,8 @@ struct cap_writer;
 int cap_parse_size(const char *s, uint64_t *out);
 int cap_open(const char *path, uint64_t max_size, enum cap_open_mode mode,
 	     struct cap_writer **out, GError **error);
+int cap_open_fd(int fd, uint64_t max_size, const char *label,
+		struct cap_writer **out, GError **error);
 void cap_frame(struct cap_writer *w, const void *frame, size_t len);
 int cap_flush(struct cap_writer *w);
 int cap_dirfd(const struct cap_writer *w);

@@ -166,7 +166,7 @@ assert_some() { [[ $1 =~ ^[0-9]+$ && $1 -ge 1 ]] || fail "$2: $1"; }
 	done
 	if sandboxed; then
 		api_expect "{\"execute\":\"start_capture\",\"arguments\":{\"path\":\"$T/a.pcap\"}}" \
-			'{"error":{"desc":"bad request: start_capture: the helper runs with --enable-sandbox or --enable-seccomp (an empty root, no file creation): a capture at runtime needs the helper without them; or give --pcap at start"}}'
+			'{"error":{"desc":"bad request: start_capture: the helper runs with --enable-sandbox or --enable-seccomp (an empty root, no file creation): pass the file instead (`usernet capture start`), or give --pcap at start"}}'
 		[[ ! -e $T/a.pcap ]] || fail "a file was created"
 		api_expect '{"execute":"stop_capture"}' '{"error":{"desc":"bad request: stop_capture: no capture is running"}}'
 		alive "$USERNET_PID" || fail "the helper exited"
@@ -205,6 +205,61 @@ assert_some() { [[ $1 =~ ^[0-9]+$ && $1 -ge 1 ]] || fail "$2: $1"; }
 	[[ $USERNET_STATUS == 0 ]] || fail "exit status $USERNET_STATUS"
 }
 
+@test "usernet capture start/stop: a sandboxed helper writes into the file the client passed (SCM_RIGHTS)" {
+	local p1 p2 p3 frames
+	need tshark
+	api_setup
+	holder_start
+	usernet_start --configure --sandbox --api-socket "$API" "$HOLDER_PID"
+	p1=$(pf_free_port tcp) p2=$(pf_free_port tcp) p3=$(pf_free_port tcp)
+	for p in "$p1" "$p2" "$p3"; do host_tcp_server 127.0.0.1 "$p" "hello-$p" || return; done
+
+	run gw_get "$p1"
+	run_usernet capture start --api-socket "$API" "$T/live.pcap"
+	[[ $status == 0 && $output == "capturing into $T/live.pcap" ]] || fail "start: $status $output $stderr" || return
+	[[ $(stat -c '%a %U' "$T/live.pcap") == "600 $TEST_USER" ]] || fail "mode/owner: $(stat -c '%a %U' "$T/live.pcap")" ||
+		return
+	# one capture at a time: the second file is not left behind
+	run_usernet capture start --api-socket "$API" "$T/second.pcap"
+	[[ $status == 1 && $stderr == *'already running'* && ! -e $T/second.pcap ]] ||
+		fail "second start: $status $stderr" || return
+	run gw_get "$p2"
+	[[ $output == "hello-$p2" ]] || fail "during: $output" || return
+	run_usernet capture stop --api-socket "$API"
+	[[ $status == 0 && $output =~ ^stopped:\ ([0-9]+)\ frames\ .*\ 1\ file\(s\),\ 0\ dropped$ ]] ||
+		fail "stop: $status $output $stderr" || return
+	frames=${BASH_REMATCH[1]}
+	run gw_get "$p3"
+	[[ $(tsh_count "$T/live.pcap" frame) == "$frames" ]] || fail "the file does not hold the $frames frames reported" ||
+		return
+	assert_some "$(syn_count "$T/live.pcap" "$p2")" "SYN to $p2 while capturing" || return
+	assert_some "$(synack_count "$T/live.pcap" "$p2")" "SYN/ACK from $p2 while capturing" || return
+	[[ $(tsh_count "$T/live.pcap" "tcp.port==$p1 || tcp.port==$p3") == 0 ]] ||
+		fail "frames from before start or after stop are in the file" || return
+
+	# --max-size: no rotation with a passed file, frames past the cap are dropped and counted
+	run_usernet capture start --api-socket "$API" --max-size 1k "$T/capped.pcap"
+	[[ $status == 0 ]] || fail "capped start: $stderr" || return
+	for p in "$p1" "$p2" "$p3"; do gw_get "$p" >/dev/null; done
+	run_usernet capture stop --api-socket "$API"
+	[[ $output =~ \ ([1-9][0-9]*)\ dropped$ ]] || fail "nothing dropped past 1 KiB: $output" || return
+	(($(stat -c %s "$T/capped.pcap") <= 1024)) || fail "the cap does not hold: $(stat -c %s "$T/capped.pcap") bytes" ||
+		return
+	tsh_count "$T/capped.pcap" frame >/dev/null || return
+
+	# an existing file is never replaced; "fd":true without a descriptor is refused clearly
+	echo keep >"$T/exists.pcap"
+	run_usernet capture start --api-socket "$API" "$T/exists.pcap"
+	[[ $status == 1 && $stderr == *'File exists'* && $(<"$T/exists.pcap") == keep ]] || fail "existing: $stderr" || return
+	api_expect '{"execute":"start_capture","arguments":{"fd":true}}' \
+		'{"error":{"desc":"bad request: start_capture: arguments.fd is true but no file descriptor came with the request (send it with SCM_RIGHTS, as `usernet capture start` does)"}}' ||
+		return
+	run_usernet capture stop --api-socket "$API"
+	[[ $status == 1 && $stderr == *'no capture is running'* ]] || fail "stop without start: $status $stderr" || return
+	alive "$USERNET_PID" || fail "the helper exited" || return
+	usernet_stop_ok
+}
+
 @test "API: bad capture requests get clear errors and change nothing; the helper keeps running" {
 	api_setup
 	holder_start
@@ -230,7 +285,7 @@ assert_some() { [[ $1 =~ ^[0-9]+$ && $1 -ge 1 ]] || fail "$2: $1"; }
 	((IT_ROOT)) && chown "$TEST_USER:" "$T/ro"
 	if sandboxed; then
 		api_expect "{\"execute\":\"start_capture\",\"arguments\":{\"path\":\"$T/exists.pcap\"}}" \
-			"${e}start_capture: the helper runs with --enable-sandbox or --enable-seccomp (an empty root, no file creation): a capture at runtime needs the helper without them; or give --pcap at start\"}}"
+			"${e}start_capture: the helper runs with --enable-sandbox or --enable-seccomp (an empty root, no file creation): pass the file instead (\`usernet capture start\`), or give --pcap at start\"}}"
 	else
 		api_expect "{\"execute\":\"start_capture\",\"arguments\":{\"path\":\"$T/exists.pcap\"}}" \
 			"${e}start_capture: cannot create the capture file $T/exists.pcap: it already exists (a capture never overwrites a file)\"}}"

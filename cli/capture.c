@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * cli/capture.c - `usernet capture start|stop`: packet capture of a running
+ * usernet at runtime, over its API socket
+ *
+ * `start` creates the capture file itself, with the caller's rights (never
+ * replacing a file), and passes the open descriptor with the start_capture
+ * request (SCM_RIGHTS, "fd":true): the helper writes into it without opening
+ * any path, so this works with a sandboxed helper (empty root, seccomp), as
+ * Podman's and `usernet run`'s are.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <string.h>
+#include <unistd.h>
+#include <json-glib/json-glib.h>
+
+#include "apiclient.h"
+#include "capture.h"
+#include "errors.h"
+#include "log.h"
+#include "pcap.h"
+#include "util.h"
+
+static const struct option capture_longopts[] = {
+	{ "api-socket", required_argument, NULL, 'a' },
+	{ "max-size", required_argument, NULL, 's' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/**
+ * capture_usage() - print the help of `usernet capture`
+ * @out:	stream
+ */
+void capture_usage(FILE *out)
+{
+	fprintf(out,
+"Usage: usernet capture start --api-socket PATH [--max-size SIZE] FILE\n"
+"       usernet capture stop --api-socket PATH\n"
+"Capture the frames crossing the tap of a running usernet into FILE (pcap,\n"
+"readable by tcpdump, tshark, Wireshark), from now until `stop`.\n"
+"FILE is created here, with your rights and mode 0600, and must not exist;\n"
+"its descriptor is passed to the helper, so this works with a sandboxed\n"
+"helper too. No rotation: past --max-size, frames are dropped and counted.\n"
+"\n"
+"  -a, --api-socket PATH   API socket of the running usernet\n"
+"  -s, --max-size SIZE     size cap of FILE (bytes, or k, M, G)\n"
+"  -h, --help              this help\n");
+}
+
+static gint64 capture_int(JsonNode *ret, const char *name)
+{
+	JsonObject *o = JSON_NODE_HOLDS_OBJECT(ret) ?
+			json_node_get_object(ret) : NULL;
+	JsonNode *n = o ? json_object_get_member(o, name) : NULL;
+
+	return n && JSON_NODE_HOLDS_VALUE(n) &&
+	       json_node_get_value_type(n) == G_TYPE_INT64 ?
+	       json_node_get_int(n) : -1;
+}
+
+static int capture_start(const char *api, const char *file, uint64_t max)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) ret = NULL;
+	g_autofree char *req = NULL;
+	cleanup_fd int fd = -1;
+
+	fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  0600);
+	if (fd < 0) {
+		log_err("cannot create the capture file %s: %s%s", file,
+			g_strerror(errno), errno == EEXIST ?
+			" (a capture never replaces a file)" : "");
+		return UN_EXIT_FAILURE;
+	}
+	req = max ? g_strdup_printf("{\"execute\":\"start_capture\","
+				    "\"arguments\":{\"fd\":true,"
+				    "\"max_size\":%" PRIu64 "}}", max) :
+		    g_strdup("{\"execute\":\"start_capture\","
+			     "\"arguments\":{\"fd\":true}}");
+	if (apiclient_request_fd(api, req, fd, &ret, &error)) {
+		/* nothing was captured: do not leave an empty file */
+		unlink(file);
+		log_err("%s", error->message);
+		return error->code ? error->code : UN_EXIT_FAILURE;
+	}
+	printf("capturing into %s\n", file);
+	return UN_EXIT_OK;
+}
+
+static int capture_stop(const char *api)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) ret = NULL;
+
+	if (apiclient_request(api, "{\"execute\":\"stop_capture\"}", &ret,
+			      &error)) {
+		log_err("%s", error->message);
+		return error->code ? error->code : UN_EXIT_FAILURE;
+	}
+	printf("stopped: %" G_GINT64_FORMAT " frames (%" G_GINT64_FORMAT
+	       " bytes) in %" G_GINT64_FORMAT " file(s), %" G_GINT64_FORMAT
+	       " dropped\n", capture_int(ret, "frames"),
+	       capture_int(ret, "bytes"), capture_int(ret, "files"),
+	       capture_int(ret, "dropped"));
+	return UN_EXIT_OK;
+}
+
+/**
+ * capture_main() - `usernet capture`
+ * @argc:	argument count
+ * @argv:	arguments, argv[0] = "capture"
+ *
+ * Return: exit status (enum un_exit)
+ */
+int capture_main(int argc, char **argv)
+{
+	const char *api = NULL, *verb;
+	uint64_t max = 0;
+	int c;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":a:s:h", capture_longopts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			api = optarg;
+			break;
+		case 's':
+			if (cap_parse_size(optarg, &max)) {
+				log_err("--max-size must be a size of at least "
+					"%u bytes, such as 10M, not '%s'",
+					CAP_MAX_SIZE_MIN, optarg);
+				return UN_EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			capture_usage(stdout);
+			return UN_EXIT_OK;
+		case ':':
+			log_err("option %s needs an argument (see usernet "
+				"capture --help)", argv[optind - 1]);
+			return UN_EXIT_USAGE;
+		default:
+			log_err("unknown option '%s' for usernet capture (see "
+				"usernet capture --help)", argv[optind - 1]);
+			return UN_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		log_err("usernet capture needs start or stop (see usernet "
+			"capture --help)");
+		return UN_EXIT_USAGE;
+	}
+	verb = argv[optind++];
+	if (!api) {
+		log_err("usernet capture needs --api-socket PATH");
+		return UN_EXIT_USAGE;
+	}
+	if (!strcmp(verb, "start")) {
+		if (argc - optind != 1) {
+			log_err("usernet capture start needs one FILE");
+			return UN_EXIT_USAGE;
+		}
+		return capture_start(api, argv[optind], max);
+	}
+	if (!strcmp(verb, "stop")) {
+		if (optind != argc || max) {
+			log_err("usernet capture stop takes no FILE or "
+				"--max-size");
+			return UN_EXIT_USAGE;
+		}
+		return capture_stop(api);
+	}
+	log_err("unknown capture command '%s' (start or stop)", verb);
+	return UN_EXIT_USAGE;
+}
