@@ -201,6 +201,13 @@ podman_options() {
 	pm_stopped_clean usernet
 }
 
+@test "podman info: the network command is usernet, with slirp4netns's version lines" {
+	run pm usernet info
+	[[ $status == 0 ]] || fail "podman info failed:" "$output" || return
+	[[ $output == *"executable: $S4_USERNET"* && $output == *'slirp4netns version 1.2.0 (usernet '* ]] ||
+		fail "podman info:" "$(grep -A8 'slirp4netns:' <<<"$output")"
+}
+
 @test "podman: nothing left" {
 	pm control ps -a --format '{{.Names}}' >"$IT_DIR/pm-left" 2>/dev/null || true
 	[[ ! -s $IT_DIR/pm-left ]] || fail "containers left: $(cat "$IT_DIR/pm-left")" || return
