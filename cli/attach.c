@@ -453,10 +453,20 @@ static int attach_run(const struct attach_opts *o)
 			goto out;
 		}
 		sl_engine_set_capture(engine, c.cap);
-		/* seccomp, Landlock: rotation creates and renames files
-		 * there only */
-		hsc_set_capture_dirfd(cap_dirfd(c.cap));
-		iso.capture_dirfd = cap_dirfd(c.cap);
+		if (o->seccomp) {
+			/* the filter allows no file creation or rename: a
+			 * directory fd cannot confine the paths used with it */
+			cap_no_rotation(c.cap);
+			if (o->pcap_max_size)
+				log_info("packet capture: no rotation under "
+					 "--enable-seccomp: the capture stops "
+					 "growing at --pcap-max-size (frames "
+					 "past it are dropped and counted)");
+		} else {
+			/* Landlock (the sandbox's other way): rotation may
+			 * create and rename files beneath that directory */
+			iso.capture_dirfd = cap_dirfd(c.cap);
+		}
 	}
 	loop = sl_loop_new(engine);
 	table = pf_table_new(sl_engine_slirp(engine), &o->net, o->port_mode,

@@ -67,6 +67,7 @@ static int capture_start(const char *api, const char *file, uint64_t max)
 	g_autoptr(JsonNode) ret = NULL;
 	g_autofree char *req = NULL;
 	cleanup_fd int fd = -1;
+	int r;
 
 	fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		  0600);
@@ -81,9 +82,12 @@ static int capture_start(const char *api, const char *file, uint64_t max)
 				    "\"max_size\":%" PRIu64 "}}", max) :
 		    g_strdup("{\"execute\":\"start_capture\","
 			     "\"arguments\":{\"fd\":true}}");
-	if (apiclient_request_fd(api, req, fd, &ret, &error)) {
-		/* nothing was captured: do not leave an empty file */
-		unlink(file);
+	r = apiclient_request_fd(api, req, fd, &ret, &error);
+	if (r) {
+		/* refused: nothing will be captured, do not leave an empty
+		 * file (after a transport error the helper may be writing) */
+		if (r == -EREMOTEIO)
+			unlink(file);
 		log_err("%s", error->message);
 		return error->code ? error->code : UN_EXIT_FAILURE;
 	}

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <json-glib/json-glib.h>
 
@@ -201,6 +202,7 @@ int stats_main(int argc, char **argv)
 	bool json = false, watch = false;
 	double interval = 1;
 	gint64 prev_us = 0;
+	sigset_t block, unblocked;
 	int c;
 
 	optind = 0;
@@ -253,13 +255,18 @@ int stats_main(int argc, char **argv)
 		return UN_EXIT_USAGE;
 	}
 	if (watch) {
-		/* Interrupted --watch is the normal end: exit 0. Without
-		 * SA_RESTART, so that the wait below ends at once */
+		/* Interrupted --watch is the normal end: exit 0. The signals
+		 * are blocked except inside ppoll() below, so that one that
+		 * comes between the check and the wait still ends it at once */
 		struct sigaction sa = { .sa_handler = stats_on_signal };
 
 		sigemptyset(&sa.sa_mask);
 		sigaction(SIGINT, &sa, NULL);
 		sigaction(SIGTERM, &sa, NULL);
+		sigemptyset(&block);
+		sigaddset(&block, SIGINT);
+		sigaddset(&block, SIGTERM);
+		sigprocmask(SIG_BLOCK, &block, &unblocked);
 	}
 
 	for (;;) {
@@ -303,8 +310,15 @@ int stats_main(int argc, char **argv)
 		g_clear_pointer(&prev, json_node_unref);
 		prev = g_steal_pointer(&ret);
 		prev_us = now_us;
-		if (!stats_stop)
-			poll(NULL, 0, (int)(interval * 1000));
+		if (!stats_stop) {
+			struct timespec ts = {
+				.tv_sec = (time_t)interval,
+				.tv_nsec = (long)((interval - (double)(time_t)
+						   interval) * 1e9),
+			};
+
+			ppoll(NULL, 0, &ts, &unblocked);
+		}
 		if (stats_stop)
 			return UN_EXIT_OK;
 	}

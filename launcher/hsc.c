@@ -378,50 +378,6 @@ const struct scrule_entry *hsc_allowlist(size_t *n)
 	return hsc_allow;
 }
 
-/* The directory fd of the packet capture (--pcap), or -1 */
-static int hsc_capture_dirfd = -1;
-
-/**
- * hsc_set_capture_dirfd() - let the filter allow the packet capture's
- * rotation (slirp/pcap.c): openat with any flags and renameat/renameat2
- * relative to the directory fd @fd only
- * @fd:		O_PATH fd of the directory of --pcap, or -1 (none)
- *
- * Should: be called before hsc_apply(). The fd number is compared, so the
- * rules cover this one directory (for as long as the fd is open).
- */
-void hsc_set_capture_dirfd(int fd)
-{
-	hsc_capture_dirfd = fd;
-}
-
-/* The rules of hsc_set_capture_dirfd(), listed in docs/HELPER-SECCOMP.md */
-static int hsc_add_capture(scmp_filter_ctx ctx, GError **error)
-{
-	static const char *const renames[] = { "renameat", "renameat2" };
-	uint64_t fd = (uint32_t)hsc_capture_dirfd;
-	size_t i;
-	int nr, r;
-
-	if (hsc_capture_dirfd < 0)
-		return 0;
-	r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
-			     SCMP_A0(SCMP_CMP_MASKED_EQ, HSC_INT, fd));
-	for (i = 0; !r && i < ARRAY_SIZE(renames); i++) {
-		nr = seccomp_syscall_resolve_name(renames[i]);
-		if (nr == __NR_SCMP_ERROR || nr < 0)
-			continue;
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 2,
-				     SCMP_A0(SCMP_CMP_MASKED_EQ, HSC_INT, fd),
-				     SCMP_A2(SCMP_CMP_MASKED_EQ, HSC_INT, fd));
-	}
-	if (r < 0)
-		return un_fail(error, UN_EXIT_FAILURE, r, "cannot add the packet "
-				"capture's rules to the helper's seccomp "
-				"filter: %s", g_strerror(-r));
-	return 0;
-}
-
 /* Add the attributes and rules of the allowlist to @ctx, without loading */
 static int hsc_build(scmp_filter_ctx ctx, GError **error)
 {
@@ -440,16 +396,14 @@ static int hsc_build(scmp_filter_ctx ctx, GError **error)
 	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 
 	r = scrule_add_list(ctx, &list, error);
-	if (r)
-		return r;
 #ifdef HSC_SANITIZERS
-	list.entries = hsc_allow_sanitizers;
-	list.n = ARRAY_SIZE(hsc_allow_sanitizers);
-	r = scrule_add_list(ctx, &list, error);
-	if (r)
-		return r;
+	if (!r) {
+		list.entries = hsc_allow_sanitizers;
+		list.n = ARRAY_SIZE(hsc_allow_sanitizers);
+		r = scrule_add_list(ctx, &list, error);
+	}
 #endif
-	return hsc_add_capture(ctx, error);
+	return r;
 }
 
 /**

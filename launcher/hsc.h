@@ -12,7 +12,6 @@
 #include "scrule.h"
 
 const struct scrule_entry *hsc_allowlist(size_t *n);
-void hsc_set_capture_dirfd(int fd);
 int hsc_apply(GError **error);
 
 #endif /* LAUNCHER_HSC_H */

@@ -273,9 +273,9 @@ static int parse_one(struct run_opts *o, int c, const char *arg,
 		o->cidr = g_strdup(arg);
 		return 0;
 	case OPT_MTU:
-		if (util_parse_uint(arg, 65520, &v) || v < 68)
+		if (util_parse_uint(arg, 65521, &v) || v < 68)
 			return run_error(error, "--mtu must be between 68 and "
-					 "65520, not '%s'", arg);
+					 "65521, not '%s'", arg);
 		o->mtu = (unsigned)v;
 		return 0;
 	case '6':

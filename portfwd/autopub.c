@@ -53,6 +53,11 @@
 /* Receive buffer: the kernel sizes a dump's parts after the reader's
  * buffer, up to 32 KiB */
 #define AUTOPUB_BUF		32768
+/* Bounds on what a guest can make the helper do: automatic rules at once
+ * (each a host port, and in auto mode a policy rule inside), and new ones per
+ * scan (each a bind and a round trip to the agent, in the loop) */
+#define AUTOPUB_RULES_MAX	256
+#define AUTOPUB_NEW_PER_SCAN	32
 
 /* Range grammar */
 
@@ -210,6 +215,9 @@ struct autopub {
 	unsigned gen;
 	unsigned seq;
 	bool failing;
+	unsigned published;
+	unsigned budget;
+	bool at_limit;
 	uint8_t buf[AUTOPUB_BUF] __attribute__((aligned(8)));
 };
 
@@ -261,8 +269,9 @@ static bool autopub_is_any(int family, const uint32_t *addr)
 	       !(addr[0] | addr[1] | addr[2] | addr[3]);
 }
 
-/* Decide and act on a socket seen for the first time */
-static void autopub_open(struct autopub *a, struct autopub_port *p,
+/* Decide and act on a socket seen for the first time. Return: false if it
+ * was left for a later scan (the bounds above), to be forgotten until then */
+static bool autopub_open(struct autopub *a, struct autopub_port *p,
 			 enum pf_proto proto, uint16_t port, int family,
 			 const uint32_t *addr, bool v6only)
 {
@@ -274,11 +283,11 @@ static void autopub_open(struct autopub *a, struct autopub_port *p,
 	p->state = AUTOPUB_IGNORED;
 	if (!autopub_ports_has(&a->ports, port) ||
 	    autopub_explicit(a, proto, port))
-		return;
+		return true;
 	if (autopub_is_loopback(family, addr)) {
 		log_debug("auto-publish: %s port %u is bound to the guest's "
 			  "loopback only: not reachable, skipped", pn, port);
-		return;
+		return true;
 	}
 	spec.proto = proto;
 	spec.host_port = port;
@@ -287,7 +296,7 @@ static void autopub_open(struct autopub *a, struct autopub_port *p,
 		if (!a->ipv6) {
 			log_debug("auto-publish: %s port %u is IPv6 only and "
 				  "the guest has no IPv6: skipped", pn, port);
-			return;
+			return true;
 		}
 		spec.guest_addr_set = true;
 		spec.guest_addr.family = AF_INET6;
@@ -301,18 +310,32 @@ static void autopub_open(struct autopub *a, struct autopub_port *p,
 		memcpy(&spec.guest_addr.v4, addr, 4);
 	}
 
+	if (a->published >= AUTOPUB_RULES_MAX) {
+		if (!a->at_limit)
+			log_warn("auto-publish: %u ports published already, "
+				 "the most at once: more wait until some "
+				 "close", AUTOPUB_RULES_MAX);
+		a->at_limit = true;
+		return false;
+	}
+	if (!a->budget)
+		return false;
+	a->budget--;
 	r = pf_table_add(a->t, &spec, &p->id, &error);
 	if (r < 0) {
 		p->state = AUTOPUB_REFUSED;
-		log_warn("auto-publish: %s port %u not published (not retried "
-			 "while it stays open inside): %s", pn, port,
-			 error ? error->message : g_strerror(-r));
-		return;
+		log_ratelimited(LOG_LVL_WARN, "auto-publish: %s port %u not "
+				"published (not retried while it stays open "
+				"inside): %s", pn, port,
+				error ? error->message : g_strerror(-r));
+		return true;
 	}
 	pf_table_set_automatic(a->t, p->id);
 	p->state = AUTOPUB_PUBLISHED;
-	log_info("auto-publish: published %s port %u (rule %u)", pn, port,
-		 p->id);
+	a->published++;
+	log_ratelimited(LOG_LVL_INFO, "auto-publish: published %s port %u "
+			"(rule %u)", pn, port, p->id);
+	return true;
 }
 
 struct autopub_attrs {
@@ -367,8 +390,9 @@ static int autopub_msg_cb(const struct nlmsghdr *nlh, void *data)
 	p = g_new0(struct autopub_port, 1);
 	p->gen = a->gen;
 	g_hash_table_insert(a->open, GUINT_TO_POINTER(key), p);
-	autopub_open(a, p, proto, port, m->idiag_family, m->id.idiag_src,
-		     at.v6only);
+	if (!autopub_open(a, p, proto, port, m->idiag_family, m->id.idiag_src,
+			  at.v6only))
+		g_hash_table_remove(a->open, GUINT_TO_POINTER(key));
 	return MNL_CB_OK;
 }
 
@@ -407,7 +431,10 @@ static int autopub_dump(struct autopub *a, int family, int proto)
 	/* The kernel fills the next part of a dump as the previous one is
 	 * read: the data is there without waiting */
 	for (i = 0; i < 4096; i++) {
-		ssize_t n = recv(a->fd, a->buf, sizeof(a->buf), MSG_DONTWAIT);
+		struct sockaddr_nl from;
+		socklen_t fromlen = sizeof(from);
+		ssize_t n = recvfrom(a->fd, a->buf, sizeof(a->buf), MSG_DONTWAIT,
+				     (struct sockaddr *)&from, &fromlen);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -415,6 +442,11 @@ static int autopub_dump(struct autopub *a, int family, int proto)
 			return -errno;
 		if (n == 0)
 			return -EPROTO;
+		/* Only the kernel answers dumps: a process inside that can
+		 * send netlink unicasts must not feed or stall the scan */
+		if (fromlen < sizeof(from) || from.nl_family != AF_NETLINK ||
+		    from.nl_pid != 0)
+			continue;
 		rc = mnl_cb_run(a->buf, (size_t)n, seq, 0, autopub_msg_cb, &d);
 		if (rc == MNL_CB_STOP)
 			return 0;
@@ -434,11 +466,13 @@ static gboolean autopub_gone(gpointer k, gpointer v, gpointer data)
 	if (p->gen == a->gen)
 		return FALSE;
 	if (p->state == AUTOPUB_PUBLISHED) {
+		a->published--;
+		a->at_limit = false;
 		/* -ENOENT: removed through the API meanwhile */
 		if (!pf_table_remove(a->t, p->id))
-			log_info("auto-publish: %s port %u closed inside: "
-				 "unpublished (rule %u)", pn, key & 0xffff,
-				 p->id);
+			log_ratelimited(LOG_LVL_INFO, "auto-publish: %s port "
+					"%u closed inside: unpublished (rule "
+					"%u)", pn, key & 0xffff, p->id);
 	}
 	return TRUE;
 }
@@ -460,6 +494,7 @@ int autopub_scan(struct autopub *a)
 	int r;
 
 	a->gen++;
+	a->budget = AUTOPUB_NEW_PER_SCAN;
 	autopub_drain(a);
 	for (i = 0; i < ARRAY_SIZE(dumps); i++) {
 		r = autopub_dump(a, dumps[i][0], dumps[i][1]);

@@ -87,6 +87,7 @@ struct sl_flow {
  */
 struct sl_flowtab {
 	GHashTable *flows;
+	int64_t last_sweep_ms;
 	struct in_addr dns4;
 	bool dns6_on;
 	struct in6_addr dns6;
@@ -166,7 +167,13 @@ static bool sl_flowtab_touch(struct sl_flowtab *ft,
 		return fresh;
 	}
 	if (g_hash_table_size(ft->flows) >= SL_COUNTERS_FLOWS_MAX) {
-		g_hash_table_foreach_remove(ft->flows, sl_flow_expired, &now);
+		/* A full table is swept at most once a second: a guest that
+		 * keeps it full must not buy an O(table) scan per frame */
+		if (now - ft->last_sweep_ms >= 1000) {
+			ft->last_sweep_ms = now;
+			g_hash_table_foreach_remove(ft->flows, sl_flow_expired,
+						    &now);
+		}
 		/* Still full: count it, without remembering it */
 		if (g_hash_table_size(ft->flows) >= SL_COUNTERS_FLOWS_MAX)
 			return true;

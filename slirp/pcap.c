@@ -54,6 +54,7 @@
  * @file_size:	bytes of the current file, written and buffered
  * @len:	bytes in @buf
  * @buf_frames:	frames in @buf
+ * @buf_bytes:	bytes of those frames (as counted in @st.bytes)
  * @st:		counters
  * @buf:	records not written yet
  */
@@ -66,6 +67,7 @@ struct cap_writer {
 	uint64_t file_size;
 	size_t len;
 	uint64_t buf_frames;
+	uint64_t buf_bytes;
 	struct cap_stats st;
 	uint8_t buf[CAP_BUF_SIZE];
 };
@@ -103,8 +105,10 @@ static void cap_fail(struct cap_writer *w, int err, const char *what)
 	log_msg(LOG_LVL_WARN, err, "packet capture to %s stopped: %s",
 		w->path, what);
 	w->st.frames -= w->buf_frames;
+	w->st.bytes -= w->buf_bytes;
 	w->st.dropped += w->buf_frames;
 	w->buf_frames = 0;
+	w->buf_bytes = 0;
 	w->len = 0;
 	util_close_fdp(&w->fd);
 }
@@ -131,6 +135,7 @@ int cap_flush(struct cap_writer *w)
 	}
 	w->len = 0;
 	w->buf_frames = 0;
+	w->buf_bytes = 0;
 	return 0;
 }
 
@@ -146,8 +151,13 @@ static int cap_openat(struct cap_writer *w, enum cap_open_mode mode)
 	fd = openat(w->dirfd, w->name, flags, 0600);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		r = S_ISREG(st.st_mode) ? -errno : -EINVAL;
+	if (fstat(fd, &st))
+		r = -errno;
+	else if (!S_ISREG(st.st_mode))
+		r = -EINVAL;
+	else
+		r = 0;
+	if (r) {
 		close(fd);
 		return r;
 	}
@@ -226,6 +236,7 @@ void cap_frame(struct cap_writer *w, const void *frame, size_t len)
 	w->len += rec;
 	w->file_size += rec;
 	w->buf_frames++;
+	w->buf_bytes += len;
 	w->st.frames++;
 	w->st.bytes += len;
 }
@@ -331,6 +342,27 @@ int cap_open(const char *path, uint64_t max_size, enum cap_open_mode mode,
 		cap_close(w, NULL);
 		return r;
 	}
+	/* A capture that must not overwrite anything must not rotate over
+	 * files it did not make either */
+	if (mode == CAP_OPEN_EXCL && max_size) {
+		struct stat st;
+		int i;
+
+		for (i = 1; i <= CAP_KEEP_ROTATED; i++) {
+			g_autofree char *old = g_strdup_printf("%s.%d",
+							       w->name, i);
+
+			if (!fstatat(w->dirfd, old, &st, AT_SYMLINK_NOFOLLOW)) {
+				un_fail(error, UN_EXIT_USAGE, -EEXIST,
+					"cannot capture into %s with a size cap: "
+					"%s.%d exists, and rotation would "
+					"replace it (a capture never overwrites "
+					"a file)", path, path, i);
+				cap_close(w, NULL);
+				return -EEXIST;
+			}
+		}
+	}
 	r = cap_openat(w, mode);
 	if (r < 0) {
 		if (r == -EEXIST)
@@ -412,6 +444,17 @@ int cap_open_fd(int fd, uint64_t max_size, const char *label,
 	cap_file_header(w);
 	*out = w;
 	return 0;
+}
+
+/**
+ * cap_no_rotation() - from now on, never create or rename files: past the
+ * size cap, frames are dropped and counted (the helper's seccomp filter
+ * allows no file creation: a directory fd cannot confine paths)
+ * @w:		writer
+ */
+void cap_no_rotation(struct cap_writer *w)
+{
+	util_close_fdp(&w->dirfd);
 }
 
 /**

@@ -61,6 +61,7 @@ int cap_open_fd(int fd, uint64_t max_size, const char *label,
 		struct cap_writer **out, GError **error);
 void cap_frame(struct cap_writer *w, const void *frame, size_t len);
 int cap_flush(struct cap_writer *w);
+void cap_no_rotation(struct cap_writer *w);
 int cap_dirfd(const struct cap_writer *w);
 const char *cap_path(const struct cap_writer *w);
 void cap_get_stats(const struct cap_writer *w, struct cap_stats *st);

@@ -64,6 +64,17 @@ assert_some() { [[ $1 =~ ^[0-9]+$ && $1 -ge 1 ]] || fail "$2: $1"; }
 	assert_some "$(tsh_count "$T/cap.pcap" 'ip.src==10.0.2.3 && ip.dst==10.0.2.100 && dns.flags.response==1 && dns.a==192.0.2.42')" "DNS answer 192.0.2.42 from 10.0.2.3"
 }
 
+# capped_not_rotated BASE CAP: under --enable-seccomp the capture does not rotate: one file BASE within CAP,
+# no BASE.1, frames past the cap dropped and counted in the exit summary, which says so at start
+capped_not_rotated() {
+	[[ -f $1 && ! -e $1.1 ]] || fail "expected one file and no rotation: $(ls "$T")" || return
+	(($(stat -c %s "$1") <= $2)) || fail "$1 is above the cap: $(stat -c %s "$1")" || return
+	assert_some "$(tsh_count "$1" frame)" "frames in $1" || return
+	grep -q 'no rotation under --enable-seccomp' "$T/err" || fail "no word about rotation:" "$(cat "$T/err")" || return
+	grep -qE 'packet capture: [0-9]+ frames \([0-9]+ bytes\) in 1 file\(s\), [1-9][0-9]* dropped' "$T/err" ||
+		fail "unexpected summary:" "$(cat "$T/err")"
+}
+
 @test "--pcap-max-size 64k: no file above the cap, FILE.1 to FILE.4 kept (no FILE.5), each readable by tshark" {
 	need tshark
 	port=$(pf_free_port tcp)
@@ -81,6 +92,10 @@ assert_some() { [[ $1 =~ ^[0-9]+$ && $1 -ge 1 ]] || fail "$2: $1"; }
 	done
 	usernet_stop
 	[[ $USERNET_STATUS == 0 ]] || fail "exit status $USERNET_STATUS"
+	if sandboxed; then
+		capped_not_rotated "$T/r.pcap" 65536
+		return
+	fi
 
 	total=0
 	for f in "$T/r.pcap" "$T/r.pcap".{1..4}; do
@@ -99,7 +114,21 @@ assert_some() { [[ $1 =~ ^[0-9]+$ && $1 -ge 1 ]] || fail "$2: $1"; }
 		fail "unexpected summary:" "$(cat "$T/err")"
 }
 
-@test "--sandbox with cap_net_bind_service=+ep (Landlock instead of an empty root): --pcap still rotates" {
+@test "--pcap-max-size under --sandbox (seccomp): no rotation, the capture stops growing at the cap" {
+	need tshark
+	port=$(pf_free_port tcp)
+	spawn "${AS_USER[@]}" socat "TCP4-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork" "SYSTEM:head -c 300000 /dev/zero"
+	wait_until 5 listening tcp "$port" || fail "the host server did not start"
+	holder_start
+	usernet_start --configure --sandbox --pcap "$T/s.pcap" --pcap-max-size 16k "$HOLDER_PID"
+	run in_ns sh -c "timeout -k 1 20 socat -T 10 -u TCP4:10.0.2.2:$port,connect-timeout=5 STDOUT | wc -c"
+	[[ $output == 300000 ]] || fail "transfer: $output"
+	usernet_stop
+	[[ $USERNET_STATUS == 0 ]] || fail "exit status $USERNET_STATUS"
+	capped_not_rotated "$T/s.pcap" 16384
+}
+
+@test "--enable-sandbox with cap_net_bind_service=+ep (Landlock instead of an empty root): --pcap still rotates" {
 	need setcap
 	need_root "it makes a host network namespace of its own, to keep the privileged-port sysctl at 1024"
 	root_netns_start
@@ -114,12 +143,16 @@ assert_some() { [[ $1 =~ ^[0-9]+$ && $1 -ge 1 ]] || fail "$2: $1"; }
 	setcap cap_net_bind_service=+ep "$IT_DIR/usernet-cap"
 	IT_USERNET=$IT_DIR/usernet-cap
 	USERNET_PREFIX=(nsenter -t "$ROOT_NS_PID" -n --)
-	usernet_start --configure --sandbox --debug --pcap "$T/l.pcap" --pcap-max-size 16k "$HOLDER_PID"
-	grep -q 'confined with Landlock' "$T/err" || skip "the helper did not take the Landlock way here"
+	usernet_start --configure --enable-sandbox --debug --pcap "$T/l.pcap" --pcap-max-size 16k "$HOLDER_PID"
+	grep -q 'confined with Landlock' "$T/err" || fail "the helper did not take the Landlock way:" "$(cat "$T/err")"
 	run in_ns sh -c "timeout -k 1 20 socat -T 10 -u TCP4:10.0.2.2:$port,connect-timeout=5 STDOUT | wc -c"
 	[[ $output == 300000 ]] || fail "transfer: $output"
 	usernet_stop
 	[[ $USERNET_STATUS == 0 ]] || fail "exit status $USERNET_STATUS"
+	if sandboxed; then
+		capped_not_rotated "$T/l.pcap" 16384
+		return
+	fi
 	! grep -q 'packet capture to .* stopped' "$T/err" || fail "the capture stopped:" "$(grep capture "$T/err")"
 	for f in "$T/l.pcap" "$T/l.pcap".{1..4}; do
 		[[ -f $f ]] || fail "$f is missing: $(ls "$T")"
@@ -194,6 +227,12 @@ assert_some() { [[ $1 =~ ^[0-9]+$ && $1 -ge 1 ]] || fail "$2: $1"; }
 	assert_some "$(synack_count "$T/a.pcap" "${p[2]}")" "SYN/ACK from ${p[2]} while capturing"
 	[[ $(tsh_count "$T/a.pcap" "tcp.port==${p[1]} || tcp.port==${p[3]}") == 0 ]] ||
 		fail "frames from before start_capture or after stop_capture are in the file"
+
+	# with a size cap, rotation would replace FILE.N: an existing one is refused, and left alone
+	echo keep >"$T/c.pcap.2"
+	api_expect "{\"execute\":\"start_capture\",\"arguments\":{\"path\":\"$T/c.pcap\",\"max_size\":65536}}" \
+		"{\"error\":{\"desc\":\"bad request: start_capture: cannot capture into $T/c.pcap with a size cap: $T/c.pcap.2 exists, and rotation would replace it (a capture never overwrites a file)\"}}"
+	[[ ! -e $T/c.pcap && $(<"$T/c.pcap.2") == keep ]] || fail "files touched: $(ls "$T")"
 
 	# a second capture, with a size cap, into another file
 	api_expect "{\"execute\":\"start_capture\",\"arguments\":{\"path\":\"$T/b.pcap\",\"max_size\":65536}}" '{"return":{}}'

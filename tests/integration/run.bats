@@ -663,8 +663,8 @@ bad() {
 }
 
 @test "bad command line: --mtu 70000, --mtu 67, -6 --mtu 1000, --cidr foo, --cidr 10.0.0.0/30" {
-	bad --mtu 70000 -- '--mtu must be between 68 and 65520' 70000
-	bad --mtu 67 -- '--mtu must be between 68 and 65520' 67
+	bad --mtu 70000 -- '--mtu must be between 68 and 65521' 70000
+	bad --mtu 67 -- '--mtu must be between 68 and 65521' 67
 	bad -6 --mtu 1000 -- '1280'
 	bad --cidr foo -- "--cidr 'foo'"
 	bad --cidr 10.0.0.0/30 -- "--cidr '10.0.0.0/30'"
