@@ -38,6 +38,8 @@
 /* Largest frame: MTU 65520 plus Ethernet and VLAN headers, rounded up (also
  * the largest TSO frame: 64 KiB of IP packet plus Ethernet headers) */
 #define SL_FRAME_MAX	(65536 + 64)
+/* MTUs from which the tap's offloads are left off (sl_engine_offload()) */
+#define SL_OFFLOAD_MTU_MAX	16384
 /* The virtio-net header in front of every frame of a tap with IFF_VNET_HDR */
 #define SL_VNET_LEN	((int)sizeof(struct virtio_net_hdr))
 
@@ -243,7 +245,7 @@ struct in6_addr sl_config_host6(uint16_t n)
  * slirp_input() instead of up to 44 at MTU 1500. libslirp takes segments
  * larger than its MSS. If the kernel refuses the offloads, frames stay plain.
  */
-static void sl_engine_offload(struct sl_engine *e)
+static void sl_engine_offload(struct sl_engine *e, unsigned mtu)
 {
 	struct ifreq ifr = { 0 };
 
@@ -251,6 +253,13 @@ static void sl_engine_offload(struct sl_engine *e)
 		return;
 	e->vnet = true;
 	e->frame = e->rxbuf + SL_VNET_LEN;
+	/* With a large MTU a segment is about as large as TSO makes it: the
+	 * checksum is then better left to the guest's kernel (measured in
+	 * docs/PERFORMANCE.md) */
+	if (mtu >= SL_OFFLOAD_MTU_MAX) {
+		ioctl(e->tap_fd, TUNSETOFFLOAD, 0);
+		return;
+	}
 	if (ioctl(e->tap_fd, TUNSETOFFLOAD,
 		  TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6) < 0 &&
 	    ioctl(e->tap_fd, TUNSETOFFLOAD, 0) < 0)
@@ -281,7 +290,7 @@ int sl_engine_new(const struct sl_config *cfg, int tap_fd,
 	e = g_new0(struct sl_engine, 1);
 	e->tap_fd = tap_fd;
 	e->frame = e->rxbuf;
-	sl_engine_offload(e);
+	sl_engine_offload(e, cfg->mtu);
 	e->timers = g_ptr_array_new_with_free_func(g_free);
 
 	sc.version = MIN(SLIRP_CONFIG_VERSION_MAX, 4);
