@@ -88,6 +88,9 @@ struct pf_conn_link {
  * @dead:	connections closed while an epoll batch is handled: freed
  *		after it, as later events of the batch may still name them
  */
+/* Sockets made ahead in the namespace per family (pf_pool_fill()) */
+#define PF_POOL_SIZE	4
+
 struct pf_table {
 	Slirp *slirp;
 	struct nsagent *agent;
@@ -101,6 +104,9 @@ struct pf_table {
 	unsigned max_conns;
 	bool transparent;
 	GPtrArray *dead;
+	int pool[2][PF_POOL_SIZE];
+	unsigned pool_len[2];
+	bool pool_on[2];
 };
 
 int pf_ep_set(struct pf_table *t, struct pf_ep *ep, uint32_t events);
