@@ -168,15 +168,15 @@ def plot(doc, out):
                 cols.append("%.4f" % rel)
             f.write(fig["id"] + " " + " ".join(cols) + "\n")
     script = """
-set terminal pngcairo size 1400,640 font ",10"
+set terminal pngcairo size 1400,640 font ",10" noenhanced
 set output '%s'
 set title "usernet and its peers, relative to usernet (1 = usernet, above 1 = better than usernet), %s"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
 set logscale y 2
-set yrange [0.0625:16]
-set ytics ("1/16" 0.0625, "1/8" 0.125, "1/4" 0.25, "1/2" 0.5, "1" 1, "2" 2, "4" 4, "8" 8, "16" 16)
+set yrange [0.0625:32]
+set ytics ("1/16" 0.0625, "1/8" 0.125, "1/4" 0.25, "1/2" 0.5, "1" 1, "2" 2, "4" 4, "8" 8, "16" 16, "32" 32)
 set grid ytics
 set xtics rotate by -35 scale 0
 set key top left horizontal
