@@ -311,7 +311,8 @@ void pf_free_later(struct pf_table *t, void *p)
  *
  * A TCP connection from a local client takes a plain socket made ahead by the
  * agent instead of waiting for the agent's round trip: the pool is refilled
- * after the epoll batch, while the connections it served are being set up.
+ * after the epoll batch, in one exchange (nsagent_sockets()), while the
+ * connections it served are being set up.
  * Transparent sockets (outside clients) are always made on demand.
  */
 static void pf_pool_fill(struct pf_table *t)
@@ -322,17 +323,18 @@ static void pf_pool_fill(struct pf_table *t)
 	if (!t->agent)
 		return;
 	for (k = 0; k < 2; k++) {
-		while (t->pool_on[k] && t->pool_len[k] < PF_POOL_SIZE) {
-			int fd = nsagent_socket(t->agent, family[k],
-						SOCK_STREAM | SOCK_NONBLOCK |
-						SOCK_CLOEXEC, 0, 0);
+		int r;
 
-			if (fd < 0) {
-				t->pool_on[k] = false;
-				break;
-			}
-			t->pool[k][t->pool_len[k]++] = fd;
-		}
+		if (!t->pool_on[k] || t->pool_len[k] >= PF_POOL_SIZE)
+			continue;
+		r = nsagent_sockets(t->agent, family[k],
+				    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+				    0, t->pool[k] + t->pool_len[k],
+				    PF_POOL_SIZE - t->pool_len[k]);
+		if (r < 0)
+			t->pool_on[k] = false;
+		else
+			t->pool_len[k] += (unsigned)r;
 	}
 }
 

@@ -89,7 +89,7 @@ struct pf_conn_link {
  *		after it, as later events of the batch may still name them
  */
 /* Sockets made ahead in the namespace per family (pf_pool_fill()) */
-#define PF_POOL_SIZE	4
+#define PF_POOL_SIZE	8
 
 struct pf_table {
 	Slirp *slirp;
