@@ -654,6 +654,62 @@ int nsagent_socket(struct nsagent *a, int domain, int type, int protocol,
 }
 
 /**
+ * nsagent_sockets() - up to @n plain sockets inside the target namespace in
+ * one exchange: the requests are sent back to back and the replies read
+ * after, so that the agent and we wake once for the batch, not per socket
+ * @a:		agent
+ * @domain:	as for socket(2)
+ * @type:	as for socket(2); the fds we get are O_CLOEXEC in any case
+ * @protocol:	as for socket(2)
+ * @fds:	out: the sockets
+ * @n:		how many to make, at most NSAGENT_SOCKETS_MAX
+ *
+ * Return: number of sockets made (at least 1), or -errno if none was
+ * (-ECONNRESET if the agent is gone)
+ */
+int nsagent_sockets(struct nsagent *a, int domain, int type, int protocol,
+		    int *fds, unsigned n)
+{
+	struct nsagent_req req;
+	unsigned sent, i, got = 0;
+	int err = 0;
+
+	memset(&req, 0, sizeof(req));
+	req.op = NSAGENT_OP_SOCKET;
+	req.u.sock.domain = domain;
+	req.u.sock.type = type;
+	req.u.sock.protocol = protocol;
+	n = MIN(n, NSAGENT_SOCKETS_MAX);
+	for (sent = 0; sent < n; sent++) {
+		ssize_t r = fdpass_send(a->sock, &req, sizeof(req), -1);
+
+		if (r < 0) {
+			err = r == -EPIPE ? -ECONNRESET : (int)r;
+			break;
+		}
+	}
+	for (i = 0; i < sent; i++) {
+		struct nsagent_reply rep;
+		int fd = -1;
+		ssize_t r = fdpass_recv(a->sock, &rep, sizeof(rep), &fd);
+
+		if (r != (ssize_t)sizeof(rep)) {
+			/* the channel is broken: the agent is gone */
+			util_close_fdp(&fd);
+			err = r < 0 ? (int)r : -ECONNRESET;
+			break;
+		}
+		if (rep.err || fd < 0) {
+			util_close_fdp(&fd);
+			err = rep.err ? rep.err : -EPROTO;
+			continue;
+		}
+		fds[got++] = fd;
+	}
+	return got ? (int)got : (err ? err : -EPROTO);
+}
+
+/**
  * nsagent_local_return() - add or remove, inside the target namespace, the
  * policy rule that returns the guest's replies from source ports
  * @sport_lo..@sport_hi to transparent sockets (see nl_local_return())

@@ -28,6 +28,10 @@ int nsagent_configure(struct nsagent *a, const struct nl_config *cfg,
 
 int nsagent_socket(struct nsagent *a, int domain, int type, int protocol,
 		   unsigned flags);
+/* Most sockets nsagent_sockets() makes in one exchange */
+#define NSAGENT_SOCKETS_MAX	16
+int nsagent_sockets(struct nsagent *a, int domain, int type, int protocol,
+		    int *fds, unsigned n);
 int nsagent_local_return(struct nsagent *a, int family, uint8_t ipproto,
 			 uint16_t sport_lo, uint16_t sport_hi,
 			 struct in_addr prefsrc4, bool add);

@@ -46,7 +46,9 @@ int tap_open(const char *name, bool *existed, bool *attach_failed)
 
 	memset(&ifr, 0, sizeof(ifr));
 	memcpy(ifr.ifr_name, name, len);
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	/* IFF_VNET_HDR: frames carry a virtio-net header, so that the engine can
+	 * turn on checksum and TSO offloads (slirp/engine.c) */
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		if (attach_failed)
 			*attach_failed = true;

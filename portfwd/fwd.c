@@ -260,6 +260,13 @@ int pf_ns_socket(struct pf_listener *l, int type,
 	pf_unmap_v4(&src, &src_len);
 	transparent = !local && t->transparent && l->rs->local_return &&
 		      src.ss_family == family;
+	if (type == SOCK_STREAM && !transparent) {
+		unsigned k = family == AF_INET6;
+
+		t->pool_on[k] = true;
+		if (t->pool_len[k])
+			return t->pool[k][--t->pool_len[k]];
+	}
 	fd = nsagent_socket(t->agent, family,
 			    type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
 			    transparent ? NSAGENT_SOCK_TRANSPARENT : 0);
@@ -299,6 +306,48 @@ void pf_free_later(struct pf_table *t, void *p)
 	g_ptr_array_add(t->dead, p);
 }
 
+/*
+ * pf_pool_fill() - top up the sockets made ahead in the namespace
+ * @t:		table
+ *
+ * A TCP connection from a local client takes a plain socket made ahead by the
+ * agent instead of waiting for the agent's round trip: the pool is refilled
+ * after the epoll batch, in one exchange (nsagent_sockets()), while the
+ * connections it served are being set up.
+ * Transparent sockets (outside clients) are always made on demand.
+ */
+static void pf_pool_fill(struct pf_table *t)
+{
+	static const int family[2] = { AF_INET, AF_INET6 };
+	unsigned k;
+
+	if (!t->agent)
+		return;
+	for (k = 0; k < 2; k++) {
+		int r;
+
+		if (!t->pool_on[k] || t->pool_len[k] >= PF_POOL_SIZE)
+			continue;
+		r = nsagent_sockets(t->agent, family[k],
+				    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+				    0, t->pool[k] + t->pool_len[k],
+				    PF_POOL_SIZE - t->pool_len[k]);
+		if (r < 0)
+			t->pool_on[k] = false;
+		else
+			t->pool_len[k] += (unsigned)r;
+	}
+}
+
+static void pf_pool_empty(struct pf_table *t)
+{
+	unsigned k;
+
+	for (k = 0; k < 2; k++)
+		while (t->pool_len[k])
+			close(t->pool[k][--t->pool_len[k]]);
+}
+
 static void pf_epoll_ready(struct sl_loop *loop, int fd, short revents,
 			   void *opaque)
 {
@@ -316,6 +365,7 @@ static void pf_epoll_ready(struct sl_loop *loop, int fd, short revents,
 		ep->cb(ep, ev[i].events);
 	}
 	g_ptr_array_set_size(t->dead, 0);
+	pf_pool_fill(t);
 }
 
 static void pf_udp_tick(struct sl_loop *loop, void *opaque)
@@ -667,6 +717,11 @@ int pf_table_add(struct pf_table *t, const struct pf_spec *spec,
 		}
 	}
 
+	/* Sockets ahead for the guest's family, from the first TCP rule on */
+	if (rs->listeners && s->proto == PF_PROTO_TCP) {
+		t->pool_on[s->guest_addr.family == AF_INET6] = true;
+		pf_pool_fill(t);
+	}
 	rs->pub.id = t->next_id++;
 	g_ptr_array_add(t->rules, rs);
 	if (id)
@@ -766,6 +821,7 @@ void pf_table_free(struct pf_table *t)
 	g_ptr_array_unref(t->rules);
 	g_ptr_array_unref(t->view);
 	g_ptr_array_unref(t->dead);
+	pf_pool_empty(t);
 	close(t->epfd);
 	g_free(t);
 }

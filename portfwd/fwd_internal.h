@@ -90,6 +90,9 @@ struct pf_conn_link {
  * @dead:	connections closed while an epoll batch is handled: freed
  *		after it, as later events of the batch may still name them
  */
+/* Sockets made ahead in the namespace per family (pf_pool_fill()) */
+#define PF_POOL_SIZE	8
+
 struct pf_table {
 	Slirp *slirp;
 	struct nsagent *agent;
@@ -104,6 +107,9 @@ struct pf_table {
 	bool transparent;
 	uint64_t binds_refused;
 	GPtrArray *dead;
+	int pool[2][PF_POOL_SIZE];
+	unsigned pool_len[2];
+	bool pool_on[2];
 };
 
 int pf_ep_set(struct pf_table *t, struct pf_ep *ep, uint32_t events);
