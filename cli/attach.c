@@ -410,7 +410,8 @@ static int attach_run(const struct attach_opts *o)
 	};
 	struct isolate_cfg iso = {
 		.sandbox = o->sandbox, .seccomp = o->seccomp,
-		.api_socket = o->api_socket, .capture_dirfd = -1,
+		.api_socket = o->api_socket, .api_dirfd = -1,
+		.capture_dirfd = -1,
 	};
 	const int keep_fds[] = { o->ready_fd, o->exit_fd };
 	int status = UN_EXIT_FAILURE, tap_fd = -1, r;
@@ -507,6 +508,7 @@ static int attach_run(const struct attach_opts *o)
 			status = report(error);
 			goto out;
 		}
+		iso.api_dirfd = api_server_dirfd(api);
 	}
 	/* The namespace file's path will not be there in the sandbox: its
 	 * directory, held now, still leads to it (and to what replaces it) */

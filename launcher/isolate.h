@@ -17,6 +17,8 @@
  *		privilege the helper lacks (slirp4netns's way), or -1
  * @api_socket:	path of the API socket, or NULL (its directory stays
  *		writable for the unlink at exit where Landlock confines)
+ * @api_dirfd:	O_PATH fd of the API socket's directory, or -1: after
+ *		pivot_root, Landlock allows removing files beneath it only
  * @capture_dirfd: O_PATH fd of the directory of --pcap, or -1: files may
  *		be created and renamed there (rotation) where Landlock
  *		confines
@@ -26,6 +28,7 @@ struct isolate_cfg {
 	bool seccomp;
 	int userns_fd;
 	const char *api_socket;
+	int api_dirfd;
 	int capture_dirfd;
 };
 

@@ -1012,6 +1012,18 @@ static void api_server_tick(struct sl_loop *l, void *opaque)
 }
 
 /**
+ * api_server_dirfd() - the O_PATH fd of the API socket's directory (the
+ * sandbox allows removing the socket file beneath it only)
+ * @s:		server
+ *
+ * Return: the fd
+ */
+int api_server_dirfd(const struct api_server *s)
+{
+	return s->sock.dirfd;
+}
+
+/**
  * api_server_new() - serve the API on a UNIX socket at @path
  * @path:	socket file (see api_socket_bind())
  * @b:		what requests act on (copied; its opaque must outlive the

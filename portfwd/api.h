@@ -119,6 +119,7 @@ void api_socket_close(struct api_socket *s);
 
 struct api_server;
 
+int api_server_dirfd(const struct api_server *s);
 int api_server_new(const char *path, const struct api_backend *b,
 		   struct sl_loop *loop, struct api_server **out,
 		   GError **error);

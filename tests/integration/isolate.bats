@@ -80,13 +80,16 @@ expect_isolated() {
 	usernet_stop_ok
 }
 
-@test "--sandbox: the API adds, lists and removes rules; the socket is removed after SIGTERM" {
+@test "--sandbox: Landlock on the empty root; the API adds, lists and removes rules; the socket is removed after SIGTERM" {
 	holder_start
 	api_setup
 	pf_serve --tcp 80
 	hp=$(pf_free_port tcp)
-	usernet_start --configure --sandbox --api-socket "$API" "$HOLDER_PID"
+	usernet_start --configure --sandbox --debug --api-socket "$API" "$HOLDER_PID"
 	[[ -S $API ]] || fail "no API socket"
+	# the directory fds kept for the socket lead out of the empty root: Landlock closes that way
+	grep -qE 'sandbox: Landlock \(ABI [0-9]+\) on top of the empty root' "$T/err" ||
+		fail "no Landlock on the empty root:" "$(grep sandbox "$T/err")"
 	api_expect "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\",\"host_addr\":\"127.0.0.1\",\"host_port\":$hp,\"guest_addr\":\"\",\"guest_port\":80}}" \
 		'{"return":{"id":1}}'
 	pf_expect "80 10.0.2.100" tcp 127.0.0.1 "$hp"
