@@ -295,6 +295,21 @@ static char *api_remove_hostfwd(const struct api_backend *b, JsonObject *args)
 }
 
 /* start_capture and stop_capture: packet capture (slirp/pcap.c) */
+/* arguments.max_size of start_capture, if any: NULL, or the error reply */
+static char *api_capture_max_size(JsonObject *args, gint64 *max)
+{
+	JsonNode *n = args ? json_object_get_member(args, "max_size") : NULL;
+
+	*max = 0;
+	if (n && !JSON_NODE_HOLDS_NULL(n) &&
+	    !api_get_uint(args, "max_size", CAP_MAX_SIZE_MIN, G_MAXINT64 / 2,
+			  max))
+		return api_error("bad request: start_capture: arguments.max_size "
+				 "must be an integer of at least %u (bytes)",
+				 CAP_MAX_SIZE_MIN);
+	return NULL;
+}
+
 /* start_capture with "fd":true: into the file whose descriptor came with
  * the request (SCM_RIGHTS), opened by the client with its own rights: works
  * in a sandboxed helper, which cannot open paths */
@@ -303,7 +318,7 @@ static char *api_start_capture_fd(const struct api_backend *b,
 				  int *passed_fd)
 {
 	g_autoptr(GError) error = NULL;
-	JsonNode *n = json_object_get_member(args, "max_size");
+	char *reply;
 	gint64 max = 0;
 	int r;
 
@@ -324,12 +339,9 @@ static char *api_start_capture_fd(const struct api_backend *b,
 				 "true but no file descriptor came with the "
 				 "request (send it with SCM_RIGHTS, as `usernet "
 				 "capture start` does)");
-	if (n && !JSON_NODE_HOLDS_NULL(n) &&
-	    !api_get_uint(args, "max_size", CAP_MAX_SIZE_MIN, G_MAXINT64 / 2,
-			  &max))
-		return api_error("bad request: start_capture: arguments.max_size "
-				 "must be an integer of at least %u (bytes)",
-				 CAP_MAX_SIZE_MIN);
+	reply = api_capture_max_size(args, &max);
+	if (reply)
+		return reply;
 	r = b->capture_start_fd(b->capture_opaque, util_steal_fd(passed_fd),
 				(uint64_t)max, &error);
 	if (r < 0)
@@ -342,9 +354,9 @@ static char *api_start_capture(const struct api_backend *b, JsonObject *args,
 				int *passed_fd)
 {
 	g_autoptr(GError) error = NULL;
-	JsonNode *n = args ? json_object_get_member(args, "max_size") : NULL;
 	JsonNode *fdn = args ? json_object_get_member(args, "fd") : NULL;
 	const char *path;
+	char *reply;
 	gint64 max = 0;
 	int r;
 
@@ -362,12 +374,9 @@ static char *api_start_capture(const struct api_backend *b, JsonObject *args,
 	if (path[0] != '/')
 		return api_error("bad request: start_capture: arguments.path "
 				 "must be an absolute path, not '%s'", path);
-	if (n && !JSON_NODE_HOLDS_NULL(n) &&
-	    !api_get_uint(args, "max_size", CAP_MAX_SIZE_MIN, G_MAXINT64 / 2,
-			  &max))
-		return api_error("bad request: start_capture: arguments.max_size "
-				 "must be an integer of at least %u (bytes)",
-				 CAP_MAX_SIZE_MIN);
+	reply = api_capture_max_size(args, &max);
+	if (reply)
+		return reply;
 	r = b->capture_start(b->capture_opaque, path, (uint64_t)max, &error);
 	if (r < 0)
 		return api_error("bad request: start_capture: %s",
