@@ -230,10 +230,10 @@ static const int hsc_families[] = { AF_INET, AF_INET6 };
 static const int hsc_socktypes[] = { SOCK_STREAM, SOCK_DGRAM };
 
 static const unsigned long hsc_ioctls[] = { FIONREAD, TCGETS };
-static const int hsc_fcntls[] = {
+static const unsigned long hsc_fcntls[] = {
 	F_GETFL, F_SETFL, F_SETPIPE_SZ,
 };
-static const int hsc_signals[] = { 0, SIGKILL };
+static const unsigned long hsc_signals[] = { 0, SIGKILL };
 
 /* socket: each allowed family with each allowed type */
 static int hsc_add_socket(scmp_filter_ctx ctx, int nr, uint32_t action)
@@ -280,22 +280,14 @@ static int hsc_add_ioctl(scmp_filter_ctx ctx, int nr, uint32_t action)
 
 static int hsc_add_fcntl(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
-	unsigned long v[ARRAY_SIZE(hsc_fcntls)];
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(hsc_fcntls); i++)
-		v[i] = (unsigned long)hsc_fcntls[i];
-	return hsc_add_values(ctx, nr, action, 1, v, ARRAY_SIZE(v));
+	return hsc_add_values(ctx, nr, action, 1, hsc_fcntls,
+			      ARRAY_SIZE(hsc_fcntls));
 }
 
 static int hsc_add_kill(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
-	unsigned long v[ARRAY_SIZE(hsc_signals)];
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(hsc_signals); i++)
-		v[i] = (unsigned long)hsc_signals[i];
-	return hsc_add_values(ctx, nr, action, 1, v, ARRAY_SIZE(v));
+	return hsc_add_values(ctx, nr, action, 1, hsc_signals,
+			      ARRAY_SIZE(hsc_signals));
 }
 
 /* tgkill: our own thread group only (the helper never forks afterwards, so
