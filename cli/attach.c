@@ -310,9 +310,17 @@ static void api_stats(void *opaque, struct api_stats *st)
 	st->uptime_ms = c->start_ms ? util_now_ms() - c->start_ms : 0;
 }
 
-/* The API's packet capture: only before isolation or without it, as the
- * sandbox's root is empty and the seccomp filter allows creating files in
- * the directory of --pcap only */
+/* One capture at a time: the refusal of a second one, or 0 */
+static int capture_busy(const struct attach_ctx *c, GError **error)
+{
+	if (!c->cap)
+		return 0;
+	return un_fail(error, UN_EXIT_FAILURE, -EBUSY, "a capture to %s is "
+		       "already running (stop_capture first)", cap_path(c->cap));
+}
+
+/* The API's packet capture into a path: only without confinement, as the
+ * sandbox's root is empty and the seccomp filter allows creating no file */
 static int api_capture_start(void *opaque, const char *path,
 			     uint64_t max_size, GError **error)
 {
@@ -325,11 +333,9 @@ static int api_capture_start(void *opaque, const char *path,
 			       "--enable-seccomp (an empty root, no file "
 			       "creation): pass the file instead (`usernet "
 			       "capture start`), or give --pcap at start");
-	if (c->cap)
-		return un_fail(error, UN_EXIT_FAILURE, -EBUSY,
-			       "a capture to %s is already running "
-			       "(stop_capture first)", cap_path(c->cap));
-	r = cap_open(path, max_size, CAP_OPEN_EXCL, &c->cap, error);
+	r = capture_busy(c, error);
+	if (!r)
+		r = cap_open(path, max_size, CAP_OPEN_EXCL, &c->cap, error);
 	if (r < 0)
 		return r;
 	sl_engine_set_capture(c->engine, c->cap);
@@ -343,16 +349,17 @@ static int api_capture_start_fd(void *opaque, int fd, uint64_t max_size,
 				GError **error)
 {
 	struct attach_ctx *c = opaque;
+	int r;
 
-	if (c->cap) {
+	r = capture_busy(c, error);
+	if (r < 0) {
 		close(fd);
-		return un_fail(error, UN_EXIT_FAILURE, -EBUSY,
-			       "a capture to %s is already running "
-			       "(stop_capture first)", cap_path(c->cap));
+		return r;
 	}
-	if (cap_open_fd(fd, max_size, "the file passed by the API client",
-			&c->cap, error))
-		return -EINVAL;
+	r = cap_open_fd(fd, max_size, "the file passed by the API client",
+			&c->cap, error);
+	if (r < 0)
+		return r;
 	sl_engine_set_capture(c->engine, c->cap);
 	log_debug("packet capture to a passed file started");
 	return 0;
