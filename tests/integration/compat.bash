@@ -76,7 +76,8 @@ podman_setup_file() {
 	done
 	export PM_HOME PM_RUN
 	# the first podman command starts the pause process that holds Podman's namespaces: with no pipe of ours
-	pm control info </dev/null >/dev/null 2>&1 || fail "podman info failed" || return
+	pm control info </dev/null >"$IT_DIR/pm-info.log" 2>&1 ||
+		fail "podman info failed:" "$(tail -n 20 "$IT_DIR/pm-info.log")" || return
 	podman_image
 }
 
@@ -101,7 +102,9 @@ podman_image() {
 pm() {
 	local which=$1
 	shift
-	timeout -k 5 60 unshare -m --propagation private sh -c 'mount --bind "$1" /etc/resolv.conf && shift && exec "$@"' \
+	# from /: Podman fails in a working directory the test user cannot enter (a 0700 checkout)
+	timeout -k 5 60 unshare -m --propagation private sh -c 'mount --bind "$1" /etc/resolv.conf && cd / && shift &&
+		exec "$@"' \
 		sh "$IT_DIR/pm-resolv.conf" "${AS_USER[@]}" "HOME=$PM_HOME" "XDG_RUNTIME_DIR=$PM_RUN" \
 		"CONTAINERS_CONF=$IT_DIR/pm-$which.conf" podman "$@"
 }
