@@ -6,13 +6,15 @@
 #
 # Idempotent, and fast and silent when there is nothing to do (-v says what it checked).
 #   --install  install the Debian packages for building and testing (apt-get), when some are missing
-#   always     the unprivileged user usernet-test (home, /etc/subuid and /etc/subgid ranges),
+#   always     the unprivileged user usernet-test (home, /etc/subuid and /etc/subgid ranges), a second one
+#              usernet-other (the "other user on the host" of the attacker tests),
 #              /dev/net/tun with mode 0666 (as distributions ship it), /run/user/UID (0700, owned by the user),
 #              and for podman on a hybrid cgroup v1 machine the hugetlb controller mounted (see step 6)
 # usernet itself never needs root: only this script does.
 set -euo pipefail
 
 TEST_USER=usernet-test
+OTHER_USER=usernet-other
 BUILD_PACKAGES=(meson ninja-build pkg-config gcc libslirp-dev libglib2.0-dev libcap-dev libseccomp-dev
 	libjson-glib-dev libmnl-dev)
 TEST_PACKAGES=(bats iproute2 uidmap socat iperf3 busybox-static dnsmasq-base slirp4netns passt clang
@@ -77,6 +79,15 @@ home=$(getent passwd "$TEST_USER" | cut -d: -f6)
 if [[ ! -d $home ]]; then
 	changed "creating $home"
 	install -d -o "$uid" -g "$gid" -m 0750 "$home"
+fi
+
+# 2b. A second unprivileged user, usernet-other: "another user on the same host" of the attacker tests (it binds
+# ports, connects to sockets and races files of usernet-test's helper). No subordinate ids, no runtime dir.
+if ! id -u "$OTHER_USER" >/dev/null 2>&1; then
+	changed "creating user $OTHER_USER"
+	useradd --create-home --user-group --shell /bin/bash "$OTHER_USER"
+else
+	verbose "user $OTHER_USER exists"
 fi
 
 # useradd adds an /etc/subuid and /etc/subgid range when login.defs asks for it; make sure of it.

@@ -42,6 +42,16 @@ unset _v
 # as_user CMD...: run CMD as the test user, in the foreground.
 as_user() { "${AS_USER[@]}" "$@"; }
 
+# AS_OTHER / as_other CMD...: run CMD as usernet-other, a second unprivileged user (the attacker "another user
+# on the same host"); only with a root runner (need_root), as it takes root to switch to it.
+OTHER_USER=usernet-other
+AS_OTHER=(setpriv "--reuid=$OTHER_USER" "--regid=$OTHER_USER" --init-groups --inh-caps=-all --reset-env --
+	env "PATH=$IT_PATH")
+as_other() {
+	need_root "switching to $OTHER_USER" || return
+	"${AS_OTHER[@]}" "$@"
+}
+
 fail() {
 	printf '%s\n' "$@" >&2
 	return 1
