@@ -7,7 +7,8 @@
 #                          Pss and Rss from /proc/P/smaps_rollup: prints "PSS_KB RSS_KB PROCESSES"
 #   mem.py maps PID...     where each process's memory goes: Pss and Rss (and their anonymous and
 #                          private-dirty parts) grouped by mapping (library, binary, [heap], [stack],
-#                          anonymous), from /proc/P/smaps, largest first
+#                          anonymous), from /proc/P/smaps, largest first. Pss_Dirty (anonymous and copied-on-write pages) is what stays each
+#                          helper's own when many run: file pages are shared by all of them
 #
 # Processes of the namespace itself (the holder's sleep, servers run in it) are not the helper's and are
 # skipped by name. One pass over /proc builds the tree, so this stays fast with hundreds of helpers.
@@ -85,24 +86,24 @@ def cmd_maps(pids):
                     if name.startswith("/"):
                         name = os.path.basename(name)
                     perms = parts[1]
-                    g = groups.setdefault(name, {"Pss": 0, "Rss": 0, "Anonymous": 0, "Private_Dirty": 0,
+                    g = groups.setdefault(name, {"Pss": 0, "Pss_Dirty": 0, "Rss": 0, "Anonymous": 0, "Private_Dirty": 0,
                                                  "perms": set()})
                     g["perms"].add(perms)
                     continue
                 key = first.rstrip(":")
-                if key in ("Pss", "Rss", "Anonymous", "Private_Dirty"):
+                if key in ("Pss", "Pss_Dirty", "Rss", "Anonymous", "Private_Dirty"):
                     groups[name][key] += int(line.split()[1])
         with open("/proc/%d/cmdline" % pid) as f:
             cmd = f.read().replace("\0", " ").strip()
-        total = {k: sum(g[k] for g in groups.values()) for k in ("Pss", "Rss", "Anonymous", "Private_Dirty")}
+        total = {k: sum(g[k] for g in groups.values()) for k in ("Pss", "Pss_Dirty", "Rss", "Anonymous", "Private_Dirty")}
         print("pid %d: %s" % (pid, cmd[:100]))
-        print("  %-34s %8s %8s %8s %8s" % ("mapping", "Pss KB", "Rss KB", "Anon KB", "PrivDirty"))
+        cols = ("Pss", "Pss_Dirty", "Rss", "Anonymous", "Private_Dirty")
+        print("  %-34s %8s %8s %8s %8s %8s" % ("mapping (KB)", "Pss", "PssDirty", "Rss", "Anon", "PrivDirt"))
         for n, g in sorted(groups.items(), key=lambda kv: -kv[1]["Pss"]):
             if g["Rss"] == 0:
                 continue
-            print("  %-34s %8d %8d %8d %8d" % (n[:34], g["Pss"], g["Rss"], g["Anonymous"], g["Private_Dirty"]))
-        print("  %-34s %8d %8d %8d %8d" % ("total", total["Pss"], total["Rss"], total["Anonymous"],
-                                            total["Private_Dirty"]))
+            print("  %-34s %8d %8d %8d %8d %8d" % ((n[:34],) + tuple(g[c] for c in cols)))
+        print("  %-34s %8d %8d %8d %8d %8d" % (("total",) + tuple(total[c] for c in cols)))
 
 
 def main():
