@@ -76,6 +76,9 @@ struct sl_timer {
  * @rxbuf:	receive buffer: room for a virtio-net header, then the frame
  * @frame:	where the frame starts in @rxbuf
  * @txbuf:	a virtio-net header (zero: no offload) and a frame to the guest
+ * @out4:	source address of outbound IPv4 connections (libslirp keeps a
+ *		pointer to it, not a copy: it lives as long as the instance)
+ * @out6:	the same for IPv6
  */
 struct sl_engine {
 	Slirp *slirp;
@@ -90,6 +93,8 @@ struct sl_engine {
 	uint8_t rxbuf[SL_VNET_LEN + SL_FRAME_MAX];
 	uint8_t *frame;
 	uint8_t txbuf[SL_VNET_LEN + SL_FRAME_MAX];
+	struct sockaddr_in out4;
+	struct sockaddr_in6 out6;
 };
 
 static ssize_t sl_cb_send_packet(const void *buf, size_t len, void *opaque)
@@ -291,8 +296,6 @@ int sl_engine_new(const struct sl_config *cfg, int tap_fd,
 {
 	struct sl_engine *e;
 	SlirpConfig sc = { 0 };
-	struct sockaddr_in out4 = cfg->outbound4;
-	struct sockaddr_in6 out6 = cfg->outbound6;
 	int r;
 
 	r = util_set_nonblock(tap_fd);
@@ -304,7 +307,17 @@ int sl_engine_new(const struct sl_config *cfg, int tap_fd,
 	e->frame = e->rxbuf;
 	sl_engine_offload(e, cfg->mtu);
 	e->timers = g_ptr_array_new_with_free_func(g_free);
+	e->out4 = cfg->outbound4;
+	e->out6 = cfg->outbound6;
 
+	/*
+	 * What libslirp 4.7's slirp_new() keeps: the strings (vhostname,
+	 * tftp names, bootfile, vdomainname, vdnssearch) are copied; the
+	 * outbound addresses are kept as pointers and read at every outbound
+	 * connection, so they point into the engine (@e->out4, @e->out6);
+	 * the callbacks are a static table and their opaque is @e, both
+	 * outliving the instance (sl_engine_free() calls slirp_cleanup() first).
+	 */
 	sc.version = MIN(SLIRP_CONFIG_VERSION_MAX, 4);
 	sc.restricted = 0;
 	sc.in_enabled = true;
@@ -323,8 +336,8 @@ int sl_engine_new(const struct sl_config *cfg, int tap_fd,
 	sc.if_mru = cfg->mtu;
 	sc.disable_host_loopback = cfg->disable_host_loopback;
 	sc.enable_emu = false;
-	sc.outbound_addr = cfg->has_outbound4 ? &out4 : NULL;
-	sc.outbound_addr6 = cfg->has_outbound6 ? &out6 : NULL;
+	sc.outbound_addr = cfg->has_outbound4 ? &e->out4 : NULL;
+	sc.outbound_addr6 = cfg->has_outbound6 ? &e->out6 : NULL;
 	sc.disable_dns = cfg->disable_dns;
 
 	e->slirp = slirp_new(&sc, &sl_callbacks, e);
