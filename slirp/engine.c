@@ -4,7 +4,9 @@
  * DOC: Theory of operation
  *
  * Frames the guest writes to its tap arrive on the tap fd; sl_engine_drain_tap()
- * reads up to SL_TAP_BATCH of them per wakeup and hands each to slirp_input().
+ * reads up to SL_TAP_BATCH of them per wakeup and hands each to slirp_input(),
+ * but for those naming an address no tap peer may use (slirp/martian.c: the
+ * host's loopback other than through the gateway, and the like).
  * libslirp terminates the guest's TCP/UDP/ICMP flows and opens ordinary host
  * sockets for them (NAT). Frames libslirp emits towards the guest arrive in
  * sl_cb_send_packet() and are written to the tap straight away; if the tap is
@@ -35,6 +37,7 @@
 #include "engine.h"
 #include "counters.h"
 #include "log.h"
+#include "martian.h"
 #include "pcap.h"
 #include "util.h"
 
@@ -72,6 +75,7 @@ struct sl_timer {
  * @stats:	tap counters
  * @cap:	packet capture, or NULL (not owned)
  * @flows:	what the frames say (slirp/counters.c)
+ * @martian:	addresses the guest's frames may not use (slirp/martian.c)
  * @vnet:	the tap has IFF_VNET_HDR: frames carry a virtio-net header
  * @rxbuf:	receive buffer: room for a virtio-net header, then the frame
  * @frame:	where the frame starts in @rxbuf
@@ -89,6 +93,7 @@ struct sl_engine {
 	struct sl_stats stats;
 	struct cap_writer *cap;
 	struct sl_flowtab *flows;
+	struct sl_martian martian;
 	bool vnet;
 	uint8_t rxbuf[SL_VNET_LEN + SL_FRAME_MAX];
 	uint8_t *frame;
@@ -348,6 +353,8 @@ int sl_engine_new(const struct sl_config *cfg, int tap_fd,
 	}
 	e->flows = sl_flowtab_new(sc.vnameserver, cfg->ipv6 && !cfg->disable_dns,
 				  &sc.vnameserver6);
+	sl_martian_init(&e->martian, sc.vnetwork, sc.vnetmask, &sc.vprefix_addr6,
+			&sc.vhost6, cfg->disable_dns ? NULL : &sc.vnameserver6);
 	*out = e;
 	return 0;
 }
@@ -541,6 +548,12 @@ int sl_engine_drain_tap(struct sl_engine *e)
 		e->stats.bytes_in += (uint64_t)n;
 		if (e->cap)
 			cap_frame(e->cap, e->frame, (size_t)n);
+		if (sl_martian_frame(&e->martian, e->frame, (size_t)n)) {
+			e->stats.martians_in++;
+			log_ratelimited(LOG_LVL_DEBUG,
+					"dropped a frame from the guest to or from a forbidden address (loopback, unspecified, mapped, broadcast)");
+			continue;
+		}
 		sl_flowtab_frame(e->flows, e->frame, (size_t)n, false);
 		slirp_input(e->slirp, e->frame, (int)n);
 	}
