@@ -29,6 +29,8 @@
 #include <linux/if_tun.h>
 #include <linux/virtio_net.h>
 #include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <time.h>
@@ -39,6 +41,7 @@
 #include "log.h"
 #include "martian.h"
 #include "pcap.h"
+#include "tcpreset.h"
 #include "util.h"
 
 /* Frames read from the tap per wakeup before other fds get a turn */
@@ -76,6 +79,8 @@ struct sl_timer {
  * @cap:	packet capture, or NULL (not owned)
  * @flows:	what the frames say (slirp/counters.c)
  * @martian:	addresses the guest's frames may not use (slirp/martian.c)
+ * @rst:	TCP connections on the tap, to reset at the end (slirp/tcpreset.c)
+ * @fds:	libslirp's host sockets (register_poll_fd), as GINT_TO_POINTER
  * @vnet:	the tap has IFF_VNET_HDR: frames carry a virtio-net header
  * @rxbuf:	receive buffer: room for a virtio-net header, then the frame
  * @frame:	where the frame starts in @rxbuf
@@ -94,6 +99,8 @@ struct sl_engine {
 	struct cap_writer *cap;
 	struct sl_flowtab *flows;
 	struct sl_martian martian;
+	struct sl_rst *rst;
+	GHashTable *fds;
 	bool vnet;
 	uint8_t rxbuf[SL_VNET_LEN + SL_FRAME_MAX];
 	uint8_t *frame;
@@ -102,9 +109,9 @@ struct sl_engine {
 	struct sockaddr_in6 out6;
 };
 
-static ssize_t sl_cb_send_packet(const void *buf, size_t len, void *opaque)
+/* Write a frame to the tap, count and capture it; the bytes written */
+static ssize_t sl_tap_out(struct sl_engine *e, const void *buf, size_t len)
 {
-	struct sl_engine *e = opaque;
 	const void *out = buf;
 	size_t outlen = len;
 	ssize_t n;
@@ -124,8 +131,7 @@ static ssize_t sl_cb_send_packet(const void *buf, size_t len, void *opaque)
 		e->stats.drops_out++;
 		log_ratelimited(LOG_LVL_DEBUG, "dropped a frame to the guest: %s",
 				strerror(errno));
-		/* Not an error for libslirp: TCP retransmits */
-		return (ssize_t)len;
+		return -1;
 	}
 	if (e->vnet)
 		n = MAX(n - SL_VNET_LEN, 0);
@@ -133,7 +139,19 @@ static ssize_t sl_cb_send_packet(const void *buf, size_t len, void *opaque)
 	e->stats.bytes_out += (uint64_t)n;
 	if (e->cap)
 		cap_frame(e->cap, buf, (size_t)n);
+	return n;
+}
+
+static ssize_t sl_cb_send_packet(const void *buf, size_t len, void *opaque)
+{
+	struct sl_engine *e = opaque;
+	ssize_t n = sl_tap_out(e, buf, len);
+
+	/* Not an error for libslirp: TCP retransmits */
+	if (n < 0)
+		return (ssize_t)len;
 	sl_flowtab_frame(e->flows, buf, (size_t)n, true);
+	sl_rst_frame(e->rst, buf, (size_t)n, true);
 	return n;
 }
 
@@ -185,8 +203,18 @@ static void sl_cb_timer_mod(void *timer, int64_t expire_time, void *opaque)
 	t->expire_ms = expire_time;
 }
 
-static void sl_cb_noop_fd(int fd, void *opaque)
+static void sl_cb_register_fd(int fd, void *opaque)
 {
+	struct sl_engine *e = opaque;
+
+	g_hash_table_add(e->fds, GINT_TO_POINTER(fd));
+}
+
+static void sl_cb_unregister_fd(int fd, void *opaque)
+{
+	struct sl_engine *e = opaque;
+
+	g_hash_table_remove(e->fds, GINT_TO_POINTER(fd));
 }
 
 static void sl_cb_notify(void *opaque)
@@ -201,8 +229,8 @@ static const SlirpCb sl_callbacks = {
 	.timer_new = sl_cb_timer_new,
 	.timer_free = sl_cb_timer_free,
 	.timer_mod = sl_cb_timer_mod,
-	.register_poll_fd = sl_cb_noop_fd,
-	.unregister_poll_fd = sl_cb_noop_fd,
+	.register_poll_fd = sl_cb_register_fd,
+	.unregister_poll_fd = sl_cb_unregister_fd,
 	.notify = sl_cb_notify,
 #if SLIRP_CHECK_VERSION(4, 7, 0)
 	.timer_new_opaque = sl_cb_timer_new_opaque,
@@ -312,6 +340,8 @@ int sl_engine_new(const struct sl_config *cfg, int tap_fd,
 	e->frame = e->rxbuf;
 	sl_engine_offload(e, cfg->mtu);
 	e->timers = g_ptr_array_new_with_free_func(g_free);
+	e->fds = g_hash_table_new(NULL, NULL);
+	e->rst = sl_rst_new();
 	e->out4 = cfg->outbound4;
 	e->out6 = cfg->outbound6;
 
@@ -348,6 +378,8 @@ int sl_engine_new(const struct sl_config *cfg, int tap_fd,
 	e->slirp = slirp_new(&sc, &sl_callbacks, e);
 	if (!e->slirp) {
 		g_ptr_array_unref(e->timers);
+		g_hash_table_unref(e->fds);
+		sl_rst_free(e->rst);
 		g_free(e);
 		return -EINVAL;
 	}
@@ -359,16 +391,77 @@ int sl_engine_new(const struct sl_config *cfg, int tap_fd,
 	return 0;
 }
 
+static void sl_rst_send(const uint8_t *f, size_t len, void *opaque)
+{
+	sl_tap_out(opaque, f, len);
+}
+
+/*
+ * Whether a host socket of libslirp carries a connection that is still open
+ * on at least one side: TCP, and not yet in a state where both sides sent
+ * their FIN (LAST_ACK, CLOSING, TIME_WAIT, CLOSE)
+ */
+static bool sl_fd_open_tcp(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+		return false;
+	switch (ti.tcpi_state) {
+	case TCP_ESTABLISHED:
+	case TCP_SYN_SENT:
+	case TCP_SYN_RECV:
+	case TCP_FIN_WAIT1:
+	case TCP_FIN_WAIT2:
+	case TCP_CLOSE_WAIT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * sl_engine_reset_all() - the truthful end of libslirp's TCP connections:
+ * a reset toward the guest (slirp/tcpreset.c) and, by SO_LINGER 0 on its
+ * host sockets, toward the host's peers when slirp_cleanup() closes them.
+ * Connections both sides closed end as they are.
+ */
+static void sl_engine_reset_all(struct sl_engine *e)
+{
+	struct linger lin = { .l_onoff = 1, .l_linger = 0 };
+	unsigned guest, host = 0;
+	GHashTableIter it;
+	gpointer fd;
+
+	guest = sl_rst_all(e->rst, sl_rst_send, e);
+	g_hash_table_iter_init(&it, e->fds);
+	while (g_hash_table_iter_next(&it, &fd, NULL)) {
+		if (!sl_fd_open_tcp(GPOINTER_TO_INT(fd)))
+			continue;
+		if (!setsockopt(GPOINTER_TO_INT(fd), SOL_SOCKET, SO_LINGER,
+				&lin, sizeof(lin)))
+			host++;
+	}
+	if (guest || host)
+		log_debug("reset %u TCP connections toward the guest, %u "
+			  "toward the host", guest, host);
+}
+
 /**
- * sl_engine_free() - destroy the libslirp instance and close the tap
+ * sl_engine_free() - reset the open TCP connections, destroy the libslirp
+ * instance and close the tap
  * @e:		engine, may be NULL
  */
 void sl_engine_free(struct sl_engine *e)
 {
 	if (!e)
 		return;
+	sl_engine_reset_all(e);
 	slirp_cleanup(e->slirp);
 	sl_flowtab_free(e->flows);
+	sl_rst_free(e->rst);
+	g_hash_table_unref(e->fds);
 	g_ptr_array_unref(e->timers);
 	close(e->tap_fd);
 	g_free(e);
@@ -555,6 +648,7 @@ int sl_engine_drain_tap(struct sl_engine *e)
 			continue;
 		}
 		sl_flowtab_frame(e->flows, e->frame, (size_t)n, false);
+		sl_rst_frame(e->rst, e->frame, (size_t)n, false);
 		slirp_input(e->slirp, e->frame, (int)n);
 	}
 	return i;
