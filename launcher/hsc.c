@@ -104,7 +104,8 @@ static const struct scrule_entry hsc_allow[] = {
 	  "TCP_NODELAY, buffer sizes), forwarders (SO_LINGER, TCP_NODELAY, "
 	  "IPV6_V6ONLY); only inet sockets can exist, see socket" },
 	{ "getsockopt",
-	  "SO_ERROR of non-blocking connects (forwarders, libslirp)" },
+	  "SO_ERROR of non-blocking connects (forwarders, libslirp); "
+	  "TCP_INFO of libslirp's sockets at shutdown (slirp/engine.c)" },
 	{ "sendto",
 	  "libslirp: UDP and ICMP payloads, TCP data; API replies; "
 	  "--publish-auto's sock_diag dump requests (netlink socket made by "
