@@ -13,5 +13,7 @@
 
 const struct scrule_entry *hsc_allowlist(size_t *n);
 int hsc_apply(GError **error);
+const struct scrule_entry *hsc_agent_allowlist(size_t *n);
+int hsc_agent_apply(void);
 
 #endif /* LAUNCHER_HSC_H */

@@ -38,6 +38,7 @@ int isolate_caps_early(bool sandbox);
 int isolate_sandbox(const struct isolate_cfg *cfg, bool *keep_bind,
 		    GError **error);
 int isolate_caps_final(bool keep_bind, GError **error);
+int isolate_nodump(void);
 int isolate_prctl(GError **error);
 int isolate_seccomp(GError **error);
 int isolate_apply(const struct isolate_cfg *cfg, GError **error);

@@ -16,8 +16,11 @@
 
 struct nsagent;
 
-int nsagent_start(const struct ns_fds *fds, struct nsagent **out,
-		  GError **error);
+/* Loads the agent's seccomp filter, in the agent: 0 or -errno */
+typedef int (*nsagent_confine_fn)(void);
+
+int nsagent_start(const struct ns_fds *fds, nsagent_confine_fn confine,
+		  struct nsagent **out, GError **error);
 int nsagent_open_tap(struct nsagent *a, const char *name, int *tap_fd,
 		     bool *existed, GError **error);
 int nsagent_configure(struct nsagent *a, const struct nl_config *cfg,
