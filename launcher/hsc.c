@@ -19,8 +19,8 @@
  * that would let a compromised helper leave its confinement (execve, ptrace,
  * mount, setns, unshare, clone, bpf, keyrings, modules) are in none of the
  * lists. The helper is single-threaded and never forks after start-up (the
- * namespace agent is forked before, and is not under this filter): clone,
- * clone3, fork and vfork are not allowed at all.
+ * namespace agent is forked before, and has its own list,
+ * hsc_agent_allow[]): clone, clone3, fork and vfork are not allowed at all.
  *
  * Arguments: where a call is cheap to pin down and the rest of its range is
  * kernel surface the helper never needs, hsc_specials[] allows only some
