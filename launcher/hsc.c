@@ -485,7 +485,6 @@ static const struct scrule_entry hsc_agent_allow[] = {
 	{ "tgkill", "only on itself: abort()" },
 };
 
-static const int hsc_agent_inet_types[] = { SOCK_STREAM, SOCK_DGRAM };
 static const unsigned long hsc_agent_ioctls[] = { TUNSETIFF, SIOCGIFINDEX };
 static const struct hsc_sockopt hsc_agent_sockopts[] = {
 	{ IPPROTO_IP,	IP_TRANSPARENT },	/* source-preserving sockets */
@@ -503,21 +502,13 @@ static const unsigned long hsc_agent_netlinks[] = {
  * datagram */
 static int hsc_agent_add_socket(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
-	static const int inet[] = { AF_INET, AF_INET6 };
-	size_t i, j;
+	size_t i;
 	int r;
 
-	for (i = 0; i < ARRAY_SIZE(inet); i++) {
-		for (j = 0; j < ARRAY_SIZE(hsc_agent_inet_types); j++) {
-			r = seccomp_rule_add(ctx, action, nr, 2,
-					     SCMP_A0(SCMP_CMP_MASKED_EQ,
-						     HSC_INT, inet[i]),
-					     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf,
-						     hsc_agent_inet_types[j]));
-			if (r < 0)
-				return r;
-		}
-	}
+	/* inet: the helper's own pairs (hsc_add_socket()) */
+	r = hsc_add_socket(ctx, nr, action);
+	if (r < 0)
+		return r;
 	for (i = 0; i < ARRAY_SIZE(hsc_agent_netlinks); i++) {
 		r = seccomp_rule_add(ctx, action, nr, 3,
 				     SCMP_A0(SCMP_CMP_MASKED_EQ, HSC_INT,

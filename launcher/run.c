@@ -54,12 +54,6 @@
 #define RUN_EXIT_CANNOT_EXEC	126
 #define RUN_EXIT_NOT_FOUND	127
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
 /* linux/pidfd.h of Linux 6.11: a pidfd's user namespace */
 #define RUN_PIDFD_GET_USER_NAMESPACE	_IO(0xFF, 9)
 
