@@ -74,6 +74,7 @@ confined_stop() {
 		fail "after $how: exit status $USERNET_STATUS (159 = SIGSYS, 129 = SIGHUP)"
 		return
 	fi
+	run_no_sanitizer_report "$(cat "$T/err")" || return
 	if [[ $how == TERM || $how == INT || $how == HUP ]]; then
 		[[ ! -e $API ]] || fail "the API socket is left after SIG$how" || return
 	fi
@@ -157,6 +158,7 @@ confined_stop() {
 	[[ -S $API ]] || fail "no API socket"
 	usernet_stop HUP
 	[[ $USERNET_STATUS == 0 ]] || fail "exit status $USERNET_STATUS after SIGHUP"
+	run_no_sanitizer_report "$(cat "$T/err")" || return
 	[[ ! -e $API ]] || fail "the API socket $API is left after SIGHUP"
 }
 
