@@ -595,9 +595,15 @@ int nsagent_start(const struct ns_fds *fds, nsagent_confine_fn confine,
 
 	if (n != (ssize_t)sizeof(rep)) {
 		r = n < 0 ? (int)n : -ECONNRESET;
-		g_set_error(error, UN_ERROR, UN_EXIT_FAILURE,
-			    "the namespace agent exited before joining the "
-			    "target namespaces");
+		if (r == -ETIMEDOUT)
+			g_set_error(error, UN_ERROR, UN_EXIT_FAILURE,
+				    "the namespace agent did not join the "
+				    "target namespaces within %d ms",
+				    NSAGENT_REPLY_TIMEOUT_MS);
+		else
+			g_set_error(error, UN_ERROR, UN_EXIT_FAILURE,
+				    "the namespace agent exited before joining "
+				    "the target namespaces");
 	} else if (rep.stage == NSAGENT_STAGE_USERNS ||
 		   rep.stage == NSAGENT_STAGE_NETNS) {
 		r = rep.err;
