@@ -419,7 +419,7 @@ static int attach_run(const struct attach_opts *o)
 	struct isolate_cfg iso = {
 		.sandbox = o->sandbox, .seccomp = o->seccomp,
 		.api_socket = o->api_socket, .api_dirfd = -1,
-		.capture_dirfd = -1,
+		.capture_dirfd = -1, .agent_pidfd = -1,
 	};
 	const int keep_fds[] = { o->ready_fd, o->exit_fd };
 	int status = UN_EXIT_FAILURE, tap_fd = -1, r;
@@ -539,6 +539,7 @@ static int attach_run(const struct attach_opts *o)
 	}
 	/* Isolation, stages 2 to 6 (launcher/isolate.c) */
 	iso.userns_fd = c.fds.userns;
+	iso.agent_pidfd = nsagent_pidfd(c.agent);
 	r = isolate_apply(&iso, &error);
 	util_close_fdp(&c.fds.userns);
 	if (r < 0) {

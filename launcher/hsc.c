@@ -25,8 +25,8 @@
  * Arguments: where a call is cheap to pin down and the rest of its range is
  * kernel surface the helper never needs, hsc_specials[] allows only some
  * arguments (socket families and types, setsockopt options, ioctl and fcntl
- * requests, futex operations, signal 0 only for kill and SIGKILL through a
- * pidfd, tgkill on ourselves, read-only openat, unlinkat of files, no
+ * requests, futex operations, signal 0 only for kill and SIGKILL through the
+ * agent's pidfd only, tgkill on ourselves, read-only openat, unlinkat of files, no
  * executable mappings).
  * The kernel reads those arguments as 32-bit ints: the comparisons are
  * masked to the low 32 bits, so that junk in the upper half (which the ABI
@@ -188,9 +188,10 @@ static const struct scrule_entry hsc_allow[] = {
 	  "(kill(pid, 0), old kernels or a thread as target); no signal "
 	  "can be sent with it; not seen" },
 	{ "pidfd_send_signal",
-	  "only signal 0 and SIGKILL, through a pidfd the helper holds: "
-	  "stopping the namespace agent, its own child, when it does not "
-	  "stop by itself or does not answer in time (nsagent_stop())" },
+	  "only SIGKILL, and only through the namespace agent's pidfd (the "
+	  "fd number given to hsc_apply()): stopping the agent, its own "
+	  "child, when it does not stop by itself or does not answer in "
+	  "time (nsagent_stop()); never to the target" },
 	{ "wait4", "reaping the namespace agent (nsagent_stop())" },
 	{ "exit_group",
 	  "exit() at the end of the event loop, or on a fatal error" },
@@ -245,7 +246,11 @@ static const unsigned long hsc_fcntls[] = {
 	F_GETFL, F_SETFL, F_SETPIPE_SZ,
 };
 static const unsigned long hsc_kill_signals[] = { 0 };
-static const unsigned long hsc_pidfd_signals[] = { 0, SIGKILL };
+/* The one pidfd SIGKILL may go through (the agent's), set by hsc_apply():
+ * the helper also holds the target's pidfd, which it only polls. The filter
+ * compares the fd number: no call that could put another pidfd there (dup,
+ * F_DUPFD, pidfd_open, unix sockets of its own) is allowed */
+static int hsc_kill_pidfd = -1;
 
 /*
  * setsockopt(): these (level, option) pairs only. Measured from libslirp
@@ -325,11 +330,17 @@ static int hsc_add_kill(scmp_filter_ctx ctx, int nr, uint32_t action)
 			      ARRAY_SIZE(hsc_kill_signals));
 }
 
+/* pidfd_send_signal: SIGKILL through hsc_kill_pidfd only; no rule (every
+ * such call kills) without it */
 static int hsc_add_pidfd_signal(scmp_filter_ctx ctx, int nr,
 				uint32_t action)
 {
-	return hsc_add_values(ctx, nr, action, 1, hsc_pidfd_signals,
-			      ARRAY_SIZE(hsc_pidfd_signals));
+	if (hsc_kill_pidfd < 0)
+		return 0;
+	return seccomp_rule_add(ctx, action, nr, 2,
+				SCMP_A0(SCMP_CMP_MASKED_EQ, HSC_INT,
+					(uint32_t)hsc_kill_pidfd),
+				SCMP_A1(SCMP_CMP_MASKED_EQ, HSC_INT, SIGKILL));
 }
 
 /* setsockopt: one rule per (level, option) pair of @p */
@@ -606,6 +617,8 @@ static int hsc_build(scmp_filter_ctx ctx, struct scrule_list list,
 
 /**
  * hsc_apply() - load the helper's allowlist into this process, for good
+ * @kill_pidfd:	the namespace agent's pidfd, the only one SIGKILL may go
+ *		through (pidfd_send_signal), or -1 for none
  * @error:	set on failure, with the cause
  *
  * Should: be the helper's last isolation stage, after the tap, the listening
@@ -664,7 +677,7 @@ static int hsc_load(struct scrule_list list, GError **error)
 	return 0;
 }
 
-int hsc_apply(GError **error)
+int hsc_apply(int kill_pidfd, GError **error)
 {
 	const struct scrule_list list = {
 		.entries = hsc_allow, .n = ARRAY_SIZE(hsc_allow),
@@ -673,6 +686,7 @@ int hsc_apply(GError **error)
 		.what = "the helper's seccomp filter",
 	};
 
+	hsc_kill_pidfd = kill_pidfd;
 	return hsc_load(list, error);
 }
 

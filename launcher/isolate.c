@@ -787,6 +787,8 @@ int isolate_prctl(GError **error)
 
 /**
  * isolate_seccomp() - stage 6: the helper's seccomp allowlist, last
+ * @agent_pidfd: the namespace agent's pidfd (SIGKILL may go through it
+ *		only), or -1
  * @error:	set on failure
  *
  * Should: install launcher/hsc.c's filter (default: kill), after
@@ -795,9 +797,9 @@ int isolate_prctl(GError **error)
  *
  * Return: 0 or -errno
  */
-int isolate_seccomp(GError **error)
+int isolate_seccomp(int agent_pidfd, GError **error)
 {
-	return hsc_apply(error);
+	return hsc_apply(agent_pidfd, error);
 }
 
 /**
@@ -834,6 +836,6 @@ int isolate_apply(const struct isolate_cfg *cfg, GError **error)
 	if (r < 0)
 		return r;
 	if (cfg->seccomp)
-		return isolate_seccomp(error);
+		return isolate_seccomp(cfg->agent_pidfd, error);
 	return 0;
 }

@@ -852,6 +852,18 @@ int nsagent_local_return(struct nsagent *a, int family, uint8_t ipproto,
 }
 
 /**
+ * nsagent_pidfd() - the agent's pidfd (for the seccomp filter: the only one
+ * SIGKILL may go through)
+ * @a:		agent, or NULL
+ *
+ * Return: the fd, or -1 (no agent, or no pidfd)
+ */
+int nsagent_pidfd(const struct nsagent *a)
+{
+	return a ? a->pidfd : -1;
+}
+
+/**
  * nsagent_stop() - end the agent and free @a
  * @a:		agent, or NULL
  *

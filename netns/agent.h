@@ -38,6 +38,7 @@ int nsagent_sockets(struct nsagent *a, int domain, int type, int protocol,
 int nsagent_local_return(struct nsagent *a, int family, uint8_t ipproto,
 			 uint16_t sport_lo, uint16_t sport_hi,
 			 struct in_addr prefsrc4, bool add);
+int nsagent_pidfd(const struct nsagent *a);
 void nsagent_stop(struct nsagent *a);
 
 #endif /* NETNS_AGENT_H */

@@ -344,11 +344,17 @@ static long try_kill_sigkill(void)
 	return syscall(SYS_kill, TRY_NO_PID, SIGKILL);
 }
 
-/* A signal other than 0 and SIGKILL through a pidfd (a bad one: EBADF
- * without the filter) */
+/* A signal other than SIGKILL through a pidfd (a bad one: EBADF without
+ * the filter) */
 static long try_pidfd_sigterm(void)
 {
 	return syscall(SYS_pidfd_send_signal, -1, SIGTERM, NULL, 0);
+}
+
+/* SIGKILL through a pidfd other than the agent's (a bad one) */
+static long try_pidfd_other(void)
+{
+	return syscall(SYS_pidfd_send_signal, -1, SIGKILL, NULL, 0);
 }
 
 /* setsockopt of an option outside the list, on a fresh UDP socket */
@@ -492,6 +498,7 @@ static const struct try_probe try_refused[] = {
 	{ "kill:SIGTERM",	try_kill_sigterm },
 	{ "kill:SIGKILL",	try_kill_sigkill },
 	{ "pidfd_send_signal:SIGTERM", try_pidfd_sigterm },
+	{ "pidfd_send_signal:other", try_pidfd_other },
 	{ "setsockopt:SO_MARK",	try_setsockopt_mark },
 	{ "setsockopt:SO_BINDTODEVICE", try_setsockopt_bindtodevice },
 	{ "setsockopt:SO_RCVBUF", try_setsockopt_rcvbuf },
@@ -882,8 +889,6 @@ static int try_misc(struct try_setup *s)
 	/* the agent: SIGKILL through its pidfd, reaped */
 	TRY_STEP(!syscall(SYS_pidfd_send_signal, s->child_pidfd, SIGKILL, NULL,
 			  0), "pidfd_send_signal(agent, SIGKILL)");
-	TRY_STEP(!syscall(SYS_pidfd_send_signal, s->child_pidfd, 0, NULL, 0) ||
-		 errno == ESRCH, "pidfd_send_signal(agent, 0)");
 	TRY_STEP(waitpid(s->child, &status, 0) == s->child, "wait4");
 	s->child = -1;
 	return 0;
@@ -908,8 +913,9 @@ static int try_allowed(struct try_setup *s)
 	return 0;
 }
 
-/* Set no_new_privs and load the allowlist; no core files from the kills */
-static int try_apply(void)
+/* Set no_new_privs and load the allowlist, SIGKILL allowed through
+ * @kill_pidfd only; no core files from the kills */
+static int try_apply(int kill_pidfd)
 {
 	struct rlimit rl = { 0, 0 };
 	GError *error = NULL;
@@ -920,7 +926,7 @@ static int try_apply(void)
 		perror("try-hsc: PR_SET_NO_NEW_PRIVS");
 		return -1;
 	}
-	r = hsc_apply(&error);
+	r = hsc_apply(kill_pidfd, &error);
 	if (r) {
 		fprintf(stderr, "try-hsc: %s\n", error->message);
 		g_error_free(error);
@@ -947,7 +953,7 @@ static int try_allowed_child(const char *dir, bool apply)
 		fprintf(stderr, "try-hsc: set-up: %s\n", strerror(-r));
 		return 2;
 	}
-	if (apply && try_apply())
+	if (apply && try_apply(s.child_pidfd))
 		return 2;
 	return try_allowed(&s) ? 1 : 0;
 }
@@ -1030,7 +1036,7 @@ int main(int argc, char **argv)
 			argv[i]);
 		return 2;
 	}
-	if (apply && try_apply())
+	if (apply && try_apply(-1))
 		return 2;
 	errno = 0;
 	ret = p->call();

@@ -53,6 +53,12 @@ static void test_list(void)
 	}
 }
 
+/* The helper's allowlist, no agent pidfd */
+static int try_apply_noagent(void)
+{
+	return try_apply(-1);
+}
+
 /* Set no_new_privs and load the namespace agent's allowlist */
 static int try_apply_agent(void)
 {
@@ -118,7 +124,7 @@ static void refused(const struct try_probe *p, int (*load)(void))
 
 static void test_refused(gconstpointer data)
 {
-	refused(data, try_apply);
+	refused(data, try_apply_noagent);
 }
 
 static void test_agent_refused(gconstpointer data)
@@ -258,7 +264,7 @@ static int create_in_child(const char *dir, int step)
 	g_assert_cmpint(pid, >=, 0);
 	if (pid == 0) {
 		dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (dirfd < 0 || try_apply())
+		if (dirfd < 0 || try_apply(-1))
 			_exit(2);
 		if (step == 0)
 			openat(dirfd, "c.pcap", O_WRONLY | O_CREAT | O_EXCL |
@@ -318,6 +324,55 @@ static void test_allowed(void)
 	allowed(true);
 }
 
+/* A child that waits to be killed; its pidfd in *@pidfd */
+static pid_t sleeper(int *pidfd)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	g_assert_cmpint(pid, >=, 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (;;)
+			pause();
+	}
+	*pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	g_assert_cmpint(*pidfd, >=, 0);
+	return pid;
+}
+
+/* SIGKILL goes through the agent's pidfd only: through another pidfd the
+ * helper holds (the target's), it kills the helper instead */
+static void test_pidfd_other(void)
+{
+	int agent_fd, target_fd, status;
+	pid_t agent = sleeper(&agent_fd), target = sleeper(&target_fd), pid;
+
+	fflush(NULL);
+	pid = fork();
+	g_assert_cmpint(pid, >=, 0);
+	if (pid == 0) {
+		if (try_apply(agent_fd))
+			_exit(2);
+		if (syscall(SYS_pidfd_send_signal, agent_fd, SIGKILL, NULL, 0))
+			_exit(4);
+		syscall(SYS_pidfd_send_signal, target_fd, SIGKILL, NULL, 0);
+		_exit(3);
+	}
+	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+	g_assert_true(WIFSIGNALED(status));
+	g_assert_cmpint(WTERMSIG(status), ==, SIGSYS);
+	/* the agent's stand-in was killed, the target's is alive */
+	g_assert_cmpint(waitpid(agent, &status, 0), ==, agent);
+	g_assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	g_assert_cmpint(waitpid(target, &status, WNOHANG), ==, 0);
+	kill(target, SIGKILL);
+	g_assert_cmpint(waitpid(target, &status, 0), ==, target);
+	close(agent_fd);
+	close(target_fd);
+}
+
 /* Seccomp mode of this process, from /proc/self/status */
 static int seccomp_mode(void)
 {
@@ -345,7 +400,7 @@ static void test_no_nnp(void)
 	g_assert_cmpint(pid, >=, 0);
 	if (pid == 0) {
 		GError *error = NULL;
-		int r = hsc_apply(&error);
+		int r = hsc_apply(-1, &error);
 
 		if (r != -EINVAL || !error)
 			_exit(10);
@@ -376,7 +431,7 @@ static void test_mode(void)
 	pid = fork();
 	g_assert_cmpint(pid, >=, 0);
 	if (pid == 0) {
-		if (try_apply())
+		if (try_apply(-1))
 			_exit(2);
 		_exit(seccomp_mode() == 2 ? 0 : 1);
 	}
@@ -396,6 +451,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/hsc/allowed-unfiltered", test_allowed_unfiltered);
 	g_test_add_func("/hsc/allowed", test_allowed);
 	g_test_add_func("/hsc/no-file-creation", test_no_file_creation);
+	g_test_add_func("/hsc/pidfd-other", test_pidfd_other);
 	for (i = 0; i < ARRAY_SIZE(try_refused); i++) {
 		g_autofree char *path = g_strdup_printf("/hsc/refused/%s",
 							try_refused[i].name);
