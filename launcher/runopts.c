@@ -505,7 +505,7 @@ void run_display(const struct run_opts *o, FILE *out)
 		if (o->publish_auto)
 			fprintf(out, "  auto-publish:   %s\n",
 				*o->publish_auto ? o->publish_auto :
-						   "all ports");
+						   "1024-65535");
 		{
 			g_auto(GStrv) h = run_helper_argv(o, self ? self :
 							  "usernet", 0, 3, 4);
