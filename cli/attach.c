@@ -465,11 +465,10 @@ static int attach_run(const struct attach_opts *o)
 			/* the filter allows no file creation or rename: a
 			 * directory fd cannot confine the paths used with it */
 			cap_no_rotation(c.cap);
-			if (o->pcap_max_size)
-				log_info("packet capture: no rotation under "
-					 "--enable-seccomp: the capture stops "
-					 "growing at --pcap-max-size (frames "
-					 "past it are dropped and counted)");
+			log_info("packet capture: no rotation under "
+				 "--enable-seccomp: the capture stops growing "
+				 "at --pcap-max-size (default 64M; frames past "
+				 "it are dropped and counted)");
 		} else {
 			/* Landlock (the sandbox's other way): rotation may
 			 * create and rename files beneath that directory */
