@@ -35,6 +35,29 @@ static int apiclient_wait(int fd, short events, gint64 deadline_us)
 	return n ? 0 : -ETIMEDOUT;
 }
 
+/* The socket @fd is connected to a helper of the user's (or root's), not to
+ * something another user put at the path in a shared directory: nothing,
+ * not even the request, goes to a squatter */
+static int apiclient_check_peer(int fd, const char *path, GError **error)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len)) {
+		g_set_error(error, UN_ERROR, UN_EXIT_FAILURE,
+			    "cannot tell who serves the API socket %s: %s",
+			    path, g_strerror(errno));
+		return -EPERM;
+	}
+	if (cred.uid == geteuid() || cred.uid == 0 || geteuid() == 0)
+		return 0;
+	g_set_error(error, UN_ERROR, UN_EXIT_FAILURE,
+		    "refusing to talk to the API socket %s: it is served by "
+		    "another user (uid %u), not by your usernet", path,
+		    (unsigned)cred.uid);
+	return -EPERM;
+}
+
 static int apiclient_connect(int fd, const char *path, gint64 deadline_us,
 			     GError **error)
 {
@@ -51,7 +74,7 @@ static int apiclient_connect(int fd, const char *path, gint64 deadline_us,
 	memcpy(sa.sun_path, path, len + 1);
 	for (;;) {
 		if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
-			return 0;
+			return apiclient_check_peer(fd, path, error);
 		r = -errno;
 		if (r == -EINTR)
 			continue;
