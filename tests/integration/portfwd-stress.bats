@@ -91,6 +91,101 @@ settled_fds() { (($(fd_count "$USERNET_PID") <= $1)); }
 	usernet_stop_ok
 }
 
+# flood_start PORT N: as the user, N connections to 127.0.0.1:PORT held open (whether the helper forwards or
+# resets them) until the process is stopped; waits until all N are made -> FLOOD_PID
+flood_start() {
+	cat >"$T/flood.py" <<'PYEOF'
+import socket, sys, time
+port, n, ready = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+conns = []
+for i in range(n):
+    s = socket.socket()
+    s.settimeout(5)
+    try:
+        s.connect(('127.0.0.1', port))
+    except OSError:
+        pass
+    conns.append(s)
+open(ready, 'w').write('%d\n' % len(conns))
+time.sleep(3600)
+PYEOF
+	chmod 0644 "$T/flood.py"
+	rm -f "$T/flood.ready"
+	spawn "${AS_USER[@]}" python3 "$T/flood.py" "$1" "$2" "$T/flood.ready"
+	FLOOD_PID=$SPAWNED
+	wait_until 30 test -s "$T/flood.ready" || fail "the flood client did not make its $2 connections"
+}
+
+# cpu_ticks PID: user + system CPU time of PID so far, in clock ticks
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# helper_pipes: pipe fds the helper holds
+helper_pipes() { find "/proc/$USERNET_PID/fd" -mindepth 1 -maxdepth 1 -lname 'pipe:*' 2>/dev/null | wc -l; }
+
+@test "fd exhaustion: under ulimit -n 128, 400 connections held open: no spinning, the API answers, a new connection works once they close" {
+	api_setup
+	holder_start
+	HP=$(pf_free_port tcp)
+	USERNET_PREFIX=(prlimit --nofile=128:128 --)
+	usernet_start --configure --api-socket "$API" -p "127.0.0.1:$HP:7" "$HOLDER_PID"
+	USERNET_PREFIX=()
+	grep '^Max open files' "/proc/$USERNET_PID/limits" | sed 's/^/# helper: /' >&3
+	pf_serve --mode echo --tcp 7
+	flood_start "$HP" 400
+	sleep 1
+	# a bound, not a speed test: below half a core over 3 s
+	hz=$(getconf CLK_TCK)
+	t0=$(cpu_ticks "$USERNET_PID")
+	sleep 3
+	used=$(($(cpu_ticks "$USERNET_PID") - t0))
+	echo "# helper CPU with 400 connections held: $used ticks in 3 s ($hz a second)" >&3
+	((used * 2 < 3 * hz)) || fail "the helper used $used of $((3 * hz)) ticks (more than half a core):" "$(tail -5 "$T/err")"
+	t0=$(now)
+	run api_list
+	took=$(elapsed_since "$t0")
+	[[ $status == 0 && $output == '{"return":{"entries":[{"id":1,'* ]] || fail "the API did not answer: status $status: $output"
+	(($(now) - t0 < 2000000)) || fail "list_hostfwd took $took s"
+	echo "# list_hostfwd answered in $took s; $(pf_json "d['return']['entries'][0]['stats']" <<<"$output")" >&3
+	grep -m1 'refusing new ones' "$T/err" | sed 's/^/# /' >&3 || true
+	stop_pid "$FLOOD_PID"
+	t0=$(now)
+	wait_until 2 eval '[[ $(PF_CLIENT_TIMEOUT=3 pf_client echo 127.0.0.1 "$HP" --size 100 --timeout 1 2>/dev/null) == ok ]]' ||
+		fail "no new connection served within 2 s after the flood closed:" "$(tail -5 "$T/err")"
+	echo "# a new connection served $(elapsed_since "$t0") s after the flood closed" >&3
+	alive "$USERNET_PID" || fail "the helper died"
+	usernet_stop_ok
+}
+
+@test "400 idle connections hold no pipes: the user's other pipes keep 64 KiB (fs.pipe-user-pages-soft)" {
+	nofile_raise 2048
+	api_setup
+	holder_start
+	HP=$(pf_free_port tcp)
+	USERNET_PREFIX=("${NOFILE[@]}")
+	usernet_start --configure --api-socket "$API" -p "127.0.0.1:$HP:7" "$HOLDER_PID"
+	USERNET_PREFIX=()
+	pf_serve --mode echo --tcp 7
+	soft=$(</proc/sys/fs/pipe-user-pages-soft)
+	echo "# fs.pipe-user-pages-soft: $soft pages" >&3
+	# data moved first, so that pipes were made and used
+	run pf_client echo 127.0.0.1 "$HP" --size 3000000
+	[[ $output == ok ]] || fail "echo: $output"
+	flood_start "$HP" 400
+	wait_until 10 rule_stat_is 1 active 400 || fail "400 connections are not all open: $(api_list)"
+	n=$(helper_pipes)
+	echo "# the helper holds $n pipe fds with 400 idle connections" >&3
+	run "${AS_USER[@]}" python3 -c 'import fcntl, os; r, w = os.pipe(); print(fcntl.fcntl(w, 1032))'
+	[[ $output == 65536 ]] || fail "a new pipe of $TEST_USER has $output bytes, not 65536 (the helper holds $n pipe fds)"
+	# the helper's own pipes stay a small pool, far below the user's budget (whatever other programs of the
+	# user hold meanwhile)
+	((n <= 32)) || fail "the helper holds $n pipe fds for 400 idle connections"
+	stop_pid "$FLOOD_PID"
+	wait_until 10 rule_stat_is 1 active 0 || fail "connections stay open: $(api_list)"
+	run pf_client echo 127.0.0.1 "$HP" --size 3000000
+	[[ $output == ok ]] || fail "echo after: $output"
+	usernet_stop_ok
+}
+
 @test "nothing is left running (portfwd-stress)" {
 	assert_nothing_left
 }
