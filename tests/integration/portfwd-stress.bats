@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Many connections through one published port: 1000 at once with no error and no fd left behind in the
 # helper; thousands of short ones that end on both sides at once; and --port-max-conns, the bound of open
-# connections per rule.
+# connections per rule; fd exhaustion (a flood under ulimit -n 128, the guest's NAT taking every fd): no
+# spinning, the API and new connections served again; idle connections hold no pipes.
 
 load lib
 
@@ -153,6 +154,67 @@ helper_pipes() { find "/proc/$USERNET_PID/fd" -mindepth 1 -maxdepth 1 -lname 'pi
 		fail "no new connection served within 2 s after the flood closed:" "$(tail -5 "$T/err")"
 	echo "# a new connection served $(elapsed_since "$t0") s after the flood closed" >&3
 	alive "$USERNET_PID" || fail "the helper died"
+	usernet_stop_ok
+}
+
+@test "fd exhaustion by the guest's NAT connections (ulimit -n 128): accept() fails, the listener pauses instead of spinning" {
+	api_setup
+	holder_start
+	HP=$(pf_free_port tcp)
+	NP=$(pf_free_port tcp)
+	# a host server that holds every connection the guest makes through the NAT
+	cat >"$T/hold.py" <<'PYEOF'
+import socket, sys, threading, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', int(sys.argv[1]))); s.listen(1024)
+held = []
+while True:
+    held.append(s.accept()[0])
+PYEOF
+	chmod 0644 "$T/hold.py"
+	spawn "${AS_USER[@]}" python3 "$T/hold.py" "$NP"
+	hold=$SPAWNED
+	wait_until 5 listening tcp "$NP" || fail "the host server did not start"
+	USERNET_PREFIX=(prlimit --nofile=128:128 --)
+	usernet_start --configure --api-socket "$API" -p "127.0.0.1:$HP:7" "$HOLDER_PID"
+	USERNET_PREFIX=()
+	pf_serve --mode echo --tcp 7
+	# inside, 200 connections to the host through libslirp: its sockets take every fd the helper has left
+	spawn_in_ns python3 -c "
+import socket, time
+held = []
+for i in range(200):
+    s = socket.socket(); s.settimeout(3)
+    try:
+        s.connect(('10.0.2.2', $NP)); held.append(s)
+    except OSError:
+        pass
+open('$T/nat.ready', 'w').write('%d\n' % len(held))
+time.sleep(3600)"
+	nat=$SPAWNED
+	wait_until 60 test -s "$T/nat.ready" || fail "the guest's NAT connections did not finish"
+	echo "# the guest holds $(<"$T/nat.ready") NAT connections; the helper $(fd_count "$USERNET_PID") fds" >&3
+	flood_start "$HP" 50
+	wait_until 5 grep -q 'accept: Too many open files' "$T/err" ||
+		fail "accept() did not run out of fds:" "$(tail -5 "$T/err")"
+	hz=$(getconf CLK_TCK)
+	t0=$(cpu_ticks "$USERNET_PID")
+	sleep 3
+	used=$(($(cpu_ticks "$USERNET_PID") - t0))
+	echo "# helper CPU while out of fds: $used ticks in 3 s ($hz a second)" >&3
+	((used * 2 < 3 * hz)) || fail "the helper used $used of $((3 * hz)) ticks (more than half a core):" "$(tail -5 "$T/err")"
+	grep -q 'not accepting new connections for a while' "$T/err" || fail "no word of the pause:" "$(tail -5 "$T/err")"
+	(($(grep -c 'accept: Too many open files' "$T/err") <= 10)) || fail "the warning is not rate-limited"
+	stop_pid "$FLOOD_PID"
+	stop_pid "$nat"
+	stop_pid "$hold"
+	t0=$(now)
+	wait_until 5 eval '[[ $(PF_CLIENT_TIMEOUT=3 pf_client echo 127.0.0.1 "$HP" --size 100 --timeout 1 2>/dev/null) == ok ]]' ||
+		fail "no new connection served once the fds were free again:" "$(tail -5 "$T/err")"
+	echo "# a new connection served $(elapsed_since "$t0") s after the fds were freed" >&3
+	run api_list
+	[[ $output == '{"return":{"entries":[{"id":1,'* ]] || fail "the API does not answer: $output"
 	usernet_stop_ok
 }
 
