@@ -164,9 +164,7 @@ while True:
 	holder_start
 	pf_client mksock "$API"
 	stale_refuses
-	before=$(sock_id "$API")
 	usernet_start --configure --api-socket "$API" "$HOLDER_PID"
-	[[ $(sock_id "$API") != "$before" ]] || fail "the stale socket is still there"
 	api_expect '{"execute":"list_hostfwd"}' '{"return":{"entries":[]}}'
 	usernet_stop_ok
 }
