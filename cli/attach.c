@@ -268,7 +268,9 @@ static int signals_block(void)
 	return fd < 0 ? -errno : fd;
 }
 
-/* Forwarded connections take four fds each (two sockets, two pipes) */
+/* Forwarded connections take two to six fds each (two sockets, and a pipe
+ * each way while bytes wait); the forwarding table bounds them from this
+ * limit, read in pf_table_new() */
 static void raise_fd_limit(void)
 {
 	struct rlimit rl;
