@@ -159,8 +159,9 @@ static int cap_why_refused(const struct cap_writer *w, int err, uid_t *owner)
 
 /* Open (create 0600, or with CAP_OPEN_TRUNCATE take over) the file. An
  * existing file is truncated only once it is known to be a regular file of
- * ours: a file another user left at the path (say 0666 in a shared
- * directory) is refused untouched, never written into */
+ * ours with no other name: a file another user left at the path (say 0666
+ * in a shared directory), or a hard link they made there to a file of ours,
+ * is refused untouched, never written into */
 static int cap_openat(struct cap_writer *w, enum cap_open_mode mode,
 		      uid_t *owner)
 {
@@ -182,6 +183,8 @@ static int cap_openat(struct cap_writer *w, enum cap_open_mode mode,
 		*owner = st.st_uid;
 		return -EACCES;
 	}
+	if (st.st_nlink > 1)
+		return -EMLINK;
 	if (st.st_size && ftruncate(fd, 0))
 		return -errno;
 	w->fd = util_steal_fd(&fd);
@@ -334,6 +337,10 @@ static void cap_open_error(const char *path, int r, uid_t owner,
 	else if (r == -EINVAL)
 		un_fail(error, UN_EXIT_USAGE, r, "cannot use %s as the "
 			"capture file: it is not a regular file", path);
+	else if (r == -EMLINK)
+		un_fail(error, UN_EXIT_USAGE, r, "cannot use %s as the "
+			"capture file: it has other hard links, and a capture "
+			"would overwrite the file they name too", path);
 	else
 		un_fail(error, UN_EXIT_USAGE, r, "cannot open the capture "
 			"file %s: %s", path, g_strerror(-r));

@@ -385,7 +385,7 @@ shared_dir() {
 	install -d -m 1777 "$T/shared"
 }
 
-@test "--pcap in a shared directory: another user's 0666 file or symbolic link there is refused, untouched" {
+@test "--pcap in a shared directory: another user's 0666 file or symbolic link, or a hard link, is refused, untouched" {
 	shared_dir || return
 	holder_start
 	# a file another user made writable by everyone: never written into nor truncated
@@ -400,6 +400,11 @@ shared_dir() {
 	run_usernet attach --configure --pcap "$T/shared/link.pcap" "$HOLDER_PID"
 	assert_error 2 "cannot open the capture file $T/shared/link.pcap: it is a symbolic link"
 	[[ $(cat "$T/victim") == mine ]] || fail "the link's target was changed"
+	# a hard link to a file of the user's (made by the user here: fs.protected_hardlinks may forbid others)
+	as_user ln "$T/victim" "$T/shared/hard.pcap"
+	run_usernet attach --configure --pcap "$T/shared/hard.pcap" "$HOLDER_PID"
+	assert_error 2 "cannot use $T/shared/hard.pcap as the capture file: it has other hard links"
+	[[ $(cat "$T/victim") == mine ]] || fail "the hard link's file was changed"
 	# a new file is created 0600 and the user's, whatever the umask
 	usernet_start_umask0() {
 		: >"$T/ready"
