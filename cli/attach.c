@@ -269,7 +269,9 @@ static int signals_block(void)
 	return fd < 0 ? -errno : fd;
 }
 
-/* Forwarded connections take four fds each (two sockets, two pipes) */
+/* Forwarded connections take two to six fds each (two sockets, and a pipe
+ * each way while bytes wait); the forwarding table bounds them from this
+ * limit, read in pf_table_new() */
 static void raise_fd_limit(void)
 {
 	struct rlimit rl;
@@ -473,11 +475,10 @@ static int attach_run(const struct attach_opts *o)
 			/* the filter allows no file creation or rename: a
 			 * directory fd cannot confine the paths used with it */
 			cap_no_rotation(c.cap);
-			if (o->pcap_max_size)
-				log_info("packet capture: no rotation under "
-					 "--enable-seccomp: the capture stops "
-					 "growing at --pcap-max-size (frames "
-					 "past it are dropped and counted)");
+			log_info("packet capture: no rotation under "
+				 "--enable-seccomp: the capture stops growing "
+				 "at --pcap-max-size (default 64M; frames past "
+				 "it are dropped and counted)");
 		} else {
 			/* Landlock (the sandbox's other way): rotation may
 			 * create and rename files beneath that directory */

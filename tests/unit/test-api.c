@@ -854,9 +854,10 @@ static void test_socket_refused(void)
 		g_assert_cmpint(api_socket_bind(sub, &s, &error), <, 0);
 		g_assert_error(error, UN_ERROR, UN_EXIT_USAGE);
 	}
-	/* A directory others can write to, even with the sticky bit */
+	/* A directory others (the world, or a group) can write to, unless
+	 * sticky */
 	{
-		static const mode_t modes[] = { 0777, 0702, 01777 };
+		static const mode_t modes[] = { 0777, 0702, 0770, 0720 };
 		size_t i;
 
 		for (i = 0; i < ARRAY_SIZE(modes); i++) {
@@ -869,8 +870,8 @@ static void test_socket_refused(void)
 						"writable by other users"));
 			g_assert_cmpint(lstat(subpath, &st), ==, -1);
 		}
-		/* Group-writable is the user's choice */
-		g_assert_cmpint(chmod(sub, 0770), ==, 0);
+		/* Sticky and the user's own, like /tmp for root */
+		g_assert_cmpint(chmod(sub, 01777), ==, 0);
 		g_assert_cmpint(api_socket_bind(subpath, &s, NULL), ==, 0);
 		api_socket_close(&s);
 	}

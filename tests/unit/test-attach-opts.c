@@ -57,7 +57,7 @@ static void test_defaults(void)
 	attach_opts_clear(&o);
 }
 
-/* --publish-auto: all ports without RANGE; with one, that range */
+/* --publish-auto: the unprivileged ports without RANGE; with one, that range */
 static void test_publish_auto(void)
 {
 	g_autoptr(GError) error = NULL;
@@ -66,7 +66,9 @@ static void test_publish_auto(void)
 	g_assert_cmpint(parse(&o, &error, "--publish-auto", "1", NULL), ==, 0);
 	g_assert_no_error(error);
 	g_assert_nonnull(o.autopub);
-	g_assert_true(autopub_ports_has(o.autopub, 1));
+	g_assert_false(autopub_ports_has(o.autopub, 1));
+	g_assert_false(autopub_ports_has(o.autopub, 1023));
+	g_assert_true(autopub_ports_has(o.autopub, 1024));
 	g_assert_true(autopub_ports_has(o.autopub, 65535));
 	attach_opts_clear(&o);
 
@@ -81,7 +83,8 @@ static void test_publish_auto(void)
 	/* The space form is not an optional argument: "22" is the target */
 	g_assert_cmpint(parse(&o, &error, "--publish-auto", "22", NULL), ==, 0);
 	g_assert_cmpint(o.target.pid, ==, 22);
-	g_assert_true(autopub_ports_has(o.autopub, 22));
+	g_assert_false(autopub_ports_has(o.autopub, 22));
+	g_assert_true(autopub_ports_has(o.autopub, 2222));
 	attach_opts_clear(&o);
 }
 
