@@ -207,6 +207,26 @@ guest_own_traffic_ok() {
 	usernet_stop_ok
 }
 
+@test "--enable-ipv6: a local client of a rule to the guest's IPv6 address appears as the IPv6 gateway fd00::2" {
+	need_root "it makes a host namespace"
+	root_netns_start
+	holder_start -6
+	api_setup
+	USERNET_PREFIX=(nsenter -t "$ROOT_NS_PID" -n --)
+	usernet_start --configure -6 --api-socket "$API" "$HOLDER_PID"
+	USERNET_PREFIX=()
+	# the guest's IPv6 address is usable once its duplicate address detection is skipped (nodad) and lo is up
+	pf_serve --bind :: --tcp 80 --udp 5353
+	local hp
+	hp=$(pf_free_port tcp)
+	api_expect "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\",\"host_addr\":\"::1\",\"host_port\":$hp,\"guest_addr\":\"fd00::100\",\"guest_port\":80}}" '{"return":{"id":1}}'
+	api_expect "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"udp\",\"host_addr\":\"::1\",\"host_port\":$hp,\"guest_addr\":\"fd00::100\",\"guest_port\":5353}}" '{"return":{"id":2}}'
+	from_host
+	pf_expect "80 fd00::2" tcp ::1 "$hp"
+	pf_expect "5353 fd00::2" udp ::1 "$hp"
+	usernet_stop_ok
+}
+
 @test "--port-mode slirp: a local client appears as 10.0.2.2, an outside client as 198.51.100.2, TCP and UDP" {
 	start_source --port-mode slirp
 	from_host
