@@ -102,9 +102,11 @@ static const struct scrule_entry hsc_allow[] = {
 	{ "setsockopt",
 	  "libslirp (SO_REUSEADDR, SO_OOBINLINE, IP_TTL, IP_RECVERR, "
 	  "TCP_NODELAY, buffer sizes), forwarders (SO_LINGER, TCP_NODELAY, "
-	  "IPV6_V6ONLY); only inet sockets can exist, see socket" },
+	  "IPV6_V6ONLY; SO_REUSEADDR cleared on libslirp's UDP host "
+	  "sockets); only inet sockets can exist, see socket" },
 	{ "getsockopt",
-	  "SO_ERROR of non-blocking connects (forwarders, libslirp)" },
+	  "SO_ERROR of non-blocking connects (forwarders, libslirp); "
+	  "SO_TYPE of libslirp's new UDP host socket (--port-mode slirp)" },
 	{ "sendto",
 	  "libslirp: UDP and ICMP payloads, TCP data; API replies; "
 	  "--publish-auto's sock_diag dump requests (netlink socket made by "
