@@ -17,13 +17,14 @@ load lib
 # publishing 0.0.0.0:8080 -> 80/tcp, 0.0.0.0:5353 -> 5353/udp, 0.0.0.0:8007 -> 7/tcp, and 8081 -> 81/tcp,
 # 5354 -> 5354/udp without a server (guest_own_traffic_ok), and servers inside: port 80 and 5353 say
 # "PORT CLIENT-ADDRESS", port 7 echoes.
+SOURCE_RULES=(-p 8080:80 -p 5353:5353/udp -p 8007:7 -p 8081:81 -p 5354:5354/udp)
 start_source() {
 	need_root "it makes a host namespace and an outside namespace joined by a veth pair"
 	root_netns_start
 	outside_start
 	holder_start
 	USERNET_PREFIX=(nsenter -t "$ROOT_NS_PID" -n --)
-	usernet_start --configure -p 8080:80 -p 5353:5353/udp -p 8007:7 -p 8081:81 -p 5354:5354/udp "$@" "$HOLDER_PID"
+	usernet_start --configure "${SOURCE_RULES[@]}" "$@" "$HOLDER_PID"
 	USERNET_PREFIX=()
 	pf_serve --tcp 80 --udp 5353
 	pf_serve --mode echo --tcp 7
@@ -40,25 +41,25 @@ outside_echo() {
 	[[ $status == 0 && $output == ok ]] || fail "1 MiB echo from outside: status $status" "$output" "$stderr"
 }
 
+# seen_as ADDR HOST WHO: the clients of PF_NS reaching HOST:8080/tcp and HOST:5353/udp appear as ADDR, for several
+# connections and flows in a row (each from another client port)
+seen_as() {
+	local i
+	pf_expect "80 $1" tcp "$2" 8080
+	pf_expect "5353 $1" udp "$2" 5353
+	for i in 1 2 3; do
+		pf_reply_is "80 $1" tcp "$2" 8080 || fail "$3 TCP connection $i" || return
+		pf_reply_is "5353 $1" udp "$2" 5353 || fail "$3 UDP flow $i" || return
+	done
+}
+
 @test "--port-mode auto: an outside client (veth) appears as 198.51.100.2, a local one as 10.0.2.2, TCP and UDP" {
 	start_source
 	from_outside
-	pf_expect "80 198.51.100.2" tcp 198.51.100.1 8080
-	pf_expect "5353 198.51.100.2" udp 198.51.100.1 5353
-	# several connections and flows in a row (each from another client port)
-	for i in 1 2 3; do
-		pf_reply_is "80 198.51.100.2" tcp 198.51.100.1 8080 || fail "outside TCP connection $i"
-		pf_reply_is "5353 198.51.100.2" udp 198.51.100.1 5353 || fail "outside UDP flow $i"
-	done
+	seen_as 198.51.100.2 198.51.100.1 outside
 	outside_echo
-
 	from_host
-	pf_expect "80 10.0.2.2" tcp 127.0.0.1 8080
-	pf_expect "5353 10.0.2.2" udp 127.0.0.1 5353
-	for i in 1 2 3; do
-		pf_reply_is "80 10.0.2.2" tcp 127.0.0.1 8080 || fail "local TCP connection $i"
-		pf_reply_is "5353 10.0.2.2" udp 127.0.0.1 5353 || fail "local UDP flow $i"
-	done
+	seen_as 10.0.2.2 127.0.0.1 local
 	from_outside
 	pf_reply_is "80 198.51.100.2" tcp 198.51.100.1 8080 || fail "outside TCP after local clients"
 	pf_reply_is "5353 198.51.100.2" udp 198.51.100.1 5353 || fail "outside UDP after local clients"
@@ -173,19 +174,17 @@ guest_own_traffic_ok() {
 	kill -KILL "$USERNET_PID"
 	wait_gone "$USERNET_PID" 5
 	USERNET_PREFIX=(nsenter -t "$ROOT_NS_PID" -n --)
-	usernet_start --configure -p 8080:80 -p 5353:5353/udp -p 8007:7 -p 8081:81 -p 5354:5354/udp "$HOLDER_PID"
+	usernet_start --configure "${SOURCE_RULES[@]}" "$HOLDER_PID"
 	USERNET_PREFIX=()
 	run in_ns ip rule show
 	[[ $output != *'sport 5353'* ]] || fail "the killed helper's flow rules are left:" "before: $before" "now: $output"
 	host_echo_start
 	guest_own_traffic_ok
 	from_outside
-	pf_expect "80 198.51.100.2" tcp 198.51.100.1 8080
-	pf_expect "5353 198.51.100.2" udp 198.51.100.1 5353
+	seen_as 198.51.100.2 198.51.100.1 outside
 	outside_echo
 	from_host
-	pf_expect "80 10.0.2.2" tcp 127.0.0.1 8080
-	pf_expect "5353 10.0.2.2" udp 127.0.0.1 5353
+	seen_as 10.0.2.2 127.0.0.1 local
 	usernet_stop_ok
 }
 
