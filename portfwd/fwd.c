@@ -423,25 +423,7 @@ static void pf_udp_tick(struct sl_loop *loop, void *opaque)
 }
 
 static socklen_t pf_sockaddr(const struct addr_ip *a, uint16_t port,
-			     struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (a->family == AF_INET6) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_addr = a->v6;
-		sin6->sin6_port = htons(port);
-		return sizeof(*sin6);
-	} else {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_addr = a->v4;
-		sin->sin_port = htons(port);
-		return sizeof(*sin);
-	}
-}
+			     struct sockaddr_storage *ss);
 
 /*
  * pf_return_setup() - the gateway's addresses, and the namespace's return of
@@ -460,10 +442,9 @@ static void pf_return_setup(struct pf_table *t, const struct sl_config *cfg)
 	t->gw_len[0] = pf_sockaddr(&gw4, 0, &t->gw[0]);
 	t->gw_len[1] = pf_sockaddr(&gw6, 0, &t->gw[1]);
 	r = nsagent_return(t->agent, cfg->ipv6, t->guest4);
+	t->ret[1] = cfg->ipv6 && r == 0;
 	if (r < 0 && cfg->ipv6)
 		r = nsagent_return(t->agent, false, t->guest4);
-	else
-		t->ret[1] = r == 0;
 	t->ret[0] = r == 0;
 	if (r < 0)
 		log_msg(LOG_LVL_WARN, -r, "cannot set up the return of replies "
@@ -521,6 +502,27 @@ struct pf_table *pf_table_new(Slirp *slirp, const struct sl_config *cfg,
 void pf_table_set_max_conns(struct pf_table *t, unsigned max)
 {
 	t->max_conns = MAX(max, 1U);
+}
+
+static socklen_t pf_sockaddr(const struct addr_ip *a, uint16_t port,
+			     struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = a->v6;
+		sin6->sin6_port = htons(port);
+		return sizeof(*sin6);
+	} else {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_addr = a->v4;
+		sin->sin_port = htons(port);
+		return sizeof(*sin);
+	}
 }
 
 /*
