@@ -13,7 +13,7 @@ need_host_ipv6() {
 	fi
 }
 
-@test "TCP and UDP rules on 127.0.0.1 reach the servers inside, which see the guest's own address" {
+@test "TCP and UDP rules on 127.0.0.1 reach the servers inside, which see the gateway 10.0.2.2" {
 	holder_start
 	hp=$(pf_free_port tcp)
 	up=$(pf_free_port udp)
