@@ -219,7 +219,7 @@ static int nsagent_bind(int fd, const struct nsagent_sockreq *sr)
 	if (*port && bind(fd, (struct sockaddr *)&a, sr->bind_len) == 0)
 		return 0;
 	*port = 0;
-	if ((sr->type & SOCK_STREAM) == SOCK_STREAM)
+	if ((sr->type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) == SOCK_STREAM)
 		setsockopt(fd, SOL_IP, IP_BIND_ADDRESS_NO_PORT, &on,
 			   sizeof(on));
 	return bind(fd, (struct sockaddr *)&a, sr->bind_len) < 0 ? -errno : 0;
