@@ -202,6 +202,13 @@ static int parse_fd(const char *opt, const char *s, int *out, GError **error)
 	if (util_parse_uint(s, INT32_MAX, &v))
 		return usage_error(error, "%s: '%s' is not a file descriptor",
 				   opt, s);
+	/* Standard streams are never the caller's pipe: the helper writes its
+	 * summary and log there (and fills them with /dev/null when closed) */
+	if (v <= 2)
+		return usage_error(error, "%s: fd %lu is standard %s, not a "
+				   "pipe of the caller: give a fd of 3 or above",
+				   opt, v, v == 0 ? "input" :
+				   v == 1 ? "output" : "error");
 	if (fcntl((int)v, F_GETFD) < 0)
 		return usage_error(error, "%s: fd %lu is not open", opt, v);
 	*out = (int)v;

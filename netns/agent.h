@@ -17,8 +17,11 @@
 
 struct nsagent;
 
-int nsagent_start(const struct ns_fds *fds, struct nsagent **out,
-		  GError **error);
+/* Loads the agent's seccomp filter, in the agent: 0 or -errno */
+typedef int (*nsagent_confine_fn)(void);
+
+int nsagent_start(const struct ns_fds *fds, nsagent_confine_fn confine,
+		  struct nsagent **out, GError **error);
 int nsagent_open_tap(struct nsagent *a, const char *name, int *tap_fd,
 		     bool *existed, GError **error);
 int nsagent_configure(struct nsagent *a, const struct nl_config *cfg,
@@ -67,6 +70,7 @@ int nsagent_return(struct nsagent *a, bool ipv6, struct in_addr prefsrc4);
 void nsagent_flow_of(const struct sockaddr_storage *self,
 		     const struct sockaddr_storage *guest, struct nl_flow *f);
 int nsagent_return_flow(struct nsagent *a, const struct nl_flow *f, bool add);
+int nsagent_pidfd(const struct nsagent *a);
 void nsagent_stop(struct nsagent *a);
 
 #endif /* NETNS_AGENT_H */

@@ -471,6 +471,7 @@ static char *api_stats(const struct api_backend *b)
 	json_builder_end_object(jb);
 	api_begin(jb, "errors");
 	api_add_int(jb, "frames_dropped", (gint64)st.tap.drops_out);
+	api_add_int(jb, "martian_frames", (gint64)st.tap.martians_in);
 	api_add_int(jb, "binds_refused", (gint64)st.binds_refused);
 	api_add_int(jb, "connections_refused", (gint64)refused);
 	json_builder_end_object(jb);

@@ -355,6 +355,7 @@ static void fake_stats(void *opaque, struct api_stats *st)
 	st->tap.frames_out = 20;
 	st->tap.bytes_out = 2000;
 	st->tap.drops_out = 1;
+	st->tap.martians_in = 8;
 	st->flows.tcp_total = 3;
 	st->flows.udp_total = 4;
 	st->flows.dns_queries = 5;
@@ -412,7 +413,8 @@ static void test_stats(void)
 	      "\"tcp\":{\"active\":1,\"total\":3},"
 	      "\"udp\":{\"active\":2,\"total\":4},"
 	      "\"dns\":{\"queries\":5,\"answered\":6},"
-	      "\"errors\":{\"frames_dropped\":1,\"binds_refused\":7,"
+	      "\"errors\":{\"frames_dropped\":1,\"martian_frames\":8,"
+	      "\"binds_refused\":7,"
 	      "\"connections_refused\":2},"
 	      "\"process\":{\"rss_bytes\":4096,\"max_rss_bytes\":8192,"
 	      "\"cpu_user_us\":11,\"cpu_system_us\":12,\"uptime_ms\":13},"
