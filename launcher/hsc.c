@@ -109,10 +109,12 @@ static const struct scrule_entry hsc_allow[] = {
 	  "only the (level, option) pairs of hsc_sockopts[]: libslirp "
 	  "(SO_REUSEADDR, SO_OOBINLINE, TCP_NODELAY, IP_TTL, IP_RECVERR, "
 	  "IPV6_V6ONLY, IPV6_RECVERR, IPV6_UNICAST_HOPS), forwarders "
-	  "(SO_REUSEADDR, IPV6_V6ONLY, TCP_NODELAY, SO_LINGER)" },
+	  "(SO_REUSEADDR, IPV6_V6ONLY, TCP_NODELAY, SO_LINGER; SO_REUSEADDR "
+	  "cleared on libslirp's UDP host sockets)" },
 	{ "getsockopt",
 	  "SO_ERROR of non-blocking connects (forwarders, libslirp); "
-	  "TCP_INFO of libslirp's sockets at shutdown (slirp/engine.c)" },
+	  "TCP_INFO of libslirp's sockets at shutdown (slirp/engine.c); "
+	  "SO_TYPE of libslirp's new UDP host socket (--port-mode slirp)" },
 	{ "sendto",
 	  "libslirp: UDP and ICMP payloads, TCP data; API replies; "
 	  "--publish-auto's sock_diag dump requests (netlink socket made by "
@@ -468,9 +470,14 @@ static const struct scrule_entry hsc_agent_allow[] = {
 	{ "setsockopt",
 	  "only the (level, option) pairs of hsc_agent_sockopts[]: "
 	  "IP(V6)_TRANSPARENT on forwarders' sockets, NETLINK_GET_STRICT_CHK, "
-	  "NETLINK_EXT_ACK, NETLINK_CAP_ACK, SO_MARK" },
-	{ "bind", "the rtnetlink socket (libmnl)" },
-	{ "getsockname", "the rtnetlink socket's port id (libmnl)" },
+	  "NETLINK_EXT_ACK, NETLINK_CAP_ACK, SO_MARK, "
+	  "IP_BIND_ADDRESS_NO_PORT" },
+	{ "bind", "the rtnetlink socket (libmnl); inner sockets to the "
+	  "gateway's or an outside client's address" },
+	{ "connect", "a UDP flow's inner socket to the guest, before its "
+	  "return rule is added (NSAGENT_SOCK_FLOW)" },
+	{ "getsockname", "the rtnetlink socket's port id (libmnl); a UDP "
+	  "flow's own address and port, named by its return rule" },
 	{ "sendto", "rtnetlink requests (libmnl)" },
 	{ "recvfrom", "rtnetlink answers (libmnl)" },
 	{ "ioctl", "only TUNSETIFF (the tap) and SIOCGIFINDEX "
@@ -505,6 +512,7 @@ static const struct hsc_sockopt hsc_agent_sockopts[] = {
 	{ SOL_NETLINK,	NETLINK_EXT_ACK },
 	{ SOL_NETLINK,	NETLINK_CAP_ACK },
 	{ SOL_SOCKET,	SO_MARK },		/* marked inner sockets */
+	{ IPPROTO_IP,	IP_BIND_ADDRESS_NO_PORT },	/* gateway-bound ones */
 };
 static const unsigned long hsc_agent_netlinks[] = {
 	NETLINK_ROUTE, NETLINK_SOCK_DIAG,

@@ -49,7 +49,8 @@ enum nsagent_op {
 	NSAGENT_OP_OPEN_TAP = 1,
 	NSAGENT_OP_CONFIGURE,
 	NSAGENT_OP_SOCKET,
-	NSAGENT_OP_LOCAL_RETURN,
+	NSAGENT_OP_RETURN_SETUP,
+	NSAGENT_OP_RETURN_FLOW,
 };
 
 /**
@@ -75,28 +76,24 @@ enum nsagent_stage {
  * @op:		enum nsagent_op
  * @u.ifname:	NSAGENT_OP_OPEN_TAP: tap name
  * @u.cfg:	NSAGENT_OP_CONFIGURE: what to configure
- * @u.sock:	NSAGENT_OP_SOCKET: socket(2) arguments, NSAGENT_SOCK_* flags
- * @u.ret:	NSAGENT_OP_LOCAL_RETURN: nl_local_return() arguments
+ * @u.sock:	NSAGENT_OP_SOCKET: what to make
+ * @u.setup:	NSAGENT_OP_RETURN_SETUP: families and IPv4 preferred source
+ * @u.flow:	NSAGENT_OP_RETURN_FLOW: nl_return_flow() arguments
  */
 struct nsagent_req {
 	uint32_t op;
 	union {
 		char ifname[IFNAMSIZ];
 		struct nl_config cfg;
+		struct nsagent_sockreq sock;
 		struct {
-			int domain;
-			int type;
-			int protocol;
-			unsigned flags;
-		} sock;
-		struct {
-			int family;
-			uint8_t ipproto;
-			uint16_t sport_lo;
-			uint16_t sport_hi;
+			bool ipv6;
 			struct in_addr prefsrc4;
+		} setup;
+		struct {
+			struct nl_flow f;
 			bool add;
-		} ret;
+		} flow;
 	} u;
 };
 
@@ -191,6 +188,126 @@ static void nsagent_child_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+/* Set IP(V6)_TRANSPARENT on @fd: needs CAP_NET_ADMIN or CAP_NET_RAW here,
+ * which the agent has and the helper has not. Return: 0 or -errno */
+static int nsagent_transparent(int fd, int domain)
+{
+	int on = 1, r;
+
+	if (domain == AF_INET6)
+		r = setsockopt(fd, SOL_IPV6, IPV6_TRANSPARENT, &on, sizeof(on));
+	else
+		r = setsockopt(fd, SOL_IP, IP_TRANSPARENT, &on, sizeof(on));
+	return r < 0 ? -errno : 0;
+}
+
+/*
+ * nsagent_bind() - bind @fd to @sr->bind; an outside client's port already
+ * taken in the namespace gives way to any port. A stream socket on port 0
+ * takes its port at connect() (IP_BIND_ADDRESS_NO_PORT), unique per
+ * connection rather than per address. Return: 0 or -errno
+ */
+static int nsagent_bind(int fd, const struct nsagent_sockreq *sr)
+{
+	struct sockaddr_storage a = sr->bind;
+	in_port_t *port = a.ss_family == AF_INET6 ?
+		&((struct sockaddr_in6 *)&a)->sin6_port :
+		&((struct sockaddr_in *)&a)->sin_port;
+	int on = 1;
+
+	if (*port && bind(fd, (struct sockaddr *)&a, sr->bind_len) == 0)
+		return 0;
+	*port = 0;
+	if ((sr->type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) == SOCK_STREAM)
+		setsockopt(fd, SOL_IP, IP_BIND_ADDRESS_NO_PORT, &on,
+			   sizeof(on));
+	return bind(fd, (struct sockaddr *)&a, sr->bind_len) < 0 ? -errno : 0;
+}
+
+/* NSAGENT_SOCK_FLOW: connect @fd to @sr->peer and add the rule that
+ * returns the replies (nl_return_flow()). Return: 0 or -errno */
+static int nsagent_flow(int fd, const struct nsagent_sockreq *sr)
+{
+	struct sockaddr_storage self;
+	socklen_t len = sizeof(self);
+	struct nl_flow f;
+
+	if (connect(fd, (const struct sockaddr *)&sr->peer, sr->peer_len) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&self, &len) < 0)
+		return -errno;
+	nsagent_flow_of(&self, &sr->peer, &f);
+	return nl_return_flow(&f, true);
+}
+
+/**
+ * nsagent_make_socket() - carry out a socket request
+ * @sr:		what to make
+ *
+ * Return: the socket, or -errno
+ */
+static int nsagent_make_socket(const struct nsagent_sockreq *sr)
+{
+	int fd, r = 0;
+	uint32_t mark = NL_RETURN_MARK;
+
+	fd = socket(sr->domain, sr->type, sr->protocol);
+	if (fd < 0)
+		return -errno;
+	if (sr->flags & NSAGENT_SOCK_TRANSPARENT)
+		r = nsagent_transparent(fd, sr->domain);
+	if (!r && (sr->flags & NSAGENT_SOCK_MARK) &&
+	    setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0)
+		r = -errno;
+	if (!r && (sr->flags & NSAGENT_SOCK_BIND))
+		r = nsagent_bind(fd, sr);
+	if (!r && (sr->flags & NSAGENT_SOCK_FLOW))
+		r = nsagent_flow(fd, sr);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+/* Write "1" to the namespace's sysctl @path. Return: 0 or -errno */
+static int nsagent_sysctl_on(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, "1", 1) != 1)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+/*
+ * nsagent_return_setup() - make the replies to our marked sockets come back
+ * (nl_return_setup()), IPv4 and, with @ipv6, IPv6:
+ *  - net.ipv4.tcp_fwmark_accept (IPv6 too): a guest's accepted TCP socket
+ *    takes the mark of our SYN, so its replies carry it;
+ *  - net.ipv4/ipv6.fwmark_reflect: so do the kernel's own replies (a reset
+ *    from a closed guest port, an ICMP error), which have no socket.
+ * The files under /proc/sys/net are those of the opener's namespace.
+ * Return: 0 or -errno
+ */
+static int nsagent_return_setup(bool ipv6, const struct in_addr *prefsrc4)
+{
+	int r;
+
+	r = nsagent_sysctl_on("/proc/sys/net/ipv4/tcp_fwmark_accept");
+	if (!r)
+		r = nsagent_sysctl_on("/proc/sys/net/ipv4/fwmark_reflect");
+	if (!r)
+		r = nl_return_setup(AF_INET, prefsrc4);
+	if (!r && ipv6)
+		r = nsagent_sysctl_on("/proc/sys/net/ipv6/fwmark_reflect");
+	if (!r && ipv6)
+		r = nl_return_setup(AF_INET6, NULL);
+	return r;
+}
+
 /**
  * nsagent_handle() - carry out one request
  * @req:	request, modified (names are NUL-terminated)
@@ -219,36 +336,17 @@ static int nsagent_handle(struct nsagent_req *req, struct nsagent_reply *rep)
 		rep->err = nl_configure(&req->u.cfg);
 		return -1;
 	case NSAGENT_OP_SOCKET:
-		fd = socket(req->u.sock.domain, req->u.sock.type,
-			    req->u.sock.protocol);
-		if (fd < 0) {
-			rep->err = -errno;
-			return -1;
-		}
-		if (req->u.sock.flags & NSAGENT_SOCK_TRANSPARENT) {
-			int on = 1, r;
-
-			/* Needs CAP_NET_ADMIN or CAP_NET_RAW here: the agent
-			 * has them, the helper does not; bind() later works */
-			if (req->u.sock.domain == AF_INET6)
-				r = setsockopt(fd, SOL_IPV6, IPV6_TRANSPARENT,
-					       &on, sizeof(on));
-			else
-				r = setsockopt(fd, SOL_IP, IP_TRANSPARENT,
-					       &on, sizeof(on));
-			if (r < 0) {
-				rep->err = -errno;
-				close(fd);
-				return -1;
-			}
-		}
-		return fd;
-	case NSAGENT_OP_LOCAL_RETURN:
-		rep->err = nl_local_return(req->u.ret.family,
-					   req->u.ret.ipproto,
-					   req->u.ret.sport_lo,
-					   req->u.ret.sport_hi,
-					   &req->u.ret.prefsrc4, req->u.ret.add);
+		fd = nsagent_make_socket(&req->u.sock);
+		if (fd >= 0)
+			return fd;
+		rep->err = fd;
+		return -1;
+	case NSAGENT_OP_RETURN_SETUP:
+		rep->err = nsagent_return_setup(req->u.setup.ipv6,
+						&req->u.setup.prefsrc4);
+		return -1;
+	case NSAGENT_OP_RETURN_FLOW:
+		rep->err = nl_return_flow(&req->u.flow.f, req->u.flow.add);
 		return -1;
 	default:
 		rep->err = -EOPNOTSUPP;
@@ -727,19 +825,41 @@ int nsagent_configure(struct nsagent *a, const struct nl_config *cfg,
 }
 
 /**
- * nsagent_socket() - have the agent create a socket in the target netns
+ * nsagent_flow_of() - the UDP flow of our socket at @self sending to the
+ * guest at @guest, as nl_return_flow() names it
+ * @self:	our socket's address in the namespace
+ * @guest:	the guest's address and port
+ * @f:		out: the flow
+ */
+void nsagent_flow_of(const struct sockaddr_storage *self,
+		     const struct sockaddr_storage *guest, struct nl_flow *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->family = self->ss_family;
+	if (f->family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)self;
+
+		f->dst6 = s6->sin6_addr;
+		f->dport = ntohs(s6->sin6_port);
+		f->sport = ntohs(((const struct sockaddr_in6 *)guest)->sin6_port);
+	} else {
+		const struct sockaddr_in *s4 = (const void *)self;
+
+		f->dst4 = s4->sin_addr;
+		f->dport = ntohs(s4->sin_port);
+		f->sport = ntohs(((const struct sockaddr_in *)guest)->sin_port);
+	}
+}
+
+/**
+ * nsagent_socket_req() - have the agent make a socket in the target netns
  * @a:		agent
- * @domain:	as for socket(2)
- * @type:	as for socket(2), SOCK_NONBLOCK honoured; the fd we get is
- *		O_CLOEXEC in any case
- * @protocol:	as for socket(2)
- * @flags:	NSAGENT_SOCK_TRANSPARENT to set IP_TRANSPARENT (IPv6:
- *		IPV6_TRANSPARENT), which needs the agent's CAP_NET_ADMIN
+ * @sr:		what to make (type: SOCK_NONBLOCK honoured; the fd we get is
+ *		O_CLOEXEC in any case)
  *
  * Return: fd, or -errno (-ECONNRESET if the agent is gone)
  */
-int nsagent_socket(struct nsagent *a, int domain, int type, int protocol,
-		   unsigned flags)
+int nsagent_socket_req(struct nsagent *a, const struct nsagent_sockreq *sr)
 {
 	struct nsagent_reply rep;
 	struct nsagent_req req;
@@ -747,10 +867,7 @@ int nsagent_socket(struct nsagent *a, int domain, int type, int protocol,
 
 	memset(&req, 0, sizeof(req));
 	req.op = NSAGENT_OP_SOCKET;
-	req.u.sock.domain = domain;
-	req.u.sock.type = type;
-	req.u.sock.protocol = protocol;
-	req.u.sock.flags = flags;
+	req.u.sock = *sr;
 	r = nsagent_call(a, &req, &rep, &fd);
 	if (r < 0)
 		return r;
@@ -762,20 +879,40 @@ int nsagent_socket(struct nsagent *a, int domain, int type, int protocol,
 }
 
 /**
- * nsagent_sockets() - up to @n plain sockets inside the target namespace in
- * one exchange: the requests are sent back to back and the replies read
- * after, so that the agent and we wake once for the batch, not per socket
+ * nsagent_socket() - have the agent create a socket in the target netns
  * @a:		agent
  * @domain:	as for socket(2)
- * @type:	as for socket(2); the fds we get are O_CLOEXEC in any case
+ * @type:	as for socket(2), SOCK_NONBLOCK honoured; the fd we get is
+ *		O_CLOEXEC in any case
  * @protocol:	as for socket(2)
+ * @flags:	NSAGENT_SOCK_TRANSPARENT and NSAGENT_SOCK_MARK only
+ *
+ * Return: fd, or -errno (-ECONNRESET if the agent is gone)
+ */
+int nsagent_socket(struct nsagent *a, int domain, int type, int protocol,
+		   unsigned flags)
+{
+	struct nsagent_sockreq sr = {
+		.domain = domain, .type = type, .protocol = protocol,
+		.flags = flags,
+	};
+
+	return nsagent_socket_req(a, &sr);
+}
+
+/**
+ * nsagent_sockets() - up to @n sockets inside the target namespace in one
+ * exchange: the requests are sent back to back and the replies read after,
+ * so that the agent and we wake once for the batch, not per socket
+ * @a:		agent
+ * @sr:		what to make, as for nsagent_socket_req()
  * @fds:	out: the sockets
  * @n:		how many to make, at most NSAGENT_SOCKETS_MAX
  *
  * Return: number of sockets made (at least 1), or -errno if none was
  * (-ECONNRESET if the agent is gone)
  */
-int nsagent_sockets(struct nsagent *a, int domain, int type, int protocol,
+int nsagent_sockets(struct nsagent *a, const struct nsagent_sockreq *sr,
 		    int *fds, unsigned n)
 {
 	struct nsagent_req req;
@@ -784,9 +921,7 @@ int nsagent_sockets(struct nsagent *a, int domain, int type, int protocol,
 
 	memset(&req, 0, sizeof(req));
 	req.op = NSAGENT_OP_SOCKET;
-	req.u.sock.domain = domain;
-	req.u.sock.type = type;
-	req.u.sock.protocol = protocol;
+	req.u.sock = *sr;
 	n = MIN(n, NSAGENT_SOCKETS_MAX);
 	for (sent = 0; sent < n; sent++) {
 		ssize_t r = nsagent_send(a, &req);
@@ -818,35 +953,49 @@ int nsagent_sockets(struct nsagent *a, int domain, int type, int protocol,
 }
 
 /**
- * nsagent_local_return() - add or remove, inside the target namespace, the
- * policy rule that returns the guest's replies from source ports
- * @sport_lo..@sport_hi to transparent sockets (see nl_local_return())
+ * nsagent_return() - have the agent make the replies to our marked
+ * sockets come back in the target namespace, after removing what a killed
+ * helper left there (see nsagent_return_setup() of the agent, and
+ * nl_return_setup())
  * @a:		agent
- * @family:	AF_INET or AF_INET6
- * @ipproto:	IPPROTO_TCP or IPPROTO_UDP
- * @sport_lo:	first guest port
- * @sport_hi:	last guest port
- * @prefsrc4:	IPv4 guest address (source of replies), for AF_INET
- * @add:	add or remove
+ * @ipv6:	IPv6 too
+ * @prefsrc4:	IPv4 guest address (source of replies of unbound sockets)
  *
  * Return: 0 or -errno
  */
-int nsagent_local_return(struct nsagent *a, int family, uint8_t ipproto,
-			 uint16_t sport_lo, uint16_t sport_hi,
-			 struct in_addr prefsrc4, bool add)
+int nsagent_return(struct nsagent *a, bool ipv6, struct in_addr prefsrc4)
 {
 	struct nsagent_reply rep;
 	struct nsagent_req req;
 	int r;
 
 	memset(&req, 0, sizeof(req));
-	req.op = NSAGENT_OP_LOCAL_RETURN;
-	req.u.ret.family = family;
-	req.u.ret.ipproto = ipproto;
-	req.u.ret.sport_lo = sport_lo;
-	req.u.ret.sport_hi = sport_hi;
-	req.u.ret.prefsrc4 = prefsrc4;
-	req.u.ret.add = add;
+	req.op = NSAGENT_OP_RETURN_SETUP;
+	req.u.setup.ipv6 = ipv6;
+	req.u.setup.prefsrc4 = prefsrc4;
+	r = nsagent_call(a, &req, &rep, NULL);
+	return r < 0 ? r : rep.err;
+}
+
+/**
+ * nsagent_return_flow() - remove (or add) the rule of a UDP flow in the
+ * target namespace (nl_return_flow())
+ * @a:		agent
+ * @f:		the flow (nsagent_flow_of())
+ * @add:	add or remove
+ *
+ * Return: 0 or -errno
+ */
+int nsagent_return_flow(struct nsagent *a, const struct nl_flow *f, bool add)
+{
+	struct nsagent_reply rep;
+	struct nsagent_req req;
+	int r;
+
+	memset(&req, 0, sizeof(req));
+	req.op = NSAGENT_OP_RETURN_FLOW;
+	req.u.flow.f = *f;
+	req.u.flow.add = add;
 	r = nsagent_call(a, &req, &rep, NULL);
 	return r < 0 ? r : rep.err;
 }

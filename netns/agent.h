@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <glib.h>
 
@@ -25,19 +26,50 @@ int nsagent_open_tap(struct nsagent *a, const char *name, int *tap_fd,
 		     bool *existed, GError **error);
 int nsagent_configure(struct nsagent *a, const struct nl_config *cfg,
 		      GError **error);
-/* nsagent_socket() flags */
+/* nsagent_sockreq flags */
 #define NSAGENT_SOCK_TRANSPARENT	1U	/* IP(V6)_TRANSPARENT: may bind
-						 * a foreign (client) address */
+						 * an address not of the
+						 * namespace */
+#define NSAGENT_SOCK_MARK		2U	/* SO_MARK NL_RETURN_MARK: the
+						 * replies come back */
+#define NSAGENT_SOCK_BIND		4U	/* bind to @bind (its port, or
+						 * any if taken) */
+#define NSAGENT_SOCK_FLOW		8U	/* UDP: connect to @peer, add
+						 * the flow's return rule */
 
+/**
+ * struct nsagent_sockreq - a socket to make in the target namespace
+ * @domain:	as for socket(2)
+ * @type:	as for socket(2)
+ * @protocol:	as for socket(2)
+ * @flags:	NSAGENT_SOCK_*
+ * @bind:	address to bind to (NSAGENT_SOCK_BIND)
+ * @bind_len:	its length
+ * @peer:	address to connect to (NSAGENT_SOCK_FLOW)
+ * @peer_len:	its length
+ */
+struct nsagent_sockreq {
+	int domain;
+	int type;
+	int protocol;
+	unsigned flags;
+	struct sockaddr_storage bind;
+	socklen_t bind_len;
+	struct sockaddr_storage peer;
+	socklen_t peer_len;
+};
+
+int nsagent_socket_req(struct nsagent *a, const struct nsagent_sockreq *sr);
 int nsagent_socket(struct nsagent *a, int domain, int type, int protocol,
 		   unsigned flags);
 /* Most sockets nsagent_sockets() makes in one exchange */
 #define NSAGENT_SOCKETS_MAX	16
-int nsagent_sockets(struct nsagent *a, int domain, int type, int protocol,
+int nsagent_sockets(struct nsagent *a, const struct nsagent_sockreq *sr,
 		    int *fds, unsigned n);
-int nsagent_local_return(struct nsagent *a, int family, uint8_t ipproto,
-			 uint16_t sport_lo, uint16_t sport_hi,
-			 struct in_addr prefsrc4, bool add);
+int nsagent_return(struct nsagent *a, bool ipv6, struct in_addr prefsrc4);
+void nsagent_flow_of(const struct sockaddr_storage *self,
+		     const struct sockaddr_storage *guest, struct nl_flow *f);
+int nsagent_return_flow(struct nsagent *a, const struct nl_flow *f, bool add);
 int nsagent_pidfd(const struct nsagent *a);
 void nsagent_stop(struct nsagent *a);
 

@@ -312,39 +312,86 @@ int nl_link_up(const char *ifname)
 	return r;
 }
 
-/* Local-delivery routes for transparent forwarding live in this table */
-#define NL_LOCAL_TABLE		0x756e	/* "un" */
-/* and are looked up by rules of this priority, before the main table */
-#define NL_LOCAL_RULE_PRIO	100
+/* Local-delivery routes for the replies to our sockets live in this table */
+#define NL_RETURN_TABLE		0x756e	/* "un" */
+/* and are looked up by rules of these priorities, before the main table */
+#define NL_RETURN_PRIO_MARK	100
+#define NL_RETURN_PRIO_FLOW	101
+
+/* Start a rule request of ours: "lookup NL_RETURN_TABLE", priority @prio */
+static struct nlmsghdr *nl_rule_start(struct nl_ctx *c, char *buf, int family,
+				      uint16_t type, uint32_t prio)
+{
+	struct nlmsghdr *nlh = nl_start(c, buf, type, type == RTM_NEWRULE ?
+					NLM_F_CREATE | NLM_F_EXCL : 0);
+	struct fib_rule_hdr *frh = mnl_nlmsg_put_extra_header(nlh,
+							      sizeof(*frh));
+
+	frh->family = (uint8_t)family;
+	frh->action = FR_ACT_TO_TBL;
+	frh->table = RT_TABLE_UNSPEC;
+	if (prio)
+		mnl_attr_put_u32(nlh, FRA_PRIORITY, prio);
+	mnl_attr_put_u32(nlh, FRA_TABLE, NL_RETURN_TABLE);
+	return nlh;
+}
+
+/*
+ * nl_return_sweep() - remove what an earlier helper (killed before it could
+ * clean up) left of ours in family @family: every rule that looks up
+ * NL_RETURN_TABLE, and the table's route. Return: 0 or -errno
+ */
+static int nl_return_sweep(struct nl_ctx *c, int family)
+{
+	alignas(struct nlmsghdr) char buf[NL_BUF_SIZE];
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+	int r;
+
+	/* A deletion names the attributes to match; the table alone matches
+	 * every rule of ours, one per request */
+	do {
+		nlh = nl_rule_start(c, buf, family, RTM_DELRULE, 0);
+		r = nl_do(c, nlh);
+	} while (!r);
+	if (r != -ENOENT)
+		return r;
+	nlh = nl_start(c, buf, RTM_DELROUTE, 0);
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = (uint8_t)family;
+	rtm->rtm_table = RT_TABLE_UNSPEC;
+	rtm->rtm_type = RTN_LOCAL;
+	rtm->rtm_scope = RT_SCOPE_NOWHERE;
+	mnl_attr_put_u32(nlh, RTA_TABLE, NL_RETURN_TABLE);
+	r = nl_do(c, nlh);
+	return r == -ESRCH || r == -ENOENT ? 0 : r;
+}
 
 /**
- * nl_local_return() - add or remove the policy rule that delivers locally
- * what the namespace sends from source ports @sport_lo..@sport_hi of
- * protocol @ipproto
+ * nl_return_setup() - sweep what a killed helper left, then add the table
+ * and the rule that deliver locally what the namespace sends with mark
+ * NL_RETURN_MARK
  * @family:	AF_INET or AF_INET6
- * @ipproto:	IPPROTO_TCP or IPPROTO_UDP
- * @sport_lo:	first source port (the guest's published port)
- * @sport_hi:	last source port
  * @prefsrc4:	IPv4 source for replies of unbound guest sockets (the guest's
  *		address), or NULL
- * @add:	true to add (an existing rule is fine), false to remove
  *
- * Transparent forwarding connects to the guest from a socket bound to the
- * client's own address (IP_TRANSPARENT). The guest's replies to that address
- * would follow the default route out of the tap; this rule
- *   iif lo ipproto P sport LO-HI lookup NL_LOCAL_TABLE
- * with "local default dev lo" in that table hands them back to the socket.
+ * Our sockets in the namespace are bound to addresses it does not own (the
+ * gateway's for local clients, an outside client's own), with IP_TRANSPARENT.
+ * The guest's replies to them would follow the default route out of the tap;
+ *   fwmark NL_RETURN_MARK lookup NL_RETURN_TABLE
+ * with "local default dev lo" in that table hands them back. Our sockets
+ * carry the mark (SO_MARK), and with net.ipv4.tcp_fwmark_accept the guest's
+ * accepted TCP sockets take it from our SYN, so only the replies of our own
+ * connections are caught, never a connection the guest makes itself. UDP
+ * flows get a rule of their own (nl_return_flow()).
  * Run inside the target network namespace, with CAP_NET_ADMIN there.
  *
  * Return: 0 or -errno
  */
-int nl_local_return(int family, uint8_t ipproto, uint16_t sport_lo,
-		    uint16_t sport_hi, const struct in_addr *prefsrc4, bool add)
+int nl_return_setup(int family, const struct in_addr *prefsrc4)
 {
-	struct fib_rule_port_range range = { sport_lo, sport_hi };
 	alignas(struct nlmsghdr) char buf[NL_BUF_SIZE];
 	struct nl_ctx c = { 0 };
-	struct fib_rule_hdr *frh;
 	struct nlmsghdr *nlh;
 	unsigned lo = 0;
 	int r;
@@ -354,28 +401,64 @@ int nl_local_return(int family, uint8_t ipproto, uint16_t sport_lo,
 		r = nl_open(&c);
 	if (r < 0)
 		return r;
-	if (add)
-		/* Without a preferred source, an IPv4 reply from an unbound
-		 * socket would take the destination itself as its source (as
-		 * for any local route) and miss the transparent socket */
-		r = nl_route_add(&c, family, NL_LOCAL_TABLE, RTN_LOCAL, lo,
+	r = nl_return_sweep(&c, family);
+	/* Without a preferred source, an IPv4 reply from an unbound socket
+	 * would take the destination itself as its source (as for any local
+	 * route) and miss our socket */
+	if (!r)
+		r = nl_route_add(&c, family, NL_RETURN_TABLE, RTN_LOCAL, lo,
 				 NULL, prefsrc4);
-	if (r < 0) {
-		nl_close(&c);
-		return r;
+	if (!r) {
+		nlh = nl_rule_start(&c, buf, family, RTM_NEWRULE,
+				    NL_RETURN_PRIO_MARK);
+		mnl_attr_put_u32(nlh, FRA_FWMARK, NL_RETURN_MARK);
+		r = nl_do(&c, nlh);
 	}
+	nl_close(&c);
+	return r == -EEXIST ? 0 : r;
+}
 
-	nlh = nl_start(&c, buf, add ? RTM_NEWRULE : RTM_DELRULE,
-		       add ? NLM_F_CREATE | NLM_F_EXCL : 0);
-	frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
-	frh->family = (uint8_t)family;
-	frh->action = FR_ACT_TO_TBL;
-	frh->table = RT_TABLE_UNSPEC;
-	mnl_attr_put_u32(nlh, FRA_PRIORITY, NL_LOCAL_RULE_PRIO);
+/**
+ * nl_return_flow() - add or remove the rule that delivers locally the
+ * guest's replies of one UDP flow
+ * @f:		the flow: guest port, and our socket's address and port
+ * @add:	true to add, false to remove (a missing rule is fine)
+ *
+ * A guest's UDP server replies from an unconnected socket, which carries no
+ * mark; the rule names the flow instead:
+ *   iif lo ipproto udp sport GUESTPORT to OURADDR dport OURPORT lookup T
+ * (no source address: an unbound socket has none yet when the rule is
+ * matched). Run inside the target network namespace.
+ *
+ * Return: 0 or -errno
+ */
+int nl_return_flow(const struct nl_flow *f, bool add)
+{
+	struct fib_rule_port_range sport = { f->sport, f->sport };
+	struct fib_rule_port_range dport = { f->dport, f->dport };
+	alignas(struct nlmsghdr) char buf[NL_BUF_SIZE];
+	struct nl_ctx c = { 0 };
+	struct fib_rule_hdr *frh;
+	struct nlmsghdr *nlh;
+	int r;
+
+	r = nl_open(&c);
+	if (r < 0)
+		return r;
+	nlh = nl_rule_start(&c, buf, f->family, add ? RTM_NEWRULE :
+				RTM_DELRULE, NL_RETURN_PRIO_FLOW);
+	frh = mnl_nlmsg_get_payload(nlh);
 	mnl_attr_put_strz(nlh, FRA_IIFNAME, "lo");
-	mnl_attr_put_u8(nlh, FRA_IP_PROTO, ipproto);
-	mnl_attr_put(nlh, FRA_SPORT_RANGE, sizeof(range), &range);
-	mnl_attr_put_u32(nlh, FRA_TABLE, NL_LOCAL_TABLE);
+	mnl_attr_put_u8(nlh, FRA_IP_PROTO, IPPROTO_UDP);
+	mnl_attr_put(nlh, FRA_SPORT_RANGE, sizeof(sport), &sport);
+	mnl_attr_put(nlh, FRA_DPORT_RANGE, sizeof(dport), &dport);
+	if (f->family == AF_INET6) {
+		frh->dst_len = 128;
+		mnl_attr_put(nlh, FRA_DST, sizeof(f->dst6), &f->dst6);
+	} else {
+		frh->dst_len = 32;
+		mnl_attr_put(nlh, FRA_DST, sizeof(f->dst4), &f->dst4);
+	}
 	r = nl_do(&c, nlh);
 	nl_close(&c);
 	if (add && r == -EEXIST)

@@ -40,7 +40,26 @@ struct nl_config {
 
 int nl_configure(const struct nl_config *cfg);
 int nl_link_up(const char *ifname);
-int nl_local_return(int family, uint8_t ipproto, uint16_t sport_lo,
-		    uint16_t sport_hi, const struct in_addr *prefsrc4, bool add);
+/* Mark of our sockets in the namespace, whose replies come back locally */
+#define NL_RETURN_MARK		0x756e
+
+/**
+ * struct nl_flow - a UDP flow whose replies come back to our socket
+ * @family:	AF_INET or AF_INET6
+ * @sport:	the guest's port (source of its replies)
+ * @dport:	our socket's port
+ * @dst4:	our socket's IPv4 address (AF_INET)
+ * @dst6:	our socket's IPv6 address (AF_INET6)
+ */
+struct nl_flow {
+	int family;
+	uint16_t sport;
+	uint16_t dport;
+	struct in_addr dst4;
+	struct in6_addr dst6;
+};
+
+int nl_return_setup(int family, const struct in_addr *prefsrc4);
+int nl_return_flow(const struct nl_flow *f, bool add);
 
 #endif /* NETNS_NL_H */

@@ -10,18 +10,26 @@
  * namespace agent makes a socket *inside* the target namespace, which then
  * connects to the guest address and port; bytes move between the two
  * sockets with splice(2) (TCP) or recvmmsg/sendmmsg (UDP), never through
- * libslirp. Per connection:
- *  - local clients (the peer address is loopback, or is the host's own
- *    address of the connection): the inner socket is left unbound, so the
- *    guest sees a connection from its own address;
- *  - outside clients, in --port-mode auto: the inner socket is made with
- *    IP_TRANSPARENT and bound to the client's address and port, so the
- *    guest sees the real client. The guest's replies to that address would
- *    leave by the tap; a policy rule in the namespace (nl_local_return():
- *    "iif lo ipproto P sport GUESTPORT lookup T", T holding "local default
- *    dev lo") delivers them back to the inner socket instead. If the
- *    namespace refuses (no CAP_NET_ADMIN there), outside clients fall back
- *    to the local path, with one warning.
+ * libslirp. A connection through a published port never comes from an
+ * address the namespace owns (which services trust as local). Per
+ * connection, the inner socket is made with IP_TRANSPARENT and bound to
+ *  - the gateway's address (network + 2, the IPv6 gateway for an IPv6 guest
+ *    address) for local clients (the peer address is loopback, or is the
+ *    host's own address of the connection), and for every client in
+ *    --port-mode direct;
+ *  - the client's own address and port for outside clients in --port-mode
+ *    auto, so the guest sees the real client.
+ * The guest's replies to those addresses would leave by the tap. Our sockets
+ * carry a mark (SO_MARK), which the guest's accepted TCP sockets take over
+ * (net.ipv4.tcp_fwmark_accept), and one policy rule in the namespace
+ * ("fwmark M lookup T", T holding "local default dev lo") delivers them back;
+ * a UDP flow, whose guest server replies from an unmarked socket, has a rule
+ * of its own naming the flow (nl_return_setup(), nl_return_flow()). The
+ * guest's own connections carry no mark and are never diverted. At start the
+ * agent removes whatever a killed helper left of these rules. If the
+ * namespace refuses (no CAP_NET_ADMIN there), the inner sockets are left
+ * unbound, so the guest sees every client come from its own address, with
+ * one warning.
  * --port-mode slirp uses libslirp's own host forwarding instead (what
  * slirp4netns does): slower, but nothing is added to the namespace.
  */
@@ -308,62 +316,93 @@ bool pf_client_is_local(int fd, const struct sockaddr_storage *peer)
 	return pf_sockaddr_is_any(&self) && pf_is_own_address(&p);
 }
 
+static void pf_pool_empty(struct pf_table *t);
+
+/* The request for a socket of family index @k (0: IPv4, 1: IPv6) whose
+ * replies come back (pf_table.ret), bound to @bind */
+static void pf_sockreq(struct pf_table *t, unsigned k, int type,
+		       const struct sockaddr_storage *bind, socklen_t bind_len,
+		       struct nsagent_sockreq *sr)
+{
+	memset(sr, 0, sizeof(*sr));
+	sr->domain = k ? AF_INET6 : AF_INET;
+	sr->type = type | SOCK_NONBLOCK | SOCK_CLOEXEC;
+	if (!t->ret[k])
+		return;
+	sr->flags = NSAGENT_SOCK_TRANSPARENT | NSAGENT_SOCK_MARK |
+		    NSAGENT_SOCK_BIND;
+	sr->bind = bind ? *bind : t->gw[k];
+	sr->bind_len = bind ? bind_len : t->gw_len[k];
+}
+
+/* The namespace refused a socket of ours bound to an address it does not
+ * own: from now on, inner sockets of family index @k are left unbound */
+static void pf_ret_refused(struct pf_table *t, unsigned k)
+{
+	log_warn("the namespace refuses transparent sockets: guests will see "
+		 "clients of published ports come from their own address");
+	t->ret[k] = false;
+	pf_pool_empty(t);
+}
+
 /**
  * pf_ns_socket() - a socket inside the target namespace for one client,
- * bound to the client's address when it is an outside client in auto mode
+ * bound to the gateway's address or to an outside client's own, see "DOC"
  * @l:		listener the client came to
  * @type:	SOCK_STREAM or SOCK_DGRAM
  * @client:	client address
  * @client_len:	its length
  * @local:	the client is local (pf_client_is_local())
+ * @flow:	SOCK_DGRAM: out, the flow whose return rule was added
+ *		(nsagent_flow_of()), or family 0 if none was
  *
- * Return: non-blocking fd, not yet connected, or -errno
+ * Return: non-blocking fd, or -errno. A TCP socket is not yet connected,
+ * a UDP socket is connected to the guest.
  */
 int pf_ns_socket(struct pf_listener *l, int type,
 		 const struct sockaddr_storage *client, socklen_t client_len,
-		 bool local)
+		 bool local, struct nl_flow *flow)
 {
 	struct pf_table *t = l->rs->t;
-	int family = l->guest.ss_family;
-	struct sockaddr_storage src = *client;
-	socklen_t src_len = client_len;
-	bool transparent;
+	unsigned k = l->guest.ss_family == AF_INET6;
+	struct sockaddr_storage src = *client, self;
+	socklen_t src_len = client_len, len = sizeof(self);
+	struct nsagent_sockreq sr;
+	bool outside;
 	int fd, r;
 
 	pf_unmap_v4(&src, &src_len);
-	transparent = !local && t->transparent && l->rs->local_return &&
-		      src.ss_family == family;
-	if (type == SOCK_STREAM && !transparent) {
-		unsigned k = family == AF_INET6;
-
+	outside = !local && t->mode == PF_MODE_AUTO &&
+		  src.ss_family == l->guest.ss_family;
+	if (type == SOCK_STREAM && !outside) {
 		t->pool_on[k] = true;
 		if (t->pool_len[k])
 			return t->pool[k][--t->pool_len[k]];
 	}
-	fd = nsagent_socket(t->agent, family,
-			    type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
-			    transparent ? NSAGENT_SOCK_TRANSPARENT : 0);
-	if (fd == -EPERM && transparent) {
-		log_warn("the namespace refuses transparent sockets: guests "
-			 "will see outside clients come from their own address");
-		t->transparent = false;
-		transparent = false;
-		fd = nsagent_socket(t->agent, family,
-				    type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, 0);
+	pf_sockreq(t, k, type, outside ? &src : NULL, src_len, &sr);
+	if (type == SOCK_DGRAM && sr.flags) {
+		sr.flags |= NSAGENT_SOCK_FLOW;
+		sr.peer = l->guest;
+		sr.peer_len = l->guest_len;
 	}
-	if (fd < 0 || !transparent)
+	fd = nsagent_socket_req(t->agent, &sr);
+	if (fd == -EPERM && sr.flags) {
+		pf_ret_refused(t, k);
+		pf_sockreq(t, k, type, NULL, 0, &sr);
+		fd = nsagent_socket_req(t->agent, &sr);
+	}
+	if (fd < 0 || type != SOCK_DGRAM)
 		return fd;
-	if (bind(fd, (struct sockaddr *)&src, src_len) < 0) {
-		/* The client's port is taken in the namespace: any port */
-		if (src.ss_family == AF_INET)
-			((struct sockaddr_in *)&src)->sin_port = 0;
-		else
-			((struct sockaddr_in6 *)&src)->sin6_port = 0;
-		if (bind(fd, (struct sockaddr *)&src, src_len) < 0) {
-			r = -errno;
-			close(fd);
-			return r;
-		}
+	memset(flow, 0, sizeof(*flow));
+	if (sr.flags) {
+		if (getsockname(fd, (struct sockaddr *)&self, &len) == 0)
+			nsagent_flow_of(&self, &l->guest, flow);
+		return fd;
+	}
+	if (connect(fd, (struct sockaddr *)&l->guest, l->guest_len) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
 	}
 	return fd;
 }
@@ -386,12 +425,13 @@ void pf_free_later(struct pf_table *t, void *p)
  * A TCP connection from a local client takes a plain socket made ahead by the
  * agent instead of waiting for the agent's round trip: the pool is refilled
  * after the epoll batch, in one exchange (nsagent_sockets()), while the
- * connections it served are being set up.
- * Transparent sockets (outside clients) are always made on demand.
+ * connections it served are being set up. They are bound to the gateway's
+ * address already (pf_sockreq()), their port chosen at connect().
+ * Sockets bound to an outside client's address are made on demand.
  */
 static void pf_pool_fill(struct pf_table *t)
 {
-	static const int family[2] = { AF_INET, AF_INET6 };
+	struct nsagent_sockreq sr;
 	unsigned k;
 
 	if (!t->agent)
@@ -401,9 +441,9 @@ static void pf_pool_fill(struct pf_table *t)
 
 		if (!t->pool_on[k] || t->pool_len[k] >= PF_POOL_SIZE)
 			continue;
-		r = nsagent_sockets(t->agent, family[k],
-				    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-				    0, t->pool[k] + t->pool_len[k],
+		pf_sockreq(t, k, SOCK_STREAM, NULL, 0, &sr);
+		r = nsagent_sockets(t->agent, &sr,
+				    t->pool[k] + t->pool_len[k],
 				    PF_POOL_SIZE - t->pool_len[k]);
 		if (r < 0)
 			t->pool_on[k] = false;
@@ -448,17 +488,45 @@ static void pf_udp_tick(struct sl_loop *loop, void *opaque)
 {
 	struct pf_table *t = opaque;
 	int64_t now = util_now_ms();
-	guint i, j;
+	guint i;
 
 	pf_accept_resume(t);
 	for (i = 0; i < t->rules->len; i++) {
 		struct pf_rule_state *rs = g_ptr_array_index(t->rules, i);
 
-		if (rs->pub.spec.proto != PF_PROTO_UDP || !rs->listeners)
-			continue;
-		for (j = 0; j < rs->listeners->len; j++)
-			pf_udp_expire(g_ptr_array_index(rs->listeners, j), now);
+		if (rs->pub.spec.proto == PF_PROTO_UDP && rs->listeners)
+			pf_udp_expire(rs, now);
 	}
+}
+
+static socklen_t pf_sockaddr(const struct addr_ip *a, uint16_t port,
+			     struct sockaddr_storage *ss);
+
+/*
+ * pf_return_setup() - the gateway's addresses, and the namespace's return of
+ * the replies to our sockets (nsagent_return()); without it, inner sockets
+ * stay unbound (one warning)
+ * @t:		table, with its agent
+ * @cfg:	network configuration
+ */
+static void pf_return_setup(struct pf_table *t, const struct sl_config *cfg)
+{
+	struct addr_ip gw4 = { .family = AF_INET }, gw6 = { .family = AF_INET6 };
+	int r;
+
+	gw4.v4 = addr_cidr4_host(&cfg->cidr, ADDR_HOST_GATEWAY);
+	gw6.v6 = sl_config_host6(ADDR_HOST_GATEWAY);
+	t->gw_len[0] = pf_sockaddr(&gw4, 0, &t->gw[0]);
+	t->gw_len[1] = pf_sockaddr(&gw6, 0, &t->gw[1]);
+	r = nsagent_return(t->agent, cfg->ipv6, t->guest4);
+	t->ret[1] = cfg->ipv6 && r == 0;
+	if (r < 0 && cfg->ipv6)
+		r = nsagent_return(t->agent, false, t->guest4);
+	t->ret[0] = r == 0;
+	if (r < 0)
+		log_msg(LOG_LVL_WARN, -r, "cannot set up the return of replies "
+			"in the namespace: guests will see clients of "
+			"published ports come from their own address");
 }
 
 /**
@@ -490,7 +558,6 @@ struct pf_table *pf_table_new(Slirp *slirp, const struct sl_config *cfg,
 	t->max_conns = PF_MAX_CONNS_DEFAULT;
 	t->max_total = pf_conns_for_fds();
 	pf_pipes_init(t);
-	t->transparent = t->mode == PF_MODE_AUTO;
 	t->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (t->epfd < 0) {
 		g_ptr_array_unref(t->rules);
@@ -499,6 +566,8 @@ struct pf_table *pf_table_new(Slirp *slirp, const struct sl_config *cfg,
 		g_free(t);
 		return NULL;
 	}
+	if (t->mode != PF_MODE_SLIRP)
+		pf_return_setup(t, cfg);
 	sl_loop_watch_fd(loop, t->epfd, POLLIN, pf_epoll_ready, t);
 	sl_loop_every(loop, 1000, pf_udp_tick, t);
 	return t;
@@ -535,6 +604,35 @@ static socklen_t pf_sockaddr(const struct addr_ip *a, uint16_t port,
 	}
 }
 
+/*
+ * pf_slirp_udp_exclusive() - clear SO_REUSEADDR on the UDP host socket that
+ * libslirp just bound for a rule (udp_listen() sets it after bind()), which
+ * would let another user bind the same address and port and take the
+ * datagrams
+ * @fd:		the lowest free fd before slirp_add_hostxfwd(): socket(2)
+ *		takes the lowest, so libslirp's new socket has this number
+ * @host:	the address it must be bound to, checked
+ * @hlen:	its length
+ *
+ * Return: 0, or -ENOENT if @fd is not that socket
+ */
+static int pf_slirp_udp_exclusive(int fd, const struct sockaddr_storage *host,
+				  socklen_t hlen)
+{
+	struct sockaddr_storage self;
+	socklen_t len = sizeof(self);
+	int type = 0, off = 0;
+	socklen_t tlen = sizeof(type);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) < 0 ||
+	    type != SOCK_DGRAM ||
+	    getsockname(fd, (struct sockaddr *)&self, &len) < 0 ||
+	    len != hlen || memcmp(&self, host, hlen))
+		return -ENOENT;
+	return setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &off, sizeof(off)) < 0 ?
+	       -errno : 0;
+}
+
 /* --port-mode slirp: add or remove port @i of the rule in libslirp */
 static int pf_slirp_port(struct pf_table *t, const struct pf_spec *s,
 			 uint16_t i, bool add)
@@ -549,11 +647,21 @@ static int pf_slirp_port(struct pf_table *t, const struct pf_spec *s,
 	glen = pf_sockaddr(&s->guest_addr, (uint16_t)(s->guest_port + i),
 			   &guest);
 	if (add) {
+		/* The number libslirp's new socket will have */
+		int next = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+		if (next >= 0)
+			close(next);
 		errno = 0;
 		if (slirp_add_hostxfwd(t->slirp, (struct sockaddr *)&host,
 				       hlen, (struct sockaddr *)&guest, glen,
 				       flags) < 0)
 			return errno ? -errno : -EINVAL;
+		if ((flags & SLIRP_HOSTFWD_UDP) &&
+		    (next < 0 || pf_slirp_udp_exclusive(next, &host, hlen)))
+			log_warn("host port %u/udp: cannot clear SO_REUSEADDR "
+				 "on libslirp's socket: another user may bind "
+				 "it", s->host_port + i);
 		return 0;
 	}
 	return slirp_remove_hostxfwd(t->slirp, (struct sockaddr *)&host, hlen,
@@ -574,7 +682,11 @@ static int pf_listener_add(struct pf_rule_state *rs, uint16_t i)
 	fd = socket(host.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	/* TCP: rebinding while old connections linger in TIME_WAIT; no one
+	 * may bind a listening port, SO_REUSEADDR or not. Not UDP: there it
+	 * would let another user bind the same port and take the datagrams */
+	if (type == SOCK_STREAM)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 	/* [::] is dual-stack; any other IPv6 address only IPv6 */
 	if (host.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
@@ -624,19 +736,6 @@ static void pf_listener_free(struct pf_table *t, struct pf_listener *l)
 	g_free(l);
 }
 
-/* Add or remove the namespace's policy rule for the guest ports of @rs */
-static int pf_local_return(struct pf_rule_state *rs, bool add)
-{
-	const struct pf_spec *s = &rs->pub.spec;
-
-	return nsagent_local_return(rs->t->agent, s->guest_addr.family,
-				    s->proto == PF_PROTO_UDP ? IPPROTO_UDP :
-							       IPPROTO_TCP,
-				    s->guest_port,
-				    (uint16_t)(s->guest_port + s->count - 1),
-				    s->guest_addr.v4, add);
-}
-
 /* Close everything that carries rule @rs (connections included) */
 static void pf_rule_unpublish(struct pf_rule_state *rs)
 {
@@ -662,28 +761,6 @@ static void pf_rule_unpublish(struct pf_rule_state *rs)
 		for (p = 0; p < s->count; p++)
 			pf_slirp_port(t, s, p, false);
 	}
-	if (rs->local_return)
-		pf_local_return(rs, false);
-	rs->local_return = false;
-}
-
-/* Whether another rule already returns the same guest ports */
-static bool pf_local_return_shared(struct pf_table *t,
-				   const struct pf_rule_state *rs)
-{
-	const struct pf_spec *s = &rs->pub.spec;
-	guint i;
-
-	for (i = 0; i < t->rules->len; i++) {
-		const struct pf_rule_state *o = g_ptr_array_index(t->rules, i);
-		const struct pf_spec *os = &o->pub.spec;
-
-		if (o != rs && o->local_return && os->proto == s->proto &&
-		    os->guest_addr.family == s->guest_addr.family &&
-		    os->guest_port == s->guest_port && os->count == s->count)
-			return true;
-	}
-	return false;
 }
 
 static int pf_fill_addresses(struct pf_table *t, struct pf_spec *s,
@@ -695,6 +772,14 @@ static int pf_fill_addresses(struct pf_table *t, struct pf_spec *s,
 		s->host_addr.family = AF_INET;
 		s->host_addr.v4.s_addr = htonl(INADDR_ANY);
 		s->host_addr_set = true;
+	}
+	if (s->guest_addr_set && addr_ip_is_loopback(&s->guest_addr)) {
+		g_set_error(error, UN_ERROR, UN_EXIT_PUBLISH,
+			    "cannot forward to guest address %s: the "
+			    "namespace's loopback is not reachable through a "
+			    "published port",
+			    addr_ip_str(&s->guest_addr, host, sizeof(host)));
+		return -EINVAL;
 	}
 	if (s->guest_addr_set)
 		return 0;
@@ -780,22 +865,6 @@ int pf_table_add(struct pf_table *t, const struct pf_spec *spec,
 		}
 	}
 
-	if (t->mode == PF_MODE_AUTO && t->transparent) {
-		if (pf_local_return_shared(t, rs)) {
-			rs->local_return = true;
-		} else {
-			r = pf_local_return(rs, true);
-			if (r == 0)
-				rs->local_return = true;
-			else
-				log_msg(LOG_LVL_WARN, -r,
-					"cannot add the policy rule that keeps "
-					"outside clients' addresses for guest "
-					"port %u: they will come from the "
-					"guest's own address", s->guest_port);
-		}
-	}
-
 	/* Sockets ahead for the guest's family, from the first TCP rule on */
 	if (rs->listeners && s->proto == PF_PROTO_TCP) {
 		t->pool_on[s->guest_addr.family == AF_INET6] = true;
@@ -825,9 +894,6 @@ int pf_table_remove(struct pf_table *t, unsigned id)
 		if (rs->pub.id != id)
 			continue;
 		g_ptr_array_remove_index(t->rules, i);
-		/* Keep the policy rule if another rule still needs it */
-		if (rs->local_return && pf_local_return_shared(t, rs))
-			rs->local_return = false;
 		pf_rule_unpublish(rs);
 		g_free(rs);
 		return 0;

@@ -75,15 +75,14 @@ struct pf_pipe {
  * @pub:	the rule as listed
  * @t:		table
  * @listeners:	struct pf_listener *, our forwarders (not in slirp mode)
- * @conns:	open TCP connections and UDP flows (their pf_conn_link)
- * @local_return: the guest-port policy rule was added in the namespace
+ * @conns:	open TCP connections and UDP flows (their pf_conn_link);
+ *		UDP: least recently used first
  */
 struct pf_rule_state {
 	struct pf_rule pub;
 	struct pf_table *t;
 	GPtrArray *listeners;
 	GQueue conns;
-	bool local_return;
 };
 
 /**
@@ -108,14 +107,17 @@ struct pf_conn_link {
  * @next_id:	ID of the next rule
  * @epfd:	epoll set of listeners and connections
  * @max_conns:	bound of open connections per rule
- * @transparent: outside clients keep their address (auto mode); cleared
- *		after the namespace refused it once
+ * @ret:	per family (0: IPv4, 1: IPv6), the namespace returns the
+ *		replies to our marked sockets bound to addresses it does not
+ *		own (nsagent_return()); cleared if it refuses
+ * @gw:		per family, the gateway's address, port 0: local clients
+ * @gw_len:	its length
  * @binds_refused: host ports pf_table_add() could not bind
  * @dead:	connections closed while an epoll batch is handled: freed
  *		after it, as later events of the batch may still name them
- * @pool:	sockets made ahead in the namespace, per family
+ * @pool:	per family, TCP sockets made ahead (pf_pool_fill())
  * @pool_len:	how many
- * @pool_on:	refill them (a TCP rule of that family exists)
+ * @pool_on:	the family has TCP rules: keep its pool filled
  * @conns:	open connections and flows of all rules
  * @max_total:	bound of @conns, from the fd limit
  * @accept_paused: some listener is paused (pf_accept_pause())
@@ -138,7 +140,9 @@ struct pf_table {
 	unsigned next_id;
 	int epfd;
 	unsigned max_conns;
-	bool transparent;
+	bool ret[2];
+	struct sockaddr_storage gw[2];
+	socklen_t gw_len[2];
 	uint64_t binds_refused;
 	GPtrArray *dead;
 	int pool[2][PF_POOL_SIZE];
@@ -161,7 +165,7 @@ void pf_free_later(struct pf_table *t, void *p);
 bool pf_conn_admit(struct pf_rule_state *rs);
 int pf_ns_socket(struct pf_listener *l, int type,
 		 const struct sockaddr_storage *client, socklen_t client_len,
-		 bool local);
+		 bool local, struct nl_flow *flow);
 bool pf_client_is_local(int fd, const struct sockaddr_storage *peer);
 
 void pf_tcp_accept(struct pf_ep *ep, uint32_t events);
@@ -169,7 +173,7 @@ void pf_accept_pause(struct pf_listener *l, int err);
 void pf_pipes_init(struct pf_table *t);
 void pf_pipes_free(struct pf_table *t);
 void pf_udp_input(struct pf_ep *ep, uint32_t events);
-void pf_udp_expire(struct pf_listener *l, int64_t now_ms);
+void pf_udp_expire(struct pf_rule_state *rs, int64_t now_ms);
 void pf_udp_listener_free(struct pf_listener *l);
 const char *pf_peer_str(const struct sockaddr_storage *peer, char *buf,
 			size_t len);

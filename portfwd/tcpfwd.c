@@ -381,7 +381,7 @@ static void pf_tcp_start(struct pf_listener *l, int fd,
 	char peer_str[PF_PEER_STRLEN];
 	int on = 1, ns;
 
-	ns = pf_ns_socket(l, SOCK_STREAM, peer, peer_len, local);
+	ns = pf_ns_socket(l, SOCK_STREAM, peer, peer_len, local, NULL);
 	if (ns < 0) {
 		log_ratelimited(LOG_LVL_WARN, "rule %u: no socket in the "
 				"namespace: %s", rs->pub.id, strerror(-ns));

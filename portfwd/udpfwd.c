@@ -6,6 +6,12 @@
  * (recvmmsg) and sent on the client's flow socket; the guest's replies are
  * read from the flow socket in batches and sent back from the host socket to
  * the client (sendmmsg). A flow idle for PF_UDP_FLOW_TIMEOUT_MS is closed.
+ *
+ * A rule holds at most --port-max-conns flows: the rule's list of connections
+ * is kept in order of use (a flow moves to its tail with each datagram), and
+ * a new client beyond the bound evicts the least recently used flow at its
+ * head, so that datagrams from many (spoofed) sources cannot lock the rule.
+ * The same order makes expiry a walk from the head.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -34,6 +40,8 @@
  * @start_ms:	when the flow was made
  * @to_guest:	bytes sent to the guest
  * @from_guest:	bytes of the guest's replies
+ * @ret:	the flow's return rule in the namespace (nl_return_flow()),
+ *		family 0 if it has none
  */
 struct pf_udp_flow {
 	struct pf_conn_link cl;
@@ -46,6 +54,7 @@ struct pf_udp_flow {
 	int64_t start_ms;
 	uint64_t to_guest;
 	uint64_t from_guest;
+	struct nl_flow ret;
 };
 
 /* One batch of datagrams: shared, the loop is single-threaded */
@@ -90,6 +99,14 @@ static void pf_udp_flow_free(struct pf_udp_flow *f, const char *why)
 	pf_ep_del(t, &f->ep);
 	close(f->ep.fd);
 	f->ep.fd = -1;
+	if (f->ret.family) {
+		int r = nsagent_return_flow(t->agent, &f->ret, false);
+
+		if (r < 0)
+			log_ratelimited(LOG_LVL_WARN, "rule %u: cannot remove "
+					"the return rule of a udp flow: %s",
+					f->l->rs->pub.id, strerror(-r));
+	}
 	g_hash_table_remove(f->l->flows, f->key);
 	g_bytes_unref(f->key);
 	pf_conn_remove(f->l->rs, &f->cl);
@@ -99,6 +116,30 @@ static void pf_udp_flow_free(struct pf_udp_flow *f, const char *why)
 static void pf_udp_close_cb(struct pf_conn_link *cl)
 {
 	pf_udp_flow_free((struct pf_udp_flow *)cl, "closed");
+}
+
+/* @f was just used: the most recently used flow of its rule */
+static void pf_udp_touch(struct pf_udp_flow *f, int64_t now_ms)
+{
+	GQueue *q = &f->l->rs->conns;
+
+	f->last_ms = now_ms;
+	if (q->tail != &f->cl.link) {
+		g_queue_unlink(q, &f->cl.link);
+		g_queue_push_tail_link(q, &f->cl.link);
+	}
+}
+
+/* Make room for a new flow of rule @rs: evict its least recently used */
+static void pf_udp_make_room(struct pf_rule_state *rs)
+{
+	if (rs->conns.length < rs->t->max_conns)
+		return;
+	log_ratelimited(LOG_LVL_WARN, "rule %u: %u udp flows open, the most a "
+			"rule may have: closing the least recently used",
+			rs->pub.id, rs->t->max_conns);
+	while (rs->conns.length >= rs->t->max_conns)
+		pf_udp_flow_free(rs->conns.head->data, "evicted");
 }
 
 /* Guest -> client: replies on the flow socket go out of the host socket */
@@ -134,7 +175,7 @@ static void pf_udp_reply(struct pf_ep *ep, uint32_t events)
 	if (sent < n)
 		log_ratelimited(LOG_LVL_DEBUG, "rule %u: dropped %d replies",
 				f->l->rs->pub.id, n - MAX(sent, 0));
-	f->last_ms = util_now_ms();
+	pf_udp_touch(f, util_now_ms());
 }
 
 static struct pf_udp_flow *pf_udp_flow_new(struct pf_listener *l,
@@ -145,23 +186,19 @@ static struct pf_udp_flow *pf_udp_flow_new(struct pf_listener *l,
 	struct pf_udp_flow *f;
 	bool local = pf_client_is_local(l->ep.fd, peer);
 	char peer_str[PF_PEER_STRLEN];
+	struct nl_flow ret;
 	int fd;
 
-	if (!pf_conn_admit(rs))
-		return NULL;
-	fd = pf_ns_socket(l, SOCK_DGRAM, peer, peer_len, local);
+	pf_udp_make_room(rs);
+	fd = pf_ns_socket(l, SOCK_DGRAM, peer, peer_len, local, &ret);
 	if (fd < 0) {
 		log_ratelimited(LOG_LVL_WARN, "rule %u: no socket in the "
-				"namespace: %s", rs->pub.id, strerror(-fd));
-		return NULL;
-	}
-	if (connect(fd, (struct sockaddr *)&l->guest, l->guest_len) < 0) {
-		log_ratelimited(LOG_LVL_WARN, "rule %u: connect to the guest: "
-				"%s", rs->pub.id, strerror(errno));
-		close(fd);
+				"namespace connected to the guest: %s",
+				rs->pub.id, strerror(-fd));
 		return NULL;
 	}
 	f = g_new0(struct pf_udp_flow, 1);
+	f->ret = ret;
 	f->l = l;
 	f->cl.link.data = f;
 	f->cl.close = pf_udp_close_cb;
@@ -170,15 +207,13 @@ static struct pf_udp_flow *pf_udp_flow_new(struct pf_listener *l,
 	f->key = g_bytes_ref(key);
 	memcpy(&f->client, peer, peer_len);
 	f->client_len = peer_len;
-	f->start_ms = util_now_ms();
-	if (pf_ep_set(rs->t, &f->ep, EPOLLIN) < 0) {
-		close(fd);
-		g_bytes_unref(f->key);
-		g_free(f);
-		return NULL;
-	}
+	f->start_ms = f->last_ms = util_now_ms();
 	pf_conn_add(rs, &f->cl);
 	g_hash_table_insert(l->flows, f->key, f);
+	if (pf_ep_set(rs->t, &f->ep, EPOLLIN) < 0) {
+		pf_udp_flow_free(f, "failed");
+		return NULL;
+	}
 	log_ratelimited(LOG_LVL_DEBUG, "rule %u: open: udp flow from %s (%s "
 			"client)", rs->pub.id,
 			pf_peer_str(peer, peer_str, sizeof(peer_str)),
@@ -211,7 +246,7 @@ void pf_udp_input(struct pf_ep *ep, uint32_t events)
 					    key);
 		if (!f)
 			continue;
-		f->last_ms = now;
+		pf_udp_touch(f, now);
 		if (send(f->ep.fd, pf_udp_batch.buf[i],
 			 pf_udp_batch.msg[i].msg_len, MSG_DONTWAIT) >= 0) {
 			l->rs->pub.stats.bytes_to_guest +=
@@ -222,27 +257,20 @@ void pf_udp_input(struct pf_ep *ep, uint32_t events)
 }
 
 /**
- * pf_udp_expire() - close the flows of @l idle for PF_UDP_FLOW_TIMEOUT_MS
- * @l:		UDP listener
+ * pf_udp_expire() - close the flows of rule @rs idle for
+ * PF_UDP_FLOW_TIMEOUT_MS: the first ones of its list, kept in order of use
+ * @rs:		UDP rule
  * @now_ms:	current CLOCK_MONOTONIC milliseconds
  */
-void pf_udp_expire(struct pf_listener *l, int64_t now_ms)
+void pf_udp_expire(struct pf_rule_state *rs, int64_t now_ms)
 {
-	GHashTableIter it;
-	gpointer v;
-	GPtrArray *old = g_ptr_array_new();
-	guint i;
+	while (rs->conns.head) {
+		struct pf_udp_flow *f = rs->conns.head->data;
 
-	g_hash_table_iter_init(&it, l->flows);
-	while (g_hash_table_iter_next(&it, NULL, &v)) {
-		struct pf_udp_flow *f = v;
-
-		if (now_ms - f->last_ms >= PF_UDP_FLOW_TIMEOUT_MS)
-			g_ptr_array_add(old, f);
+		if (now_ms - f->last_ms < PF_UDP_FLOW_TIMEOUT_MS)
+			return;
+		pf_udp_flow_free(f, "expired");
 	}
-	for (i = 0; i < old->len; i++)
-		pf_udp_flow_free(g_ptr_array_index(old, i), "expired");
-	g_ptr_array_unref(old);
 }
 
 /**

@@ -31,7 +31,7 @@ refused() {
 	t0=$(now)
 	pf_serve --tcp "$p"
 	server=$SPAWNED
-	wait_until 2 pf_reply_is "$p 10.0.2.100" tcp 127.0.0.1 "$p" ||
+	wait_until 2 pf_reply_is "$p 10.0.2.2" tcp 127.0.0.1 "$p" ||
 		fail "127.0.0.1:$p did not reach the server inside within 2 s: $(api_list)" "$(cat "$T/err")"
 	echo "# published after $(elapsed_since "$t0") s" >&3
 	run api_list
@@ -57,7 +57,7 @@ refused() {
 	start_auto --publish-auto="~$x"
 	pf_serve --udp "$u" --tcp "$x"
 	pf_serve --bind 127.0.0.1 --tcp "$l"
-	pf_expect "$u 10.0.2.100" udp 127.0.0.1 "$u"
+	pf_expect "$u 10.0.2.2" udp 127.0.0.1 "$u"
 	# six scans later: still only the UDP port
 	sleep 1.5
 	run auto_rules
@@ -74,7 +74,7 @@ refused() {
 	wait_until 2 auto_rules_are "tcp:$p tcp:$((p + 2))" || fail "unexpected automatic rules: $(auto_rules)"
 	sleep 0.6
 	auto_rules_are "tcp:$p tcp:$((p + 2))" || fail "unexpected automatic rules: $(auto_rules)"
-	pf_expect "$((p + 2)) 10.0.2.100" tcp 127.0.0.1 "$((p + 2))"
+	pf_expect "$((p + 2)) 10.0.2.2" tcp 127.0.0.1 "$((p + 2))"
 	usernet_stop_ok
 }
 
@@ -212,7 +212,7 @@ while True:
 	run_usernet run --display --publish-auto=~22 -- true
 	[[ $output == *"auto-publish:   ~22"* && $output == *"--publish-auto=~22"* ]] || fail "--display:" "$output"
 	spawn "${AS_USER[@]}" "$IT_USERNET" run --publish-auto -- python3 "$(pf_py_file)" serve --tcp "$p"
-	wait_until 10 pf_reply_is "$p 10.0.2.100" tcp 127.0.0.1 "$p" ||
+	wait_until 10 pf_reply_is "$p 10.0.2.2" tcp 127.0.0.1 "$p" ||
 		fail "the command's server on $p was not published:" "$(cat "$T/bg.log")"
 	stop_pid "$SPAWNED"
 }

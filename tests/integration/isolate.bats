@@ -75,7 +75,7 @@ expect_isolated() {
 
 	run in_ns socat -T 5 -u "TCP4:10.0.2.2:$port,connect-timeout=5" STDOUT
 	[[ $status == 0 && $output == "hello-sandbox-$port" ]] || fail "namespace -> host: status $status, output: $output"
-	pf_expect "80 10.0.2.100" tcp 127.0.0.1 "$hp"
+	pf_expect "80 10.0.2.2" tcp 127.0.0.1 "$hp"
 	in_ns busybox ping -c 1 -W 2 10.0.2.2 >/dev/null || fail "no ping to the gateway"
 	usernet_stop_ok
 }
@@ -92,7 +92,7 @@ expect_isolated() {
 		fail "no Landlock on the empty root:" "$(grep sandbox "$T/err")"
 	api_expect "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\",\"host_addr\":\"127.0.0.1\",\"host_port\":$hp,\"guest_addr\":\"\",\"guest_port\":80}}" \
 		'{"return":{"id":1}}'
-	pf_expect "80 10.0.2.100" tcp 127.0.0.1 "$hp"
+	pf_expect "80 10.0.2.2" tcp 127.0.0.1 "$hp"
 	run api_list
 	[[ $output == '{"return":{"entries":[{"id":1,"proto":"tcp","host_addr":"127.0.0.1","host_port":'"$hp"',"guest_addr":"10.0.2.100","guest_port":80,'* ]] ||
 		fail "unexpected list: $output"
@@ -221,10 +221,10 @@ isolate_setcap() {
 	[[ $(status_field "$USERNET_PID" CapAmb) == 0000000000000000 ]] || fail "CapAmb is not empty"
 	[[ $(status_field "$USERNET_PID" NoNewPrivs) == 1 ]] || fail "NoNewPrivs is not set"
 	[[ $(status_field "$USERNET_PID" Seccomp) == 2 ]] || fail "no seccomp"
-	pf_expect "81 10.0.2.100" tcp 127.0.0.1 81
+	pf_expect "81 10.0.2.2" tcp 127.0.0.1 81
 	api_expect '{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_addr":"127.0.0.1","host_port":80,"guest_addr":"","guest_port":80}}' \
 		'{"return":{"id":2}}'
-	pf_expect "80 10.0.2.100" tcp 127.0.0.1 80
+	pf_expect "80 10.0.2.2" tcp 127.0.0.1 80
 }
 
 @test "--sandbox with cap_net_bind_service=+ep: keeps that capability only, and a port-80 rule added through the API after the sandbox works" {

@@ -49,7 +49,7 @@ list_unchanged() {
 	list_unchanged
 	# the helper is still serving its rule
 	pf_serve --tcp 80
-	pf_expect "80 10.0.2.100" tcp 127.0.0.1 "$HP"
+	pf_expect "80 10.0.2.2" tcp 127.0.0.1 "$HP"
 	usernet_stop_ok
 }
 

@@ -42,11 +42,11 @@ not_reachable() {
 
 	api_expect '{"execute":"list_hostfwd"}' '{"return":{"entries":[]}}'
 	api_expect "$(add_req tcp 127.0.0.1 "$hp" "" 80)" '{"return":{"id":1}}'
-	pf_expect "80 10.0.2.100" tcp 127.0.0.1 "$hp"
+	pf_expect "80 10.0.2.2" tcp 127.0.0.1 "$hp"
 	# no host_addr (0.0.0.0), an explicit guest address, a newline after the request (as clients often send)
 	api_expect "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"udp\",\"host_port\":$up,\"guest_addr\":\"10.0.2.100\",\"guest_port\":53}}
 " '{"return":{"id":2}}'
-	pf_expect "53 10.0.2.100" udp 127.0.0.1 "$up"
+	pf_expect "53 10.0.2.2" udp 127.0.0.1 "$up"
 
 	# entries: the compat keys in slirp4netns's order first, then the extensions
 	run api_list
@@ -62,10 +62,10 @@ not_reachable() {
 	[[ $output == "{\"return\":{\"entries\":[$(entry 2 udp 0.0.0.0 "$up" 10.0.2.100 53),\"stats\":{"*"}}]}}" ]] ||
 		fail "after removing rule 1:" "$output"
 	# the UDP rule still works; IDs are never reused
-	pf_expect "53 10.0.2.100" udp 127.0.0.1 "$up"
+	pf_expect "53 10.0.2.2" udp 127.0.0.1 "$up"
 	hp2=$(pf_free_port tcp)
 	api_expect "$(add_req tcp 127.0.0.1 "$hp2" "" 80)" '{"return":{"id":3}}'
-	pf_expect "80 10.0.2.100" tcp 127.0.0.1 "$hp2"
+	pf_expect "80 10.0.2.2" tcp 127.0.0.1 "$hp2"
 	api_expect '{"execute":"remove_hostfwd","arguments":{"id":2}}' '{"return":{}}'
 	api_expect '{"execute":"remove_hostfwd","arguments":{"id":3}}' '{"return":{}}'
 	api_expect '{"execute":"list_hostfwd"}' '{"return":{"entries":[]}}'
@@ -96,9 +96,9 @@ not_reachable() {
 	# a range is one rule per port, one ID per line
 	run as_user "$IT_USERNET" port add --api-socket "$API" "127.0.0.1:$up-$((up + 1)):5353-5354/udp"
 	[[ $status == 0 && $output == $'2\n3' ]] || fail "port add (range): status $status" "$output"
-	pf_expect "80 10.0.2.100" tcp 127.0.0.1 "$hp"
-	pf_expect "5353 10.0.2.100" udp 127.0.0.1 "$up"
-	pf_expect "5354 10.0.2.100" udp 127.0.0.1 $((up + 1))
+	pf_expect "80 10.0.2.2" tcp 127.0.0.1 "$hp"
+	pf_expect "5353 10.0.2.2" udp 127.0.0.1 "$up"
+	pf_expect "5354 10.0.2.2" udp 127.0.0.1 $((up + 1))
 
 	run as_user "$IT_USERNET" port ls --api-socket "$API" -o json
 	[[ $status == 0 ]] || fail "port ls -o json: status $status" "$output"
@@ -118,7 +118,7 @@ not_reachable() {
 	run as_user "$IT_USERNET" port ls --api-socket "$API" -o json
 	run pf_json "[e['id'] for e in d]" <<<"$output"
 	[[ $output == "[2]" ]] || fail "after rm 1 3, the rules are $output"
-	pf_expect "5353 10.0.2.100" udp 127.0.0.1 "$up"
+	pf_expect "5353 10.0.2.2" udp 127.0.0.1 "$up"
 
 	run --separate-stderr as_user "$IT_USERNET" port rm --api-socket "$API" 99
 	[[ $status != 0 && $stderr == *'no such rule id 99'* ]] || fail "port rm 99: status $status" "$stderr"
@@ -134,7 +134,7 @@ not_reachable() {
 		fail "unexpected reply: $(cat -A "$T/reply")"
 	p=${BASH_REMATCH[1]}
 	((p > 0 && p < 65536)) || fail "host port $p"
-	pf_expect "80 10.0.2.100" tcp 127.0.0.1 "$p"
+	pf_expect "80 10.0.2.2" tcp 127.0.0.1 "$p"
 	run api_list
 	[[ $output == "{\"return\":{\"entries\":[$(entry 1 tcp 127.0.0.1 "$p" 10.0.2.100 80),"* ]] ||
 		fail "the rule is not listed with port $p:" "$output"
@@ -144,7 +144,7 @@ not_reachable() {
 	[[ $status == 0 && $output =~ ^2\ ([0-9]+)$ ]] || fail "port add 127.0.0.1:0:81: status $status" "$output"
 	p2=${BASH_REMATCH[1]}
 	[[ $p2 != "$p" ]] || fail "the same ephemeral port twice"
-	pf_expect "81 10.0.2.100" tcp 127.0.0.1 "$p2"
+	pf_expect "81 10.0.2.2" tcp 127.0.0.1 "$p2"
 	usernet_stop_ok
 }
 
@@ -234,7 +234,7 @@ not_reachable() {
 	[[ $status != 0 && $stderr == *'already in use'* ]] || fail "port add of a busy range: status $status" "$output" "$stderr"
 	[[ $(api_list) == "$before" ]] || fail "the rule list changed:" "before: $before" "after:  $(api_list)"
 	# and rule 1 still works
-	pf_expect "80 10.0.2.100" tcp 127.0.0.1 "$hp"
+	pf_expect "80 10.0.2.2" tcp 127.0.0.1 "$hp"
 	usernet_stop_ok
 }
 

@@ -66,10 +66,10 @@ privileged_msg() {
 	start_host_ns 80
 	api_setup
 	usernet_start --configure --api-socket "$API" -p 127.0.0.1:80:80 "$HOLDER_PID"
-	pf_expect "80 10.0.2.100" tcp 127.0.0.1 80
+	pf_expect "80 10.0.2.2" tcp 127.0.0.1 80
 	api_expect '{"execute":"add_hostfwd","arguments":{"proto":"udp","host_addr":"127.0.0.1","host_port":80,"guest_addr":"","guest_port":53}}' \
 		'{"return":{"id":2}}'
-	pf_expect "53 10.0.2.100" udp 127.0.0.1 80
+	pf_expect "53 10.0.2.2" udp 127.0.0.1 80
 	run api_raw '{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_addr":"127.0.0.1","host_port":79,"guest_addr":"","guest_port":81}}'
 	[[ $output == '{"error":{"desc":"bad request: add_hostfwd: cannot publish host port 79/tcp: '*'(currently 80)'*'ip_unprivileged_port_start=79'* ]] ||
 		fail "port 79 with the sysctl at 80:" "$output"
@@ -85,7 +85,7 @@ privileged_msg() {
 	IT_USERNET=$IT_DIR/usernet-cap
 	api_setup
 	usernet_start --configure --api-socket "$API" -p 127.0.0.1:80:80 "$HOLDER_PID"
-	pf_expect "80 10.0.2.100" tcp 127.0.0.1 80
+	pf_expect "80 10.0.2.2" tcp 127.0.0.1 80
 	run grep -E '^(Uid|Cap(Inh|Prm|Eff|Amb)):' "/proc/$USERNET_PID/status"
 	echo "$output" | sed 's/^/# /' >&3
 	# it runs as the user...
@@ -99,7 +99,7 @@ privileged_msg() {
 	# and it may still publish a privileged port over the API
 	api_expect '{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_addr":"127.0.0.1","host_port":81,"guest_addr":"","guest_port":81}}' \
 		'{"return":{"id":2}}'
-	pf_expect "81 10.0.2.100" tcp 127.0.0.1 81
+	pf_expect "81 10.0.2.2" tcp 127.0.0.1 81
 	usernet_stop_ok
 }
 

@@ -13,18 +13,18 @@ need_host_ipv6() {
 	fi
 }
 
-@test "TCP and UDP rules on 127.0.0.1 reach the servers inside, which see the guest's own address" {
+@test "TCP and UDP rules on 127.0.0.1 reach the servers inside, which see the gateway 10.0.2.2" {
 	holder_start
 	hp=$(pf_free_port tcp)
 	up=$(pf_free_port udp)
 	usernet_start --configure -p "127.0.0.1:$hp:80/tcp" -p "127.0.0.1:$up:5353/udp" "$HOLDER_PID"
 	pf_serve --tcp 80 --udp 5353
 
-	pf_expect "80 10.0.2.100" tcp 127.0.0.1 "$hp"
-	pf_expect "5353 10.0.2.100" udp 127.0.0.1 "$up"
+	pf_expect "80 10.0.2.2" tcp 127.0.0.1 "$hp"
+	pf_expect "5353 10.0.2.2" udp 127.0.0.1 "$up"
 	# a second UDP datagram of the same flow, and a second TCP connection
-	pf_reply_is "5353 10.0.2.100" udp 127.0.0.1 "$up" || fail "a second UDP datagram got no reply"
-	pf_reply_is "80 10.0.2.100" tcp 127.0.0.1 "$hp" || fail "a second TCP connection got no reply"
+	pf_reply_is "5353 10.0.2.2" udp 127.0.0.1 "$up" || fail "a second UDP datagram got no reply"
+	pf_reply_is "80 10.0.2.2" tcp 127.0.0.1 "$hp" || fail "a second TCP connection got no reply"
 
 	run ss -Hltn "sport = :$hp"
 	[[ $output == *"127.0.0.1:$hp "* ]] || fail "the TCP port is not bound to 127.0.0.1: $output"
@@ -55,8 +55,8 @@ need_host_ipv6() {
 	usernet_start --configure -p "[::1]:$hp:80" -p "[::1]:$up:5353/udp" "$HOLDER_PID"
 	pf_serve --tcp 80 --udp 5353
 
-	pf_expect "80 10.0.2.100" tcp ::1 "$hp"
-	pf_expect "5353 10.0.2.100" udp ::1 "$up"
+	pf_expect "80 10.0.2.2" tcp ::1 "$hp"
+	pf_expect "5353 10.0.2.2" udp ::1 "$up"
 	run ss -Hltn "sport = :$hp"
 	[[ $output == *"[::1]:$hp "* ]] || fail "the TCP port is not bound to [::1]: $output"
 	run ss -Hlun "sport = :$up"
@@ -74,10 +74,10 @@ need_host_ipv6() {
 	usernet_start --configure -p "[::]:$hp:80/tcp" -p "[::]:$up:5353/udp" "$HOLDER_PID"
 	pf_serve --tcp 80 --udp 5353
 
-	pf_expect "80 10.0.2.100" tcp 127.0.0.1 "$hp"
-	pf_expect "80 10.0.2.100" tcp ::1 "$hp"
-	pf_expect "5353 10.0.2.100" udp 127.0.0.1 "$up"
-	pf_expect "5353 10.0.2.100" udp ::1 "$up"
+	pf_expect "80 10.0.2.2" tcp 127.0.0.1 "$hp"
+	pf_expect "80 10.0.2.2" tcp ::1 "$hp"
+	pf_expect "5353 10.0.2.2" udp 127.0.0.1 "$up"
+	pf_expect "5353 10.0.2.2" udp ::1 "$up"
 	run ss -Hltn "sport = :$hp"
 	[[ $output == *"[::]:$hp "* || $output == *"*:$hp "* ]] || fail "the TCP port is not bound to [::]: $output"
 	usernet_stop_ok
@@ -89,9 +89,9 @@ need_host_ipv6() {
 	usernet_start --configure -p "127.0.0.1:$hp-$((hp + 2)):8000-8002/tcp" "$HOLDER_PID"
 	pf_serve --tcp 8000,8001,8002
 
-	pf_expect "8000 10.0.2.100" tcp 127.0.0.1 "$hp"
-	pf_expect "8001 10.0.2.100" tcp 127.0.0.1 $((hp + 1))
-	pf_expect "8002 10.0.2.100" tcp 127.0.0.1 $((hp + 2))
+	pf_expect "8000 10.0.2.2" tcp 127.0.0.1 "$hp"
+	pf_expect "8001 10.0.2.2" tcp 127.0.0.1 $((hp + 1))
+	pf_expect "8002 10.0.2.2" tcp 127.0.0.1 $((hp + 2))
 	# and the port after the range is not published
 	! listening tcp $((hp + 3)) || fail "port $((hp + 3)) after the range listens"
 	usernet_stop_ok
@@ -103,9 +103,9 @@ need_host_ipv6() {
 	usernet_start --configure -p "$up-$((up + 2)):6000-6002/udp" "$HOLDER_PID"
 	pf_serve --udp 6000,6001,6002
 
-	pf_expect "6000 10.0.2.100" udp 127.0.0.1 "$up"
-	pf_expect "6001 10.0.2.100" udp 127.0.0.1 $((up + 1))
-	pf_expect "6002 10.0.2.100" udp 127.0.0.1 $((up + 2))
+	pf_expect "6000 10.0.2.2" udp 127.0.0.1 "$up"
+	pf_expect "6001 10.0.2.2" udp 127.0.0.1 $((up + 1))
+	pf_expect "6002 10.0.2.2" udp 127.0.0.1 $((up + 2))
 	usernet_stop_ok
 }
 
@@ -119,8 +119,8 @@ need_host_ipv6() {
 	pf_serve --tcp 8000,8001,8002 --udp 8000,8001,8002
 
 	for i in 0 1 2; do
-		pf_expect "$((8000 + i)) 10.0.2.100" tcp ::1 $((hp + i))
-		pf_expect "$((8000 + i)) 10.0.2.100" udp ::1 $((up + i))
+		pf_expect "$((8000 + i)) 10.0.2.2" tcp ::1 $((hp + i))
+		pf_expect "$((8000 + i)) 10.0.2.2" udp ::1 $((up + i))
 	done
 	usernet_stop_ok
 }

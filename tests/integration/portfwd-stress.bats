@@ -65,7 +65,7 @@ settled_fds() { (($(fd_count "$USERNET_PID") <= $1)); }
 	# the client shuts down its side as soon as it is connected; the server sends "80 10.0.2.100" and closes:
 	# both sockets of a forwarded connection often become ready in the same epoll batch
 	PF_CLIENT_TIMEOUT=300 run --separate-stderr pf_client churn 127.0.0.1 "$p" --conns 2000 --n 20 \
-		--expect "80 10.0.2.100" --timeout 30
+		--expect "80 10.0.2.2" --timeout 30
 	echo "# $output" >&3
 	alive "$USERNET_PID" || {
 		usernet_show

@@ -86,7 +86,7 @@ confined_stop() {
 	pf_serve --tcp 80
 	hp=$(pf_free_port tcp)
 	usernet_start --configure -p "127.0.0.1:$hp:80" "$HOLDER_PID"
-	pf_expect "80 10.0.2.100" tcp 127.0.0.1 "$hp"
+	pf_expect "80 10.0.2.2" tcp 127.0.0.1 "$hp"
 	agent_pid || return
 	grep -E '^(NoNewPrivs|Seccomp)' "/proc/$AGENT_PID/status" | sed 's/^/# agent: /' >&3
 	[[ $(status_field "$AGENT_PID" NoNewPrivs) == 1 ]] || fail "agent NoNewPrivs: $(status_field "$AGENT_PID" NoNewPrivs)"
