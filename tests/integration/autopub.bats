@@ -174,7 +174,7 @@ while True:
 		want="tcp:80"
 		[[ $r == 1-65535 ]] && want=$(printf '%s\n' "tcp:$p" tcp:80 | LC_ALL=C sort | paste -sd ' ')
 		wait_until 3 auto_rules_are "$want" || fail "--publish-auto=$r: unexpected automatic rules: $(auto_rules)"
-		pf_expect "80 10.0.2.100" tcp 127.0.0.1 80
+		pf_expect "80 10.0.2.2" tcp 127.0.0.1 80
 		usernet_stop_ok
 	done
 }
