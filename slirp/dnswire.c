@@ -1,0 +1,420 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * slirp/dnswire.c - the DNS relay's parsing and building: guest query
+ * frames, upstream answers, answer frames, resolv.conf (no I/O)
+ *
+ * Everything here reads untrusted bytes (frames from the guest, datagrams
+ * from the network, a file) and is fuzzed (tests/fuzz/fuzz-dns.c): every
+ * length is checked before the read it allows.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dnswire.h"
+#include "engine.h"
+
+#define ETH_HLEN_	14
+#define ETHTYPE_IP	0x0800
+#define ETHTYPE_IPV6	0x86dd
+#define PROTO_UDP	17
+#define DNSW_FLAG_QR	0x80	/* byte 2 */
+#define DNSW_FLAG_TC	0x02	/* byte 2 */
+/* Questions a message may carry for dnsw_question_len() (one in practice) */
+#define DNSW_QD_MAX	16
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* The UDP header and payload bounds of an IPv4 packet @ip of @iplen bytes
+ * to the relay; DNSW_PASS when it is not UDP to the relay's address */
+static enum dnsw_verdict dnsw_ip4(const uint8_t *ip, size_t iplen,
+				  const struct dnsw_addrs *a,
+				  struct dnsw_guest *g, const uint8_t **udp,
+				  size_t *ulen)
+{
+	size_t hl, tot;
+
+	if (iplen < 20 || (ip[0] >> 4) != 4 || ip[9] != PROTO_UDP ||
+	    memcmp(ip + 16, &a->dns4, 4))
+		return DNSW_PASS;
+	hl = (size_t)(ip[0] & 0xf) * 4;
+	tot = get16(ip + 2);
+	if (hl < 20 || tot > iplen || tot < hl + 8)
+		return DNSW_DROP;
+	/* A fragmented query is no query: MF, or an offset */
+	if ((get16(ip + 6) & 0x3fff) != 0)
+		return DNSW_DROP;
+	g->family = 4;
+	memcpy(g->guest_ip, ip + 12, 4);
+	memcpy(g->dns_ip, ip + 16, 4);
+	*udp = ip + hl;
+	*ulen = tot - hl;
+	return DNSW_QUERY;
+}
+
+static enum dnsw_verdict dnsw_ip6(const uint8_t *ip, size_t iplen,
+				  const struct dnsw_addrs *a,
+				  struct dnsw_guest *g, const uint8_t **udp,
+				  size_t *ulen)
+{
+	size_t pl;
+
+	if (!a->dns6_on || iplen < 40 || (ip[0] >> 4) != 6 ||
+	    ip[6] != PROTO_UDP || memcmp(ip + 24, &a->dns6, 16))
+		return DNSW_PASS;
+	pl = get16(ip + 4);
+	if (pl > iplen - 40 || pl < 8)
+		return DNSW_DROP;
+	g->family = 6;
+	memcpy(g->guest_ip, ip + 8, 16);
+	memcpy(g->dns_ip, ip + 24, 16);
+	*udp = ip + 40;
+	*ulen = pl;
+	return DNSW_QUERY;
+}
+
+/**
+ * dnsw_query_ok() - whether @msg can be relayed as a query
+ * @msg:	DNS message from the guest
+ * @len:	its length
+ *
+ * Return: true for a header-sized to DNSW_QUERY_MAX message without QR
+ */
+bool dnsw_query_ok(const uint8_t *msg, size_t len)
+{
+	return len >= DNSW_HDR_LEN && len <= DNSW_QUERY_MAX &&
+	       !(msg[2] & DNSW_FLAG_QR);
+}
+
+/**
+ * dnsw_parse_query() - whether an Ethernet frame from the guest is a DNS
+ * query to the relay (UDP to port 53 of the IPv4 or IPv6 DNS address)
+ * @frame:	the frame (no virtio-net header)
+ * @len:	its length
+ * @a:		the relay's addresses
+ * @g:		out, for DNSW_QUERY: who asked
+ * @payload:	out, for DNSW_QUERY: the DNS message, inside @frame
+ * @plen:	out, for DNSW_QUERY: its length
+ *
+ * Other UDP ports of the DNS address, and everything else, pass to libslirp
+ * (which never answered them). IPv6 extension headers pass too.
+ *
+ * Return: DNSW_PASS, DNSW_QUERY, or DNSW_DROP (to port 53 of the relay but
+ * malformed, fragmented, or not a query)
+ */
+enum dnsw_verdict dnsw_parse_query(const uint8_t *frame, size_t len,
+				   const struct dnsw_addrs *a,
+				   struct dnsw_guest *g,
+				   const uint8_t **payload, size_t *plen)
+{
+	const uint8_t *ip = frame + ETH_HLEN_, *udp = NULL;
+	enum dnsw_verdict v;
+	size_t ulen = 0, uhlen;
+	uint16_t type;
+
+	if (len < ETH_HLEN_)
+		return DNSW_PASS;
+	type = get16(frame + 12);
+	if (type == ETHTYPE_IP)
+		v = dnsw_ip4(ip, len - ETH_HLEN_, a, g, &udp, &ulen);
+	else if (type == ETHTYPE_IPV6)
+		v = dnsw_ip6(ip, len - ETH_HLEN_, a, g, &udp, &ulen);
+	else
+		return DNSW_PASS;
+	if (v != DNSW_QUERY)
+		return v;
+	/* The first fragment of a fragmented query was dropped above: the
+	 * UDP header is complete here */
+	if (get16(udp + 2) != DNSW_PORT)
+		return DNSW_PASS;
+	uhlen = get16(udp + 4);
+	if (uhlen < 8 || uhlen > ulen || !dnsw_query_ok(udp + 8, uhlen - 8))
+		return DNSW_DROP;
+	memcpy(g->guest_mac, frame + 6, 6);
+	memcpy(g->our_mac, frame, 6);
+	g->guest_port = get16(udp);
+	g->id = get16(udp + 8);
+	*payload = udp + 8;
+	*plen = uhlen - 8;
+	return DNSW_QUERY;
+}
+
+/**
+ * dnsw_question_len() - length of the question section of a DNS message
+ * @msg:	the message
+ * @len:	its length
+ *
+ * Return: bytes after the header taken by QDCOUNT questions, or -1 if they
+ * do not fit @len, are malformed, or are more than DNSW_QD_MAX
+ */
+long dnsw_question_len(const uint8_t *msg, size_t len)
+{
+	size_t off = DNSW_HDR_LEN;
+	unsigned qd, i;
+
+	if (len < DNSW_HDR_LEN)
+		return -1;
+	qd = get16(msg + 4);
+	if (qd > DNSW_QD_MAX)
+		return -1;
+	for (i = 0; i < qd; i++) {
+		for (;;) {
+			uint8_t l;
+
+			if (off >= len)
+				return -1;
+			l = msg[off];
+			if (l == 0) {
+				off++;
+				break;
+			}
+			if ((l & 0xc0) == 0xc0) {
+				off += 2;
+				break;
+			}
+			if (l & 0xc0)
+				return -1;
+			off += 1 + (size_t)l;
+		}
+		if (off + 4 > len)
+			return -1;
+		off += 4;
+	}
+	return (long)(off - DNSW_HDR_LEN);
+}
+
+/* The same questions (names compared without ASCII case: a server may
+ * change it, 0x20 bit or not) */
+static bool dnsw_same_question(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uint8_t x = a[i], y = b[i];
+
+		if (x >= 'A' && x <= 'Z')
+			x = (uint8_t)(x + 32);
+		if (y >= 'A' && y <= 'Z')
+			y = (uint8_t)(y + 32);
+		if (x != y)
+			return false;
+	}
+	return true;
+}
+
+/**
+ * dnsw_answer_ok() - whether a datagram from an upstream server answers the
+ * query sent to it
+ * @ans:	the datagram
+ * @alen:	its length
+ * @id:		the random id the query was sent with
+ * @query:	the query as sent
+ * @qlen:	its length
+ *
+ * Return: true if it is a response with @id whose question section is the
+ * query's (or empty: some servers send none with an error)
+ */
+bool dnsw_answer_ok(const uint8_t *ans, size_t alen, uint16_t id,
+		    const uint8_t *query, size_t qlen)
+{
+	long aq, qq;
+
+	if (alen < DNSW_HDR_LEN || alen > DNSW_ANSWER_MAX ||
+	    get16(ans) != id || !(ans[2] & DNSW_FLAG_QR))
+		return false;
+	if (get16(ans + 4) == 0)
+		return true;
+	if (get16(ans + 4) != get16(query + 4))
+		return false;
+	aq = dnsw_question_len(ans, alen);
+	qq = dnsw_question_len(query, qlen);
+	return aq >= 0 && aq == qq &&
+	       dnsw_same_question(ans + DNSW_HDR_LEN, query + DNSW_HDR_LEN,
+				  (size_t)aq);
+}
+
+/* Write the UDP header and its checksum over @udp (@ulen bytes, payload
+ * already in place), the pseudo-header made of @g's addresses */
+static void dnsw_udp(const struct dnsw_guest *g, uint8_t *udp, size_t ulen)
+{
+	uint8_t ph[40] = { 0 };
+	size_t alen = g->family == 4 ? 4 : 16, phlen;
+	uint16_t c;
+
+	put16(udp, DNSW_PORT);
+	put16(udp + 2, g->guest_port);
+	put16(udp + 4, (uint16_t)ulen);
+	put16(udp + 6, 0);
+	memcpy(ph, g->dns_ip, alen);
+	memcpy(ph + alen, g->guest_ip, alen);
+	if (g->family == 4) {
+		ph[9] = PROTO_UDP;
+		put16(ph + 10, (uint16_t)ulen);
+		phlen = 12;
+	} else {
+		put16(ph + 34, (uint16_t)ulen);
+		ph[39] = PROTO_UDP;
+		phlen = 40;
+	}
+	c = (uint16_t)~sl_csum_fold(sl_csum_add(sl_csum_add(0, ph, phlen),
+						udp, ulen));
+	if (c == 0)
+		c = 0xffff;
+	memcpy(udp + 6, &c, 2);
+}
+
+/* The IP header in front of @ulen bytes of UDP; its length */
+static size_t dnsw_ip(const struct dnsw_guest *g, uint8_t *ip, size_t ulen)
+{
+	uint16_t c;
+
+	if (g->family == 6) {
+		memset(ip, 0, 40);
+		ip[0] = 0x60;
+		put16(ip + 4, (uint16_t)ulen);
+		ip[6] = PROTO_UDP;
+		ip[7] = 64;
+		memcpy(ip + 8, g->dns_ip, 16);
+		memcpy(ip + 24, g->guest_ip, 16);
+		return 40;
+	}
+	memset(ip, 0, 20);
+	ip[0] = 0x45;
+	put16(ip + 2, (uint16_t)(20 + ulen));
+	put16(ip + 6, 0x4000);	/* DF */
+	ip[8] = 64;
+	ip[9] = PROTO_UDP;
+	memcpy(ip + 12, g->dns_ip, 4);
+	memcpy(ip + 16, g->guest_ip, 4);
+	c = (uint16_t)~sl_csum_fold(sl_csum_add(0, ip, 20));
+	memcpy(ip + 10, &c, 2);
+	return 20;
+}
+
+/**
+ * dnsw_build_answer() - the Ethernet frame carrying an answer to the guest
+ * @g:		who asked (addresses, port, its query id)
+ * @ans:	the upstream answer (at least a header: dnsw_answer_ok())
+ * @alen:	its length
+ * @mtu:	the tap's MTU
+ * @out:	frame buffer
+ * @outmax:	its size
+ *
+ * The guest's id replaces the upstream one. An answer larger than the MTU
+ * allows is cut to its header and question with TC set, so that the guest
+ * asks again over TCP (as a server does for a client without EDNS).
+ *
+ * Return: frame length, 0 if it cannot be built
+ */
+size_t dnsw_build_answer(const struct dnsw_guest *g, const uint8_t *ans,
+			 size_t alen, unsigned mtu, uint8_t *out,
+			 size_t outmax)
+{
+	size_t iphl = g->family == 4 ? 20 : 40, room, ulen, hl;
+	uint8_t *ip = out + ETH_HLEN_, *udp, *msg;
+
+	if (alen < DNSW_HDR_LEN || mtu < iphl + 8 + DNSW_HDR_LEN ||
+	    outmax < DNSW_FRAME_HDR_MAX + DNSW_HDR_LEN)
+		return 0;
+	room = MIN((size_t)mtu - iphl - 8, outmax - ETH_HLEN_ - iphl - 8);
+	udp = ip + iphl;
+	msg = udp + 8;
+	if (alen <= room) {
+		memcpy(msg, ans, alen);
+	} else {
+		long q = dnsw_question_len(ans, alen);
+
+		if (q < 0 || DNSW_HDR_LEN + (size_t)q > room)
+			q = 0;
+		memcpy(msg, ans, DNSW_HDR_LEN + (size_t)q);
+		msg[2] |= DNSW_FLAG_TC;
+		if (!q)
+			put16(msg + 4, 0);
+		memset(msg + 6, 0, 6);	/* no answer, authority, additional */
+		alen = DNSW_HDR_LEN + (size_t)q;
+	}
+	put16(msg, g->id);
+	ulen = 8 + alen;
+	dnsw_udp(g, udp, ulen);
+	hl = dnsw_ip(g, ip, ulen);
+	memcpy(out, g->guest_mac, 6);
+	memcpy(out + 6, g->our_mac, 6);
+	put16(out + 12, g->family == 4 ? ETHTYPE_IP : ETHTYPE_IPV6);
+	return ETH_HLEN_ + hl + ulen;
+}
+
+/* One nameserver address, with an optional numeric %scope (a scope by
+ * interface name is not taken: resolving it needs an ioctl) */
+static bool dnsw_resolv_addr(const char *s, struct sockaddr_storage *ss)
+{
+	char buf[INET6_ADDRSTRLEN + 16];
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	unsigned long scope = 0;
+	char *pct, *end;
+
+	if (strlen(s) >= sizeof(buf))
+		return false;
+	strcpy(buf, s);
+	memset(ss, 0, sizeof(*ss));
+	pct = strchr(buf, '%');
+	if (pct) {
+		*pct++ = '\0';
+		scope = strtoul(pct, &end, 10);
+		if (!*pct || *end || scope > UINT32_MAX)
+			return false;
+	}
+	if (!pct && inet_pton(AF_INET, buf, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(DNSW_PORT);
+		return true;
+	}
+	if (inet_pton(AF_INET6, buf, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(DNSW_PORT);
+		sin6->sin6_scope_id = (uint32_t)scope;
+		return true;
+	}
+	return false;
+}
+
+/**
+ * dnsw_parse_resolv() - the nameservers of a resolv.conf text, in order
+ * @text:	the file's contents (need not end with a NUL)
+ * @len:	its length
+ * @out:	addresses found, port 53
+ * @max:	room in @out
+ *
+ * Return: addresses stored (lines that do not parse are skipped)
+ */
+unsigned dnsw_parse_resolv(const char *text, size_t len,
+			   struct sockaddr_storage *out, unsigned max)
+{
+	const char *p = text, *end = text + len;
+	unsigned n = 0;
+
+	while (p < end && n < max) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		size_t ll = (size_t)((eol ? eol : end) - p);
+		char line[256], tok[128];
+
+		if (ll < sizeof(line)) {
+			memcpy(line, p, ll);
+			line[ll] = '\0';
+			if (sscanf(line, " nameserver%*[ \t]%127s", tok) == 1 &&
+			    dnsw_resolv_addr(tok, &out[n]))
+				n++;
+		}
+		p = eol ? eol + 1 : end;
+	}
+	return n;
+}
