@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * tests/fuzz/fuzz-dns.c - libFuzzer target: the DNS relay's parsing
+ * (slirp/dnswire.c): guest frames, upstream answers, answer frames,
+ * resolv.conf
+ *
+ * The first byte picks what the rest is:
+ *  0: a frame from the guest (dnsw_parse_query()); a query found is also
+ *     answered with itself, as if a server had echoed it;
+ *  1: a query and an answer, split at the second byte (dnsw_answer_ok(),
+ *     dnsw_question_len(), dnsw_build_answer() at several MTUs);
+ *  2: a resolv.conf text (dnsw_parse_resolv()).
+ * Checks: what is found lies inside the input, a built frame fits its
+ * buffer and the MTU, parsed servers are IPv4 or IPv6 on port 53.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "dnswire.h"
+
+/* Room for parsed servers: fewer than a file may name */
+#define FUZZ_SERVERS	4
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static uint8_t frame[DNSW_FRAME_HDR_MAX + DNSW_ANSWER_MAX];
+
+static const unsigned mtus[] = { 68, 576, 1280, 1500, 65521 };
+
+static void fuzz_addrs(struct dnsw_addrs *a)
+{
+	memset(a, 0, sizeof(*a));
+	inet_pton(AF_INET, "10.0.2.3", &a->dns4);
+	a->dns6_on = true;
+	inet_pton(AF_INET6, "fd00::3", &a->dns6);
+}
+
+static void check_build(const struct dnsw_guest *g, const uint8_t *ans,
+			size_t alen)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(mtus) / sizeof(mtus[0]); i++) {
+		size_t n = dnsw_build_answer(g, ans, alen, mtus[i], frame,
+					     sizeof(frame));
+
+		if (n > sizeof(frame) || (n && n > 14 + mtus[i]))
+			abort();
+		if (n && alen >= DNSW_HDR_LEN &&
+		    (frame[14 + (g->family == 4 ? 20 : 40) + 8] !=
+		     (uint8_t)(g->id >> 8)))
+			abort();
+	}
+}
+
+static void fuzz_frame(const uint8_t *data, size_t size)
+{
+	struct dnsw_addrs a;
+	struct dnsw_guest g;
+	const uint8_t *msg = NULL;
+	size_t mlen = 0;
+
+	fuzz_addrs(&a);
+	memset(&g, 0, sizeof(g));
+	if (dnsw_parse_query(data, size, &a, &g, &msg, &mlen) != DNSW_QUERY)
+		return;
+	if (msg < data || mlen > size || msg + mlen > data + size ||
+	    !dnsw_query_ok(msg, mlen) || (g.family != 4 && g.family != 6))
+		abort();
+	check_build(&g, msg, mlen);
+}
+
+static void fuzz_answer(const uint8_t *data, size_t size)
+{
+	struct dnsw_guest g = { .family = 4, .guest_port = 33333, .id = 7 };
+	size_t split;
+	long q;
+
+	if (size < 2)
+		return;
+	split = MIN((size_t)data[0] * 4, size - 1);
+	data++;
+	size--;
+	q = dnsw_question_len(data + split, size - split);
+	if (q >= 0 && (size_t)q + DNSW_HDR_LEN > size - split)
+		abort();
+	if (split >= DNSW_HDR_LEN)
+		(void)dnsw_answer_ok(data + split, size - split,
+				     (uint16_t)(data[0] << 8 | data[1]), data,
+				     split);
+	check_build(&g, data + split, size - split);
+	g.family = 6;
+	check_build(&g, data + split, size - split);
+}
+
+static void fuzz_resolv(const uint8_t *data, size_t size)
+{
+	struct sockaddr_storage ss[FUZZ_SERVERS];
+	unsigned n, i;
+
+	n = dnsw_parse_resolv((const char *)data, size, ss, FUZZ_SERVERS);
+	if (n > FUZZ_SERVERS)
+		abort();
+	for (i = 0; i < n; i++) {
+		const struct sockaddr_in *sin = (const void *)&ss[i];
+
+		if ((ss[i].ss_family != AF_INET &&
+		     ss[i].ss_family != AF_INET6) ||
+		    sin->sin_port != htons(DNSW_PORT))
+			abort();
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 1)
+		return 0;
+	switch (data[0] % 3) {
+	case 0:
+		fuzz_frame(data + 1, size - 1);
+		break;
+	case 1:
+		fuzz_answer(data + 1, size - 1);
+		break;
+	default:
+		fuzz_resolv(data + 1, size - 1);
+		break;
+	}
+	return 0;
+}
