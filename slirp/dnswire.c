@@ -87,12 +87,14 @@ static enum dnsw_verdict dnsw_ip6(const uint8_t *ip, size_t iplen,
  * @msg:	DNS message from the guest
  * @len:	its length
  *
- * Return: true for a header-sized to DNSW_QUERY_MAX message without QR
+ * Return: true for a message of DNSW_HDR_LEN to DNSW_QUERY_MAX bytes without
+ * QR, with one to DNSW_QD_MAX well-formed questions
  */
 bool dnsw_query_ok(const uint8_t *msg, size_t len)
 {
 	return len >= DNSW_HDR_LEN && len <= DNSW_QUERY_MAX &&
-	       !(msg[2] & DNSW_FLAG_QR);
+	       !(msg[2] & DNSW_FLAG_QR) && get16(msg + 4) > 0 &&
+	       dnsw_question_len(msg, len) >= 0;
 }
 
 /**
@@ -154,7 +156,8 @@ enum dnsw_verdict dnsw_parse_query(const uint8_t *frame, size_t len,
  * @len:	its length
  *
  * Return: bytes after the header taken by QDCOUNT questions, or -1 if they
- * do not fit @len, are malformed, or are more than DNSW_QD_MAX
+ * do not fit @len, are malformed (compression pointers included: nothing
+ * precedes a question to point at), or are more than DNSW_QD_MAX
  */
 long dnsw_question_len(const uint8_t *msg, size_t len)
 {
@@ -175,10 +178,6 @@ long dnsw_question_len(const uint8_t *msg, size_t len)
 			l = msg[off];
 			if (l == 0) {
 				off++;
-				break;
-			}
-			if ((l & 0xc0) == 0xc0) {
-				off += 2;
 				break;
 			}
 			if (l & 0xc0)

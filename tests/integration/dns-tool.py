@@ -149,11 +149,12 @@ def query(server, name, proto='udp'):
 def garbage(server):
     s = socket.socket(family(server), socket.SOCK_DGRAM)
     q = make_query('garbage.test')
-    msgs = [b'', b'\x12', q[:11], q[:12], os.urandom(40), b'\xff' * 12 + b'\x00' * 200,
+    msgs = [b'', b'\x12', q[:11], q[:12], q[:4] + os.urandom(40), b'\xff' * 12 + b'\x00' * 200,
             q[:2] + b'\x81\x80' + q[4:],                   # an answer, not a query
             q[:4] + b'\xff\xff' + q[6:],                   # 65535 questions
+            q[:4] + b'\x00\x00' + q[6:],                   # no question
             q[:12] + b'\x3f' + b'a' * 10,                  # a label past the end
-            q[:12] + b'\xc0\x0c' * 100,                    # compression pointer loop
+            q[:12] + b'\xc0\x0c' * 100,                    # compression pointers in a question
             q + b'\x00' * 4000,                            # larger than a query may be
             b'\x00' * 60000]                               # fragmented by the guest's kernel
     for m in msgs:
