@@ -39,6 +39,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -473,6 +474,9 @@ void dnsrelay_free(struct dnsrelay *r)
 
 	if (!r)
 		return;
+	log_debug("DNS: %" PRIu64 " queries relayed, %" PRIu64 " answered, %"
+		  PRIu64 " dropped", r->st.relayed, r->st.answered,
+		  r->st.dropped);
 	for (i = 0; i < DNSRELAY_PENDING_MAX; i++)
 		dnsrelay_release(r, &r->pend[i]);
 	if (r->ino_fd >= 0) {
@@ -483,15 +487,4 @@ void dnsrelay_free(struct dnsrelay *r)
 		g_free(r->names[i]);
 	g_free(r->resolv_path);
 	g_free(r);
-}
-
-/**
- * dnsrelay_stats() - the relay's counters
- * @r:		relay
- *
- * Return: the counters, valid as long as the relay
- */
-const struct dnsrelay_stats *dnsrelay_stats(const struct dnsrelay *r)
-{
-	return &r->st;
 }

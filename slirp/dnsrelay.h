@@ -43,7 +43,7 @@ struct dnsrelay_cfg {
 };
 
 /**
- * struct dnsrelay_stats - what the relay did
+ * struct dnsrelay_stats - what the relay did (logged at exit with --debug)
  * @relayed:	queries sent to an upstream server (each try counted)
  * @answered:	answers written to the guest
  * @dropped:	queries dropped: malformed, retransmitted while waiting,
@@ -62,6 +62,5 @@ int dnsrelay_new(const struct dnsrelay_cfg *cfg, struct sl_loop *loop,
 		 struct dnsrelay **out);
 void dnsrelay_free(struct dnsrelay *r);
 bool dnsrelay_frame(struct dnsrelay *r, const uint8_t *frame, size_t len);
-const struct dnsrelay_stats *dnsrelay_stats(const struct dnsrelay *r);
 
 #endif /* SLIRP_DNSRELAY_H */
