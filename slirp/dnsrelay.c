@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * slirp/dnsrelay.c - the guest's DNS server: UDP queries to the DNS address
+ * slirp/dnsrelay.c - the guest's DNS server: queries to the DNS address
  * relayed to every nameserver of the host's resolv.conf (or --dns), in order
  *
  * DOC: Theory of operation
@@ -34,8 +34,9 @@
  * keeps the resolver's directory in the helper's empty root, at the same
  * path); inotify watches inodes, so they keep reporting there.
  *
- * TCP to port 53 of the DNS address is not seen here: libslirp forwards it
- * as before, to the first nameserver of the file with the guest's family.
+ * TCP to port 53 of the DNS address is answered too (slirp/dnstcp.c: a
+ * small TCP responder below libslirp); each query of such a connection goes
+ * upstream over TCP, to the same servers in the same order.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,81 +49,20 @@
 #include <unistd.h>
 
 #include "dnsrelay.h"
+#include "dnsrelay_internal.h"
 #include "log.h"
 #include "util.h"
 
 /* The resolver file is read up to this size */
 #define DNSRELAY_RESOLV_MAX	65536
-/* Period of the timeout scan */
-#define DNSRELAY_TICK_MS	250
-/* Directories (and file names) watched: the file's, its final target's */
-#define DNSRELAY_WATCH_MAX	2
 
 /**
- * struct dnsrelay_pending - one query waiting for an answer
- * @r:		the relay (for the socket's callback)
- * @used:	the slot is taken
- * @fd:		connected UDP socket to the server asked, -1 between tries
- * @server:	index of the server asked in the relay's list
- * @born_ms:	when the query arrived (the oldest is evicted)
- * @deadline_ms: when the server asked has had its time
- * @up_id:	random id of the query as sent
- * @g:		who asked
- * @qlen:	length of @q
- * @q:		the query (its id field holds @up_id)
+ * dnsrelay_random16() - 16 random bits, from a pool filled by getrandom()
+ * @r:		relay
+ *
+ * Return: the bits
  */
-struct dnsrelay_pending {
-	struct dnsrelay *r;
-	bool used;
-	int fd;
-	unsigned server;
-	int64_t born_ms;
-	int64_t deadline_ms;
-	uint16_t up_id;
-	struct dnsw_guest g;
-	size_t qlen;
-	uint8_t q[DNSW_QUERY_MAX];
-};
-
-/**
- * struct dnsrelay - the relay of one engine
- * @loop:	event loop the sockets are watched in
- * @send:	writes a frame to the guest
- * @send_opaque: its argument
- * @addrs:	the guest-side DNS addresses
- * @mtu:	the tap's MTU
- * @resolv_path: resolver file followed, or NULL with fixed servers
- * @names:	file names in the watched directories that mean a change
- * @ino_fd:	inotify fd, or -1
- * @servers:	servers asked, in order
- * @nservers:	their number
- * @pend:	queries waiting
- * @st:		counters
- * @rnd:	random bytes (getrandom), used from the end
- * @rnd_left:	bytes of @rnd left
- * @buf:	a datagram read from a server
- * @frame:	an answer frame to the guest
- */
-struct dnsrelay {
-	struct sl_loop *loop;
-	dnsrelay_send_fn send;
-	void *send_opaque;
-	struct dnsw_addrs addrs;
-	unsigned mtu;
-	char *resolv_path;
-	char *names[DNSRELAY_WATCH_MAX];
-	int ino_fd;
-	struct sockaddr_storage servers[DNSRELAY_SERVERS_MAX];
-	unsigned nservers;
-	struct dnsrelay_pending pend[DNSRELAY_PENDING_MAX];
-	struct dnsrelay_stats st;
-	uint8_t rnd[256];
-	size_t rnd_left;
-	uint8_t buf[DNSW_ANSWER_MAX];
-	uint8_t frame[DNSW_FRAME_HDR_MAX + DNSW_ANSWER_MAX];
-};
-
-static uint16_t dnsrelay_random16(struct dnsrelay *r)
+uint16_t dnsrelay_random16(struct dnsrelay *r)
 {
 	uint16_t v;
 
@@ -240,6 +180,7 @@ static int dnsrelay_follow(struct dnsrelay *r)
 	return 0;
 }
 
+/* Close the socket of @p's current try */
 static void dnsrelay_close(struct dnsrelay *r, struct dnsrelay_pending *p)
 {
 	if (p->fd < 0)
@@ -249,47 +190,86 @@ static void dnsrelay_close(struct dnsrelay *r, struct dnsrelay_pending *p)
 	p->fd = -1;
 }
 
-static void dnsrelay_release(struct dnsrelay *r, struct dnsrelay_pending *p)
+/**
+ * dnsrelay_release() - forget a query: its socket closed, its slot free (its
+ * TCP connection, if any, is told nothing)
+ * @r:		relay
+ * @p:		the query, may be unused
+ */
+void dnsrelay_release(struct dnsrelay *r, struct dnsrelay_pending *p)
 {
 	dnsrelay_close(r, p);
+	g_clear_pointer(&p->abuf, g_free);
+	if (p->conn)
+		p->conn->pend = NULL;
+	p->conn = NULL;
 	p->used = false;
+}
+
+/* A query no server answered, or evicted: dropped; a TCP connection waiting
+ * for it is reset (its resolver tries the next server at once) */
+static void dnsrelay_fail(struct dnsrelay *r, struct dnsrelay_pending *p)
+{
+	struct dnstcp_conn *c = p->conn;
+
+	r->st.dropped++;
+	dnsrelay_release(r, p);
+	if (c)
+		dnstcp_failed(r, c);
 }
 
 static void dnsrelay_on_answer(struct sl_loop *l, int fd, short revents,
 			       void *opaque);
 
+/* A socket connected (UDP) or connecting (TCP) to server @ss, the query
+ * written (UDP); -1 if the server cannot be tried */
+static int dnsrelay_socket(struct dnsrelay_pending *p,
+			   const struct sockaddr_storage *ss)
+{
+	socklen_t sl = ss->ss_family == AF_INET ? sizeof(struct sockaddr_in) :
+						   sizeof(struct sockaddr_in6);
+	int fd;
+
+	fd = socket(ss->ss_family, (p->conn ? SOCK_STREAM : SOCK_DGRAM) |
+		    SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (const struct sockaddr *)ss, sl) &&
+	    !(p->conn && errno == EINPROGRESS)) {
+		close(fd);
+		return -1;
+	}
+	if (!p->conn && send(fd, p->q, p->qlen, 0) != (ssize_t)p->qlen) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* Send @p to its server, or the next ones that take it; false when none
- * is left (the slot is then released) */
+ * is left (the query is then dropped) */
 static bool dnsrelay_try(struct dnsrelay *r, struct dnsrelay_pending *p)
 {
 	for (; p->server < r->nservers; p->server++) {
-		const struct sockaddr_storage *ss = &r->servers[p->server];
-		socklen_t sl = ss->ss_family == AF_INET ?
-			       sizeof(struct sockaddr_in) :
-			       sizeof(struct sockaddr_in6);
 		int fd;
 
 		dnsrelay_close(r, p);
-		fd = socket(ss->ss_family, SOCK_DGRAM | SOCK_NONBLOCK |
-			    SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			continue;
 		p->up_id = dnsrelay_random16(r);
 		p->q[0] = (uint8_t)(p->up_id >> 8);
 		p->q[1] = (uint8_t)p->up_id;
-		if (connect(fd, (const struct sockaddr *)ss, sl) ||
-		    send(fd, p->q, p->qlen, 0) != (ssize_t)p->qlen) {
-			close(fd);
+		p->sent = false;
+		p->alen = 0;
+		fd = dnsrelay_socket(p, &r->servers[p->server]);
+		if (fd < 0)
 			continue;
-		}
 		p->fd = fd;
 		p->deadline_ms = util_now_ms() + DNSRELAY_TIMEOUT_MS;
-		sl_loop_watch_fd(r->loop, fd, POLLIN, dnsrelay_on_answer, p);
+		sl_loop_watch_fd(r->loop, fd, p->conn ? POLLOUT : POLLIN,
+				 dnsrelay_on_answer, p);
 		r->st.relayed++;
 		return true;
 	}
-	r->st.dropped++;
-	dnsrelay_release(r, p);
+	dnsrelay_fail(r, p);
 	return false;
 }
 
@@ -300,36 +280,109 @@ static void dnsrelay_next(struct dnsrelay *r, struct dnsrelay_pending *p)
 	dnsrelay_try(r, p);
 }
 
+/* An answer that passed dnsw_answer_ok(): to the guest, by UDP or on its
+ * TCP connection */
+static void dnsrelay_deliver(struct dnsrelay *r, struct dnsrelay_pending *p,
+			     const uint8_t *ans, size_t alen)
+{
+	struct dnstcp_conn *c = p->conn;
+	size_t len;
+
+	r->st.answered++;
+	if (c) {
+		/* The slot is free before the connection may ask again */
+		memmove(r->buf, ans, alen);
+		dnsrelay_release(r, p);
+		dnstcp_answer(r, c, r->buf, alen);
+		return;
+	}
+	len = dnsw_build_answer(&p->g, ans, alen, r->mtu, r->frame,
+				sizeof(r->frame));
+	if (len)
+		r->send(r->frame, len, r->send_opaque);
+	dnsrelay_release(r, p);
+}
+
+/* UDP upstream: a few datagrams per wakeup (a server's junk cannot keep us
+ * here); false when the server failed */
+static bool dnsrelay_read_udp(struct dnsrelay *r, struct dnsrelay_pending *p)
+{
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		ssize_t n = recv(p->fd, r->buf, sizeof(r->buf), 0);
+
+		if (n < 0)
+			/* Refused (ICMP unreachable) or another error */
+			return errno == EAGAIN || errno == EINTR;
+		if (dnsw_answer_ok(r->buf, (size_t)n, p->up_id, p->q,
+				   p->qlen)) {
+			dnsrelay_deliver(r, p, r->buf, (size_t)n);
+			return true;
+		}
+	}
+	return true;
+}
+
+/* TCP upstream, connected: the query with its length prefix, then read
+ * the answer; false when the server failed */
+static bool dnsrelay_tcp_send(struct dnsrelay *r, struct dnsrelay_pending *p)
+{
+	uint8_t msg[2 + DNSW_QUERY_MAX];
+	int err = 0;
+	socklen_t el = sizeof(err);
+
+	if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &err, &el) || err)
+		return false;
+	msg[0] = (uint8_t)(p->qlen >> 8);
+	msg[1] = (uint8_t)p->qlen;
+	memcpy(msg + 2, p->q, p->qlen);
+	if (send(p->fd, msg, p->qlen + 2, MSG_NOSIGNAL) !=
+	    (ssize_t)(p->qlen + 2))
+		return false;
+	p->sent = true;
+	p->abuf = g_malloc(2 + DNSW_ANSWER_MAX);
+	/* From now on: readable */
+	sl_loop_unwatch_fd(r->loop, p->fd);
+	sl_loop_watch_fd(r->loop, p->fd, POLLIN, dnsrelay_on_answer, p);
+	return true;
+}
+
+static bool dnsrelay_read_tcp(struct dnsrelay *r, struct dnsrelay_pending *p)
+{
+	size_t want;
+	ssize_t n;
+
+	if (!p->sent)
+		return dnsrelay_tcp_send(r, p);
+	want = p->alen < 2 ? 2 : 2 + (size_t)(p->abuf[0] << 8 | p->abuf[1]);
+	n = recv(p->fd, p->abuf + p->alen, want - p->alen, 0);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR;
+	if (n == 0)
+		return false;
+	p->alen += (size_t)n;
+	if (p->alen == 2)
+		return true;
+	if (p->alen < want)
+		return true;
+	if (!dnsw_answer_ok(p->abuf + 2, p->alen - 2, p->up_id, p->q,
+			    p->qlen))
+		return false;
+	dnsrelay_deliver(r, p, p->abuf + 2, p->alen - 2);
+	return true;
+}
+
 static void dnsrelay_on_answer(struct sl_loop *l, int fd, short revents,
 			       void *opaque)
 {
 	struct dnsrelay_pending *p = opaque;
 	struct dnsrelay *r = p->r;
-	int i;
+	bool ok;
 
-	/* A few datagrams per wakeup: a server's junk cannot keep us here */
-	for (i = 0; i < 4; i++) {
-		ssize_t n = recv(fd, r->buf, sizeof(r->buf), 0);
-		size_t len;
-
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				return;
-			/* Refused (ICMP unreachable) or another error */
-			dnsrelay_next(r, p);
-			return;
-		}
-		if (!dnsw_answer_ok(r->buf, (size_t)n, p->up_id, p->q, p->qlen))
-			continue;
-		len = dnsw_build_answer(&p->g, r->buf, (size_t)n, r->mtu,
-					r->frame, sizeof(r->frame));
-		if (len) {
-			r->send(r->frame, len, r->send_opaque);
-			r->st.answered++;
-		}
-		dnsrelay_release(r, p);
-		return;
-	}
+	ok = p->conn ? dnsrelay_read_tcp(r, p) : dnsrelay_read_udp(r, p);
+	if (!ok)
+		dnsrelay_next(r, p);
 }
 
 static void dnsrelay_tick(struct sl_loop *l, void *opaque)
@@ -344,11 +397,14 @@ static void dnsrelay_tick(struct sl_loop *l, void *opaque)
 		if (p->used && p->deadline_ms <= now)
 			dnsrelay_next(r, p);
 	}
+	dnstcp_tick(r, now);
 }
 
-/* A free slot for a new query: the oldest one is evicted when none is */
+/* A free slot for a new query: the oldest one is evicted when none is;
+ * NULL for a UDP query the guest sent again while the first one waits */
 static struct dnsrelay_pending *dnsrelay_slot(struct dnsrelay *r,
-					      const struct dnsw_guest *g)
+					      const struct dnsw_guest *g,
+					      bool tcp)
 {
 	struct dnsrelay_pending *oldest = NULL;
 	unsigned i;
@@ -358,23 +414,58 @@ static struct dnsrelay_pending *dnsrelay_slot(struct dnsrelay *r,
 
 		if (!p->used)
 			return p;
-		if (p->g.id == g->id && p->g.guest_port == g->guest_port &&
+		if (!tcp && !p->conn && p->g.id == g->id &&
+		    p->g.guest_port == g->guest_port &&
 		    p->g.family == g->family &&
 		    !memcmp(p->g.guest_ip, g->guest_ip, 16))
-			return NULL;	/* sent again while it waits */
+			return NULL;
 		if (!oldest || p->born_ms < oldest->born_ms)
 			oldest = p;
 	}
 	log_ratelimited(LOG_LVL_DEBUG, "DNS: %u queries wait already, the "
 			"oldest is dropped", DNSRELAY_PENDING_MAX);
-	r->st.dropped++;
-	dnsrelay_release(r, oldest);
+	dnsrelay_fail(r, oldest);
 	return oldest;
 }
 
 /**
- * dnsrelay_frame() - take a frame from the guest if it is a DNS query to the
- * relay, and relay it
+ * dnsrelay_start() - relay a query: a slot, then the first server
+ * @r:		relay
+ * @g:		who asked (the guest's id in @g->id)
+ * @q:		the query (dnsw_query_ok())
+ * @qlen:	its length
+ * @conn:	the guest's TCP connection it came on, or NULL (UDP)
+ *
+ * Return: the query waiting, or NULL if it was dropped (sent again while
+ * waiting, or no server could be tried: @conn is then reset)
+ */
+struct dnsrelay_pending *dnsrelay_start(struct dnsrelay *r,
+					const struct dnsw_guest *g,
+					const uint8_t *q, size_t qlen,
+					struct dnstcp_conn *conn)
+{
+	struct dnsrelay_pending *p = dnsrelay_slot(r, g, conn != NULL);
+
+	if (!p) {
+		r->st.dropped++;
+		return NULL;
+	}
+	p->used = true;
+	p->fd = -1;
+	p->server = 0;
+	p->born_ms = util_now_ms();
+	p->g = *g;
+	p->conn = conn;
+	p->qlen = qlen;
+	memcpy(p->q, q, qlen);
+	if (conn)
+		conn->pend = p;
+	return dnsrelay_try(r, p) ? p : NULL;
+}
+
+/**
+ * dnsrelay_frame() - take a frame from the guest if it is DNS to the relay
+ * (a UDP query, or a TCP segment to port 53), and relay it
  * @r:		relay
  * @frame:	Ethernet frame read from the tap
  * @len:	its length
@@ -384,14 +475,13 @@ static struct dnsrelay_pending *dnsrelay_slot(struct dnsrelay *r,
  */
 bool dnsrelay_frame(struct dnsrelay *r, const uint8_t *frame, size_t len)
 {
-	struct dnsrelay_pending *p;
 	struct dnsw_guest g = { 0 };
 	const uint8_t *msg = NULL;
 	size_t mlen = 0;
 
 	switch (dnsw_parse_query(frame, len, &r->addrs, &g, &msg, &mlen)) {
 	case DNSW_PASS:
-		return false;
+		return dnstcp_frame(r, frame, len);
 	case DNSW_DROP:
 		r->st.dropped++;
 		log_ratelimited(LOG_LVL_DEBUG, "DNS: dropped a malformed "
@@ -400,19 +490,7 @@ bool dnsrelay_frame(struct dnsrelay *r, const uint8_t *frame, size_t len)
 	case DNSW_QUERY:
 		break;
 	}
-	p = dnsrelay_slot(r, &g);
-	if (!p) {
-		r->st.dropped++;
-		return true;
-	}
-	p->used = true;
-	p->fd = -1;
-	p->server = 0;
-	p->born_ms = util_now_ms();
-	p->g = g;
-	p->qlen = mlen;
-	memcpy(p->q, msg, mlen);
-	dnsrelay_try(r, p);
+	dnsrelay_start(r, &g, msg, mlen, NULL);
 	return true;
 }
 
@@ -477,6 +555,7 @@ void dnsrelay_free(struct dnsrelay *r)
 	log_debug("DNS: %" PRIu64 " queries relayed, %" PRIu64 " answered, %"
 		  PRIu64 " dropped", r->st.relayed, r->st.answered,
 		  r->st.dropped);
+	dnstcp_free_all(r);
 	for (i = 0; i < DNSRELAY_PENDING_MAX; i++)
 		dnsrelay_release(r, &r->pend[i]);
 	if (r->ino_fd >= 0) {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * slirp/dnsrelay.h - the guest's DNS server: UDP queries to the DNS address
+ * slirp/dnsrelay.h - the guest's DNS server: queries to the DNS address
  * relayed to every nameserver of the host's resolv.conf (or --dns), in order
  */
 #ifndef SLIRP_DNSRELAY_H

@@ -17,6 +17,7 @@
 #define ETH_HLEN_	14
 #define ETHTYPE_IP	0x0800
 #define ETHTYPE_IPV6	0x86dd
+#define PROTO_TCP	6
 #define PROTO_UDP	17
 #define DNSW_FLAG_QR	0x80	/* byte 2 */
 #define DNSW_FLAG_TC	0x02	/* byte 2 */
@@ -28,22 +29,35 @@ static uint16_t get16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
 static void put16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)(v >> 8);
 	p[1] = (uint8_t)v;
 }
 
-/* The UDP header and payload bounds of an IPv4 packet @ip of @iplen bytes
- * to the relay; DNSW_PASS when it is not UDP to the relay's address */
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+/* The transport header and its bounds of an IPv4 packet @ip of @iplen bytes
+ * to the relay; DNSW_PASS when it is not UDP or TCP to the relay's address */
 static enum dnsw_verdict dnsw_ip4(const uint8_t *ip, size_t iplen,
 				  const struct dnsw_addrs *a,
-				  struct dnsw_guest *g, const uint8_t **udp,
-				  size_t *ulen)
+				  struct dnsw_guest *g, const uint8_t **l4,
+				  size_t *l4len)
 {
 	size_t hl, tot;
 
-	if (iplen < 20 || (ip[0] >> 4) != 4 || ip[9] != PROTO_UDP ||
+	if (iplen < 20 || (ip[0] >> 4) != 4 ||
+	    (ip[9] != PROTO_UDP && ip[9] != PROTO_TCP) ||
 	    memcmp(ip + 16, &a->dns4, 4))
 		return DNSW_PASS;
 	hl = (size_t)(ip[0] & 0xf) * 4;
@@ -56,20 +70,21 @@ static enum dnsw_verdict dnsw_ip4(const uint8_t *ip, size_t iplen,
 	g->family = 4;
 	memcpy(g->guest_ip, ip + 12, 4);
 	memcpy(g->dns_ip, ip + 16, 4);
-	*udp = ip + hl;
-	*ulen = tot - hl;
+	*l4 = ip + hl;
+	*l4len = tot - hl;
 	return DNSW_QUERY;
 }
 
 static enum dnsw_verdict dnsw_ip6(const uint8_t *ip, size_t iplen,
 				  const struct dnsw_addrs *a,
-				  struct dnsw_guest *g, const uint8_t **udp,
-				  size_t *ulen)
+				  struct dnsw_guest *g, const uint8_t **l4,
+				  size_t *l4len)
 {
 	size_t pl;
 
 	if (!a->dns6_on || iplen < 40 || (ip[0] >> 4) != 6 ||
-	    ip[6] != PROTO_UDP || memcmp(ip + 24, &a->dns6, 16))
+	    (ip[6] != PROTO_UDP && ip[6] != PROTO_TCP) ||
+	    memcmp(ip + 24, &a->dns6, 16))
 		return DNSW_PASS;
 	pl = get16(ip + 4);
 	if (pl > iplen - 40 || pl < 8)
@@ -77,8 +92,38 @@ static enum dnsw_verdict dnsw_ip6(const uint8_t *ip, size_t iplen,
 	g->family = 6;
 	memcpy(g->guest_ip, ip + 8, 16);
 	memcpy(g->dns_ip, ip + 24, 16);
-	*udp = ip + 40;
-	*ulen = pl;
+	*l4 = ip + 40;
+	*l4len = pl;
+	return DNSW_QUERY;
+}
+
+/* The transport (@proto: UDP or TCP) of a frame to port 53 of the relay's
+ * address, at least 8 bytes; the MACs and addresses into @g */
+static enum dnsw_verdict dnsw_l4(const uint8_t *frame, size_t len,
+				 const struct dnsw_addrs *a, uint8_t proto,
+				 struct dnsw_guest *g, const uint8_t **l4,
+				 size_t *l4len)
+{
+	const uint8_t *ip = frame + ETH_HLEN_;
+	enum dnsw_verdict v;
+	uint16_t type;
+
+	if (len < ETH_HLEN_)
+		return DNSW_PASS;
+	type = get16(frame + 12);
+	if (type == ETHTYPE_IP && len >= ETH_HLEN_ + 20 && ip[9] == proto)
+		v = dnsw_ip4(ip, len - ETH_HLEN_, a, g, l4, l4len);
+	else if (type == ETHTYPE_IPV6 && len >= ETH_HLEN_ + 40 &&
+		 ip[6] == proto)
+		v = dnsw_ip6(ip, len - ETH_HLEN_, a, g, l4, l4len);
+	else
+		return DNSW_PASS;
+	/* The fragments were dropped above: the first 8 bytes are there */
+	if (v != DNSW_QUERY || get16(*l4 + 2) != DNSW_PORT)
+		return v == DNSW_DROP ? DNSW_DROP : DNSW_PASS;
+	memcpy(g->guest_mac, frame + 6, 6);
+	memcpy(g->our_mac, frame, 6);
+	g->guest_port = get16(*l4);
 	return DNSW_QUERY;
 }
 
@@ -118,35 +163,74 @@ enum dnsw_verdict dnsw_parse_query(const uint8_t *frame, size_t len,
 				   struct dnsw_guest *g,
 				   const uint8_t **payload, size_t *plen)
 {
-	const uint8_t *ip = frame + ETH_HLEN_, *udp = NULL;
-	enum dnsw_verdict v;
+	const uint8_t *udp = NULL;
 	size_t ulen = 0, uhlen;
-	uint16_t type;
+	enum dnsw_verdict v;
 
-	if (len < ETH_HLEN_)
-		return DNSW_PASS;
-	type = get16(frame + 12);
-	if (type == ETHTYPE_IP)
-		v = dnsw_ip4(ip, len - ETH_HLEN_, a, g, &udp, &ulen);
-	else if (type == ETHTYPE_IPV6)
-		v = dnsw_ip6(ip, len - ETH_HLEN_, a, g, &udp, &ulen);
-	else
-		return DNSW_PASS;
+	v = dnsw_l4(frame, len, a, PROTO_UDP, g, &udp, &ulen);
 	if (v != DNSW_QUERY)
 		return v;
-	/* The first fragment of a fragmented query was dropped above: the
-	 * UDP header is complete here */
-	if (get16(udp + 2) != DNSW_PORT)
-		return DNSW_PASS;
 	uhlen = get16(udp + 4);
 	if (uhlen < 8 || uhlen > ulen || !dnsw_query_ok(udp + 8, uhlen - 8))
 		return DNSW_DROP;
-	memcpy(g->guest_mac, frame + 6, 6);
-	memcpy(g->our_mac, frame, 6);
-	g->guest_port = get16(udp);
 	g->id = get16(udp + 8);
 	*payload = udp + 8;
 	*plen = uhlen - 8;
+	return DNSW_QUERY;
+}
+
+/**
+ * dnsw_parse_tcp() - whether an Ethernet frame from the guest is a TCP
+ * segment to port 53 of the relay's address, and what it says
+ * @frame:	the frame (no virtio-net header)
+ * @len:	its length
+ * @a:		the relay's addresses
+ * @g:		out, for DNSW_QUERY: who sent it (its id is left alone)
+ * @seg:	out, for DNSW_QUERY: the segment (its data inside @frame)
+ *
+ * Return: DNSW_PASS (not TCP to port 53 of the relay), DNSW_QUERY, or
+ * DNSW_DROP (malformed, fragmented)
+ */
+enum dnsw_verdict dnsw_parse_tcp(const uint8_t *frame, size_t len,
+				 const struct dnsw_addrs *a,
+				 struct dnsw_guest *g, struct dnsw_tcpseg *seg)
+{
+	const uint8_t *tcp = NULL;
+	size_t tlen = 0, doff, i;
+	enum dnsw_verdict v;
+
+	v = dnsw_l4(frame, len, a, PROTO_TCP, g, &tcp, &tlen);
+	if (v != DNSW_QUERY)
+		return v;
+	if (tlen < 20)
+		return DNSW_DROP;
+	doff = (size_t)(tcp[12] >> 4) * 4;
+	if (doff < 20 || doff > tlen)
+		return DNSW_DROP;
+	memset(seg, 0, sizeof(*seg));
+	seg->seq = get32(tcp + 4);
+	seg->ack = get32(tcp + 8);
+	seg->flags = tcp[13];
+	seg->wnd = get16(tcp + 14);
+	seg->data = tcp + doff;
+	seg->dlen = tlen - doff;
+	/* Options: the MSS only (kind 2, length 4) */
+	for (i = 20; i + 1 < doff;) {
+		uint8_t kind = tcp[i], olen;
+
+		if (kind == 0)
+			break;
+		if (kind == 1) {
+			i++;
+			continue;
+		}
+		olen = tcp[i + 1];
+		if (olen < 2 || i + olen > doff)
+			break;
+		if (kind == 2 && olen == 4)
+			seg->mss = get16(tcp + i + 2);
+		i += olen;
+	}
 	return DNSW_QUERY;
 }
 
@@ -241,62 +325,65 @@ bool dnsw_answer_ok(const uint8_t *ans, size_t alen, uint16_t id,
 				  (size_t)aq);
 }
 
-/* Write the UDP header and its checksum over @udp (@ulen bytes, payload
- * already in place), the pseudo-header made of @g's addresses */
-static void dnsw_udp(const struct dnsw_guest *g, uint8_t *udp, size_t ulen)
+/* The checksum of @l4 (@len bytes of protocol @proto, its checksum field
+ * at @off zero) with the pseudo-header of @g's addresses, written there */
+static void dnsw_l4_csum(const struct dnsw_guest *g, uint8_t proto,
+			 uint8_t *l4, size_t len, size_t off)
 {
 	uint8_t ph[40] = { 0 };
 	size_t alen = g->family == 4 ? 4 : 16, phlen;
 	uint16_t c;
 
-	put16(udp, DNSW_PORT);
-	put16(udp + 2, g->guest_port);
-	put16(udp + 4, (uint16_t)ulen);
-	put16(udp + 6, 0);
 	memcpy(ph, g->dns_ip, alen);
 	memcpy(ph + alen, g->guest_ip, alen);
 	if (g->family == 4) {
-		ph[9] = PROTO_UDP;
-		put16(ph + 10, (uint16_t)ulen);
+		ph[9] = proto;
+		put16(ph + 10, (uint16_t)len);
 		phlen = 12;
 	} else {
-		put16(ph + 34, (uint16_t)ulen);
-		ph[39] = PROTO_UDP;
+		put16(ph + 34, (uint16_t)len);
+		ph[39] = proto;
 		phlen = 40;
 	}
 	c = (uint16_t)~sl_csum_fold(sl_csum_add(sl_csum_add(0, ph, phlen),
-						udp, ulen));
-	if (c == 0)
+						l4, len));
+	if (c == 0 && proto == PROTO_UDP)
 		c = 0xffff;
-	memcpy(udp + 6, &c, 2);
+	memcpy(l4 + off, &c, 2);
 }
 
-/* The IP header in front of @ulen bytes of UDP; its length */
-static size_t dnsw_ip(const struct dnsw_guest *g, uint8_t *ip, size_t ulen)
+/* The Ethernet and IP headers in front of @l4len bytes of @proto (already
+ * at their place in @out); the frame's length */
+static size_t dnsw_frame(const struct dnsw_guest *g, uint8_t proto,
+			 uint8_t *out, size_t l4len)
 {
+	uint8_t *ip = out + ETH_HLEN_;
 	uint16_t c;
 
+	memcpy(out, g->guest_mac, 6);
+	memcpy(out + 6, g->our_mac, 6);
+	put16(out + 12, g->family == 4 ? ETHTYPE_IP : ETHTYPE_IPV6);
 	if (g->family == 6) {
 		memset(ip, 0, 40);
 		ip[0] = 0x60;
-		put16(ip + 4, (uint16_t)ulen);
-		ip[6] = PROTO_UDP;
+		put16(ip + 4, (uint16_t)l4len);
+		ip[6] = proto;
 		ip[7] = 64;
 		memcpy(ip + 8, g->dns_ip, 16);
 		memcpy(ip + 24, g->guest_ip, 16);
-		return 40;
+		return ETH_HLEN_ + 40 + l4len;
 	}
 	memset(ip, 0, 20);
 	ip[0] = 0x45;
-	put16(ip + 2, (uint16_t)(20 + ulen));
+	put16(ip + 2, (uint16_t)(20 + l4len));
 	put16(ip + 6, 0x4000);	/* DF */
 	ip[8] = 64;
-	ip[9] = PROTO_UDP;
+	ip[9] = proto;
 	memcpy(ip + 12, g->dns_ip, 4);
 	memcpy(ip + 16, g->guest_ip, 4);
 	c = (uint16_t)~sl_csum_fold(sl_csum_add(0, ip, 20));
 	memcpy(ip + 10, &c, 2);
-	return 20;
+	return ETH_HLEN_ + 20 + l4len;
 }
 
 /**
@@ -318,7 +405,7 @@ size_t dnsw_build_answer(const struct dnsw_guest *g, const uint8_t *ans,
 			 size_t alen, unsigned mtu, uint8_t *out,
 			 size_t outmax)
 {
-	size_t iphl = g->family == 4 ? 20 : 40, room, ulen, hl;
+	size_t iphl = g->family == 4 ? 20 : 40, room, ulen;
 	uint8_t *ip = out + ETH_HLEN_, *udp, *msg;
 
 	if (alen < DNSW_HDR_LEN || mtu < iphl + 8 + DNSW_HDR_LEN ||
@@ -343,12 +430,51 @@ size_t dnsw_build_answer(const struct dnsw_guest *g, const uint8_t *ans,
 	}
 	put16(msg, g->id);
 	ulen = 8 + alen;
-	dnsw_udp(g, udp, ulen);
-	hl = dnsw_ip(g, ip, ulen);
-	memcpy(out, g->guest_mac, 6);
-	memcpy(out + 6, g->our_mac, 6);
-	put16(out + 12, g->family == 4 ? ETHTYPE_IP : ETHTYPE_IPV6);
-	return ETH_HLEN_ + hl + ulen;
+	put16(udp, DNSW_PORT);
+	put16(udp + 2, g->guest_port);
+	put16(udp + 4, (uint16_t)ulen);
+	put16(udp + 6, 0);
+	dnsw_l4_csum(g, PROTO_UDP, udp, ulen, 6);
+	return dnsw_frame(g, PROTO_UDP, out, ulen);
+}
+
+/**
+ * dnsw_build_tcp() - a TCP segment from port 53 of the relay to the guest
+ * @g:		the connection's guest side (addresses, MACs, port)
+ * @seg:	sequence and acknowledgement numbers, flags, window, MSS
+ *		option (0: none), data
+ * @out:	frame buffer
+ * @outmax:	its size
+ *
+ * Return: frame length, 0 if the data does not fit @outmax
+ */
+size_t dnsw_build_tcp(const struct dnsw_guest *g,
+		      const struct dnsw_tcpseg *seg, uint8_t *out,
+		      size_t outmax)
+{
+	size_t iphl = g->family == 4 ? 20 : 40, hl = seg->mss ? 24 : 20;
+	uint8_t *tcp = out + ETH_HLEN_ + iphl;
+
+	if (ETH_HLEN_ + iphl + hl + seg->dlen > outmax ||
+	    iphl + hl + seg->dlen > 65535)
+		return 0;
+	memset(tcp, 0, hl);
+	put16(tcp, DNSW_PORT);
+	put16(tcp + 2, g->guest_port);
+	put32(tcp + 4, seg->seq);
+	put32(tcp + 8, seg->ack);
+	tcp[12] = (uint8_t)((hl / 4) << 4);
+	tcp[13] = seg->flags;
+	put16(tcp + 14, seg->wnd);
+	if (seg->mss) {
+		tcp[20] = 2;
+		tcp[21] = 4;
+		put16(tcp + 22, seg->mss);
+	}
+	if (seg->dlen)
+		memcpy(tcp + hl, seg->data, seg->dlen);
+	dnsw_l4_csum(g, PROTO_TCP, tcp, hl + seg->dlen, 16);
+	return dnsw_frame(g, PROTO_TCP, out, hl + seg->dlen);
 }
 
 /* One nameserver address, with an optional numeric %scope (a scope by

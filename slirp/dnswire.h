@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  * slirp/dnswire.h - the DNS relay's parsing and building: guest query
- * frames, upstream answers, answer frames, resolv.conf (no I/O)
+ * frames and TCP segments, upstream answers, answer frames, resolv.conf
+ * (no I/O)
  */
 #ifndef SLIRP_DNSWIRE_H
 #define SLIRP_DNSWIRE_H
@@ -53,7 +54,33 @@ struct dnsw_guest {
 	uint16_t id;
 };
 
-/* What dnsw_parse_query() found in a frame */
+/**
+ * struct dnsw_tcpseg - a TCP segment to or from port 53 of the relay
+ * @seq:	sequence number
+ * @ack:	acknowledgement number
+ * @flags:	TCP flags (DNSW_TCP_*)
+ * @wnd:	window (no scaling is offered)
+ * @mss:	MSS option (SYN), 0 if none
+ * @data:	payload
+ * @dlen:	its length
+ */
+struct dnsw_tcpseg {
+	uint32_t seq;
+	uint32_t ack;
+	uint8_t flags;
+	uint16_t wnd;
+	uint16_t mss;
+	const uint8_t *data;
+	size_t dlen;
+};
+
+#define DNSW_TCP_FIN	0x01
+#define DNSW_TCP_SYN	0x02
+#define DNSW_TCP_RST	0x04
+#define DNSW_TCP_PSH	0x08
+#define DNSW_TCP_ACK	0x10
+
+/* What dnsw_parse_query() and dnsw_parse_tcp() found in a frame */
 enum dnsw_verdict {
 	DNSW_PASS,	/* not a DNS query to the relay: libslirp's */
 	DNSW_QUERY,	/* a query to relay */
@@ -64,6 +91,12 @@ enum dnsw_verdict dnsw_parse_query(const uint8_t *frame, size_t len,
 				   const struct dnsw_addrs *a,
 				   struct dnsw_guest *g,
 				   const uint8_t **payload, size_t *plen);
+enum dnsw_verdict dnsw_parse_tcp(const uint8_t *frame, size_t len,
+				 const struct dnsw_addrs *a,
+				 struct dnsw_guest *g, struct dnsw_tcpseg *seg);
+size_t dnsw_build_tcp(const struct dnsw_guest *g,
+		      const struct dnsw_tcpseg *seg, uint8_t *out,
+		      size_t outmax);
 bool dnsw_query_ok(const uint8_t *msg, size_t len);
 long dnsw_question_len(const uint8_t *msg, size_t len);
 bool dnsw_answer_ok(const uint8_t *ans, size_t alen, uint16_t id,

@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  * tests/fuzz/fuzz-dns.c - libFuzzer target: the DNS relay's parsing
- * (slirp/dnswire.c): guest frames, upstream answers, answer frames,
- * resolv.conf
+ * (slirp/dnswire.c): guest frames and TCP segments, upstream answers, answer
+ * frames, resolv.conf
  *
  * The first byte picks what the rest is:
  *  0: a frame from the guest (dnsw_parse_query()); a query found is also
  *     answered with itself, as if a server had echoed it;
  *  1: a query and an answer, split at the second byte (dnsw_answer_ok(),
  *     dnsw_question_len(), dnsw_build_answer() at several MTUs);
- *  2: a resolv.conf text (dnsw_parse_resolv()).
+ *  2: a resolv.conf text (dnsw_parse_resolv());
+ *  3: a TCP frame from the guest (dnsw_parse_tcp()), its data sent back in
+ *     a segment (dnsw_build_tcp()).
  * Checks: what is found lies inside the input, a built frame fits its
  * buffer and the MTU, parsed servers are IPv4 or IPv6 on port 53.
  */
@@ -113,19 +115,43 @@ static void fuzz_resolv(const uint8_t *data, size_t size)
 	}
 }
 
+static void fuzz_tcp(const uint8_t *data, size_t size)
+{
+	struct dnsw_addrs a;
+	struct dnsw_guest g;
+	struct dnsw_tcpseg seg;
+	size_t n;
+
+	fuzz_addrs(&a);
+	memset(&g, 0, sizeof(g));
+	if (dnsw_parse_tcp(data, size, &a, &g, &seg) != DNSW_QUERY)
+		return;
+	if (seg.data < data || seg.dlen > size ||
+	    seg.data + seg.dlen > data + size ||
+	    (g.family != 4 && g.family != 6))
+		abort();
+	seg.flags |= DNSW_TCP_SYN;
+	n = dnsw_build_tcp(&g, &seg, frame, sizeof(frame));
+	if (n > sizeof(frame) || (n && n < 14 + 20 + 20 + seg.dlen))
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
-	switch (data[0] % 3) {
+	switch (data[0] % 4) {
 	case 0:
 		fuzz_frame(data + 1, size - 1);
 		break;
 	case 1:
 		fuzz_answer(data + 1, size - 1);
 		break;
-	default:
+	case 2:
 		fuzz_resolv(data + 1, size - 1);
+		break;
+	default:
+		fuzz_tcp(data + 1, size - 1);
 		break;
 	}
 	return 0;

@@ -1,10 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # tests/integration/dns-tool.py - DNS servers and clients of tests/integration/dns.bats (no dig in the image)
 #
-#   serve LOG ADDR=IP|silent...   a server on port 53 (UDP and TCP) of each ADDR: it answers every A query
-#                                 with IP (or never answers: silent); logs "ADDR ID NAME" per query to LOG
+#   serve LOG ADDR=IP|big:IP|silent...
+#                                 a server on port 53 (UDP and TCP) of each ADDR: it answers every A query
+#                                 with IP (big: 200 times, 3.2 kB; silent: never); logs "ADDR ID NAME" per
+#                                 query to LOG
 #   query SERVER NAME [tcp]       ask SERVER (port 53) for NAME's A record with id 0x1234; prints the
-#                                 addresses of the answer; exit 0 when one came within 5 s
+#                                 addresses of the answer (TC for a truncated one); exit 0 when one came
+#                                 within 5 s
 #   garbage SERVER                malformed datagrams to SERVER:53 (short, huge, answers, bad counts, junk)
 #   flood SERVER N                N queries to SERVER:53 from one socket, as fast as it can, no waiting
 import os
@@ -44,9 +47,12 @@ def decode_name(msg):
 
 def make_answer(query, ip):
     end = question_end(query)
-    hdr = struct.pack('!HHHHHH', struct.unpack('!H', query[:2])[0], 0x8180, 1, 1, 0, 0)
+    n = 1
+    if ip.startswith('big:'):
+        ip, n = ip[4:], 200
+    hdr = struct.pack('!HHHHHH', struct.unpack('!H', query[:2])[0], 0x8180, 1, n, 0, 0)
     rr = struct.pack('!HHHIH', 0xc00c, 1, 1, 60, 4) + socket.inet_aton(ip)
-    return hdr + query[12:end] + rr
+    return hdr + query[12:end] + rr * n
 
 
 def family(addr):
@@ -75,12 +81,13 @@ def serve(log, specs):
     def tcp_conn(c, addr, ip):
         with c:
             try:
-                n = struct.unpack('!H', c.recv(2, socket.MSG_WAITALL))[0]
-                q = c.recv(n, socket.MSG_WAITALL)
-                note(addr, q)
-                if ip != 'silent':
-                    a = make_answer(q, ip)
-                    c.sendall(struct.pack('!H', len(a)) + a)
+                while True:
+                    n = struct.unpack('!H', c.recv(2, socket.MSG_WAITALL))[0]
+                    q = c.recv(n, socket.MSG_WAITALL)
+                    note(addr, q)
+                    if ip != 'silent':
+                        a = make_answer(q, ip)
+                        c.sendall(struct.pack('!H', len(a)) + a)
             except (IndexError, struct.error, OSError):
                 pass
 
@@ -106,8 +113,8 @@ def serve(log, specs):
         t.join()
 
 
-def parse_answer(a):
-    if len(a) < 12 or struct.unpack('!H', a[:2])[0] != QID or not a[2] & 0x80:
+def parse_answer(a, qid=QID):
+    if len(a) < 12 or struct.unpack('!H', a[:2])[0] != qid or not a[2] & 0x80:
         return None
     ancount = struct.unpack('!H', a[6:8])[0]
     off, ips = question_end(a), []
@@ -126,18 +133,33 @@ def parse_answer(a):
     return ips
 
 
+def tcp_read(s):
+    n = struct.unpack('!H', s.recv(2, socket.MSG_WAITALL))[0]
+    return s.recv(n, socket.MSG_WAITALL)
+
+
 def query(server, name, proto='udp'):
     q = make_query(name)
-    if proto == 'tcp':
+    if proto.startswith('tcp'):
         s = socket.create_connection((server, 53), timeout=5)
+        if proto == 'tcp2':
+            # two queries at once on one connection, as glibc asks A and AAAA
+            q2 = make_query('2' + name, QID + 1)
+            s.sendall(struct.pack('!H', len(q)) + q + struct.pack('!H', len(q2)) + q2)
+            a, a2 = tcp_read(s), tcp_read(s)
+            ips = (parse_answer(a) or []) + (parse_answer(a2, QID + 1) or [])
+            print('\n'.join(ips))
+            return 0 if len(ips) == 2 else 1
         s.sendall(struct.pack('!H', len(q)) + q)
-        n = struct.unpack('!H', s.recv(2, socket.MSG_WAITALL))[0]
-        a = s.recv(n, socket.MSG_WAITALL)
+        a = tcp_read(s)
     else:
         s = socket.socket(family(server), socket.SOCK_DGRAM)
         s.settimeout(5)
         s.sendto(q, (server, 53))
         a = s.recv(65535)
+    if len(a) >= 12 and a[2] & 0x02:
+        print('TC')
+        return 0
     ips = parse_answer(a)
     if not ips:
         print('no answer: %r' % a)

@@ -91,10 +91,24 @@ dns_expect() {
 	dns_expect 192.0.2.53 10.0.2.3 stub.test
 }
 
-@test "TCP query to 10.0.2.3:53" {
+@test "TCP: failover past a refusing and a silent server, IPv4 and IPv6, two queries on one connection" {
+	DNS_RESOLV=('nameserver 127.0.0.2' 'nameserver 127.0.0.3' 'nameserver 2001:db8::53')
+	dns_host "127.0.0.3=silent 2001:db8::53=192.0.2.6" --enable-ipv6
+	dns_expect 192.0.2.6 10.0.2.3 tcp.test tcp
+	grep -q '^127\.0\.0\.3 .* tcp\.test$' "$T/srv.log" || fail "the silent server was not asked:" "$(cat "$T/srv.log")"
+	wait_until 5 in_ns sh -c '! ip -6 addr show dev tap0 | grep -q tentative' || true
+	dns_expect 192.0.2.6 fd00::3 tcp6.test tcp
+	# glibc's resolver asks A and AAAA on one connection
+	run in_ns timeout -k 1 10 python3 "$T/dns-tool.py" query 10.0.2.3 two.test tcp2
+	[[ $status == 0 && $output == $'192.0.2.6\n192.0.2.6' ]] || fail "two queries on one connection: $output"
+}
+
+@test "a large answer: cut with TC over UDP, whole over TCP (segments within the MTU)" {
 	DNS_RESOLV=('nameserver 127.0.0.4')
-	dns_host "127.0.0.4=192.0.2.4"
-	dns_expect 192.0.2.4 10.0.2.3 tcp.test tcp
+	dns_host "127.0.0.4=big:192.0.2.4"
+	dns_expect TC 10.0.2.3 big.test
+	dns_ask 10.0.2.3 big.test tcp
+	[[ $status == 0 && $(wc -w <<<"$output") == 200 ]] || fail "over TCP: status $status, $(wc -w <<<"$output") addresses"
 }
 
 @test "--dns ADDR (repeatable) overrides the host's resolv.conf, in order" {
