@@ -73,7 +73,7 @@ static const struct scrule_entry hsc_allow[] = {
 	  "forwarders' epoll fd, signalfd, exit fd, pidfd, API" },
 	{ "read",
 	  "frames from the tap, signalfd, the exit fd, /etc/resolv.conf "
-	  "(libslirp and the DNS relay re-read it), the DNS relay's inotify "
+	  "(the DNS relay re-reads it), the DNS relay's inotify "
 	  "fd, /proc/sys values in messages" },
 	{ "write",
 	  "frames to the tap, log lines to stderr, the ready fd" },
@@ -86,12 +86,12 @@ static const struct scrule_entry hsc_allow[] = {
 	{ "socket",
 	  "only AF_INET and AF_INET6, SOCK_STREAM and SOCK_DGRAM: libslirp's "
 	  "NAT flows (TCP, UDP, ICMP ping sockets), rules added through the "
-	  "API, the DNS relay's upstream queries (one UDP socket each); no "
+	  "API, the DNS relay's upstream queries (one UDP or TCP socket "
+	  "each); no "
 	  "raw, packet, netlink or new unix sockets" },
 	{ "connect",
-	  "libslirp's outgoing NAT flows (DNS over TCP to the host's first "
-	  "resolver), the DNS relay's upstream queries; portfwd's "
-	  "local-address check" },
+	  "libslirp's outgoing NAT flows, the DNS relay's upstream queries "
+	  "(UDP, and non-blocking TCP); portfwd's local-address check" },
 	{ "bind", "listening sockets of rules added through the API" },
 	{ "listen", "listening sockets of rules added through the API" },
 	{ "accept",
@@ -107,7 +107,8 @@ static const struct scrule_entry hsc_allow[] = {
 	  "TCP_NODELAY, buffer sizes), forwarders (SO_LINGER, TCP_NODELAY, "
 	  "IPV6_V6ONLY); only inet sockets can exist, see socket" },
 	{ "getsockopt",
-	  "SO_ERROR of non-blocking connects (forwarders, libslirp)" },
+	  "SO_ERROR of non-blocking connects (forwarders, libslirp, the DNS "
+	  "relay's TCP queries)" },
 	{ "sendto",
 	  "libslirp: UDP and ICMP payloads, TCP data; API replies; the DNS "
 	  "relay's queries; --publish-auto's sock_diag dump requests (netlink socket made by "
@@ -194,8 +195,8 @@ static const struct scrule_entry hsc_allow[] = {
 
 	/* Files */
 	{ "openat",
-	  "only read-only, no O_CREAT or O_TRUNC: libslirp and the DNS relay "
-	  "re-read /etc/resolv.conf, /proc/sys/net/ipv4/ip_unprivileged_port_start "
+	  "only read-only, no O_CREAT or O_TRUNC: the DNS relay re-reads "
+	  "/etc/resolv.conf, /proc/sys/net/ipv4/ip_unprivileged_port_start "
 	  "for a refused bind's message" },
 	{ "pread64",
 	  "the API's stats request: /proc/self/statm re-read from offset 0 "
