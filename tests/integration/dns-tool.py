@@ -133,9 +133,19 @@ def parse_answer(a, qid=QID):
     return ips
 
 
+def recv_all(s, n):
+    # MSG_WAITALL does not wait on a socket with a timeout (non-blocking underneath)
+    b = b''
+    while len(b) < n:
+        chunk = s.recv(n - len(b))
+        if not chunk:
+            raise OSError('connection closed after %d of %d bytes' % (len(b), n))
+        b += chunk
+    return b
+
+
 def tcp_read(s):
-    n = struct.unpack('!H', s.recv(2, socket.MSG_WAITALL))[0]
-    return s.recv(n, socket.MSG_WAITALL)
+    return recv_all(s, struct.unpack('!H', recv_all(s, 2))[0])
 
 
 def query(server, name, proto='udp'):
