@@ -15,8 +15,9 @@
  * server asked: the kernel picks a random source port, and only datagrams
  * from that server's address and port arrive on it. The query goes out with
  * a random id, and an answer is taken only with that id and the query's
- * question (dnsw_answer_ok()); the guest's id is put back. A server that
- * refuses (ICMP unreachable: ECONNREFUSED) or stays silent for
+ * question (dnsw_answer_ok()); the guest's id is put back, and an answer
+ * larger than the MTU goes in IP fragments, as the kernel would send it. A
+ * server that refuses (ICMP unreachable: ECONNREFUSED) or stays silent for
  * DNSRELAY_TIMEOUT_MS is followed by the next one; after the last, the
  * query is dropped (the guest's resolver retries). A query the guest sends
  * again while its first copy waits is dropped: it is answered once.
@@ -280,13 +281,14 @@ static void dnsrelay_next(struct dnsrelay *r, struct dnsrelay_pending *p)
 	dnsrelay_try(r, p);
 }
 
-/* An answer that passed dnsw_answer_ok(): to the guest, by UDP or on its
- * TCP connection */
+/* An answer that passed dnsw_answer_ok(): to the guest, by UDP (in IP
+ * fragments when larger than the MTU) or on its TCP connection */
 static void dnsrelay_deliver(struct dnsrelay *r, struct dnsrelay_pending *p,
 			     const uint8_t *ans, size_t alen)
 {
 	struct dnstcp_conn *c = p->conn;
-	size_t len;
+	size_t len, ulen, off = 0;
+	uint32_t id;
 
 	r->st.answered++;
 	if (c) {
@@ -296,10 +298,15 @@ static void dnsrelay_deliver(struct dnsrelay *r, struct dnsrelay_pending *p,
 		dnstcp_answer(r, c, r->buf, alen);
 		return;
 	}
-	len = dnsw_build_answer(&p->g, ans, alen, r->mtu, r->frame,
-				sizeof(r->frame));
-	if (len)
+	ulen = dnsw_build_udp(&p->g, ans, alen, r->udp, sizeof(r->udp));
+	id = (uint32_t)dnsrelay_random16(r) << 16 | dnsrelay_random16(r);
+	while (off < ulen) {
+		len = dnsw_build_fragment(&p->g, r->udp, ulen, &off, r->mtu, id,
+					  r->frame, sizeof(r->frame));
+		if (!len)
+			break;
 		r->send(r->frame, len, r->send_opaque);
+	}
 	dnsrelay_release(r, p);
 }
 

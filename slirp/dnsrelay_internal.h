@@ -128,6 +128,7 @@ struct dnsrelay_pending {
  * @rnd:	random bytes (getrandom), used from the end
  * @rnd_left:	bytes of @rnd left
  * @buf:	a datagram read from a server
+ * @udp:	an answer's UDP datagram to the guest
  * @frame:	an answer frame to the guest
  */
 struct dnsrelay {
@@ -147,6 +148,7 @@ struct dnsrelay {
 	uint8_t rnd[256];
 	size_t rnd_left;
 	uint8_t buf[DNSW_ANSWER_MAX];
+	uint8_t udp[8 + DNSW_ANSWER_MAX];
 	uint8_t frame[DNSW_FRAME_HDR_MAX + DNSW_ANSWER_MAX];
 };
 

@@ -352,10 +352,25 @@ static void dnsw_l4_csum(const struct dnsw_guest *g, uint8_t proto,
 	memcpy(l4 + off, &c, 2);
 }
 
-/* The Ethernet and IP headers in front of @l4len bytes of @proto (already
- * at their place in @out); the frame's length */
+/**
+ * struct dnsw_frag - where an IP packet lies in its datagram
+ * @on:		a fragment (IPv4: MF/offset fields; IPv6: a fragment header)
+ * @id:		identification (IPv4: the low 16 bits)
+ * @off:	offset of the payload in the datagram, a multiple of 8
+ * @more:	more fragments follow
+ */
+struct dnsw_frag {
+	bool on;
+	uint32_t id;
+	size_t off;
+	bool more;
+};
+
+/* The Ethernet and IP headers in front of @plen bytes of @proto (already
+ * at their place in @out: after the IPv6 fragment header if @f->on); the
+ * frame's length */
 static size_t dnsw_frame(const struct dnsw_guest *g, uint8_t proto,
-			 uint8_t *out, size_t l4len)
+			 uint8_t *out, size_t plen, const struct dnsw_frag *f)
 {
 	uint8_t *ip = out + ETH_HLEN_;
 	uint16_t c;
@@ -366,54 +381,61 @@ static size_t dnsw_frame(const struct dnsw_guest *g, uint8_t proto,
 	if (g->family == 6) {
 		memset(ip, 0, 40);
 		ip[0] = 0x60;
-		put16(ip + 4, (uint16_t)l4len);
 		ip[6] = proto;
 		ip[7] = 64;
 		memcpy(ip + 8, g->dns_ip, 16);
 		memcpy(ip + 24, g->guest_ip, 16);
-		return ETH_HLEN_ + 40 + l4len;
+		if (f->on) {
+			ip[6] = 44;	/* fragment header */
+			memset(ip + 40, 0, 8);
+			ip[40] = proto;
+			put16(ip + 42, (uint16_t)(f->off | f->more));
+			put32(ip + 44, f->id);
+			plen += 8;
+		}
+		put16(ip + 4, (uint16_t)plen);
+		return ETH_HLEN_ + 40 + plen;
 	}
 	memset(ip, 0, 20);
 	ip[0] = 0x45;
-	put16(ip + 2, (uint16_t)(20 + l4len));
-	put16(ip + 6, 0x4000);	/* DF */
+	put16(ip + 2, (uint16_t)(20 + plen));
+	put16(ip + 4, (uint16_t)f->id);
+	/* DF on a whole datagram; MF and the offset on a fragment */
+	put16(ip + 6, f->on ? (uint16_t)((f->more ? 0x2000 : 0) | f->off / 8) :
+			      0x4000);
 	ip[8] = 64;
 	ip[9] = proto;
 	memcpy(ip + 12, g->dns_ip, 4);
 	memcpy(ip + 16, g->guest_ip, 4);
 	c = (uint16_t)~sl_csum_fold(sl_csum_add(0, ip, 20));
 	memcpy(ip + 10, &c, 2);
-	return ETH_HLEN_ + 20 + l4len;
+	return ETH_HLEN_ + 20 + plen;
 }
 
 /**
- * dnsw_build_answer() - the Ethernet frame carrying an answer to the guest
+ * dnsw_build_udp() - the UDP datagram carrying an answer to the guest
  * @g:		who asked (addresses, port, its query id)
  * @ans:	the upstream answer (at least a header: dnsw_answer_ok())
  * @alen:	its length
- * @mtu:	the tap's MTU
- * @out:	frame buffer
+ * @out:	datagram buffer
  * @outmax:	its size
  *
- * The guest's id replaces the upstream one. An answer larger than the MTU
- * allows is cut to its header and question with TC set, so that the guest
- * asks again over TCP (as a server does for a client without EDNS).
+ * The guest's id replaces the upstream one. An answer larger than a UDP
+ * datagram of the guest's family may be (or than @outmax allows) is cut to
+ * its header and question with TC set, so that the guest asks again over
+ * TCP (as a server does for a client without EDNS).
  *
- * Return: frame length, 0 if it cannot be built
+ * Return: datagram length (header, answer), 0 if it cannot be built
  */
-size_t dnsw_build_answer(const struct dnsw_guest *g, const uint8_t *ans,
-			 size_t alen, unsigned mtu, uint8_t *out,
-			 size_t outmax)
+size_t dnsw_build_udp(const struct dnsw_guest *g, const uint8_t *ans,
+		      size_t alen, uint8_t *out, size_t outmax)
 {
-	size_t iphl = g->family == 4 ? 20 : 40, room, ulen;
-	uint8_t *ip = out + ETH_HLEN_, *udp, *msg;
+	size_t room = g->family == 4 ? DNSW_UDP4_MAX : DNSW_UDP6_MAX, ulen;
+	uint8_t *msg = out + 8;
 
-	if (alen < DNSW_HDR_LEN || mtu < iphl + 8 + DNSW_HDR_LEN ||
-	    outmax < DNSW_FRAME_HDR_MAX + DNSW_HDR_LEN)
+	if (alen < DNSW_HDR_LEN || outmax < 8 + DNSW_HDR_LEN)
 		return 0;
-	room = MIN((size_t)mtu - iphl - 8, outmax - ETH_HLEN_ - iphl - 8);
-	udp = ip + iphl;
-	msg = udp + 8;
+	room = MIN(room, outmax - 8);
 	if (alen <= room) {
 		memcpy(msg, ans, alen);
 	} else {
@@ -430,12 +452,54 @@ size_t dnsw_build_answer(const struct dnsw_guest *g, const uint8_t *ans,
 	}
 	put16(msg, g->id);
 	ulen = 8 + alen;
-	put16(udp, DNSW_PORT);
-	put16(udp + 2, g->guest_port);
-	put16(udp + 4, (uint16_t)ulen);
-	put16(udp + 6, 0);
-	dnsw_l4_csum(g, PROTO_UDP, udp, ulen, 6);
-	return dnsw_frame(g, PROTO_UDP, out, ulen);
+	put16(out, DNSW_PORT);
+	put16(out + 2, g->guest_port);
+	put16(out + 4, (uint16_t)ulen);
+	put16(out + 6, 0);
+	dnsw_l4_csum(g, PROTO_UDP, out, ulen, 6);
+	return ulen;
+}
+
+/**
+ * dnsw_build_fragment() - the next frame of a UDP datagram to the guest:
+ * the whole datagram when it fits the MTU, else IP fragments, as the
+ * kernel sends a large datagram
+ * @g:		who asked (addresses, MACs)
+ * @udp:	the datagram (dnsw_build_udp())
+ * @ulen:	its length
+ * @off:	in: where the frame starts in the datagram (0 first); out: where
+ *		the next one does (@ulen when done)
+ * @mtu:	the tap's MTU
+ * @id:		identification of the fragments (random)
+ * @out:	frame buffer
+ * @outmax:	its size
+ *
+ * Return: frame length, 0 if none can be built (MTU too small)
+ */
+size_t dnsw_build_fragment(const struct dnsw_guest *g, const uint8_t *udp,
+			   size_t ulen, size_t *off, unsigned mtu, uint32_t id,
+			   uint8_t *out, size_t outmax)
+{
+	size_t iphl = g->family == 4 ? 20 : 40, room, n, hl;
+	struct dnsw_frag f = { .id = id, .off = *off };
+
+	if (*off >= ulen || outmax < ETH_HLEN_ || mtu > outmax - ETH_HLEN_ ||
+	    mtu < iphl + 8 + 8)
+		return 0;
+	room = mtu - iphl;
+	if (*off == 0 && ulen <= room) {
+		n = ulen;
+	} else {
+		f.on = true;
+		if (g->family == 6)
+			room -= 8;
+		n = MIN(ulen - *off, room & ~(size_t)7);
+		f.more = *off + n < ulen;
+	}
+	hl = ETH_HLEN_ + iphl + (f.on && g->family == 6 ? 8 : 0);
+	memcpy(out + hl, udp + *off, n);
+	*off += n;
+	return dnsw_frame(g, PROTO_UDP, out, n, &f);
 }
 
 /**
@@ -454,6 +518,7 @@ size_t dnsw_build_tcp(const struct dnsw_guest *g,
 {
 	size_t iphl = g->family == 4 ? 20 : 40, hl = seg->mss ? 24 : 20;
 	uint8_t *tcp = out + ETH_HLEN_ + iphl;
+	struct dnsw_frag nofrag = { .on = false };
 
 	if (ETH_HLEN_ + iphl + hl + seg->dlen > outmax ||
 	    iphl + hl + seg->dlen > 65535)
@@ -474,7 +539,7 @@ size_t dnsw_build_tcp(const struct dnsw_guest *g,
 	if (seg->dlen)
 		memcpy(tcp + hl, seg->data, seg->dlen);
 	dnsw_l4_csum(g, PROTO_TCP, tcp, hl + seg->dlen, 16);
-	return dnsw_frame(g, PROTO_TCP, out, hl + seg->dlen);
+	return dnsw_frame(g, PROTO_TCP, out, hl + seg->dlen, &nofrag);
 }
 
 /* One nameserver address, with an optional numeric %scope (a scope by

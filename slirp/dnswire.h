@@ -19,8 +19,13 @@
 #define DNSW_QUERY_MAX	1232
 /* Largest answer read from an upstream server (a UDP datagram) */
 #define DNSW_ANSWER_MAX	65535
-/* Frame headers in front of an answer: Ethernet, IPv6, UDP */
-#define DNSW_FRAME_HDR_MAX	(14 + 40 + 8)
+/* Frame headers in front of an answer: Ethernet, IPv6, its fragment
+ * header, UDP */
+#define DNSW_FRAME_HDR_MAX	(14 + 40 + 8 + 8)
+/* Largest DNS message in a UDP datagram to the guest: IPv4's total length
+ * is 16 bits, IPv6's payload length (no jumbograms) */
+#define DNSW_UDP4_MAX		(65535 - 20 - 8)
+#define DNSW_UDP6_MAX		(65535 - 8)
 
 /**
  * struct dnsw_addrs - the relay's own addresses on the guest side
@@ -101,9 +106,11 @@ bool dnsw_query_ok(const uint8_t *msg, size_t len);
 long dnsw_question_len(const uint8_t *msg, size_t len);
 bool dnsw_answer_ok(const uint8_t *ans, size_t alen, uint16_t id,
 		    const uint8_t *query, size_t qlen);
-size_t dnsw_build_answer(const struct dnsw_guest *g, const uint8_t *ans,
-			 size_t alen, unsigned mtu, uint8_t *out,
-			 size_t outmax);
+size_t dnsw_build_udp(const struct dnsw_guest *g, const uint8_t *ans,
+		      size_t alen, uint8_t *out, size_t outmax);
+size_t dnsw_build_fragment(const struct dnsw_guest *g, const uint8_t *udp,
+			   size_t ulen, size_t *off, unsigned mtu, uint32_t id,
+			   uint8_t *out, size_t outmax);
 unsigned dnsw_parse_resolv(const char *text, size_t len,
 			   struct sockaddr_storage *out, unsigned max);
 

@@ -7,7 +7,8 @@
  *  0: a frame from the guest (dnsw_parse_query()); a query found is also
  *     answered with itself, as if a server had echoed it;
  *  1: a query and an answer, split at the second byte (dnsw_answer_ok(),
- *     dnsw_question_len(), dnsw_build_answer() at several MTUs);
+ *     dnsw_question_len(), dnsw_build_udp() and dnsw_build_fragment() at
+ *     several MTUs);
  *  2: a resolv.conf text (dnsw_parse_resolv());
  *  3: a TCP frame from the guest (dnsw_parse_tcp()), its data sent back in
  *     a segment (dnsw_build_tcp()).
@@ -39,20 +40,35 @@ static void fuzz_addrs(struct dnsw_addrs *a)
 	inet_pton(AF_INET6, "fd00::3", &a->dns6);
 }
 
+static uint8_t udp[8 + DNSW_ANSWER_MAX];
+
+/* The answer's datagram, and its frames at each MTU: each fits the MTU,
+ * and together they carry the datagram */
 static void check_build(const struct dnsw_guest *g, const uint8_t *ans,
 			size_t alen)
 {
-	size_t i;
+	size_t ulen = dnsw_build_udp(g, ans, alen, udp, sizeof(udp)), i;
 
-	for (i = 0; i < sizeof(mtus) / sizeof(mtus[0]); i++) {
-		size_t n = dnsw_build_answer(g, ans, alen, mtus[i], frame,
-					     sizeof(frame));
+	if (ulen > sizeof(udp) || (ulen && (udp[8] != (uint8_t)(g->id >> 8) ||
+					    ulen < 8 + DNSW_HDR_LEN)))
+		abort();
+	for (i = 0; ulen && i < sizeof(mtus) / sizeof(mtus[0]); i++) {
+		size_t off = 0, n, frames = 0;
 
-		if (n > sizeof(frame) || (n && n > 14 + mtus[i]))
+		while (off < ulen) {
+			size_t before = off;
+
+			n = dnsw_build_fragment(g, udp, ulen, &off, mtus[i],
+						1234, frame, sizeof(frame));
+			if (!n)
+				break;
+			if (n > 14 + mtus[i] || off <= before || off > ulen)
+				abort();
+			frames++;
+		}
+		if (n && off != ulen)
 			abort();
-		if (n && alen >= DNSW_HDR_LEN &&
-		    (frame[14 + (g->family == 4 ? 20 : 40) + 8] !=
-		     (uint8_t)(g->id >> 8)))
+		if (frames > 65536 / 8)
 			abort();
 	}
 }

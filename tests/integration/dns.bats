@@ -108,12 +108,17 @@ dns_expect() {
 	usernet_stop_ok
 }
 
-@test "a large answer: cut with TC over UDP, whole over TCP (segments within the MTU)" {
+@test "a large answer (3.2 kB, MTU 1500): whole over UDP in IP fragments and over TCP, IPv4 and IPv6" {
 	DNS_RESOLV=('nameserver 127.0.0.4')
-	dns_host "127.0.0.4=big:192.0.2.4"
-	dns_expect TC 10.0.2.3 big.test
-	dns_ask 10.0.2.3 big.test tcp
-	[[ $status == 0 && $(wc -w <<<"$output") == 200 ]] || fail "over TCP: status $status, $(wc -w <<<"$output") addresses"
+	dns_host "127.0.0.4=big:192.0.2.4" --enable-ipv6
+	wait_until 5 in_ns sh -c '! ip -6 addr show dev tap0 | grep -q tentative' || true
+	for server in 10.0.2.3 fd00::3; do
+		for proto in udp tcp; do
+			dns_ask "$server" "big-$proto.test" "$proto"
+			[[ $status == 0 && $(wc -w <<<"$output") == 200 ]] ||
+				fail "$server over $proto: status $status, $(wc -w <<<"$output") words: ${output:0:200}"
+		done
+	done
 	usernet_stop_ok
 }
 
