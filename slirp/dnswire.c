@@ -47,6 +47,18 @@ static void put32(uint8_t *p, uint32_t v)
 	put16(p + 2, (uint16_t)v);
 }
 
+/* The guest's and the relay's address of a packet of IP version @family */
+static enum dnsw_verdict dnsw_from(struct dnsw_guest *g, uint8_t family,
+				   const uint8_t *src, const uint8_t *dst)
+{
+	size_t n = family == 4 ? 4 : 16;
+
+	g->family = family;
+	memcpy(g->guest_ip, src, n);
+	memcpy(g->dns_ip, dst, n);
+	return DNSW_QUERY;
+}
+
 /* The transport header and its bounds of an IPv4 packet @ip of @iplen bytes
  * to the relay; DNSW_PASS when it is not UDP or TCP to the relay's address */
 static enum dnsw_verdict dnsw_ip4(const uint8_t *ip, size_t iplen,
@@ -67,12 +79,9 @@ static enum dnsw_verdict dnsw_ip4(const uint8_t *ip, size_t iplen,
 	/* A fragmented query is no query: MF, or an offset */
 	if ((get16(ip + 6) & 0x3fff) != 0)
 		return DNSW_DROP;
-	g->family = 4;
-	memcpy(g->guest_ip, ip + 12, 4);
-	memcpy(g->dns_ip, ip + 16, 4);
 	*l4 = ip + hl;
 	*l4len = tot - hl;
-	return DNSW_QUERY;
+	return dnsw_from(g, 4, ip + 12, ip + 16);
 }
 
 static enum dnsw_verdict dnsw_ip6(const uint8_t *ip, size_t iplen,
@@ -89,12 +98,9 @@ static enum dnsw_verdict dnsw_ip6(const uint8_t *ip, size_t iplen,
 	pl = get16(ip + 4);
 	if (pl > iplen - 40 || pl < 8)
 		return DNSW_DROP;
-	g->family = 6;
-	memcpy(g->guest_ip, ip + 8, 16);
-	memcpy(g->dns_ip, ip + 24, 16);
 	*l4 = ip + 40;
 	*l4len = pl;
-	return DNSW_QUERY;
+	return dnsw_from(g, 6, ip + 8, ip + 24);
 }
 
 /* The transport (@proto: UDP or TCP) of a frame to port 53 of the relay's
@@ -123,6 +129,13 @@ static enum dnsw_verdict dnsw_l4(const uint8_t *frame, size_t len,
 		return v == DNSW_DROP ? DNSW_DROP : DNSW_PASS;
 	memcpy(g->guest_mac, frame + 6, 6);
 	memcpy(g->our_mac, frame, 6);
+	if (frame[0] & 1) {
+		/* sent to a group address: answer from the MAC libslirp gives
+		 * its virtual hosts, 52:55 and the IPv4 address */
+		g->our_mac[0] = 0x52;
+		g->our_mac[1] = 0x55;
+		memcpy(g->our_mac + 2, &a->dns4, 4);
+	}
 	g->guest_port = get16(*l4);
 	return DNSW_QUERY;
 }
