@@ -601,7 +601,8 @@ out:
 	autopub_free(autopub);
 	pf_table_free(table);
 	nsagent_stop(c.agent);
-	sl_engine_set_dns(engine, NULL);
+	if (engine)
+		sl_engine_set_dns(engine, NULL);
 	dnsrelay_free(c.dns);
 	sl_loop_free(loop);
 	sl_engine_free(engine);
