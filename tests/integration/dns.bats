@@ -53,10 +53,14 @@ dns_expect() {
 	}
 }
 
-@test "first nameservers dead (refusing, silent), the third answers; the upstream id is not the guest's" {
+@test "first nameservers dead (refusing, silent), the third answers; the upstream id is not the guest's; stats" {
 	DNS_RESOLV=('nameserver 127.0.0.2' 'nameserver 127.0.0.3' 'nameserver 127.0.0.4')
-	dns_host "127.0.0.3=silent 127.0.0.4=192.0.2.4"
+	api_setup
+	dns_host "127.0.0.3=silent 127.0.0.4=192.0.2.4" --api-socket "$API"
 	dns_expect 192.0.2.4 10.0.2.3 one.test
+	# the stats API: one query, one answer
+	run pf_json "d['return']['dns']" < <(api_raw '{"execute":"stats"}')
+	[[ $output == "{'queries': 1, 'answered': 1}" ]] || fail "stats: $output"
 	grep -q '^127\.0\.0\.3 .* one\.test$' "$T/srv.log" || fail "the silent server was not asked:" "$(cat "$T/srv.log")"
 	# ids are randomised upstream (the guest used 0x1234 = 4660)
 	run awk '$3 == "one.test" && $2 == 4660' "$T/srv.log"
