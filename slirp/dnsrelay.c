@@ -348,7 +348,8 @@ static bool dnsrelay_tcp_send(struct dnsrelay *r, struct dnsrelay_pending *p)
 	    (ssize_t)(p->qlen + 2))
 		return false;
 	p->sent = true;
-	p->abuf = g_malloc(2 + DNSW_ANSWER_MAX);
+	if (!p->abuf)	/* kept from a failed try, freed with the query */
+		p->abuf = g_malloc(2 + DNSW_ANSWER_MAX);
 	/* From now on: readable */
 	sl_loop_unwatch_fd(r->loop, p->fd);
 	sl_loop_watch_fd(r->loop, p->fd, POLLIN, dnsrelay_on_answer, p);
