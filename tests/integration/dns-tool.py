@@ -194,6 +194,17 @@ def garbage(server):
             s.sendto(m, (server, 53))
         except OSError as e:
             print('send of %d bytes: %s' % (len(m), e))
+    # over TCP: a length beyond any query, a short message, an answer, half a query, a close mid-way
+    streams = [b'\xff\xff' + b'x' * 3000, b'\x00\x05hello', struct.pack('!H', len(q)) + q[:2] + b'\x81\x80' + q[4:],
+               struct.pack('!H', len(q)) + q[:10], b'\x00']
+    for m in streams:
+        try:
+            c = socket.create_connection((server, 53), timeout=3)
+            c.sendall(m)
+            c.recv(100)
+            c.close()
+        except OSError as e:
+            print('tcp: %s' % e)
     return 0
 
 

@@ -149,7 +149,7 @@ dns_expect() {
 	usernet_stop_ok
 }
 
-@test "malformed queries (short, huge, answers, bad counts, junk): no crash, no upstream query, still answering" {
+@test "malformed queries over UDP and TCP (short, huge, answers, bad counts, junk): no crash, no upstream query, still answering" {
 	DNS_RESOLV=('nameserver 127.0.0.4')
 	dns_host "127.0.0.4=192.0.2.4" --enable-ipv6
 	run in_ns python3 "$T/dns-tool.py" garbage 10.0.2.3
