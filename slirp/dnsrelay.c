@@ -487,9 +487,17 @@ bool dnsrelay_frame(struct dnsrelay *r, const uint8_t *frame, size_t len)
 	const uint8_t *msg = NULL;
 	size_t mlen = 0;
 
+	switch (dnsw_proto_to(frame, len, &r->addrs)) {
+	case DNSW_PROTO_UDP:
+		break;
+	case DNSW_PROTO_TCP:
+		return dnstcp_frame(r, frame, len);
+	default:
+		return false;
+	}
 	switch (dnsw_parse_query(frame, len, &r->addrs, &g, &msg, &mlen)) {
 	case DNSW_PASS:
-		return dnstcp_frame(r, frame, len);
+		return false;
 	case DNSW_DROP:
 		r->st.dropped++;
 		log_ratelimited(LOG_LVL_DEBUG, "DNS: dropped a malformed "

@@ -17,8 +17,6 @@
 #define ETH_HLEN_	14
 #define ETHTYPE_IP	0x0800
 #define ETHTYPE_IPV6	0x86dd
-#define PROTO_TCP	6
-#define PROTO_UDP	17
 #define DNSW_FLAG_QR	0x80	/* byte 2 */
 #define DNSW_FLAG_TC	0x02	/* byte 2 */
 /* Questions a message may carry for dnsw_question_len() (one in practice) */
@@ -69,7 +67,7 @@ static enum dnsw_verdict dnsw_ip4(const uint8_t *ip, size_t iplen,
 	size_t hl, tot;
 
 	if (iplen < 20 || (ip[0] >> 4) != 4 ||
-	    (ip[9] != PROTO_UDP && ip[9] != PROTO_TCP) ||
+	    (ip[9] != DNSW_PROTO_UDP && ip[9] != DNSW_PROTO_TCP) ||
 	    memcmp(ip + 16, &a->dns4, 4))
 		return DNSW_PASS;
 	hl = (size_t)(ip[0] & 0xf) * 4;
@@ -92,7 +90,7 @@ static enum dnsw_verdict dnsw_ip6(const uint8_t *ip, size_t iplen,
 	size_t pl;
 
 	if (!a->dns6_on || iplen < 40 || (ip[0] >> 4) != 6 ||
-	    (ip[6] != PROTO_UDP && ip[6] != PROTO_TCP) ||
+	    (ip[6] != DNSW_PROTO_UDP && ip[6] != DNSW_PROTO_TCP) ||
 	    memcmp(ip + 24, &a->dns6, 16))
 		return DNSW_PASS;
 	pl = get16(ip + 4);
@@ -141,6 +139,30 @@ static enum dnsw_verdict dnsw_l4(const uint8_t *frame, size_t len,
 }
 
 /**
+ * dnsw_proto_to() - the transport protocol of a frame to the relay's
+ * address: the one check every frame from the guest goes through
+ * @frame:	Ethernet frame
+ * @len:	its length
+ * @a:		the relay's addresses
+ *
+ * Return: the IP protocol (IPv6: the first next header) of an IPv4 or IPv6
+ * packet to the relay's address, 0 for any other frame
+ */
+uint8_t dnsw_proto_to(const uint8_t *frame, size_t len,
+		      const struct dnsw_addrs *a)
+{
+	const uint8_t *ip = frame + ETH_HLEN_;
+
+	if (len >= ETH_HLEN_ + 20 && frame[12] == 0x08 && frame[13] == 0x00 &&
+	    !memcmp(ip + 16, &a->dns4, 4))
+		return ip[9];
+	if (a->dns6_on && len >= ETH_HLEN_ + 40 && frame[12] == 0x86 &&
+	    frame[13] == 0xdd && !memcmp(ip + 24, &a->dns6, 16))
+		return ip[6];
+	return 0;
+}
+
+/**
  * dnsw_query_ok() - whether @msg can be relayed as a query
  * @msg:	DNS message from the guest
  * @len:	its length
@@ -180,7 +202,7 @@ enum dnsw_verdict dnsw_parse_query(const uint8_t *frame, size_t len,
 	size_t ulen = 0, uhlen;
 	enum dnsw_verdict v;
 
-	v = dnsw_l4(frame, len, a, PROTO_UDP, g, &udp, &ulen);
+	v = dnsw_l4(frame, len, a, DNSW_PROTO_UDP, g, &udp, &ulen);
 	if (v != DNSW_QUERY)
 		return v;
 	uhlen = get16(udp + 4);
@@ -212,7 +234,7 @@ enum dnsw_verdict dnsw_parse_tcp(const uint8_t *frame, size_t len,
 	size_t tlen = 0, doff, i;
 	enum dnsw_verdict v;
 
-	v = dnsw_l4(frame, len, a, PROTO_TCP, g, &tcp, &tlen);
+	v = dnsw_l4(frame, len, a, DNSW_PROTO_TCP, g, &tcp, &tlen);
 	if (v != DNSW_QUERY)
 		return v;
 	if (tlen < 20)
@@ -360,7 +382,7 @@ static void dnsw_l4_csum(const struct dnsw_guest *g, uint8_t proto,
 	}
 	c = (uint16_t)~sl_csum_fold(sl_csum_add(sl_csum_add(0, ph, phlen),
 						l4, len));
-	if (c == 0 && proto == PROTO_UDP)
+	if (c == 0 && proto == DNSW_PROTO_UDP)
 		c = 0xffff;
 	memcpy(l4 + off, &c, 2);
 }
@@ -469,7 +491,7 @@ size_t dnsw_build_udp(const struct dnsw_guest *g, const uint8_t *ans,
 	put16(out + 2, g->guest_port);
 	put16(out + 4, (uint16_t)ulen);
 	put16(out + 6, 0);
-	dnsw_l4_csum(g, PROTO_UDP, out, ulen, 6);
+	dnsw_l4_csum(g, DNSW_PROTO_UDP, out, ulen, 6);
 	return ulen;
 }
 
@@ -512,7 +534,7 @@ size_t dnsw_build_fragment(const struct dnsw_guest *g, const uint8_t *udp,
 	hl = ETH_HLEN_ + iphl + (f.on && g->family == 6 ? 8 : 0);
 	memcpy(out + hl, udp + *off, n);
 	*off += n;
-	return dnsw_frame(g, PROTO_UDP, out, n, &f);
+	return dnsw_frame(g, DNSW_PROTO_UDP, out, n, &f);
 }
 
 /**
@@ -551,8 +573,8 @@ size_t dnsw_build_tcp(const struct dnsw_guest *g,
 	}
 	if (seg->dlen)
 		memcpy(tcp + hl, seg->data, seg->dlen);
-	dnsw_l4_csum(g, PROTO_TCP, tcp, hl + seg->dlen, 16);
-	return dnsw_frame(g, PROTO_TCP, out, hl + seg->dlen, &nofrag);
+	dnsw_l4_csum(g, DNSW_PROTO_TCP, tcp, hl + seg->dlen, 16);
+	return dnsw_frame(g, DNSW_PROTO_TCP, out, hl + seg->dlen, &nofrag);
 }
 
 /* One nameserver address, with an optional numeric %scope (a scope by

@@ -13,6 +13,8 @@
 #include <sys/socket.h>
 
 #define DNSW_PORT	53
+#define DNSW_PROTO_TCP	6
+#define DNSW_PROTO_UDP	17
 #define DNSW_HDR_LEN	12
 /* Largest query taken from the guest (a query is a name and a few records:
  * EDNS options, cookies; anything larger is not a query) */
@@ -92,6 +94,8 @@ enum dnsw_verdict {
 	DNSW_DROP,	/* to the relay, but malformed or not relayable */
 };
 
+uint8_t dnsw_proto_to(const uint8_t *frame, size_t len,
+		      const struct dnsw_addrs *a);
 enum dnsw_verdict dnsw_parse_query(const uint8_t *frame, size_t len,
 				   const struct dnsw_addrs *a,
 				   struct dnsw_guest *g,

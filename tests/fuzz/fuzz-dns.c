@@ -84,6 +84,8 @@ static void fuzz_frame(const uint8_t *data, size_t size)
 	memset(&g, 0, sizeof(g));
 	if (dnsw_parse_query(data, size, &a, &g, &msg, &mlen) != DNSW_QUERY)
 		return;
+	if (dnsw_proto_to(data, size, &a) != DNSW_PROTO_UDP)
+		abort();
 	if (msg < data || mlen > size || msg + mlen > data + size ||
 	    !dnsw_query_ok(msg, mlen) || (g.family != 4 && g.family != 6))
 		abort();
@@ -142,6 +144,8 @@ static void fuzz_tcp(const uint8_t *data, size_t size)
 	memset(&g, 0, sizeof(g));
 	if (dnsw_parse_tcp(data, size, &a, &g, &seg) != DNSW_QUERY)
 		return;
+	if (dnsw_proto_to(data, size, &a) != DNSW_PROTO_TCP)
+		abort();
 	if (seg.data < data || seg.dlen > size ||
 	    seg.data + seg.dlen > data + size ||
 	    (g.family != 4 && g.family != 6))
