@@ -128,7 +128,8 @@ static void dnsrelay_on_inotify(struct sl_loop *l, int fd, short revents,
 				void *opaque)
 {
 	struct dnsrelay *r = opaque;
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	char buf[4096]
+		__attribute__((aligned(__alignof__(struct inotify_event))));
 	bool changed = false;
 	ssize_t n;
 
@@ -142,7 +143,8 @@ static void dnsrelay_on_inotify(struct sl_loop *l, int fd, short revents,
 			if (ev->mask & IN_Q_OVERFLOW)
 				changed = true;
 			for (i = 0; ev->len && i < DNSRELAY_WATCH_MAX; i++)
-				if (r->names[i] && !strcmp(ev->name, r->names[i]))
+				if (r->names[i] &&
+				    !strcmp(ev->name, r->names[i]))
 					changed = true;
 			p += sizeof(struct inotify_event) + ev->len;
 		}

@@ -79,7 +79,8 @@ struct dnstcp_conn {
  * struct dnsrelay_pending - one query waiting for an answer
  * @r:		the relay (for the socket's callback)
  * @used:	the slot is taken
- * @fd:		connected UDP socket to the server asked, -1 between tries
+ * @fd:		socket connected to the server asked (UDP, or TCP for a
+ *		query from a TCP connection), -1 between tries
  * @server:	index of the server asked in the relay's list
  * @born_ms:	when the query arrived (the oldest is evicted)
  * @deadline_ms: when the server asked has had its time

@@ -389,7 +389,7 @@ static void dnsw_l4_csum(const struct dnsw_guest *g, uint8_t proto,
 
 /**
  * struct dnsw_frag - where an IP packet lies in its datagram
- * @on:		a fragment (IPv4: MF/offset fields; IPv6: a fragment header)
+ * @on:		a fragment (IPv4: MF and offset; IPv6: a fragment header)
  * @id:		identification (IPv4: the low 16 bits)
  * @off:	offset of the payload in the datagram, a multiple of 8
  * @more:	more fragments follow
@@ -482,7 +482,8 @@ size_t dnsw_build_udp(const struct dnsw_guest *g, const uint8_t *ans,
 		msg[2] |= DNSW_FLAG_TC;
 		if (!q)
 			put16(msg + 4, 0);
-		memset(msg + 6, 0, 6);	/* no answer, authority, additional */
+		/* no answer, authority or additional records */
+		memset(msg + 6, 0, 6);
 		alen = DNSW_HDR_LEN + (size_t)q;
 	}
 	put16(msg, g->id);
