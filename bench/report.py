@@ -6,6 +6,7 @@
 # usernet's win).
 import argparse
 import json
+import math
 import os
 import platform
 import shutil
@@ -33,6 +34,15 @@ FIGURES = {
     "rss_1000": ("helper RSS, 1000 open connections", "MB", False),
     "rss_after": ("helper RSS, after they closed", "MB", False),
     "ready_ms": ("start to ready", "ms", False),
+    "pss_1": ("PSS of one idle helper alone (its processes summed)", "MB", False),
+    "rss_1": ("RSS of one idle helper alone (its processes summed)", "MB", False),
+    "pss_N_total": ("PSS of N idle helpers side by side, total", "MB", False),
+    "rss_N_total": ("RSS of N idle helpers side by side, total", "MB", False),
+    "procs_N": ("processes left running by N idle helpers", "", False),
+    "ready_median": ("start to ready over every footprint start, median", "ms", False),
+    "ready_p90": ("start to ready over every footprint start, p90", "ms", False),
+    "ready_cpu_median": ("CPU time of the helper's processes until ready, median over every footprint start "
+                         "(pasta: not measured, it daemonises)", "ms", False),
     "cpu_ns2host": ("helper CPU per GB, namespace -> host", "s/GB", False),
     "cpu_pub_local": ("helper CPU per GB, published port local", "s/GB", False),
 }
@@ -58,6 +68,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=1)
     ap.add_argument("--quick", type=int, default=0)
     ap.add_argument("--elapsed", type=int, default=0)
+    ap.add_argument("--helpers", type=int, default=0)
     a = ap.parse_args()
 
     runs = {}
@@ -71,10 +82,20 @@ def main():
             except ValueError:
                 pass
 
+    # Every start of the footprint phase is one sample of the time to ready: its median and p90 (nearest
+    # rank) are one value each, not a median over rounds
+    samples = runs.pop("ready_fp", {})
+    for b, r in samples.items():
+        r = sorted(r)
+        runs.setdefault("ready_median", {})[b] = [statistics.median(r)]
+        runs.setdefault("ready_p90", {})[b] = [r[max(0, math.ceil(0.9 * len(r)) - 1)]]
+    for b, r in runs.pop("ready_cpu_fp", {}).items():
+        runs.setdefault("ready_cpu_median", {})[b] = [statistics.median(r)]
+
     global BACKENDS, PEERS
-    if not any("baseline" in r for r in runs.values()):
-        BACKENDS = BACKENDS[:-1]
-        PEERS = BACKENDS[1:]
+    # only the backends measured (--only): usernet's column stays as the reference of the ratios
+    BACKENDS = [b for b in BACKENDS if b == "usernet" or any(b in r for r in runs.values())]
+    PEERS = BACKENDS[1:]
     figures = []
     for fid, (title, unit, higher) in FIGURES.items():
         if fid not in runs:
@@ -89,6 +110,11 @@ def main():
             for p in PEERS:
                 if p in vals and vals[p]["median"] > 0:
                     ratios[p] = vals["usernet"]["median"] / vals[p]["median"]
+        if fid.startswith("ready_") and fid != "ready_ms":
+            for b in vals:
+                vals[b]["samples"] = len(samples.get(b, []))
+        if "_N" in fid:
+            title = title.replace("N ", "%d " % a.helpers)
         figures.append({"id": fid, "title": title, "unit": unit,
                         "better": "higher" if higher else "lower",
                         "values": vals, "ratios": ratios})
@@ -103,7 +129,7 @@ def main():
         "machine": {"kernel": platform.release(), "cpu": cpu[0] if cpu else "?", "cores": os.cpu_count(),
                     "memory_gib": round(int(meminfo[1]) / 1048576, 1)},
         "rounds": a.rounds, "seconds_per_run": a.seconds, "quick": bool(a.quick),
-        "elapsed_s": a.elapsed,
+        "elapsed_s": a.elapsed, "helpers": a.helpers,
         "figures": figures,
     }
     os.makedirs(a.out, exist_ok=True)
@@ -132,6 +158,9 @@ def main():
              (doc["date"], doc["machine"]["cpu"], a.rounds, a.seconds, doc["machine"]["cores"],
               doc["machine"]["kernel"]),
              "values: median (min-max over rounds); u/X: usernet's median / X's median", ""]
+    if a.helpers:
+        lines[-1:-1] = ["footprint: N = %d idle helpers of each backend side by side; ready_median and "
+                        "ready_p90 over every start of that phase" % a.helpers]
     for r in [head] + rows:
         lines.append("  ".join(str(c).ljust(widths[i]) if i < 3 else str(c).rjust(widths[i])
                                for i, c in enumerate(r)).rstrip())

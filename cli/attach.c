@@ -10,7 +10,7 @@
  *     --enable-sandbox/--enable-seccomp an empty root, no_new_privs, seccomp;
  *     inherited fds were closed first thing);
  *  3. print the summary, write "1" to the ready fd and close it;
- *  4. run the event loop until SIGTERM/SIGINT, the exit fd, the target going
+ *  4. run the event loop until SIGTERM/SIGINT/SIGHUP, the exit fd, the target going
  *     away (pidfd, or the namespace file replaced), or a tap failure.
  *
  * Packet capture (--pcap, or start_capture through the API) is opened before
@@ -55,7 +55,7 @@
  * struct attach_ctx - state of a running helper
  * @o:		options
  * @fds:	target namespace files
- * @signal_fd:	signalfd of SIGTERM, SIGINT, SIGUSR1
+ * @signal_fd:	signalfd of SIGTERM, SIGINT, SIGHUP, SIGUSR1
  * @agent:	namespace agent, kept while forwarders need sockets inside
  * @path_dirfd:	with the sandbox, O_PATH fd of the directory of the
  *		namespace file (--netns-type=path), opened in the host's mount
@@ -173,7 +173,7 @@ static int attach_open_tap(struct attach_ctx *c, int *tap_fd, GError **error)
 	bool existed = false;
 	int r;
 
-	r = nsagent_start(&c->fds, &c->agent, error);
+	r = nsagent_start(&c->fds, hsc_agent_apply, &c->agent, error);
 	if (r < 0)
 		return r;
 	r = nsagent_open_tap(c->agent, o->tapname, tap_fd, &existed, error);
@@ -264,6 +264,7 @@ static int signals_block(void)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);	/* as SIGTERM: a clean exit */
 	sigaddset(&set, SIGUSR1);
 	if (sigprocmask(SIG_BLOCK, &set, NULL))
 		return -errno;
@@ -271,7 +272,9 @@ static int signals_block(void)
 	return fd < 0 ? -errno : fd;
 }
 
-/* Forwarded connections take four fds each (two sockets, two pipes) */
+/* Forwarded connections take two to six fds each (two sockets, and a pipe
+ * each way while bytes wait); the forwarding table bounds them from this
+ * limit, read in pf_table_new() */
 static void raise_fd_limit(void)
 {
 	struct rlimit rl;
@@ -448,7 +451,7 @@ static int attach_run(const struct attach_opts *o)
 	struct isolate_cfg iso = {
 		.sandbox = o->sandbox, .seccomp = o->seccomp,
 		.api_socket = o->api_socket, .api_dirfd = -1,
-		.capture_dirfd = -1,
+		.capture_dirfd = -1, .agent_pidfd = -1,
 	};
 	const int keep_fds[] = { o->ready_fd, o->exit_fd };
 	int status = UN_EXIT_FAILURE, tap_fd = -1, r;
@@ -458,6 +461,13 @@ static int attach_run(const struct attach_opts *o)
 	r = isolate_fds(keep_fds, G_N_ELEMENTS(keep_fds));
 	if (r < 0) {
 		log_msg(LOG_LVL_ERR, -r, "cannot close inherited fds");
+		return UN_EXIT_FAILURE;
+	}
+	/* Not dumpable from the start, confined or not: the namespace agent
+	 * forked next inherits it */
+	r = isolate_nodump();
+	if (r < 0) {
+		log_msg(LOG_LVL_ERR, -r, "cannot clear the dumpable flag");
 		return UN_EXIT_FAILURE;
 	}
 	raise_fd_limit();
@@ -495,11 +505,10 @@ static int attach_run(const struct attach_opts *o)
 			/* the filter allows no file creation or rename: a
 			 * directory fd cannot confine the paths used with it */
 			cap_no_rotation(c.cap);
-			if (o->pcap_max_size)
-				log_info("packet capture: no rotation under "
-					 "--enable-seccomp: the capture stops "
-					 "growing at --pcap-max-size (frames "
-					 "past it are dropped and counted)");
+			log_info("packet capture: no rotation under "
+				 "--enable-seccomp: the capture stops growing "
+				 "at --pcap-max-size (default 64M; frames past "
+				 "it are dropped and counted)");
 		} else {
 			/* Landlock (the sandbox's other way): rotation may
 			 * create and rename files beneath that directory */
@@ -566,6 +575,7 @@ static int attach_run(const struct attach_opts *o)
 	}
 	/* Isolation, stages 2 to 6 (launcher/isolate.c) */
 	iso.userns_fd = c.fds.userns;
+	iso.agent_pidfd = nsagent_pidfd(c.agent);
 	r = isolate_apply(&iso, &error);
 	util_close_fdp(&c.fds.userns);
 	if (r < 0) {

@@ -119,8 +119,8 @@ void attach_usage(FILE *out, bool as_slirp4netns)
 "                              ports on the same host ports while they are\n"
 "                              open; RANGE: PORT or LOW-HIGH items, comma-\n"
 "                              separated, '~' before one excludes it (e.g.\n"
-"                              1024-65535,~8080); default all ports not\n"
-"                              published with -p\n"
+"                              80,8000-9000,~8080); default 1024-65535,\n"
+"                              less the ports published with -p\n"
 "  -a, --api-socket=PATH       JSON API socket (slirp4netns's protocol)\n"
 "      --port-mode=auto|direct|slirp  how published ports are carried (default\n"
 "                              auto: splice, outside clients keep their address)\n"
@@ -134,9 +134,10 @@ void attach_usage(FILE *out, bool as_slirp4netns)
 "                              At runtime: the API's start_capture {path,\n"
 "                              max_size} and stop_capture (not with\n"
 "                              --enable-sandbox or --enable-seccomp)\n"
-"      --pcap-max-size=SIZE    cap of one capture file (suffix k, M, G); when\n"
-"                              reached FILE becomes FILE.1 (FILE.1 FILE.2...,\n"
-"                              " G_STRINGIFY(CAP_KEEP_ROTATED) " kept) and a new FILE starts\n"
+"      --pcap-max-size=SIZE    cap of one capture file (suffix k, M, G;\n"
+"                              default 64M); when reached FILE becomes FILE.1\n"
+"                              (FILE.1 FILE.2..., " G_STRINGIFY(CAP_KEEP_ROTATED) " kept) and a new FILE\n"
+"                              starts\n"
 "      --enable-sandbox        once set up, live in an empty read-only root\n"
 "                              holding only the resolver configuration\n"
 "      --enable-seccomp        once set up, allow only the system calls the\n"
@@ -240,6 +241,13 @@ static int parse_fd(const char *opt, const char *s, int *out, GError **error)
 	if (util_parse_uint(s, INT32_MAX, &v))
 		return usage_error(error, "%s: '%s' is not a file descriptor",
 				   opt, s);
+	/* Standard streams are never the caller's pipe: the helper writes its
+	 * summary and log there (and fills them with /dev/null when closed) */
+	if (v <= 2)
+		return usage_error(error, "%s: fd %lu is standard %s, not a "
+				   "pipe of the caller: give a fd of 3 or above",
+				   opt, v, v == 0 ? "input" :
+				   v == 1 ? "output" : "error");
 	if (fcntl((int)v, F_GETFD) < 0)
 		return usage_error(error, "%s: fd %lu is not open", opt, v);
 	*out = (int)v;

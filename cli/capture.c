@@ -46,7 +46,7 @@ void capture_usage(FILE *out)
 "helper too. No rotation: past --max-size, frames are dropped and counted.\n"
 "\n"
 "  -a, --api-socket PATH   API socket of the running usernet\n"
-"  -s, --max-size SIZE     size cap of FILE (bytes, or k, M, G)\n"
+"  -s, --max-size SIZE     size cap of FILE (bytes, or k, M, G; default 64M)\n"
 "  -h, --help              this help\n");
 }
 

@@ -154,9 +154,10 @@ static void stats_print_table(JsonObject *cur, JsonObject *prev, double dt)
 	       " answered\n", stats_int(cur, "dns", "queries"),
 	       stats_int(cur, "dns", "answered"));
 	printf("errors      %" G_GINT64_FORMAT " frames dropped, %"
-	       G_GINT64_FORMAT " binds refused, %" G_GINT64_FORMAT
-	       " connections refused\n",
+	       G_GINT64_FORMAT " martian frames, %" G_GINT64_FORMAT
+	       " binds refused, %" G_GINT64_FORMAT " connections refused\n",
 	       stats_int(cur, "errors", "frames_dropped"),
+	       stats_int(cur, "errors", "martian_frames"),
 	       stats_int(cur, "errors", "binds_refused"),
 	       stats_int(cur, "errors", "connections_refused"));
 	printf("process     RSS %s (peak %s), CPU %.2f s user, %.2f s system\n",

@@ -19,14 +19,15 @@
  * that would let a compromised helper leave its confinement (execve, ptrace,
  * mount, setns, unshare, clone, bpf, keyrings, modules) are in none of the
  * lists. The helper is single-threaded and never forks after start-up (the
- * namespace agent is forked before, and is not under this filter): clone,
- * clone3, fork and vfork are not allowed at all.
+ * namespace agent is forked before, and has its own list,
+ * hsc_agent_allow[]): clone, clone3, fork and vfork are not allowed at all.
  *
  * Arguments: where a call is cheap to pin down and the rest of its range is
  * kernel surface the helper never needs, hsc_specials[] allows only some
- * arguments (socket families and types, ioctl and fcntl requests, futex
- * operations, kill signals, tgkill on ourselves, read-only openat, unlinkat
- * of files, no executable mappings).
+ * arguments (socket families and types, setsockopt options, ioctl and fcntl
+ * requests, futex operations, signal 0 only for kill and SIGKILL through the
+ * agent's pidfd only, tgkill on ourselves, read-only openat, unlinkat of files, no
+ * executable mappings).
  * The kernel reads those arguments as 32-bit ints: the comparisons are
  * masked to the low 32 bits, so that junk in the upper half (which the ABI
  * allows) does not turn an allowed call into a kill.
@@ -52,6 +53,11 @@
 #include <unistd.h>
 
 #include <linux/futex.h>
+#include <linux/if_tun.h>
+#include <linux/netlink.h>
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <seccomp.h>
 
@@ -103,16 +109,18 @@ static const struct scrule_entry hsc_allow[] = {
 	  "address a client connected to), port 0 rules" },
 	{ "getpeername", "libslirp and the forwarders: the client's address" },
 	{ "setsockopt",
-	  "libslirp (SO_REUSEADDR, SO_OOBINLINE, IP_TTL, IP_RECVERR, "
-	  "TCP_NODELAY, buffer sizes), forwarders (SO_LINGER, TCP_NODELAY, "
-	  "IPV6_V6ONLY); only inet sockets can exist, see socket" },
+	  "only the (level, option) pairs of hsc_sockopts[]: libslirp "
+	  "(SO_REUSEADDR, SO_OOBINLINE, TCP_NODELAY, IP_TTL, IP_RECVERR, "
+	  "IPV6_V6ONLY, IPV6_RECVERR, IPV6_UNICAST_HOPS), forwarders "
+	  "(SO_REUSEADDR, IPV6_V6ONLY, TCP_NODELAY, SO_LINGER)" },
 	{ "getsockopt",
 	  "SO_ERROR of non-blocking connects (forwarders, libslirp, the DNS "
-	  "relay's TCP queries)" },
+	  "relay's TCP queries); TCP_INFO of libslirp's sockets at shutdown "
+	  "(slirp/engine.c)" },
 	{ "sendto",
 	  "libslirp: UDP and ICMP payloads, TCP data; API replies; the DNS "
-	  "relay's queries; --publish-auto's sock_diag dump requests (netlink socket made by "
-	  "the agent before the filter)" },
+	  "relay's queries; --publish-auto's sock_diag dump requests "
+	  "(netlink socket made by the agent before the filter)" },
 	{ "recvfrom",
 	  "libslirp: UDP and ICMP payloads, TCP data; API requests; the DNS "
 	  "relay's answers; --publish-auto's sock_diag dumps" },
@@ -183,9 +191,14 @@ static const struct scrule_entry hsc_allow[] = {
 	  "only on this process: abort() and raise() (g_error(), "
 	  "assertions) end with it; not seen" },
 	{ "kill",
-	  "only signal 0 and SIGKILL: the target process check without a "
-	  "pidfd (kill(pid, 0)), stopping the namespace agent at exit "
-	  "when it does not stop by itself; not seen" },
+	  "only signal 0: the target process check without a pidfd "
+	  "(kill(pid, 0), old kernels or a thread as target); no signal "
+	  "can be sent with it; not seen" },
+	{ "pidfd_send_signal",
+	  "only SIGKILL, and only through the namespace agent's pidfd (the "
+	  "fd number given to hsc_apply()): stopping the agent, its own "
+	  "child, when it does not stop by itself or does not answer in "
+	  "time (nsagent_stop()); never to the target" },
 	{ "wait4", "reaping the namespace agent (nsagent_stop())" },
 	{ "exit_group",
 	  "exit() at the end of the event loop, or on a fatal error" },
@@ -239,7 +252,35 @@ static const unsigned long hsc_ioctls[] = { FIONREAD, TCGETS };
 static const unsigned long hsc_fcntls[] = {
 	F_GETFL, F_SETFL, F_SETPIPE_SZ,
 };
-static const unsigned long hsc_signals[] = { 0, SIGKILL };
+static const unsigned long hsc_kill_signals[] = { 0 };
+/* The one pidfd SIGKILL may go through (the agent's), set by hsc_apply():
+ * the helper also holds the target's pidfd, which it only polls. The filter
+ * compares the fd number: no call that could put another pidfd there (dup,
+ * F_DUPFD, pidfd_open, unix sockets of its own) is allowed */
+static int hsc_kill_pidfd = -1;
+
+/*
+ * setsockopt(): these (level, option) pairs only. Measured from libslirp
+ * 4.7.0 (the calls of libslirp.so.0 and its sources: socket.c, tcp_subr.c,
+ * udp.c, ip_icmp.c, ip6_icmp.c, util.c) and usernet's own code (portfwd/).
+ * Sockets the namespace agent makes get their options there (netns/agent.c,
+ * outside this filter). A new setsockopt() in the helper, or a new libslirp,
+ * needs its pair here (and in docs/HELPER-SECCOMP.md).
+ */
+static const struct hsc_sockopt {
+	int level;
+	int name;
+} hsc_sockopts[] = {
+	{ SOL_SOCKET,	SO_REUSEADDR },		/* libslirp, listeners */
+	{ SOL_SOCKET,	SO_OOBINLINE },		/* libslirp's TCP */
+	{ SOL_SOCKET,	SO_LINGER },		/* forwarders: reset on close */
+	{ IPPROTO_TCP,	TCP_NODELAY },		/* libslirp, forwarders */
+	{ IPPROTO_IP,	IP_TTL },		/* libslirp: UDP, ICMP TTL */
+	{ IPPROTO_IP,	IP_RECVERR },		/* libslirp: ICMP errors */
+	{ IPPROTO_IPV6,	IPV6_V6ONLY },		/* libslirp, listeners */
+	{ IPPROTO_IPV6,	IPV6_RECVERR },		/* libslirp: ICMPv6 errors */
+	{ IPPROTO_IPV6,	IPV6_UNICAST_HOPS },	/* libslirp: hop limit */
+};
 
 /* socket: each allowed family with each allowed type */
 static int hsc_add_socket(scmp_filter_ctx ctx, int nr, uint32_t action)
@@ -292,8 +333,46 @@ static int hsc_add_fcntl(scmp_filter_ctx ctx, int nr, uint32_t action)
 
 static int hsc_add_kill(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
-	return hsc_add_values(ctx, nr, action, 1, hsc_signals,
-			      ARRAY_SIZE(hsc_signals));
+	return hsc_add_values(ctx, nr, action, 1, hsc_kill_signals,
+			      ARRAY_SIZE(hsc_kill_signals));
+}
+
+/* pidfd_send_signal: SIGKILL through hsc_kill_pidfd only; no rule (every
+ * such call kills) without it */
+static int hsc_add_pidfd_signal(scmp_filter_ctx ctx, int nr,
+				uint32_t action)
+{
+	if (hsc_kill_pidfd < 0)
+		return 0;
+	return seccomp_rule_add(ctx, action, nr, 2,
+				SCMP_A0(SCMP_CMP_MASKED_EQ, HSC_INT,
+					(uint32_t)hsc_kill_pidfd),
+				SCMP_A1(SCMP_CMP_MASKED_EQ, HSC_INT, SIGKILL));
+}
+
+/* setsockopt: one rule per (level, option) pair of @p */
+static int hsc_add_sockopts(scmp_filter_ctx ctx, int nr, uint32_t action,
+			    const struct hsc_sockopt *p, size_t n)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		r = seccomp_rule_add(ctx, action, nr, 2,
+				     SCMP_A1(SCMP_CMP_MASKED_EQ, HSC_INT,
+					     (uint32_t)p[i].level),
+				     SCMP_A2(SCMP_CMP_MASKED_EQ, HSC_INT,
+					     (uint32_t)p[i].name));
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int hsc_add_setsockopt(scmp_filter_ctx ctx, int nr, uint32_t action)
+{
+	return hsc_add_sockopts(ctx, nr, action, hsc_sockopts,
+				ARRAY_SIZE(hsc_sockopts));
 }
 
 /* tgkill: our own thread group only (the helper never forks afterwards, so
@@ -357,12 +436,155 @@ static const struct scrule_special hsc_specials[] = {
 	{ "ioctl",	0, hsc_add_ioctl },
 	{ "fcntl",	0, hsc_add_fcntl },
 	{ "kill",	0, hsc_add_kill },
+	{ "pidfd_send_signal", 0, hsc_add_pidfd_signal },
+	{ "setsockopt",	0, hsc_add_setsockopt },
 	{ "tgkill",	0, hsc_add_tgkill },
 	{ "openat",	0, hsc_add_openat },
 	{ "unlinkat",	0, hsc_add_unlinkat },
 	{ "futex",	0, hsc_add_futex },
 	{ "mmap",	0, hsc_add_noexec },
 };
+
+/*
+ * The namespace agent's own allowlist (netns/agent.c): the agent lives in the
+ * target's user and network namespaces, root there, and only answers the
+ * helper's requests: open the tap, configure it and the policy rules
+ * (rtnetlink), make sockets (inet, and the sock_diag netlink socket of
+ * --publish-auto). Anything else kills it. To give the agent a new request,
+ * add its calls here, in hsc_agent_sockopts[] or hsc_agent_ioctls[], and in
+ * docs/HELPER-SECCOMP.md ("The namespace agent's list").
+ */
+static const struct scrule_entry hsc_agent_allow[] = {
+	/* The channel to the helper */
+	{ "recvmsg", "requests from the helper (netns/fdpass.c)" },
+	{ "sendmsg", "replies, with the fd made (SCM_RIGHTS)" },
+	{ "close", "the fds it made, once sent" },
+	{ "exit_group", "_exit() at end of file on its socket" },
+	{ "exit", "_exit() (thread exit form)" },
+	{ "restart_syscall",
+	  "the kernel restarts an interrupted call after SIGSTOP/SIGCONT" },
+
+	/* Requests */
+	{ "socket",
+	  "only AF_INET and AF_INET6 stream and datagram sockets (forwarders' "
+	  "inner sockets), AF_NETLINK raw sockets of NETLINK_ROUTE (tap "
+	  "configuration, policy rules) and NETLINK_SOCK_DIAG "
+	  "(--publish-auto), AF_UNIX datagram sockets (if_nametoindex()'s "
+	  "ioctl socket)" },
+	{ "setsockopt",
+	  "only the (level, option) pairs of hsc_agent_sockopts[]: "
+	  "IP(V6)_TRANSPARENT on forwarders' sockets, NETLINK_GET_STRICT_CHK, "
+	  "NETLINK_EXT_ACK, NETLINK_CAP_ACK, SO_MARK" },
+	{ "bind", "the rtnetlink socket (libmnl)" },
+	{ "getsockname", "the rtnetlink socket's port id (libmnl)" },
+	{ "sendto", "rtnetlink requests (libmnl)" },
+	{ "recvfrom", "rtnetlink answers (libmnl)" },
+	{ "ioctl", "only TUNSETIFF (the tap) and SIOCGIFINDEX "
+	  "(if_nametoindex())" },
+	{ "openat",
+	  "no O_CREAT, no O_TMPFILE: /dev/net/tun read-write, "
+	  "/proc/sys/net values" },
+	{ "read", "/proc/sys/net values" },
+	{ "write", "/proc/sys/net values" },
+
+	/* The C library */
+	{ "brk", "the C library's allocator (libmnl, glib)" },
+	{ "mmap", "only without PROT_EXEC: the C library's allocator" },
+	{ "munmap", "the C library's allocator" },
+	{ "mremap", "the C library's allocator" },
+	{ "madvise", "the C library's allocator" },
+	{ "clock_gettime", "time() for rtnetlink sequence numbers (vDSO "
+	  "fallback)" },
+	{ "gettimeofday", "as clock_gettime (vDSO fallback)" },
+	{ "rt_sigprocmask", "abort() (assertions)" },
+	{ "rt_sigaction", "abort() (assertions)" },
+	{ "getpid", "abort(): tgkill on itself" },
+	{ "gettid", "abort(): tgkill on itself" },
+	{ "tgkill", "only on itself: abort()" },
+};
+
+static const unsigned long hsc_agent_ioctls[] = { TUNSETIFF, SIOCGIFINDEX };
+static const struct hsc_sockopt hsc_agent_sockopts[] = {
+	{ IPPROTO_IP,	IP_TRANSPARENT },	/* source-preserving sockets */
+	{ IPPROTO_IPV6,	IPV6_TRANSPARENT },
+	{ SOL_NETLINK,	NETLINK_GET_STRICT_CHK },	/* netns/nl.c */
+	{ SOL_NETLINK,	NETLINK_EXT_ACK },
+	{ SOL_NETLINK,	NETLINK_CAP_ACK },
+	{ SOL_SOCKET,	SO_MARK },		/* marked inner sockets */
+};
+static const unsigned long hsc_agent_netlinks[] = {
+	NETLINK_ROUTE, NETLINK_SOCK_DIAG,
+};
+
+/* socket, agent: inet stream and datagram, rtnetlink and sock_diag, unix
+ * datagram */
+static int hsc_agent_add_socket(scmp_filter_ctx ctx, int nr, uint32_t action)
+{
+	size_t i;
+	int r;
+
+	/* inet: the helper's own pairs (hsc_add_socket()) */
+	r = hsc_add_socket(ctx, nr, action);
+	if (r < 0)
+		return r;
+	for (i = 0; i < ARRAY_SIZE(hsc_agent_netlinks); i++) {
+		r = seccomp_rule_add(ctx, action, nr, 3,
+				     SCMP_A0(SCMP_CMP_MASKED_EQ, HSC_INT,
+					     AF_NETLINK),
+				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_RAW),
+				     SCMP_A2(SCMP_CMP_MASKED_EQ, HSC_INT,
+					     hsc_agent_netlinks[i]));
+		if (r < 0)
+			return r;
+	}
+	return seccomp_rule_add(ctx, action, nr, 2,
+				SCMP_A0(SCMP_CMP_MASKED_EQ, HSC_INT, AF_UNIX),
+				SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_DGRAM));
+}
+
+static int hsc_agent_add_setsockopt(scmp_filter_ctx ctx, int nr,
+				    uint32_t action)
+{
+	return hsc_add_sockopts(ctx, nr, action, hsc_agent_sockopts,
+				ARRAY_SIZE(hsc_agent_sockopts));
+}
+
+static int hsc_agent_add_ioctl(scmp_filter_ctx ctx, int nr, uint32_t action)
+{
+	return hsc_add_values(ctx, nr, action, 1, hsc_agent_ioctls,
+			      ARRAY_SIZE(hsc_agent_ioctls));
+}
+
+/* openat, agent: any access mode, nothing created (O_TMPFILE includes
+ * O_DIRECTORY: its own bit is tested) */
+static int hsc_agent_add_openat(scmp_filter_ctx ctx, int nr, uint32_t action)
+{
+	return seccomp_rule_add(ctx, action, nr, 1,
+				SCMP_A2(SCMP_CMP_MASKED_EQ,
+					O_CREAT | (O_TMPFILE & ~O_DIRECTORY),
+					0));
+}
+
+static const struct scrule_special hsc_agent_specials[] = {
+	{ "socket",	0, hsc_agent_add_socket },
+	{ "setsockopt",	0, hsc_agent_add_setsockopt },
+	{ "ioctl",	0, hsc_agent_add_ioctl },
+	{ "openat",	0, hsc_agent_add_openat },
+	{ "tgkill",	0, hsc_add_tgkill },
+	{ "mmap",	0, hsc_add_noexec },
+};
+
+/**
+ * hsc_agent_allowlist() - the reviewed list of the namespace agent
+ * @n:		out: number of entries
+ *
+ * Return: the entries, static
+ */
+const struct scrule_entry *hsc_agent_allowlist(size_t *n)
+{
+	*n = ARRAY_SIZE(hsc_agent_allow);
+	return hsc_agent_allow;
+}
 
 /**
  * hsc_allowlist() - the reviewed list of system calls the helper may make
@@ -376,15 +598,11 @@ const struct scrule_entry *hsc_allowlist(size_t *n)
 	return hsc_allow;
 }
 
-/* Add the attributes and rules of the allowlist to @ctx, without loading */
-static int hsc_build(scmp_filter_ctx ctx, GError **error)
+/* Add the attributes and rules of the allowlist @list (its entries,
+ * specials and name) to @ctx, without loading */
+static int hsc_build(scmp_filter_ctx ctx, struct scrule_list list,
+		     GError **error)
 {
-	struct scrule_list list = {
-		.entries = hsc_allow, .n = ARRAY_SIZE(hsc_allow),
-		.specials = hsc_specials, .n_specials = ARRAY_SIZE(hsc_specials),
-		.action = SCMP_ACT_ALLOW, .native_only = true,
-		.what = "the helper's seccomp filter",
-	};
 	int r;
 
 	/* Only the native ABI was added by seccomp_init(): any other one
@@ -406,6 +624,8 @@ static int hsc_build(scmp_filter_ctx ctx, GError **error)
 
 /**
  * hsc_apply() - load the helper's allowlist into this process, for good
+ * @kill_pidfd:	the namespace agent's pidfd, the only one SIGKILL may go
+ *		through (pidfd_send_signal), or -1 for none
  * @error:	set on failure, with the cause
  *
  * Should: be the helper's last isolation stage, after the tap, the listening
@@ -430,15 +650,16 @@ int __lsan_is_turned_off(void)
 }
 #endif
 
-int hsc_apply(GError **error)
+/* Load @list into this process, for good (see hsc_apply()) */
+static int hsc_load(struct scrule_list list, GError **error)
 {
 	g_auto(scmp_filter_ctx) ctx = NULL;
 	int r;
 
 	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
-		return un_fail(error, UN_EXIT_FAILURE, -EINVAL, "cannot load the helper's "
-				"seccomp filter: no_new_privs is not set "
-				"(a bug in usernet, which sets it first)");
+		return un_fail(error, UN_EXIT_FAILURE, -EINVAL, "cannot load %s: "
+				"no_new_privs is not set (a bug in usernet, "
+				"which sets it first)", list.what);
 
 	/* Messages built after the filter cannot load what g_strerror()
 	 * needs the first time (locale conversion): warm it up now */
@@ -446,20 +667,57 @@ int hsc_apply(GError **error)
 
 	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	if (!ctx)
-		return un_fail(error, UN_EXIT_FAILURE, -ENOMEM, "cannot build the helper's "
-				"seccomp filter: libseccomp cannot "
-				"allocate it");
-	r = hsc_build(ctx, error);
+		return un_fail(error, UN_EXIT_FAILURE, -ENOMEM, "cannot build %s: "
+				"libseccomp cannot allocate it", list.what);
+	r = hsc_build(ctx, list, error);
 	if (r)
 		return r;
 
 	r = seccomp_load(ctx);
 	if (r < 0)
-		return un_fail(error, UN_EXIT_FAILURE, r, "cannot load the helper's seccomp "
-				"filter: %s (the kernel needs "
-				"CONFIG_SECCOMP_FILTER)", g_strerror(-r));
+		return un_fail(error, UN_EXIT_FAILURE, r, "cannot load %s: %s (the "
+				"kernel needs CONFIG_SECCOMP_FILTER)", list.what,
+				g_strerror(-r));
 #if defined(__SANITIZE_ADDRESS__)
 	hsc_loaded = true;
 #endif
 	return 0;
+}
+
+int hsc_apply(int kill_pidfd, GError **error)
+{
+	const struct scrule_list list = {
+		.entries = hsc_allow, .n = ARRAY_SIZE(hsc_allow),
+		.specials = hsc_specials, .n_specials = ARRAY_SIZE(hsc_specials),
+		.action = SCMP_ACT_ALLOW, .native_only = true,
+		.what = "the helper's seccomp filter",
+	};
+
+	hsc_kill_pidfd = kill_pidfd;
+	return hsc_load(list, error);
+}
+
+/**
+ * hsc_agent_apply() - load the namespace agent's allowlist into this process
+ * (the agent), for good
+ *
+ * Should: run in the agent once it has joined the target's namespaces, set
+ * itself non-dumpable and no_new_privs, and closed every fd but its socket
+ * (netns/agent.c calls it through nsagent_start()'s confine callback).
+ * Mustn't: set no_new_privs itself. From then on any call outside
+ * hsc_agent_allow[] kills the agent (SIGSYS).
+ *
+ * Return: 0 or -errno (-EINVAL without no_new_privs)
+ */
+int hsc_agent_apply(void)
+{
+	const struct scrule_list list = {
+		.entries = hsc_agent_allow, .n = ARRAY_SIZE(hsc_agent_allow),
+		.specials = hsc_agent_specials,
+		.n_specials = ARRAY_SIZE(hsc_agent_specials),
+		.action = SCMP_ACT_ALLOW, .native_only = true,
+		.what = "the namespace agent's seccomp filter",
+	};
+
+	return hsc_load(list, NULL);
 }

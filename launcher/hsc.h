@@ -12,6 +12,8 @@
 #include "scrule.h"
 
 const struct scrule_entry *hsc_allowlist(size_t *n);
-int hsc_apply(GError **error);
+int hsc_apply(int kill_pidfd, GError **error);
+const struct scrule_entry *hsc_agent_allowlist(size_t *n);
+int hsc_agent_apply(void);
 
 #endif /* LAUNCHER_HSC_H */

@@ -31,8 +31,9 @@
  *  4. isolate_caps_final(): CAP_NET_BIND_SERVICE only, and only when useful;
  *     the bounding set is cleared (but for that capability), as are the
  *     inheritable and ambient sets;
- *  5. isolate_prctl() (with the sandbox or seccomp): PR_SET_DUMPABLE 0,
- *     PR_SET_NO_NEW_PRIVS 1;
+ *  5. isolate_prctl() (with the sandbox or seccomp): PR_SET_DUMPABLE 0
+ *     (again: isolate_nodump() clears it at the very start, with or
+ *     without confinement), PR_SET_NO_NEW_PRIVS 1;
  *  6. isolate_seccomp() (--enable-seccomp): the helper's allowlist
  *     (launcher/hsc.c), last.
  *
@@ -743,24 +744,44 @@ int isolate_caps_final(bool keep_bind, GError **error)
 }
 
 /**
+ * isolate_nodump() - not dumpable: no core dump, no ptrace, no /proc access
+ * to memory, environment or fds by other processes of the user (only with
+ * CAP_SYS_PTRACE)
+ *
+ * Should: run first thing in `usernet attach`, confined or not, so that the
+ * namespace agent, forked afterwards, starts non-dumpable too (it sets it
+ * again once in the target's namespaces). Mustn't: apply to sanitizer
+ * builds, whose leak check at exit ptraces the process.
+ *
+ * Return: 0 or -errno
+ */
+int isolate_nodump(void)
+{
+#ifndef ISOLATE_SANITIZER
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
+		return -errno;
+#endif
+	return 0;
+}
+
+/**
  * isolate_prctl() - stage 5: not dumpable, no new privileges
  * @error:	set on failure
  *
- * Should: set PR_SET_DUMPABLE to 0 (no core dump, no ptrace or /proc access
- * by processes of the same user without CAP_SYS_PTRACE) and
+ * Should: set PR_SET_DUMPABLE to 0 again (isolate_nodump(): a change of
+ * user namespace in the sandbox stage may have reset it) and
  * PR_SET_NO_NEW_PRIVS (needed by seccomp). Mustn't: be skipped when the
- * sandbox or seccomp is asked for (without either, the helper stays
- * inspectable by its user, as before: tools and sanitizers rely on that).
+ * sandbox or seccomp is asked for.
  *
  * Return: 0 or -errno
  */
 int isolate_prctl(GError **error)
 {
-#ifndef ISOLATE_SANITIZER
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
-		return isolate_fail(error, errno, "cannot clear the dumpable "
+	int r = isolate_nodump();
+
+	if (r < 0)
+		return isolate_fail(error, -r, "cannot clear the dumpable "
 				    "flag");
-#endif
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		return isolate_fail(error, errno, "cannot set no_new_privs");
 	return 0;
@@ -768,6 +789,8 @@ int isolate_prctl(GError **error)
 
 /**
  * isolate_seccomp() - stage 6: the helper's seccomp allowlist, last
+ * @agent_pidfd: the namespace agent's pidfd (SIGKILL may go through it
+ *		only), or -1
  * @error:	set on failure
  *
  * Should: install launcher/hsc.c's filter (default: kill), after
@@ -776,9 +799,9 @@ int isolate_prctl(GError **error)
  *
  * Return: 0 or -errno
  */
-int isolate_seccomp(GError **error)
+int isolate_seccomp(int agent_pidfd, GError **error)
 {
-	return hsc_apply(error);
+	return hsc_apply(agent_pidfd, error);
 }
 
 /**
@@ -815,6 +838,6 @@ int isolate_apply(const struct isolate_cfg *cfg, GError **error)
 	if (r < 0)
 		return r;
 	if (cfg->seccomp)
-		return isolate_seccomp(error);
+		return isolate_seccomp(cfg->agent_pidfd, error);
 	return 0;
 }

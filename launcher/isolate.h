@@ -22,6 +22,8 @@
  * @capture_dirfd: O_PATH fd of the directory of --pcap, or -1: files may
  *		be created and renamed there (rotation) where Landlock
  *		confines
+ * @agent_pidfd: pidfd of the namespace agent, or -1: the only pidfd the
+ *		seccomp filter lets SIGKILL go through
  */
 struct isolate_cfg {
 	bool sandbox;
@@ -30,6 +32,7 @@ struct isolate_cfg {
 	const char *api_socket;
 	int api_dirfd;
 	int capture_dirfd;
+	int agent_pidfd;
 };
 
 int isolate_fds(const int *keep, size_t n);
@@ -38,8 +41,9 @@ int isolate_caps_early(bool sandbox);
 int isolate_sandbox(const struct isolate_cfg *cfg, bool *keep_bind,
 		    GError **error);
 int isolate_caps_final(bool keep_bind, GError **error);
+int isolate_nodump(void);
 int isolate_prctl(GError **error);
-int isolate_seccomp(GError **error);
+int isolate_seccomp(int agent_pidfd, GError **error);
 int isolate_apply(const struct isolate_cfg *cfg, GError **error);
 
 #endif /* LAUNCHER_ISOLATE_H */

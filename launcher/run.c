@@ -36,6 +36,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -52,6 +53,9 @@
 #define RUN_EXIT_LAUNCHER	125
 #define RUN_EXIT_CANNOT_EXEC	126
 #define RUN_EXIT_NOT_FOUND	127
+
+/* linux/pidfd.h of Linux 6.11: a pidfd's user namespace */
+#define RUN_PIDFD_GET_USER_NAMESPACE	_IO(0xFF, 9)
 
 /* How long the helper may take to stop after its exit pipe closes */
 #define RUN_HELPER_STOP_MS	2000
@@ -312,15 +316,13 @@ static void run_stop_helper(struct run_state *s)
 	s->helper = 0;
 }
 
-/* Whether the user namespace of @pid is the sandbox's or nested in it */
-static bool run_in_sandbox(const struct run_state *s, unsigned long pid)
+/* Whether the user namespace @fd is the sandbox's or nested in it; @fd is
+ * closed */
+static bool run_userns_in_sandbox(const struct run_state *s, int fd)
 {
-	char path[64];
 	struct stat st;
-	int fd, depth;
+	int depth;
 
-	snprintf(path, sizeof(path), "/proc/%lu/ns/user", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
 	for (depth = 0; fd >= 0 && depth < 33; depth++) {
 		int parent;
 
@@ -339,6 +341,65 @@ static bool run_in_sandbox(const struct run_state *s, unsigned long pid)
 	return false;
 }
 
+/*
+ * run_pidfd_userns() - the user namespace of the process @pidfd refers to
+ * @pidfd:	pidfd of @pid
+ * @pid:	its PID
+ *
+ * From the pidfd itself where the kernel can (PIDFD_GET_USER_NAMESPACE,
+ * Linux 6.11): no PID is involved. Otherwise /proc/PID/ns/user, opened after
+ * the pidfd, and trusted only if the process of the pidfd still exists
+ * afterwards: then the PID cannot have been reused in between (a PID is
+ * taken until its process is reaped), so the file was that process's.
+ *
+ * Return: a namespace fd, or -1
+ */
+static int run_pidfd_userns(int pidfd, pid_t pid)
+{
+	char path[64];
+	int fd;
+
+	fd = ioctl(pidfd, RUN_PIDFD_GET_USER_NAMESPACE, 0);
+	if (fd >= 0)
+		return fd;
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/**
+ * run_kill_if_in_sandbox() - SIGKILL @pid if it is in the sandbox's user
+ * namespace (or one nested in it), through a pidfd
+ * @s:		launcher state (the sandbox's user namespace)
+ * @pid:	a PID read from /proc
+ *
+ * The pidfd is opened first and pins one process: the namespace is read
+ * from it (run_pidfd_userns()) and the signal goes to it, so a PID reused by
+ * a process outside the sandbox between the look-up and the kill is never
+ * signalled. Kernels without pidfds (before 5.3): the bare PID, as before.
+ *
+ * Return: true if signalled
+ */
+static bool run_kill_if_in_sandbox(const struct run_state *s, pid_t pid)
+{
+	cleanup_fd int pidfd = -1;
+	char path[64];
+
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd >= 0)
+		return run_userns_in_sandbox(s, run_pidfd_userns(pidfd, pid)) &&
+		       !syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+	if (errno != ENOSYS)
+		return false;	/* gone (ESRCH), or not ours to open */
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	return run_userns_in_sandbox(s, open(path, O_RDONLY | O_CLOEXEC)) &&
+	       !kill(pid, SIGKILL);
+}
+
 /* One sweep of /proc: SIGKILL every process of the sandbox.
  * Return: how many were signalled */
 static int run_kill_sweep(const struct run_state *s)
@@ -353,9 +414,9 @@ static int run_kill_sweep(const struct run_state *s)
 		unsigned long pid;
 
 		if (util_parse_uint(e->d_name, INT32_MAX, &pid) ||
-		    (pid_t)pid == getpid() || !run_in_sandbox(s, pid))
+		    (pid_t)pid == getpid())
 			continue;
-		if (!kill((pid_t)pid, SIGKILL))
+		if (run_kill_if_in_sandbox(s, (pid_t)pid))
 			killed++;
 	}
 	closedir(d);

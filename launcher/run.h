@@ -25,7 +25,7 @@ enum run_net {
  * @attach_args:	arguments for the helper `usernet attach` (networking
  *			options as given: -p, --cidr, --mtu, -6, ...)
  * @publish:		the --publish specs, for --display
- * @publish_auto:	--publish-auto's RANGE ("" for all ports), or NULL
+ * @publish_auto:	--publish-auto's RANGE ("" for the default range, 1024-65535), or NULL
  * @cidr:		guest network text (default 10.0.2.0/24)
  * @mtu:		MTU (default 65520)
  * @ipv6:		--enable-ipv6

@@ -92,7 +92,8 @@ void run_usage(FILE *out)
 "      --display               print what would run, create nothing\n"
 "      --debug                 verbose logs\n"
 "      --pcap=FILE             capture the network's frames to FILE (pcap)\n"
-"      --pcap-max-size=SIZE    rotate FILE at SIZE (k, M, G; see usernet attach)\n"
+"      --pcap-max-size=SIZE    rotate FILE at SIZE (k, M, G, default 64M; see\n"
+"                              usernet attach)\n"
 "  -h, --help                  this help\n"
 "\n"
 "Default capabilities (Podman's): CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL,\n"
@@ -505,7 +506,7 @@ void run_display(const struct run_opts *o, FILE *out)
 		if (o->publish_auto)
 			fprintf(out, "  auto-publish:   %s\n",
 				*o->publish_auto ? o->publish_auto :
-						   "all ports");
+						   "1024-65535");
 		{
 			g_auto(GStrv) h = run_helper_argv(o, self ? self :
 							  "usernet", 0, 3, 4);

@@ -33,18 +33,17 @@
 #include "tap.h"
 #include "util.h"
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
 #ifndef SYS_close_range
 #define SYS_close_range 436
 #endif
 
 /* How long nsagent_stop() waits for the agent to exit before SIGKILL */
 #define NSAGENT_STOP_TIMEOUT_MS	100
+/* How long the helper waits for one answer of the agent: past that, the
+ * agent (stopped, or stuck) is killed and the request fails */
+#define NSAGENT_REPLY_TIMEOUT_MS	3000
+/* How long the helper waits for a killed agent to be gone */
+#define NSAGENT_KILL_TIMEOUT_MS	2000
 
 enum nsagent_op {
 	NSAGENT_OP_OPEN_TAP = 1,
@@ -117,7 +116,7 @@ struct nsagent_reply {
  * struct nsagent - the helper's handle on its agent
  * @pid:	agent process
  * @pidfd:	its pidfd, or -1
- * @sock:	our end of the socket pair
+ * @sock:	our end of the socket pair, -1 once the agent was given up
  */
 struct nsagent {
 	pid_t pid;
@@ -286,6 +285,25 @@ static void nsagent_serve(int sock)
 	}
 }
 
+/**
+ * nsagent_child_confine() - what the agent gives up once in the target
+ * @confine:	loads the agent's seccomp filter, or NULL
+ *
+ * Not dumpable (set after the namespaces are joined: no process of the
+ * user can ptrace the agent or read its memory through /proc), no new
+ * privileges, then the filter: anything but the calls its requests need
+ * kills it.
+ *
+ * Return: 0 or -errno
+ */
+static int nsagent_child_confine(nsagent_confine_fn confine)
+{
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -errno;
+	return confine ? confine() : 0;
+}
+
 /* Die with the helper; false if it is already gone */
 static bool nsagent_child_tie(pid_t parent)
 {
@@ -297,9 +315,10 @@ static bool nsagent_child_tie(pid_t parent)
  * @fds:	target namespaces
  * @sock:	the agent's socket end
  * @parent:	PID of the helper
+ * @confine:	the agent's seccomp filter, or NULL
  */
 static noreturn void nsagent_child(const struct ns_fds *fds, int sock,
-				   pid_t parent)
+				   pid_t parent, nsagent_confine_fn confine)
 {
 	struct nsagent_reply rep;
 	struct ns_fds one;
@@ -335,6 +354,13 @@ static noreturn void nsagent_child(const struct ns_fds *fds, int sock,
 		rep.err = r;
 		rep.stage = NSAGENT_STAGE_SETUP;
 	}
+	if (!rep.err) {
+		r = nsagent_child_confine(confine);
+		if (r < 0) {
+			rep.err = r;
+			rep.stage = NSAGENT_STAGE_SETUP;
+		}
+	}
 
 	if (fdpass_send(sock, &rep, sizeof(rep), -1) < 0 || rep.err)
 		_exit(1);
@@ -345,45 +371,119 @@ static noreturn void nsagent_child(const struct ns_fds *fds, int sock,
 /* --- helper side -------------------------------------------------------- */
 
 /**
+ * nsagent_kill() - SIGKILL the agent through its pidfd and reap it, waiting
+ * NSAGENT_KILL_TIMEOUT_MS at most
+ * @a:		agent
+ * @status:	its wait status, when reaped
+ *
+ * Without a pidfd (kernels before 5.3) nothing is sent: the agent dies with
+ * the helper anyway (PR_SET_PDEATHSIG), and no signal by bare PID is ever
+ * sent (the seccomp filter allows none).
+ *
+ * Return: a->pid if reaped, 0 if not (yet), -1 on error
+ */
+static pid_t nsagent_kill(struct nsagent *a, int *status)
+{
+	struct pollfd pfd = { .fd = a->pidfd, .events = POLLIN };
+	pid_t r;
+
+	if (a->pidfd < 0)
+		return 0;
+	if (syscall(SYS_pidfd_send_signal, a->pidfd, SIGKILL, NULL, 0))
+		log_debug("pidfd_send_signal to the namespace agent: %s",
+			  g_strerror(errno));
+	if (poll(&pfd, 1, NSAGENT_KILL_TIMEOUT_MS) < 0)
+		log_debug("poll on the agent's pidfd: %s", g_strerror(errno));
+	do
+		r = waitpid(a->pid, status, WNOHANG);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
+/*
+ * nsagent_give_up() - the agent did not answer in time (stopped, stuck) or
+ * the channel broke: kill it, and fail every later request at once
+ * @a:		agent
+ */
+static void nsagent_give_up(struct nsagent *a)
+{
+	int status = 0;
+
+	if (a->sock < 0)
+		return;
+	log_err("the namespace agent (PID %d) did not answer within %d ms: "
+		"killed; published ports cannot reach the namespace any more",
+		(int)a->pid, NSAGENT_REPLY_TIMEOUT_MS);
+	util_close_fdp(&a->sock);
+	if (nsagent_kill(a, &status) == a->pid)
+		a->pid = 0;
+}
+
+/**
+ * nsagent_recv() - the agent's next reply, waiting NSAGENT_REPLY_TIMEOUT_MS
+ * at most
+ * @a:		agent
+ * @rep:	reply
+ * @fd:		fd that came with it, or -1; NULL if none is expected
+ *
+ * Return: bytes received, 0 at end of file, or -errno (-ETIMEDOUT: the
+ * agent was given up, see nsagent_give_up())
+ */
+static ssize_t nsagent_recv(struct nsagent *a, struct nsagent_reply *rep,
+			    int *fd)
+{
+	struct pollfd pfd = { .fd = a->sock, .events = POLLIN };
+	int64_t deadline = util_now_ms() + NSAGENT_REPLY_TIMEOUT_MS;
+	int n;
+
+	if (fd)
+		*fd = -1;
+	if (a->sock < 0)
+		return -ECONNRESET;
+	for (;;) {
+		int64_t left = deadline - util_now_ms();
+
+		n = poll(&pfd, 1, left > 0 ? (int)left : 0);
+		if (n > 0)
+			return fdpass_recv(a->sock, rep, sizeof(*rep), fd);
+		if (n == 0 || errno != EINTR)
+			break;
+	}
+	nsagent_give_up(a);
+	return -ETIMEDOUT;
+}
+
+/* Send a request; -ECONNRESET once the agent is gone or given up */
+static ssize_t nsagent_send(struct nsagent *a, const struct nsagent_req *req)
+{
+	ssize_t n;
+
+	if (a->sock < 0)
+		return -ECONNRESET;
+	n = fdpass_send(a->sock, req, sizeof(*req), -1);
+	return n == -EPIPE ? -ECONNRESET : n;
+}
+
+/**
  * nsagent_reap() - wait for the agent to exit, killing it after a while
  * @a:		agent, its socket already closed
  */
 static void nsagent_reap(struct nsagent *a)
 {
-	int status = 0, i;
+	struct pollfd pfd = { .fd = a->pidfd, .events = POLLIN };
+	int status = 0;
 	pid_t r;
 
-	if (a->pidfd >= 0) {
-		struct pollfd pfd = { .fd = a->pidfd, .events = POLLIN };
-
-		if (poll(&pfd, 1, NSAGENT_STOP_TIMEOUT_MS) < 0)
-			log_debug("poll on the agent's pidfd: %s",
-				  g_strerror(errno));
-	} else {
-		for (i = 0; i < NSAGENT_STOP_TIMEOUT_MS / 5; i++) {
-			struct timespec ts = { 0, 5 * 1000 * 1000 };
-
-			r = waitpid(a->pid, &status, WNOHANG);
-			if (r != 0)
-				break;
-			nanosleep(&ts, NULL);
-		}
-	}
-
+	/* Without a pidfd, no wait: it dies with us (PR_SET_PDEATHSIG) */
+	if (a->pidfd >= 0 && poll(&pfd, 1, NSAGENT_STOP_TIMEOUT_MS) < 0)
+		log_debug("poll on the agent's pidfd: %s", g_strerror(errno));
 	do
 		r = waitpid(a->pid, &status, WNOHANG);
 	while (r < 0 && errno == EINTR);
 	if (r == 0) {
 		log_debug("namespace agent %d did not exit: killing it",
 			  (int)a->pid);
-		if (a->pidfd >= 0)
-			syscall(SYS_pidfd_send_signal, a->pidfd, SIGKILL,
-				NULL, 0);
-		else
-			kill(a->pid, SIGKILL);
-		do
-			r = waitpid(a->pid, &status, 0);
-		while (r < 0 && errno == EINTR);
+		r = nsagent_kill(a, &status);
 	}
 	if (r == a->pid)
 		log_debug("namespace agent %d exited with status 0x%x",
@@ -407,12 +507,10 @@ static int nsagent_call(struct nsagent *a, const struct nsagent_req *req,
 
 	if (fd)
 		*fd = -1;
-	n = fdpass_send(a->sock, req, sizeof(*req), -1);
-	if (n == -EPIPE || n == -ECONNRESET)
-		return -ECONNRESET;
+	n = nsagent_send(a, req);
 	if (n < 0)
 		return (int)n;
-	n = fdpass_recv(a->sock, rep, sizeof(*rep), fd);
+	n = nsagent_recv(a, rep, fd);
 	if (n == (ssize_t)sizeof(*rep))
 		return 0;
 	if (fd)
@@ -428,6 +526,7 @@ static int nsagent_call_error(const struct nsagent *a, int err, GError **error)
 	g_set_error(error, UN_ERROR, UN_EXIT_FAILURE,
 		    "namespace agent (PID %d) failed: %s", (int)a->pid,
 		    err == -ECONNRESET ? "it exited unexpectedly" :
+		    err == -ETIMEDOUT ? "it did not answer in time" :
 					 g_strerror(-err));
 	return err;
 }
@@ -435,6 +534,9 @@ static int nsagent_call_error(const struct nsagent *a, int err, GError **error)
 /**
  * nsagent_start() - fork the agent and have it join the target namespaces
  * @fds:	target namespaces, from ns_fds_open()
+ * @confine:	called in the agent once it is in the target namespaces,
+ *		not dumpable and with no_new_privs: loads its seccomp filter
+ *		(NULL: none)
  * @out:	the agent, NULL on failure
  * @error:	set on failure: UN_EXIT_TARGET if a namespace could not be
  *		joined, UN_EXIT_FAILURE for other problems
@@ -444,8 +546,8 @@ static int nsagent_call_error(const struct nsagent *a, int err, GError **error)
  *
  * Return: 0 or -errno
  */
-int nsagent_start(const struct ns_fds *fds, struct nsagent **out,
-		  GError **error)
+int nsagent_start(const struct ns_fds *fds, nsagent_confine_fn confine,
+		  struct nsagent **out, GError **error)
 {
 	struct nsagent_reply rep;
 	pid_t parent = getpid();
@@ -476,7 +578,7 @@ int nsagent_start(const struct ns_fds *fds, struct nsagent **out,
 	}
 	if (a->pid == 0) {
 		close(sv[0]);
-		nsagent_child(fds, sv[1], parent);
+		nsagent_child(fds, sv[1], parent, confine);
 	}
 
 	close(sv[1]);
@@ -485,7 +587,7 @@ int nsagent_start(const struct ns_fds *fds, struct nsagent **out,
 	log_debug("namespace agent started: PID %d", (int)a->pid);
 
 	memset(&rep, 0, sizeof(rep));
-	n = fdpass_recv(a->sock, &rep, sizeof(rep), NULL);
+	n = nsagent_recv(a, &rep, NULL);
 	if (n == (ssize_t)sizeof(rep) && !rep.err) {
 		*out = a;
 		return 0;
@@ -493,9 +595,15 @@ int nsagent_start(const struct ns_fds *fds, struct nsagent **out,
 
 	if (n != (ssize_t)sizeof(rep)) {
 		r = n < 0 ? (int)n : -ECONNRESET;
-		g_set_error(error, UN_ERROR, UN_EXIT_FAILURE,
-			    "the namespace agent exited before joining the "
-			    "target namespaces");
+		if (r == -ETIMEDOUT)
+			g_set_error(error, UN_ERROR, UN_EXIT_FAILURE,
+				    "the namespace agent did not join the "
+				    "target namespaces within %d ms",
+				    NSAGENT_REPLY_TIMEOUT_MS);
+		else
+			g_set_error(error, UN_ERROR, UN_EXIT_FAILURE,
+				    "the namespace agent exited before joining "
+				    "the target namespaces");
 	} else if (rep.stage == NSAGENT_STAGE_USERNS ||
 		   rep.stage == NSAGENT_STAGE_NETNS) {
 		r = rep.err;
@@ -681,17 +789,17 @@ int nsagent_sockets(struct nsagent *a, int domain, int type, int protocol,
 	req.u.sock.protocol = protocol;
 	n = MIN(n, NSAGENT_SOCKETS_MAX);
 	for (sent = 0; sent < n; sent++) {
-		ssize_t r = fdpass_send(a->sock, &req, sizeof(req), -1);
+		ssize_t r = nsagent_send(a, &req);
 
 		if (r < 0) {
-			err = r == -EPIPE ? -ECONNRESET : (int)r;
+			err = (int)r;
 			break;
 		}
 	}
 	for (i = 0; i < sent; i++) {
 		struct nsagent_reply rep;
 		int fd = -1;
-		ssize_t r = fdpass_recv(a->sock, &rep, sizeof(rep), &fd);
+		ssize_t r = nsagent_recv(a, &rep, &fd);
 
 		if (r != (ssize_t)sizeof(rep)) {
 			/* the channel is broken: the agent is gone */
@@ -744,6 +852,18 @@ int nsagent_local_return(struct nsagent *a, int family, uint8_t ipproto,
 }
 
 /**
+ * nsagent_pidfd() - the agent's pidfd (for the seccomp filter: the only one
+ * SIGKILL may go through)
+ * @a:		agent, or NULL
+ *
+ * Return: the fd, or -1 (no agent, or no pidfd)
+ */
+int nsagent_pidfd(const struct nsagent *a)
+{
+	return a ? a->pidfd : -1;
+}
+
+/**
  * nsagent_stop() - end the agent and free @a
  * @a:		agent, or NULL
  *
@@ -755,7 +875,8 @@ void nsagent_stop(struct nsagent *a)
 	if (!a)
 		return;
 	util_close_fdp(&a->sock);
-	nsagent_reap(a);
+	if (a->pid > 0)
+		nsagent_reap(a);
 	util_close_fdp(&a->pidfd);
 	g_free(a);
 }

@@ -16,8 +16,11 @@
 
 struct nsagent;
 
-int nsagent_start(const struct ns_fds *fds, struct nsagent **out,
-		  GError **error);
+/* Loads the agent's seccomp filter, in the agent: 0 or -errno */
+typedef int (*nsagent_confine_fn)(void);
+
+int nsagent_start(const struct ns_fds *fds, nsagent_confine_fn confine,
+		  struct nsagent **out, GError **error);
 int nsagent_open_tap(struct nsagent *a, const char *name, int *tap_fd,
 		     bool *existed, GError **error);
 int nsagent_configure(struct nsagent *a, const struct nl_config *cfg,
@@ -35,6 +38,7 @@ int nsagent_sockets(struct nsagent *a, int domain, int type, int protocol,
 int nsagent_local_return(struct nsagent *a, int family, uint8_t ipproto,
 			 uint16_t sport_lo, uint16_t sport_hi,
 			 struct in_addr prefsrc4, bool add);
+int nsagent_pidfd(const struct nsagent *a);
 void nsagent_stop(struct nsagent *a);
 
 #endif /* NETNS_AGENT_H */

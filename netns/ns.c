@@ -18,13 +18,6 @@
 #include "ns.h"
 #include "util.h"
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
-
 /**
  * ns_check_type() - check that @fd is a namespace file of type @nstype
  * @fd:		open file

@@ -471,6 +471,7 @@ static char *api_stats(const struct api_backend *b)
 	json_builder_end_object(jb);
 	api_begin(jb, "errors");
 	api_add_int(jb, "frames_dropped", (gint64)st.tap.drops_out);
+	api_add_int(jb, "martian_frames", (gint64)st.tap.martians_in);
 	api_add_int(jb, "binds_refused", (gint64)st.binds_refused);
 	api_add_int(jb, "connections_refused", (gint64)refused);
 	json_builder_end_object(jb);
@@ -572,6 +573,79 @@ char *api_handle_request_fd(const struct api_backend *b, const char *req,
 
 /* The socket file */
 
+/* The directory @dirfd (@dir) may hold the API socket: nobody but the user
+ * (and root) can replace or remove a file in it. Owned by the user or root,
+ * and writable by nobody else (group or world) unless sticky, as /tmp is:
+ * there only a file's owner may remove or rename it */
+static int api_socket_dir_check(int dirfd, const char *dir, GError **error)
+{
+	struct stat st;
+	int r;
+
+	if (fstat(dirfd, &st)) {
+		r = -errno;
+		return un_fail(error, UN_EXIT_FAILURE, r,
+				"cannot check the directory %s of the API socket: %s",
+				dir, g_strerror(-r));
+	}
+	if (st.st_uid != geteuid() && st.st_uid != 0)
+		return un_fail(error, UN_EXIT_USAGE, -EPERM,
+				"refusing to create the API socket in %s: the "
+				"directory belongs to another user (uid %u), "
+				"who could replace the socket; use a directory "
+				"of your own, such as $XDG_RUNTIME_DIR",
+				dir, (unsigned)st.st_uid);
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
+		return un_fail(error, UN_EXIT_USAGE, -EPERM,
+				"refusing to create the API socket in %s: the "
+				"directory is writable by other users (mode "
+				"%04o) and not sticky, so another user could "
+				"replace the socket; use a directory only you "
+				"can write to, such as $XDG_RUNTIME_DIR",
+				dir, (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
+/* Make room at @name for our socket: a socket file of ours is a stale one
+ * (Podman never removes them) and is removed; anything else, and anything of
+ * another user's (a file, a socket, a link squatting the name in a shared
+ * directory), is refused untouched: never removed, never connected to */
+static int api_socket_clear_stale(int dirfd, const char *name,
+				  const char *path, GError **error)
+{
+	struct stat st;
+	int r;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
+		if (errno == ENOENT)
+			return 0;
+		r = -errno;
+		return un_fail(error, UN_EXIT_FAILURE, r,
+				"cannot check the API socket path %s: %s",
+				path, g_strerror(-r));
+	}
+	if (st.st_uid != geteuid())
+		return un_fail(error, UN_EXIT_USAGE, -EEXIST,
+				"refusing to use %s as the API socket: a %s of "
+				"another user (uid %u) is at that path; remove "
+				"it or choose another path", path,
+				S_ISSOCK(st.st_mode) ? "socket" :
+				S_ISLNK(st.st_mode) ? "symbolic link" : "file",
+				(unsigned)st.st_uid);
+	if (!S_ISSOCK(st.st_mode))
+		return un_fail(error, UN_EXIT_USAGE, -EEXIST,
+				"refusing to use %s as the API socket: "
+				"it exists and is not a socket", path);
+	if (unlinkat(dirfd, name, 0) && errno != ENOENT) {
+		r = -errno;
+		return un_fail(error, UN_EXIT_FAILURE, r,
+				"cannot remove the stale API socket %s: %s",
+				path, g_strerror(-r));
+	}
+	log_debug("removed the stale API socket %s", path);
+	return 0;
+}
+
 /**
  * api_socket_bind() - create, bind and listen on the API socket at @path
  * @path:	socket file to create
@@ -580,11 +654,12 @@ char *api_handle_request_fd(const struct api_backend *b, const char *req,
  *		others, a file that is not a socket in the way, too long),
  *		UN_EXIT_FAILURE for other failures
  *
- * The directory of @path must not be writable by other users: one of them
- * could replace the socket file with their own and read the requests. A
- * socket file already at @path is a stale one (Podman never removes them) and
- * is replaced; any other file is left alone and refused. The socket file gets
- * mode 0600.
+ * The directory of @path must be the user's or root's and writable by no
+ * other user unless sticky (/tmp): otherwise one of them could replace the
+ * socket file with their own and read the requests. A socket file of the
+ * user's already at @path is a stale one (Podman never removes them) and is
+ * replaced; any other file, and anything of another user's, is left alone
+ * and refused. The socket file gets mode 0600.
  *
  * Return: 0 or -errno
  */
@@ -618,39 +693,11 @@ int api_socket_bind(const char *path, struct api_socket *out, GError **error)
 				"cannot open the directory %s of the API socket: %s",
 				dir, g_strerror(-r));
 	}
-	if (fstat(dirfd, &st)) {
-		r = -errno;
-		return un_fail(error, UN_EXIT_FAILURE, r,
-				"cannot check the directory %s of the API socket: %s",
-				dir, g_strerror(-r));
-	}
-	if (st.st_mode & S_IWOTH)
-		return un_fail(error, UN_EXIT_USAGE, -EPERM,
-				"refusing to create the API socket in %s: the "
-				"directory is writable by other users (mode "
-				"%04o), so another user could replace the "
-				"socket; use a directory only you can write to, "
-				"such as $XDG_RUNTIME_DIR",
-				dir, (unsigned)(st.st_mode & 07777));
-
-	if (!fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
-		if (!S_ISSOCK(st.st_mode))
-			return un_fail(error, UN_EXIT_USAGE, -EEXIST,
-					"refusing to use %s as the API socket: "
-					"it exists and is not a socket", path);
-		if (unlinkat(dirfd, name, 0) && errno != ENOENT) {
-			r = -errno;
-			return un_fail(error, UN_EXIT_FAILURE, r,
-					"cannot remove the stale API socket %s: %s",
-					path, g_strerror(-r));
-		}
-		log_debug("removed the stale API socket %s", path);
-	} else if (errno != ENOENT) {
-		r = -errno;
-		return un_fail(error, UN_EXIT_FAILURE, r,
-				"cannot check the API socket path %s: %s",
-				path, g_strerror(-r));
-	}
+	r = api_socket_dir_check(dirfd, dir, error);
+	if (!r)
+		r = api_socket_clear_stale(dirfd, name, path, error);
+	if (r)
+		return r;
 
 	/* Bind by the path itself when it fits, for a readable getsockname();
 	 * otherwise through the directory we checked */
@@ -673,17 +720,25 @@ int api_socket_bind(const char *path, struct api_socket *out, GError **error)
 				"cannot create the API socket: %s",
 				g_strerror(-r));
 	}
+	/* bind() creates the file or fails with EADDRINUSE: a name taken
+	 * again since it was cleared is never ours to replace */
 	old_umask = umask(0177);
 	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ? -errno : 0;
 	umask(old_umask);
+	if (r == -EADDRINUSE)
+		return un_fail(error, UN_EXIT_FAILURE, r,
+				"cannot bind the API socket %s: another file "
+				"took the path meanwhile", path);
 	if (r)
 		return un_fail(error, UN_EXIT_FAILURE, r,
 				"cannot bind the API socket %s: %s",
 				path, g_strerror(-r));
 
-	/* Check that the file is in the directory we checked, and its mode */
+	/* Check that the file is in the directory we checked, ours (in a
+	 * sticky directory nobody else can remove or rename it from now on),
+	 * and its mode */
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) ||
-	    !S_ISSOCK(st.st_mode))
+	    !S_ISSOCK(st.st_mode) || st.st_uid != geteuid())
 		return un_fail(error, UN_EXIT_FAILURE, -EEXIST,
 				"the API socket %s was replaced while creating it",
 				path);

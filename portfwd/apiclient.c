@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -35,11 +36,47 @@ static int apiclient_wait(int fd, short events, gint64 deadline_us)
 	return n ? 0 : -ETIMEDOUT;
 }
 
+/* Whether @uid may serve the caller's API: the caller, or root */
+static bool apiclient_trusted(uid_t uid)
+{
+	return uid == geteuid() || uid == 0 || geteuid() == 0;
+}
+
+static int apiclient_squatted(const char *path, uid_t uid, GError **error)
+{
+	g_set_error(error, UN_ERROR, UN_EXIT_FAILURE,
+		    "refusing to talk to the API socket %s: it is served by "
+		    "another user (uid %u), not by your usernet", path,
+		    (unsigned)uid);
+	return -EPERM;
+}
+
+/* The socket @fd is connected to a helper of the user's (or root's), not to
+ * something another user put at the path in a shared directory: nothing,
+ * not even the request, goes to a squatter. (The file's owner was checked
+ * before connecting; this closes the race with a replaced file.) */
+static int apiclient_check_peer(int fd, const char *path, GError **error)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len)) {
+		g_set_error(error, UN_ERROR, UN_EXIT_FAILURE,
+			    "cannot tell who serves the API socket %s: %s",
+			    path, g_strerror(errno));
+		return -EPERM;
+	}
+	if (apiclient_trusted(cred.uid))
+		return 0;
+	return apiclient_squatted(path, cred.uid, error);
+}
+
 static int apiclient_connect(int fd, const char *path, gint64 deadline_us,
 			     GError **error)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	size_t len = strlen(path);
+	struct stat st;
 	int r;
 
 	if (!len || len >= sizeof(sa.sun_path)) {
@@ -49,9 +86,12 @@ static int apiclient_connect(int fd, const char *path, gint64 deadline_us,
 		return -ENAMETOOLONG;
 	}
 	memcpy(sa.sun_path, path, len + 1);
+	/* Another user's file at the path: not even a connection to it */
+	if (!lstat(path, &st) && !apiclient_trusted(st.st_uid))
+		return apiclient_squatted(path, st.st_uid, error);
 	for (;;) {
 		if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
-			return 0;
+			return apiclient_check_peer(fd, path, error);
 		r = -errno;
 		if (r == -EINTR)
 			continue;

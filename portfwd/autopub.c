@@ -58,6 +58,11 @@
  * scan (each a bind and a round trip to the agent, in the loop) */
 #define AUTOPUB_RULES_MAX	256
 #define AUTOPUB_NEW_PER_SCAN	32
+/* Without a port item in RANGE: the unprivileged ports only. A privileged
+ * port (a guest's ssh, a DNS server) is published only when RANGE names it,
+ * even where net.ipv4.ip_unprivileged_port_start would let the bind succeed */
+#define AUTOPUB_DEFAULT_LO	1024
+#define AUTOPUB_DEFAULT_HI	65535
 
 /* Range grammar */
 
@@ -98,14 +103,14 @@ static int autopub_port_parse(const char *s, unsigned *out)
 
 /**
  * autopub_range_parse() - parse the RANGE of --publish-auto[=RANGE]
- * @s:		RANGE, or NULL for all ports
+ * @s:		RANGE, or NULL for the default range (1024-65535)
  * @out:	the ports it allows
  * @error:	UN_EXIT_USAGE with the reason
  *
  * RANGE is a comma-separated list of items, each PORT or LOW-HIGH (ports 1
  * to 65535, LOW <= HIGH), or one of them preceded by '~' to exclude it. The
- * ports allowed are those of the items without '~' (all ports if there is
- * none), less those of the items with '~', whatever their order:
+ * ports allowed are those of the items without '~' (1024 to 65535 if there
+ * is none), less those of the items with '~', whatever their order:
  * "1024-65535", "~22,~5353", "8000-9000,~8080".
  *
  * Return: 0 or -EINVAL
@@ -120,13 +125,13 @@ int autopub_range_parse(const char *s, struct autopub_ports *out,
 
 	memset(out, 0, sizeof(*out));
 	if (!s) {
-		autopub_set(out, 1, 65535, true);
+		autopub_set(out, AUTOPUB_DEFAULT_LO, AUTOPUB_DEFAULT_HI, true);
 		return 0;
 	}
 	if (!*s) {
 		g_set_error(error, UN_ERROR, UN_EXIT_USAGE,
 			    "--publish-auto= needs a RANGE such as 1024-65535 "
-			    "or ~22,~5353 (or no '=' for all ports)");
+			    "or ~22,~5353 (or no '=' for ports 1024-65535)");
 		return -EINVAL;
 	}
 	items = g_strsplit(s, ",", -1);
@@ -167,7 +172,7 @@ int autopub_range_parse(const char *s, struct autopub_ports *out,
 		}
 	}
 	if (!any_positive)
-		autopub_set(out, 1, 65535, true);
+		autopub_set(out, AUTOPUB_DEFAULT_LO, AUTOPUB_DEFAULT_HI, true);
 	for (i = 0; i + 1 < excl->len; i += 2)
 		autopub_set(out, g_array_index(excl, unsigned, i),
 			    g_array_index(excl, unsigned, i + 1), false);

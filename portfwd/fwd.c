@@ -30,7 +30,9 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -109,14 +111,83 @@ void pf_ep_del(struct pf_table *t, struct pf_ep *ep)
  */
 bool pf_conn_admit(struct pf_rule_state *rs)
 {
-	if (rs->conns.length < rs->t->max_conns)
+	struct pf_table *t = rs->t;
+
+	if (t->conns >= t->max_total) {
+		rs->pub.stats.refused++;
+		log_ratelimited(LOG_LVL_WARN,
+				"rule %u: %u connections open in all rules, "
+				"the most the limit of open files allows: "
+				"refusing new ones (raise the limit, ulimit "
+				"-n)", rs->pub.id, t->max_total);
+		return false;
+	}
+	if (rs->conns.length < t->max_conns)
 		return true;
 	rs->pub.stats.refused++;
 	log_ratelimited(LOG_LVL_WARN,
 			"rule %u: %u connections open, the most a rule may "
 			"have: refusing new ones", rs->pub.id,
-			rs->t->max_conns);
+			t->max_conns);
 	return false;
+}
+
+/* The global bound of connections: what the fd limit leaves after the
+ * reserve, PF_FDS_PER_CONN fds each */
+static unsigned pf_conns_for_fds(void)
+{
+	struct rlimit rl;
+	rlim_t reserve;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY)
+		return UINT_MAX;
+	reserve = PF_FD_RESERVE + rl.rlim_cur / 8;
+	if (rl.rlim_cur < reserve + PF_FDS_PER_CONN)
+		return 1;
+	return (unsigned)MIN((rl.rlim_cur - reserve) / PF_FDS_PER_CONN,
+			     (rlim_t)UINT_MAX);
+}
+
+/**
+ * pf_accept_pause() - stop watching a TCP listener whose accept() failed
+ * for want of fds or memory: the connection stays queued, and a readable
+ * listener would wake the loop at once, forever. pf_accept_resume() watches
+ * it again, after connections closed or at the next tick (1 s)
+ * @l:		listener
+ * @err:	accept()'s errno
+ */
+void pf_accept_pause(struct pf_listener *l, int err)
+{
+	struct pf_table *t = l->rs->t;
+
+	log_ratelimited(LOG_LVL_WARN, "rule %u: accept: %s: not accepting "
+			"new connections for a while", l->rs->pub.id,
+			strerror(err));
+	if (pf_ep_set(t, &l->ep, 0) < 0)
+		return;
+	l->paused = true;
+	t->accept_paused = true;
+}
+
+static void pf_accept_resume(struct pf_table *t)
+{
+	guint i, j;
+
+	if (!t->accept_paused)
+		return;
+	t->accept_paused = false;
+	for (i = 0; i < t->rules->len; i++) {
+		struct pf_rule_state *rs = g_ptr_array_index(t->rules, i);
+
+		for (j = 0; rs->listeners && j < rs->listeners->len; j++) {
+			struct pf_listener *l =
+				g_ptr_array_index(rs->listeners, j);
+
+			if (l->paused && pf_ep_set(t, &l->ep, EPOLLIN) == 0)
+				l->paused = false;
+			t->accept_paused |= l->paused;
+		}
+	}
 }
 
 /**
@@ -126,6 +197,7 @@ bool pf_conn_admit(struct pf_rule_state *rs)
  */
 void pf_conn_add(struct pf_rule_state *rs, struct pf_conn_link *cl)
 {
+	rs->t->conns++;
 	g_queue_push_tail_link(&rs->conns, &cl->link);
 	rs->pub.stats.active++;
 	rs->pub.stats.total++;
@@ -138,6 +210,7 @@ void pf_conn_add(struct pf_rule_state *rs, struct pf_conn_link *cl)
  */
 void pf_conn_remove(struct pf_rule_state *rs, struct pf_conn_link *cl)
 {
+	rs->t->conns--;
 	g_queue_unlink(&rs->conns, &cl->link);
 	rs->pub.stats.active--;
 }
@@ -364,6 +437,9 @@ static void pf_epoll_ready(struct sl_loop *loop, int fd, short revents,
 			continue;
 		ep->cb(ep, ev[i].events);
 	}
+	/* Connections closed: their fds are free for paused listeners */
+	if (t->dead->len)
+		pf_accept_resume(t);
 	g_ptr_array_set_size(t->dead, 0);
 	pf_pool_fill(t);
 }
@@ -374,6 +450,7 @@ static void pf_udp_tick(struct sl_loop *loop, void *opaque)
 	int64_t now = util_now_ms();
 	guint i, j;
 
+	pf_accept_resume(t);
 	for (i = 0; i < t->rules->len; i++) {
 		struct pf_rule_state *rs = g_ptr_array_index(t->rules, i);
 
@@ -411,6 +488,8 @@ struct pf_table *pf_table_new(Slirp *slirp, const struct sl_config *cfg,
 	t->dead = g_ptr_array_new_with_free_func(g_free);
 	t->next_id = 1;
 	t->max_conns = PF_MAX_CONNS_DEFAULT;
+	t->max_total = pf_conns_for_fds();
+	pf_pipes_init(t);
 	t->transparent = t->mode == PF_MODE_AUTO;
 	t->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (t->epfd < 0) {
@@ -822,6 +901,7 @@ void pf_table_free(struct pf_table *t)
 	g_ptr_array_unref(t->view);
 	g_ptr_array_unref(t->dead);
 	pf_pool_empty(t);
+	pf_pipes_free(t);
 	close(t->epfd);
 	g_free(t);
 }

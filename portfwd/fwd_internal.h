@@ -16,6 +16,18 @@
 /* Idle time after which a UDP flow is forgotten */
 #define PF_UDP_FLOW_TIMEOUT_MS	60000
 
+/* Global bound of connections from the fd limit (pf_conns_for_fds()): what
+ * a connection may hold at most (two sockets, and a pipe each way while
+ * bytes wait), and fds left for everything else (libslirp's NAT sockets,
+ * the API, the namespace sockets made ahead, the pipe pool): at least
+ * PF_FD_RESERVE, and an eighth of the limit */
+#define PF_FDS_PER_CONN		6
+#define PF_FD_RESERVE		64
+
+/* Pipes kept for reuse by the table (tcpfwd.c): a connection holds pipes
+ * only while bytes wait in them */
+#define PF_PIPE_POOL		8
+
 /**
  * struct pf_ep - something registered in the forwarders' epoll set
  * @cb:		called with the epoll events
@@ -37,6 +49,7 @@ struct pf_rule_state;
  * @guest:	guest address and port to forward to
  * @guest_len:	length of @guest
  * @flows:	UDP: client address (GBytes) -> struct pf_udp_flow *
+ * @paused:	TCP: out of fds, not watched until pf_accept_resume()
  */
 struct pf_listener {
 	struct pf_ep ep;
@@ -44,6 +57,17 @@ struct pf_listener {
 	struct sockaddr_storage guest;
 	socklen_t guest_len;
 	GHashTable *flows;
+	bool paused;
+};
+
+/**
+ * struct pf_pipe - a pipe that splice() moves bytes through
+ * @fd:		read end, write end
+ * @big:	enlarged to PF_PIPE_SIZE (counted in pf_table.big_pipes)
+ */
+struct pf_pipe {
+	int fd[2];
+	bool big;
 };
 
 /**
@@ -89,6 +113,16 @@ struct pf_conn_link {
  * @binds_refused: host ports pf_table_add() could not bind
  * @dead:	connections closed while an epoll batch is handled: freed
  *		after it, as later events of the batch may still name them
+ * @pool:	sockets made ahead in the namespace, per family
+ * @pool_len:	how many
+ * @pool_on:	refill them (a TCP rule of that family exists)
+ * @conns:	open connections and flows of all rules
+ * @max_total:	bound of @conns, from the fd limit
+ * @accept_paused: some listener is paused (pf_accept_pause())
+ * @pipes:	free pipes, for the next connection that needs one
+ * @pipes_len:	how many
+ * @big_pipes:	pipes of PF_PIPE_SIZE in existence
+ * @big_max:	bound of @big_pipes, from fs.pipe-user-pages-soft
  */
 /* Sockets made ahead in the namespace per family (pf_pool_fill()) */
 #define PF_POOL_SIZE	8
@@ -110,6 +144,13 @@ struct pf_table {
 	int pool[2][PF_POOL_SIZE];
 	unsigned pool_len[2];
 	bool pool_on[2];
+	unsigned conns;
+	unsigned max_total;
+	bool accept_paused;
+	struct pf_pipe pipes[PF_PIPE_POOL];
+	unsigned pipes_len;
+	unsigned big_pipes;
+	unsigned big_max;
 };
 
 int pf_ep_set(struct pf_table *t, struct pf_ep *ep, uint32_t events);
@@ -124,6 +165,9 @@ int pf_ns_socket(struct pf_listener *l, int type,
 bool pf_client_is_local(int fd, const struct sockaddr_storage *peer);
 
 void pf_tcp_accept(struct pf_ep *ep, uint32_t events);
+void pf_accept_pause(struct pf_listener *l, int err);
+void pf_pipes_init(struct pf_table *t);
+void pf_pipes_free(struct pf_table *t);
 void pf_udp_input(struct pf_ep *ep, uint32_t events);
 void pf_udp_expire(struct pf_listener *l, int64_t now_ms);
 void pf_udp_listener_free(struct pf_listener *l);

@@ -12,6 +12,17 @@
  * End of file on src, once the pipe is empty, becomes shutdown(dst, SHUT_WR)
  * (half-close). A reset or error on either side resets the other (SO_LINGER
  * 0): a client never takes a truncated stream for a complete one.
+ *
+ * Pipes: a direction holds a pipe only while bytes wait in it (dst blocked).
+ * It takes one from the table's small pool when it runs and gives it back
+ * as soon as the pipe is drained, so idle connections hold none: thousands
+ * of them do not eat the user's pipe budget (fs.pipe-user-pages-soft, past
+ * which the kernel gives every new pipe of the user, also other programs',
+ * 8 KiB instead of 64 KiB), nor 4 fds each. Taking and giving back are
+ * array operations, no system call; pipes are made only when the pool is
+ * empty (more directions blocked at once than it holds). Pipes are enlarged
+ * to PF_PIPE_SIZE while fewer than pf_table.big_max are (a quarter of the
+ * user's budget); others keep the kernel's default size.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -31,7 +42,8 @@
 
 /**
  * struct pf_half - one direction of a connection
- * @pipe:	pipe[0] read end, pipe[1] write end
+ * @pipe:	pipe[0] read end, pipe[1] write end; -1 while none is held
+ * @big:	the pipe is of PF_PIPE_SIZE
  * @queued:	bytes in the pipe
  * @src_eof:	src has reached end of file
  * @shut:	shutdown(dst, SHUT_WR) done
@@ -40,6 +52,7 @@
  */
 struct pf_half {
 	int pipe[2];
+	bool big;
 	size_t queued;
 	uint64_t moved;
 	bool src_eof;
@@ -74,23 +87,82 @@ struct pf_tcp_conn {
 static void pf_tcp_host_cb(struct pf_ep *ep, uint32_t events);
 static void pf_tcp_ns_cb(struct pf_ep *ep, uint32_t events);
 
-static void pf_half_close(struct pf_half *h)
+/**
+ * pf_pipes_init() - the table's pipe pool, empty, and the bound of large
+ * pipes: a quarter of the user's budget (fs.pipe-user-pages-soft; read
+ * before confinement)
+ * @t:		table
+ */
+void pf_pipes_init(struct pf_table *t)
 {
-	if (h->pipe[0] >= 0)
-		close(h->pipe[0]);
-	if (h->pipe[1] >= 0)
-		close(h->pipe[1]);
-	h->pipe[0] = h->pipe[1] = -1;
+	long soft = 0;
+
+	t->pipes_len = 0;
+	t->big_pipes = 0;
+	if (util_read_sysctl_int("/proc/sys/fs/pipe-user-pages-soft", &soft) ||
+	    soft <= 0)
+		soft = 16384;	/* the kernel's default */
+	t->big_max = (unsigned)MIN(soft / 4 / (PF_PIPE_SIZE / 4096), 4096L);
 }
 
-static int pf_half_open(struct pf_half *h)
+/**
+ * pf_pipes_free() - close the pooled pipes
+ * @t:		table
+ */
+void pf_pipes_free(struct pf_table *t)
 {
+	while (t->pipes_len) {
+		struct pf_pipe *p = &t->pipes[--t->pipes_len];
+
+		close(p->fd[0]);
+		close(p->fd[1]);
+		t->big_pipes -= p->big;
+	}
+}
+
+/* Give @h's pipe back to the pool (or close it: the pool is full, or bytes
+ * are still in it after a reset) */
+static void pf_half_close(struct pf_table *t, struct pf_half *h)
+{
+	if (h->pipe[0] < 0)
+		return;
+	if (!h->queued && t->pipes_len < PF_PIPE_POOL) {
+		struct pf_pipe *p = &t->pipes[t->pipes_len++];
+
+		p->fd[0] = h->pipe[0];
+		p->fd[1] = h->pipe[1];
+		p->big = h->big;
+	} else {
+		close(h->pipe[0]);
+		close(h->pipe[1]);
+		t->big_pipes -= h->big;
+		h->queued = 0;
+	}
+	h->pipe[0] = h->pipe[1] = -1;
+	h->big = false;
+}
+
+/* A pipe for @h: its own, one from the pool, or a new one */
+static int pf_half_open(struct pf_table *t, struct pf_half *h)
+{
+	if (h->pipe[0] >= 0)
+		return 0;
+	if (t->pipes_len) {
+		struct pf_pipe *p = &t->pipes[--t->pipes_len];
+
+		h->pipe[0] = p->fd[0];
+		h->pipe[1] = p->fd[1];
+		h->big = p->big;
+		return 0;
+	}
 	if (pipe2(h->pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
 		h->pipe[0] = h->pipe[1] = -1;
 		return -errno;
 	}
 	/* Best effort: the per-user pipe budget may refuse a larger pipe */
-	fcntl(h->pipe[1], F_SETPIPE_SZ, PF_PIPE_SIZE);
+	h->big = t->big_pipes < t->big_max &&
+		 fcntl(h->pipe[1], F_SETPIPE_SZ, PF_PIPE_SIZE) >= PF_PIPE_SIZE;
+	t->big_pipes += h->big;
 	return 0;
 }
 
@@ -124,8 +196,8 @@ static void pf_tcp_free(struct pf_tcp_conn *c, bool reset)
 	if (c->ns.fd >= 0)
 		close(c->ns.fd);
 	c->host.fd = c->ns.fd = -1;
-	pf_half_close(&c->to_guest);
-	pf_half_close(&c->to_host);
+	pf_half_close(t, &c->to_guest);
+	pf_half_close(t, &c->to_host);
 	pf_conn_remove(c->rs, &c->cl);
 	pf_free_later(t, c);
 }
@@ -190,6 +262,26 @@ static int pf_half_move(struct pf_half *h, int src, int dst, uint64_t *moved)
 	}
 }
 
+/* pf_half_move() with a pipe held only while bytes wait in it */
+static int pf_half_run(struct pf_rule_state *rs, struct pf_half *h, int src,
+		       int dst, uint64_t *moved)
+{
+	int r;
+
+	if (h->shut)
+		return 0;
+	r = pf_half_open(rs->t, h);
+	if (r < 0) {
+		log_ratelimited(LOG_LVL_WARN, "rule %u: cannot create a "
+				"pipe: %s", rs->pub.id, strerror(-r));
+		return r;
+	}
+	r = pf_half_move(h, src, dst, moved);
+	if (!h->queued)
+		pf_half_close(rs->t, h);
+	return r;
+}
+
 /* Epoll interest from the state of both directions */
 static int pf_tcp_update(struct pf_tcp_conn *c)
 {
@@ -221,11 +313,11 @@ static void pf_tcp_run(struct pf_tcp_conn *c)
 	struct pf_rule_stats *st = &c->rs->pub.stats;
 	int r;
 
-	r = pf_half_move(&c->to_guest, c->host.fd, c->ns.fd,
-			 &st->bytes_to_guest);
+	r = pf_half_run(c->rs, &c->to_guest, c->host.fd, c->ns.fd,
+			&st->bytes_to_guest);
 	if (!r)
-		r = pf_half_move(&c->to_host, c->ns.fd, c->host.fd,
-				 &st->bytes_from_guest);
+		r = pf_half_run(c->rs, &c->to_host, c->ns.fd, c->host.fd,
+				&st->bytes_from_guest);
 	if (r < 0) {
 		log_debug("rule %u: connection reset (%s)", c->rs->pub.id,
 			  strerror(-r));
@@ -313,12 +405,6 @@ static void pf_tcp_start(struct pf_listener *l, int fd,
 	memcpy(&c->peer, peer, MIN((size_t)peer_len, sizeof(c->peer)));
 	c->start_ms = util_now_ms();
 	pf_conn_add(rs, &c->cl);
-	if (pf_half_open(&c->to_guest) < 0 || pf_half_open(&c->to_host) < 0) {
-		log_ratelimited(LOG_LVL_WARN, "rule %u: cannot create pipes: "
-				"%s", rs->pub.id, strerror(errno));
-		pf_tcp_free(c, true);
-		return;
-	}
 	log_ratelimited(LOG_LVL_DEBUG, "rule %u: open: tcp from %s (%s client)",
 			rs->pub.id, pf_peer_str(peer, peer_str,
 						sizeof(peer_str)),
@@ -358,7 +444,10 @@ void pf_tcp_accept(struct pf_ep *ep, uint32_t events)
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			if (errno != EAGAIN)
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM)
+				pf_accept_pause(l, errno);
+			else if (errno != EAGAIN)
 				log_ratelimited(LOG_LVL_WARN, "rule %u: accept: "
 						"%s", l->rs->pub.id,
 						strerror(errno));

@@ -4,7 +4,9 @@
  * DOC: Theory of operation
  *
  * Frames the guest writes to its tap arrive on the tap fd; sl_engine_drain_tap()
- * reads up to SL_TAP_BATCH of them per wakeup and hands each to slirp_input().
+ * reads up to SL_TAP_BATCH of them per wakeup and hands each to slirp_input(),
+ * but for those naming an address no tap peer may use (slirp/martian.c: the
+ * host's loopback other than through the gateway, and the like).
  * libslirp terminates the guest's TCP/UDP/ICMP flows and opens ordinary host
  * sockets for them (NAT). Frames libslirp emits towards the guest arrive in
  * sl_cb_send_packet() and are written to the tap straight away; if the tap is
@@ -27,6 +29,8 @@
 #include <linux/if_tun.h>
 #include <linux/virtio_net.h>
 #include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <time.h>
@@ -36,7 +40,9 @@
 #include "counters.h"
 #include "dnsrelay.h"
 #include "log.h"
+#include "martian.h"
 #include "pcap.h"
+#include "tcpreset.h"
 #include "util.h"
 
 /* Frames read from the tap per wakeup before other fds get a turn */
@@ -73,11 +79,17 @@ struct sl_timer {
  * @stats:	tap counters
  * @cap:	packet capture, or NULL (not owned)
  * @flows:	what the frames say (slirp/counters.c)
+ * @martian:	addresses the guest's frames may not use (slirp/martian.c)
+ * @rst:	TCP connections on the tap, to reset at the end (slirp/tcpreset.c)
+ * @fds:	libslirp's host sockets (register_poll_fd), as GINT_TO_POINTER
  * @dns:	the DNS relay, shown every frame before libslirp; or NULL
  * @vnet:	the tap has IFF_VNET_HDR: frames carry a virtio-net header
  * @rxbuf:	receive buffer: room for a virtio-net header, then the frame
  * @frame:	where the frame starts in @rxbuf
  * @txbuf:	a virtio-net header (zero: no offload) and a frame to the guest
+ * @out4:	source address of outbound IPv4 connections (libslirp keeps a
+ *		pointer to it, not a copy: it lives as long as the instance)
+ * @out6:	the same for IPv6
  */
 struct sl_engine {
 	Slirp *slirp;
@@ -88,16 +100,21 @@ struct sl_engine {
 	struct sl_stats stats;
 	struct cap_writer *cap;
 	struct sl_flowtab *flows;
+	struct sl_martian martian;
+	struct sl_rst *rst;
+	GHashTable *fds;
 	struct dnsrelay *dns;
 	bool vnet;
 	uint8_t rxbuf[SL_VNET_LEN + SL_FRAME_MAX];
 	uint8_t *frame;
 	uint8_t txbuf[SL_VNET_LEN + SL_FRAME_MAX];
+	struct sockaddr_in out4;
+	struct sockaddr_in6 out6;
 };
 
-static ssize_t sl_cb_send_packet(const void *buf, size_t len, void *opaque)
+/* Write a frame to the tap, count and capture it; the bytes written */
+static ssize_t sl_tap_out(struct sl_engine *e, const void *buf, size_t len)
 {
-	struct sl_engine *e = opaque;
 	const void *out = buf;
 	size_t outlen = len;
 	ssize_t n;
@@ -117,8 +134,7 @@ static ssize_t sl_cb_send_packet(const void *buf, size_t len, void *opaque)
 		e->stats.drops_out++;
 		log_ratelimited(LOG_LVL_DEBUG, "dropped a frame to the guest: %s",
 				strerror(errno));
-		/* Not an error for libslirp: TCP retransmits */
-		return (ssize_t)len;
+		return -1;
 	}
 	if (e->vnet)
 		n = MAX(n - SL_VNET_LEN, 0);
@@ -126,7 +142,19 @@ static ssize_t sl_cb_send_packet(const void *buf, size_t len, void *opaque)
 	e->stats.bytes_out += (uint64_t)n;
 	if (e->cap)
 		cap_frame(e->cap, buf, (size_t)n);
+	return n;
+}
+
+static ssize_t sl_cb_send_packet(const void *buf, size_t len, void *opaque)
+{
+	struct sl_engine *e = opaque;
+	ssize_t n = sl_tap_out(e, buf, len);
+
+	/* Not an error for libslirp: TCP retransmits */
+	if (n < 0)
+		return (ssize_t)len;
 	sl_flowtab_frame(e->flows, buf, (size_t)n, true);
+	sl_rst_frame(e->rst, buf, (size_t)n, true);
 	return n;
 }
 
@@ -178,8 +206,18 @@ static void sl_cb_timer_mod(void *timer, int64_t expire_time, void *opaque)
 	t->expire_ms = expire_time;
 }
 
-static void sl_cb_noop_fd(int fd, void *opaque)
+static void sl_cb_register_fd(int fd, void *opaque)
 {
+	struct sl_engine *e = opaque;
+
+	g_hash_table_add(e->fds, GINT_TO_POINTER(fd));
+}
+
+static void sl_cb_unregister_fd(int fd, void *opaque)
+{
+	struct sl_engine *e = opaque;
+
+	g_hash_table_remove(e->fds, GINT_TO_POINTER(fd));
 }
 
 static void sl_cb_notify(void *opaque)
@@ -194,8 +232,8 @@ static const SlirpCb sl_callbacks = {
 	.timer_new = sl_cb_timer_new,
 	.timer_free = sl_cb_timer_free,
 	.timer_mod = sl_cb_timer_mod,
-	.register_poll_fd = sl_cb_noop_fd,
-	.unregister_poll_fd = sl_cb_noop_fd,
+	.register_poll_fd = sl_cb_register_fd,
+	.unregister_poll_fd = sl_cb_unregister_fd,
 	.notify = sl_cb_notify,
 #if SLIRP_CHECK_VERSION(4, 7, 0)
 	.timer_new_opaque = sl_cb_timer_new_opaque,
@@ -294,8 +332,6 @@ int sl_engine_new(const struct sl_config *cfg, int tap_fd,
 {
 	struct sl_engine *e;
 	SlirpConfig sc = { 0 };
-	struct sockaddr_in out4 = cfg->outbound4;
-	struct sockaddr_in6 out6 = cfg->outbound6;
 	int r;
 
 	r = util_set_nonblock(tap_fd);
@@ -307,7 +343,19 @@ int sl_engine_new(const struct sl_config *cfg, int tap_fd,
 	e->frame = e->rxbuf;
 	sl_engine_offload(e, cfg->mtu);
 	e->timers = g_ptr_array_new_with_free_func(g_free);
+	e->fds = g_hash_table_new(NULL, NULL);
+	e->rst = sl_rst_new();
+	e->out4 = cfg->outbound4;
+	e->out6 = cfg->outbound6;
 
+	/*
+	 * What libslirp 4.7's slirp_new() keeps: the strings (vhostname,
+	 * tftp names, bootfile, vdomainname, vdnssearch) are copied; the
+	 * outbound addresses are kept as pointers and read at every outbound
+	 * connection, so they point into the engine (@e->out4, @e->out6);
+	 * the callbacks are a static table and their opaque is @e, both
+	 * outliving the instance (sl_engine_free() calls slirp_cleanup() first).
+	 */
 	sc.version = MIN(SLIRP_CONFIG_VERSION_MAX, 4);
 	sc.restricted = 0;
 	sc.in_enabled = true;
@@ -326,32 +374,97 @@ int sl_engine_new(const struct sl_config *cfg, int tap_fd,
 	sc.if_mru = cfg->mtu;
 	sc.disable_host_loopback = cfg->disable_host_loopback;
 	sc.enable_emu = false;
-	sc.outbound_addr = cfg->has_outbound4 ? &out4 : NULL;
-	sc.outbound_addr6 = cfg->has_outbound6 ? &out6 : NULL;
+	sc.outbound_addr = cfg->has_outbound4 ? &e->out4 : NULL;
+	sc.outbound_addr6 = cfg->has_outbound6 ? &e->out6 : NULL;
 	sc.disable_dns = cfg->disable_dns;
 
 	e->slirp = slirp_new(&sc, &sl_callbacks, e);
 	if (!e->slirp) {
 		g_ptr_array_unref(e->timers);
+		g_hash_table_unref(e->fds);
+		sl_rst_free(e->rst);
 		g_free(e);
 		return -EINVAL;
 	}
 	e->flows = sl_flowtab_new(sc.vnameserver, cfg->ipv6 && !cfg->disable_dns,
 				  &sc.vnameserver6);
+	sl_martian_init(&e->martian, sc.vnetwork, sc.vnetmask, &sc.vprefix_addr6,
+			&sc.vhost6, cfg->disable_dns ? NULL : &sc.vnameserver6);
 	*out = e;
 	return 0;
 }
 
+static void sl_rst_send(const uint8_t *f, size_t len, void *opaque)
+{
+	sl_tap_out(opaque, f, len);
+}
+
+/*
+ * Whether a host socket of libslirp carries a connection that is still open
+ * on at least one side: TCP, and not yet in a state where both sides sent
+ * their FIN (LAST_ACK, CLOSING, TIME_WAIT, CLOSE)
+ */
+static bool sl_fd_open_tcp(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+		return false;
+	switch (ti.tcpi_state) {
+	case TCP_ESTABLISHED:
+	case TCP_SYN_SENT:
+	case TCP_SYN_RECV:
+	case TCP_FIN_WAIT1:
+	case TCP_FIN_WAIT2:
+	case TCP_CLOSE_WAIT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * sl_engine_reset_all() - the truthful end of libslirp's TCP connections:
+ * a reset toward the guest (slirp/tcpreset.c) and, by SO_LINGER 0 on its
+ * host sockets, toward the host's peers when slirp_cleanup() closes them.
+ * Connections both sides closed end as they are.
+ */
+static void sl_engine_reset_all(struct sl_engine *e)
+{
+	struct linger lin = { .l_onoff = 1, .l_linger = 0 };
+	unsigned guest, host = 0;
+	GHashTableIter it;
+	gpointer fd;
+
+	guest = sl_rst_all(e->rst, sl_rst_send, e);
+	g_hash_table_iter_init(&it, e->fds);
+	while (g_hash_table_iter_next(&it, &fd, NULL)) {
+		if (!sl_fd_open_tcp(GPOINTER_TO_INT(fd)))
+			continue;
+		if (!setsockopt(GPOINTER_TO_INT(fd), SOL_SOCKET, SO_LINGER,
+				&lin, sizeof(lin)))
+			host++;
+	}
+	if (guest || host)
+		log_debug("reset %u TCP connections toward the guest, %u "
+			  "toward the host", guest, host);
+}
+
 /**
- * sl_engine_free() - destroy the libslirp instance and close the tap
+ * sl_engine_free() - reset the open TCP connections, destroy the libslirp
+ * instance and close the tap
  * @e:		engine, may be NULL
  */
 void sl_engine_free(struct sl_engine *e)
 {
 	if (!e)
 		return;
+	sl_engine_reset_all(e);
 	slirp_cleanup(e->slirp);
 	sl_flowtab_free(e->flows);
+	sl_rst_free(e->rst);
+	g_hash_table_unref(e->fds);
 	g_ptr_array_unref(e->timers);
 	close(e->tap_fd);
 	g_free(e);
@@ -568,7 +681,14 @@ int sl_engine_drain_tap(struct sl_engine *e)
 		e->stats.bytes_in += (uint64_t)n;
 		if (e->cap)
 			cap_frame(e->cap, e->frame, (size_t)n);
+		if (sl_martian_frame(&e->martian, e->frame, (size_t)n)) {
+			e->stats.martians_in++;
+			log_ratelimited(LOG_LVL_DEBUG,
+					"dropped a frame from the guest to or from a forbidden address (loopback, unspecified, mapped, broadcast)");
+			continue;
+		}
 		sl_flowtab_frame(e->flows, e->frame, (size_t)n, false);
+		sl_rst_frame(e->rst, e->frame, (size_t)n, false);
 		if (e->dns && dnsrelay_frame(e->dns, e->frame, (size_t)n))
 			continue;
 		slirp_input(e->slirp, e->frame, (int)n);

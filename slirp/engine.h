@@ -50,6 +50,8 @@ struct sl_config {
  * @frames_out:		frames written to the tap (libslirp to guest)
  * @bytes_out:		bytes of those frames
  * @drops_out:		frames that could not be written to the tap
+ * @martians_in:	frames from the guest dropped for a loopback,
+ *			unspecified, mapped or broadcast address (slirp/martian.c)
  */
 struct sl_stats {
 	uint64_t frames_in;
@@ -57,6 +59,7 @@ struct sl_stats {
 	uint64_t frames_out;
 	uint64_t bytes_out;
 	uint64_t drops_out;
+	uint64_t martians_in;
 };
 
 struct sl_engine;

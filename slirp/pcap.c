@@ -15,8 +15,9 @@
  * single-threaded and its seccomp filter allows no threads or io_uring, so
  * it stays synchronous, once per CAP_BUF_SIZE bytes.
  *
- * Size cap: a record that would take the current file past @max_size makes
- * the writer rotate first: FILE.(N-1) -> FILE.N, ..., FILE -> FILE.1 (N =
+ * Size cap (CAP_DEFAULT_MAX_SIZE unless the user gives one): a record that
+ * would take the current file past @max_size makes the writer rotate
+ * first: FILE.(N-1) -> FILE.N, ..., FILE -> FILE.1 (N =
  * CAP_KEEP_ROTATED, the oldest is replaced), then a new FILE with its own
  * file header. So no file ever exceeds the cap and the whole capture takes at
  * most (N + 1) * max_size bytes. A frame larger than the cap allows, or one
@@ -50,7 +51,7 @@
  * @name:	file name in @dirfd
  * @path:	path as given, for messages
  * @fd:		current file, -1 once writing failed
- * @max_size:	size cap of one file, 0 for none
+ * @max_size:	size cap of one file
  * @file_size:	bytes of the current file, written and buffered
  * @len:	bytes in @buf
  * @buf_frames:	frames in @buf
@@ -139,35 +140,61 @@ int cap_flush(struct cap_writer *w)
 	return 0;
 }
 
-static int cap_openat(struct cap_writer *w, enum cap_open_mode mode)
+/* Why openat() said EACCES: in a sticky directory the kernel may refuse a
+ * link or a file of another user before O_NOFOLLOW or our own check apply
+ * (fs.protected_symlinks, fs.protected_regular) */
+static int cap_why_refused(const struct cap_writer *w, int err, uid_t *owner)
+{
+	struct stat st;
+
+	if (err != -EACCES ||
+	    fstatat(w->dirfd, w->name, &st, AT_SYMLINK_NOFOLLOW))
+		return err;
+	if (S_ISLNK(st.st_mode))
+		return -ELOOP;
+	if (st.st_uid != geteuid())
+		*owner = st.st_uid;
+	return err;
+}
+
+/* Open (create 0600, or with CAP_OPEN_TRUNCATE take over) the file. An
+ * existing file is truncated only once it is known to be a regular file of
+ * ours with no other name: a file another user left at the path (say 0666
+ * in a shared directory), or a hard link they made there to a file of ours,
+ * is refused untouched, never written into */
+static int cap_openat(struct cap_writer *w, enum cap_open_mode mode,
+		      uid_t *owner)
 {
 	/* O_NONBLOCK: a FIFO without a reader must not block the helper;
 	 * it is refused below anyway, as is anything but a regular file */
 	int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK |
-		    (mode == CAP_OPEN_EXCL ? O_EXCL : O_TRUNC);
+		    (mode == CAP_OPEN_EXCL ? O_EXCL : 0);
+	cleanup_fd int fd = -1;
 	struct stat st;
-	int fd, r;
 
 	fd = openat(w->dirfd, w->name, flags, 0600);
 	if (fd < 0)
-		return -errno;
+		return cap_why_refused(w, -errno, owner);
 	if (fstat(fd, &st))
-		r = -errno;
-	else if (!S_ISREG(st.st_mode))
-		r = -EINVAL;
-	else
-		r = 0;
-	if (r) {
-		close(fd);
-		return r;
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	if (st.st_uid != geteuid()) {
+		*owner = st.st_uid;
+		return -EACCES;
 	}
-	w->fd = fd;
+	if (st.st_nlink > 1)
+		return -EMLINK;
+	if (st.st_size && ftruncate(fd, 0))
+		return -errno;
+	w->fd = util_steal_fd(&fd);
 	return 0;
 }
 
 /* FILE.(N-1) -> FILE.N, ..., FILE -> FILE.1, and a new FILE */
 static int cap_rotate(struct cap_writer *w)
 {
+	uid_t owner = (uid_t)-1;
 	int i, r;
 
 	r = cap_flush(w);
@@ -186,7 +213,7 @@ static int cap_rotate(struct cap_writer *w)
 			return r;
 		}
 	}
-	r = cap_openat(w, CAP_OPEN_EXCL);
+	r = cap_openat(w, CAP_OPEN_EXCL, &owner);
 	if (r < 0) {
 		cap_fail(w, -r, "cannot create a new file after rotating");
 		return r;
@@ -291,11 +318,46 @@ int cap_parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* The user's explanation of cap_openat()'s failure @r */
+static void cap_open_error(const char *path, int r, uid_t owner,
+			   GError **error)
+{
+	if (r == -EACCES && owner != (uid_t)-1)
+		un_fail(error, UN_EXIT_USAGE, r, "cannot use %s as the "
+			"capture file: it belongs to another user (uid %u), "
+			"and a capture only writes into files of its own",
+			path, (unsigned)owner);
+	else if (r == -EEXIST)
+		un_fail(error, UN_EXIT_USAGE, r, "cannot create the capture "
+			"file %s: it already exists (a capture never "
+			"overwrites a file)", path);
+	else if (r == -ELOOP)
+		un_fail(error, UN_EXIT_USAGE, r, "cannot open the capture "
+			"file %s: it is a symbolic link", path);
+	else if (r == -EINVAL)
+		un_fail(error, UN_EXIT_USAGE, r, "cannot use %s as the "
+			"capture file: it is not a regular file", path);
+	else if (r == -EMLINK)
+		un_fail(error, UN_EXIT_USAGE, r, "cannot use %s as the "
+			"capture file: it has other hard links, and a capture "
+			"would overwrite the file they name too", path);
+	else
+		un_fail(error, UN_EXIT_USAGE, r, "cannot open the capture "
+			"file %s: %s", path, g_strerror(-r));
+}
+
+/* The size cap of a capture: the one asked for, else the default, so that a
+ * forgotten capture cannot fill the disk */
+static uint64_t cap_max_size(uint64_t asked)
+{
+	return asked ? asked : CAP_DEFAULT_MAX_SIZE;
+}
+
 /**
  * cap_open() - start a capture into @path
  * @path:	file to write; its directory must exist
- * @max_size:	size cap of one file (rotation), 0 for none, else at least
- *		CAP_MAX_SIZE_MIN
+ * @max_size:	size cap of one file (rotation), 0 for the default
+ *		(CAP_DEFAULT_MAX_SIZE), else at least CAP_MAX_SIZE_MIN
  * @mode:	replace or refuse an existing file; a symbolic link, or
  *		anything but a regular file, is always refused
  * @out:	the writer
@@ -310,6 +372,7 @@ int cap_open(const char *path, uint64_t max_size, enum cap_open_mode mode,
 	     struct cap_writer **out, GError **error)
 {
 	g_autofree char *dir = NULL, *name = NULL;
+	uid_t owner = (uid_t)-1;
 	struct cap_writer *w;
 	int r;
 
@@ -330,7 +393,7 @@ int cap_open(const char *path, uint64_t max_size, enum cap_open_mode mode,
 
 	w = g_new0(struct cap_writer, 1);
 	w->fd = -1;
-	w->max_size = max_size;
+	w->max_size = cap_max_size(max_size);
 	w->path = g_strdup(path);
 	w->name = g_steal_pointer(&name);
 	w->dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -344,7 +407,7 @@ int cap_open(const char *path, uint64_t max_size, enum cap_open_mode mode,
 	}
 	/* A capture that must not overwrite anything must not rotate over
 	 * files it did not make either */
-	if (mode == CAP_OPEN_EXCL && max_size) {
+	if (mode == CAP_OPEN_EXCL) {
 		struct stat st;
 		int i;
 
@@ -363,25 +426,9 @@ int cap_open(const char *path, uint64_t max_size, enum cap_open_mode mode,
 			}
 		}
 	}
-	r = cap_openat(w, mode);
+	r = cap_openat(w, mode, &owner);
 	if (r < 0) {
-		if (r == -EEXIST)
-			un_fail(error, UN_EXIT_USAGE, r,
-				"cannot create the capture file %s: it already "
-				"exists (a capture never overwrites a file)",
-				path);
-		else if (r == -ELOOP)
-			un_fail(error, UN_EXIT_USAGE, r,
-				"cannot open the capture file %s: it is a "
-				"symbolic link", path);
-		else if (r == -EINVAL)
-			un_fail(error, UN_EXIT_USAGE, r,
-				"cannot use %s as the capture file: it is not "
-				"a regular file", path);
-		else
-			un_fail(error, UN_EXIT_USAGE, r,
-				"cannot open the capture file %s: %s", path,
-				g_strerror(-r));
+		cap_open_error(path, r, owner, error);
 		cap_close(w, NULL);
 		return r;
 	}
@@ -396,8 +443,8 @@ int cap_open(const char *path, uint64_t max_size, enum cap_open_mode mode,
  * @fd:		an empty regular file open for writing; taken over (closed
  *		on failure)
  * @max_size:	size cap of the file (no rotation: frames past it are
- *		dropped and counted), 0 for none, else at least
- *		CAP_MAX_SIZE_MIN
+ *		dropped and counted), 0 for the default
+ *		(CAP_DEFAULT_MAX_SIZE), else at least CAP_MAX_SIZE_MIN
  * @label:	how messages name the file
  * @out:	the writer
  * @error:	UN_EXIT_USAGE with the reason
@@ -439,7 +486,7 @@ int cap_open_fd(int fd, uint64_t max_size, const char *label,
 	w = g_new0(struct cap_writer, 1);
 	w->dirfd = -1;
 	w->fd = util_steal_fd(&owned);
-	w->max_size = max_size;
+	w->max_size = cap_max_size(max_size);
 	w->path = g_strdup(label);
 	cap_file_header(w);
 	*out = w;

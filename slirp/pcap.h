@@ -26,6 +26,9 @@
 #define CAP_KEEP_ROTATED	4
 /* Smallest size cap accepted: the file header and one small frame */
 #define CAP_MAX_SIZE_MIN	1024
+/* Size cap when none is given: at most (CAP_KEEP_ROTATED + 1) x 64 MiB of
+ * disk for a capture left running */
+#define CAP_DEFAULT_MAX_SIZE	(64ULL << 20)
 
 /**
  * struct cap_stats - what a capture wrote

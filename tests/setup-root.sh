@@ -3,9 +3,14 @@
 # tests/setup-root.sh - the root-only machine setup that usernet's rootless tests need.
 #
 #   bash tests/setup-root.sh [--install] [-v]
+#   bash tests/setup-root.sh --check
 #
 # Idempotent, and fast and silent when there is nothing to do (-v says what it checked).
-#   --install  install the Debian packages for building and testing (apt-get), when some are missing
+#   --install  install the Debian packages for building and testing (apt-get), when some are missing, and a
+#              Debian 13 root holding AppArmor 4's parser (/var/cache/usernet-tests/apparmor-root) that checks
+#              the syntax of usernet's AppArmor profile (Debian 12's parser predates the `userns` rule)
+#   --check    change nothing (any user may run it): exit 1 naming the first step not done. `meson test`
+#              only checks; the test command (.ci/run) and a developer run this script as root beforehand
 #   always     the unprivileged user usernet-test (home, /etc/subuid and /etc/subgid ranges), a second one
 #              usernet-other (the "other user on the host" of the attacker tests),
 #              /dev/net/tun with mode 0666 (as distributions ship it), /run/user/UID (0700, owned by the user),
@@ -16,14 +21,15 @@ set -euo pipefail
 TEST_USER=usernet-test
 OTHER_USER=usernet-other
 BUILD_PACKAGES=(meson ninja-build pkg-config gcc libslirp-dev libglib2.0-dev libcap-dev libseccomp-dev
-	libjson-glib-dev libmnl-dev)
-TEST_PACKAGES=(bats iproute2 uidmap socat iperf3 busybox-static dnsmasq-base slirp4netns passt clang
+	libjson-glib-dev libmnl-dev scdoc)
+TEST_PACKAGES=(bats iproute2 zsh bash-completion mmdebstrap man-db uidmap socat iperf3 busybox-static dnsmasq-base slirp4netns passt clang
 	libclang-rt-14-dev libcap2-bin procps util-linux podman rootlesskit tshark wrk gnuplot-nox python3)
 
-install=0 verbose=0
+install=0 verbose=0 check=0
 for arg; do
 	case $arg in
 	--install) install=1 ;;
+	--check) check=1 ;;
 	-v | --verbose) verbose=1 ;;
 	-h | --help)
 		sed -n '3,12s/^# \{0,1\}//p' "$0"
@@ -37,17 +43,24 @@ for arg; do
 done
 
 verbose() { if ((verbose)); then echo "setup-root: $*"; fi; }
-changed() { echo "setup-root: $*"; }
 die() {
 	echo "setup-root: error: $*" >&2
 	exit 1
 }
+# changed WHAT: about to change the machine (with --check: WHAT is not done, stop there)
+changed() {
+	if ((check)); then
+		die "not done: $* (run 'bash tests/setup-root.sh' as root first)"
+	fi
+	echo "setup-root: $*"
+}
 
-((EUID == 0)) || die "must run as root (it creates the user $TEST_USER and changes /dev/net/tun)"
-
-# Several test files may start at once (meson runs them in parallel): one at a time.
-exec 9>/run/usernet-setup-root.lock
-flock 9
+if ((!check)); then
+	((EUID == 0)) || die "must run as root (it creates the user $TEST_USER and changes /dev/net/tun)"
+	# Several runs may start at once: one at a time.
+	exec 9>/run/usernet-setup-root.lock
+	flock 9
+fi
 
 # 1. Packages, only with --install, and only when some are missing.
 if ((install)); then
@@ -98,7 +111,7 @@ next_free() {
 }
 for kind in uid gid; do
 	file=/etc/sub$kind
-	[[ -e $file ]] || touch "$file"
+	[[ -e $file ]] || ((check)) || touch "$file"
 	if grep -q "^$TEST_USER:" "$file" || grep -q "^$uid:" "$file"; then
 		verbose "$file has a range for $TEST_USER"
 	else
@@ -153,4 +166,22 @@ if grep -qsw hugetlb /sys/fs/cgroup/unified/cgroup.controllers &&
 	mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb
 else
 	verbose "cgroups: nothing for podman to fix"
+fi
+
+# 7. With --install: AppArmor 4's parser, to check the syntax of usernet's AppArmor profile (apparmor/usernet.in:
+#    Ubuntu >= 23.10 needs its `userns,` rule, which Debian 12's parser 3.0 does not know). A minimal Debian 13 root
+#    from the same mirror (about 100 MB, 10 s); tests/packaging/apparmor.sh runs the parser in it with `unshare -r
+#    chroot`, as any user.
+AA_ROOT=/var/cache/usernet-tests/apparmor-root
+if ((install)) && [[ ! -x $AA_ROOT/sbin/apparmor_parser ]]; then
+	changed "making a Debian 13 root with AppArmor 4's parser in $AA_ROOT"
+	mirror=$(awk '/^URIs:/ && $2 !~ /security/ { print $2; exit }' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
+	[[ -n $mirror ]] || mirror=$(awk '/^deb / && $2 !~ /security/ { print $2; exit }' /etc/apt/sources.list 2>/dev/null || true)
+	[[ -n $mirror ]] || die "cannot find the Debian mirror in /etc/apt/sources.list.d/*.sources or /etc/apt/sources.list"
+	rm -rf "$AA_ROOT.new" && mkdir -p "$AA_ROOT.new"
+	mmdebstrap --quiet --variant=essential --include=apparmor trixie "$AA_ROOT.new" "$mirror" ||
+		die "mmdebstrap of the AppArmor parser root failed"
+	rm -rf "$AA_ROOT" && mv "$AA_ROOT.new" "$AA_ROOT"
+else
+	verbose "AppArmor parser root: ${install:+$AA_ROOT}"
 fi

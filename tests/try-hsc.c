@@ -300,6 +300,11 @@ static long try_socket_netlink(void)
 	return try_socket(AF_NETLINK, SOCK_RAW, 0);
 }
 
+static long try_socket_netfilter(void)
+{
+	return try_socket(AF_NETLINK, SOCK_RAW, 12 /* NETLINK_NETFILTER */);
+}
+
 static long try_socket_packet(void)
 {
 	return try_socket(AF_PACKET, SOCK_DGRAM, 0);
@@ -332,6 +337,63 @@ static long try_fcntl_setown(void)
 static long try_kill_sigterm(void)
 {
 	return syscall(SYS_kill, TRY_NO_PID, SIGTERM);
+}
+
+static long try_kill_sigkill(void)
+{
+	return syscall(SYS_kill, TRY_NO_PID, SIGKILL);
+}
+
+/* A signal other than SIGKILL through a pidfd (a bad one: EBADF without
+ * the filter) */
+static long try_pidfd_sigterm(void)
+{
+	return syscall(SYS_pidfd_send_signal, -1, SIGTERM, NULL, 0);
+}
+
+/* SIGKILL through a pidfd other than the agent's (a bad one) */
+static long try_pidfd_other(void)
+{
+	return syscall(SYS_pidfd_send_signal, -1, SIGKILL, NULL, 0);
+}
+
+/* setsockopt of an option outside the list, on a fresh UDP socket */
+static long try_sockopt(int level, int name, const void *v, socklen_t len)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	long r;
+
+	if (fd < 0)
+		return -1;
+	r = syscall(SYS_setsockopt, fd, level, name, v, len);
+	close(fd);
+	return r;
+}
+
+static long try_setsockopt_mark(void)
+{
+	int mark = 1;
+
+	return try_sockopt(SOL_SOCKET, SO_MARK, &mark, sizeof(mark));
+}
+
+static long try_setsockopt_bindtodevice(void)
+{
+	return try_sockopt(SOL_SOCKET, SO_BINDTODEVICE, "lo", 3);
+}
+
+static long try_setsockopt_rcvbuf(void)
+{
+	int v = 4096;
+
+	return try_sockopt(SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
+}
+
+static long try_setsockopt_transparent(void)
+{
+	int on = 1;
+
+	return try_sockopt(SOL_IP, IP_TRANSPARENT, &on, sizeof(on));
 }
 
 static long try_tgkill_other(void)
@@ -427,12 +489,20 @@ static const struct try_probe try_refused[] = {
 	/* Refused arguments of allowed calls */
 	{ "socket:unix",	try_socket_unix },
 	{ "socket:netlink",	try_socket_netlink },
+	{ "socket:netfilter",	try_socket_netfilter },
 	{ "socket:packet",	try_socket_packet },
 	{ "socket:raw",		try_socket_raw },
 	{ "ioctl:TIOCSTI",	try_ioctl_tiocsti },
 	{ "ioctl:FIONBIO",	try_ioctl_fionbio },
 	{ "fcntl:F_SETOWN",	try_fcntl_setown },
 	{ "kill:SIGTERM",	try_kill_sigterm },
+	{ "kill:SIGKILL",	try_kill_sigkill },
+	{ "pidfd_send_signal:SIGTERM", try_pidfd_sigterm },
+	{ "pidfd_send_signal:other", try_pidfd_other },
+	{ "setsockopt:SO_MARK",	try_setsockopt_mark },
+	{ "setsockopt:SO_BINDTODEVICE", try_setsockopt_bindtodevice },
+	{ "setsockopt:SO_RCVBUF", try_setsockopt_rcvbuf },
+	{ "setsockopt:IP_TRANSPARENT", try_setsockopt_transparent },
 	{ "tgkill:other",	try_tgkill_other },
 	{ "openat:write",	try_openat_write },
 	{ "openat:creat",	try_openat_creat },
@@ -506,6 +576,7 @@ static void try_dir_remove(const char *dir)
  * @dirfd:	O_PATH fd of the directory of try_dir_make() (the API's)
  * @ep:		epoll fd (the forwarders' set)
  * @child:	a child standing for the namespace agent, waiting to be killed
+ * @child_pidfd: its pidfd, through which it is killed
  */
 struct try_setup {
 	int agent[2];
@@ -513,6 +584,7 @@ struct try_setup {
 	int sigfd;
 	int dirfd;
 	pid_t child;
+	int child_pidfd;
 };
 
 /* Make what try_allowed() needs, given @dir from try_dir_make(); 0 or
@@ -549,6 +621,9 @@ static int try_setup_init(struct try_setup *s, const char *dir)
 		for (;;)
 			pause();
 	}
+	s->child_pidfd = (int)syscall(SYS_pidfd_open, s->child, 0);
+	if (s->child_pidfd < 0)
+		return -errno;
 	return 0;
 }
 
@@ -570,6 +645,25 @@ static void try_fail(const char *what)
 		     what, errno);
 	if (n > 0 && write(STDERR_FILENO, buf, (size_t)n) < 0)
 		return;
+}
+
+/* The options libslirp sets on its sockets (launcher/hsc.c's
+ * hsc_sockopts[]), IPv4 or IPv6 ones; 0 or -1 */
+static int try_sockopts(int fd, bool v6)
+{
+	int on = 1, ttl = 64;
+
+	if (v6)
+		return setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on,
+				  sizeof(on)) ||
+		       setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &on,
+				  sizeof(on)) ||
+		       setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl,
+				  sizeof(ttl)) ? -1 : 0;
+	return setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) ||
+	       setsockopt(fd, SOL_SOCKET, SO_OOBINLINE, &on, sizeof(on)) ||
+	       setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)) ||
+	       setsockopt(fd, IPPROTO_IP, IP_RECVERR, &on, sizeof(on)) ? -1 : 0;
 }
 
 /* A loopback TCP connection, bytes spliced through a pipe, epoll */
@@ -646,8 +740,10 @@ static int try_tcp(int ep)
 	/* IPv6 may be off on this host: only the filter's verdict matters */
 	cfd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	TRY_STEP(cfd >= 0 || errno == EAFNOSUPPORT, "socket(AF_INET6)");
-	if (cfd >= 0)
+	if (cfd >= 0) {
+		TRY_STEP(!try_sockopts(cfd, true), "setsockopt (IPv6 options)");
 		close(cfd);
+	}
 	return 0;
 }
 
@@ -669,6 +765,7 @@ static int try_udp(void)
 		 "getsockname (UDP)");
 	c = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	TRY_STEP(c >= 0, "socket (UDP client)");
+	TRY_STEP(!try_sockopts(c, false), "setsockopt (IPv4 options)");
 	TRY_STEP(!connect(c, (struct sockaddr *)&a, sizeof(a)),
 		 "connect (UDP)");
 
@@ -789,8 +886,9 @@ static int try_misc(struct try_setup *s)
 	TRY_STEP(!fstatat(s->dirfd, "", &st, AT_EMPTY_PATH), "fstat (dirfd)");
 	TRY_STEP(!unlinkat(s->dirfd, "sock", 0), "unlinkat");
 
-	/* the agent: SIGKILL, reaped */
-	TRY_STEP(!kill(s->child, SIGKILL), "kill(agent, SIGKILL)");
+	/* the agent: SIGKILL through its pidfd, reaped */
+	TRY_STEP(!syscall(SYS_pidfd_send_signal, s->child_pidfd, SIGKILL, NULL,
+			  0), "pidfd_send_signal(agent, SIGKILL)");
 	TRY_STEP(waitpid(s->child, &status, 0) == s->child, "wait4");
 	s->child = -1;
 	return 0;
@@ -815,8 +913,9 @@ static int try_allowed(struct try_setup *s)
 	return 0;
 }
 
-/* Set no_new_privs and load the allowlist; no core files from the kills */
-static int try_apply(void)
+/* Set no_new_privs and load the allowlist, SIGKILL allowed through
+ * @kill_pidfd only; no core files from the kills */
+static int try_apply(int kill_pidfd)
 {
 	struct rlimit rl = { 0, 0 };
 	GError *error = NULL;
@@ -827,7 +926,7 @@ static int try_apply(void)
 		perror("try-hsc: PR_SET_NO_NEW_PRIVS");
 		return -1;
 	}
-	r = hsc_apply(&error);
+	r = hsc_apply(kill_pidfd, &error);
 	if (r) {
 		fprintf(stderr, "try-hsc: %s\n", error->message);
 		g_error_free(error);
@@ -854,7 +953,7 @@ static int try_allowed_child(const char *dir, bool apply)
 		fprintf(stderr, "try-hsc: set-up: %s\n", strerror(-r));
 		return 2;
 	}
-	if (apply && try_apply())
+	if (apply && try_apply(s.child_pidfd))
 		return 2;
 	return try_allowed(&s) ? 1 : 0;
 }
@@ -937,7 +1036,7 @@ int main(int argc, char **argv)
 			argv[i]);
 		return 2;
 	}
-	if (apply && try_apply())
+	if (apply && try_apply(-1))
 		return 2;
 	errno = 0;
 	ret = p->call();

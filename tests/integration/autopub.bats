@@ -3,7 +3,7 @@
 # Auto-publish (--publish-auto[=RANGE]): servers started inside after the helper are published on the same host
 # port within 2 s and unpublished within 2 s after they stop; UDP bound sockets too; loopback-only sockets,
 # excluded ports and ports published with -p are left alone; a host port in use is skipped and logged once;
-# bad ranges are usage errors; `usernet run` passes the option on.
+# bad ranges are usage errors; without RANGE only ports 1024-65535; `usernet run` passes the option on.
 
 load lib
 
@@ -152,6 +152,31 @@ while True:
 	[[ $output == *"\"host_port\":$o,\"guest_addr\":\"fd00::100\",\"guest_port\":$o,\"automatic\":true"* ]] ||
 		fail "unexpected list:" "$output"
 	usernet_stop_ok
+}
+
+@test "privileged ports (below 1024) only when RANGE asks for them, even where the host's sysctl permits the bind" {
+	need_root "it makes a host network namespace of its own, to set its sysctl there and not on the host"
+	root_netns_start
+	nsenter -t "$ROOT_NS_PID" -n sysctl -qw net.ipv4.ip_unprivileged_port_start=0
+	USERNET_PREFIX=(nsenter -t "$ROOT_NS_PID" -n --)
+	PF_NS=(nsenter -t "$ROOT_NS_PID" -n --)
+	p=$(pf_free_port tcp)
+	start_auto --publish-auto
+	pf_serve --tcp "80,$p"
+	# plain --publish-auto: the unprivileged one only, also after several scans
+	wait_until 2 auto_rules_are "tcp:$p" || fail "unexpected automatic rules: $(auto_rules)"
+	sleep 1
+	auto_rules_are "tcp:$p" || fail "plain --publish-auto published a privileged port: $(auto_rules)"
+	usernet_stop_ok
+	# a RANGE that names port 80: published and reachable; 1-65535: both
+	for r in 80-80 1-65535; do
+		usernet_start --configure --api-socket "$API" "--publish-auto=$r" "$HOLDER_PID"
+		want="tcp:80"
+		[[ $r == 1-65535 ]] && want=$(printf '%s\n' "tcp:$p" tcp:80 | LC_ALL=C sort | paste -sd ' ')
+		wait_until 3 auto_rules_are "$want" || fail "--publish-auto=$r: unexpected automatic rules: $(auto_rules)"
+		pf_expect "80 10.0.2.100" tcp 127.0.0.1 80
+		usernet_stop_ok
+	done
 }
 
 @test "--port-mode slirp: auto rules go through libslirp's host forwarding, and away again" {

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Debugging: packet capture of the tap (--pcap, --pcap-max-size rotation, SIGUSR1 flush, start_capture and
 # stop_capture over the API, usernet run --pcap) read back with tshark; the per-connection --debug lines of
-# published ports; --log-level.
+# published ports; --log-level; capture files in a shared directory (another user's file or link is refused),
+# the default size cap.
 
 load lib
 
@@ -376,6 +377,67 @@ capped_not_rotated() {
 	assert_error 2 "--pcap-max-size needs --pcap"
 	run_usernet attach --log-level verbose "$HOLDER_PID"
 	assert_error 2 "--log-level must be error, warn, info or debug, not 'verbose'"
+}
+
+# shared_dir: $T/shared, a sticky directory every user may write to, owned by root (like /tmp)
+shared_dir() {
+	need_root "another user's files at the capture path" || return
+	install -d -m 1777 "$T/shared"
+}
+
+@test "--pcap in a shared directory: another user's 0666 file or symbolic link, or a hard link, is refused, untouched" {
+	shared_dir || return
+	holder_start
+	# a file another user made writable by everyone: never written into nor truncated
+	as_other sh -c "umask 0; echo theirs >'$T/shared/cap.pcap'"
+	[[ $(stat -c '%a %U' "$T/shared/cap.pcap") == "666 $OTHER_USER" ]] || fail "setup: $(stat -c '%a %U' "$T/shared/cap.pcap")"
+	run_usernet attach --configure --pcap "$T/shared/cap.pcap" "$HOLDER_PID"
+	assert_error 2 "cannot use $T/shared/cap.pcap as the capture file: it belongs to another user (uid $(id -u "$OTHER_USER"))"
+	[[ $(cat "$T/shared/cap.pcap") == theirs ]] || fail "the other user's file was changed: $(od -c "$T/shared/cap.pcap" | head -3)"
+	# a symbolic link another user left there, to a file of the test user's: not followed
+	as_user sh -c "echo mine >'$T/victim'"
+	as_other ln -s "$T/victim" "$T/shared/link.pcap"
+	run_usernet attach --configure --pcap "$T/shared/link.pcap" "$HOLDER_PID"
+	assert_error 2 "cannot open the capture file $T/shared/link.pcap: it is a symbolic link"
+	[[ $(cat "$T/victim") == mine ]] || fail "the link's target was changed"
+	# a hard link to a file of the user's (made by the user here: fs.protected_hardlinks may forbid others)
+	as_user ln "$T/victim" "$T/shared/hard.pcap"
+	run_usernet attach --configure --pcap "$T/shared/hard.pcap" "$HOLDER_PID"
+	assert_error 2 "cannot use $T/shared/hard.pcap as the capture file: it has other hard links"
+	[[ $(cat "$T/victim") == mine ]] || fail "the hard link's file was changed"
+	# a new file is created 0600 and the user's, whatever the umask
+	usernet_start_umask0() {
+		: >"$T/ready"
+		"${AS_USER[@]}" sh -c 'umask 0; exec "$@"' sh "$IT_USERNET" attach --ready-fd 3 --configure \
+			--pcap "$T/shared/new.pcap" "$HOLDER_PID" 3>"$T/ready" >"$T/out" 2>"$T/err" </dev/null 7>&- &
+		USERNET_PID=$!
+		track "$USERNET_PID"
+		usernet_wait_ready
+	}
+	usernet_start_umask0
+	[[ $(stat -c '%a %U' "$T/shared/new.pcap") == "600 $TEST_USER" ]] ||
+		fail "mode/owner of a new capture file: $(stat -c '%a %U' "$T/shared/new.pcap")"
+	usernet_stop_ok
+}
+
+@test "--pcap without --pcap-max-size: the default cap (64 MiB a file) holds, with rotation" {
+	port=$(pf_free_port tcp)
+	spawn "${AS_USER[@]}" socat "TCP4-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork" "SYSTEM:head -c 100000000 /dev/zero"
+	wait_until 5 listening tcp "$port" || fail "the host server did not start"
+	holder_start
+	usernet_start --configure --pcap "$T/d.pcap" "$HOLDER_PID"
+	run in_ns sh -c "timeout -k 1 60 socat -T 10 -u TCP4:10.0.2.2:$port,connect-timeout=5 STDOUT | wc -c"
+	[[ $status == 0 && $output == 100000000 ]] || fail "transfer: status $status: $output"
+	usernet_stop_ok
+	ls -l "$T"/d.pcap* | sed 's/^/# /' >&3
+	for f in "$T"/d.pcap*; do
+		(($(stat -c %s "$f") <= 64 << 20)) || fail "$f is above 64 MiB: $(stat -c %s "$f")"
+	done
+	if sandboxed; then
+		capped_not_rotated "$T/d.pcap" $((64 << 20))
+	else
+		[[ -e $T/d.pcap.1 ]] || fail "100 MB of frames did not rotate: $(ls -l "$T")"
+	fi
 }
 
 @test "usernet run --pcap FILE -- cmd: the command's connection through the gateway is in FILE" {

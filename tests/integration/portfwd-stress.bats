@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Many connections through one published port: 1000 at once with no error and no fd left behind in the
 # helper; thousands of short ones that end on both sides at once; and --port-max-conns, the bound of open
-# connections per rule.
+# connections per rule; fd exhaustion (a flood under ulimit -n 128, the guest's NAT taking every fd): no
+# spinning, the API and new connections served again; idle connections hold no pipes.
 
 load lib
 
@@ -88,6 +89,196 @@ settled_fds() { (($(fd_count "$USERNET_PID") <= $1)); }
 	grep 'connections open' "$T/err" | sed 's/^/# /' >&3
 	[[ $(rule_stat 1 refused) -ge 1 ]] || fail "no refusal counted: $(api_list)"
 	wait_until 10 rule_stat_is 1 active 0 || fail "connections stay open: $(api_list)"
+	usernet_stop_ok
+}
+
+# flood_start PORT N: as the user, N connections to 127.0.0.1:PORT held open (whether the helper forwards or
+# resets them) until the process is stopped; waits until all N are made -> FLOOD_PID
+flood_start() {
+	cat >"$T/flood.py" <<'PYEOF'
+import socket, sys, time
+port, n, ready = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+conns = []
+for i in range(n):
+    s = socket.socket()
+    s.settimeout(5)
+    try:
+        s.connect(('127.0.0.1', port))
+    except OSError:
+        pass
+    conns.append(s)
+open(ready, 'w').write('%d\n' % len(conns))
+time.sleep(3600)
+PYEOF
+	chmod 0644 "$T/flood.py"
+	rm -f "$T/flood.ready"
+	spawn "${AS_USER[@]}" python3 "$T/flood.py" "$1" "$2" "$T/flood.ready"
+	FLOOD_PID=$SPAWNED
+	wait_until 30 test -s "$T/flood.ready" || fail "the flood client did not make its $2 connections"
+}
+
+# cpu_ticks PID: user + system CPU time of PID so far, in clock ticks
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# below_half_core WHEN: the helper used less than half a core over 3 s (a bound, not a speed test)
+below_half_core() {
+	local hz t0 used
+	hz=$(getconf CLK_TCK)
+	t0=$(cpu_ticks "$USERNET_PID")
+	sleep 3
+	used=$(($(cpu_ticks "$USERNET_PID") - t0))
+	echo "# helper CPU $1: $used ticks in 3 s ($hz a second)" >&3
+	((used * 2 < 3 * hz)) || fail "the helper used $used of $((3 * hz)) ticks $1 (more than half a core):" "$(tail -5 "$T/err")"
+}
+
+# served_within SECONDS WHEN: an echo through 127.0.0.1:$HP works within SECONDS
+served_within() {
+	local t0
+	t0=$(now)
+	wait_until "$1" eval '[[ $(PF_CLIENT_TIMEOUT=3 pf_client echo 127.0.0.1 "$HP" --size 100 --timeout 1 2>/dev/null) == ok ]]' ||
+		fail "no new connection served within $1 s $2:" "$(tail -5 "$T/err")" || return
+	echo "# a new connection served $(elapsed_since "$t0") s $2" >&3
+}
+
+# user_pipe_size: the size of a new pipe of the user's (F_GETPIPE_SZ)
+user_pipe_size() { "${AS_USER[@]}" python3 -c 'import fcntl, os; r, w = os.pipe(); print(fcntl.fcntl(w, 1032))'; }
+
+# helper_pipe_pages: pages of pipe buffer the helper's pipes have (each pipe counted once, by its own size)
+helper_pipe_pages() {
+	python3 - "$USERNET_PID" <<'PYEOF'
+import fcntl, os, sys
+d = '/proc/%s/fd' % sys.argv[1]
+seen, pages = set(), 0
+for fd in os.listdir(d):
+    try:
+        target = os.readlink(os.path.join(d, fd))
+        if not target.startswith('pipe:') or target in seen:
+            continue
+        seen.add(target)
+        f = os.open(os.path.join(d, fd), os.O_RDONLY | os.O_NONBLOCK)
+        pages += fcntl.fcntl(f, 1032) // 4096
+        os.close(f)
+    except OSError:
+        pass
+print(pages)
+PYEOF
+}
+
+# helper_pipes: pipe fds the helper holds
+helper_pipes() { find "/proc/$USERNET_PID/fd" -mindepth 1 -maxdepth 1 -lname 'pipe:*' 2>/dev/null | wc -l; }
+
+@test "fd exhaustion: under ulimit -n 128, 400 connections held open: no spinning, the API answers, a new connection works once they close" {
+	api_setup
+	holder_start
+	HP=$(pf_free_port tcp)
+	USERNET_PREFIX=(prlimit --nofile=128:128 --)
+	usernet_start --configure --api-socket "$API" -p "127.0.0.1:$HP:7" "$HOLDER_PID"
+	USERNET_PREFIX=()
+	grep '^Max open files' "/proc/$USERNET_PID/limits" | sed 's/^/# helper: /' >&3
+	pf_serve --mode echo --tcp 7
+	flood_start "$HP" 400
+	sleep 1
+	below_half_core "with 400 connections held" || return
+	t0=$(now)
+	run api_list
+	took=$(elapsed_since "$t0")
+	[[ $status == 0 && $output == '{"return":{"entries":[{"id":1,'* ]] || fail "the API did not answer: status $status: $output"
+	(($(now) - t0 < 2000000)) || fail "list_hostfwd took $took s"
+	echo "# list_hostfwd answered in $took s; $(pf_json "d['return']['entries'][0]['stats']" <<<"$output")" >&3
+	grep -m1 'refusing new ones' "$T/err" | sed 's/^/# /' >&3 || true
+	stop_pid "$FLOOD_PID"
+	served_within 2 "after the flood closed" || return
+	alive "$USERNET_PID" || fail "the helper died"
+	usernet_stop_ok
+}
+
+@test "fd exhaustion by the guest's NAT connections (ulimit -n 128): accept() fails, the listener pauses instead of spinning" {
+	api_setup
+	holder_start
+	HP=$(pf_free_port tcp)
+	NP=$(pf_free_port tcp)
+	# a host server that holds every connection the guest makes through the NAT
+	cat >"$T/hold.py" <<'PYEOF'
+import socket, sys, threading, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', int(sys.argv[1]))); s.listen(1024)
+held = []
+while True:
+    held.append(s.accept()[0])
+PYEOF
+	chmod 0644 "$T/hold.py"
+	spawn "${AS_USER[@]}" python3 "$T/hold.py" "$NP"
+	hold=$SPAWNED
+	wait_until 5 listening tcp "$NP" || fail "the host server did not start"
+	USERNET_PREFIX=(prlimit --nofile=128:128 --)
+	usernet_start --configure --api-socket "$API" -p "127.0.0.1:$HP:7" "$HOLDER_PID"
+	USERNET_PREFIX=()
+	pf_serve --mode echo --tcp 7
+	# inside, 200 connections to the host through libslirp: its sockets take every fd the helper has left
+	spawn_in_ns python3 -c "
+import socket, time
+held = []
+for i in range(200):
+    s = socket.socket(); s.settimeout(3)
+    try:
+        s.connect(('10.0.2.2', $NP)); held.append(s)
+    except OSError:
+        pass
+open('$T/nat.ready', 'w').write('%d\n' % len(held))
+time.sleep(3600)"
+	nat=$SPAWNED
+	wait_until 60 test -s "$T/nat.ready" || fail "the guest's NAT connections did not finish"
+	echo "# the guest holds $(<"$T/nat.ready") NAT connections; the helper $(fd_count "$USERNET_PID") fds" >&3
+	flood_start "$HP" 50
+	wait_until 5 grep -q 'accept: Too many open files' "$T/err" ||
+		fail "accept() did not run out of fds:" "$(tail -5 "$T/err")"
+	below_half_core "while out of fds" || return
+	grep -q 'not accepting new connections for a while' "$T/err" || fail "no word of the pause:" "$(tail -5 "$T/err")"
+	(($(grep -c 'accept: Too many open files' "$T/err") <= 10)) || fail "the warning is not rate-limited"
+	stop_pid "$FLOOD_PID"
+	stop_pid "$nat"
+	stop_pid "$hold"
+	served_within 5 "after the fds were freed" || return
+	run api_list
+	[[ $output == '{"return":{"entries":[{"id":1,'* ]] || fail "the API does not answer: $output"
+	usernet_stop_ok
+}
+
+@test "400 idle connections hold no pipes: the user's other pipes keep 64 KiB (fs.pipe-user-pages-soft)" {
+	nofile_raise 2048
+	api_setup
+	holder_start
+	HP=$(pf_free_port tcp)
+	USERNET_PREFIX=("${NOFILE[@]}")
+	usernet_start --configure --api-socket "$API" -p "127.0.0.1:$HP:7" "$HOLDER_PID"
+	USERNET_PREFIX=()
+	pf_serve --mode echo --tcp 7
+	soft=$(</proc/sys/fs/pipe-user-pages-soft)
+	echo "# fs.pipe-user-pages-soft: $soft pages" >&3
+	# data moved first, so that pipes were made and used
+	run pf_client echo 127.0.0.1 "$HP" --size 3000000
+	[[ $output == ok ]] || fail "echo: $output"
+	# other programs of the user (a benchmark's pasta...) may hold much of the budget already
+	before=$(user_pipe_size)
+	flood_start "$HP" 400
+	wait_until 10 rule_stat_is 1 active 400 || fail "400 connections are not all open: $(api_list)"
+	n=$(helper_pipes) pages=$(helper_pipe_pages)
+	echo "# with 400 idle connections the helper holds $n pipe fds, $pages pages of pipe buffers" >&3
+	# the helper's own pipes: a small pool, well under the user's budget (a quarter at most)
+	((pages * 4 <= soft)) || fail "the helper's pipes take $pages of the user's $soft pages ($n pipe fds)"
+	((n <= 32)) || fail "the helper holds $n pipe fds for 400 idle connections"
+	# and so the user's other pipes keep their size
+	if [[ $before == 65536 ]]; then
+		after=$(user_pipe_size)
+		[[ $after == 65536 ]] || fail "a new pipe of $TEST_USER has $after bytes, not 65536"
+	else
+		echo "# other programs of $TEST_USER already hold its pipe budget (a new pipe has $before bytes)" >&3
+	fi
+	stop_pid "$FLOOD_PID"
+	wait_until 10 rule_stat_is 1 active 0 || fail "connections stay open: $(api_list)"
+	run pf_client echo 127.0.0.1 "$HP" --size 3000000
+	[[ $output == ok ]] || fail "echo after: $output"
 	usernet_stop_ok
 }
 

@@ -4,9 +4,8 @@
 #
 #   USERNET=build/usernet bash tests/integration/run.sh FILE.bats
 #
-# As root, it first makes sure of the root-only setup (tests/setup-root.sh: idempotent, silent and fast when
-# done); the tests then run usernet as the unprivileged user usernet-test. As another user, that setup must
-# have been done by root before.
+# The root-only setup (bash tests/setup-root.sh, as root) must have been done before: the tests only check it
+# and change nothing on the machine. Run as root, they run usernet as the unprivileged user usernet-test.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
@@ -22,9 +21,5 @@ if [[ -n ${USERNET:-} && $USERNET != /* ]]; then
 	export USERNET
 fi
 
-if ((EUID == 0)); then
-	# stdout is the TAP stream: the setup's messages go to stderr
-	bash "$here/../setup-root.sh" >&2
-fi
 
 exec bats --tap "$file"

@@ -29,7 +29,7 @@ start_stats() {
 	run pf_json "sorted(d['return'].keys())" <"$T/reply"
 	[[ $output == "['dns', 'errors', 'process', 'rules', 'tap', 'tcp', 'udp']" ]] || fail "unexpected keys: $output"
 	run pf_json "[list(d['return'][k].keys()) for k in ('tap', 'tcp', 'udp', 'dns', 'errors')]" <"$T/reply"
-	[[ $output == "[['frames_in', 'bytes_in', 'frames_out', 'bytes_out'], ['active', 'total'], ['active', 'total'], ['queries', 'answered'], ['frames_dropped', 'binds_refused', 'connections_refused']]" ]] ||
+	[[ $output == "[['frames_in', 'bytes_in', 'frames_out', 'bytes_out'], ['active', 'total'], ['active', 'total'], ['queries', 'answered'], ['frames_dropped', 'martian_frames', 'binds_refused', 'connections_refused']]" ]] ||
 		fail "unexpected keys: $output"
 	# the process: resident set (read through an fd kept from before the sandbox), CPU time, uptime
 	run pf_json "[p['rss_bytes'] > 1000000 and p['max_rss_bytes'] > 1000000 and p['cpu_user_us'] + p['cpu_system_us'] > 0 and p['uptime_ms'] >= 0 for p in [d['return']['process']]][0]" <"$T/reply"
@@ -114,7 +114,7 @@ for i in range(2):
 	for want in 'uptime ' 'tap in ' 'tap out ' 'tcp ' 'udp ' 'dns ' 'errors ' 'process ' 'ID  PROTO'; do
 		[[ $output == *"$want"* ]] || fail "no '$want' in the table:" "$output"
 	done
-	[[ $output == *"0 frames dropped, 0 binds refused, 0 connections refused"* ]] || fail "errors line:" "$output"
+	[[ $output == *"0 frames dropped, 0 martian frames, 0 binds refused, 0 connections refused"* ]] || fail "errors line:" "$output"
 
 	run timeout --preserve-status -s INT 2.6 "${AS_USER[@]}" "$IT_USERNET" stats --api-socket "$API" --watch=0.5
 	[[ $status == 0 ]] || fail "--watch ended by SIGINT: status $status (0 expected)"

@@ -355,6 +355,7 @@ static void fake_stats(void *opaque, struct api_stats *st)
 	st->tap.frames_out = 20;
 	st->tap.bytes_out = 2000;
 	st->tap.drops_out = 1;
+	st->tap.martians_in = 8;
 	st->flows.tcp_total = 3;
 	st->flows.udp_total = 4;
 	st->flows.dns_queries = 5;
@@ -412,7 +413,8 @@ static void test_stats(void)
 	      "\"tcp\":{\"active\":1,\"total\":3},"
 	      "\"udp\":{\"active\":2,\"total\":4},"
 	      "\"dns\":{\"queries\":5,\"answered\":6},"
-	      "\"errors\":{\"frames_dropped\":1,\"binds_refused\":7,"
+	      "\"errors\":{\"frames_dropped\":1,\"martian_frames\":8,"
+	      "\"binds_refused\":7,"
 	      "\"connections_refused\":2},"
 	      "\"process\":{\"rss_bytes\":4096,\"max_rss_bytes\":8192,"
 	      "\"cpu_user_us\":11,\"cpu_system_us\":12,\"uptime_ms\":13},"
@@ -852,9 +854,10 @@ static void test_socket_refused(void)
 		g_assert_cmpint(api_socket_bind(sub, &s, &error), <, 0);
 		g_assert_error(error, UN_ERROR, UN_EXIT_USAGE);
 	}
-	/* A directory others can write to, even with the sticky bit */
+	/* A directory others (the world, or a group) can write to, unless
+	 * sticky */
 	{
-		static const mode_t modes[] = { 0777, 0702, 01777 };
+		static const mode_t modes[] = { 0777, 0702, 0770, 0720 };
 		size_t i;
 
 		for (i = 0; i < ARRAY_SIZE(modes); i++) {
@@ -867,8 +870,8 @@ static void test_socket_refused(void)
 						"writable by other users"));
 			g_assert_cmpint(lstat(subpath, &st), ==, -1);
 		}
-		/* Group-writable is the user's choice */
-		g_assert_cmpint(chmod(sub, 0770), ==, 0);
+		/* Sticky and the user's own, like /tmp for root */
+		g_assert_cmpint(chmod(sub, 01777), ==, 0);
 		g_assert_cmpint(api_socket_bind(subpath, &s, NULL), ==, 0);
 		api_socket_close(&s);
 	}

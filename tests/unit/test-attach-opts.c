@@ -2,10 +2,12 @@
  * tests/unit/test-attach-opts.c - the command line of `usernet attach`
  */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <glib.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "attach.h"
 #include "errors.h"
@@ -55,7 +57,7 @@ static void test_defaults(void)
 	attach_opts_clear(&o);
 }
 
-/* --publish-auto: all ports without RANGE; with one, that range */
+/* --publish-auto: the unprivileged ports without RANGE; with one, that range */
 static void test_publish_auto(void)
 {
 	g_autoptr(GError) error = NULL;
@@ -64,7 +66,9 @@ static void test_publish_auto(void)
 	g_assert_cmpint(parse(&o, &error, "--publish-auto", "1", NULL), ==, 0);
 	g_assert_no_error(error);
 	g_assert_nonnull(o.autopub);
-	g_assert_true(autopub_ports_has(o.autopub, 1));
+	g_assert_false(autopub_ports_has(o.autopub, 1));
+	g_assert_false(autopub_ports_has(o.autopub, 1023));
+	g_assert_true(autopub_ports_has(o.autopub, 1024));
 	g_assert_true(autopub_ports_has(o.autopub, 65535));
 	attach_opts_clear(&o);
 
@@ -79,7 +83,8 @@ static void test_publish_auto(void)
 	/* The space form is not an optional argument: "22" is the target */
 	g_assert_cmpint(parse(&o, &error, "--publish-auto", "22", NULL), ==, 0);
 	g_assert_cmpint(o.target.pid, ==, 22);
-	g_assert_true(autopub_ports_has(o.autopub, 22));
+	g_assert_false(autopub_ports_has(o.autopub, 22));
+	g_assert_true(autopub_ports_has(o.autopub, 2222));
 	attach_opts_clear(&o);
 }
 
@@ -111,15 +116,21 @@ static void test_dns(void)
 static void test_everything(void)
 {
 	g_autoptr(GError) error = NULL;
-	char buf[INET_ADDRSTRLEN];
+	char buf[INET_ADDRSTRLEN], rfd[16], efd[16];
 	struct attach_opts o;
+	int ready = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	int ex = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
+	g_assert_cmpint(ready, >, 2);
+	g_assert_cmpint(ex, >, 2);
+	g_snprintf(rfd, sizeof(rfd), "%d", ready);
+	g_snprintf(efd, sizeof(efd), "%d", ex);
 	g_assert_cmpint(parse(&o, &error, "-c", "--mtu=65520", "-6",
 			      "--cidr", "10.0.7.0/24", "--disable-host-loopback",
 			      "--disable-dns", "--macaddress=02:00:00:00:00:01",
 			      "-p", "8080:80", "--publish=127.0.0.1:5353:53/udp",
 			      "--outbound-addr=127.0.0.1", "--outbound-addr6", "::1",
-			      "--debug", "--ready-fd", "2", "-e", "1",
+			      "--debug", "--ready-fd", rfd, "-e", efd,
 			      "4321", "tap1", NULL), ==, 0);
 	g_assert_no_error(error);
 	g_assert_true(o.configure);
@@ -136,11 +147,13 @@ static void test_everything(void)
 	g_assert_cmpuint(ntohl(o.net.outbound4.sin_addr.s_addr), ==, INADDR_LOOPBACK);
 	g_assert_true(o.net.has_outbound6);
 	g_assert_true(o.debug);
-	g_assert_cmpint(o.ready_fd, ==, 2);
-	g_assert_cmpint(o.exit_fd, ==, 1);
+	g_assert_cmpint(o.ready_fd, ==, ready);
+	g_assert_cmpint(o.exit_fd, ==, ex);
 	g_assert_cmpint(o.target.pid, ==, 4321);
 	g_assert_cmpstr(o.tapname, ==, "tap1");
 	attach_opts_clear(&o);
+	close(ready);
+	close(ex);
 }
 
 static void test_path_target(void)
@@ -227,6 +240,11 @@ static void test_bad(void)
 	expect_bad("--ready-fd", "--ready-fd=x", "1", NULL);
 	expect_bad("--ready-fd", "--ready-fd=987654", "1", NULL);
 	expect_bad("--exit-fd", "-e", "-1", "1", NULL);
+	/* the standard streams are open, but never the caller's pipe */
+	expect_bad("--ready-fd: fd 0 is standard input", "--ready-fd=0", "1", NULL);
+	expect_bad("--ready-fd: fd 1 is standard output", "-r", "1", "1", NULL);
+	expect_bad("--exit-fd: fd 2 is standard error", "--exit-fd=2", "1", NULL);
+	expect_bad("--exit-fd: fd 0 is standard input", "-e", "0", "1", NULL);
 	expect_bad("--macaddress", "-c", "--macaddress=01:00:00:00:00:00", "1", NULL);
 	expect_bad("--macaddress needs --configure", "--macaddress=02:00:00:00:00:01", "1", NULL);
 	expect_bad("--outbound-addr", "--outbound-addr=::1", "1", NULL);

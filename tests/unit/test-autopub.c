@@ -23,11 +23,20 @@ static void test_all(void)
 {
 	struct autopub_ports p;
 
+	/* No RANGE: the unprivileged ports only */
 	g_assert_cmpint(autopub_range_parse(NULL, &p, NULL), ==, 0);
-	g_assert_cmpuint(count(&p), ==, 65535);
+	g_assert_cmpuint(count(&p), ==, 65535 - 1023);
 	g_assert_false(autopub_ports_has(&p, 0));
-	g_assert_true(autopub_ports_has(&p, 1));
+	g_assert_false(autopub_ports_has(&p, 1));
+	g_assert_false(autopub_ports_has(&p, 80));
+	g_assert_false(autopub_ports_has(&p, 1023));
+	g_assert_true(autopub_ports_has(&p, 1024));
 	g_assert_true(autopub_ports_has(&p, 65535));
+
+	/* Privileged ports when RANGE asks for them */
+	g_assert_cmpint(autopub_range_parse("1-65535", &p, NULL), ==, 0);
+	g_assert_cmpuint(count(&p), ==, 65535);
+	g_assert_true(autopub_ports_has(&p, 1));
 }
 
 static void test_ranges(void)
@@ -52,12 +61,13 @@ static void test_exclusions(void)
 {
 	struct autopub_ports p;
 
-	/* Only exclusions: everything else */
+	/* Only exclusions: the rest of the default range */
 	g_assert_cmpint(autopub_range_parse("~22,~5353", &p, NULL), ==, 0);
-	g_assert_cmpuint(count(&p), ==, 65533);
+	g_assert_cmpuint(count(&p), ==, 65535 - 1023 - 1);
 	g_assert_false(autopub_ports_has(&p, 22));
+	g_assert_false(autopub_ports_has(&p, 23));
 	g_assert_false(autopub_ports_has(&p, 5353));
-	g_assert_true(autopub_ports_has(&p, 23));
+	g_assert_true(autopub_ports_has(&p, 5354));
 
 	/* Exclusions win whatever the order */
 	g_assert_cmpint(autopub_range_parse("~8080,8000-9000", &p, NULL), ==, 0);

@@ -11,9 +11,13 @@
 #define TRY_HSC_NO_MAIN
 #include "../try-hsc.c"
 
+#include <net/if.h>
+#include <linux/if_tun.h>
+#include <linux/netlink.h>
 #include <seccomp.h>
 
 #include "errors.h"
+#include "fdpass.h"
 #include "scrule-check.h"
 
 /* Never allowed: the calls that would let a compromised helper out */
@@ -49,10 +53,28 @@ static void test_list(void)
 	}
 }
 
-/* Make the probe's call in a child, filtered or not: its wait status; the
- * result of an unfiltered call is logged */
-static int probe_in_child(const struct try_probe *p, bool apply)
+/* The helper's allowlist, no agent pidfd */
+static int try_apply_noagent(void)
 {
+	return try_apply(-1);
+}
+
+/* Set no_new_privs and load the namespace agent's allowlist */
+static int try_apply_agent(void)
+{
+	struct rlimit rl = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &rl);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -1;
+	return hsc_agent_apply() ? -1 : 0;
+}
+
+/* Make the probe's call in a child, filtered (by @load) or not: its wait
+ * status; the result of an unfiltered call is logged */
+static int probe_in_child(const struct try_probe *p, int (*load)(void))
+{
+	bool apply = load != NULL;
 	int status;
 	pid_t pid;
 	long r;
@@ -61,7 +83,7 @@ static int probe_in_child(const struct try_probe *p, bool apply)
 	pid = fork();
 	g_assert_cmpint(pid, >=, 0);
 	if (pid == 0) {
-		if (apply && try_apply())
+		if (apply && load())
 			_exit(2);
 		errno = 0;
 		r = p->call();
@@ -75,12 +97,12 @@ static int probe_in_child(const struct try_probe *p, bool apply)
 	return status;
 }
 
-static void test_refused(gconstpointer data)
+/* @p must kill a child under the filter @load with SIGSYS */
+static void refused(const struct try_probe *p, int (*load)(void))
 {
-	const struct try_probe *p = data;
 	int status;
 
-	status = probe_in_child(p, false);
+	status = probe_in_child(p, NULL);
 	if (WIFSIGNALED(status)) {
 		/* int 0x80 without IA32 emulation: nothing to filter */
 		if (!strcmp(p->name, "i386") && WTERMSIG(status) == SIGSEGV) {
@@ -91,13 +113,139 @@ static void test_refused(gconstpointer data)
 			p->name, WTERMSIG(status));
 	}
 
-	status = probe_in_child(p, true);
+	status = probe_in_child(p, load);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 2)
 		g_error("%s: the filter could not be loaded", p->name);
 	if (!WIFSIGNALED(status))
 		g_error("%s returned under the filter (exit status %d)",
 			p->name, WEXITSTATUS(status));
 	g_assert_cmpint(WTERMSIG(status), ==, SIGSYS);
+}
+
+static void test_refused(gconstpointer data)
+{
+	refused(data, try_apply_noagent);
+}
+
+static void test_agent_refused(gconstpointer data)
+{
+	refused(data, try_apply_agent);
+}
+
+/* What the namespace agent must never do, of the probes of try-hsc.c */
+static const char *const agent_refused[] = {
+	"execve", "ptrace", "mount", "setns", "unshare", "clone", "clone3",
+	"bpf", "keyctl", "pivot_root", "io_uring_setup", "socketpair",
+	"prctl", "kill:SIGTERM", "kill:SIGKILL", "socket:unix",
+	"socket:netfilter", "socket:packet", "socket:raw", "openat:creat",
+	"setsockopt:SO_BINDTODEVICE", "setsockopt:SO_RCVBUF", "mmap:exec",
+	"mprotect", "epoll_create1", "i386", "x32",
+};
+
+static void test_agent_list(void)
+{
+	const struct scrule_entry *e;
+	size_t n, i;
+
+	e = hsc_agent_allowlist(&n);
+	scrule_check_list(e, n, TRUE);
+	for (i = 0; i < ARRAY_SIZE(never); i++) {
+		if (scrule_listed(e, n, never[i]))
+			g_error("%s must never be allowed to the agent",
+				never[i]);
+	}
+}
+
+/* The calls of the agent's requests (netns/agent.c, tap.c, nl.c), in a
+ * child under the agent's filter: 0, or the step that failed */
+static int agent_calls(int sock)
+{
+	int on = 1, mark = 1, fd;
+	struct sockaddr_nl nl = { .nl_family = AF_NETLINK };
+	socklen_t len = sizeof(nl);
+	char buf[64] = { 0 };
+
+	/* rtnetlink (libmnl): options, bind, port id, a request */
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0 ||
+	    setsockopt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &on,
+		       sizeof(on)) ||
+	    setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &on, sizeof(on)) ||
+	    setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &on, sizeof(on)) ||
+	    bind(fd, (struct sockaddr *)&nl, sizeof(nl)) ||
+	    getsockname(fd, (struct sockaddr *)&nl, &len))
+		return 1;
+	if (sendto(fd, buf, 0, MSG_DONTWAIT, NULL, 0) < 0 && errno == ENOSYS)
+		return 2;
+	if (recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, NULL, NULL) < 0 &&
+	    errno != EAGAIN)
+		return 3;
+	close(fd);
+	/* --publish-auto's sock_diag socket */
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    NETLINK_SOCK_DIAG);
+	if (fd < 0)
+		return 4;
+	close(fd);
+	/* if_nametoindex(): a unix datagram socket and SIOCGIFINDEX */
+	if (!if_nametoindex("lo"))
+		return 5;
+	/* the forwarders' inner sockets: inet, transparent (EPERM without
+	 * the capability: only the filter's verdict matters), marked */
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 ||
+	    (setsockopt(fd, SOL_IP, IP_TRANSPARENT, &on, sizeof(on)) &&
+	     errno != EPERM) ||
+	    (setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) &&
+	     errno != EPERM))
+		return 6;
+	if (fdpass_send(sock, "x", 1, fd) != 1)
+		return 7;
+	close(fd);
+	fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && setsockopt(fd, SOL_IPV6, IPV6_TRANSPARENT, &on,
+				  sizeof(on)) && errno != EPERM)
+		return 8;
+	if (fd >= 0)
+		close(fd);
+	/* the tap: /dev/net/tun stands as /dev/null here; /proc/sys values */
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 || (ioctl(fd, TUNSETIFF, buf) && errno == ENOSYS) ||
+	    write(fd, "1", 1) != 1 || read(fd, buf, 1) != 0)
+		return 9;
+	close(fd);
+	/* the next request */
+	if (fdpass_recv(sock, buf, sizeof(buf), NULL) < 0)
+		return 10;
+	return 0;
+}
+
+static void test_agent_allowed(void)
+{
+	int sv[2], status, fd = -1;
+	pid_t pid;
+
+	g_assert_cmpint(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+				   sv), ==, 0);
+	g_assert_cmpint(fdpass_send(sv[0], "r", 1, -1), ==, 1);
+	fflush(NULL);
+	pid = fork();
+	g_assert_cmpint(pid, >=, 0);
+	if (pid == 0) {
+		if (try_apply_agent())
+			_exit(100);
+		_exit(agent_calls(sv[1]));
+	}
+	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+	if (WIFSIGNALED(status))
+		g_error("agent killed by signal %d (%s)", WTERMSIG(status),
+			g_strsignal(WTERMSIG(status)));
+	g_assert_cmpint(WEXITSTATUS(status), ==, 0);
+	g_assert_cmpint(fdpass_recv(sv[0], &status, 1, &fd), ==, 1);
+	g_assert_cmpint(fd, >=, 0);
+	close(fd);
+	close(sv[0]);
+	close(sv[1]);
 }
 
 /*
@@ -116,7 +264,7 @@ static int create_in_child(const char *dir, int step)
 	g_assert_cmpint(pid, >=, 0);
 	if (pid == 0) {
 		dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (dirfd < 0 || try_apply())
+		if (dirfd < 0 || try_apply(-1))
 			_exit(2);
 		if (step == 0)
 			openat(dirfd, "c.pcap", O_WRONLY | O_CREAT | O_EXCL |
@@ -176,6 +324,55 @@ static void test_allowed(void)
 	allowed(true);
 }
 
+/* A child that waits to be killed; its pidfd in *@pidfd */
+static pid_t sleeper(int *pidfd)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	g_assert_cmpint(pid, >=, 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (;;)
+			pause();
+	}
+	*pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	g_assert_cmpint(*pidfd, >=, 0);
+	return pid;
+}
+
+/* SIGKILL goes through the agent's pidfd only: through another pidfd the
+ * helper holds (the target's), it kills the helper instead */
+static void test_pidfd_other(void)
+{
+	int agent_fd, target_fd, status;
+	pid_t agent = sleeper(&agent_fd), target = sleeper(&target_fd), pid;
+
+	fflush(NULL);
+	pid = fork();
+	g_assert_cmpint(pid, >=, 0);
+	if (pid == 0) {
+		if (try_apply(agent_fd))
+			_exit(2);
+		if (syscall(SYS_pidfd_send_signal, agent_fd, SIGKILL, NULL, 0))
+			_exit(4);
+		syscall(SYS_pidfd_send_signal, target_fd, SIGKILL, NULL, 0);
+		_exit(3);
+	}
+	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+	g_assert_true(WIFSIGNALED(status));
+	g_assert_cmpint(WTERMSIG(status), ==, SIGSYS);
+	/* the agent's stand-in was killed, the target's is alive */
+	g_assert_cmpint(waitpid(agent, &status, 0), ==, agent);
+	g_assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	g_assert_cmpint(waitpid(target, &status, WNOHANG), ==, 0);
+	kill(target, SIGKILL);
+	g_assert_cmpint(waitpid(target, &status, 0), ==, target);
+	close(agent_fd);
+	close(target_fd);
+}
+
 /* Seccomp mode of this process, from /proc/self/status */
 static int seccomp_mode(void)
 {
@@ -203,7 +400,7 @@ static void test_no_nnp(void)
 	g_assert_cmpint(pid, >=, 0);
 	if (pid == 0) {
 		GError *error = NULL;
-		int r = hsc_apply(&error);
+		int r = hsc_apply(-1, &error);
 
 		if (r != -EINVAL || !error)
 			_exit(10);
@@ -234,7 +431,7 @@ static void test_mode(void)
 	pid = fork();
 	g_assert_cmpint(pid, >=, 0);
 	if (pid == 0) {
-		if (try_apply())
+		if (try_apply(-1))
 			_exit(2);
 		_exit(seccomp_mode() == 2 ? 0 : 1);
 	}
@@ -254,12 +451,24 @@ int main(int argc, char **argv)
 	g_test_add_func("/hsc/allowed-unfiltered", test_allowed_unfiltered);
 	g_test_add_func("/hsc/allowed", test_allowed);
 	g_test_add_func("/hsc/no-file-creation", test_no_file_creation);
+	g_test_add_func("/hsc/pidfd-other", test_pidfd_other);
 	for (i = 0; i < ARRAY_SIZE(try_refused); i++) {
 		g_autofree char *path = g_strdup_printf("/hsc/refused/%s",
 							try_refused[i].name);
 
 		g_assert_true(try_find(try_refused[i].name) == &try_refused[i]);
 		g_test_add_data_func(path, &try_refused[i], test_refused);
+	}
+	g_test_add_func("/hsc/agent/list", test_agent_list);
+	g_test_add_func("/hsc/agent/allowed", test_agent_allowed);
+	for (i = 0; i < ARRAY_SIZE(agent_refused); i++) {
+		g_autofree char *path = g_strdup_printf("/hsc/agent/refused/%s",
+							agent_refused[i]);
+		const struct try_probe *p = try_find(agent_refused[i]);
+
+		if (!p)	/* not on this architecture (i386, x32) */
+			continue;
+		g_test_add_data_func(path, p, test_agent_refused);
 	}
 	return g_test_run();
 }

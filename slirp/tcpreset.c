@@ -1,0 +1,394 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * slirp/tcpreset.c - the TCP connections crossing the tap, followed closely
+ * enough to reset them toward the guest when the helper stops
+ *
+ * DOC: Why
+ *
+ * libslirp's slirp_cleanup() frees its connections without a word to the
+ * guest: a guest uploading through NAT would wait for a peer that is gone
+ * (or, as a server, never learn that its client went away). Resetting them is
+ * the truthful end, and the guest accepts a reset only with the sequence
+ * number it expects next (RFC 5961: anything else in the window gets a
+ * challenge ACK). libslirp does not tell its sequence numbers, so they are
+ * read from the frames: per connection (guest address and port, peer address
+ * and port), the end of the highest segment libslirp wrote to the tap (what
+ * the guest expects next, once it has received everything) and the last ACK
+ * of the guest (what it expects next if the last segments are still on
+ * their way); sl_rst_all() sends a reset with each.
+ *
+ * A connection is followed from its SYN (the guest's, through NAT, or
+ * libslirp's, for --port-mode slirp rules) until a reset in either direction
+ * or until both sides sent their FIN: a connection closed both ways ends
+ * cleanly. At most SL_RST_MAX are followed (the guest decides how many
+ * there are); beyond, new ones are not reset at the end.
+ *
+ * Cost per frame: a few header reads and, for TCP, a compare with the
+ * connection of the previous frame (a bulk transfer hits it every time)
+ * before a hash lookup.
+ */
+#include <string.h>
+#include <glib.h>
+
+#include "tcpreset.h"
+
+#define ETH_HLEN_	14
+#define PROTO_TCP	6
+#define TH_FIN		0x01
+#define TH_SYN		0x02
+#define TH_RST		0x04
+#define TH_ACK		0x10
+/* Connections followed at most */
+#define SL_RST_MAX	65536
+
+/**
+ * struct sl_rst_key - a connection, seen from the guest
+ * @family:	4 or 6
+ * @gport:	guest port, network order
+ * @rport:	peer port, network order
+ * @gaddr:	guest address (IPv4 in the first 4 bytes)
+ * @raddr:	peer address
+ */
+struct sl_rst_key {
+	uint8_t family;
+	uint8_t pad;
+	uint16_t gport;
+	uint16_t rport;
+	uint16_t pad2;
+	uint8_t gaddr[16];
+	uint8_t raddr[16];
+};
+
+/**
+ * struct sl_rst_conn - what is known of one connection
+ * @key:	which one (the hash table's key)
+ * @mac_guest:	the guest's MAC address (destination of libslirp's frames)
+ * @mac_slirp:	libslirp's MAC address
+ * @snd_nxt:	end of the highest segment libslirp wrote to the guest
+ * @guest_ack:	the guest's last acknowledgement
+ * @rcv_nxt:	end of the highest segment of the guest (the ACK to send)
+ * @synced:	@snd_nxt and the MAC addresses are known
+ * @acked:	@guest_ack is known
+ * @fin_in:	the guest sent its FIN
+ * @fin_out:	libslirp sent its FIN
+ */
+struct sl_rst_conn {
+	struct sl_rst_key key;
+	uint8_t mac_guest[6];
+	uint8_t mac_slirp[6];
+	uint32_t snd_nxt;
+	uint32_t guest_ack;
+	uint32_t rcv_nxt;
+	bool synced;
+	bool acked;
+	bool fin_in;
+	bool fin_out;
+};
+
+/**
+ * struct sl_rst - the connections followed
+ * @conns:	struct sl_rst_conn * (key and value)
+ * @last:	the connection of the previous TCP frame, or NULL
+ */
+struct sl_rst {
+	GHashTable *conns;
+	struct sl_rst_conn *last;
+};
+
+/**
+ * struct sl_rst_seg - what a TCP segment says
+ * @seq:	sequence number
+ * @ack:	acknowledgement number
+ * @end:	@seq plus its length in sequence space (data, SYN, FIN)
+ * @flags:	TCP flags
+ */
+struct sl_rst_seg {
+	uint32_t seq;
+	uint32_t ack;
+	uint32_t end;
+	uint8_t flags;
+};
+
+static guint sl_rst_hash(gconstpointer p)
+{
+	const struct sl_rst_key *k = p;
+	uint32_t w[sizeof(*k) / 4];
+	guint h = 0;
+	size_t i;
+
+	memcpy(w, k, sizeof(w));
+	for (i = 0; i < G_N_ELEMENTS(w); i++)
+		h = (h ^ w[i]) * 0x9e3779b1u;
+	return h;
+}
+
+static gboolean sl_rst_equal(gconstpointer a, gconstpointer b)
+{
+	return !memcmp(a, b, sizeof(struct sl_rst_key));
+}
+
+/**
+ * sl_rst_new() - follow no connection yet
+ *
+ * Return: the table, to sl_rst_free()
+ */
+struct sl_rst *sl_rst_new(void)
+{
+	struct sl_rst *r = g_new0(struct sl_rst, 1);
+
+	r->conns = g_hash_table_new_full(sl_rst_hash, sl_rst_equal, NULL,
+					 g_free);
+	return r;
+}
+
+/**
+ * sl_rst_free() - free the table
+ * @r:		table, may be NULL
+ */
+void sl_rst_free(struct sl_rst *r)
+{
+	if (!r)
+		return;
+	g_hash_table_unref(r->conns);
+	g_free(r);
+}
+
+static bool seq_after(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) > 0;
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+/*
+ * Parse the TCP segment in @f: fill @k from the guest's view (@to_guest: the
+ * guest is the destination) and @s. Return false if it is not a first-fragment
+ * TCP segment over IPv4 or IPv6 without extension headers.
+ */
+static bool sl_rst_parse(const uint8_t *f, size_t len, bool to_guest,
+			 struct sl_rst_key *k, struct sl_rst_seg *s)
+{
+	const uint8_t *ip = f + ETH_HLEN_, *src, *dst, *th;
+	size_t hl, iplen, alen, tl;
+
+	if (len < ETH_HLEN_ + 40)
+		return false;
+	memset(k, 0, sizeof(*k));
+	if (f[12] == 0x08 && f[13] == 0x00) {
+		hl = (size_t)(ip[0] & 0xf) * 4;
+		iplen = (size_t)(ip[2] << 8 | ip[3]);
+		if (ip[9] != PROTO_TCP || hl < 20 ||
+		    ((ip[6] & 0x1f) << 8 | ip[7]))
+			return false;
+		k->family = 4;
+		src = ip + 12, dst = ip + 16, alen = 4;
+	} else if (f[12] == 0x86 && f[13] == 0xdd) {
+		hl = 40;
+		iplen = 40 + (size_t)(ip[4] << 8 | ip[5]);
+		if (ip[6] != PROTO_TCP || len < ETH_HLEN_ + 60)
+			return false;
+		k->family = 6;
+		src = ip + 8, dst = ip + 24, alen = 16;
+	} else {
+		return false;
+	}
+	iplen = MIN(iplen, len - ETH_HLEN_);
+	if (iplen < hl + 20)
+		return false;
+	th = ip + hl;
+	tl = (size_t)(th[12] >> 4) * 4;
+	if (tl < 20 || iplen < hl + tl)
+		return false;
+	memcpy(k->gaddr, to_guest ? dst : src, alen);
+	memcpy(k->raddr, to_guest ? src : dst, alen);
+	memcpy(&k->gport, to_guest ? th + 2 : th, 2);
+	memcpy(&k->rport, to_guest ? th : th + 2, 2);
+	s->flags = th[13];
+	s->seq = get32(th + 4);
+	s->ack = get32(th + 8);
+	s->end = s->seq + (uint32_t)(iplen - hl - tl) +
+		 !!(s->flags & TH_SYN) + !!(s->flags & TH_FIN);
+	return true;
+}
+
+static struct sl_rst_conn *sl_rst_lookup(struct sl_rst *r,
+					 const struct sl_rst_key *k, bool add)
+{
+	struct sl_rst_conn *c = r->last;
+
+	if (c && !memcmp(&c->key, k, sizeof(*k)))
+		return c;
+	c = g_hash_table_lookup(r->conns, k);
+	if (!c && add && g_hash_table_size(r->conns) < SL_RST_MAX) {
+		c = g_new0(struct sl_rst_conn, 1);
+		c->key = *k;
+		g_hash_table_add(r->conns, c);
+	}
+	r->last = c;
+	return c;
+}
+
+static void sl_rst_forget(struct sl_rst *r, struct sl_rst_conn *c)
+{
+	r->last = NULL;
+	g_hash_table_remove(r->conns, c);
+}
+
+/**
+ * sl_rst_frame() - follow the connection of one frame crossing the tap
+ * @r:		table
+ * @f:		the Ethernet frame
+ * @len:	its length
+ * @to_guest:	written by libslirp to the guest, rather than read from it
+ */
+void sl_rst_frame(struct sl_rst *r, const uint8_t *f, size_t len,
+		  bool to_guest)
+{
+	struct sl_rst_conn *c;
+	struct sl_rst_key k;
+	struct sl_rst_seg s;
+	bool opening;
+
+	if (!sl_rst_parse(f, len, to_guest, &k, &s))
+		return;
+	/* A new connection: the opening SYN of either side (the four-tuple
+	 * may be one used before: start afresh) */
+	opening = (s.flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN;
+	c = sl_rst_lookup(r, &k, opening);
+	if (!c)
+		return;
+	if (opening)
+		memset((uint8_t *)c + sizeof(c->key), 0,
+		       sizeof(*c) - sizeof(c->key));
+	if (s.flags & TH_RST) {
+		sl_rst_forget(r, c);
+		return;
+	}
+	if (to_guest) {
+		memcpy(c->mac_guest, f, 6);
+		memcpy(c->mac_slirp, f + 6, 6);
+		if (!c->synced || seq_after(s.end, c->snd_nxt))
+			c->snd_nxt = s.end;
+		c->synced = true;
+		c->fin_out |= s.flags & TH_FIN;
+	} else {
+		if (s.flags & TH_ACK) {
+			c->guest_ack = s.ack;
+			c->acked = true;
+		}
+		if ((s.flags & TH_SYN) || seq_after(s.end, c->rcv_nxt))
+			c->rcv_nxt = s.end;
+		c->fin_in |= s.flags & TH_FIN;
+	}
+	if (c->fin_in && c->fin_out)
+		sl_rst_forget(r, c);
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	return sum;
+}
+
+static uint16_t csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* The reset of @c with sequence number @seq, in @f; returns its length */
+static size_t sl_rst_build(const struct sl_rst_conn *c, uint32_t seq,
+			   uint8_t *f)
+{
+	const struct sl_rst_key *k = &c->key;
+	size_t hl = k->family == 4 ? 20 : 40;
+	uint8_t *ip = f + ETH_HLEN_, *th = ip + hl;
+	uint32_t ps;
+
+	memset(f, 0, ETH_HLEN_ + hl + 20);
+	memcpy(f, c->mac_guest, 6);
+	memcpy(f + 6, c->mac_slirp, 6);
+	if (k->family == 4) {
+		put16(f + 12, 0x0800);
+		ip[0] = 0x45;
+		put16(ip + 2, 40);
+		ip[8] = 64;
+		ip[9] = PROTO_TCP;
+		memcpy(ip + 12, k->raddr, 4);
+		memcpy(ip + 16, k->gaddr, 4);
+		put16(ip + 10, csum_fold(csum_add(0, ip, 20)));
+		ps = csum_add(0, ip + 12, 8);
+	} else {
+		put16(f + 12, 0x86dd);
+		ip[0] = 0x60;
+		put16(ip + 4, 20);
+		ip[6] = PROTO_TCP;
+		ip[7] = 64;
+		memcpy(ip + 8, k->raddr, 16);
+		memcpy(ip + 24, k->gaddr, 16);
+		ps = csum_add(0, ip + 8, 32);
+	}
+	memcpy(th, &k->rport, 2);
+	memcpy(th + 2, &k->gport, 2);
+	put32(th + 4, seq);
+	put32(th + 8, c->rcv_nxt);
+	th[12] = 5 << 4;
+	th[13] = TH_RST | TH_ACK;
+	put16(th + 16, csum_fold(csum_add(ps + PROTO_TCP + 20, th, 20)));
+	return ETH_HLEN_ + hl + 20;
+}
+
+/**
+ * sl_rst_all() - reset toward the guest every connection followed that is
+ * not closed both ways
+ * @r:		table
+ * @send:	writes one frame to the tap
+ * @opaque:	its argument
+ *
+ * Each gets a reset with the end of libslirp's highest segment as sequence
+ * number and, if the guest had not acknowledged that far, one more with its
+ * last acknowledgement: one of them is the number the guest expects.
+ *
+ * Return: connections reset
+ */
+unsigned sl_rst_all(struct sl_rst *r,
+		    void (*send)(const uint8_t *f, size_t len, void *opaque),
+		    void *opaque)
+{
+	uint8_t f[ETH_HLEN_ + 40 + 20];
+	GHashTableIter it;
+	gpointer p;
+	unsigned n = 0;
+
+	g_hash_table_iter_init(&it, r->conns);
+	while (g_hash_table_iter_next(&it, &p, NULL)) {
+		const struct sl_rst_conn *c = p;
+
+		if (!c->synced)
+			continue;
+		send(f, sl_rst_build(c, c->snd_nxt, f), opaque);
+		if (c->acked && c->guest_ack != c->snd_nxt)
+			send(f, sl_rst_build(c, c->guest_ack, f), opaque);
+		n++;
+	}
+	return n;
+}
