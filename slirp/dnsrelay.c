@@ -87,7 +87,8 @@ uint16_t dnsrelay_random16(struct dnsrelay *r)
 	return v;
 }
 
-/* Read the resolver file again; keep the old list when it cannot be read */
+/* Read the resolver file again (a missing one, as the C library takes it,
+ * names no server); keep the old list when a read fails */
 static void dnsrelay_reload(struct dnsrelay *r)
 {
 	g_autofree char *text = g_malloc(DNSRELAY_RESOLV_MAX);
@@ -96,12 +97,10 @@ static void dnsrelay_reload(struct dnsrelay *r)
 	ssize_t n;
 
 	fd = open(r->resolv_path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	if (fd < 0)
 		log_debug("DNS: cannot read %s: %s", r->resolv_path,
 			  strerror(errno));
-		return;
-	}
-	while (len < DNSRELAY_RESOLV_MAX &&
+	while (fd >= 0 && len < DNSRELAY_RESOLV_MAX &&
 	       (n = read(fd, text + len, DNSRELAY_RESOLV_MAX - len)) != 0) {
 		if (n < 0) {
 			if (errno == EINTR)

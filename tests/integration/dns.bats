@@ -92,6 +92,16 @@ dns_expect() {
 	usernet_stop_ok
 }
 
+@test "no nameserver in resolv.conf, then no resolv.conf at all: the host's 127.0.0.1 is asked, as the C library does" {
+	DNS_RESOLV=('# nothing here' 'search example.org')
+	dns_host "127.0.0.1=192.0.2.1"
+	dns_expect 192.0.2.1 10.0.2.3 empty.test
+	rm -f "$T/r/resolv.conf"
+	sleep 0.5
+	dns_expect 192.0.2.1 10.0.2.3 missing.test
+	usernet_stop_ok
+}
+
 @test "a nameserver on the host's loopback (127.0.0.53) with --disable-host-loopback" {
 	DNS_RESOLV=('nameserver 127.0.0.53')
 	dns_host "127.0.0.53=192.0.2.53" --disable-host-loopback
