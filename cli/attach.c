@@ -37,6 +37,7 @@
 #include "attach.h"
 #include "compat.h"
 #include "config.h"
+#include "dnsrelay.h"
 #include "errors.h"
 #include "fwd.h"
 #include "hsc.h"
@@ -65,6 +66,7 @@
  *		agent, until handed to the watcher; -1 otherwise
  * @statm_fd:	/proc/self/statm, opened before the sandbox, for `stats`
  * @engine:	libslirp and the tap (capture, `stats`)
+ * @dns:	the DNS relay, or NULL with --disable-dns
  * @table:	the forwarding table the API acts on
  * @start_ms:	when the helper became ready (CLOCK_MONOTONIC ms)
  */
@@ -79,6 +81,7 @@ struct attach_ctx {
 	int diag_fd;
 	int statm_fd;
 	struct sl_engine *engine;
+	struct dnsrelay *dns;
 	struct pf_table *table;
 	int64_t start_ms;
 };
@@ -396,6 +399,33 @@ static void capture_end(struct attach_ctx *c)
 		 st.bytes, st.files, st.dropped);
 }
 
+/* The DNS relay at network+3 (and fd00::3), before the sandbox: it watches
+ * the resolver file's directories now */
+static int attach_dns(struct attach_ctx *c, struct sl_loop *loop)
+{
+	const struct sl_config *n = &c->o->net;
+	struct dnsrelay_cfg cfg = {
+		.addrs = {
+			.dns4 = addr_cidr4_host(&n->cidr, ADDR_HOST_DNS),
+			.dns6_on = n->ipv6,
+			.dns6 = sl_config_host6(ADDR_HOST_DNS),
+		},
+		.mtu = n->mtu,
+		.resolv_path = DNSRELAY_RESOLV_PATH,
+		.servers = (const void *)c->o->dns->data,
+		.nservers = c->o->dns->len,
+	};
+	int r;
+
+	if (n->disable_dns)
+		return 0;
+	r = dnsrelay_new(&cfg, loop, sl_engine_send_frame, c->engine, &c->dns);
+	if (r < 0)
+		return r;
+	sl_engine_set_dns(c->engine, c->dns);
+	return 0;
+}
+
 static int report(GError *error)
 {
 	log_err("%s", error->message);
@@ -486,6 +516,11 @@ static int attach_run(const struct attach_opts *o)
 		}
 	}
 	loop = sl_loop_new(engine);
+	r = attach_dns(&c, loop);
+	if (r < 0) {
+		log_msg(LOG_LVL_ERR, -r, "cannot set up the DNS relay");
+		goto out;
+	}
 	table = pf_table_new(sl_engine_slirp(engine), &o->net, o->port_mode,
 			     c.agent, loop);
 	if (!table) {
@@ -576,6 +611,9 @@ out:
 	autopub_free(autopub);
 	pf_table_free(table);
 	nsagent_stop(c.agent);
+	if (engine)
+		sl_engine_set_dns(engine, NULL);
+	dnsrelay_free(c.dns);
 	sl_loop_free(loop);
 	sl_engine_free(engine);
 	ns_fds_close(&c.fds);

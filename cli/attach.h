@@ -25,6 +25,8 @@
  * @set_mac:	@mac is set
  * @mac:	tap MAC address (--macaddress)
  * @publish:	struct pf_spec to publish at start
+ * @dns:	--dns: struct sockaddr_storage of the nameservers the DNS relay
+ *		asks instead of the host's resolv.conf (empty: resolv.conf)
  * @port_mode:	how published ports are carried (enum pf_mode)
  * @max_conns:	bound of open connections per published rule
  * @api_socket:	path of the JSON API socket, or NULL
@@ -50,6 +52,7 @@ struct attach_opts {
 	bool set_mac;
 	uint8_t mac[6];
 	GArray *publish;
+	GArray *dns;
 	int port_mode;
 	unsigned max_conns;
 	char *api_socket;

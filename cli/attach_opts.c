@@ -12,6 +12,7 @@
 
 #include "attach.h"
 #include "autopub.h"
+#include "dnsrelay.h"
 #include "errors.h"
 #include "fwd.h"
 #include "log.h"
@@ -39,6 +40,7 @@ enum {
 	OPT_SANDBOX,
 	OPT_TARGET_TYPE,
 	OPT_PUBLISH_AUTO,
+	OPT_DNS,
 };
 
 static const struct option attach_longopts[] = {
@@ -55,6 +57,7 @@ static const struct option attach_longopts[] = {
 	{ "outbound-addr", required_argument, NULL, OPT_OUTBOUND_ADDR },
 	{ "outbound-addr6", required_argument, NULL, OPT_OUTBOUND_ADDR6 },
 	{ "disable-dns", no_argument, NULL, OPT_DISABLE_DNS },
+	{ "dns", required_argument, NULL, OPT_DNS },
 	{ "macaddress", required_argument, NULL, OPT_MACADDRESS },
 	{ "publish", required_argument, NULL, 'p' },
 	{ "api-socket", required_argument, NULL, 'a' },
@@ -106,7 +109,9 @@ void attach_usage(FILE *out, bool as_slirp4netns)
 "      --userns-path=PATH      user namespace to join before the network one\n"
 "      --outbound-addr=IPv4|IFACE   source of outbound IPv4 connections\n"
 "      --outbound-addr6=IPv6|IFACE  source of outbound IPv6 connections\n"
-"      --disable-dns           no built-in DNS forwarder\n"
+"      --disable-dns           no built-in DNS relay (nothing answers at DNS)\n"
+"      --dns=ADDR              nameserver the DNS relay asks instead of the\n"
+"                              host's resolv.conf (repeatable, in order)\n"
 "      --macaddress=MAC        MAC address of the tap (with --configure)\n"
 "  -p, --publish=[HOSTIP:]HOSTPORT[-END]:GUESTPORT[-END][/tcp|udp]\n"
 "                              publish a host port to the guest (repeatable)\n"
@@ -161,6 +166,7 @@ void attach_opts_init(struct attach_opts *o)
 	o->exit_fd = -1;
 	sl_config_init(&o->net);
 	o->publish = g_array_new(FALSE, TRUE, sizeof(struct pf_spec));
+	o->dns = g_array_new(FALSE, TRUE, sizeof(struct sockaddr_storage));
 	o->port_mode = PF_MODE_AUTO;
 	o->max_conns = PF_MAX_CONNS_DEFAULT;
 	o->log_level = LOG_LVL_INFO;
@@ -180,6 +186,9 @@ void attach_opts_clear(struct attach_opts *o)
 	if (o->publish)
 		g_array_unref(o->publish);
 	o->publish = NULL;
+	if (o->dns)
+		g_array_unref(o->dns);
+	o->dns = NULL;
 }
 
 static int usage_error(GError **error, const char *fmt, ...)
@@ -194,6 +203,35 @@ static int usage_error(GError **error, const char *fmt, ...)
 		*error = g_error_new_valist(UN_ERROR, UN_EXIT_USAGE, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
+}
+
+/* --dns ADDR: an IPv4 or IPv6 nameserver, port 53 (repeatable) */
+static int parse_dns(struct attach_opts *o, const char *s, GError **error)
+{
+	struct sockaddr_storage ss = { 0 };
+	struct addr_ip ip;
+
+	if (addr_ip_parse(s, &ip) || addr_ip_is_any(&ip))
+		return usage_error(error, "--dns: '%s' is not an IPv4 or IPv6 "
+				   "address", s);
+	if (o->dns->len >= DNSRELAY_SERVERS_MAX)
+		return usage_error(error, "--dns: at most %u nameservers",
+				   DNSRELAY_SERVERS_MAX);
+	if (ip.family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(DNSW_PORT);
+		sin->sin_addr = ip.v4;
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(DNSW_PORT);
+		sin6->sin6_addr = ip.v6;
+	}
+	g_array_append_val(o->dns, ss);
+	return 0;
 }
 
 static int parse_fd(const char *opt, const char *s, int *out, GError **error)
@@ -379,6 +417,8 @@ static int parse_option(struct attach_opts *o, int c, const char *arg,
 	case OPT_DISABLE_DNS:
 		o->net.disable_dns = true;
 		return 0;
+	case OPT_DNS:
+		return parse_dns(o, arg, error);
 	case OPT_MACADDRESS:
 		if (addr_mac_parse(arg, o->mac))
 			return usage_error(error,

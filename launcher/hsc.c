@@ -79,7 +79,8 @@ static const struct scrule_entry hsc_allow[] = {
 	  "forwarders' epoll fd, signalfd, exit fd, pidfd, API" },
 	{ "read",
 	  "frames from the tap, signalfd, the exit fd, /etc/resolv.conf "
-	  "(libslirp re-reads it), /proc/sys values in messages" },
+	  "(the DNS relay re-reads it), the DNS relay's inotify "
+	  "fd, /proc/sys values in messages" },
 	{ "write",
 	  "frames to the tap, log lines to stderr, the ready fd" },
 	{ "close", "every fd the helper opens after start-up" },
@@ -91,10 +92,12 @@ static const struct scrule_entry hsc_allow[] = {
 	{ "socket",
 	  "only AF_INET and AF_INET6, SOCK_STREAM and SOCK_DGRAM: libslirp's "
 	  "NAT flows (TCP, UDP, ICMP ping sockets), rules added through the "
-	  "API; no raw, packet, netlink or new unix sockets" },
+	  "API, the DNS relay's upstream queries (one UDP or TCP socket "
+	  "each); no "
+	  "raw, packet, netlink or new unix sockets" },
 	{ "connect",
-	  "libslirp's outgoing NAT flows, DNS to the host's resolvers; "
-	  "portfwd's local-address check" },
+	  "libslirp's outgoing NAT flows, the DNS relay's upstream queries "
+	  "(UDP, and non-blocking TCP); portfwd's local-address check" },
 	{ "bind", "listening sockets of rules added through the API" },
 	{ "listen", "listening sockets of rules added through the API" },
 	{ "accept",
@@ -112,16 +115,17 @@ static const struct scrule_entry hsc_allow[] = {
 	  "(SO_REUSEADDR, IPV6_V6ONLY, TCP_NODELAY, SO_LINGER; SO_REUSEADDR "
 	  "cleared on libslirp's UDP host sockets)" },
 	{ "getsockopt",
-	  "SO_ERROR of non-blocking connects (forwarders, libslirp); "
-	  "TCP_INFO of libslirp's sockets at shutdown (slirp/engine.c); "
-	  "SO_TYPE of libslirp's new UDP host socket (--port-mode slirp)" },
+	  "SO_ERROR of non-blocking connects (forwarders, libslirp, the DNS "
+	  "relay's TCP queries); TCP_INFO of libslirp's sockets at shutdown "
+	  "(slirp/engine.c); SO_TYPE of libslirp's new UDP host socket "
+	  "(--port-mode slirp)" },
 	{ "sendto",
-	  "libslirp: UDP and ICMP payloads, TCP data; API replies; "
-	  "--publish-auto's sock_diag dump requests (netlink socket made by "
-	  "the agent before the filter)" },
+	  "libslirp: UDP and ICMP payloads, TCP data; API replies; the DNS "
+	  "relay's queries; --publish-auto's sock_diag dump requests "
+	  "(netlink socket made by the agent before the filter)" },
 	{ "recvfrom",
-	  "libslirp: UDP and ICMP payloads, TCP data; API requests; "
-	  "--publish-auto's sock_diag dumps" },
+	  "libslirp: UDP and ICMP payloads, TCP data; API requests; the DNS "
+	  "relay's answers; --publish-auto's sock_diag dumps" },
 	{ "sendmsg",
 	  "requests to the namespace agent (portfwd/, netns/fdpass.c); "
 	  "libslirp" },
@@ -170,7 +174,9 @@ static const struct scrule_entry hsc_allow[] = {
 	  "glib's wall-clock reads, as clock_gettime (vDSO fallback); not "
 	  "seen" },
 	{ "getrandom",
-	  "glib seeds its generator (g_random_*) on first use; not seen" },
+	  "the DNS relay's random query ids (256 bytes at a time, "
+	  "slirp/dnsrelay.c); glib seeds its generator (g_random_*) on first "
+	  "use" },
 	{ "futex",
 	  "only FUTEX_WAIT, FUTEX_WAKE and their _BITSET forms (private or "
 	  "not): glib's locks wake (FUTEX_WAKE_PRIVATE, measured); no PI or "
@@ -204,7 +210,7 @@ static const struct scrule_entry hsc_allow[] = {
 
 	/* Files */
 	{ "openat",
-	  "only read-only, no O_CREAT or O_TRUNC: libslirp re-reads "
+	  "only read-only, no O_CREAT or O_TRUNC: the DNS relay re-reads "
 	  "/etc/resolv.conf, /proc/sys/net/ipv4/ip_unprivileged_port_start "
 	  "for a refused bind's message" },
 	{ "pread64",

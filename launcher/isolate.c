@@ -37,13 +37,15 @@
  *  6. isolate_seccomp() (--enable-seccomp): the helper's allowlist
  *     (launcher/hsc.c), last.
  *
- * Why the directory of the resolver file and not the file: libslirp re-reads
- * /etc/resolv.conf when its stat changes. Resolver managers (systemd-resolved,
- * NetworkManager, resolvconf) replace the file by rename(), so a bind mount of
+ * Why the directory of the resolver file and not the file: the DNS relay
+ * (slirp/dnsrelay.c) re-reads /etc/resolv.conf when inotify reports a change
+ * (its watches are made before this stage). Resolver managers
+ * (systemd-resolved, NetworkManager, resolvconf) replace the file by
+ * rename(), so a bind mount of
  * the file would keep showing the old inode forever; the directory shows the
  * new file. The links are followed at start, hop by hop (a relative target is
  * taken from the directory of its link), and each link outside that
- * directory is recreated with the same text, so that the path libslirp opens
+ * directory is recreated with the same text, so that the path the relay opens
  * resolves as it does on the host. A link retargeted later, or a new link in
  * the chain, is not seen.
  *

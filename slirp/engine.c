@@ -38,6 +38,7 @@
 
 #include "engine.h"
 #include "counters.h"
+#include "dnsrelay.h"
 #include "log.h"
 #include "martian.h"
 #include "pcap.h"
@@ -81,6 +82,7 @@ struct sl_timer {
  * @martian:	addresses the guest's frames may not use (slirp/martian.c)
  * @rst:	TCP connections on the tap, to reset at the end (slirp/tcpreset.c)
  * @fds:	libslirp's host sockets (register_poll_fd), as GINT_TO_POINTER
+ * @dns:	the DNS relay, shown every frame before libslirp; or NULL
  * @vnet:	the tap has IFF_VNET_HDR: frames carry a virtio-net header
  * @rxbuf:	receive buffer: room for a virtio-net header, then the frame
  * @frame:	where the frame starts in @rxbuf
@@ -101,6 +103,7 @@ struct sl_engine {
 	struct sl_martian martian;
 	struct sl_rst *rst;
 	GHashTable *fds;
+	struct dnsrelay *dns;
 	bool vnet;
 	uint8_t rxbuf[SL_VNET_LEN + SL_FRAME_MAX];
 	uint8_t *frame;
@@ -500,10 +503,18 @@ const struct sl_stats *sl_engine_stats(const struct sl_engine *e)
 	return &e->stats;
 }
 
-/* One's complement sum of @len bytes at @p in host order, 32-bit words added
- * into 64 bits (no carry to track below 2^32 words); the folded result stored
- * back in host order is the Internet checksum */
-static uint64_t sl_csum_add(uint64_t sum, const uint8_t *p, size_t len)
+/**
+ * sl_csum_add() - one's complement sum of @len bytes at @p in host order,
+ * 32-bit words added into 64 bits (no carry to track below 2^32 words); the
+ * folded result (sl_csum_fold()) stored back in host order is the Internet
+ * checksum
+ * @sum:	sum so far (0 to start; every chunk but the last of even length)
+ * @p:		bytes
+ * @len:	their number
+ *
+ * Return: the new sum
+ */
+uint64_t sl_csum_add(uint64_t sum, const uint8_t *p, size_t len)
 {
 	uint64_t a = 0, b = 0, v;
 
@@ -528,7 +539,13 @@ static uint64_t sl_csum_add(uint64_t sum, const uint8_t *p, size_t len)
 	return sum + a + b;
 }
 
-static uint16_t sl_csum_fold(uint64_t sum)
+/**
+ * sl_csum_fold() - fold a sum of sl_csum_add() to 16 bits
+ * @sum:	the sum
+ *
+ * Return: the folded sum (its complement is the checksum)
+ */
+uint16_t sl_csum_fold(uint64_t sum)
 {
 	sum = (sum & 0xffffffff) + (sum >> 32);
 	sum = (sum & 0xffffffff) + (sum >> 32);
@@ -572,6 +589,29 @@ static bool sl_frame_csum(const struct virtio_net_hdr *h, uint8_t *f, size_t len
 void sl_engine_set_capture(struct sl_engine *e, struct cap_writer *cap)
 {
 	e->cap = cap;
+}
+
+/**
+ * sl_engine_set_dns() - show every frame from the guest to the DNS relay
+ * before libslirp; the relay's answers go through sl_engine_send_frame()
+ * @e:		engine
+ * @r:		relay (not owned; it must outlive its use here), or NULL
+ */
+void sl_engine_set_dns(struct sl_engine *e, struct dnsrelay *r)
+{
+	e->dns = r;
+}
+
+/**
+ * sl_engine_send_frame() - write a frame to the guest, as libslirp's are
+ * (counted, captured); a dnsrelay_send_fn
+ * @frame:	Ethernet frame
+ * @len:	its length
+ * @opaque:	the engine
+ */
+void sl_engine_send_frame(const uint8_t *frame, size_t len, void *opaque)
+{
+	sl_cb_send_packet(frame, len, opaque);
 }
 
 /**
@@ -649,6 +689,8 @@ int sl_engine_drain_tap(struct sl_engine *e)
 		}
 		sl_flowtab_frame(e->flows, e->frame, (size_t)n, false);
 		sl_rst_frame(e->rst, e->frame, (size_t)n, false);
+		if (e->dns && dnsrelay_frame(e->dns, e->frame, (size_t)n))
+			continue;
 		slirp_input(e->slirp, e->frame, (int)n);
 	}
 	return i;

@@ -268,12 +268,14 @@ usernet_start() {
 
 # usernet_start_session PRE ARGS...: start usernet in a session (see SESSION_SH): `unshare -Urm`, run PRE,
 # make a holder, `exec usernet attach --ready-fd 3 ARGS... HOLDER`. Sets USERNET_PID and HOLDER_PID.
+# SESSION_FLAGS (default -Urm) replaces unshare's flags: -Urmn gives the session a network namespace of its own,
+# a private "host" (dns.bats).
 usernet_start_session() {
 	local pre=$1
 	shift
 	: >"$T/ready"
 	rm -f "$T/holder.pid"
-	"${AS_USER[@]}" unshare -Urm bash -c "$SESSION_SH" session exec "$T/holder.pid" "$pre" \
+	"${AS_USER[@]}" unshare "${SESSION_FLAGS:--Urm}" bash -c "$SESSION_SH" session exec "$T/holder.pid" "$pre" \
 		"$IT_USERNET" attach --ready-fd 3 "$@" 3>"$T/ready" >"$T/out" 2>"$T/err" </dev/null 7>&- &
 	USERNET_PID=$!
 	track "$USERNET_PID"

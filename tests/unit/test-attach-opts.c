@@ -88,6 +88,31 @@ static void test_publish_auto(void)
 	attach_opts_clear(&o);
 }
 
+static void test_dns(void)
+{
+	g_autoptr(GError) error = NULL;
+	struct attach_opts o;
+	const struct sockaddr_in *a;
+	const struct sockaddr_in6 *b;
+
+	g_assert_cmpint(parse(&o, &error, "1", NULL), ==, 0);
+	g_assert_cmpuint(o.dns->len, ==, 0);
+	attach_opts_clear(&o);
+
+	g_assert_cmpint(parse(&o, &error, "--dns", "192.0.2.53", "--dns=[2001:db8::53]",
+			      "1", NULL), ==, 0);
+	g_assert_no_error(error);
+	g_assert_cmpuint(o.dns->len, ==, 2);
+	a = (const void *)&g_array_index(o.dns, struct sockaddr_storage, 0);
+	b = (const void *)&g_array_index(o.dns, struct sockaddr_storage, 1);
+	g_assert_cmpint(a->sin_family, ==, AF_INET);
+	g_assert_cmpuint(ntohs(a->sin_port), ==, 53);
+	g_assert_cmpuint(ntohl(a->sin_addr.s_addr), ==, 0xc0000235);
+	g_assert_cmpint(b->sin6_family, ==, AF_INET6);
+	g_assert_cmpuint(ntohs(b->sin6_port), ==, 53);
+	attach_opts_clear(&o);
+}
+
 static void test_everything(void)
 {
 	g_autoptr(GError) error = NULL;
@@ -232,6 +257,9 @@ static void test_bad(void)
 	expect_bad("--publish-auto", "--publish-auto=80-", "1", NULL);
 	expect_bad("ends before it starts", "--publish-auto=9-8", "1", NULL);
 	expect_bad("--log-level", "--log-level=trace", "1", NULL);
+	expect_bad("--dns: 'x' is not an IPv4 or IPv6 address", "--dns=x", "1",
+		   NULL);
+	expect_bad("--dns: '0.0.0.0'", "--dns=0.0.0.0", "1", NULL);
 	expect_bad("--pcap needs a file name", "--pcap=", "1", NULL);
 	expect_bad("--pcap-max-size", "--pcap=x", "--pcap-max-size=1M1", "1",
 		   NULL);
@@ -291,5 +319,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/attach-opts/bad", test_bad);
 	g_test_add_func("/attach-opts/publish-auto", test_publish_auto);
 	g_test_add_func("/attach-opts/debugging", test_debugging);
+	g_test_add_func("/attach-opts/dns", test_dns);
 	return g_test_run();
 }
