@@ -93,8 +93,9 @@ static const struct scrule_entry hsc_allow[] = {
 	  "only AF_INET and AF_INET6, SOCK_STREAM and SOCK_DGRAM: libslirp's "
 	  "NAT flows (TCP, UDP, ICMP ping sockets), rules added through the "
 	  "API, the DNS relay's upstream queries (one UDP or TCP socket "
-	  "each); no "
-	  "raw, packet, netlink or new unix sockets" },
+	  "each); raw inet sockets fail with EPERM (libslirp's ICMP fallback "
+	  "when ping sockets are refused), no packet, netlink or new unix "
+	  "sockets" },
 	{ "connect",
 	  "libslirp's outgoing NAT flows, the DNS relay's upstream queries "
 	  "(UDP, and non-blocking TCP); portfwd's local-address check" },
@@ -173,6 +174,9 @@ static const struct scrule_entry hsc_allow[] = {
 	{ "gettimeofday",
 	  "glib's wall-clock reads, as clock_gettime (vDSO fallback); not "
 	  "seen" },
+	{ "time",
+	  "time() of the C library (vDSO fallback on hosts without a vDSO); "
+	  "not seen" },
 	{ "getrandom",
 	  "the DNS relay's random query ids (256 bytes at a time, "
 	  "slirp/dnsrelay.c); glib seeds its generator (g_random_*) on first "
@@ -284,8 +288,8 @@ static const struct hsc_sockopt {
 	{ IPPROTO_IPV6,	IPV6_UNICAST_HOPS },	/* libslirp: hop limit */
 };
 
-/* socket: each allowed family with each allowed type */
-static int hsc_add_socket(scmp_filter_ctx ctx, int nr, uint32_t action)
+/* socket: each allowed family with each allowed type (helper and agent) */
+static int hsc_add_inet_pairs(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
 	size_t i, j;
 	int r;
@@ -303,6 +307,30 @@ static int hsc_add_socket(scmp_filter_ctx ctx, int nr, uint32_t action)
 		}
 	}
 	return 0;
+}
+
+/*
+ * The helper's socket(): the inet pairs, and raw inet sockets fail with EPERM
+ * rather than kill: libslirp asks for a raw ICMP socket when the host's
+ * net.ipv4.ping_group_range refuses it a ping socket (the kernel's default
+ * "1 0"), and drops the guest's echo request when that fails too. Killed,
+ * every ping from the guest to an outside host would take the network down.
+ */
+static int hsc_add_socket(scmp_filter_ctx ctx, int nr, uint32_t action)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < ARRAY_SIZE(hsc_families); i++) {
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 2,
+				     SCMP_A0(SCMP_CMP_MASKED_EQ, HSC_INT,
+					     hsc_families[i]),
+				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf,
+					     SOCK_RAW));
+		if (r < 0)
+			return r;
+	}
+	return hsc_add_inet_pairs(ctx, nr, action);
 }
 
 /* One rule per allowed value of argument @arg */
@@ -503,6 +531,7 @@ static const struct scrule_entry hsc_agent_allow[] = {
 	{ "clock_gettime", "time() for rtnetlink sequence numbers (vDSO "
 	  "fallback)" },
 	{ "gettimeofday", "as clock_gettime (vDSO fallback)" },
+	{ "time", "time() itself (vDSO fallback)" },
 	{ "rt_sigprocmask", "abort() (assertions)" },
 	{ "rt_sigaction", "abort() (assertions)" },
 	{ "getpid", "abort(): tgkill on itself" },
@@ -531,8 +560,8 @@ static int hsc_agent_add_socket(scmp_filter_ctx ctx, int nr, uint32_t action)
 	size_t i;
 	int r;
 
-	/* inet: the helper's own pairs (hsc_add_socket()) */
-	r = hsc_add_socket(ctx, nr, action);
+	/* inet: the helper's own pairs (hsc_add_inet_pairs()), no raw ones */
+	r = hsc_add_inet_pairs(ctx, nr, action);
 	if (r < 0)
 		return r;
 	for (i = 0; i < ARRAY_SIZE(hsc_agent_netlinks); i++) {

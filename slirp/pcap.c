@@ -27,8 +27,10 @@
  *
  * Every file access goes through an O_PATH fd of the file's directory opened
  * by cap_open() (openat, renameat): rotation keeps working once the sandbox
- * has replaced the root with an empty one, and the seccomp filter can allow
- * file creation and renames in that one directory only (cap_dirfd()).
+ * has replaced the root with an empty one (and Landlock can confine it to
+ * that directory). The seccomp filter allows no file creation or rename at
+ * all (a directory fd cannot confine the paths used with it), so under it
+ * the capture does not rotate: cap_no_rotation().
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -491,7 +491,6 @@ static const struct try_probe try_refused[] = {
 	{ "socket:netlink",	try_socket_netlink },
 	{ "socket:netfilter",	try_socket_netfilter },
 	{ "socket:packet",	try_socket_packet },
-	{ "socket:raw",		try_socket_raw },
 	{ "ioctl:TIOCSTI",	try_ioctl_tiocsti },
 	{ "ioctl:FIONBIO",	try_ioctl_fionbio },
 	{ "fcntl:F_SETOWN",	try_fcntl_setown },
@@ -518,6 +517,16 @@ static const struct try_probe try_refused[] = {
 #endif
 };
 
+/*
+ * Calls the helper's allowlist answers with EPERM instead of killing, because
+ * what makes them has a fallback: libslirp tries a raw ICMP socket when the
+ * host's net.ipv4.ping_group_range refuses it a ping socket (the kernel's
+ * default "1 0"), and drops the echo request when that fails too
+ */
+static const struct try_probe try_denied[] = {
+	{ "socket:raw",		try_socket_raw },
+};
+
 /* The probe called @name, NULL if there is none */
 static const struct try_probe *try_find(const char *name)
 {
@@ -526,6 +535,10 @@ static const struct try_probe *try_find(const char *name)
 	for (i = 0; i < ARRAY_SIZE(try_refused); i++) {
 		if (!strcmp(try_refused[i].name, name))
 			return &try_refused[i];
+	}
+	for (i = 0; i < ARRAY_SIZE(try_denied); i++) {
+		if (!strcmp(try_denied[i].name, name))
+			return &try_denied[i];
 	}
 	return NULL;
 }

@@ -80,6 +80,26 @@ expect_isolated() {
 	usernet_stop_ok
 }
 
+@test "--sandbox: a guest's ping to an outside host where the host refuses ping sockets (ping_group_range '1 0'): no answer, and the helper lives on" {
+	need_root "it makes a host network namespace of its own, with ping_group_range '1 0' and an outside address"
+	root_netns_start
+	local ns=(nsenter -t "$ROOT_NS_PID" -n --)
+	# libslirp asks for a ping socket, is refused (EACCES) and falls back to a raw ICMP socket, which the
+	# helper's seccomp filter must refuse with an error (EPERM), not by killing the helper
+	"${ns[@]}" sh -c 'echo "1 0" >/proc/sys/net/ipv4/ping_group_range' &&
+		"${ns[@]}" ip link add pg-a type veth peer name pg-b && "${ns[@]}" ip link set pg-a up &&
+		"${ns[@]}" ip link set pg-b up && "${ns[@]}" ip addr add 192.0.2.1/24 dev pg-a ||
+		fail "cannot set up the host namespace" || return
+	holder_start
+	USERNET_PREFIX=("${ns[@]}")
+	usernet_start --configure --sandbox "$HOLDER_PID"
+	in_ns busybox ping -c 1 -W 2 192.0.2.1 >/dev/null 2>&1 || true
+	sleep 0.5
+	kill -0 "$USERNET_PID" 2>/dev/null || { usernet_show; fail "the helper died after the guest's ping"; }
+	in_ns busybox ping -c 1 -W 2 10.0.2.2 >/dev/null || fail "no ping to the gateway after that"
+	usernet_stop_ok
+}
+
 @test "--sandbox: Landlock on the empty root; the API adds, lists and removes rules; the socket is removed after SIGTERM" {
 	holder_start
 	api_setup

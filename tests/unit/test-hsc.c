@@ -127,6 +127,32 @@ static void test_refused(gconstpointer data)
 	refused(data, try_apply_noagent);
 }
 
+/* @data must fail with EPERM under the helper's filter, not kill */
+static void test_denied(gconstpointer data)
+{
+	const struct try_probe *p = data;
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	g_assert_cmpint(pid, >=, 0);
+	if (pid == 0) {
+		long r;
+
+		if (try_apply_noagent())
+			_exit(2);
+		errno = 0;
+		r = p->call();
+		_exit(r < 0 && errno == EPERM ? 0 : 3);
+	}
+	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+	if (WIFSIGNALED(status))
+		g_error("%s killed by signal %d under the filter", p->name,
+			WTERMSIG(status));
+	g_assert_cmpint(WEXITSTATUS(status), ==, 0);
+}
+
 static void test_agent_refused(gconstpointer data)
 {
 	refused(data, try_apply_agent);
@@ -458,6 +484,12 @@ int main(int argc, char **argv)
 
 		g_assert_true(try_find(try_refused[i].name) == &try_refused[i]);
 		g_test_add_data_func(path, &try_refused[i], test_refused);
+	}
+	for (i = 0; i < ARRAY_SIZE(try_denied); i++) {
+		g_autofree char *path = g_strdup_printf("/hsc/denied/%s",
+							try_denied[i].name);
+
+		g_test_add_data_func(path, &try_denied[i], test_denied);
 	}
 	g_test_add_func("/hsc/agent/list", test_agent_list);
 	g_test_add_func("/hsc/agent/allowed", test_agent_allowed);
