@@ -459,6 +459,7 @@ struct dnsrelay_pending *dnsrelay_start(struct dnsrelay *r,
 		r->st.dropped++;
 		return NULL;
 	}
+	p->r = r;
 	p->used = true;
 	p->fd = -1;
 	p->server = 0;
@@ -528,7 +529,6 @@ int dnsrelay_new(const struct dnsrelay_cfg *cfg, struct sl_loop *loop,
 		 struct dnsrelay **out)
 {
 	struct dnsrelay *r = g_new0(struct dnsrelay, 1);
-	unsigned i;
 	int ret;
 
 	r->loop = loop;
@@ -537,10 +537,8 @@ int dnsrelay_new(const struct dnsrelay_cfg *cfg, struct sl_loop *loop,
 	r->addrs = cfg->addrs;
 	r->mtu = cfg->mtu;
 	r->ino_fd = -1;
-	for (i = 0; i < DNSRELAY_PENDING_MAX; i++) {
-		r->pend[i].r = r;
-		r->pend[i].fd = -1;
-	}
+	/* The slots (about 170 KiB) stay untouched, so not resident, until
+	 * queries use them: dnsrelay_start() fills in a slot it takes */
 	if (cfg->nservers) {
 		r->nservers = MIN(cfg->nservers, DNSRELAY_SERVERS_MAX);
 		memcpy(r->servers, cfg->servers,
@@ -573,8 +571,10 @@ void dnsrelay_free(struct dnsrelay *r)
 		  PRIu64 " dropped", r->st.relayed, r->st.answered,
 		  r->st.dropped);
 	dnstcp_free_all(r);
-	for (i = 0; i < DNSRELAY_PENDING_MAX; i++)
-		dnsrelay_release(r, &r->pend[i]);
+	for (i = 0; i < DNSRELAY_PENDING_MAX; i++) {
+		if (r->pend[i].used)
+			dnsrelay_release(r, &r->pend[i]);
+	}
 	if (r->ino_fd >= 0) {
 		sl_loop_unwatch_fd(r->loop, r->ino_fd);
 		close(r->ino_fd);
