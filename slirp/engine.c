@@ -344,7 +344,7 @@ int sl_engine_new(const struct sl_config *cfg, int tap_fd,
 	sl_engine_offload(e, cfg->mtu);
 	e->timers = g_ptr_array_new_with_free_func(g_free);
 	e->fds = g_hash_table_new(NULL, NULL);
-	e->rst = sl_rst_new();
+	e->rst = sl_rst_new(util_now_ms());
 	e->out4 = cfg->outbound4;
 	e->out6 = cfg->outbound6;
 
@@ -652,6 +652,9 @@ int sl_engine_drain_tap(struct sl_engine *e)
 {
 	int i;
 
+	/* One clock read per batch, for the frames of this one and those
+	 * libslirp writes until the timers run */
+	sl_rst_clock(e->rst, util_now_ms());
 	for (i = 0; i < SL_TAP_BATCH; i++) {
 		ssize_t n = read(e->tap_fd, e->rxbuf, sizeof(e->rxbuf));
 
@@ -787,6 +790,8 @@ void sl_engine_run_timers(struct sl_engine *e)
 	int64_t now_ms = util_now_ns() / 1000000;
 	guint i, len;
 
+	/* also the time of the frames until the next batch from the tap */
+	sl_rst_clock(e->rst, now_ms);
 	for (i = 0; i < e->timers->len; i++) {
 		struct sl_timer *t = g_ptr_array_index(e->timers, i);
 

@@ -19,12 +19,27 @@
  * A connection is followed from its SYN (the guest's, through NAT, or
  * libslirp's, for --port-mode slirp rules) until a reset in either direction
  * or until both sides sent their FIN: a connection closed both ways ends
- * cleanly. At most SL_RST_MAX are followed (the guest decides how many
- * there are); beyond, new ones are not reset at the end.
+ * cleanly. libslirp answers some SYNs with neither: a connect that fails at
+ * once (no IPv6 route, the gateway with --disable-host-loopback) gets an
+ * ICMP destination unreachable quoting the SYN, which ends it too; a SYN it
+ * drops gets nothing. So every connection carries the time of libslirp's
+ * last frame (of the guest's last SYN before libslirp answered), read from
+ * the engine's clock (sl_rst_clock(): once per batch of frames, no syscall
+ * per frame), and, at most once per SL_RST_SWEEP_MS:
+ * - a SYN libslirp has not answered for SL_RST_SYN_MS is forgotten;
+ * - when the table is full (SL_RST_MAX, the guest decides how many there
+ *   are), a new connection first makes room by forgetting those libslirp
+ *   sent nothing for SL_RST_IDLE_MS. An idle connection is kept otherwise
+ *   (an ssh session may be silent for hours and still deserves its reset).
+ * A connection that finds the table still full is not reset at the end.
+ * Memory: SL_RST_MAX entries take 7.5 MiB (measured: an 80-byte entry in a
+ * 96-byte malloc chunk each, 6 MiB, plus the hash table's 12 bytes per slot
+ * at 2^17 slots, 1.5 MiB).
  *
  * Cost per frame: a few header reads and, for TCP, a compare with the
  * connection of the previous frame (a bulk transfer hits it every time)
- * before a hash lookup.
+ * before a hash lookup; for other frames to the guest, two more byte
+ * compares (is it an ICMP destination unreachable).
  */
 #include <string.h>
 #include <glib.h>
@@ -37,8 +52,19 @@
 #define TH_SYN		0x02
 #define TH_RST		0x04
 #define TH_ACK		0x10
+#define PROTO_ICMP	1
+#define PROTO_ICMPV6	58
+#define ICMP_UNREACH	3
+#define ICMP_UNREACH_NEEDFRAG	4
+#define ICMPV6_UNREACH	1
 /* Connections followed at most */
 #define SL_RST_MAX	65536
+/* A SYN libslirp has not answered for this long is forgotten */
+#define SL_RST_SYN_MS	10000
+/* With the table full, a connection libslirp sent nothing for this long */
+#define SL_RST_IDLE_MS	120000
+/* Sweeps (each O(table)) at most this often */
+#define SL_RST_SWEEP_MS	1000
 
 /**
  * struct sl_rst_key - a connection, seen from the guest
@@ -70,6 +96,8 @@ struct sl_rst_key {
  * @acked:	@guest_ack is known
  * @fin_in:	the guest sent its FIN
  * @fin_out:	libslirp sent its FIN
+ * @last_ms:	libslirp's last frame (before it answered: the guest's last
+ *		SYN), on the clock of sl_rst_clock()
  */
 struct sl_rst_conn {
 	struct sl_rst_key key;
@@ -82,16 +110,25 @@ struct sl_rst_conn {
 	bool acked;
 	bool fin_in;
 	bool fin_out;
+	int64_t last_ms;
 };
 
 /**
  * struct sl_rst - the connections followed
  * @conns:	struct sl_rst_conn * (key and value)
  * @last:	the connection of the previous TCP frame, or NULL
+ * @now_ms:	the time last given to sl_rst_clock()
+ * @swept_ms:	last sweep of unanswered SYNs
+ * @full_swept_ms: last sweep of a full table
+ * @sweep_full:	the sweep running is one of a full table
  */
 struct sl_rst {
 	GHashTable *conns;
 	struct sl_rst_conn *last;
+	int64_t now_ms;
+	int64_t swept_ms;
+	int64_t full_swept_ms;
+	bool sweep_full;
 };
 
 /**
@@ -128,15 +165,17 @@ static gboolean sl_rst_equal(gconstpointer a, gconstpointer b)
 
 /**
  * sl_rst_new() - follow no connection yet
+ * @now_ms:	the time now, on the clock later given to sl_rst_clock()
  *
  * Return: the table, to sl_rst_free()
  */
-struct sl_rst *sl_rst_new(void)
+struct sl_rst *sl_rst_new(int64_t now_ms)
 {
 	struct sl_rst *r = g_new0(struct sl_rst, 1);
 
 	r->conns = g_hash_table_new_full(sl_rst_hash, sl_rst_equal, NULL,
 					 g_free);
+	r->now_ms = r->swept_ms = r->full_swept_ms = now_ms;
 	return r;
 }
 
@@ -214,6 +253,92 @@ static bool sl_rst_parse(const uint8_t *f, size_t len, bool to_guest,
 	return true;
 }
 
+/* Whether @v is stale: an unanswered SYN, or (@full) an idle connection */
+static gboolean sl_rst_stale(gpointer k, gpointer v, gpointer opaque)
+{
+	const struct sl_rst_conn *c = v;
+	const struct sl_rst *r = opaque;
+	int64_t idle = r->now_ms - c->last_ms;
+
+	return (!c->synced && idle >= SL_RST_SYN_MS) ||
+	       (r->sweep_full && idle >= SL_RST_IDLE_MS);
+}
+
+/*
+ * Forget the stale connections (@full: idle ones too), at most once per
+ * SL_RST_SWEEP_MS since @since
+ */
+static void sl_rst_sweep(struct sl_rst *r, int64_t *since, bool full)
+{
+	if (r->now_ms - *since < SL_RST_SWEEP_MS)
+		return;
+	*since = r->now_ms;
+	r->last = NULL;
+	r->sweep_full = full;
+	g_hash_table_foreach_remove(r->conns, sl_rst_stale, r);
+}
+
+/**
+ * sl_rst_clock() - the time now, for the frames until the next call; now and
+ * then forget the SYNs libslirp never answered
+ * @r:		table
+ * @now_ms:	a monotonic clock in milliseconds
+ */
+void sl_rst_clock(struct sl_rst *r, int64_t now_ms)
+{
+	r->now_ms = now_ms;
+	sl_rst_sweep(r, &r->swept_ms, false);
+}
+
+/*
+ * The connection quoted by an ICMP or ICMPv6 destination unreachable to the
+ * guest (libslirp's answer to a SYN whose connect failed), in @k; false if
+ * @f is none ("fragmentation needed" is none: its connection lives on)
+ */
+static bool sl_rst_parse_unreach(const uint8_t *f, size_t len,
+				 struct sl_rst_key *k)
+{
+	const uint8_t *ip = f + ETH_HLEN_, *in, *src, *dst;
+	size_t hl, ihl, alen;
+
+	if (len < ETH_HLEN_ + 40)
+		return false;
+	if (f[12] == 0x08 && f[13] == 0x00) {
+		hl = (size_t)(ip[0] & 0xf) * 4;
+		if (ip[9] != PROTO_ICMP || hl < 20 ||
+		    ((ip[6] & 0x1f) << 8 | ip[7]) ||
+		    len < ETH_HLEN_ + hl + 8 + 20)
+			return false;
+		in = ip + hl + 8;
+		ihl = (size_t)(in[0] & 0xf) * 4;
+		if (ip[hl] != ICMP_UNREACH ||
+		    ip[hl + 1] == ICMP_UNREACH_NEEDFRAG ||
+		    in[0] >> 4 != 4 || in[9] != PROTO_TCP || ihl < 20 ||
+		    len < ETH_HLEN_ + hl + 8 + ihl + 4)
+			return false;
+		src = in + 12, dst = in + 16, alen = 4;
+	} else if (f[12] == 0x86 && f[13] == 0xdd) {
+		if (ip[6] != PROTO_ICMPV6 || len < ETH_HLEN_ + 40 + 8 + 40 + 4)
+			return false;
+		in = ip + 40 + 8;
+		ihl = 40;
+		if (ip[40] != ICMPV6_UNREACH || in[0] >> 4 != 6 ||
+		    in[6] != PROTO_TCP)
+			return false;
+		src = in + 8, dst = in + 24, alen = 16;
+	} else {
+		return false;
+	}
+	/* the quoted segment is the guest's */
+	memset(k, 0, sizeof(*k));
+	k->family = alen == 4 ? 4 : 6;
+	memcpy(k->gaddr, src, alen);
+	memcpy(k->raddr, dst, alen);
+	memcpy(&k->gport, in + ihl, 2);
+	memcpy(&k->rport, in + ihl + 2, 2);
+	return true;
+}
+
 static struct sl_rst_conn *sl_rst_lookup(struct sl_rst *r,
 					 const struct sl_rst_key *k, bool add)
 {
@@ -222,6 +347,8 @@ static struct sl_rst_conn *sl_rst_lookup(struct sl_rst *r,
 	if (c && !memcmp(&c->key, k, sizeof(*k)))
 		return c;
 	c = g_hash_table_lookup(r->conns, k);
+	if (!c && add && g_hash_table_size(r->conns) >= SL_RST_MAX)
+		sl_rst_sweep(r, &r->full_swept_ms, true);
 	if (!c && add && g_hash_table_size(r->conns) < SL_RST_MAX) {
 		c = g_new0(struct sl_rst_conn, 1);
 		c->key = *k;
@@ -252,22 +379,29 @@ void sl_rst_frame(struct sl_rst *r, const uint8_t *f, size_t len,
 	struct sl_rst_seg s;
 	bool opening;
 
-	if (!sl_rst_parse(f, len, to_guest, &k, &s))
+	if (!sl_rst_parse(f, len, to_guest, &k, &s)) {
+		if (to_guest && sl_rst_parse_unreach(f, len, &k) &&
+		    (c = sl_rst_lookup(r, &k, false)))
+			sl_rst_forget(r, c);
 		return;
+	}
 	/* A new connection: the opening SYN of either side (the four-tuple
 	 * may be one used before: start afresh) */
 	opening = (s.flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN;
 	c = sl_rst_lookup(r, &k, opening);
 	if (!c)
 		return;
-	if (opening)
+	if (opening) {
 		memset((uint8_t *)c + sizeof(c->key), 0,
 		       sizeof(*c) - sizeof(c->key));
+		c->last_ms = r->now_ms;
+	}
 	if (s.flags & TH_RST) {
 		sl_rst_forget(r, c);
 		return;
 	}
 	if (to_guest) {
+		c->last_ms = r->now_ms;
 		memcpy(c->mac_guest, f, 6);
 		memcpy(c->mac_slirp, f + 6, 6);
 		if (!c->synced || seq_after(s.end, c->snd_nxt))

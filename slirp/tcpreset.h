@@ -11,8 +11,9 @@
 
 struct sl_rst;
 
-struct sl_rst *sl_rst_new(void);
+struct sl_rst *sl_rst_new(int64_t now_ms);
 void sl_rst_free(struct sl_rst *r);
+void sl_rst_clock(struct sl_rst *r, int64_t now_ms);
 void sl_rst_frame(struct sl_rst *r, const uint8_t *f, size_t len,
 		  bool to_guest);
 unsigned sl_rst_all(struct sl_rst *r,

@@ -4,7 +4,8 @@
 # both sides, so that neither peer takes a truncated upload for a complete one; connections that both sides
 # closed end cleanly. Through NAT (libslirp: the guest uploads to a host server), through a published port
 # (the forwarders: a host client uploads to a guest server), and through a --port-mode slirp rule (libslirp's
-# own forwarding).
+# own forwarding). Connects that libslirp refuses at once (ICMP unreachable) leave nothing behind in the table of
+# connections to reset, however many there were.
 
 load lib
 
@@ -120,6 +121,33 @@ both_reset() {
 	hp=$(free_port tcp)
 	usernet_start --configure --port-mode slirp -p "127.0.0.1:$hp:8080" "$HOLDER_PID"
 	ns_watch 8080
+	upload_start host 127.0.0.1 "$hp"
+	sleep 1
+	usernet_stop_ok
+	both_reset
+}
+
+@test "--disable-host-loopback: 80,000 failed connects to the gateway do not stop a later connection's reset" {
+	holder_start
+	hp=$(free_port tcp)
+	usernet_start --configure --disable-host-loopback --port-mode slirp -p "127.0.0.1:$hp:8080" "$HOLDER_PID"
+	ns_watch 8080
+	# each SYN gets libslirp's ICMP unreachable (EPERM): more four-tuples than the table holds (65,536)
+	run in_ns timeout -k 1 60 python3 -c '
+import socket, time
+n = 0
+for dport in range(1, 321):
+    for sport in range(20000, 20250):
+        s = socket.socket()
+        s.bind(("", sport))
+        s.setblocking(False)
+        s.connect_ex(("10.0.2.2", dport))
+        s.close()
+        n += 1
+    time.sleep(0.005)
+print(n)
+'
+	[[ $status == 0 && $output == 80000 ]] || fail "the failed connects: status $status: $output"
 	upload_start host 127.0.0.1 "$hp"
 	sleep 1
 	usernet_stop_ok
