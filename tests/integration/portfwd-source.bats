@@ -293,8 +293,8 @@ except OSError:
 ns_state() {
 	in_ns ip -4 rule show
 	in_ns ip -6 rule show
-	in_ns ip -4 route show table 30062
-	in_ns ip -6 route show table 30062
+	in_ns ip -4 route show table 30062 2>/dev/null
+	in_ns ip -6 route show table 30062 2>/dev/null
 	in_ns cat /proc/sys/net/ipv4/tcp_fwmark_accept /proc/sys/net/ipv4/fwmark_reflect /proc/sys/net/ipv6/fwmark_reflect
 }
 
