@@ -429,12 +429,23 @@ int nl_return_setup(int family, const struct in_addr *prefsrc4)
 	if (r < 0)
 		return r;
 	r = nl_return_sweep(&c, family);
+	/* The route needs lo up; a runtime that configures the namespace
+	 * after we publish (rootlesskit) has not brought it up yet */
+	if (!r)
+		r = nl_link_set(&c, lo, 0, NULL);
 	/* Without a preferred source, an IPv4 reply from an unbound socket
 	 * would take the destination itself as its source (as for any local
 	 * route) and miss our socket */
 	if (!r)
 		r = nl_route_add(&c, family, NL_RETURN_TABLE, RTN_LOCAL, lo,
 				 NULL, prefsrc4);
+	/* The kernel refuses a preferred source that is not a local address
+	 * yet: a runtime (rootlesskit) may configure the tap after we publish.
+	 * Then only replies of UDP servers bound to a wildcard address miss
+	 * our socket; TCP and every client's address are unaffected */
+	if (r == -EINVAL && prefsrc4)
+		r = nl_route_add(&c, family, NL_RETURN_TABLE, RTN_LOCAL, lo,
+				 NULL, NULL);
 	if (!r) {
 		nlh = nl_rule_start(&c, buf, family, RTM_NEWRULE,
 				    NL_RETURN_PRIO_MARK);

@@ -528,45 +528,56 @@ static void pf_udp_tick(struct sl_loop *loop, void *opaque)
 static socklen_t pf_sockaddr(const struct addr_ip *a, uint16_t port,
 			     struct sockaddr_storage *ss);
 
-/*
- * pf_return_setup() - the gateway's addresses, and the namespace's return of
- * the replies to our sockets (nsagent_return()), checked with one
- * transparent socket per family. If the namespace refuses either, the
- * refusal is kept in t->ret_err and every rule is refused (pf_table_add()):
- * unbound inner sockets would make every client appear as the guest itself.
- * @t:		table, with its agent
- * @cfg:	network configuration
- */
-static void pf_return_setup(struct pf_table *t, const struct sl_config *cfg)
+/* The gateway's addresses, port 0: what local clients are bound to */
+static void pf_gw_setup(struct pf_table *t, const struct sl_config *cfg)
 {
 	struct addr_ip gw4 = { .family = AF_INET }, gw6 = { .family = AF_INET6 };
-	struct nsagent_sockreq sr;
-	unsigned k;
-	int r;
 
 	gw4.v4 = addr_cidr4_host(&cfg->cidr, ADDR_HOST_GATEWAY);
 	gw6.v6 = sl_config_host6(ADDR_HOST_GATEWAY);
 	t->gw_len[0] = pf_sockaddr(&gw4, 0, &t->gw[0]);
 	t->gw_len[1] = pf_sockaddr(&gw6, 0, &t->gw[1]);
-	r = nsagent_return(t->agent, cfg->ipv6, t->guest4);
+}
+
+/*
+ * pf_return_setup() - the namespace's return of the replies to our sockets
+ * (nsagent_return()), checked with one transparent socket per family; done
+ * at the first rule published (the guest's address, the replies' preferred
+ * source, must exist by then: a runtime may configure the tap after start),
+ * and tried again at the next rule if the namespace refused. Fail closed:
+ * without it the rule is refused (pf_table_add()), as unbound inner sockets
+ * would make every client appear as the guest itself.
+ * @t:		table, with its agent
+ *
+ * Return: 0, or -errno with t->ret_what naming what was refused
+ */
+static int pf_return_setup(struct pf_table *t)
+{
+	struct nsagent_sockreq sr;
+	unsigned k;
+	int r;
+
+	if (t->ret[0])
+		return 0;
+	r = nsagent_return(t->agent, t->ipv6, t->guest4);
 	if (r < 0) {
-		t->ret_err = r;
-		t->ret_what = "the return of replies (policy rule, route or "
-			      "sysctls)";
-		return;
+		t->ret_what = "the return of replies (sysctls, policy rule or "
+			      "route; is the guest's address configured?)";
+		return r;
 	}
 	t->ret[0] = true;
-	t->ret[1] = cfg->ipv6;
+	t->ret[1] = t->ipv6;
 	for (k = 0; k < 2 && t->ret[k]; k++) {
 		pf_sockreq(t, k, SOCK_STREAM, NULL, 0, &sr);
 		r = nsagent_socket_req(t->agent, &sr);
 		if (r < 0) {
-			t->ret_err = r;
+			t->ret[0] = t->ret[1] = false;
 			t->ret_what = "transparent sockets (IP_TRANSPARENT)";
-			return;
+			return r;
 		}
 		close(r);
 	}
+	return 0;
 }
 
 /**
@@ -607,8 +618,7 @@ struct pf_table *pf_table_new(Slirp *slirp, const struct sl_config *cfg,
 		g_free(t);
 		return NULL;
 	}
-	if (t->mode != PF_MODE_SLIRP)
-		pf_return_setup(t, cfg);
+	pf_gw_setup(t, cfg);
 	sl_loop_watch_fd(loop, t->epfd, POLLIN, pf_epoll_ready, t);
 	sl_loop_every(loop, 1000, pf_udp_tick, t);
 	return t;
@@ -871,12 +881,14 @@ int pf_table_add(struct pf_table *t, const struct pf_spec *spec,
 	*s = *spec;
 	g_queue_init(&rs->conns);
 	r = pf_fill_addresses(t, s, error);
-	if (!r && t->mode != PF_MODE_SLIRP && t->ret_err) {
-		r = t->ret_err;
-		g_set_error(error, UN_ERROR, UN_EXIT_PUBLISH, "cannot publish "
-			    "ports in --port-mode auto or direct: the "
-			    "namespace refuses %s (%s); use --port-mode slirp",
-			    t->ret_what, g_strerror(-r));
+	if (!r && t->mode != PF_MODE_SLIRP) {
+		r = pf_return_setup(t);
+		if (r < 0)
+			g_set_error(error, UN_ERROR, UN_EXIT_PUBLISH,
+				    "cannot publish ports in --port-mode auto "
+				    "or direct: the namespace refuses %s (%s); "
+				    "use --port-mode slirp", t->ret_what,
+				    g_strerror(-r));
 	}
 	if (r < 0) {
 		g_free(rs);

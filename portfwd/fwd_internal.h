@@ -110,9 +110,8 @@ struct pf_conn_link {
  * @ret:	per family (0: IPv4, 1: IPv6), the namespace returns the
  *		replies to our marked sockets bound to addresses it does not
  *		own (nsagent_return())
- * @ret_err:	0, or -errno of the namespace's refusal of that return
- *		(pf_return_setup()): then every rule is refused (fail closed)
- * @ret_what:	what it refused, for the error of pf_table_add()
+ * @ret_what:	what the namespace refused last (pf_return_setup()), for
+ *		the error of pf_table_add()
  * @net4:	the guest's IPv4 network (--cidr), for pf_peer_is_inner()
  * @gw:		per family, the gateway's address, port 0: local clients
  * @gw_len:	its length
@@ -145,7 +144,6 @@ struct pf_table {
 	int epfd;
 	unsigned max_conns;
 	bool ret[2];
-	int ret_err;
 	const char *ret_what;
 	struct addr_cidr4 net4;
 	struct sockaddr_storage gw[2];
