@@ -77,7 +77,8 @@ enum nsagent_stage {
  * @u.ifname:	NSAGENT_OP_OPEN_TAP: tap name
  * @u.cfg:	NSAGENT_OP_CONFIGURE: what to configure
  * @u.sock:	NSAGENT_OP_SOCKET: what to make
- * @u.setup:	NSAGENT_OP_RETURN_SETUP: families and IPv4 preferred source
+ * @u.setup:	NSAGENT_OP_RETURN_SETUP: families and IPv4 preferred source;
+ *		with remove, undo instead (nsagent_return_teardown())
  * @u.flow:	NSAGENT_OP_RETURN_FLOW: nl_return_flow() arguments
  */
 struct nsagent_req {
@@ -88,6 +89,7 @@ struct nsagent_req {
 		struct nsagent_sockreq sock;
 		struct {
 			bool ipv6;
+			bool remove;
 			struct in_addr prefsrc4;
 		} setup;
 		struct {
@@ -269,16 +271,46 @@ static int nsagent_make_socket(const struct nsagent_sockreq *sr)
 	return fd;
 }
 
-/* Write "1" to the namespace's sysctl @path. Return: 0 or -errno */
-static int nsagent_sysctl_on(const char *path)
+/* The sysctls nsagent_return_setup() turns on, and the values they had
+ * before ('\0': not changed by us), restored by nsagent_return_undo() */
+static const char *const nsagent_sysctls[] = {
+	"/proc/sys/net/ipv4/tcp_fwmark_accept",
+	"/proc/sys/net/ipv4/fwmark_reflect",
+	"/proc/sys/net/ipv6/fwmark_reflect",
+};
+static char nsagent_sysctl_was[G_N_ELEMENTS(nsagent_sysctls)];
+
+/* Write @v to the namespace's sysctl @path. Return: 0 or -errno */
+static int nsagent_sysctl_write(const char *path, char v)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC), r = 0;
 
 	if (fd < 0)
 		return -errno;
-	if (write(fd, "1", 1) != 1)
+	if (write(fd, &v, 1) != 1)
 		r = -errno;
 	close(fd);
+	return r;
+}
+
+/* Turn on sysctl @i of nsagent_sysctls, first noting its value if it was
+ * off. Return: 0 or -errno */
+static int nsagent_sysctl_on(unsigned i)
+{
+	char v = '\0';
+	int fd, r;
+
+	fd = open(nsagent_sysctls[i], O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (read(fd, &v, 1) != 1)
+		v = '\0';
+	close(fd);
+	if (v == '1')
+		return 0;
+	r = nsagent_sysctl_write(nsagent_sysctls[i], '1');
+	if (!r && !nsagent_sysctl_was[i])
+		nsagent_sysctl_was[i] = v;
 	return r;
 }
 
@@ -296,15 +328,41 @@ static int nsagent_return_setup(bool ipv6, const struct in_addr *prefsrc4)
 {
 	int r;
 
-	r = nsagent_sysctl_on("/proc/sys/net/ipv4/tcp_fwmark_accept");
+	r = nsagent_sysctl_on(0);
 	if (!r)
-		r = nsagent_sysctl_on("/proc/sys/net/ipv4/fwmark_reflect");
+		r = nsagent_sysctl_on(1);
 	if (!r)
 		r = nl_return_setup(AF_INET, prefsrc4);
 	if (!r && ipv6)
-		r = nsagent_sysctl_on("/proc/sys/net/ipv6/fwmark_reflect");
+		r = nsagent_sysctl_on(2);
 	if (!r && ipv6)
 		r = nl_return_setup(AF_INET6, NULL);
+	return r;
+}
+
+/*
+ * nsagent_return_undo() - remove what nsagent_return_setup() and the flows
+ * added (nl_return_teardown()), and give the sysctls it turned on their
+ * earlier values. Return: 0 or the first -errno
+ */
+static int nsagent_return_undo(void)
+{
+	int r = nl_return_teardown(AF_INET), r6 = nl_return_teardown(AF_INET6);
+	unsigned i;
+
+	if (!r && r6 != -EAFNOSUPPORT)
+		r = r6;
+	for (i = 0; i < G_N_ELEMENTS(nsagent_sysctls); i++) {
+		int w;
+
+		if (!nsagent_sysctl_was[i])
+			continue;
+		w = nsagent_sysctl_write(nsagent_sysctls[i],
+					 nsagent_sysctl_was[i]);
+		if (!r)
+			r = w;
+		nsagent_sysctl_was[i] = '\0';
+	}
 	return r;
 }
 
@@ -342,8 +400,11 @@ static int nsagent_handle(struct nsagent_req *req, struct nsagent_reply *rep)
 		rep->err = fd;
 		return -1;
 	case NSAGENT_OP_RETURN_SETUP:
-		rep->err = nsagent_return_setup(req->u.setup.ipv6,
-						&req->u.setup.prefsrc4);
+		if (req->u.setup.remove)
+			rep->err = nsagent_return_undo();
+		else
+			rep->err = nsagent_return_setup(req->u.setup.ipv6,
+							&req->u.setup.prefsrc4);
 		return -1;
 	case NSAGENT_OP_RETURN_FLOW:
 		rep->err = nl_return_flow(&req->u.flow.f, req->u.flow.add);
@@ -973,6 +1034,32 @@ int nsagent_return(struct nsagent *a, bool ipv6, struct in_addr prefsrc4)
 	req.op = NSAGENT_OP_RETURN_SETUP;
 	req.u.setup.ipv6 = ipv6;
 	req.u.setup.prefsrc4 = prefsrc4;
+	r = nsagent_call(a, &req, &rep, NULL);
+	return r < 0 ? r : rep.err;
+}
+
+/**
+ * nsagent_return_teardown() - have the agent undo nsagent_return() and the
+ * flows' rules, and restore the sysctls it changed (clean exit)
+ * @a:		agent, or NULL
+ *
+ * If the agent is gone (killed after a timeout), nothing is undone: the
+ * next helper's sweep removes the rules and the route, and the sysctls stay
+ * on.
+ *
+ * Return: 0 or -errno
+ */
+int nsagent_return_teardown(struct nsagent *a)
+{
+	struct nsagent_reply rep;
+	struct nsagent_req req;
+	int r;
+
+	if (!a)
+		return -ENOTCONN;
+	memset(&req, 0, sizeof(req));
+	req.op = NSAGENT_OP_RETURN_SETUP;
+	req.u.setup.remove = true;
 	r = nsagent_call(a, &req, &rep, NULL);
 	return r < 0 ? r : rep.err;
 }

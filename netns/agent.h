@@ -67,6 +67,7 @@ int nsagent_socket(struct nsagent *a, int domain, int type, int protocol,
 int nsagent_sockets(struct nsagent *a, const struct nsagent_sockreq *sr,
 		    int *fds, unsigned n);
 int nsagent_return(struct nsagent *a, bool ipv6, struct in_addr prefsrc4);
+int nsagent_return_teardown(struct nsagent *a);
 void nsagent_flow_of(const struct sockaddr_storage *self,
 		     const struct sockaddr_storage *guest, struct nl_flow *f);
 int nsagent_return_flow(struct nsagent *a, const struct nl_flow *f, bool add);

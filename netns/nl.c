@@ -205,9 +205,7 @@ static int nl_addr_add(struct nl_ctx *c, int family, unsigned ifindex,
  * @gw:		struct in_addr or struct in6_addr, or NULL
  * @prefsrc4:	IPv4 preferred source, or NULL
  *
- * A route already there is not an error.
- *
- * Return: 0 or -errno
+ * Return: 0 or -errno (-EEXIST if a default route is there already)
  */
 static int nl_route_add(struct nl_ctx *c, int family, uint32_t table,
 			uint8_t type, unsigned ifindex, const void *gw,
@@ -219,7 +217,6 @@ static int nl_route_add(struct nl_ctx *c, int family, uint32_t table,
 	struct nlmsghdr *nlh = nl_start(c, buf, RTM_NEWROUTE,
 					NLM_F_CREATE | NLM_F_EXCL);
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	int r;
 
 	rtm->rtm_family = (uint8_t)family;
 	rtm->rtm_dst_len = 0;
@@ -234,8 +231,7 @@ static int nl_route_add(struct nl_ctx *c, int family, uint32_t table,
 	mnl_attr_put_u32(nlh, RTA_OIF, ifindex);
 	if (family == AF_INET && prefsrc4)
 		mnl_attr_put(nlh, RTA_PREFSRC, sizeof(*prefsrc4), prefsrc4);
-	r = nl_do(c, nlh);
-	return r == -EEXIST ? 0 : r;
+	return nl_do(c, nlh);
 }
 
 /* Index of link @ifname into *@out. Return: 0 or -errno (-ENODEV) */
@@ -278,14 +274,19 @@ int nl_configure(const struct nl_config *cfg)
 				cfg->set_mac ? cfg->mac : NULL);
 	if (!r)
 		r = nl_addr_add(&c, AF_INET, tap, &cfg->addr4, cfg->prefix4);
+	/* the tap's own default route, kept from an earlier attach */
 	if (!r)
 		r = nl_route_add(&c, AF_INET, RT_TABLE_MAIN, RTN_UNICAST, tap,
 				 &cfg->gw4, NULL);
+	if (r == -EEXIST)
+		r = 0;
 	if (!r && cfg->ipv6)
 		r = nl_addr_add(&c, AF_INET6, tap, &cfg->addr6, cfg->prefix6);
 	if (!r && cfg->ipv6)
 		r = nl_route_add(&c, AF_INET6, RT_TABLE_MAIN, RTN_UNICAST,
 				 tap, &cfg->gw6, NULL);
+	if (r == -EEXIST)
+		r = 0;
 	nl_close(&c);
 	return r;
 }
@@ -339,7 +340,8 @@ static struct nlmsghdr *nl_rule_start(struct nl_ctx *c, char *buf, int family,
 /*
  * nl_return_sweep() - remove what an earlier helper (killed before it could
  * clean up) left of ours in family @family: every rule that looks up
- * NL_RETURN_TABLE, and the table's route. Return: 0 or -errno
+ * NL_RETURN_TABLE, and every default route of that table, whatever its type
+ * (one the guest put there would keep ours out). Return: 0 or -errno
  */
 static int nl_return_sweep(struct nl_ctx *c, int family)
 {
@@ -356,15 +358,40 @@ static int nl_return_sweep(struct nl_ctx *c, int family)
 	} while (!r);
 	if (r != -ENOENT)
 		return r;
-	nlh = nl_start(c, buf, RTM_DELROUTE, 0);
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = (uint8_t)family;
-	rtm->rtm_table = RT_TABLE_UNSPEC;
-	rtm->rtm_type = RTN_LOCAL;
-	rtm->rtm_scope = RT_SCOPE_NOWHERE;
-	mnl_attr_put_u32(nlh, RTA_TABLE, NL_RETURN_TABLE);
-	r = nl_do(c, nlh);
+	/* Type RTN_UNSPEC and scope RT_SCOPE_NOWHERE match any route */
+	do {
+		nlh = nl_start(c, buf, RTM_DELROUTE, 0);
+		rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+		rtm->rtm_family = (uint8_t)family;
+		rtm->rtm_table = RT_TABLE_UNSPEC;
+		rtm->rtm_type = RTN_UNSPEC;
+		rtm->rtm_scope = RT_SCOPE_NOWHERE;
+		mnl_attr_put_u32(nlh, RTA_TABLE, NL_RETURN_TABLE);
+		r = nl_do(c, nlh);
+	} while (!r);
 	return r == -ESRCH || r == -ENOENT ? 0 : r;
+}
+
+/**
+ * nl_return_teardown() - remove what nl_return_setup() and nl_return_flow()
+ * added in family @family (clean exit)
+ * @family:	AF_INET or AF_INET6
+ *
+ * Run inside the target network namespace.
+ *
+ * Return: 0 or -errno
+ */
+int nl_return_teardown(int family)
+{
+	struct nl_ctx c = { 0 };
+	int r;
+
+	r = nl_open(&c);
+	if (r < 0)
+		return r;
+	r = nl_return_sweep(&c, family);
+	nl_close(&c);
+	return r;
 }
 
 /**
@@ -402,20 +429,33 @@ int nl_return_setup(int family, const struct in_addr *prefsrc4)
 	if (r < 0)
 		return r;
 	r = nl_return_sweep(&c, family);
+	/* The route needs lo up; a runtime that configures the namespace
+	 * after we publish (rootlesskit) has not brought it up yet */
+	if (!r)
+		r = nl_link_set(&c, lo, 0, NULL);
 	/* Without a preferred source, an IPv4 reply from an unbound socket
 	 * would take the destination itself as its source (as for any local
 	 * route) and miss our socket */
 	if (!r)
 		r = nl_route_add(&c, family, NL_RETURN_TABLE, RTN_LOCAL, lo,
 				 NULL, prefsrc4);
+	/* The kernel refuses a preferred source that is not a local address
+	 * yet: a runtime (rootlesskit) may configure the tap after we publish.
+	 * Then only replies of UDP servers bound to a wildcard address miss
+	 * our socket; TCP and every client's address are unaffected */
+	if (r == -EINVAL && prefsrc4)
+		r = nl_route_add(&c, family, NL_RETURN_TABLE, RTN_LOCAL, lo,
+				 NULL, NULL);
 	if (!r) {
 		nlh = nl_rule_start(&c, buf, family, RTM_NEWRULE,
 				    NL_RETURN_PRIO_MARK);
 		mnl_attr_put_u32(nlh, FRA_FWMARK, NL_RETURN_MARK);
 		r = nl_do(&c, nlh);
+		if (r == -EEXIST)
+			r = 0;
 	}
 	nl_close(&c);
-	return r == -EEXIST ? 0 : r;
+	return r;
 }
 
 /**

@@ -60,6 +60,7 @@ struct nl_flow {
 };
 
 int nl_return_setup(int family, const struct in_addr *prefsrc4);
+int nl_return_teardown(int family);
 int nl_return_flow(const struct nl_flow *f, bool add);
 
 #endif /* NETNS_NL_H */

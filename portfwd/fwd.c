@@ -18,7 +18,10 @@
  *    host's own address of the connection), and for every client in
  *    --port-mode direct;
  *  - the client's own address and port for outside clients in --port-mode
- *    auto, so the guest sees the real client.
+ *    auto, so the guest sees the real client. A client whose address the
+ *    namespace owns or trusts (in the guest's network or /64, loopback,
+ *    multicast: pf_peer_is_inner()) is reset instead, with a rate-limited
+ *    warning: a LAN overlapping --cidr, or a spoofed source.
  * The guest's replies to those addresses would leave by the tap. Our sockets
  * carry a mark (SO_MARK), which the guest's accepted TCP sockets take over
  * (net.ipv4.tcp_fwmark_accept), and one policy rule in the namespace
@@ -26,10 +29,11 @@
  * a UDP flow, whose guest server replies from an unmarked socket, has a rule
  * of its own naming the flow (nl_return_setup(), nl_return_flow()). The
  * guest's own connections carry no mark and are never diverted. At start the
- * agent removes whatever a killed helper left of these rules. If the
- * namespace refuses (no CAP_NET_ADMIN there), the inner sockets are left
- * unbound, so the guest sees every client come from its own address, with
- * one warning.
+ * agent removes whatever a killed helper left of these rules; a clean exit
+ * removes them and restores the sysctls (nsagent_return_teardown()). If the
+ * namespace refuses the return or transparent sockets, every rule is
+ * refused with an error naming --port-mode slirp (fail closed: unbound
+ * inner sockets would make every client appear as the guest itself).
  * --port-mode slirp uses libslirp's own host forwarding instead (what
  * slirp4netns does): slower, but nothing is added to the namespace.
  */
@@ -316,8 +320,6 @@ bool pf_client_is_local(int fd, const struct sockaddr_storage *peer)
 	return pf_sockaddr_is_any(&self) && pf_is_own_address(&p);
 }
 
-static void pf_pool_empty(struct pf_table *t);
-
 /* The request for a socket of family index @k (0: IPv4, 1: IPv6) whose
  * replies come back (pf_table.ret), bound to @bind */
 static void pf_sockreq(struct pf_table *t, unsigned k, int type,
@@ -335,14 +337,34 @@ static void pf_sockreq(struct pf_table *t, unsigned k, int type,
 	sr->bind_len = bind ? bind_len : t->gw_len[k];
 }
 
-/* The namespace refused a socket of ours bound to an address it does not
- * own: from now on, inner sockets of family index @k are left unbound */
-static void pf_ret_refused(struct pf_table *t, unsigned k)
+/*
+ * pf_peer_is_inner() - whether an outside client's address @p (unmapped) is
+ * one the namespace owns or trusts: the guest's, the gateway's, the DNS
+ * address, anything in the guest's IPv4 network or IPv6 /64, or a loopback,
+ * unspecified, multicast or broadcast address. Such a client (a LAN that
+ * overlaps --cidr, a spoofed source) cannot keep its address inside.
+ */
+static bool pf_peer_is_inner(const struct pf_table *t,
+			     const struct sockaddr_storage *p)
 {
-	log_warn("the namespace refuses transparent sockets: guests will see "
-		 "clients of published ports come from their own address");
-	t->ret[k] = false;
-	pf_pool_empty(t);
+	if (p->ss_family == AF_INET) {
+		struct in_addr a = ((const struct sockaddr_in *)p)->sin_addr;
+		struct in_addr mask = addr_cidr4_mask(&t->net4);
+		uint32_t h = ntohl(a.s_addr);
+
+		return (a.s_addr & mask.s_addr) == t->net4.net.s_addr ||
+		       a.s_addr == t->guest4.s_addr || h >> 24 == 0 ||
+		       h >> 24 == 127 || h >> 28 == 0xe || h == UINT32_MAX;
+	} else {
+		const struct in6_addr *a =
+			&((const struct sockaddr_in6 *)p)->sin6_addr;
+		const struct in6_addr *gw =
+			&((const struct sockaddr_in6 *)&t->gw[1])->sin6_addr;
+
+		return !memcmp(a, gw, 8) || IN6_IS_ADDR_UNSPECIFIED(a) ||
+		       IN6_IS_ADDR_LOOPBACK(a) || IN6_IS_ADDR_MULTICAST(a) ||
+		       IN6_IS_ADDR_V4MAPPED(a);
+	}
 }
 
 /**
@@ -374,6 +396,15 @@ int pf_ns_socket(struct pf_listener *l, int type,
 	pf_unmap_v4(&src, &src_len);
 	outside = !local && t->mode == PF_MODE_AUTO &&
 		  src.ss_family == l->guest.ss_family;
+	if (outside && pf_peer_is_inner(t, &src)) {
+		char peer[PF_PEER_STRLEN];
+
+		log_ratelimited(LOG_LVL_WARN, "rule %u: refused a client from "
+				"%s, an address of the guest's network",
+				l->rs->pub.id,
+				pf_peer_str(&src, peer, sizeof(peer)));
+		return -EACCES;
+	}
 	if (type == SOCK_STREAM && !outside) {
 		t->pool_on[k] = true;
 		if (t->pool_len[k])
@@ -386,11 +417,6 @@ int pf_ns_socket(struct pf_listener *l, int type,
 		sr.peer_len = l->guest_len;
 	}
 	fd = nsagent_socket_req(t->agent, &sr);
-	if (fd == -EPERM && sr.flags) {
-		pf_ret_refused(t, k);
-		pf_sockreq(t, k, type, NULL, 0, &sr);
-		fd = nsagent_socket_req(t->agent, &sr);
-	}
 	if (fd < 0 || type != SOCK_DGRAM)
 		return fd;
 	memset(flow, 0, sizeof(*flow));
@@ -502,31 +528,56 @@ static void pf_udp_tick(struct sl_loop *loop, void *opaque)
 static socklen_t pf_sockaddr(const struct addr_ip *a, uint16_t port,
 			     struct sockaddr_storage *ss);
 
-/*
- * pf_return_setup() - the gateway's addresses, and the namespace's return of
- * the replies to our sockets (nsagent_return()); without it, inner sockets
- * stay unbound (one warning)
- * @t:		table, with its agent
- * @cfg:	network configuration
- */
-static void pf_return_setup(struct pf_table *t, const struct sl_config *cfg)
+/* The gateway's addresses, port 0: what local clients are bound to */
+static void pf_gw_setup(struct pf_table *t, const struct sl_config *cfg)
 {
 	struct addr_ip gw4 = { .family = AF_INET }, gw6 = { .family = AF_INET6 };
-	int r;
 
 	gw4.v4 = addr_cidr4_host(&cfg->cidr, ADDR_HOST_GATEWAY);
 	gw6.v6 = sl_config_host6(ADDR_HOST_GATEWAY);
 	t->gw_len[0] = pf_sockaddr(&gw4, 0, &t->gw[0]);
 	t->gw_len[1] = pf_sockaddr(&gw6, 0, &t->gw[1]);
-	r = nsagent_return(t->agent, cfg->ipv6, t->guest4);
-	t->ret[1] = cfg->ipv6 && r == 0;
-	if (r < 0 && cfg->ipv6)
-		r = nsagent_return(t->agent, false, t->guest4);
-	t->ret[0] = r == 0;
-	if (r < 0)
-		log_msg(LOG_LVL_WARN, -r, "cannot set up the return of replies "
-			"in the namespace: guests will see clients of "
-			"published ports come from their own address");
+}
+
+/*
+ * pf_return_setup() - the namespace's return of the replies to our sockets
+ * (nsagent_return()), checked with one transparent socket per family; done
+ * at the first rule published (the guest's address, the replies' preferred
+ * source, must exist by then: a runtime may configure the tap after start),
+ * and tried again at the next rule if the namespace refused. Fail closed:
+ * without it the rule is refused (pf_table_add()), as unbound inner sockets
+ * would make every client appear as the guest itself.
+ * @t:		table, with its agent
+ *
+ * Return: 0, or -errno with t->ret_what naming what was refused
+ */
+static int pf_return_setup(struct pf_table *t)
+{
+	struct nsagent_sockreq sr;
+	unsigned k;
+	int r;
+
+	if (t->ret[0])
+		return 0;
+	r = nsagent_return(t->agent, t->ipv6, t->guest4);
+	if (r < 0) {
+		t->ret_what = "the return of replies (sysctls, policy rule or "
+			      "route; is the guest's address configured?)";
+		return r;
+	}
+	t->ret[0] = true;
+	t->ret[1] = t->ipv6;
+	for (k = 0; k < 2 && t->ret[k]; k++) {
+		pf_sockreq(t, k, SOCK_STREAM, NULL, 0, &sr);
+		r = nsagent_socket_req(t->agent, &sr);
+		if (r < 0) {
+			t->ret[0] = t->ret[1] = false;
+			t->ret_what = "transparent sockets (IP_TRANSPARENT)";
+			return r;
+		}
+		close(r);
+	}
+	return 0;
 }
 
 /**
@@ -550,6 +601,7 @@ struct pf_table *pf_table_new(Slirp *slirp, const struct sl_config *cfg,
 	t->agent = agent;
 	t->mode = agent ? mode : PF_MODE_SLIRP;
 	t->guest4 = sl_config_guest4(cfg);
+	t->net4 = cfg->cidr;
 	t->ipv6 = cfg->ipv6;
 	t->rules = g_ptr_array_new();
 	t->view = g_ptr_array_new();
@@ -566,8 +618,7 @@ struct pf_table *pf_table_new(Slirp *slirp, const struct sl_config *cfg,
 		g_free(t);
 		return NULL;
 	}
-	if (t->mode != PF_MODE_SLIRP)
-		pf_return_setup(t, cfg);
+	pf_gw_setup(t, cfg);
 	sl_loop_watch_fd(loop, t->epfd, POLLIN, pf_epoll_ready, t);
 	sl_loop_every(loop, 1000, pf_udp_tick, t);
 	return t;
@@ -830,6 +881,15 @@ int pf_table_add(struct pf_table *t, const struct pf_spec *spec,
 	*s = *spec;
 	g_queue_init(&rs->conns);
 	r = pf_fill_addresses(t, s, error);
+	if (!r && t->mode != PF_MODE_SLIRP) {
+		r = pf_return_setup(t);
+		if (r < 0)
+			g_set_error(error, UN_ERROR, UN_EXIT_PUBLISH,
+				    "cannot publish ports in --port-mode auto "
+				    "or direct: the namespace refuses %s (%s); "
+				    "use --port-mode slirp", t->ret_what,
+				    g_strerror(-r));
+	}
 	if (r < 0) {
 		g_free(rs);
 		return r;
@@ -967,6 +1027,10 @@ void pf_table_free(struct pf_table *t)
 	g_ptr_array_unref(t->view);
 	g_ptr_array_unref(t->dead);
 	pf_pool_empty(t);
+	/* Leave the namespace as it was; if the agent is gone, the next
+	 * helper's sweep removes what is left */
+	if (t->mode != PF_MODE_SLIRP)
+		nsagent_return_teardown(t->agent);
 	pf_pipes_free(t);
 	close(t->epfd);
 	g_free(t);

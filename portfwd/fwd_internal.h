@@ -109,7 +109,10 @@ struct pf_conn_link {
  * @max_conns:	bound of open connections per rule
  * @ret:	per family (0: IPv4, 1: IPv6), the namespace returns the
  *		replies to our marked sockets bound to addresses it does not
- *		own (nsagent_return()); cleared if it refuses
+ *		own (nsagent_return())
+ * @ret_what:	what the namespace refused last (pf_return_setup()), for
+ *		the error of pf_table_add()
+ * @net4:	the guest's IPv4 network (--cidr), for pf_peer_is_inner()
  * @gw:		per family, the gateway's address, port 0: local clients
  * @gw_len:	its length
  * @binds_refused: host ports pf_table_add() could not bind
@@ -141,6 +144,8 @@ struct pf_table {
 	int epfd;
 	unsigned max_conns;
 	bool ret[2];
+	const char *ret_what;
+	struct addr_cidr4 net4;
 	struct sockaddr_storage gw[2];
 	socklen_t gw_len[2];
 	uint64_t binds_refused;

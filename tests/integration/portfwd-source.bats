@@ -243,6 +243,116 @@ guest_own_traffic_ok() {
 	usernet_stop_ok
 }
 
+# spoofed_get PROTO SRC HOST PORT: from the outside namespace, a client bound to source SRC asks HOST:PORT once;
+# prints the reply, or "none" (reset, timeout)
+spoofed_get() {
+	nsenter -t "$OUTSIDE_PID" -n -- timeout -k 1 8 python3 -c '
+import socket, sys
+proto, src, host, port = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+s = socket.socket(fam, socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM)
+s.settimeout(3)
+try:
+    s.bind((src, 0))
+    s.connect((host, port))
+    s.send(b"x")
+    print(s.recv(100).decode().strip() or "none")
+except OSError:
+    print("none")' "$@"
+}
+
+# docs/ARCHITECTURE.md, "Published ports": an outside client whose address is one the namespace owns or trusts
+# (the guest's 10.0.2.100, the gateway 10.0.2.2, anything in --cidr) is reset, never passed through as itself
+@test "--port-mode auto: outside clients from 10.0.2.100 or 10.0.2.2 (also IPv4-mapped on [::]) are refused; 198.51.100.2 is served" {
+	SOURCE_RULES+=(-p '[::]:8082:80' -p '[::]:5355:5353/udp')
+	start_source
+	# the outside namespace also holds 10.0.2.100 and 10.0.2.2 (a LAN overlapping the guest's network, or a
+	# spoofed source); the host routes 10.0.2.0/24 back to it
+	nsenter -t "$OUTSIDE_PID" -n ip addr add 10.0.2.100/32 dev pf-out
+	nsenter -t "$OUTSIDE_PID" -n ip addr add 10.0.2.2/32 dev pf-out
+	nsenter -t "$ROOT_NS_PID" -n ip route add 10.0.2.0/24 via 198.51.100.2
+	local src proto port got
+	for src in 10.0.2.100 10.0.2.2; do
+		for proto in tcp:8080 udp:5353 tcp:8082 udp:5355; do
+			port=${proto#*:} proto=${proto%:*}
+			got=$(spoofed_get "$proto" "$src" 198.51.100.1 "$port")
+			[[ $got == none ]] || fail "an outside $proto client from $src to port $port was served: $got" ||
+				return
+		done
+	done
+	grep -q 'refused a client from 10.0.2.100' "$T/err" || fail "no warning about the refused client" "$(cat "$T/err")"
+	# the real outside address still works, on both listeners
+	[[ $(spoofed_get tcp 198.51.100.2 198.51.100.1 8080) == '80 198.51.100.2' &&
+		$(spoofed_get tcp 198.51.100.2 198.51.100.1 8082) == '80 198.51.100.2' &&
+		$(spoofed_get udp 198.51.100.2 198.51.100.1 5355) == '5353 198.51.100.2' ]] ||
+		fail "an outside client from 198.51.100.2 was not served"
+	usernet_stop_ok
+}
+
+# ns_state: the namespace's policy rules, table 30062 and the sysctls the helper turns on
+ns_state() {
+	in_ns ip -4 rule show
+	in_ns ip -6 rule show
+	in_ns ip -4 route show table 30062 2>/dev/null
+	in_ns ip -6 route show table 30062 2>/dev/null
+	in_ns cat /proc/sys/net/ipv4/tcp_fwmark_accept /proc/sys/net/ipv4/fwmark_reflect /proc/sys/net/ipv6/fwmark_reflect
+}
+
+@test "a clean exit (SIGTERM) leaves the namespace's rules, table 30062 and fwmark sysctls as they were" {
+	need_root "it makes a host namespace and an outside namespace joined by a veth pair"
+	root_netns_start
+	outside_start
+	holder_start -6
+	local before
+	before=$(ns_state)
+	USERNET_PREFIX=(nsenter -t "$ROOT_NS_PID" -n --)
+	usernet_start --configure -6 "${SOURCE_RULES[@]}" "$HOLDER_PID"
+	USERNET_PREFIX=()
+	pf_serve --tcp 80 --udp 5353
+	from_outside
+	seen_as 198.51.100.2 198.51.100.1 outside
+	[[ $(ns_state) != "$before" ]] || fail "the helper changed nothing in the namespace (sanity)"
+	usernet_stop_ok
+	run ns_state
+	[[ $output == "$before" ]] || fail "the namespace changed after SIGTERM:" "before: $before" "after: $output"
+}
+
+# A default route the guest (root in its namespace) put in table 30062 must not keep ours out
+@test "a guest's own default route in table 30062: local and outside clients are still served" {
+	need_root "it makes a host namespace and an outside namespace joined by a veth pair"
+	root_netns_start
+	outside_start
+	holder_start
+	in_ns ip link set lo up
+	in_ns ip route add unreachable default table 30062
+	USERNET_PREFIX=(nsenter -t "$ROOT_NS_PID" -n --)
+	usernet_start --configure "${SOURCE_RULES[@]}" "$HOLDER_PID"
+	USERNET_PREFIX=()
+	pf_serve --tcp 80 --udp 5353
+	from_outside
+	seen_as 198.51.100.2 198.51.100.1 outside
+	from_host
+	seen_as 10.0.2.2 127.0.0.1 local
+	run in_ns ip route show table 30062
+	[[ $output == *local* && $output != *unreachable* ]] || fail "table 30062:" "$output"
+	usernet_stop_ok
+}
+
+# Fail closed: a namespace that refuses the return of replies (here: /proc/sys read-only, as in many containers)
+# must not make every client appear as the guest itself
+@test "the namespace refuses the return setup (read-only /proc/sys): publishing fails (exit 5, names --port-mode slirp); slirp mode works" {
+	local hp
+	hp=$(pf_free_port tcp)
+	run_usernet_session 'mount --bind /proc/sys /proc/sys && mount -o remount,bind,ro /proc/sys' --configure \
+		-p "$hp:80"
+	assert_error 5 'refuses' 'Read-only file system' '--port-mode slirp'
+	usernet_start_session 'mount --bind /proc/sys /proc/sys && mount -o remount,bind,ro /proc/sys' --configure \
+		--port-mode slirp -p "$hp:80"
+	pf_serve --tcp 80
+	pf_expect "80 10.0.2.2" tcp 127.0.0.1 "$hp"
+	usernet_stop_ok
+}
+
 
 @test "nothing is left running (portfwd-source)" {
 	assert_nothing_left
