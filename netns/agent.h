@@ -59,7 +59,8 @@ struct nsagent_sockreq {
 	socklen_t peer_len;
 };
 
-int nsagent_socket_req(struct nsagent *a, const struct nsagent_sockreq *sr);
+int nsagent_socket_req(struct nsagent *a, const struct nsagent_sockreq *sr,
+		       struct nl_flow *flow);
 int nsagent_socket(struct nsagent *a, int domain, int type, int protocol,
 		   unsigned flags);
 /* Most sockets nsagent_sockets() makes in one exchange */
@@ -70,6 +71,7 @@ int nsagent_return(struct nsagent *a, bool ipv6, struct in_addr prefsrc4);
 void nsagent_flow_of(const struct sockaddr_storage *self,
 		     const struct sockaddr_storage *guest, struct nl_flow *f);
 int nsagent_return_flow(struct nsagent *a, const struct nl_flow *f, bool add);
+int nsagent_return_sweep(struct nsagent *a, int family);
 int nsagent_pidfd(const struct nsagent *a);
 void nsagent_stop(struct nsagent *a);
 

@@ -419,6 +419,32 @@ int nl_return_setup(int family, const struct in_addr *prefsrc4)
 }
 
 /**
+ * nl_return_flows_sweep() - remove the rules of all UDP flows of family
+ * @family (nl_return_flow()) in one call, as the helper exits: not one
+ * request per flow. The rule of nl_return_setup() stays.
+ * @family:	AF_INET or AF_INET6
+ *
+ * Return: 0 or -errno
+ */
+int nl_return_flows_sweep(int family)
+{
+	alignas(struct nlmsghdr) char buf[NL_BUF_SIZE];
+	struct nl_ctx c = { 0 };
+	int r;
+
+	r = nl_open(&c);
+	if (r < 0)
+		return r;
+	/* The priority and table match any flow's rule, one per request */
+	do
+		r = nl_do(&c, nl_rule_start(&c, buf, family, RTM_DELRULE,
+					    NL_RETURN_PRIO_FLOW));
+	while (!r);
+	nl_close(&c);
+	return r == -ENOENT ? 0 : r;
+}
+
+/**
  * nl_return_flow() - add or remove the rule that delivers locally the
  * guest's replies of one UDP flow
  * @f:		the flow: guest port, and our socket's address and port

@@ -61,5 +61,6 @@ struct nl_flow {
 
 int nl_return_setup(int family, const struct in_addr *prefsrc4);
 int nl_return_flow(const struct nl_flow *f, bool add);
+int nl_return_flows_sweep(int family);
 
 #endif /* NETNS_NL_H */

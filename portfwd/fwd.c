@@ -354,7 +354,7 @@ static void pf_ret_refused(struct pf_table *t, unsigned k)
  * @client_len:	its length
  * @local:	the client is local (pf_client_is_local())
  * @flow:	SOCK_DGRAM: out, the flow whose return rule was added
- *		(nsagent_flow_of()), or family 0 if none was
+ *		(nsagent_flow_of()), or family 0 if none was; NULL for TCP
  *
  * Return: non-blocking fd, or -errno. A TCP socket is not yet connected,
  * a UDP socket is connected to the guest.
@@ -365,8 +365,8 @@ int pf_ns_socket(struct pf_listener *l, int type,
 {
 	struct pf_table *t = l->rs->t;
 	unsigned k = l->guest.ss_family == AF_INET6;
-	struct sockaddr_storage src = *client, self;
-	socklen_t src_len = client_len, len = sizeof(self);
+	struct sockaddr_storage src = *client;
+	socklen_t src_len = client_len;
 	struct nsagent_sockreq sr;
 	bool outside;
 	int fd, r;
@@ -385,20 +385,14 @@ int pf_ns_socket(struct pf_listener *l, int type,
 		sr.peer = l->guest;
 		sr.peer_len = l->guest_len;
 	}
-	fd = nsagent_socket_req(t->agent, &sr);
+	fd = nsagent_socket_req(t->agent, &sr, flow);
 	if (fd == -EPERM && sr.flags) {
 		pf_ret_refused(t, k);
 		pf_sockreq(t, k, type, NULL, 0, &sr);
-		fd = nsagent_socket_req(t->agent, &sr);
+		fd = nsagent_socket_req(t->agent, &sr, flow);
 	}
-	if (fd < 0 || type != SOCK_DGRAM)
+	if (fd < 0 || type != SOCK_DGRAM || sr.flags)
 		return fd;
-	memset(flow, 0, sizeof(*flow));
-	if (sr.flags) {
-		if (getsockname(fd, (struct sockaddr *)&self, &len) == 0)
-			nsagent_flow_of(&self, &l->guest, flow);
-		return fd;
-	}
 	if (connect(fd, (struct sockaddr *)&l->guest, l->guest_len) < 0) {
 		r = -errno;
 		close(fd);
@@ -494,6 +488,7 @@ static void pf_udp_tick(struct sl_loop *loop, void *opaque)
 	for (i = 0; i < t->rules->len; i++) {
 		struct pf_rule_state *rs = g_ptr_array_index(t->rules, i);
 
+		rs->udp_new = 0;
 		if (rs->pub.spec.proto == PF_PROTO_UDP && rs->listeners)
 			pf_udp_expire(rs, now);
 	}
@@ -958,11 +953,25 @@ GPtrArray *pf_table_rules(struct pf_table *t)
  */
 void pf_table_free(struct pf_table *t)
 {
+	unsigned k;
+
 	if (!t)
 		return;
+	/* The flows' return rules go in one sweep per family, after */
+	t->closing = true;
 	while (t->rules->len)
 		pf_table_remove(t, ((struct pf_rule_state *)
 				    g_ptr_array_index(t->rules, 0))->pub.id);
+	for (k = 0; k < 2; k++) {
+		int r;
+
+		if (!t->sweep[k])
+			continue;
+		r = nsagent_return_sweep(t->agent, k ? AF_INET6 : AF_INET);
+		if (r < 0)
+			log_msg(LOG_LVL_WARN, -r, "cannot remove the return "
+				"rules of udp flows in the namespace");
+	}
 	g_ptr_array_unref(t->rules);
 	g_ptr_array_unref(t->view);
 	g_ptr_array_unref(t->dead);
