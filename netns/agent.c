@@ -982,7 +982,8 @@ int nsagent_socket(struct nsagent *a, int domain, int type, int protocol,
  * exchange: the requests are sent back to back and the replies read after,
  * so that the agent and we wake once for the batch, not per socket
  * @a:		agent
- * @sr:		what to make, as for nsagent_socket_req()
+ * @sr:		what to make, as for nsagent_socket_req(), but no
+ *		NSAGENT_SOCK_FLOW (-EINVAL)
  * @fds:	out: the sockets
  * @n:		how many to make, at most NSAGENT_SOCKETS_MAX
  *
@@ -1000,6 +1001,9 @@ int nsagent_sockets(struct nsagent *a, const struct nsagent_sockreq *sr,
 	unsigned sent, i, got = 0;
 	int err = 0;
 
+	/* A lost flow socket's rule would need a request amid the replies */
+	if (sr->flags & NSAGENT_SOCK_FLOW)
+		return -EINVAL;
 	memset(&req, 0, sizeof(req));
 	req.op = NSAGENT_OP_SOCKET;
 	req.u.sock = *sr;
@@ -1018,7 +1022,6 @@ int nsagent_sockets(struct nsagent *a, const struct nsagent_sockreq *sr,
 		int r = nsagent_reply_recv(a, &rep, &fd);
 
 		if (r == -EMFILE) {
-			nsagent_fd_lost(a, &rep);
 			err = r;
 			continue;
 		}
@@ -1027,8 +1030,6 @@ int nsagent_sockets(struct nsagent *a, const struct nsagent_sockreq *sr,
 			break;
 		}
 		if (rep.err || fd < 0) {
-			if (!rep.err)
-				nsagent_fd_lost(a, &rep);
 			util_close_fdp(&fd);
 			err = rep.err ? rep.err : -EPROTO;
 			continue;
