@@ -104,11 +104,15 @@ struct nsagent_req {
  * @err:	0 or -errno
  * @stage:	enum nsagent_stage of @err
  * @existed:	NSAGENT_OP_OPEN_TAP: the tap existed before
+ * @flow:	NSAGENT_OP_SOCKET with NSAGENT_SOCK_FLOW: the return rule
+ *		added for the socket, family 0 if none was; sent with the
+ *		reply so that the helper can remove it if the fd is lost
  */
 struct nsagent_reply {
 	int32_t err;
 	uint32_t stage;
 	uint8_t existed;
+	struct nl_flow flow;
 };
 
 /**
@@ -227,27 +231,35 @@ static int nsagent_bind(int fd, const struct nsagent_sockreq *sr)
 }
 
 /* NSAGENT_SOCK_FLOW: connect @fd to @sr->peer and add the rule that
- * returns the replies (nl_return_flow()). Return: 0 or -errno */
-static int nsagent_flow(int fd, const struct nsagent_sockreq *sr)
+ * returns the replies (nl_return_flow()), the last step: @f names it once
+ * added. Return: 0 or -errno */
+static int nsagent_flow(int fd, const struct nsagent_sockreq *sr,
+			struct nl_flow *f)
 {
 	struct sockaddr_storage self;
 	socklen_t len = sizeof(self);
-	struct nl_flow f;
+	struct nl_flow nf;
+	int r;
 
 	if (connect(fd, (const struct sockaddr *)&sr->peer, sr->peer_len) < 0 ||
 	    getsockname(fd, (struct sockaddr *)&self, &len) < 0)
 		return -errno;
-	nsagent_flow_of(&self, &sr->peer, &f);
-	return nl_return_flow(&f, true);
+	nsagent_flow_of(&self, &sr->peer, &nf);
+	r = nl_return_flow(&nf, true);
+	if (!r)
+		*f = nf;
+	return r;
 }
 
 /**
  * nsagent_make_socket() - carry out a socket request
  * @sr:		what to make
+ * @flow:	out: NSAGENT_SOCK_FLOW: the return rule added (the last step)
  *
  * Return: the socket, or -errno
  */
-static int nsagent_make_socket(const struct nsagent_sockreq *sr)
+static int nsagent_make_socket(const struct nsagent_sockreq *sr,
+			       struct nl_flow *flow)
 {
 	int fd, r = 0;
 	uint32_t mark = NL_RETURN_MARK;
@@ -263,7 +275,7 @@ static int nsagent_make_socket(const struct nsagent_sockreq *sr)
 	if (!r && (sr->flags & NSAGENT_SOCK_BIND))
 		r = nsagent_bind(fd, sr);
 	if (!r && (sr->flags & NSAGENT_SOCK_FLOW))
-		r = nsagent_flow(fd, sr);
+		r = nsagent_flow(fd, sr, flow);
 	if (r < 0) {
 		close(fd);
 		return r;
@@ -394,7 +406,7 @@ static int nsagent_handle(struct nsagent_req *req, struct nsagent_reply *rep)
 		rep->err = nl_configure(&req->u.cfg);
 		return -1;
 	case NSAGENT_OP_SOCKET:
-		fd = nsagent_make_socket(&req->u.sock);
+		fd = nsagent_make_socket(&req->u.sock, &rep->flow);
 		if (fd >= 0)
 			return fd;
 		rep->err = fd;
@@ -427,7 +439,7 @@ static void nsagent_serve(int sock)
 		n = fdpass_recv(sock, &req, sizeof(req), NULL);
 		if (n == 0)
 			return;
-		if (n < 0 && n != -EMSGSIZE)
+		if (n < 0 && n != -EMSGSIZE && n != -EMFILE)
 			_exit(1);
 
 		memset(&rep, 0, sizeof(rep));
@@ -561,18 +573,27 @@ static pid_t nsagent_kill(struct nsagent *a, int *status)
 
 /*
  * nsagent_give_up() - the agent did not answer in time (stopped, stuck) or
- * the channel broke: kill it, and fail every later request at once
+ * the channel broke (a later reply could be taken for another request's):
+ * kill it, and fail every later request at once
  * @a:		agent
+ * @err:	-ETIMEDOUT, or the channel's error
  */
-static void nsagent_give_up(struct nsagent *a)
+static void nsagent_give_up(struct nsagent *a, int err)
 {
 	int status = 0;
 
 	if (a->sock < 0)
 		return;
-	log_err("the namespace agent (PID %d) did not answer within %d ms: "
-		"killed; published ports cannot reach the namespace any more",
-		(int)a->pid, NSAGENT_REPLY_TIMEOUT_MS);
+	if (err == -ETIMEDOUT)
+		log_err("the namespace agent (PID %d) did not answer within "
+			"%d ms: killed; published ports cannot reach the "
+			"namespace any more", (int)a->pid,
+			NSAGENT_REPLY_TIMEOUT_MS);
+	else
+		log_err("the channel to the namespace agent (PID %d) failed: "
+			"%s: agent killed; published ports cannot reach the "
+			"namespace any more", (int)a->pid,
+			err ? g_strerror(-err) : "end of file");
 	util_close_fdp(&a->sock);
 	if (nsagent_kill(a, &status) == a->pid)
 		a->pid = 0;
@@ -608,8 +629,36 @@ static ssize_t nsagent_recv(struct nsagent *a, struct nsagent_reply *rep,
 		if (n == 0 || errno != EINTR)
 			break;
 	}
-	nsagent_give_up(a);
+	nsagent_give_up(a, -ETIMEDOUT);
 	return -ETIMEDOUT;
+}
+
+/**
+ * nsagent_reply_recv() - the reply to the oldest request sent, keeping the
+ * channel in step: any failure but a lost fd gives the agent up
+ * @a:		agent
+ * @rep:	reply
+ * @fd:		fd that came with it, or -1; NULL if none is expected
+ *
+ * Return: 0, -EMFILE if the reply came but its fd was lost (no fd free
+ * here: @rep is valid, and the channel in step), or -errno of a channel
+ * that failed (the agent is given up: -ECONNRESET at end of file)
+ */
+static int nsagent_reply_recv(struct nsagent *a, struct nsagent_reply *rep,
+			      int *fd)
+{
+	ssize_t n = nsagent_recv(a, rep, fd);
+
+	if (n == (ssize_t)sizeof(*rep))
+		return 0;
+	if (fd)
+		util_close_fdp(fd);
+	if (n == -EMFILE)
+		return -EMFILE;
+	if (n >= 0)
+		n = n ? -EPROTO : -ECONNRESET;
+	nsagent_give_up(a, (int)n);
+	return (int)n;
 }
 
 /* Send a request; -ECONNRESET once the agent is gone or given up */
@@ -656,8 +705,9 @@ static void nsagent_reap(struct nsagent *a)
  * @rep:	reply
  * @fd:		fd that came with the reply, or -1; NULL if none is expected
  *
- * Return: 0 if a reply came (its own error is in @rep->err), or -errno if
- * the exchange failed (-ECONNRESET: the agent is gone)
+ * Return: 0 if a reply came (its own error is in @rep->err), -EMFILE if
+ * it came without its fd (nsagent_reply_recv()), or -errno if the exchange
+ * failed (-ECONNRESET: the agent is gone)
  */
 static int nsagent_call(struct nsagent *a, const struct nsagent_req *req,
 			struct nsagent_reply *rep, int *fd)
@@ -669,14 +719,7 @@ static int nsagent_call(struct nsagent *a, const struct nsagent_req *req,
 	n = nsagent_send(a, req);
 	if (n < 0)
 		return (int)n;
-	n = nsagent_recv(a, rep, fd);
-	if (n == (ssize_t)sizeof(*rep))
-		return 0;
-	if (fd)
-		util_close_fdp(fd);
-	if (n == 0)
-		return -ECONNRESET;
-	return n < 0 ? (int)n : -EPROTO;
+	return nsagent_reply_recv(a, rep, fd);
 }
 
 /* GError for a failed exchange with the agent */
@@ -912,15 +955,35 @@ void nsagent_flow_of(const struct sockaddr_storage *self,
 	}
 }
 
+/* A socket reply with no fd for us: remove the return rule the agent added
+ * for it, if any (so that no rule outlives its flow) */
+static void nsagent_fd_lost(struct nsagent *a, const struct nsagent_reply *rep)
+{
+	int r;
+
+	if (!rep->flow.family)
+		return;
+	r = nsagent_return_flow(a, &rep->flow, false);
+	if (r < 0)
+		log_ratelimited(LOG_LVL_WARN, "cannot remove the return rule "
+				"of a udp socket lost on its way: %s",
+				strerror(-r));
+}
+
 /**
  * nsagent_socket_req() - have the agent make a socket in the target netns
  * @a:		agent
  * @sr:		what to make (type: SOCK_NONBLOCK honoured; the fd we get is
  *		O_CLOEXEC in any case)
+ * @flow:	NSAGENT_SOCK_FLOW: out, the return rule added for the socket
+ *		(family 0 if none); NULL otherwise. If the fd is lost (no fd
+ *		free here), the rule is removed before returning.
  *
- * Return: fd, or -errno (-ECONNRESET if the agent is gone)
+ * Return: fd, or -errno (-ECONNRESET if the agent is gone, -EMFILE if the
+ * fd could not be received)
  */
-int nsagent_socket_req(struct nsagent *a, const struct nsagent_sockreq *sr)
+int nsagent_socket_req(struct nsagent *a, const struct nsagent_sockreq *sr,
+		       struct nl_flow *flow)
 {
 	struct nsagent_reply rep;
 	struct nsagent_req req;
@@ -929,14 +992,22 @@ int nsagent_socket_req(struct nsagent *a, const struct nsagent_sockreq *sr)
 	memset(&req, 0, sizeof(req));
 	req.op = NSAGENT_OP_SOCKET;
 	req.u.sock = *sr;
+	if (flow)
+		memset(flow, 0, sizeof(*flow));
 	r = nsagent_call(a, &req, &rep, &fd);
+	if (r == -EMFILE || (r == 0 && !rep.err && fd < 0)) {
+		nsagent_fd_lost(a, &rep);
+		return r ? r : -EPROTO;
+	}
 	if (r < 0)
 		return r;
 	if (rep.err) {
 		util_close_fdp(&fd);
 		return rep.err;
 	}
-	return fd >= 0 ? fd : -EPROTO;
+	if (flow)
+		*flow = rep.flow;
+	return fd;
 }
 
 /**
@@ -958,7 +1029,7 @@ int nsagent_socket(struct nsagent *a, int domain, int type, int protocol,
 		.flags = flags,
 	};
 
-	return nsagent_socket_req(a, &sr);
+	return nsagent_socket_req(a, &sr, NULL);
 }
 
 /**
@@ -966,9 +1037,14 @@ int nsagent_socket(struct nsagent *a, int domain, int type, int protocol,
  * exchange: the requests are sent back to back and the replies read after,
  * so that the agent and we wake once for the batch, not per socket
  * @a:		agent
- * @sr:		what to make, as for nsagent_socket_req()
+ * @sr:		what to make, as for nsagent_socket_req(), but no
+ *		NSAGENT_SOCK_FLOW (-EINVAL)
  * @fds:	out: the sockets
  * @n:		how many to make, at most NSAGENT_SOCKETS_MAX
+ *
+ * Every reply asked for is read, whatever became of the others, so that the
+ * channel stays in step; a channel that fails gives the agent up
+ * (nsagent_reply_recv()).
  *
  * Return: number of sockets made (at least 1), or -errno if none was
  * (-ECONNRESET if the agent is gone)
@@ -980,6 +1056,9 @@ int nsagent_sockets(struct nsagent *a, const struct nsagent_sockreq *sr,
 	unsigned sent, i, got = 0;
 	int err = 0;
 
+	/* A lost flow socket's rule would need a request amid the replies */
+	if (sr->flags & NSAGENT_SOCK_FLOW)
+		return -EINVAL;
 	memset(&req, 0, sizeof(req));
 	req.op = NSAGENT_OP_SOCKET;
 	req.u.sock = *sr;
@@ -995,12 +1074,14 @@ int nsagent_sockets(struct nsagent *a, const struct nsagent_sockreq *sr,
 	for (i = 0; i < sent; i++) {
 		struct nsagent_reply rep;
 		int fd = -1;
-		ssize_t r = nsagent_recv(a, &rep, &fd);
+		int r = nsagent_reply_recv(a, &rep, &fd);
 
-		if (r != (ssize_t)sizeof(rep)) {
-			/* the channel is broken: the agent is gone */
-			util_close_fdp(&fd);
-			err = r < 0 ? (int)r : -ECONNRESET;
+		if (r == -EMFILE) {
+			err = r;
+			continue;
+		}
+		if (r < 0) {
+			err = r;
 			break;
 		}
 		if (rep.err || fd < 0) {

@@ -59,7 +59,8 @@ struct nsagent_sockreq {
 	socklen_t peer_len;
 };
 
-int nsagent_socket_req(struct nsagent *a, const struct nsagent_sockreq *sr);
+int nsagent_socket_req(struct nsagent *a, const struct nsagent_sockreq *sr,
+		       struct nl_flow *flow);
 int nsagent_socket(struct nsagent *a, int domain, int type, int protocol,
 		   unsigned flags);
 /* Most sockets nsagent_sockets() makes in one exchange */

@@ -94,11 +94,14 @@ static void fdpass_take_fds(struct msghdr *msg, int *fd)
  * @fd:		received fd (O_CLOEXEC), or -1 if none came; NULL to refuse
  *		fds (any that come are closed)
  *
- * A message longer than @len, or carrying truncated control data, is
- * dropped with its fds.
+ * A message longer than @len is dropped with its fds. If only its control
+ * data was truncated (MSG_CTRUNC: no fd was free here to receive the one
+ * attached, or more than one came), @buf holds the whole message but the
+ * fds are lost: the caller learns it from -EMFILE, and can still act on
+ * the message (e.g. undo what the sender did for the lost fd).
  *
  * Return: bytes received, 0 on end of file, or -errno (-EMSGSIZE if the
- * message was truncated)
+ * message was truncated, -EMFILE if only its fds were lost)
  */
 ssize_t fdpass_recv(int sock, void *buf, size_t len, int *fd)
 {
@@ -123,7 +126,7 @@ ssize_t fdpass_recv(int sock, void *buf, size_t len, int *fd)
 
 	if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
 		fdpass_take_fds(&msg, NULL);
-		return -EMSGSIZE;
+		return msg.msg_flags & MSG_TRUNC ? -EMSGSIZE : -EMFILE;
 	}
 	fdpass_take_fds(&msg, fd);
 	return n;

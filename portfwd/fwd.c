@@ -376,7 +376,7 @@ static bool pf_peer_is_inner(const struct pf_table *t,
  * @client_len:	its length
  * @local:	the client is local (pf_client_is_local())
  * @flow:	SOCK_DGRAM: out, the flow whose return rule was added
- *		(nsagent_flow_of()), or family 0 if none was
+ *		(nsagent_flow_of()), or family 0 if none was; NULL for TCP
  *
  * Return: non-blocking fd, or -errno. A TCP socket is not yet connected,
  * a UDP socket is connected to the guest.
@@ -387,8 +387,8 @@ int pf_ns_socket(struct pf_listener *l, int type,
 {
 	struct pf_table *t = l->rs->t;
 	unsigned k = l->guest.ss_family == AF_INET6;
-	struct sockaddr_storage src = *client, self;
-	socklen_t src_len = client_len, len = sizeof(self);
+	struct sockaddr_storage src = *client;
+	socklen_t src_len = client_len;
 	struct nsagent_sockreq sr;
 	bool outside;
 	int fd, r;
@@ -416,15 +416,9 @@ int pf_ns_socket(struct pf_listener *l, int type,
 		sr.peer = l->guest;
 		sr.peer_len = l->guest_len;
 	}
-	fd = nsagent_socket_req(t->agent, &sr);
-	if (fd < 0 || type != SOCK_DGRAM)
+	fd = nsagent_socket_req(t->agent, &sr, flow);
+	if (fd < 0 || type != SOCK_DGRAM || sr.flags)
 		return fd;
-	memset(flow, 0, sizeof(*flow));
-	if (sr.flags) {
-		if (getsockname(fd, (struct sockaddr *)&self, &len) == 0)
-			nsagent_flow_of(&self, &l->guest, flow);
-		return fd;
-	}
 	if (connect(fd, (struct sockaddr *)&l->guest, l->guest_len) < 0) {
 		r = -errno;
 		close(fd);
@@ -520,6 +514,7 @@ static void pf_udp_tick(struct sl_loop *loop, void *opaque)
 	for (i = 0; i < t->rules->len; i++) {
 		struct pf_rule_state *rs = g_ptr_array_index(t->rules, i);
 
+		rs->udp_new = 0;
 		if (rs->pub.spec.proto == PF_PROTO_UDP && rs->listeners)
 			pf_udp_expire(rs, now);
 	}
@@ -569,7 +564,7 @@ static int pf_return_setup(struct pf_table *t)
 	t->ret[1] = t->ipv6;
 	for (k = 0; k < 2 && t->ret[k]; k++) {
 		pf_sockreq(t, k, SOCK_STREAM, NULL, 0, &sr);
-		r = nsagent_socket_req(t->agent, &sr);
+		r = nsagent_socket_req(t->agent, &sr, NULL);
 		if (r < 0) {
 			t->ret[0] = t->ret[1] = false;
 			t->ret_what = "transparent sockets (IP_TRANSPARENT)";
@@ -1020,6 +1015,9 @@ void pf_table_free(struct pf_table *t)
 {
 	if (!t)
 		return;
+	/* The flows' return rules go with the teardown below, in one
+	 * request, not one per flow */
+	t->closing = true;
 	while (t->rules->len)
 		pf_table_remove(t, ((struct pf_rule_state *)
 				    g_ptr_array_index(t->rules, 0))->pub.id);

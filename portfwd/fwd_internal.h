@@ -16,6 +16,16 @@
 /* Idle time after which a UDP flow is forgotten */
 #define PF_UDP_FLOW_TIMEOUT_MS	60000
 
+/* New UDP flows a rule may make per tick (1 s): each costs the agent a
+ * socket and a fib rule, so a churn of (spoofed) sources must not keep it
+ * busy; datagrams of new clients past it are dropped until the next tick */
+#define PF_UDP_NEW_PER_TICK	512
+
+/* Share of the global bound of connections (pf_table.max_total) that the
+ * UDP flows of all rules may take: 1/PF_UDP_SHARE_DIV, so that they never
+ * take it all from TCP connections and the API */
+#define PF_UDP_SHARE_DIV	2
+
 /* Global bound of connections from the fd limit (pf_conns_for_fds()): what
  * a connection may hold at most (two sockets, and a pipe each way while
  * bytes wait), and fds left for everything else (libslirp's NAT sockets,
@@ -77,12 +87,14 @@ struct pf_pipe {
  * @listeners:	struct pf_listener *, our forwarders (not in slirp mode)
  * @conns:	open TCP connections and UDP flows (their pf_conn_link);
  *		UDP: least recently used first
+ * @udp_new:	UDP: flows made (or tried) since the last tick
  */
 struct pf_rule_state {
 	struct pf_rule pub;
 	struct pf_table *t;
 	GPtrArray *listeners;
 	GQueue conns;
+	unsigned udp_new;
 };
 
 /**
@@ -123,6 +135,9 @@ struct pf_conn_link {
  * @pool_on:	the family has TCP rules: keep its pool filled
  * @conns:	open connections and flows of all rules
  * @max_total:	bound of @conns, from the fd limit
+ * @udp_flows:	UDP flows of all rules (counted in @conns too)
+ * @closing:	pf_table_free() runs: flows leave their return rules to its
+ *		one teardown request (nsagent_return_teardown())
  * @accept_paused: some listener is paused (pf_accept_pause())
  * @pipes:	free pipes, for the next connection that needs one
  * @pipes_len:	how many
@@ -155,6 +170,8 @@ struct pf_table {
 	bool pool_on[2];
 	unsigned conns;
 	unsigned max_total;
+	unsigned udp_flows;
+	bool closing;
 	bool accept_paused;
 	struct pf_pipe pipes[PF_PIPE_POOL];
 	unsigned pipes_len;

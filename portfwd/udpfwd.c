@@ -7,11 +7,16 @@
  * read from the flow socket in batches and sent back from the host socket to
  * the client (sendmmsg). A flow idle for PF_UDP_FLOW_TIMEOUT_MS is closed.
  *
- * A rule holds at most --port-max-conns flows: the rule's list of connections
- * is kept in order of use (a flow moves to its tail with each datagram), and
- * a new client beyond the bound evicts the least recently used flow at its
- * head, so that datagrams from many (spoofed) sources cannot lock the rule.
- * The same order makes expiry a walk from the head.
+ * A rule holds at most --port-max-conns flows, and the flows of all rules at
+ * most 1/PF_UDP_SHARE_DIV of the global bound of connections (a rule's own
+ * bound is the smaller of the two), so that UDP clients never take every fd
+ * from TCP connections and the API. The rule's list of connections is kept
+ * in order of use (a flow moves to its tail with each datagram), and a new
+ * client at a bound evicts the least recently used flow at its head (once
+ * the new flow's socket exists), so that datagrams from many (spoofed)
+ * sources cannot lock the rule; a rule with no flow to evict drops the
+ * datagram. A rule makes at most PF_UDP_NEW_PER_TICK flows a second. The
+ * same order makes expiry a walk from the head.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -99,7 +104,9 @@ static void pf_udp_flow_free(struct pf_udp_flow *f, const char *why)
 	pf_ep_del(t, &f->ep);
 	close(f->ep.fd);
 	f->ep.fd = -1;
-	if (f->ret.family) {
+	t->udp_flows--;
+	/* Closing the table: nsagent_return_teardown() removes them all */
+	if (f->ret.family && !t->closing) {
 		int r = nsagent_return_flow(t->agent, &f->ret, false);
 
 		if (r < 0)
@@ -130,17 +137,64 @@ static void pf_udp_touch(struct pf_udp_flow *f, int64_t now_ms)
 	}
 }
 
-/* Make room for a new flow of rule @rs: evict its least recently used */
+/* The most UDP flows all rules of @t may have together */
+static unsigned pf_udp_share(const struct pf_table *t)
+{
+	return MAX(t->max_total / PF_UDP_SHARE_DIV, 1U);
+}
+
+/* Whether rule @rs is at a bound of UDP flows: its own (--port-max-conns,
+ * at most the share), the share of all rules, or the global bound */
+static bool pf_udp_full(const struct pf_rule_state *rs)
+{
+	const struct pf_table *t = rs->t;
+	unsigned share = pf_udp_share(t);
+
+	return rs->conns.length >= MIN(t->max_conns, share) ||
+	       t->udp_flows >= share || t->conns >= t->max_total;
+}
+
+/* Whether a new client of rule @rs may have a flow: under the bounds, or
+ * by evicting one of the rule's (pf_udp_make_room()); counts it in the
+ * rule's new flows of this tick */
+static bool pf_udp_admit(struct pf_rule_state *rs)
+{
+	if (rs->udp_new >= PF_UDP_NEW_PER_TICK) {
+		rs->pub.stats.refused++;
+		log_ratelimited(LOG_LVL_WARN, "rule %u: %u new udp flows in "
+				"a second, the most a rule may make: dropping "
+				"datagrams of new clients", rs->pub.id,
+				PF_UDP_NEW_PER_TICK);
+		return false;
+	}
+	if (pf_udp_full(rs) && !rs->conns.length) {
+		rs->pub.stats.refused++;
+		log_ratelimited(LOG_LVL_WARN, "rule %u: udp flows of all rules "
+				"at their bound (%u, half of the connections "
+				"the limit of open files allows): dropping "
+				"datagrams of new clients", rs->pub.id,
+				pf_udp_share(rs->t));
+		return false;
+	}
+	rs->udp_new++;
+	return true;
+}
+
+/* Make room for a new flow of rule @rs, whose socket exists: evict its
+ * least recently used */
 static void pf_udp_make_room(struct pf_rule_state *rs)
 {
-	if (rs->conns.length < rs->t->max_conns)
+	if (!pf_udp_full(rs))
 		return;
-	log_ratelimited(LOG_LVL_WARN, "rule %u: %u udp flows open, the most a "
-			"rule may have: closing the least recently used",
-			rs->pub.id, rs->t->max_conns);
-	while (rs->conns.length >= rs->t->max_conns)
+	log_ratelimited(LOG_LVL_WARN, "rule %u: udp flows at their bound (%u "
+			"in the rule, %u in all rules): closing the least "
+			"recently used", rs->pub.id,
+			MIN(rs->t->max_conns, pf_udp_share(rs->t)),
+			pf_udp_share(rs->t));
+	while (rs->conns.head && pf_udp_full(rs))
 		pf_udp_flow_free(rs->conns.head->data, "evicted");
 }
+
 
 /* Guest -> client: replies on the flow socket go out of the host socket */
 static void pf_udp_reply(struct pf_ep *ep, uint32_t events)
@@ -189,7 +243,8 @@ static struct pf_udp_flow *pf_udp_flow_new(struct pf_listener *l,
 	struct nl_flow ret;
 	int fd;
 
-	pf_udp_make_room(rs);
+	if (!pf_udp_admit(rs))
+		return NULL;
 	fd = pf_ns_socket(l, SOCK_DGRAM, peer, peer_len, local, &ret);
 	if (fd < 0) {
 		log_ratelimited(LOG_LVL_WARN, "rule %u: no socket in the "
@@ -197,6 +252,7 @@ static struct pf_udp_flow *pf_udp_flow_new(struct pf_listener *l,
 				rs->pub.id, strerror(-fd));
 		return NULL;
 	}
+	pf_udp_make_room(rs);
 	f = g_new0(struct pf_udp_flow, 1);
 	f->ret = ret;
 	f->l = l;
@@ -209,6 +265,7 @@ static struct pf_udp_flow *pf_udp_flow_new(struct pf_listener *l,
 	f->client_len = peer_len;
 	f->start_ms = f->last_ms = util_now_ms();
 	pf_conn_add(rs, &f->cl);
+	rs->t->udp_flows++;
 	g_hash_table_insert(l->flows, f->key, f);
 	if (pf_ep_set(rs->t, &f->ep, EPOLLIN) < 0) {
 		pf_udp_flow_free(f, "failed");

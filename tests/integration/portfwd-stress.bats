@@ -3,7 +3,9 @@
 # Many connections through one published port: 1000 at once with no error and no fd left behind in the
 # helper; thousands of short ones that end on both sides at once; and --port-max-conns, the bound of open
 # connections per rule; fd exhaustion (a flood under ulimit -n 128, the guest's NAT taking every fd): no
-# spinning, the API and new connections served again; idle connections hold no pipes.
+# spinning, the API and new connections served again; idle connections hold no pipes. UDP floods (one socket
+# per source port): the flows take no more than their share of the fds, so a published TCP port and the API
+# keep working, no fib rule outlives its flow, and SIGTERM removes the flows' rules in one sweep.
 
 load lib
 
@@ -280,6 +282,104 @@ time.sleep(3600)"
 	run pf_client echo 127.0.0.1 "$HP" --size 3000000
 	[[ $output == ok ]] || fail "echo after: $output"
 	usernet_stop_ok
+}
+
+# udp_flood PORT COUNT [PER_SECOND]: as the user, one datagram to 127.0.0.1:PORT from each of COUNT source ports
+# (a socket each, bound to 127.0.0.1:20000 and up, ports in use skipped), at most PER_SECOND a second
+udp_flood() {
+	"${AS_USER[@]}" python3 -c '
+import socket, sys, time
+port, n, rate = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+sent, p, t0 = 0, 20000, time.monotonic()
+while sent < n and p < 65000:
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.bind(("127.0.0.1", p))
+        s.sendto(b"flood", ("127.0.0.1", port))
+        sent += 1
+    except OSError:
+        pass
+    s.close()
+    p += 1
+    if sent % 50 == 0 and t0 + sent / rate > time.monotonic():
+        time.sleep(t0 + sent / rate - time.monotonic())' "$1" "$2" "${3:-1000000}"
+}
+
+# flow_rules: the fib rules of UDP flows in the guest's namespace
+flow_rules() { in_ns ip rule show | grep -c 'ipproto udp' || true; }
+
+# start_udp_flooded NOFILE USERNET-ARGS...: a holder, usernet under ulimit -n NOFILE with --api-socket $API,
+# -p 127.0.0.1:UP:5353/udp and USERNET-ARGS
+start_udp_flooded() {
+	local nofile=$1
+	shift
+	api_setup
+	holder_start
+	UP=$(pf_free_port udp)
+	USERNET_PREFIX=(prlimit "--nofile=$nofile:$nofile" --)
+	usernet_start --configure --api-socket "$API" "$@" -p "127.0.0.1:$UP:5353/udp" "$HOLDER_PID"
+	USERNET_PREFIX=()
+}
+
+@test "UDP flood from 400 source ports under ulimit -n 256: a published TCP port serves a new connection within 2 s, the API answers" {
+	HP=$(pf_free_port tcp)
+	start_udp_flooded 256 -p "127.0.0.1:$HP:7"
+	pf_serve --mode echo --tcp 7
+	udp_flood "$UP" 400
+	sleep 1
+	served_within 2 "after 400 udp clients" || return
+	t0=$(now)
+	run api_list
+	[[ $status == 0 && $output == '{"return":{"entries":[{"id":1,'* ]] || fail "the API did not answer: status $status: $output" || return
+	(($(now) - t0 < 2000000)) || fail "list_hostfwd took $(elapsed_since "$t0") s" || return
+	echo "# udp rule after the flood: $(pf_json "d['return']['entries'][1]['stats']" <<<"$output")" >&3
+	grep -m1 'udp flows' "$T/err" | sed 's/^/# /' >&3 || true
+	usernet_stop_ok
+}
+
+@test "UDP flood from 600 source ports under ulimit -n 256: no fib rule outlives its flow; after SIGTERM the namespace has the rules of before" {
+	start_udp_flooded 256
+	before=$(in_ns ip rule show | wc -l)
+	udp_flood "$UP" 600
+	sleep 1
+	n=$(flow_rules)
+	echo "# $n flow rules in the namespace" >&3
+	((n <= 128)) || fail "$n flow rules in the namespace, more than the flows half of 256 fds allow" || return
+	usernet_stop_ok || return
+	run in_ns ip rule show
+	((${#lines[@]} == before)) || fail "$before rules before the flood, ${#lines[@]} after the helper exited:" "$(head -5 <<<"$output")"
+}
+
+# SIGTERM with 1400 flows: the helper asks the agent once per family for their rules to go, not once per
+# flow. The agent's requests are counted with strace (attached as root: recvmsg on its channel, not on its
+# netlink sockets); its exit is timed too, though the 1400 round trips of one request per flow
+# take only ~0.1 s here (more with many rules in the namespace)
+@test "SIGTERM with 1400 UDP flows open: one request to the agent removes their rules, the helper exits within 1 s" {
+	need strace
+	nofile_raise 20000
+	start_udp_flooded 20000
+	udp_flood "$UP" 1400 400
+	wait_until 5 rule_stat_is 1 active 1400 || fail "not 1400 flows open: $(rule_stat 1 active)" || return
+	echo "# $(flow_rules) flow rules in the namespace" >&3
+	AGENT_PID=$(pgrep -P "$USERNET_PID" | head -n 1)
+	# the agent's channel: its one socket between requests
+	chan=$(find "/proc/$AGENT_PID/fd" -mindepth 1 -maxdepth 1 -lname 'socket:*' -printf '%f\n' | head -n 1)
+	[[ -n $chan ]] || fail "no socket in the agent $AGENT_PID" || return
+	spawn strace -qq -p "$AGENT_PID" -e trace=recvmsg -o "$T/agent.strace"
+	wait_until 5 eval '[[ $(awk "/^TracerPid:/ { print \$2 }" /proc/$AGENT_PID/status) != 0 ]]' ||
+		fail "strace did not attach to the agent" || return
+	t0=$(now)
+	kill -TERM "$USERNET_PID"
+	usernet_reap 10 || return
+	echo "# SIGTERM to exit: $(elapsed_since "$t0") s (the agent traced)" >&3
+	[[ $USERNET_STATUS == 0 ]] || fail "exit status $USERNET_STATUS" || return
+	wait_gone "$SPAWNED" 5 || true
+	n=$(grep -c "^recvmsg($chan," "$T/agent.strace" || true)
+	echo "# the agent read $n requests during the shutdown" >&3
+	((n <= 4)) || fail "the agent read $n requests during the shutdown (one per flow?)" || return
+	(($(now) - t0 < 1000000)) || fail "the helper took $(elapsed_since "$t0") s to exit" || return
+	n=$(flow_rules)
+	((n == 0)) || fail "$n flow rules left in the namespace"
 }
 
 @test "nothing is left running (portfwd-stress)" {
