@@ -40,6 +40,30 @@ static inline int util_steal_fd(int *fd)
 	return r;
 }
 
+/* Numbers in network byte order at any alignment (packet headers) */
+static inline uint16_t util_get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t util_get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void util_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void util_put32(uint8_t *p, uint32_t v)
+{
+	util_put16(p, (uint16_t)(v >> 16));
+	util_put16(p + 2, (uint16_t)v);
+}
+
 int64_t util_now_ns(void);
 int64_t util_now_ms(void);
 int util_parse_uint(const char *s, unsigned long max, unsigned long *out);

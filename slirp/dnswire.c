@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "dnswire.h"
+#include "util.h"
 #include "engine.h"
 
 #define ETH_HLEN_	14
@@ -21,29 +22,6 @@
 #define DNSW_FLAG_TC	0x02	/* byte 2 */
 /* Questions a message may carry for dnsw_question_len() (one in practice) */
 #define DNSW_QD_MAX	16
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
 
 /* The guest's and the relay's address of a packet of IP version @family */
 static enum dnsw_verdict dnsw_from(struct dnsw_guest *g, uint8_t family,
@@ -71,11 +49,11 @@ static enum dnsw_verdict dnsw_ip4(const uint8_t *ip, size_t iplen,
 	    memcmp(ip + 16, &a->dns4, 4))
 		return DNSW_PASS;
 	hl = (size_t)(ip[0] & 0xf) * 4;
-	tot = get16(ip + 2);
+	tot = util_get16(ip + 2);
 	if (hl < 20 || tot > iplen || tot < hl + 8)
 		return DNSW_DROP;
 	/* A fragmented query is no query: MF, or an offset */
-	if ((get16(ip + 6) & 0x3fff) != 0)
+	if ((util_get16(ip + 6) & 0x3fff) != 0)
 		return DNSW_DROP;
 	*l4 = ip + hl;
 	*l4len = tot - hl;
@@ -93,7 +71,7 @@ static enum dnsw_verdict dnsw_ip6(const uint8_t *ip, size_t iplen,
 	    (ip[6] != DNSW_PROTO_UDP && ip[6] != DNSW_PROTO_TCP) ||
 	    memcmp(ip + 24, &a->dns6, 16))
 		return DNSW_PASS;
-	pl = get16(ip + 4);
+	pl = util_get16(ip + 4);
 	if (pl > iplen - 40 || pl < 8)
 		return DNSW_DROP;
 	*l4 = ip + 40;
@@ -114,7 +92,7 @@ static enum dnsw_verdict dnsw_l4(const uint8_t *frame, size_t len,
 
 	if (len < ETH_HLEN_)
 		return DNSW_PASS;
-	type = get16(frame + 12);
+	type = util_get16(frame + 12);
 	if (type == ETHTYPE_IP && len >= ETH_HLEN_ + 20 && ip[9] == proto)
 		v = dnsw_ip4(ip, len - ETH_HLEN_, a, g, l4, l4len);
 	else if (type == ETHTYPE_IPV6 && len >= ETH_HLEN_ + 40 &&
@@ -123,7 +101,7 @@ static enum dnsw_verdict dnsw_l4(const uint8_t *frame, size_t len,
 	else
 		return DNSW_PASS;
 	/* The fragments were dropped above: the first 8 bytes are there */
-	if (v != DNSW_QUERY || get16(*l4 + 2) != DNSW_PORT)
+	if (v != DNSW_QUERY || util_get16(*l4 + 2) != DNSW_PORT)
 		return v == DNSW_DROP ? DNSW_DROP : DNSW_PASS;
 	memcpy(g->guest_mac, frame + 6, 6);
 	memcpy(g->our_mac, frame, 6);
@@ -134,7 +112,7 @@ static enum dnsw_verdict dnsw_l4(const uint8_t *frame, size_t len,
 		g->our_mac[1] = 0x55;
 		memcpy(g->our_mac + 2, &a->dns4, 4);
 	}
-	g->guest_port = get16(*l4);
+	g->guest_port = util_get16(*l4);
 	return DNSW_QUERY;
 }
 
@@ -173,7 +151,7 @@ uint8_t dnsw_proto_to(const uint8_t *frame, size_t len,
 bool dnsw_query_ok(const uint8_t *msg, size_t len)
 {
 	return len >= DNSW_HDR_LEN && len <= DNSW_QUERY_MAX &&
-	       !(msg[2] & DNSW_FLAG_QR) && get16(msg + 4) > 0 &&
+	       !(msg[2] & DNSW_FLAG_QR) && util_get16(msg + 4) > 0 &&
 	       dnsw_question_len(msg, len) >= 0;
 }
 
@@ -205,10 +183,10 @@ enum dnsw_verdict dnsw_parse_query(const uint8_t *frame, size_t len,
 	v = dnsw_l4(frame, len, a, DNSW_PROTO_UDP, g, &udp, &ulen);
 	if (v != DNSW_QUERY)
 		return v;
-	uhlen = get16(udp + 4);
+	uhlen = util_get16(udp + 4);
 	if (uhlen < 8 || uhlen > ulen || !dnsw_query_ok(udp + 8, uhlen - 8))
 		return DNSW_DROP;
-	g->id = get16(udp + 8);
+	g->id = util_get16(udp + 8);
 	*payload = udp + 8;
 	*plen = uhlen - 8;
 	return DNSW_QUERY;
@@ -243,10 +221,10 @@ enum dnsw_verdict dnsw_parse_tcp(const uint8_t *frame, size_t len,
 	if (doff < 20 || doff > tlen)
 		return DNSW_DROP;
 	memset(seg, 0, sizeof(*seg));
-	seg->seq = get32(tcp + 4);
-	seg->ack = get32(tcp + 8);
+	seg->seq = util_get32(tcp + 4);
+	seg->ack = util_get32(tcp + 8);
 	seg->flags = tcp[13];
-	seg->wnd = get16(tcp + 14);
+	seg->wnd = util_get16(tcp + 14);
 	seg->data = tcp + doff;
 	seg->dlen = tlen - doff;
 	/* Options: the MSS only (kind 2, length 4) */
@@ -263,7 +241,7 @@ enum dnsw_verdict dnsw_parse_tcp(const uint8_t *frame, size_t len,
 		if (olen < 2 || i + olen > doff)
 			break;
 		if (kind == 2 && olen == 4)
-			seg->mss = get16(tcp + i + 2);
+			seg->mss = util_get16(tcp + i + 2);
 		i += olen;
 	}
 	return DNSW_QUERY;
@@ -285,7 +263,7 @@ long dnsw_question_len(const uint8_t *msg, size_t len)
 
 	if (len < DNSW_HDR_LEN)
 		return -1;
-	qd = get16(msg + 4);
+	qd = util_get16(msg + 4);
 	if (qd > DNSW_QD_MAX)
 		return -1;
 	for (i = 0; i < qd; i++) {
@@ -347,11 +325,11 @@ bool dnsw_answer_ok(const uint8_t *ans, size_t alen, uint16_t id,
 	long aq, qq;
 
 	if (alen < DNSW_HDR_LEN || alen > DNSW_ANSWER_MAX ||
-	    get16(ans) != id || !(ans[2] & DNSW_FLAG_QR))
+	    util_get16(ans) != id || !(ans[2] & DNSW_FLAG_QR))
 		return false;
-	if (get16(ans + 4) == 0)
+	if (util_get16(ans + 4) == 0)
 		return true;
-	if (get16(ans + 4) != get16(query + 4))
+	if (util_get16(ans + 4) != util_get16(query + 4))
 		return false;
 	aq = dnsw_question_len(ans, alen);
 	qq = dnsw_question_len(query, qlen);
@@ -373,10 +351,10 @@ static void dnsw_l4_csum(const struct dnsw_guest *g, uint8_t proto,
 	memcpy(ph + alen, g->guest_ip, alen);
 	if (g->family == 4) {
 		ph[9] = proto;
-		put16(ph + 10, (uint16_t)len);
+		util_put16(ph + 10, (uint16_t)len);
 		phlen = 12;
 	} else {
-		put16(ph + 34, (uint16_t)len);
+		util_put16(ph + 34, (uint16_t)len);
 		ph[39] = proto;
 		phlen = 40;
 	}
@@ -412,7 +390,7 @@ static size_t dnsw_frame(const struct dnsw_guest *g, uint8_t proto,
 
 	memcpy(out, g->guest_mac, 6);
 	memcpy(out + 6, g->our_mac, 6);
-	put16(out + 12, g->family == 4 ? ETHTYPE_IP : ETHTYPE_IPV6);
+	util_put16(out + 12, g->family == 4 ? ETHTYPE_IP : ETHTYPE_IPV6);
 	if (g->family == 6) {
 		memset(ip, 0, 40);
 		ip[0] = 0x60;
@@ -424,19 +402,19 @@ static size_t dnsw_frame(const struct dnsw_guest *g, uint8_t proto,
 			ip[6] = 44;	/* fragment header */
 			memset(ip + 40, 0, 8);
 			ip[40] = proto;
-			put16(ip + 42, (uint16_t)(f->off | f->more));
-			put32(ip + 44, f->id);
+			util_put16(ip + 42, (uint16_t)(f->off | f->more));
+			util_put32(ip + 44, f->id);
 			plen += 8;
 		}
-		put16(ip + 4, (uint16_t)plen);
+		util_put16(ip + 4, (uint16_t)plen);
 		return ETH_HLEN_ + 40 + plen;
 	}
 	memset(ip, 0, 20);
 	ip[0] = 0x45;
-	put16(ip + 2, (uint16_t)(20 + plen));
-	put16(ip + 4, (uint16_t)f->id);
+	util_put16(ip + 2, (uint16_t)(20 + plen));
+	util_put16(ip + 4, (uint16_t)f->id);
 	/* DF on a whole datagram; MF and the offset on a fragment */
-	put16(ip + 6, f->on ? (uint16_t)((f->more ? 0x2000 : 0) | f->off / 8) :
+	util_put16(ip + 6, f->on ? (uint16_t)((f->more ? 0x2000 : 0) | f->off / 8) :
 			      0x4000);
 	ip[8] = 64;
 	ip[9] = proto;
@@ -481,17 +459,17 @@ size_t dnsw_build_udp(const struct dnsw_guest *g, const uint8_t *ans,
 		memcpy(msg, ans, DNSW_HDR_LEN + (size_t)q);
 		msg[2] |= DNSW_FLAG_TC;
 		if (!q)
-			put16(msg + 4, 0);
+			util_put16(msg + 4, 0);
 		/* no answer, authority or additional records */
 		memset(msg + 6, 0, 6);
 		alen = DNSW_HDR_LEN + (size_t)q;
 	}
-	put16(msg, g->id);
+	util_put16(msg, g->id);
 	ulen = 8 + alen;
-	put16(out, DNSW_PORT);
-	put16(out + 2, g->guest_port);
-	put16(out + 4, (uint16_t)ulen);
-	put16(out + 6, 0);
+	util_put16(out, DNSW_PORT);
+	util_put16(out + 2, g->guest_port);
+	util_put16(out + 4, (uint16_t)ulen);
+	util_put16(out + 6, 0);
 	dnsw_l4_csum(g, DNSW_PROTO_UDP, out, ulen, 6);
 	return ulen;
 }
@@ -560,17 +538,17 @@ size_t dnsw_build_tcp(const struct dnsw_guest *g,
 	    iphl + hl + seg->dlen > 65535)
 		return 0;
 	memset(tcp, 0, hl);
-	put16(tcp, DNSW_PORT);
-	put16(tcp + 2, g->guest_port);
-	put32(tcp + 4, seg->seq);
-	put32(tcp + 8, seg->ack);
+	util_put16(tcp, DNSW_PORT);
+	util_put16(tcp + 2, g->guest_port);
+	util_put32(tcp + 4, seg->seq);
+	util_put32(tcp + 8, seg->ack);
 	tcp[12] = (uint8_t)((hl / 4) << 4);
 	tcp[13] = seg->flags;
-	put16(tcp + 14, seg->wnd);
+	util_put16(tcp + 14, seg->wnd);
 	if (seg->mss) {
 		tcp[20] = 2;
 		tcp[21] = 4;
-		put16(tcp + 22, seg->mss);
+		util_put16(tcp + 22, seg->mss);
 	}
 	if (seg->dlen)
 		memcpy(tcp + hl, seg->data, seg->dlen);

@@ -45,6 +45,7 @@
 #include <glib.h>
 
 #include "tcpreset.h"
+#include "util.h"
 
 #define ETH_HLEN_	14
 #define PROTO_TCP	6
@@ -196,12 +197,6 @@ static bool seq_after(uint32_t a, uint32_t b)
 	return (int32_t)(a - b) > 0;
 }
 
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
 /*
  * Parse the TCP segment in @f: fill @k from the guest's view (@to_guest: the
  * guest is the destination) and @s. Return false if it is not a first-fragment
@@ -246,8 +241,8 @@ static bool sl_rst_parse(const uint8_t *f, size_t len, bool to_guest,
 	memcpy(&k->gport, to_guest ? th + 2 : th, 2);
 	memcpy(&k->rport, to_guest ? th : th + 2, 2);
 	s->flags = th[13];
-	s->seq = get32(th + 4);
-	s->ack = get32(th + 8);
+	s->seq = util_get32(th + 4);
+	s->ack = util_get32(th + 8);
 	s->end = s->seq + (uint32_t)(iplen - hl - tl) +
 		 !!(s->flags & TH_SYN) + !!(s->flags & TH_FIN);
 	return true;
@@ -421,18 +416,6 @@ void sl_rst_frame(struct sl_rst *r, const uint8_t *f, size_t len,
 		sl_rst_forget(r, c);
 }
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
 static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
 {
 	size_t i;
@@ -462,19 +445,19 @@ static size_t sl_rst_build(const struct sl_rst_conn *c, uint32_t seq,
 	memcpy(f, c->mac_guest, 6);
 	memcpy(f + 6, c->mac_slirp, 6);
 	if (k->family == 4) {
-		put16(f + 12, 0x0800);
+		util_put16(f + 12, 0x0800);
 		ip[0] = 0x45;
-		put16(ip + 2, 40);
+		util_put16(ip + 2, 40);
 		ip[8] = 64;
 		ip[9] = PROTO_TCP;
 		memcpy(ip + 12, k->raddr, 4);
 		memcpy(ip + 16, k->gaddr, 4);
-		put16(ip + 10, csum_fold(csum_add(0, ip, 20)));
+		util_put16(ip + 10, csum_fold(csum_add(0, ip, 20)));
 		ps = csum_add(0, ip + 12, 8);
 	} else {
-		put16(f + 12, 0x86dd);
+		util_put16(f + 12, 0x86dd);
 		ip[0] = 0x60;
-		put16(ip + 4, 20);
+		util_put16(ip + 4, 20);
 		ip[6] = PROTO_TCP;
 		ip[7] = 64;
 		memcpy(ip + 8, k->raddr, 16);
@@ -483,11 +466,11 @@ static size_t sl_rst_build(const struct sl_rst_conn *c, uint32_t seq,
 	}
 	memcpy(th, &k->rport, 2);
 	memcpy(th + 2, &k->gport, 2);
-	put32(th + 4, seq);
-	put32(th + 8, c->rcv_nxt);
+	util_put32(th + 4, seq);
+	util_put32(th + 8, c->rcv_nxt);
 	th[12] = 5 << 4;
 	th[13] = TH_RST | TH_ACK;
-	put16(th + 16, csum_fold(csum_add(ps + PROTO_TCP + 20, th, 20)));
+	util_put16(th + 16, csum_fold(csum_add(ps + PROTO_TCP + 20, th, 20)));
 	return ETH_HLEN_ + hl + 20;
 }
 
