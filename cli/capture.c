@@ -16,12 +16,12 @@
 #include <unistd.h>
 #include <json-glib/json-glib.h>
 
-#include "apiclient.h"
-#include "capture.h"
-#include "errors.h"
-#include "log.h"
-#include "pcap.h"
-#include "util.h"
+#include "cli/capture.h"
+#include "common/errors.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "portfwd/apiclient.h"
+#include "slirp/capture.h"
 
 static const struct option capture_longopts[] = {
 	{ "api-socket", required_argument, NULL, 'a' },
@@ -135,7 +135,7 @@ int capture_main(int argc, char **argv)
 			api = optarg;
 			break;
 		case 's':
-			if (cap_parse_size(optarg, &max)) {
+			if (capture_parse_size(optarg, &max)) {
 				log_err("--max-size must be a size of at least "
 					"%u bytes, such as 10M, not '%s'",
 					CAP_MAX_SIZE_MIN, optarg);

@@ -5,15 +5,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "attach.h"
-#include "capture.h"
-#include "compat.h"
 #include "config.h"
-#include "errors.h"
-#include "log.h"
-#include "port.h"
-#include "run.h"
-#include "stats.h"
+#include "cli/capture.h"
+#include "cli/port.h"
+#include "cli/stats.h"
+#include "common/errors.h"
+#include "common/log.h"
+#include "helper/helper.h"
+#include "helper/slirp4netns.h"
+#include "launcher/run.h"
 
 static void usage(FILE *out)
 {
@@ -34,15 +34,15 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
 	log_init("usernet", LOG_LVL_INFO);
-	/* a symlink named slirp4netns: the drop-in (cli/compat.c) */
-	if (compat_is_slirp4netns(argv[0]))
-		return compat_main(argc, argv);
+	/* a symlink named slirp4netns: the drop-in (helper/slirp4netns.c) */
+	if (slirp4netns_is_argv0(argv[0]))
+		return slirp4netns_main(argc, argv);
 	if (argc < 2) {
 		usage(stderr);
 		return UN_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "attach"))
-		return attach_main(argc - 1, argv + 1, false);
+		return helper_main(argc - 1, argv + 1, false);
 	if (!strcmp(argv[1], "port"))
 		return port_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "stats"))
@@ -58,7 +58,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--version") ||
 	    !strcmp(argv[1], "version")) {
-		version_print(stdout, false);
+		helper_version_print(stdout, false);
 		return UN_EXIT_OK;
 	}
 	log_err("unknown command '%s' (see usernet --help)", argv[1]);

@@ -9,12 +9,12 @@
 #include <string.h>
 #include <json-glib/json-glib.h>
 
-#include "apiclient.h"
-#include "errors.h"
-#include "log.h"
-#include "port.h"
-#include "spec.h"
-#include "util.h"
+#include "cli/port.h"
+#include "common/errors.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "portfwd/apiclient.h"
+#include "portfwd/spec.h"
 
 enum {
 	OPT_GUEST_ADDR = 0x100,

@@ -15,12 +15,12 @@
 #include <unistd.h>
 #include <json-glib/json-glib.h>
 
-#include "apiclient.h"
-#include "errors.h"
-#include "log.h"
-#include "port.h"
-#include "stats.h"
-#include "util.h"
+#include "cli/port.h"
+#include "cli/stats.h"
+#include "common/errors.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "portfwd/apiclient.h"
 
 /* Set by SIGINT/SIGTERM during --watch: stop after the current sample */
 static volatile sig_atomic_t stats_stop;

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "addr.h"
-#include "util.h"
+#include "common/addr.h"
+#include "common/util.h"
 
 /**
  * addr_cidr4_parse() - parse "A.B.C.D/N" into a network

@@ -3,12 +3,12 @@
  */
 #include <stdarg.h>
 
-#include "errors.h"
+#include "common/errors.h"
 
 G_DEFINE_QUARK(usernet-error-quark, un_error)
 
 /**
- * un_fail() - set @error and return @err, for one-line error paths
+ * error_set() - set @error and return @err, for one-line error paths
  * @error:	set to @code in UN_ERROR with the formatted message (may be NULL)
  * @code:	enum un_exit
  * @err:	negative errno to return
@@ -16,7 +16,7 @@ G_DEFINE_QUARK(usernet-error-quark, un_error)
  *
  * Return: @err
  */
-int un_fail(GError **error, int code, int err, const char *fmt, ...)
+int error_set(GError **error, int code, int err, const char *fmt, ...)
 {
 	va_list ap;
 

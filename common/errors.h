@@ -35,7 +35,7 @@ enum un_exit {
 #define UN_ERROR (un_error_quark())
 GQuark un_error_quark(void);
 
-int un_fail(GError **error, int code, int err, const char *fmt, ...)
+int error_set(GError **error, int code, int err, const char *fmt, ...)
 	G_GNUC_PRINTF(4, 5);
 
 #endif /* COMMON_ERRORS_H */

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "common/log.h"
 
 #define MIN_SZ(a, b) ((a) < (b) ? (a) : (b))
 

@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "common/util.h"
 
 /**
  * util_close_fdp() - close *@fd if it is open; target of cleanup_fd

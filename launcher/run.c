@@ -40,14 +40,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "addr.h"
-#include "caps.h"
-#include "errors.h"
-#include "log.h"
-#include "nl.h"
-#include "run.h"
-#include "sc.h"
-#include "util.h"
+#include "common/addr.h"
+#include "common/errors.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "confine/caps.h"
+#include "confine/sysfilter_command.h"
+#include "launcher/run.h"
+#include "netns/nl.h"
 
 /* Exit statuses of the launcher itself, as Podman's */
 #define RUN_EXIT_LAUNCHER	125
@@ -179,7 +179,7 @@ static noreturn void sandbox_exec(const struct run_opts *o)
 		sandbox_fail("cannot set the user and capabilities", -r);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		sandbox_fail("cannot set no_new_privs", errno);
-	if (o->seccomp && sc_apply_default(&error)) {
+	if (o->seccomp && sysfilter_command_apply(&error)) {
 		log_err("%s", error->message);
 		_exit(RUN_EXIT_LAUNCHER);
 	}

@@ -11,7 +11,7 @@
 #include <sys/types.h>
 #include <glib.h>
 
-#include "userns.h"
+#include "launcher/userns.h"
 
 enum run_net {
 	RUN_NET_USERNET,	/* new network namespace, usernet attached */

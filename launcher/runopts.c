@@ -7,15 +7,15 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "addr.h"
-#include "autopub.h"
-#include "caps.h"
-#include "errors.h"
-#include "pcap.h"
-#include "run.h"
-#include "sc.h"
-#include "spec.h"
-#include "util.h"
+#include "common/addr.h"
+#include "common/errors.h"
+#include "common/util.h"
+#include "confine/caps.h"
+#include "confine/sysfilter_command.h"
+#include "launcher/run.h"
+#include "portfwd/autopub.h"
+#include "portfwd/spec.h"
+#include "slirp/capture.h"
 
 enum {
 	OPT_CIDR = 0x100,
@@ -236,7 +236,7 @@ static int parse_pcap(struct run_opts *o, int c, const char *arg,
 	uint64_t size;
 
 	if (c == OPT_PCAP_MAX_SIZE) {
-		if (cap_parse_size(arg, &size))
+		if (capture_parse_size(arg, &size))
 			return run_error(error, "--pcap-max-size '%s' is not a "
 					 "size of at least %u bytes such as "
 					 "512k, 10M or 1G", arg,
@@ -436,7 +436,7 @@ char **run_helper_argv(const struct run_opts *o, const char *self, pid_t pid,
 	g_ptr_array_add(a, g_strdup(self));
 	g_ptr_array_add(a, g_strdup("attach"));
 	g_ptr_array_add(a, g_strdup("--configure"));
-	/* the helper's isolation: empty root, seccomp (launcher/isolate.c) */
+	/* the helper's isolation: empty root, seccomp (confine/isolate.c) */
 	g_ptr_array_add(a, g_strdup("--sandbox"));
 	g_ptr_array_add(a, g_strdup_printf("--mtu=%u", o->mtu));
 	g_ptr_array_add(a, g_strdup_printf("--cidr=%s", o->cidr));
@@ -533,7 +533,7 @@ void run_display(const struct run_opts *o, FILE *out)
 	fprintf(out, "no_new_privs:     yes\n");
 	if (o->seccomp) {
 		size_t n, j;
-		const struct scrule_entry *e = sc_default_profile(&n);
+		const struct sysfilter_entry *e = sysfilter_command_profile(&n);
 
 		fprintf(out, "seccomp:          default profile: %zu system "
 			"calls refused (EPERM unless said):\n", n);

@@ -16,9 +16,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "errors.h"
-#include "userns.h"
-#include "util.h"
+#include "common/errors.h"
+#include "common/util.h"
+#include "launcher/userns.h"
 
 /* The first "NAME:START:COUNT" (or "UID:START:COUNT") line of @file for the
  * caller, into @r (inside id 1). Return: 0 or -errno (-ENOENT: none) */

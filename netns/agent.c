@@ -26,12 +26,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent.h"
-#include "errors.h"
-#include "fdpass.h"
-#include "log.h"
-#include "tap.h"
-#include "util.h"
+#include "common/errors.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "netns/agent.h"
+#include "netns/fdpass.h"
+#include "netns/tap.h"
 
 #ifndef SYS_close_range
 #define SYS_close_range 436

@@ -12,8 +12,8 @@
 #include <sys/types.h>
 #include <glib.h>
 
-#include "nl.h"
-#include "ns.h"
+#include "netns/nl.h"
+#include "netns/ns.h"
 
 struct nsagent;
 

@@ -7,7 +7,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "fdpass.h"
+#include "netns/fdpass.h"
 
 /* Room for one fd; a peer sending more gets the extra ones closed */
 #define FDPASS_CMSG_SPACE	CMSG_SPACE(sizeof(int))

@@ -13,10 +13,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "errors.h"
-#include "log.h"
-#include "ns.h"
-#include "util.h"
+#include "common/errors.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "netns/ns.h"
 
 /**
  * ns_check_type() - check that @fd is a namespace file of type @nstype
@@ -53,29 +53,29 @@ static int ns_open_userns(const char *path, int *out, GError **error)
 	if (fd < 0) {
 		r = errno;
 		if (r == ENOENT)
-			return un_fail(error, UN_EXIT_TARGET, -r,
+			return error_set(error, UN_EXIT_TARGET, -r,
 				       "user namespace file %s does not exist",
 				       path);
-		return un_fail(error, UN_EXIT_TARGET, -r, "cannot open the user namespace "
+		return error_set(error, UN_EXIT_TARGET, -r, "cannot open the user namespace "
 			       "file %s: %s%s", path, g_strerror(r),
 			       r == EACCES || r == EPERM ?
 			       " (it belongs to another user)" : "");
 	}
 	r = ns_check_type(fd, CLONE_NEWUSER);
 	if (r == -EINVAL)
-		return un_fail(error, UN_EXIT_TARGET, -EINVAL, "%s is not a user namespace",
+		return error_set(error, UN_EXIT_TARGET, -EINVAL, "%s is not a user namespace",
 			       path);
 	if (r < 0)
-		return un_fail(error, UN_EXIT_TARGET, r, "cannot check %s: %s", path,
+		return error_set(error, UN_EXIT_TARGET, r, "cannot check %s: %s", path,
 			       g_strerror(-r));
 	if (fstat(fd, &st) < 0) {
 		r = errno;
-		return un_fail(error, UN_EXIT_TARGET, -r, "cannot stat %s: %s", path,
+		return error_set(error, UN_EXIT_TARGET, -r, "cannot stat %s: %s", path,
 			       g_strerror(r));
 	}
 	if (stat("/proc/self/ns/user", &self) < 0) {
 		r = errno;
-		return un_fail(error, UN_EXIT_TARGET, -r, "cannot stat /proc/self/ns/user: %s",
+		return error_set(error, UN_EXIT_TARGET, -r, "cannot stat /proc/self/ns/user: %s",
 			       g_strerror(r));
 	}
 	if (st.st_dev == self.st_dev && st.st_ino == self.st_ino) {
@@ -106,26 +106,26 @@ static int ns_open_netns(const char *path, pid_t pid, struct ns_fds *out,
 	if (fd < 0) {
 		r = errno;
 		if (r == ENOENT && pid > 0)
-			return un_fail(error, UN_EXIT_TARGET, -ESRCH, "no process with PID %d",
+			return error_set(error, UN_EXIT_TARGET, -ESRCH, "no process with PID %d",
 				       (int)pid);
 		if (r == ENOENT)
-			return un_fail(error, UN_EXIT_TARGET, -r, "network namespace file %s "
+			return error_set(error, UN_EXIT_TARGET, -r, "network namespace file %s "
 				       "does not exist", path);
-		return un_fail(error, UN_EXIT_TARGET, -r, "cannot open the network namespace "
+		return error_set(error, UN_EXIT_TARGET, -r, "cannot open the network namespace "
 			       "file %s: %s%s", path, g_strerror(r),
 			       r == EACCES || r == EPERM ?
 			       " (it belongs to another user)" : "");
 	}
 	r = ns_check_type(fd, CLONE_NEWNET);
 	if (r == -EINVAL)
-		return un_fail(error, UN_EXIT_TARGET, -EINVAL,
+		return error_set(error, UN_EXIT_TARGET, -EINVAL,
 			       "%s is not a network namespace", path);
 	if (r < 0)
-		return un_fail(error, UN_EXIT_TARGET, r, "cannot check %s: %s", path,
+		return error_set(error, UN_EXIT_TARGET, r, "cannot check %s: %s", path,
 			       g_strerror(-r));
 	if (fstat(fd, &st) < 0) {
 		r = errno;
-		return un_fail(error, UN_EXIT_TARGET, -r, "cannot stat %s: %s", path,
+		return error_set(error, UN_EXIT_TARGET, -r, "cannot stat %s: %s", path,
 			       g_strerror(r));
 	}
 	out->netns_dev = st.st_dev;
@@ -167,19 +167,19 @@ static int ns_open_pid(const struct ns_target *t, struct ns_fds *out,
 	int r;
 
 	if (t->pid <= 0)
-		return un_fail(error, UN_EXIT_TARGET, -ESRCH, "no process with PID %d",
+		return error_set(error, UN_EXIT_TARGET, -ESRCH, "no process with PID %d",
 			       (int)t->pid);
 
 	out->pidfd = (int)syscall(SYS_pidfd_open, t->pid, 0);
 	if (out->pidfd < 0) {
 		r = errno;
 		if (r == ESRCH)
-			return un_fail(error, UN_EXIT_TARGET, -r, "no process with PID %d",
+			return error_set(error, UN_EXIT_TARGET, -r, "no process with PID %d",
 				       (int)t->pid);
 		/* ENOSYS, or EINVAL for a thread that is not a leader */
 		log_debug("pidfd_open(%d): %s", (int)t->pid, g_strerror(r));
 		if (kill(t->pid, 0) < 0 && errno == ESRCH)
-			return un_fail(error, UN_EXIT_TARGET, -ESRCH, "no process with PID %d",
+			return error_set(error, UN_EXIT_TARGET, -ESRCH, "no process with PID %d",
 				       (int)t->pid);
 	}
 
@@ -195,7 +195,7 @@ static int ns_open_pid(const struct ns_target *t, struct ns_fds *out,
 		r = ns_open_userns(path, &out->userns, error);
 		if (r == -ENOENT) {
 			g_clear_error(error);
-			r = un_fail(error, UN_EXIT_TARGET, -ESRCH, "no process with PID %d",
+			r = error_set(error, UN_EXIT_TARGET, -ESRCH, "no process with PID %d",
 				    (int)t->pid);
 		}
 	}
@@ -203,7 +203,7 @@ static int ns_open_pid(const struct ns_target *t, struct ns_fds *out,
 		return r;
 
 	if (!ns_target_alive(t->pid, out->pidfd))
-		return un_fail(error, UN_EXIT_TARGET, -ESRCH, "no process with PID %d",
+		return error_set(error, UN_EXIT_TARGET, -ESRCH, "no process with PID %d",
 			       (int)t->pid);
 	return 0;
 }
@@ -230,7 +230,7 @@ int ns_fds_open(const struct ns_target *t, struct ns_fds *out, GError **error)
 	if (t->type == NS_TARGET_PID) {
 		r = ns_open_pid(t, out, error);
 	} else if (!t->netns_path) {
-		r = un_fail(error, UN_EXIT_TARGET, -EINVAL, "no network namespace path given");
+		r = error_set(error, UN_EXIT_TARGET, -EINVAL, "no network namespace path given");
 	} else {
 		r = ns_open_netns(t->netns_path, 0, out, error);
 		if (!r && t->userns_path)

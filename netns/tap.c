@@ -9,8 +9,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "tap.h"
-#include "util.h"
+#include "common/util.h"
+#include "netns/tap.h"
 
 /**
  * tap_open() - create the tap device @name, or attach to a persistent one

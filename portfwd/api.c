@@ -33,10 +33,10 @@
 #include <unistd.h>
 #include <json-glib/json-glib.h>
 
-#include "api.h"
-#include "errors.h"
-#include "log.h"
-#include "util.h"
+#include "common/errors.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "portfwd/api.h"
 
 #define API_TICK_MS		1000
 #define API_ACCEPT_BATCH	16
@@ -294,7 +294,7 @@ static char *api_remove_hostfwd(const struct api_backend *b, JsonObject *args)
 	return api_return_end(jb);
 }
 
-/* start_capture and stop_capture: packet capture (slirp/pcap.c) */
+/* start_capture and stop_capture: packet capture (slirp/capture.c) */
 /* arguments.max_size of start_capture, if any: NULL, or the error reply */
 static char *api_capture_max_size(JsonObject *args, gint64 *max)
 {
@@ -387,7 +387,7 @@ static char *api_start_capture(const struct api_backend *b, JsonObject *args,
 static char *api_stop_capture(const struct api_backend *b)
 {
 	g_autoptr(JsonBuilder) jb = NULL;
-	struct cap_stats st;
+	struct capture_stats st;
 	int r;
 
 	if (!b->capture_stop)
@@ -584,19 +584,19 @@ static int api_socket_dir_check(int dirfd, const char *dir, GError **error)
 
 	if (fstat(dirfd, &st)) {
 		r = -errno;
-		return un_fail(error, UN_EXIT_FAILURE, r,
+		return error_set(error, UN_EXIT_FAILURE, r,
 				"cannot check the directory %s of the API socket: %s",
 				dir, g_strerror(-r));
 	}
 	if (st.st_uid != geteuid() && st.st_uid != 0)
-		return un_fail(error, UN_EXIT_USAGE, -EPERM,
+		return error_set(error, UN_EXIT_USAGE, -EPERM,
 				"refusing to create the API socket in %s: the "
 				"directory belongs to another user (uid %u), "
 				"who could replace the socket; use a directory "
 				"of your own, such as $XDG_RUNTIME_DIR",
 				dir, (unsigned)st.st_uid);
 	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
-		return un_fail(error, UN_EXIT_USAGE, -EPERM,
+		return error_set(error, UN_EXIT_USAGE, -EPERM,
 				"refusing to create the API socket in %s: the "
 				"directory is writable by other users (mode "
 				"%04o) and not sticky, so another user could "
@@ -620,12 +620,12 @@ static int api_socket_clear_stale(int dirfd, const char *name,
 		if (errno == ENOENT)
 			return 0;
 		r = -errno;
-		return un_fail(error, UN_EXIT_FAILURE, r,
+		return error_set(error, UN_EXIT_FAILURE, r,
 				"cannot check the API socket path %s: %s",
 				path, g_strerror(-r));
 	}
 	if (st.st_uid != geteuid())
-		return un_fail(error, UN_EXIT_USAGE, -EEXIST,
+		return error_set(error, UN_EXIT_USAGE, -EEXIST,
 				"refusing to use %s as the API socket: a %s of "
 				"another user (uid %u) is at that path; remove "
 				"it or choose another path", path,
@@ -633,12 +633,12 @@ static int api_socket_clear_stale(int dirfd, const char *name,
 				S_ISLNK(st.st_mode) ? "symbolic link" : "file",
 				(unsigned)st.st_uid);
 	if (!S_ISSOCK(st.st_mode))
-		return un_fail(error, UN_EXIT_USAGE, -EEXIST,
+		return error_set(error, UN_EXIT_USAGE, -EEXIST,
 				"refusing to use %s as the API socket: "
 				"it exists and is not a socket", path);
 	if (unlinkat(dirfd, name, 0) && errno != ENOENT) {
 		r = -errno;
-		return un_fail(error, UN_EXIT_FAILURE, r,
+		return error_set(error, UN_EXIT_FAILURE, r,
 				"cannot remove the stale API socket %s: %s",
 				path, g_strerror(-r));
 	}
@@ -676,20 +676,20 @@ int api_socket_bind(const char *path, struct api_socket *out, GError **error)
 	out->fd = out->dirfd = -1;
 
 	if (!path || !*path || path[strlen(path) - 1] == '/')
-		return un_fail(error, UN_EXIT_USAGE, -EINVAL,
+		return error_set(error, UN_EXIT_USAGE, -EINVAL,
 				"the API socket path '%s' does not name a file",
 				path ? path : "");
 	dir = g_path_get_dirname(path);
 	name = g_path_get_basename(path);
 	if (!strcmp(name, ".") || !strcmp(name, "..") || !strcmp(name, "/"))
-		return un_fail(error, UN_EXIT_USAGE, -EINVAL,
+		return error_set(error, UN_EXIT_USAGE, -EINVAL,
 				"the API socket path '%s' does not name a file",
 				path);
 
 	dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0) {
 		r = -errno;
-		return un_fail(error, UN_EXIT_USAGE, r,
+		return error_set(error, UN_EXIT_USAGE, r,
 				"cannot open the directory %s of the API socket: %s",
 				dir, g_strerror(-r));
 	}
@@ -707,7 +707,7 @@ int api_socket_bind(const char *path, struct api_socket *out, GError **error)
 		n = snprintf(sa.sun_path, sizeof(sa.sun_path),
 			     "/proc/self/fd/%d/%s", dirfd, name);
 		if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
-			return un_fail(error, UN_EXIT_USAGE, -ENAMETOOLONG,
+			return error_set(error, UN_EXIT_USAGE, -ENAMETOOLONG,
 					"the API socket path %s is too long "
 					"(at most %zu bytes)", path,
 					sizeof(sa.sun_path) - 1);
@@ -716,7 +716,7 @@ int api_socket_bind(const char *path, struct api_socket *out, GError **error)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
 		r = -errno;
-		return un_fail(error, UN_EXIT_FAILURE, r,
+		return error_set(error, UN_EXIT_FAILURE, r,
 				"cannot create the API socket: %s",
 				g_strerror(-r));
 	}
@@ -726,11 +726,11 @@ int api_socket_bind(const char *path, struct api_socket *out, GError **error)
 	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ? -errno : 0;
 	umask(old_umask);
 	if (r == -EADDRINUSE)
-		return un_fail(error, UN_EXIT_FAILURE, r,
+		return error_set(error, UN_EXIT_FAILURE, r,
 				"cannot bind the API socket %s: another file "
 				"took the path meanwhile", path);
 	if (r)
-		return un_fail(error, UN_EXIT_FAILURE, r,
+		return error_set(error, UN_EXIT_FAILURE, r,
 				"cannot bind the API socket %s: %s",
 				path, g_strerror(-r));
 
@@ -739,21 +739,21 @@ int api_socket_bind(const char *path, struct api_socket *out, GError **error)
 	 * and its mode */
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) ||
 	    !S_ISSOCK(st.st_mode) || st.st_uid != geteuid())
-		return un_fail(error, UN_EXIT_FAILURE, -EEXIST,
+		return error_set(error, UN_EXIT_FAILURE, -EEXIST,
 				"the API socket %s was replaced while creating it",
 				path);
 	if ((st.st_mode & 07777) != 0600 &&
 	    fchmodat(dirfd, name, 0600, 0)) {
 		r = -errno;
 		unlinkat(dirfd, name, 0);
-		return un_fail(error, UN_EXIT_FAILURE, r,
+		return error_set(error, UN_EXIT_FAILURE, r,
 				"cannot set the mode of the API socket %s: %s",
 				path, g_strerror(-r));
 	}
 	if (listen(fd, SOMAXCONN)) {
 		r = -errno;
 		unlinkat(dirfd, name, 0);
-		return un_fail(error, UN_EXIT_FAILURE, r,
+		return error_set(error, UN_EXIT_FAILURE, r,
 				"cannot listen on the API socket %s: %s",
 				path, g_strerror(-r));
 	}

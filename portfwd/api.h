@@ -11,9 +11,9 @@
 #include <stdbool.h>
 #include <glib.h>
 
-#include "fwd.h"
-#include "loop.h"
-#include "pcap.h"
+#include "portfwd/fwd.h"
+#include "slirp/capture.h"
+#include "slirp/loop.h"
 
 /* Requests larger than this are refused, as by slirp4netns */
 #define API_REQUEST_MAX 4096
@@ -71,7 +71,7 @@ struct api_stats {
  *		the file. NULL: not supported
  * @capture_opaque: first argument of the capture callbacks
  * @slirp4netns_list: list_hostfwd answers as slirp4netns 1.2 does,
- *		{"entries":[...]} with its keys only (the drop-in, cli/compat.c);
+ *		{"entries":[...]} with its keys only (the drop-in, helper/slirp4netns.c);
  *		otherwise {"return":{"entries":[...]}} with our extensions
  */
 struct api_backend {
@@ -83,7 +83,7 @@ struct api_backend {
 	void *opaque;
 	int (*capture_start)(void *opaque, const char *path, uint64_t max_size,
 			     GError **error);
-	int (*capture_stop)(void *opaque, struct cap_stats *st);
+	int (*capture_stop)(void *opaque, struct capture_stats *st);
 	int (*capture_start_fd)(void *opaque, int fd, uint64_t max_size,
 				GError **error);
 	void *capture_opaque;

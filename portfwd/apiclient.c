@@ -10,9 +10,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "apiclient.h"
-#include "errors.h"
-#include "util.h"
+#include "common/errors.h"
+#include "common/util.h"
+#include "portfwd/apiclient.h"
 
 /* Milliseconds left until @deadline_us, at least 0 */
 static int apiclient_left_ms(gint64 deadline_us)

@@ -40,11 +40,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "autopub.h"
-#include "errors.h"
-#include "log.h"
-#include "loop.h"
-#include "util.h"
+#include "common/errors.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "portfwd/autopub.h"
+#include "slirp/loop.h"
 
 /* Socket states in inet_diag (include/net/tcp_states.h) */
 #define AUTOPUB_TCP_LISTEN	10

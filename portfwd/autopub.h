@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <glib.h>
 
-#include "fwd.h"
+#include "portfwd/fwd.h"
 
 /* How often the namespace's sockets are listed */
 #define AUTOPUB_SCAN_MS	250

@@ -48,12 +48,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "errors.h"
-#include "fwd_internal.h"
-#include "log.h"
-#include "loop.h"
-#include "privport.h"
-#include "util.h"
+#include "common/errors.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "portfwd/fwd_internal.h"
+#include "portfwd/privport.h"
+#include "slirp/loop.h"
 
 #define PF_EPOLL_BATCH	64
 

@@ -7,8 +7,8 @@
 #include <glib.h>
 #include <libslirp.h>
 
-#include "engine.h"
-#include "spec.h"
+#include "portfwd/spec.h"
+#include "slirp/engine.h"
 
 /**
  * struct pf_rule_stats - counters of one rule

@@ -10,8 +10,8 @@
 #include <sys/socket.h>
 #include <glib.h>
 
-#include "agent.h"
-#include "fwd.h"
+#include "netns/agent.h"
+#include "portfwd/fwd.h"
 
 /* Idle time after which a UDP flow is forgotten */
 #define PF_UDP_FLOW_TIMEOUT_MS	60000

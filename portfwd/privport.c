@@ -9,9 +9,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "errors.h"
-#include "privport.h"
-#include "util.h"
+#include "common/errors.h"
+#include "common/util.h"
+#include "portfwd/privport.h"
 
 /**
  * privport_unprivileged_start() - net.ipv4.ip_unprivileged_port_start of the

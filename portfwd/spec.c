@@ -10,9 +10,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "errors.h"
-#include "spec.h"
-#include "util.h"
+#include "common/errors.h"
+#include "common/util.h"
+#include "portfwd/spec.h"
 
 static int pf_port_range_parse(const char *s, uint16_t *first,
 			       uint16_t *count)

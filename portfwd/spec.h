@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <glib.h>
 
-#include "addr.h"
+#include "common/addr.h"
 
 enum pf_proto {
 	PF_PROTO_TCP,

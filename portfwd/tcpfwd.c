@@ -33,9 +33,9 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include "fwd_internal.h"
-#include "log.h"
-#include "util.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "portfwd/fwd_internal.h"
 
 #define PF_TCP_ACCEPT_BATCH	64
 #define PF_PIPE_SIZE		(1 << 20)

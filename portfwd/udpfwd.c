@@ -26,9 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fwd_internal.h"
-#include "log.h"
-#include "util.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "portfwd/fwd_internal.h"
 
 #define PF_UDP_BATCH	32
 #define PF_UDP_DGRAM_MAX 65536

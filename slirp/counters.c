@@ -38,8 +38,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "counters.h"
-#include "util.h"
+#include "common/util.h"
+#include "slirp/counters.h"
 
 #define ETH_HLEN_	14
 #define ETHTYPE_IP	0x0800

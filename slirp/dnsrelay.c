@@ -31,7 +31,7 @@
  * read again when inotify reports a change in the directory that holds it,
  * or in the one holding the final target of its symbolic links: resolver
  * managers replace it by rename(), which a watch on the file would miss.
- * The watches are made at start-up, before the sandbox (launcher/isolate.c
+ * The watches are made at start-up, before the sandbox (confine/isolate.c
  * keeps the resolver's directory in the helper's empty root, at the same
  * path); inotify watches inodes, so they keep reporting there.
  *
@@ -49,10 +49,10 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#include "dnsrelay.h"
-#include "dnsrelay_internal.h"
-#include "log.h"
-#include "util.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "slirp/dnsrelay.h"
+#include "slirp/dnsrelay_internal.h"
 
 /* The resolver file is read up to this size */
 #define DNSRELAY_RESOLV_MAX	65536

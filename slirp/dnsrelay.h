@@ -10,8 +10,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "dnswire.h"
-#include "loop.h"
+#include "slirp/dnswire.h"
+#include "slirp/loop.h"
 
 /* Servers asked (resolv.conf or --dns), in order */
 #define DNSRELAY_SERVERS_MAX	16

@@ -7,7 +7,7 @@
 
 #include <glib.h>
 
-#include "dnsrelay.h"
+#include "slirp/dnsrelay.h"
 
 /* Period of the timeout scan */
 #define DNSRELAY_TICK_MS	250

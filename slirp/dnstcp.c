@@ -23,9 +23,9 @@
  */
 #include <string.h>
 
-#include "dnsrelay_internal.h"
-#include "log.h"
-#include "util.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "slirp/dnsrelay_internal.h"
 
 /* Segments no smaller than this are accepted from any MSS option */
 #define DNSTCP_MSS_MIN	536

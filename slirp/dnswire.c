@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dnswire.h"
-#include "util.h"
-#include "engine.h"
+#include "common/util.h"
+#include "slirp/dnswire.h"
+#include "slirp/engine.h"
 
 #define ETH_HLEN_	14
 #define ETHTYPE_IP	0x0800

@@ -22,7 +22,7 @@
  * thread: the callbacks below never block.
  *
  * With a capture set (sl_engine_set_capture()), every frame read from or
- * written to the tap is also handed to slirp/pcap.c.
+ * written to the tap is also handed to slirp/capture.c.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -36,14 +36,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine.h"
-#include "counters.h"
-#include "dnsrelay.h"
-#include "log.h"
-#include "martian.h"
-#include "pcap.h"
-#include "tcpreset.h"
-#include "util.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "slirp/capture.h"
+#include "slirp/counters.h"
+#include "slirp/dnsrelay.h"
+#include "slirp/engine.h"
+#include "slirp/martian.h"
+#include "slirp/tcpreset.h"
 
 /* Frames read from the tap per wakeup before other fds get a turn */
 #define SL_TAP_BATCH	64
@@ -98,7 +98,7 @@ struct sl_engine {
 	GArray *pollfds;
 	guint pollfds_first;
 	struct sl_stats stats;
-	struct cap_writer *cap;
+	struct capture_writer *cap;
 	struct sl_flowtab *flows;
 	struct sl_martian martian;
 	struct sl_rst *rst;
@@ -141,7 +141,7 @@ static ssize_t sl_tap_out(struct sl_engine *e, const void *buf, size_t len)
 	e->stats.frames_out++;
 	e->stats.bytes_out += (uint64_t)n;
 	if (e->cap)
-		cap_frame(e->cap, buf, (size_t)n);
+		capture_frame(e->cap, buf, (size_t)n);
 	return n;
 }
 
@@ -586,7 +586,7 @@ static bool sl_frame_csum(const struct virtio_net_hdr *h, uint8_t *f, size_t len
  * @cap:	capture writer (not owned; it must outlive its use here), or
  *		NULL to stop capturing
  */
-void sl_engine_set_capture(struct sl_engine *e, struct cap_writer *cap)
+void sl_engine_set_capture(struct sl_engine *e, struct capture_writer *cap)
 {
 	e->cap = cap;
 }
@@ -683,7 +683,7 @@ int sl_engine_drain_tap(struct sl_engine *e)
 		e->stats.frames_in++;
 		e->stats.bytes_in += (uint64_t)n;
 		if (e->cap)
-			cap_frame(e->cap, e->frame, (size_t)n);
+			capture_frame(e->cap, e->frame, (size_t)n);
 		if (sl_martian_frame(&e->martian, e->frame, (size_t)n)) {
 			e->stats.martians_in++;
 			log_ratelimited(LOG_LVL_DEBUG,

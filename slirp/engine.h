@@ -11,8 +11,8 @@
 #include <glib.h>
 #include <libslirp.h>
 
-#include "addr.h"
-#include "counters.h"
+#include "common/addr.h"
+#include "slirp/counters.h"
 
 #define SL_MTU_MIN	68
 #define SL_MTU_MIN_IPV6	1280
@@ -63,7 +63,7 @@ struct sl_stats {
 };
 
 struct sl_engine;
-struct cap_writer;
+struct capture_writer;
 struct dnsrelay;
 
 void sl_config_init(struct sl_config *c);
@@ -80,7 +80,7 @@ const struct sl_stats *sl_engine_stats(const struct sl_engine *e);
 const struct sl_flow_stats *sl_engine_flow_stats(const struct sl_engine *e);
 int sl_engine_sockets(struct sl_engine *e, int64_t *tcp, int64_t *udp);
 int sl_engine_drain_tap(struct sl_engine *e);
-void sl_engine_set_capture(struct sl_engine *e, struct cap_writer *cap);
+void sl_engine_set_capture(struct sl_engine *e, struct capture_writer *cap);
 void sl_engine_set_dns(struct sl_engine *e, struct dnsrelay *r);
 void sl_engine_send_frame(const uint8_t *frame, size_t len, void *opaque);
 uint64_t sl_csum_add(uint64_t sum, const uint8_t *p, size_t len);

@@ -12,9 +12,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "log.h"
-#include "loop.h"
-#include "util.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "slirp/loop.h"
 
 /**
  * struct sl_watch - an fd watched for a subsystem

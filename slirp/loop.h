@@ -5,7 +5,7 @@
 #ifndef SLIRP_LOOP_H
 #define SLIRP_LOOP_H
 
-#include "engine.h"
+#include "slirp/engine.h"
 
 struct sl_loop;
 

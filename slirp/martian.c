@@ -46,7 +46,7 @@
  */
 #include <string.h>
 
-#include "martian.h"
+#include "slirp/martian.h"
 
 #define ETH_HLEN_	14
 #define PROTO_TCP	6

@@ -44,8 +44,8 @@
 #include <string.h>
 #include <glib.h>
 
-#include "tcpreset.h"
-#include "util.h"
+#include "common/util.h"
+#include "slirp/tcpreset.h"
 
 #define ETH_HLEN_	14
 #define PROTO_TCP	6

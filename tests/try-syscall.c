@@ -9,7 +9,7 @@
  * "NAME killed by signal N (...)"). Each call runs in its own child, so that
  * the ones that change the process (unshare, personality, PTRACE_TRACEME)
  * leave the others alone. --apply-default sets no_new_privs and loads the
- * default profile of usernet run (launcher/sc.c) first.
+ * default profile of usernet run (confine/sysfilter_command.c) first.
  *
  * The arguments are chosen so that, without the filter, the kernel fails with
  * something other than EPERM wherever it checks the arguments before the
@@ -42,8 +42,8 @@
 
 #include <linux/kcmp.h>
 
-#include "sc.h"
-#include "util.h"
+#include "common/util.h"
+#include "confine/sysfilter_command.h"
 
 /* A PID that cannot exist (above PID_MAX_LIMIT) */
 #define NO_PID		INT_MAX
@@ -690,7 +690,7 @@ int main(int argc, char **argv)
 			perror("try-syscall: PR_SET_NO_NEW_PRIVS");
 			return 1;
 		}
-		if (sc_apply_default(&error)) {
+		if (sysfilter_command_apply(&error)) {
 			fprintf(stderr, "try-syscall: %s\n", error->message);
 			g_error_free(error);
 			return 1;

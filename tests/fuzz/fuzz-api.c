@@ -11,8 +11,8 @@
 #include <string.h>
 #include <json-glib/json-glib.h>
 
-#include "api.h"
-#include "errors.h"
+#include "common/errors.h"
+#include "portfwd/api.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -105,7 +105,7 @@ static int fake_capture_start(void *opaque, const char *path,
 	return 0;
 }
 
-static int fake_capture_stop(void *opaque, struct cap_stats *st)
+static int fake_capture_stop(void *opaque, struct capture_stats *st)
 {
 	struct fake *f = opaque;
 

@@ -21,7 +21,7 @@
 
 #include <glib.h>
 
-#include "dnswire.h"
+#include "slirp/dnswire.h"
 
 /* Room for parsed servers: fewer than a file may name */
 #define FUZZ_SERVERS	4

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "errors.h"
-#include "spec.h"
+#include "common/errors.h"
+#include "portfwd/spec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

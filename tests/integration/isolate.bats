@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0-or-later
-# usernet attach --sandbox (--enable-sandbox --enable-seccomp): the helper's isolation (launcher/isolate.c):
+# usernet attach --sandbox (--enable-sandbox --enable-seccomp): the helper's isolation (confine/isolate.c):
 # no capability, no_new_privs, seccomp, an empty root holding only the resolver configuration; and everything
 # still works: traffic both ways, DNS (also when the resolver file is replaced), published ports, the API,
 # exit fd, target death, clean exit with the API socket removed.

@@ -1296,7 +1296,7 @@ run_try_syscall() {
 }
 
 # ---------------------------------------------------------------------------------------------- USERNET_ATTACH_EXTRA
-# (appended for the helper's isolation, launcher/isolate.c; append-only block)
+# (appended for the helper's isolation, confine/isolate.c; append-only block)
 # USERNET_ATTACH_EXTRA="--sandbox": options added to every `usernet attach` that usernet_start,
 # usernet_start_session, run_usernet (attach only) and run_usernet_session start, to run the whole suite with
 # them, e.g. USERNET_ATTACH_EXTRA=--sandbox USERNET=build/usernet bash tests/integration/run.sh FILE.bats

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "addr.h"
-#include "util.h"
+#include "common/addr.h"
+#include "common/util.h"
 
 static const char *ip4(struct in_addr a)
 {

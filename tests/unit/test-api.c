@@ -15,11 +15,11 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
-#include "api.h"
-#include "apiclient.h"
-#include "errors.h"
-#include "log.h"
-#include "util.h"
+#include "common/errors.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "portfwd/api.h"
+#include "portfwd/apiclient.h"
 
 /* The fake forwarding table */
 
@@ -472,7 +472,7 @@ static int fake_capture_start(void *opaque, const char *path,
 	return 0;
 }
 
-static int fake_capture_stop(void *opaque, struct cap_stats *st)
+static int fake_capture_stop(void *opaque, struct capture_stats *st)
 {
 	struct fake_capture *c = opaque;
 

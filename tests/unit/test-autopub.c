@@ -6,9 +6,9 @@
 #include <glib.h>
 #include <string.h>
 
-#include "autopub.h"
-#include "counters.h"
-#include "errors.h"
+#include "common/errors.h"
+#include "portfwd/autopub.h"
+#include "slirp/counters.h"
 
 static unsigned count(const struct autopub_ports *p)
 {

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <glib.h>
 
-#include "dnswire.h"
+#include "slirp/dnswire.h"
 
 /* A query for usernet.test A, id 0x1234 */
 static const uint8_t query[] = {

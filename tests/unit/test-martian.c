@@ -7,7 +7,7 @@
 #include <string.h>
 #include <glib.h>
 
-#include "martian.h"
+#include "slirp/martian.h"
 
 static struct sl_martian rules;
 

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "errors.h"
-#include "spec.h"
-#include "util.h"
+#include "common/errors.h"
+#include "common/util.h"
+#include "portfwd/spec.h"
 
 static void test_simple(void)
 {

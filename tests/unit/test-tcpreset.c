@@ -9,7 +9,7 @@
 #include <string.h>
 #include <glib.h>
 
-#include "tcpreset.h"
+#include "slirp/tcpreset.h"
 
 #define GUEST_MAC	"\x02\x00\x00\x00\x00\x64"
 #define SLIRP_MAC	"\x52\x55\x0a\x00\x02\x02"

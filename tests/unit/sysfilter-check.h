@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * tests/unit/scrule-check.h - the checks both reviewed seccomp lists must
- * pass (launcher/scrule.h), shared by test-seccomp.c and test-hsc.c
+ * tests/unit/sysfilter-check.h - the checks both reviewed seccomp lists must
+ * pass (confine/sysfilter.h), shared by test-sysfilter-command.c and test-sysfilter-helper.c
  */
 #ifndef TESTS_SCRULE_CHECK_H
 #define TESTS_SCRULE_CHECK_H
@@ -9,17 +9,17 @@
 #include <glib.h>
 #include <seccomp.h>
 
-#include "scrule.h"
+#include "confine/sysfilter.h"
 
 /*
- * scrule_check_list() - every line has a name libseccomp knows and a reason,
+ * sysfilter_check_list() - every line has a name libseccomp knows and a reason,
  * and no call is listed twice. A name libseccomp cannot resolve would be
  * skipped silently: a typo would go unnoticed. @native: every name must also
  * be a call of this ABI (an allowlist of the native ABI only; checked on
  * x86_64, where the list was measured); otherwise a negative pseudo number
  * ("not on this ABI, filtered on the others") is fine.
  */
-static inline void scrule_check_list(const struct scrule_entry *e, size_t n,
+static inline void sysfilter_check_list(const struct sysfilter_entry *e, size_t n,
 				     gboolean native)
 {
 	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);

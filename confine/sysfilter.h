@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * launcher/scrule.h - what usernet's two seccomp lists share: a reviewed list
+ * confine/sysfilter.h - what usernet's two seccomp lists share: a reviewed list
  * of {system call, reason} lines, argument-filtered specials, and adding
  * them to a libseccomp filter
  */
-#ifndef LAUNCHER_SCRULE_H
-#define LAUNCHER_SCRULE_H
+#ifndef CONFINE_SYSFILTER_H
+#define CONFINE_SYSFILTER_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -14,32 +14,32 @@
 #include <seccomp.h>
 
 /**
- * struct scrule_entry - one line of a reviewed list (docs/SECCOMP.md for
+ * struct sysfilter_entry - one line of a reviewed list (docs/SECCOMP.md for
  * usernet run's profile, docs/HELPER-SECCOMP.md for the helper's allowlist)
  * @name:	system call, as libseccomp names it
  * @reason:	why it is listed; starts with the condition when only some
  *		arguments are concerned
  */
-struct scrule_entry {
+struct sysfilter_entry {
 	const char *name;
 	const char *reason;
 };
 
 /**
- * struct scrule_special - a line of the list that is not "every call"
+ * struct sysfilter_special - a line of the list that is not "every call"
  * @name:	as in the list
  * @err:	errno of the action instead of the list's, or 0
  * @add:	adds the rules for the listed arguments with @action; NULL:
  *		every call, with @err
  */
-struct scrule_special {
+struct sysfilter_special {
 	const char *name;
 	int err;
 	int (*add)(scmp_filter_ctx ctx, int nr, uint32_t action);
 };
 
 /**
- * struct scrule_list - a reviewed list and how to add it to a filter
+ * struct sysfilter_list - a reviewed list and how to add it to a filter
  * @entries:	the lines
  * @n:		number of lines
  * @specials:	the lines with argument conditions or another errno
@@ -50,20 +50,20 @@ struct scrule_special {
  *		libseccomp for the other ABIs
  * @what:	the filter, for messages ("the seccomp profile")
  */
-struct scrule_list {
-	const struct scrule_entry *entries;
+struct sysfilter_list {
+	const struct sysfilter_entry *entries;
 	size_t n;
-	const struct scrule_special *specials;
+	const struct sysfilter_special *specials;
 	size_t n_specials;
 	uint32_t action;
 	bool native_only;
 	const char *what;
 };
 
-void scrule_set_attrs(scmp_filter_ctx ctx);
-int scrule_add_list(scmp_filter_ctx ctx, const struct scrule_list *l,
+void sysfilter_set_attrs(scmp_filter_ctx ctx);
+int sysfilter_add_list(scmp_filter_ctx ctx, const struct sysfilter_list *l,
 		    GError **error);
-bool scrule_listed(const struct scrule_entry *entries, size_t n,
+bool sysfilter_listed(const struct sysfilter_entry *entries, size_t n,
 		   const char *name);
 
-#endif /* LAUNCHER_SCRULE_H */
+#endif /* CONFINE_SYSFILTER_H */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * launcher/isolate.h - staged self-isolation of the network helper
+ * confine/isolate.h - staged self-isolation of the network helper
  */
-#ifndef LAUNCHER_ISOLATE_H
-#define LAUNCHER_ISOLATE_H
+#ifndef CONFINE_ISOLATE_H
+#define CONFINE_ISOLATE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -46,4 +46,4 @@ int isolate_prctl(GError **error);
 int isolate_seccomp(int agent_pidfd, GError **error);
 int isolate_apply(const struct isolate_cfg *cfg, GError **error);
 
-#endif /* LAUNCHER_ISOLATE_H */
+#endif /* CONFINE_ISOLATE_H */

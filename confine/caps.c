@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * launcher/caps.c - capability sets: the only place usernet changes them
+ * confine/caps.c - capability sets: the only place usernet changes them
  *
  * Raw capget/capset (as bubblewrap, crun and passt do); libcap is only used
  * for names.
@@ -13,8 +13,8 @@
 #include <unistd.h>
 #include <glib.h>
 
-#include "caps.h"
-#include "util.h"
+#include "common/util.h"
+#include "confine/caps.h"
 
 /**
  * caps_get() - this thread's capability sets

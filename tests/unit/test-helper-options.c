@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * tests/unit/test-attach-opts.c - the command line of `usernet attach`
+ * tests/unit/test-helper-options.c - the command line of `usernet attach`
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -9,13 +9,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "attach.h"
-#include "errors.h"
-#include "log.h"
-#include "spec.h"
+#include "common/errors.h"
+#include "common/log.h"
+#include "helper/helper.h"
+#include "portfwd/spec.h"
 
 /* Parse a NULL-terminated argument list; argv[0] is "attach" */
-static int parse(struct attach_opts *o, GError **error, ...)
+static int parse(struct helper_opts *o, GError **error, ...)
 {
 	g_autoptr(GPtrArray) args = g_ptr_array_new();
 	const char *a;
@@ -27,8 +27,8 @@ static int parse(struct attach_opts *o, GError **error, ...)
 		g_ptr_array_add(args, (char *)a);
 	va_end(ap);
 	g_ptr_array_add(args, NULL);
-	attach_opts_init(o);
-	return attach_opts_parse(o, (int)args->len - 1, (char **)args->pdata,
+	helper_opts_init(o);
+	return helper_opts_parse(o, (int)args->len - 1, (char **)args->pdata,
 				 error);
 }
 
@@ -36,7 +36,7 @@ static void test_defaults(void)
 {
 	g_autoptr(GError) error = NULL;
 	char buf[INET_ADDRSTRLEN];
-	struct attach_opts o;
+	struct helper_opts o;
 
 	g_assert_cmpint(parse(&o, &error, "1234", NULL), ==, 0);
 	g_assert_no_error(error);
@@ -54,14 +54,14 @@ static void test_defaults(void)
 	g_assert_false(o.net.disable_dns);
 	g_assert_cmpuint(o.publish->len, ==, 0);
 	g_assert_null(o.autopub);
-	attach_opts_clear(&o);
+	helper_opts_clear(&o);
 }
 
 /* --publish-auto: the unprivileged ports without RANGE; with one, that range */
 static void test_publish_auto(void)
 {
 	g_autoptr(GError) error = NULL;
-	struct attach_opts o;
+	struct helper_opts o;
 
 	g_assert_cmpint(parse(&o, &error, "--publish-auto", "1", NULL), ==, 0);
 	g_assert_no_error(error);
@@ -70,7 +70,7 @@ static void test_publish_auto(void)
 	g_assert_false(autopub_ports_has(o.autopub, 1023));
 	g_assert_true(autopub_ports_has(o.autopub, 1024));
 	g_assert_true(autopub_ports_has(o.autopub, 65535));
-	attach_opts_clear(&o);
+	helper_opts_clear(&o);
 
 	g_assert_cmpint(parse(&o, &error, "--publish-auto=8000-9000,~8080",
 			      "1", NULL), ==, 0);
@@ -78,26 +78,26 @@ static void test_publish_auto(void)
 	g_assert_true(autopub_ports_has(o.autopub, 8000));
 	g_assert_false(autopub_ports_has(o.autopub, 8080));
 	g_assert_false(autopub_ports_has(o.autopub, 22));
-	attach_opts_clear(&o);
+	helper_opts_clear(&o);
 
 	/* The space form is not an optional argument: "22" is the target */
 	g_assert_cmpint(parse(&o, &error, "--publish-auto", "22", NULL), ==, 0);
 	g_assert_cmpint(o.target.pid, ==, 22);
 	g_assert_false(autopub_ports_has(o.autopub, 22));
 	g_assert_true(autopub_ports_has(o.autopub, 2222));
-	attach_opts_clear(&o);
+	helper_opts_clear(&o);
 }
 
 static void test_dns(void)
 {
 	g_autoptr(GError) error = NULL;
-	struct attach_opts o;
+	struct helper_opts o;
 	const struct sockaddr_in *a;
 	const struct sockaddr_in6 *b;
 
 	g_assert_cmpint(parse(&o, &error, "1", NULL), ==, 0);
 	g_assert_cmpuint(o.dns->len, ==, 0);
-	attach_opts_clear(&o);
+	helper_opts_clear(&o);
 
 	g_assert_cmpint(parse(&o, &error, "--dns", "192.0.2.53", "--dns=[2001:db8::53]",
 			      "1", NULL), ==, 0);
@@ -110,14 +110,14 @@ static void test_dns(void)
 	g_assert_cmpuint(ntohl(a->sin_addr.s_addr), ==, 0xc0000235);
 	g_assert_cmpint(b->sin6_family, ==, AF_INET6);
 	g_assert_cmpuint(ntohs(b->sin6_port), ==, 53);
-	attach_opts_clear(&o);
+	helper_opts_clear(&o);
 }
 
 static void test_everything(void)
 {
 	g_autoptr(GError) error = NULL;
 	char buf[INET_ADDRSTRLEN], rfd[16], efd[16];
-	struct attach_opts o;
+	struct helper_opts o;
 	int ready = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	int ex = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
@@ -151,7 +151,7 @@ static void test_everything(void)
 	g_assert_cmpint(o.exit_fd, ==, ex);
 	g_assert_cmpint(o.target.pid, ==, 4321);
 	g_assert_cmpstr(o.tapname, ==, "tap1");
-	attach_opts_clear(&o);
+	helper_opts_clear(&o);
 	close(ready);
 	close(ex);
 }
@@ -159,7 +159,7 @@ static void test_everything(void)
 static void test_path_target(void)
 {
 	g_autoptr(GError) error = NULL;
-	struct attach_opts o;
+	struct helper_opts o;
 
 	g_assert_cmpint(parse(&o, &error, "--netns-type=path",
 			      "--userns-path=/proc/1/ns/user",
@@ -167,27 +167,27 @@ static void test_path_target(void)
 	g_assert_cmpint(o.target.type, ==, NS_TARGET_PATH);
 	g_assert_cmpstr(o.target.netns_path, ==, "/run/netns/x");
 	g_assert_cmpstr(o.target.userns_path, ==, "/proc/1/ns/user");
-	attach_opts_clear(&o);
+	helper_opts_clear(&o);
 }
 
 static void test_outbound_iface(void)
 {
 	g_autoptr(GError) error = NULL;
-	struct attach_opts o;
+	struct helper_opts o;
 
 	g_assert_cmpint(parse(&o, &error, "--outbound-addr=lo", "1", NULL), ==, 0);
 	g_assert_cmpuint(ntohl(o.net.outbound4.sin_addr.s_addr), ==, INADDR_LOOPBACK);
-	attach_opts_clear(&o);
+	helper_opts_clear(&o);
 }
 
 static void test_help(void)
 {
 	g_autoptr(GError) error = NULL;
-	struct attach_opts o;
+	struct helper_opts o;
 
 	g_assert_cmpint(parse(&o, &error, "--help", NULL), ==, 0);
 	g_assert_true(o.help);
-	attach_opts_clear(&o);
+	helper_opts_clear(&o);
 }
 
 /* Each bad command line fails with UN_EXIT_USAGE and a message naming @what */
@@ -195,7 +195,7 @@ static void expect_bad(const char *what, ...)
 {
 	g_autoptr(GPtrArray) args = g_ptr_array_new();
 	g_autoptr(GError) error = NULL;
-	struct attach_opts o;
+	struct helper_opts o;
 	const char *a;
 	va_list ap;
 
@@ -205,14 +205,14 @@ static void expect_bad(const char *what, ...)
 		g_ptr_array_add(args, (char *)a);
 	va_end(ap);
 	g_ptr_array_add(args, NULL);
-	attach_opts_init(&o);
-	if (attach_opts_parse(&o, (int)args->len - 1, (char **)args->pdata,
+	helper_opts_init(&o);
+	if (helper_opts_parse(&o, (int)args->len - 1, (char **)args->pdata,
 			      &error) == 0)
 		g_error("accepted a bad command line (%s)", what);
 	g_assert_error(error, UN_ERROR, UN_EXIT_USAGE);
 	if (!strstr(error->message, what))
 		g_error("message '%s' does not name '%s'", error->message, what);
-	attach_opts_clear(&o);
+	helper_opts_clear(&o);
 }
 
 static void test_bad(void)
@@ -272,13 +272,13 @@ static void test_bad(void)
 static void test_debugging(void)
 {
 	g_autoptr(GError) error = NULL;
-	struct attach_opts o;
+	struct helper_opts o;
 
 	g_assert_cmpint(parse(&o, &error, "1", NULL), ==, 0);
 	g_assert_cmpint(o.log_level, ==, LOG_LVL_INFO);
 	g_assert_null(o.pcap);
 	g_assert_cmpuint(o.pcap_max_size, ==, 0);
-	attach_opts_clear(&o);
+	helper_opts_clear(&o);
 
 	g_assert_cmpint(parse(&o, &error, "--pcap", "/tmp/c.pcap",
 			      "--pcap-max-size=10M", "--log-level=warn", "1",
@@ -288,37 +288,37 @@ static void test_debugging(void)
 	g_assert_cmpuint(o.pcap_max_size, ==, 10 << 20);
 	g_assert_cmpint(o.log_level, ==, LOG_LVL_WARN);
 	g_assert_false(o.debug);
-	attach_opts_clear(&o);
+	helper_opts_clear(&o);
 
 	g_assert_cmpint(parse(&o, &error, "--debug", "1", NULL), ==, 0);
 	g_assert_true(o.debug);
-	attach_opts_clear(&o);
+	helper_opts_clear(&o);
 	g_assert_cmpint(parse(&o, &error, "--log-level=debug", "1", NULL), ==, 0);
 	g_assert_cmpint(o.log_level, ==, LOG_LVL_DEBUG);
 	g_assert_true(o.debug);
-	attach_opts_clear(&o);
+	helper_opts_clear(&o);
 	g_assert_cmpint(parse(&o, &error, "--debug", "--log-level=warn", "1",
 			      NULL), ==, 0);
 	g_assert_cmpint(o.log_level, ==, LOG_LVL_WARN);
 	g_assert_false(o.debug);
-	attach_opts_clear(&o);
+	helper_opts_clear(&o);
 	g_assert_cmpint(parse(&o, &error, "--log-level", "error", "1", NULL),
 			==, 0);
 	g_assert_cmpint(o.log_level, ==, LOG_LVL_ERR);
-	attach_opts_clear(&o);
+	helper_opts_clear(&o);
 }
 
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	g_test_add_func("/attach-opts/defaults", test_defaults);
-	g_test_add_func("/attach-opts/everything", test_everything);
-	g_test_add_func("/attach-opts/path-target", test_path_target);
-	g_test_add_func("/attach-opts/outbound-iface", test_outbound_iface);
-	g_test_add_func("/attach-opts/help", test_help);
-	g_test_add_func("/attach-opts/bad", test_bad);
-	g_test_add_func("/attach-opts/publish-auto", test_publish_auto);
-	g_test_add_func("/attach-opts/debugging", test_debugging);
-	g_test_add_func("/attach-opts/dns", test_dns);
+	g_test_add_func("/helper-options/defaults", test_defaults);
+	g_test_add_func("/helper-options/everything", test_everything);
+	g_test_add_func("/helper-options/path-target", test_path_target);
+	g_test_add_func("/helper-options/outbound-iface", test_outbound_iface);
+	g_test_add_func("/helper-options/help", test_help);
+	g_test_add_func("/helper-options/bad", test_bad);
+	g_test_add_func("/helper-options/publish-auto", test_publish_auto);
+	g_test_add_func("/helper-options/debugging", test_debugging);
+	g_test_add_func("/helper-options/dns", test_dns);
 	return g_test_run();
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * launcher/caps.h - capability sets: the only place usernet changes them
+ * confine/caps.h - capability sets: the only place usernet changes them
  */
-#ifndef LAUNCHER_CAPS_H
-#define LAUNCHER_CAPS_H
+#ifndef CONFINE_CAPS_H
+#define CONFINE_CAPS_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -22,4 +22,4 @@ char *caps_set_to_string(uint64_t set);
 char *caps_valid_names(void);
 int caps_setup_exec(uint64_t set, uid_t uid, gid_t gid, bool clear_groups);
 
-#endif /* LAUNCHER_CAPS_H */
+#endif /* CONFINE_CAPS_H */

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * launcher/sc.c - the default seccomp profile of usernet run: the
+ * confine/sysfilter_command.c - the default seccomp profile of usernet run: the
  * reviewed list of refused system calls, built with libseccomp and loaded
  *
  * DOC: Theory of operation
  *
  * A denylist, as Docker's and Podman's profiles intend but much shorter:
- * everything is allowed except the calls in sc_profile[], which fail with
+ * everything is allowed except the calls in command_filter_profile[], which fail with
  * EPERM (clone3: ENOSYS). The command already runs in its own user namespace
  * with Podman's default capabilities, so most of these calls would fail
  * anyway; the filter is for what capabilities do not cover (keyrings, bpf,
@@ -14,7 +14,7 @@
  * same table, with what was considered and left out.
  *
  * Arguments: a few calls are refused only for some arguments (ptrace, clone,
- * unshare, clock_adjtime, ioctl, personality); sc_specials[] says how. Where
+ * unshare, clock_adjtime, ioctl, personality); command_filter_specials[] says how. Where
  * the kernel reads an argument as 32 bits (ioctl's request, personality), the
  * comparison is masked to 32 bits so that junk in the upper half cannot
  * hide a refused value.
@@ -27,7 +27,7 @@
  * architectures filter the native ABI only.
  *
  * A name this libseccomp does not know is skipped: the list cannot refuse a
- * call the library cannot number (tests/unit/test-seccomp.c checks that every
+ * call the library cannot number (tests/unit/test-sysfilter-command.c checks that every
  * name resolves with the libseccomp it is built against).
  */
 #include <errno.h>
@@ -42,10 +42,10 @@
 
 #include <seccomp.h>
 
-#include "errors.h"
-#include "log.h"
-#include "sc.h"
-#include "util.h"
+#include "common/errors.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "confine/sysfilter_command.h"
 
 G_DEFINE_AUTO_CLEANUP_FREE_FUNC(scmp_filter_ctx, seccomp_release, NULL)
 
@@ -57,7 +57,7 @@ G_DEFINE_AUTO_CLEANUP_FREE_FUNC(scmp_filter_ctx, seccomp_release, NULL)
 #endif
 
 /* The reviewed list: keep in step with the table in docs/SECCOMP.md */
-static const struct scrule_entry sc_profile[] = {
+static const struct sysfilter_entry command_filter_profile[] = {
 	/* Kernel code, boot */
 	{ "init_module", "loads code into the running kernel" },
 	{ "finit_module", "loads code into the running kernel, from a file" },
@@ -167,7 +167,7 @@ static const struct scrule_entry sc_profile[] = {
 #define SC_PERSONA_OK	((uint32_t)(PER_LINUX32 | UNAME26))
 
 /**
- * sc_add_personality() - refuse every persona but SC_PERSONA_OK combinations
+ * command_filter_add_personality() - refuse every persona but SC_PERSONA_OK combinations
  * and the query 0xffffffff
  * @ctx:	filter
  * @nr:		system call number
@@ -184,7 +184,7 @@ static const struct scrule_entry sc_profile[] = {
  *
  * Return: 0 or -errno
  */
-static int sc_add_personality(scmp_filter_ctx ctx, int nr, uint32_t action)
+static int command_filter_add_personality(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
 	unsigned int i, j;
 	int r;
@@ -206,7 +206,7 @@ static int sc_add_personality(scmp_filter_ctx ctx, int nr, uint32_t action)
 }
 
 /* ptrace: the two requests that start tracing a process that did not ask */
-static int sc_add_ptrace(scmp_filter_ctx ctx, int nr, uint32_t action)
+static int command_filter_add_ptrace(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
 	int r;
 
@@ -219,7 +219,7 @@ static int sc_add_ptrace(scmp_filter_ctx ctx, int nr, uint32_t action)
 }
 
 /* unshare: flags with CLONE_NEWUSER */
-static int sc_add_unshare(scmp_filter_ctx ctx, int nr, uint32_t action)
+static int command_filter_add_unshare(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
 	return seccomp_rule_add(ctx, action, nr, 1,
 				SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWUSER,
@@ -227,7 +227,7 @@ static int sc_add_unshare(scmp_filter_ctx ctx, int nr, uint32_t action)
 }
 
 /* clone: flags with CLONE_NEWUSER */
-static int sc_add_clone(scmp_filter_ctx ctx, int nr, uint32_t action)
+static int command_filter_add_clone(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
 	return seccomp_rule_add(ctx, action, nr, 1,
 				SCMP_CMP(SC_CLONE_FLAGS_ARG,
@@ -236,14 +236,14 @@ static int sc_add_clone(scmp_filter_ctx ctx, int nr, uint32_t action)
 }
 
 /* clock_adjtime: any clock but CLOCK_REALTIME (0) */
-static int sc_add_clock_adjtime(scmp_filter_ctx ctx, int nr, uint32_t action)
+static int command_filter_add_clock_adjtime(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
 	return seccomp_rule_add(ctx, action, nr, 1,
 				SCMP_A0(SCMP_CMP_NE, CLOCK_REALTIME));
 }
 
 /* ioctl: TIOCSTI and TIOCLINUX, on the 32 bits the kernel reads */
-static int sc_add_ioctl(scmp_filter_ctx ctx, int nr, uint32_t action)
+static int command_filter_add_ioctl(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
 	int r;
 
@@ -258,28 +258,28 @@ static int sc_add_ioctl(scmp_filter_ctx ctx, int nr, uint32_t action)
 }
 
 /* The lines refused for some arguments only, or with another errno */
-static const struct scrule_special sc_specials[] = {
-	{ "ptrace",		EPERM,	sc_add_ptrace },
-	{ "unshare",		EPERM,	sc_add_unshare },
-	{ "clone",		EPERM,	sc_add_clone },
+static const struct sysfilter_special command_filter_specials[] = {
+	{ "ptrace",		EPERM,	command_filter_add_ptrace },
+	{ "unshare",		EPERM,	command_filter_add_unshare },
+	{ "clone",		EPERM,	command_filter_add_clone },
 	{ "clone3",		ENOSYS,	NULL },
-	{ "ioctl",		EPERM,	sc_add_ioctl },
-	{ "clock_adjtime",	EPERM,	sc_add_clock_adjtime },
-	{ "clock_adjtime64",	EPERM,	sc_add_clock_adjtime },
-	{ "personality",	EPERM,	sc_add_personality },
+	{ "ioctl",		EPERM,	command_filter_add_ioctl },
+	{ "clock_adjtime",	EPERM,	command_filter_add_clock_adjtime },
+	{ "clock_adjtime64",	EPERM,	command_filter_add_clock_adjtime },
+	{ "personality",	EPERM,	command_filter_add_personality },
 };
 
 /**
- * struct sc_arch - an ABI added to the filter besides the native one
+ * struct command_filter_arch - an ABI added to the filter besides the native one
  * @token:	SCMP_ARCH_*
  * @name:	for messages
  */
-struct sc_arch {
+struct command_filter_arch {
 	uint32_t token;
 	const char *name;
 };
 
-static const struct sc_arch sc_arches[] = {
+static const struct command_filter_arch command_filter_arches[] = {
 #if defined(__x86_64__) && defined(__ILP32__)
 	{ SCMP_ARCH_X86_64,	"x86_64" },
 	{ SCMP_ARCH_X86,	"i386" },
@@ -293,42 +293,42 @@ static const struct sc_arch sc_arches[] = {
 };
 
 /**
- * sc_default_profile() - the reviewed list of refused system calls
+ * sysfilter_command_profile() - the reviewed list of refused system calls
  * @n:		out: number of entries
  *
  * Return: the entries, static, in the order of docs/SECCOMP.md
  */
-const struct scrule_entry *sc_default_profile(size_t *n)
+const struct sysfilter_entry *sysfilter_command_profile(size_t *n)
 {
-	*n = ARRAY_SIZE(sc_profile);
-	return sc_profile;
+	*n = ARRAY_SIZE(command_filter_profile);
+	return command_filter_profile;
 }
 
 /* Add the ABIs and rules of the default profile to @ctx, without loading */
-static int sc_build(scmp_filter_ctx ctx, GError **error)
+static int command_filter_build(scmp_filter_ctx ctx, GError **error)
 {
-	const struct scrule_list list = {
-		.entries = sc_profile, .n = ARRAY_SIZE(sc_profile),
-		.specials = sc_specials, .n_specials = ARRAY_SIZE(sc_specials),
+	const struct sysfilter_list list = {
+		.entries = command_filter_profile, .n = ARRAY_SIZE(command_filter_profile),
+		.specials = command_filter_specials, .n_specials = ARRAY_SIZE(command_filter_specials),
 		.action = SCMP_ACT_ERRNO(EPERM), .native_only = false,
 		.what = "the seccomp profile",
 	};
 	size_t i;
 	int r;
 
-	scrule_set_attrs(ctx);
-	for (i = 0; sc_arches[i].name; i++) {
-		r = seccomp_arch_add(ctx, sc_arches[i].token);
+	sysfilter_set_attrs(ctx);
+	for (i = 0; command_filter_arches[i].name; i++) {
+		r = seccomp_arch_add(ctx, command_filter_arches[i].token);
 		if (r < 0 && r != -EEXIST)
-			return un_fail(error, UN_EXIT_FAILURE, r, "cannot add the %s ABI to "
+			return error_set(error, UN_EXIT_FAILURE, r, "cannot add the %s ABI to "
 				       "the seccomp profile: %s",
-				       sc_arches[i].name, g_strerror(-r));
+				       command_filter_arches[i].name, g_strerror(-r));
 	}
-	return scrule_add_list(ctx, &list, error);
+	return sysfilter_add_list(ctx, &list, error);
 }
 
 /**
- * sc_apply_default() - load the default profile into this thread (and its
+ * sysfilter_command_apply() - load the default profile into this thread (and its
  * siblings, if any), for it and everything it executes
  * @error:	set on failure, with the cause and --seccomp unconfined
  *
@@ -339,27 +339,27 @@ static int sc_build(scmp_filter_ctx ctx, GError **error)
  *
  * Return: 0 or -errno (-EINVAL if no_new_privs is not set)
  */
-int sc_apply_default(GError **error)
+int sysfilter_command_apply(GError **error)
 {
 	g_auto(scmp_filter_ctx) ctx = NULL;
 	int r;
 
 	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
-		return un_fail(error, UN_EXIT_FAILURE, -EINVAL, "cannot load the seccomp "
+		return error_set(error, UN_EXIT_FAILURE, -EINVAL, "cannot load the seccomp "
 			       "profile: no_new_privs is not set (a bug in "
 			       "usernet, which sets it first)");
 
 	ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!ctx)
-		return un_fail(error, UN_EXIT_FAILURE, -ENOMEM, "cannot build the seccomp "
+		return error_set(error, UN_EXIT_FAILURE, -ENOMEM, "cannot build the seccomp "
 			       "profile: libseccomp cannot allocate it");
-	r = sc_build(ctx, error);
+	r = command_filter_build(ctx, error);
 	if (r)
 		return r;
 
 	r = seccomp_load(ctx);
 	if (r < 0)
-		return un_fail(error, UN_EXIT_FAILURE, r, "cannot load the seccomp profile: "
+		return error_set(error, UN_EXIT_FAILURE, r, "cannot load the seccomp profile: "
 			       "%s (the kernel needs CONFIG_SECCOMP_FILTER); "
 			       "--seccomp unconfined runs the command without "
 			       "it", g_strerror(-r));

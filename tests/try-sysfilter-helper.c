@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * tests/try-hsc.c - make system calls under the network helper's seccomp
- * allowlist (launcher/hsc.c), or without it
+ * tests/try-sysfilter-helper.c - make system calls under the network helper's seccomp
+ * allowlist (confine/sysfilter_helper.c), or without it
  *
- * Usage: try-hsc [--apply] NAME
- *        try-hsc [--apply] --allowed
- *        try-hsc --list
+ * Usage: try-sysfilter-helper [--apply] NAME
+ *        try-sysfilter-helper [--apply] --allowed
+ *        try-sysfilter-helper --list
  *
  * NAME is one of the refused calls of --list (a system call, or NAME:VARIANT
- * for a refused argument). With --apply, no_new_privs is set and hsc_apply()
+ * for a refused argument). With --apply, no_new_privs is set and sysfilter_helper_apply()
  * (the function the helper calls) loads the filter first; the call is then
  * made with harmless arguments and must kill the process with SIGSYS: if it
  * returns, "NAME returned R (errno E)" is printed and the exit status is 3.
- * The caller checks how try-hsc ended. Without --apply the same call shows
+ * The caller checks how try-sysfilter-helper ended. Without --apply the same call shows
  * what the kernel alone answers.
  *
  * --allowed makes every kind of call the helper needs after start-up (a
@@ -21,11 +21,11 @@
  * start-up (the agent's socketpair, a signalfd, the API directory, the
  * agent) is opened here before the filter too.
  *
- * tests/unit/test-hsc.c includes this file with TRY_HSC_NO_MAIN defined, to
+ * tests/unit/test-sysfilter-helper.c includes this file with TRY_SYSFILTER_HELPER_NO_MAIN defined, to
  * run the same probes in-process.
  *
  * Exit status: 0, 1 if a step of --allowed failed, 2 for a usage error or if
- * hsc_apply() failed, 3 if a refused call returned.
+ * sysfilter_helper_apply() failed, 3 if a refused call returned.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -60,8 +60,8 @@
 
 #include <glib.h>
 
-#include "hsc.h"
-#include "util.h"
+#include "common/util.h"
+#include "confine/sysfilter_helper.h"
 
 /* A PID that cannot exist (above PID_MAX_LIMIT) */
 #define TRY_NO_PID	INT_MAX
@@ -80,14 +80,14 @@ static long try_execve(void)
 {
 	char *const argv[] = { (char *)"/nonexistent", NULL };
 
-	return syscall(SYS_execve, "/nonexistent/try-hsc", argv, NULL);
+	return syscall(SYS_execve, "/nonexistent/try-sysfilter-helper", argv, NULL);
 }
 
 static long try_execveat(void)
 {
 	char *const argv[] = { (char *)"/nonexistent", NULL };
 
-	return syscall(SYS_execveat, -1, "/nonexistent/try-hsc", argv, NULL,
+	return syscall(SYS_execveat, -1, "/nonexistent/try-sysfilter-helper", argv, NULL,
 		       0);
 }
 
@@ -98,13 +98,13 @@ static long try_ptrace(void)
 
 static long try_mount(void)
 {
-	return syscall(SYS_mount, "none", "/nonexistent/try-hsc", "tmpfs",
+	return syscall(SYS_mount, "none", "/nonexistent/try-sysfilter-helper", "tmpfs",
 		       0UL, NULL);
 }
 
 static long try_umount2(void)
 {
-	return syscall(SYS_umount2, "/nonexistent/try-hsc", 0);
+	return syscall(SYS_umount2, "/nonexistent/try-sysfilter-helper", 0);
 }
 
 static long try_setns(void)
@@ -403,13 +403,13 @@ static long try_tgkill_other(void)
 
 static long try_openat_write(void)
 {
-	return syscall(SYS_openat, AT_FDCWD, "/nonexistent/try-hsc",
+	return syscall(SYS_openat, AT_FDCWD, "/nonexistent/try-sysfilter-helper",
 		       O_WRONLY | O_CLOEXEC);
 }
 
 static long try_openat_creat(void)
 {
-	return syscall(SYS_openat, AT_FDCWD, "/nonexistent/try-hsc",
+	return syscall(SYS_openat, AT_FDCWD, "/nonexistent/try-sysfilter-helper",
 		       O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
 }
 
@@ -555,7 +555,7 @@ static int try_dir_make(char *dir, size_t size)
 {
 	int fd;
 
-	g_strlcpy(dir, "/tmp/try-hsc.XXXXXX", size);
+	g_strlcpy(dir, "/tmp/try-sysfilter-helper.XXXXXX", size);
 	if (!mkdtemp(dir))
 		return -errno;
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -654,14 +654,14 @@ static void try_fail(const char *what)
 	char buf[160];
 	int n;
 
-	n = snprintf(buf, sizeof(buf), "try-hsc: %s failed: errno %d\n",
+	n = snprintf(buf, sizeof(buf), "try-sysfilter-helper: %s failed: errno %d\n",
 		     what, errno);
 	if (n > 0 && write(STDERR_FILENO, buf, (size_t)n) < 0)
 		return;
 }
 
-/* The options libslirp sets on its sockets (launcher/hsc.c's
- * hsc_sockopts[]), IPv4 or IPv6 ones; 0 or -1 */
+/* The options libslirp sets on its sockets (confine/sysfilter_helper.c's
+ * helper_filter_sockopts[]), IPv4 or IPv6 ones; 0 or -1 */
 static int try_sockopts(int fd, bool v6)
 {
 	int on = 1, ttl = 64;
@@ -916,7 +916,7 @@ static int try_misc(struct try_setup *s)
  */
 static int try_allowed(struct try_setup *s)
 {
-	static const char msg[] = "try-hsc: making the allowed calls\n";
+	static const char msg[] = "try-sysfilter-helper: making the allowed calls\n";
 
 	TRY_STEP(write(STDERR_FILENO, msg, sizeof(msg) - 1) > 0,
 		 "write (stderr)");
@@ -936,12 +936,12 @@ static int try_apply(int kill_pidfd)
 
 	setrlimit(RLIMIT_CORE, &rl);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
-		perror("try-hsc: PR_SET_NO_NEW_PRIVS");
+		perror("try-sysfilter-helper: PR_SET_NO_NEW_PRIVS");
 		return -1;
 	}
-	r = hsc_apply(kill_pidfd, &error);
+	r = sysfilter_helper_apply(kill_pidfd, &error);
 	if (r) {
-		fprintf(stderr, "try-hsc: %s\n", error->message);
+		fprintf(stderr, "try-sysfilter-helper: %s\n", error->message);
 		g_error_free(error);
 		return -1;
 	}
@@ -963,7 +963,7 @@ static int try_allowed_child(const char *dir, bool apply)
 
 	r = try_setup_init(&s, dir);
 	if (r < 0) {
-		fprintf(stderr, "try-hsc: set-up: %s\n", strerror(-r));
+		fprintf(stderr, "try-sysfilter-helper: set-up: %s\n", strerror(-r));
 		return 2;
 	}
 	if (apply && try_apply(s.child_pidfd))
@@ -971,7 +971,7 @@ static int try_allowed_child(const char *dir, bool apply)
 	return try_allowed(&s) ? 1 : 0;
 }
 
-#ifndef TRY_HSC_NO_MAIN
+#ifndef TRY_SYSFILTER_HELPER_NO_MAIN
 /* --allowed: the calls are made in a child, so that this process, never
  * filtered, removes the directory afterwards and reports how it ended */
 static int try_allowed_main(bool apply)
@@ -982,14 +982,14 @@ static int try_allowed_main(bool apply)
 
 	r = try_dir_make(dir, sizeof(dir));
 	if (r < 0) {
-		fprintf(stderr, "try-hsc: temporary directory: %s\n",
+		fprintf(stderr, "try-sysfilter-helper: temporary directory: %s\n",
 			strerror(-r));
 		return 2;
 	}
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
-		perror("try-hsc: fork");
+		perror("try-sysfilter-helper: fork");
 		try_dir_remove(dir);
 		return 2;
 	}
@@ -998,25 +998,25 @@ static int try_allowed_main(bool apply)
 	r = waitpid(pid, &status, 0);
 	try_dir_remove(dir);
 	if (r != pid) {
-		perror("try-hsc: waitpid");
+		perror("try-sysfilter-helper: waitpid");
 		return 2;
 	}
 	if (WIFSIGNALED(status)) {
-		fprintf(stderr, "try-hsc: killed by signal %d (%s)\n",
+		fprintf(stderr, "try-sysfilter-helper: killed by signal %d (%s)\n",
 			WTERMSIG(status), strsignal(WTERMSIG(status)));
 		return 1;
 	}
 	if (WEXITSTATUS(status) == 0)
-		fprintf(stderr, "try-hsc: every allowed call worked%s\n",
+		fprintf(stderr, "try-sysfilter-helper: every allowed call worked%s\n",
 			apply ? " under the filter" : "");
 	return WEXITSTATUS(status);
 }
 
 static void usage(FILE *f)
 {
-	fputs("Usage: try-hsc [--apply] NAME\n"
-	      "       try-hsc [--apply] --allowed\n"
-	      "       try-hsc --list\n", f);
+	fputs("Usage: try-sysfilter-helper [--apply] NAME\n"
+	      "       try-sysfilter-helper [--apply] --allowed\n"
+	      "       try-sysfilter-helper --list\n", f);
 }
 
 int main(int argc, char **argv)
@@ -1045,7 +1045,7 @@ int main(int argc, char **argv)
 
 	p = try_find(argv[i]);
 	if (!p) {
-		fprintf(stderr, "try-hsc: unknown NAME %s (see --list)\n",
+		fprintf(stderr, "try-sysfilter-helper: unknown NAME %s (see --list)\n",
 			argv[i]);
 		return 2;
 	}

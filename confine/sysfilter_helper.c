@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * launcher/hsc.c - the seccomp allowlist of the network helper (usernet
+ * confine/sysfilter_helper.c - the seccomp allowlist of the network helper (usernet
  * attach): the reviewed list of allowed system calls, built with libseccomp
  * and loaded as the helper's last isolation stage
  *
@@ -7,7 +7,7 @@
  *
  * An allowlist, as passt's: once started, the helper only moves bytes between
  * the tap, libslirp's host sockets, the published ports and the API socket,
- * so every system call it makes from then on is listed in hsc_allow[], with
+ * so every system call it makes from then on is listed in helper_filter_allow[], with
  * the reason, and anything else kills the process (SCMP_ACT_KILL_PROCESS,
  * seen as SIGSYS by whoever waits for it, and in the audit log with the
  * system call number). The list was measured, not guessed: strace of the
@@ -20,10 +20,10 @@
  * mount, setns, unshare, clone, bpf, keyrings, modules) are in none of the
  * lists. The helper is single-threaded and never forks after start-up (the
  * namespace agent is forked before, and has its own list,
- * hsc_agent_allow[]): clone, clone3, fork and vfork are not allowed at all.
+ * agent_filter_allow[]): clone, clone3, fork and vfork are not allowed at all.
  *
  * Arguments: where a call is cheap to pin down and the rest of its range is
- * kernel surface the helper never needs, hsc_specials[] allows only some
+ * kernel surface the helper never needs, helper_filter_specials[] allows only some
  * arguments (socket families and types, setsockopt options, ioctl and fcntl
  * requests, futex operations, signal 0 only for kill and SIGKILL through the
  * agent's pidfd only, tgkill on ourselves, read-only openat, unlinkat of files, no
@@ -39,7 +39,7 @@
  *
  * A name this libseccomp does not know, or a call this architecture does
  * not have, is skipped: the list then allows less, never more
- * (tests/unit/test-hsc.c checks that every name resolves on x86_64).
+ * (tests/unit/test-sysfilter-helper.c checks that every name resolves on x86_64).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -61,10 +61,10 @@
 
 #include <seccomp.h>
 
-#include "errors.h"
-#include "hsc.h"
-#include "log.h"
-#include "util.h"
+#include "common/errors.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "confine/sysfilter_helper.h"
 
 G_DEFINE_AUTO_CLEANUP_FREE_FUNC(scmp_filter_ctx, seccomp_release, NULL)
 
@@ -72,7 +72,7 @@ G_DEFINE_AUTO_CLEANUP_FREE_FUNC(scmp_filter_ctx, seccomp_release, NULL)
 #define HSC_INT		0xffffffffULL
 
 /* The reviewed list: keep in step with the table in docs/HELPER-SECCOMP.md */
-static const struct scrule_entry hsc_allow[] = {
+static const struct sysfilter_entry helper_filter_allow[] = {
 	/* Event loop, logging */
 	{ "poll",
 	  "the event loop (slirp/loop.c): tap, libslirp's sockets, the "
@@ -110,7 +110,7 @@ static const struct scrule_entry hsc_allow[] = {
 	  "address a client connected to), port 0 rules" },
 	{ "getpeername", "libslirp and the forwarders: the client's address" },
 	{ "setsockopt",
-	  "only the (level, option) pairs of hsc_sockopts[]: libslirp "
+	  "only the (level, option) pairs of helper_filter_sockopts[]: libslirp "
 	  "(SO_REUSEADDR, SO_OOBINLINE, TCP_NODELAY, IP_TTL, IP_RECVERR, "
 	  "IPV6_V6ONLY, IPV6_RECVERR, IPV6_UNICAST_HOPS), forwarders "
 	  "(SO_REUSEADDR, IPV6_V6ONLY, TCP_NODELAY, SO_LINGER; SO_REUSEADDR "
@@ -202,7 +202,7 @@ static const struct scrule_entry hsc_allow[] = {
 	  "can be sent with it; not seen" },
 	{ "pidfd_send_signal",
 	  "only SIGKILL, and only through the namespace agent's pidfd (the "
-	  "fd number given to hsc_apply()): stopping the agent, its own "
+	  "fd number given to sysfilter_helper_apply()): stopping the agent, its own "
 	  "child, when it does not stop by itself or does not answer in "
 	  "time (nsagent_stop()); never to the target" },
 	{ "wait4", "reaping the namespace agent (nsagent_stop())" },
@@ -244,26 +244,26 @@ static const struct scrule_entry hsc_allow[] = {
 #endif
 
 #ifdef HSC_SANITIZERS
-static const struct scrule_entry hsc_allow_sanitizers[] = {
+static const struct sysfilter_entry helper_filter_allow_sanitizers[] = {
 	{ "sigaltstack",
 	  "AddressSanitizer's runtime, around signals and at exit" },
 };
 #endif
 
 /* socket(): these families, these types (flags may be added) */
-static const int hsc_families[] = { AF_INET, AF_INET6 };
-static const int hsc_socktypes[] = { SOCK_STREAM, SOCK_DGRAM };
+static const int helper_filter_families[] = { AF_INET, AF_INET6 };
+static const int helper_filter_socktypes[] = { SOCK_STREAM, SOCK_DGRAM };
 
-static const unsigned long hsc_ioctls[] = { FIONREAD, TCGETS };
-static const unsigned long hsc_fcntls[] = {
+static const unsigned long helper_filter_ioctls[] = { FIONREAD, TCGETS };
+static const unsigned long helper_filter_fcntls[] = {
 	F_GETFL, F_SETFL, F_SETPIPE_SZ,
 };
-static const unsigned long hsc_kill_signals[] = { 0 };
-/* The one pidfd SIGKILL may go through (the agent's), set by hsc_apply():
+static const unsigned long helper_filter_kill_signals[] = { 0 };
+/* The one pidfd SIGKILL may go through (the agent's), set by sysfilter_helper_apply():
  * the helper also holds the target's pidfd, which it only polls. The filter
  * compares the fd number: no call that could put another pidfd there (dup,
  * F_DUPFD, pidfd_open, unix sockets of its own) is allowed */
-static int hsc_kill_pidfd = -1;
+static int helper_filter_kill_pidfd = -1;
 
 /*
  * setsockopt(): these (level, option) pairs only. Measured from libslirp
@@ -273,10 +273,10 @@ static int hsc_kill_pidfd = -1;
  * outside this filter). A new setsockopt() in the helper, or a new libslirp,
  * needs its pair here (and in docs/HELPER-SECCOMP.md).
  */
-static const struct hsc_sockopt {
+static const struct helper_filter_sockopt {
 	int level;
 	int name;
-} hsc_sockopts[] = {
+} helper_filter_sockopts[] = {
 	{ SOL_SOCKET,	SO_REUSEADDR },		/* libslirp, listeners */
 	{ SOL_SOCKET,	SO_OOBINLINE },		/* libslirp's TCP */
 	{ SOL_SOCKET,	SO_LINGER },		/* forwarders: reset on close */
@@ -289,19 +289,19 @@ static const struct hsc_sockopt {
 };
 
 /* socket: each allowed family with each allowed type (helper and agent) */
-static int hsc_add_inet_pairs(scmp_filter_ctx ctx, int nr, uint32_t action)
+static int helper_filter_add_inet_pairs(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
 	size_t i, j;
 	int r;
 
-	for (i = 0; i < ARRAY_SIZE(hsc_families); i++) {
-		for (j = 0; j < ARRAY_SIZE(hsc_socktypes); j++) {
+	for (i = 0; i < ARRAY_SIZE(helper_filter_families); i++) {
+		for (j = 0; j < ARRAY_SIZE(helper_filter_socktypes); j++) {
 			r = seccomp_rule_add(ctx, action, nr, 2,
 					     SCMP_A0(SCMP_CMP_MASKED_EQ,
 						     HSC_INT,
-						     hsc_families[i]),
+						     helper_filter_families[i]),
 					     SCMP_A1(SCMP_CMP_MASKED_EQ,
-						     0xf, hsc_socktypes[j]));
+						     0xf, helper_filter_socktypes[j]));
 			if (r < 0)
 				return r;
 		}
@@ -316,25 +316,25 @@ static int hsc_add_inet_pairs(scmp_filter_ctx ctx, int nr, uint32_t action)
  * "1 0"), and drops the guest's echo request when that fails too. Killed,
  * every ping from the guest to an outside host would take the network down.
  */
-static int hsc_add_socket(scmp_filter_ctx ctx, int nr, uint32_t action)
+static int helper_filter_add_socket(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
 	size_t i;
 	int r;
 
-	for (i = 0; i < ARRAY_SIZE(hsc_families); i++) {
+	for (i = 0; i < ARRAY_SIZE(helper_filter_families); i++) {
 		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 2,
 				     SCMP_A0(SCMP_CMP_MASKED_EQ, HSC_INT,
-					     hsc_families[i]),
+					     helper_filter_families[i]),
 				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf,
 					     SOCK_RAW));
 		if (r < 0)
 			return r;
 	}
-	return hsc_add_inet_pairs(ctx, nr, action);
+	return helper_filter_add_inet_pairs(ctx, nr, action);
 }
 
 /* One rule per allowed value of argument @arg */
-static int hsc_add_values(scmp_filter_ctx ctx, int nr, uint32_t action,
+static int helper_filter_add_values(scmp_filter_ctx ctx, int nr, uint32_t action,
 			  unsigned int arg, const unsigned long *v, size_t n)
 {
 	size_t i;
@@ -350,39 +350,39 @@ static int hsc_add_values(scmp_filter_ctx ctx, int nr, uint32_t action,
 	return 0;
 }
 
-static int hsc_add_ioctl(scmp_filter_ctx ctx, int nr, uint32_t action)
+static int helper_filter_add_ioctl(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
-	return hsc_add_values(ctx, nr, action, 1, hsc_ioctls, ARRAY_SIZE(hsc_ioctls));
+	return helper_filter_add_values(ctx, nr, action, 1, helper_filter_ioctls, ARRAY_SIZE(helper_filter_ioctls));
 }
 
-static int hsc_add_fcntl(scmp_filter_ctx ctx, int nr, uint32_t action)
+static int helper_filter_add_fcntl(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
-	return hsc_add_values(ctx, nr, action, 1, hsc_fcntls,
-			      ARRAY_SIZE(hsc_fcntls));
+	return helper_filter_add_values(ctx, nr, action, 1, helper_filter_fcntls,
+			      ARRAY_SIZE(helper_filter_fcntls));
 }
 
-static int hsc_add_kill(scmp_filter_ctx ctx, int nr, uint32_t action)
+static int helper_filter_add_kill(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
-	return hsc_add_values(ctx, nr, action, 1, hsc_kill_signals,
-			      ARRAY_SIZE(hsc_kill_signals));
+	return helper_filter_add_values(ctx, nr, action, 1, helper_filter_kill_signals,
+			      ARRAY_SIZE(helper_filter_kill_signals));
 }
 
-/* pidfd_send_signal: SIGKILL through hsc_kill_pidfd only; no rule (every
+/* pidfd_send_signal: SIGKILL through helper_filter_kill_pidfd only; no rule (every
  * such call kills) without it */
-static int hsc_add_pidfd_signal(scmp_filter_ctx ctx, int nr,
+static int helper_filter_add_pidfd_signal(scmp_filter_ctx ctx, int nr,
 				uint32_t action)
 {
-	if (hsc_kill_pidfd < 0)
+	if (helper_filter_kill_pidfd < 0)
 		return 0;
 	return seccomp_rule_add(ctx, action, nr, 2,
 				SCMP_A0(SCMP_CMP_MASKED_EQ, HSC_INT,
-					(uint32_t)hsc_kill_pidfd),
+					(uint32_t)helper_filter_kill_pidfd),
 				SCMP_A1(SCMP_CMP_MASKED_EQ, HSC_INT, SIGKILL));
 }
 
 /* setsockopt: one rule per (level, option) pair of @p */
-static int hsc_add_sockopts(scmp_filter_ctx ctx, int nr, uint32_t action,
-			    const struct hsc_sockopt *p, size_t n)
+static int helper_filter_add_sockopts(scmp_filter_ctx ctx, int nr, uint32_t action,
+			    const struct helper_filter_sockopt *p, size_t n)
 {
 	size_t i;
 	int r;
@@ -399,15 +399,15 @@ static int hsc_add_sockopts(scmp_filter_ctx ctx, int nr, uint32_t action,
 	return 0;
 }
 
-static int hsc_add_setsockopt(scmp_filter_ctx ctx, int nr, uint32_t action)
+static int helper_filter_add_setsockopt(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
-	return hsc_add_sockopts(ctx, nr, action, hsc_sockopts,
-				ARRAY_SIZE(hsc_sockopts));
+	return helper_filter_add_sockopts(ctx, nr, action, helper_filter_sockopts,
+				ARRAY_SIZE(helper_filter_sockopts));
 }
 
 /* tgkill: our own thread group only (the helper never forks afterwards, so
  * its PID is fixed) */
-static int hsc_add_tgkill(scmp_filter_ctx ctx, int nr, uint32_t action)
+static int helper_filter_add_tgkill(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
 	return seccomp_rule_add(ctx, action, nr, 1,
 				SCMP_A0(SCMP_CMP_MASKED_EQ, HSC_INT,
@@ -416,7 +416,7 @@ static int hsc_add_tgkill(scmp_filter_ctx ctx, int nr, uint32_t action)
 
 /* openat: read-only, nothing created or truncated (O_TMPFILE needs write
  * access, so it is refused too) */
-static int hsc_add_openat(scmp_filter_ctx ctx, int nr, uint32_t action)
+static int helper_filter_add_openat(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
 	return seccomp_rule_add(ctx, action, nr, 1,
 				SCMP_A2(SCMP_CMP_MASKED_EQ,
@@ -427,7 +427,7 @@ static int hsc_add_openat(scmp_filter_ctx ctx, int nr, uint32_t action)
 /* futex: the plain wait and wake operations (private or not, any clock):
  * no priority-inheritance or requeue operations, a past source of kernel
  * exploits */
-static int hsc_add_futex(scmp_filter_ctx ctx, int nr, uint32_t action)
+static int helper_filter_add_futex(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
 	static const unsigned long ops[] = {
 		FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAIT_BITSET, FUTEX_WAKE_BITSET,
@@ -447,32 +447,32 @@ static int hsc_add_futex(scmp_filter_ctx ctx, int nr, uint32_t action)
 }
 
 /* unlinkat: files only, as the API socket (flags 0, no AT_REMOVEDIR) */
-static int hsc_add_unlinkat(scmp_filter_ctx ctx, int nr, uint32_t action)
+static int helper_filter_add_unlinkat(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
 	return seccomp_rule_add(ctx, action, nr, 1,
 				SCMP_A2(SCMP_CMP_MASKED_EQ, HSC_INT, 0));
 }
 
 /* mmap: no executable memory (nothing is loaded after start-up) */
-static int hsc_add_noexec(scmp_filter_ctx ctx, int nr, uint32_t action)
+static int helper_filter_add_noexec(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
 	return seccomp_rule_add(ctx, action, nr, 1,
 				SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
 }
 
 /* The lines allowed for some arguments only */
-static const struct scrule_special hsc_specials[] = {
-	{ "socket",	0, hsc_add_socket },
-	{ "ioctl",	0, hsc_add_ioctl },
-	{ "fcntl",	0, hsc_add_fcntl },
-	{ "kill",	0, hsc_add_kill },
-	{ "pidfd_send_signal", 0, hsc_add_pidfd_signal },
-	{ "setsockopt",	0, hsc_add_setsockopt },
-	{ "tgkill",	0, hsc_add_tgkill },
-	{ "openat",	0, hsc_add_openat },
-	{ "unlinkat",	0, hsc_add_unlinkat },
-	{ "futex",	0, hsc_add_futex },
-	{ "mmap",	0, hsc_add_noexec },
+static const struct sysfilter_special helper_filter_specials[] = {
+	{ "socket",	0, helper_filter_add_socket },
+	{ "ioctl",	0, helper_filter_add_ioctl },
+	{ "fcntl",	0, helper_filter_add_fcntl },
+	{ "kill",	0, helper_filter_add_kill },
+	{ "pidfd_send_signal", 0, helper_filter_add_pidfd_signal },
+	{ "setsockopt",	0, helper_filter_add_setsockopt },
+	{ "tgkill",	0, helper_filter_add_tgkill },
+	{ "openat",	0, helper_filter_add_openat },
+	{ "unlinkat",	0, helper_filter_add_unlinkat },
+	{ "futex",	0, helper_filter_add_futex },
+	{ "mmap",	0, helper_filter_add_noexec },
 };
 
 /*
@@ -481,10 +481,10 @@ static const struct scrule_special hsc_specials[] = {
  * helper's requests: open the tap, configure it and the policy rules
  * (rtnetlink), make sockets (inet, and the sock_diag netlink socket of
  * --publish-auto). Anything else kills it. To give the agent a new request,
- * add its calls here, in hsc_agent_sockopts[] or hsc_agent_ioctls[], and in
+ * add its calls here, in agent_filter_sockopts[] or agent_filter_ioctls[], and in
  * docs/HELPER-SECCOMP.md ("The namespace agent's list").
  */
-static const struct scrule_entry hsc_agent_allow[] = {
+static const struct sysfilter_entry agent_filter_allow[] = {
 	/* The channel to the helper */
 	{ "recvmsg", "requests from the helper (netns/fdpass.c)" },
 	{ "sendmsg", "replies, with the fd made (SCM_RIGHTS)" },
@@ -502,7 +502,7 @@ static const struct scrule_entry hsc_agent_allow[] = {
 	  "(--publish-auto), AF_UNIX datagram sockets (if_nametoindex()'s "
 	  "ioctl socket)" },
 	{ "setsockopt",
-	  "only the (level, option) pairs of hsc_agent_sockopts[]: "
+	  "only the (level, option) pairs of agent_filter_sockopts[]: "
 	  "IP(V6)_TRANSPARENT on forwarders' sockets, NETLINK_GET_STRICT_CHK, "
 	  "NETLINK_EXT_ACK, NETLINK_CAP_ACK, SO_MARK, "
 	  "IP_BIND_ADDRESS_NO_PORT" },
@@ -539,8 +539,8 @@ static const struct scrule_entry hsc_agent_allow[] = {
 	{ "tgkill", "only on itself: abort()" },
 };
 
-static const unsigned long hsc_agent_ioctls[] = { TUNSETIFF, SIOCGIFINDEX };
-static const struct hsc_sockopt hsc_agent_sockopts[] = {
+static const unsigned long agent_filter_ioctls[] = { TUNSETIFF, SIOCGIFINDEX };
+static const struct helper_filter_sockopt agent_filter_sockopts[] = {
 	{ IPPROTO_IP,	IP_TRANSPARENT },	/* source-preserving sockets */
 	{ IPPROTO_IPV6,	IPV6_TRANSPARENT },
 	{ SOL_NETLINK,	NETLINK_GET_STRICT_CHK },	/* netns/nl.c */
@@ -549,28 +549,28 @@ static const struct hsc_sockopt hsc_agent_sockopts[] = {
 	{ SOL_SOCKET,	SO_MARK },		/* marked inner sockets */
 	{ IPPROTO_IP,	IP_BIND_ADDRESS_NO_PORT },	/* gateway-bound ones */
 };
-static const unsigned long hsc_agent_netlinks[] = {
+static const unsigned long agent_filter_netlinks[] = {
 	NETLINK_ROUTE, NETLINK_SOCK_DIAG,
 };
 
 /* socket, agent: inet stream and datagram, rtnetlink and sock_diag, unix
  * datagram */
-static int hsc_agent_add_socket(scmp_filter_ctx ctx, int nr, uint32_t action)
+static int agent_filter_add_socket(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
 	size_t i;
 	int r;
 
-	/* inet: the helper's own pairs (hsc_add_inet_pairs()), no raw ones */
-	r = hsc_add_inet_pairs(ctx, nr, action);
+	/* inet: the helper's own pairs (helper_filter_add_inet_pairs()), no raw ones */
+	r = helper_filter_add_inet_pairs(ctx, nr, action);
 	if (r < 0)
 		return r;
-	for (i = 0; i < ARRAY_SIZE(hsc_agent_netlinks); i++) {
+	for (i = 0; i < ARRAY_SIZE(agent_filter_netlinks); i++) {
 		r = seccomp_rule_add(ctx, action, nr, 3,
 				     SCMP_A0(SCMP_CMP_MASKED_EQ, HSC_INT,
 					     AF_NETLINK),
 				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_RAW),
 				     SCMP_A2(SCMP_CMP_MASKED_EQ, HSC_INT,
-					     hsc_agent_netlinks[i]));
+					     agent_filter_netlinks[i]));
 		if (r < 0)
 			return r;
 	}
@@ -579,22 +579,22 @@ static int hsc_agent_add_socket(scmp_filter_ctx ctx, int nr, uint32_t action)
 				SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_DGRAM));
 }
 
-static int hsc_agent_add_setsockopt(scmp_filter_ctx ctx, int nr,
+static int agent_filter_add_setsockopt(scmp_filter_ctx ctx, int nr,
 				    uint32_t action)
 {
-	return hsc_add_sockopts(ctx, nr, action, hsc_agent_sockopts,
-				ARRAY_SIZE(hsc_agent_sockopts));
+	return helper_filter_add_sockopts(ctx, nr, action, agent_filter_sockopts,
+				ARRAY_SIZE(agent_filter_sockopts));
 }
 
-static int hsc_agent_add_ioctl(scmp_filter_ctx ctx, int nr, uint32_t action)
+static int agent_filter_add_ioctl(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
-	return hsc_add_values(ctx, nr, action, 1, hsc_agent_ioctls,
-			      ARRAY_SIZE(hsc_agent_ioctls));
+	return helper_filter_add_values(ctx, nr, action, 1, agent_filter_ioctls,
+			      ARRAY_SIZE(agent_filter_ioctls));
 }
 
 /* openat, agent: any access mode, nothing created (O_TMPFILE includes
  * O_DIRECTORY: its own bit is tested) */
-static int hsc_agent_add_openat(scmp_filter_ctx ctx, int nr, uint32_t action)
+static int agent_filter_add_openat(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
 	return seccomp_rule_add(ctx, action, nr, 1,
 				SCMP_A2(SCMP_CMP_MASKED_EQ,
@@ -602,65 +602,65 @@ static int hsc_agent_add_openat(scmp_filter_ctx ctx, int nr, uint32_t action)
 					0));
 }
 
-static const struct scrule_special hsc_agent_specials[] = {
-	{ "socket",	0, hsc_agent_add_socket },
-	{ "setsockopt",	0, hsc_agent_add_setsockopt },
-	{ "ioctl",	0, hsc_agent_add_ioctl },
-	{ "openat",	0, hsc_agent_add_openat },
-	{ "tgkill",	0, hsc_add_tgkill },
-	{ "mmap",	0, hsc_add_noexec },
+static const struct sysfilter_special agent_filter_specials[] = {
+	{ "socket",	0, agent_filter_add_socket },
+	{ "setsockopt",	0, agent_filter_add_setsockopt },
+	{ "ioctl",	0, agent_filter_add_ioctl },
+	{ "openat",	0, agent_filter_add_openat },
+	{ "tgkill",	0, helper_filter_add_tgkill },
+	{ "mmap",	0, helper_filter_add_noexec },
 };
 
 /**
- * hsc_agent_allowlist() - the reviewed list of the namespace agent
+ * sysfilter_agent_allowlist() - the reviewed list of the namespace agent
  * @n:		out: number of entries
  *
  * Return: the entries, static
  */
-const struct scrule_entry *hsc_agent_allowlist(size_t *n)
+const struct sysfilter_entry *sysfilter_agent_allowlist(size_t *n)
 {
-	*n = ARRAY_SIZE(hsc_agent_allow);
-	return hsc_agent_allow;
+	*n = ARRAY_SIZE(agent_filter_allow);
+	return agent_filter_allow;
 }
 
 /**
- * hsc_allowlist() - the reviewed list of system calls the helper may make
+ * sysfilter_helper_allowlist() - the reviewed list of system calls the helper may make
  * @n:		out: number of entries
  *
  * Return: the entries, static, in the order of docs/HELPER-SECCOMP.md
  */
-const struct scrule_entry *hsc_allowlist(size_t *n)
+const struct sysfilter_entry *sysfilter_helper_allowlist(size_t *n)
 {
-	*n = ARRAY_SIZE(hsc_allow);
-	return hsc_allow;
+	*n = ARRAY_SIZE(helper_filter_allow);
+	return helper_filter_allow;
 }
 
 /* Add the attributes and rules of the allowlist @list (its entries,
  * specials and name) to @ctx, without loading */
-static int hsc_build(scmp_filter_ctx ctx, struct scrule_list list,
+static int helper_filter_build(scmp_filter_ctx ctx, struct sysfilter_list list,
 		     GError **error)
 {
 	int r;
 
 	/* Only the native ABI was added by seccomp_init(): any other one
 	 * (i386 through int 0x80 on x86_64) kills */
-	scrule_set_attrs(ctx);
+	sysfilter_set_attrs(ctx);
 	/* A binary search rather than ~60 comparisons for every call */
 	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 
-	r = scrule_add_list(ctx, &list, error);
+	r = sysfilter_add_list(ctx, &list, error);
 #ifdef HSC_SANITIZERS
 	if (!r) {
-		list.entries = hsc_allow_sanitizers;
-		list.n = ARRAY_SIZE(hsc_allow_sanitizers);
-		r = scrule_add_list(ctx, &list, error);
+		list.entries = helper_filter_allow_sanitizers;
+		list.n = ARRAY_SIZE(helper_filter_allow_sanitizers);
+		r = sysfilter_add_list(ctx, &list, error);
 	}
 #endif
 	return r;
 }
 
 /**
- * hsc_apply() - load the helper's allowlist into this process, for good
+ * sysfilter_helper_apply() - load the helper's allowlist into this process, for good
  * @kill_pidfd:	the namespace agent's pidfd, the only one SIGKILL may go
  *		through (pidfd_send_signal), or -1 for none
  * @error:	set on failure, with the cause
@@ -669,7 +669,7 @@ static int hsc_build(scmp_filter_ctx ctx, struct scrule_list list,
  * sockets and the API socket exist, capabilities are dropped and
  * PR_SET_NO_NEW_PRIVS is set (by the caller), and before the ready fd is
  * written. Mustn't: set no_new_privs itself, or load anything without it.
- * From then on any call outside hsc_allow[] (or outside the allowed
+ * From then on any call outside helper_filter_allow[] (or outside the allowed
  * arguments) kills the process with SIGSYS.
  *
  * Return: 0 or -errno (-EINVAL if no_new_privs is not set)
@@ -678,23 +678,23 @@ static int hsc_build(scmp_filter_ctx ctx, struct scrule_list list,
 /* Sanitizer builds only: LeakSanitizer's exit-time check stops the world
  * with clone and ptrace, which the filter rightly kills. Once the filter is
  * loaded, the leak check is off (runs without the filter still have it) */
-static bool hsc_loaded;
+static bool helper_filter_loaded;
 
 int __lsan_is_turned_off(void);
 int __lsan_is_turned_off(void)
 {
-	return hsc_loaded;
+	return helper_filter_loaded;
 }
 #endif
 
-/* Load @list into this process, for good (see hsc_apply()) */
-static int hsc_load(struct scrule_list list, GError **error)
+/* Load @list into this process, for good (see sysfilter_helper_apply()) */
+static int helper_filter_load(struct sysfilter_list list, GError **error)
 {
 	g_auto(scmp_filter_ctx) ctx = NULL;
 	int r;
 
 	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
-		return un_fail(error, UN_EXIT_FAILURE, -EINVAL, "cannot load %s: "
+		return error_set(error, UN_EXIT_FAILURE, -EINVAL, "cannot load %s: "
 				"no_new_privs is not set (a bug in usernet, "
 				"which sets it first)", list.what);
 
@@ -704,57 +704,57 @@ static int hsc_load(struct scrule_list list, GError **error)
 
 	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	if (!ctx)
-		return un_fail(error, UN_EXIT_FAILURE, -ENOMEM, "cannot build %s: "
+		return error_set(error, UN_EXIT_FAILURE, -ENOMEM, "cannot build %s: "
 				"libseccomp cannot allocate it", list.what);
-	r = hsc_build(ctx, list, error);
+	r = helper_filter_build(ctx, list, error);
 	if (r)
 		return r;
 
 	r = seccomp_load(ctx);
 	if (r < 0)
-		return un_fail(error, UN_EXIT_FAILURE, r, "cannot load %s: %s (the "
+		return error_set(error, UN_EXIT_FAILURE, r, "cannot load %s: %s (the "
 				"kernel needs CONFIG_SECCOMP_FILTER)", list.what,
 				g_strerror(-r));
 #if defined(__SANITIZE_ADDRESS__)
-	hsc_loaded = true;
+	helper_filter_loaded = true;
 #endif
 	return 0;
 }
 
-int hsc_apply(int kill_pidfd, GError **error)
+int sysfilter_helper_apply(int kill_pidfd, GError **error)
 {
-	const struct scrule_list list = {
-		.entries = hsc_allow, .n = ARRAY_SIZE(hsc_allow),
-		.specials = hsc_specials, .n_specials = ARRAY_SIZE(hsc_specials),
+	const struct sysfilter_list list = {
+		.entries = helper_filter_allow, .n = ARRAY_SIZE(helper_filter_allow),
+		.specials = helper_filter_specials, .n_specials = ARRAY_SIZE(helper_filter_specials),
 		.action = SCMP_ACT_ALLOW, .native_only = true,
 		.what = "the helper's seccomp filter",
 	};
 
-	hsc_kill_pidfd = kill_pidfd;
-	return hsc_load(list, error);
+	helper_filter_kill_pidfd = kill_pidfd;
+	return helper_filter_load(list, error);
 }
 
 /**
- * hsc_agent_apply() - load the namespace agent's allowlist into this process
+ * sysfilter_agent_apply() - load the namespace agent's allowlist into this process
  * (the agent), for good
  *
  * Should: run in the agent once it has joined the target's namespaces, set
  * itself non-dumpable and no_new_privs, and closed every fd but its socket
  * (netns/agent.c calls it through nsagent_start()'s confine callback).
  * Mustn't: set no_new_privs itself. From then on any call outside
- * hsc_agent_allow[] kills the agent (SIGSYS).
+ * agent_filter_allow[] kills the agent (SIGSYS).
  *
  * Return: 0 or -errno (-EINVAL without no_new_privs)
  */
-int hsc_agent_apply(void)
+int sysfilter_agent_apply(void)
 {
-	const struct scrule_list list = {
-		.entries = hsc_agent_allow, .n = ARRAY_SIZE(hsc_agent_allow),
-		.specials = hsc_agent_specials,
-		.n_specials = ARRAY_SIZE(hsc_agent_specials),
+	const struct sysfilter_list list = {
+		.entries = agent_filter_allow, .n = ARRAY_SIZE(agent_filter_allow),
+		.specials = agent_filter_specials,
+		.n_specials = ARRAY_SIZE(agent_filter_specials),
 		.action = SCMP_ACT_ALLOW, .native_only = true,
 		.what = "the namespace agent's seccomp filter",
 	};
 
-	return hsc_load(list, NULL);
+	return helper_filter_load(list, NULL);
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * tests/unit/test-pcap.c - the packet capture writer (slirp/pcap.c): file
+ * tests/unit/test-capture.c - the packet capture writer (slirp/capture.c): file
  * header, record layout, size cap and rotation, refused paths, sizes
  */
 #include <errno.h>
@@ -12,14 +12,14 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
-#include "errors.h"
-#include "log.h"
-#include "pcap.h"
+#include "common/errors.h"
+#include "common/log.h"
+#include "slirp/capture.h"
 
 static char *tmpdir_new(void)
 {
 	g_autoptr(GError) error = NULL;
-	char *d = g_dir_make_tmp("test-pcap-XXXXXX", &error);
+	char *d = g_dir_make_tmp("test-capture-XXXXXX", &error);
 
 	g_assert_no_error(error);
 	return d;
@@ -83,7 +83,7 @@ static unsigned check_file(const char *path, size_t frame_len)
 	g_assert_cmpuint(get16(p + 6), ==, 4);
 	g_assert_cmpuint(get32(p + 8), ==, 0);
 	g_assert_cmpuint(get32(p + 12), ==, 0);
-	g_assert_cmpuint(get32(p + 16), ==, CAP_SNAPLEN);
+	g_assert_cmpuint(get32(p + 16), ==, CAPTURE_SNAPLEN);
 	g_assert_cmpuint(get32(p + 20), ==, 1);
 	while (off < len) {
 		g_assert_cmpuint(off + CAP_RECORD_HEADER_LEN, <=, len);
@@ -103,26 +103,26 @@ static void test_layout(void)
 	char *d = tmpdir_new();
 	g_autofree char *path = g_build_filename(d, "c.pcap", NULL);
 	g_autoptr(GError) error = NULL;
-	struct cap_writer *w = NULL;
-	struct cap_stats st;
+	struct capture_writer *w = NULL;
+	struct capture_stats st;
 	uint8_t frame[100];
 	struct stat sb;
 	gint64 t0 = g_get_real_time() / G_USEC_PER_SEC;
 	int i;
 
 	memset(frame, 0xee, sizeof(frame));
-	g_assert_cmpint(cap_open(path, 0, CAP_OPEN_EXCL, &w, &error), ==, 0);
+	g_assert_cmpint(capture_open(path, 0, CAP_OPEN_EXCL, &w, &error), ==, 0);
 	g_assert_no_error(error);
 	for (i = 0; i < 3; i++)
-		cap_frame(w, frame, sizeof(frame));
+		capture_frame(w, frame, sizeof(frame));
 	/* buffered until a flush */
 	g_assert_cmpint(stat(path, &sb), ==, 0);
 	g_assert_cmpint(sb.st_size, ==, 0);
 	g_assert_cmpuint(sb.st_mode & 07777, ==, 0600);
-	g_assert_cmpint(cap_flush(w), ==, 0);
+	g_assert_cmpint(capture_flush(w), ==, 0);
 	g_assert_cmpuint(check_file(path, sizeof(frame)), ==, 3);
-	cap_frame(w, frame, sizeof(frame));
-	cap_close(w, &st);
+	capture_frame(w, frame, sizeof(frame));
+	capture_close(w, &st);
 	g_assert_cmpuint(check_file(path, sizeof(frame)), ==, 4);
 	g_assert_cmpuint(st.frames, ==, 4);
 	g_assert_cmpuint(st.bytes, ==, 400);
@@ -144,8 +144,8 @@ static void test_rotation(void)
 	char *d = tmpdir_new();
 	g_autofree char *path = g_build_filename(d, "r.pcap", NULL);
 	g_autoptr(GError) error = NULL;
-	struct cap_writer *w = NULL;
-	struct cap_stats st;
+	struct capture_writer *w = NULL;
+	struct capture_stats st;
 	uint8_t frame[1000], big[3000];
 	unsigned total = 0;
 	int i;
@@ -153,17 +153,17 @@ static void test_rotation(void)
 	memset(frame, 0xee, sizeof(frame));
 	memset(big, 0xee, sizeof(big));
 	/* 24 + 2 * 1016 = 2056 <= 2100: two records per file */
-	g_assert_cmpint(cap_open(path, 2100, CAP_OPEN_EXCL, &w, &error), ==, 0);
+	g_assert_cmpint(capture_open(path, 2100, CAP_OPEN_EXCL, &w, &error), ==, 0);
 	for (i = 0; i < 20; i++)
-		cap_frame(w, frame, sizeof(frame));
-	cap_frame(w, big, sizeof(big));		/* larger than the cap */
-	cap_close(w, &st);
+		capture_frame(w, frame, sizeof(frame));
+	capture_frame(w, big, sizeof(big));		/* larger than the cap */
+	capture_close(w, &st);
 	g_assert_cmpuint(st.frames, ==, 20);
 	g_assert_cmpuint(st.dropped, ==, 1);
 	g_assert_cmpuint(st.files, ==, 10);
 
 	total += check_file(path, sizeof(frame));
-	for (i = 1; i <= CAP_KEEP_ROTATED; i++) {
+	for (i = 1; i <= CAPTURE_KEEP_ROTATED; i++) {
 		g_autofree char *p = g_strdup_printf("%s.%d", path, i);
 		struct stat sb;
 
@@ -172,10 +172,10 @@ static void test_rotation(void)
 		g_assert_cmpuint(check_file(p, sizeof(frame)), ==, 2);
 		total += 2;
 	}
-	g_assert_cmpuint(total, ==, 2 * (CAP_KEEP_ROTATED + 1));
+	g_assert_cmpuint(total, ==, 2 * (CAPTURE_KEEP_ROTATED + 1));
 	{
 		g_autofree char *p = g_strdup_printf("%s.%d", path,
-						     CAP_KEEP_ROTATED + 1);
+						     CAPTURE_KEEP_ROTATED + 1);
 
 		g_assert_false(g_file_test(p, G_FILE_TEST_EXISTS));
 	}
@@ -191,8 +191,8 @@ static void test_write_failure(void)
 	g_autofree char *path = g_build_filename(d, "f.pcap", NULL);
 	g_autoptr(GError) error = NULL;
 	struct rlimit old, small = { 4096, 4096 };
-	struct cap_writer *w = NULL;
-	struct cap_stats st;
+	struct capture_writer *w = NULL;
+	struct capture_stats st;
 	uint8_t frame[1000];
 	void (*old_handler)(int);
 	int i;
@@ -203,14 +203,14 @@ static void test_write_failure(void)
 	old_handler = signal(SIGXFSZ, SIG_IGN);
 	g_assert_cmpint(setrlimit(RLIMIT_FSIZE, &small), ==, 0);
 
-	g_assert_cmpint(cap_open(path, 0, CAP_OPEN_EXCL, &w, &error), ==, 0);
+	g_assert_cmpint(capture_open(path, 0, CAP_OPEN_EXCL, &w, &error), ==, 0);
 	for (i = 0; i < 10; i++)
-		cap_frame(w, frame, sizeof(frame));
-	g_assert_cmpint(cap_flush(w), <, 0);
+		capture_frame(w, frame, sizeof(frame));
+	g_assert_cmpint(capture_flush(w), <, 0);
 	for (i = 0; i < 5; i++)
-		cap_frame(w, frame, sizeof(frame));
-	g_assert_cmpint(cap_flush(w), ==, -EBADF);
-	cap_close(w, &st);
+		capture_frame(w, frame, sizeof(frame));
+	g_assert_cmpint(capture_flush(w), ==, -EBADF);
+	capture_close(w, &st);
 	g_assert_cmpint(setrlimit(RLIMIT_FSIZE, &old), ==, 0);
 	signal(SIGXFSZ, old_handler);
 
@@ -225,13 +225,13 @@ static void test_refused(void)
 	g_autofree char *path = g_build_filename(d, "x.pcap", NULL);
 	g_autofree char *link = g_build_filename(d, "l.pcap", NULL);
 	g_autofree char *missing = g_build_filename(d, "no", "x.pcap", NULL);
-	struct cap_writer *w = NULL;
+	struct capture_writer *w = NULL;
 
 	g_assert_true(g_file_set_contents(path, "keep", -1, NULL));
 	{
 		g_autoptr(GError) error = NULL;
 
-		g_assert_cmpint(cap_open(path, 0, CAP_OPEN_EXCL, &w, &error),
+		g_assert_cmpint(capture_open(path, 0, CAP_OPEN_EXCL, &w, &error),
 				==, -EEXIST);
 		g_assert_error(error, UN_ERROR, UN_EXIT_USAGE);
 		g_assert_nonnull(strstr(error->message, "already exists"));
@@ -240,27 +240,27 @@ static void test_refused(void)
 	{
 		g_autoptr(GError) error = NULL;
 
-		g_assert_cmpint(cap_open(link, 0, CAP_OPEN_TRUNCATE, &w,
+		g_assert_cmpint(capture_open(link, 0, CAP_OPEN_TRUNCATE, &w,
 					 &error), ==, -ELOOP);
 		g_assert_nonnull(strstr(error->message, "symbolic link"));
 	}
 	{
 		g_autoptr(GError) error = NULL;
 
-		g_assert_cmpint(cap_open(missing, 0, CAP_OPEN_TRUNCATE, &w,
+		g_assert_cmpint(capture_open(missing, 0, CAP_OPEN_TRUNCATE, &w,
 					 &error), ==, -ENOENT);
 		g_assert_nonnull(strstr(error->message, "directory"));
 	}
 	{
 		g_autoptr(GError) error = NULL;
 
-		g_assert_cmpint(cap_open(d, 0, CAP_OPEN_TRUNCATE, &w,
+		g_assert_cmpint(capture_open(d, 0, CAP_OPEN_TRUNCATE, &w,
 					 &error), <, 0);
 	}
 	{
 		g_autoptr(GError) error = NULL;
 
-		g_assert_cmpint(cap_open(path, 10, CAP_OPEN_TRUNCATE, &w,
+		g_assert_cmpint(capture_open(path, 10, CAP_OPEN_TRUNCATE, &w,
 					 &error), ==, -ERANGE);
 	}
 	/* the file that was in the way is untouched */
@@ -277,32 +277,32 @@ static void test_sizes(void)
 {
 	uint64_t v;
 
-	g_assert_cmpint(cap_parse_size("1048576", &v), ==, 0);
+	g_assert_cmpint(capture_parse_size("1048576", &v), ==, 0);
 	g_assert_cmpuint(v, ==, 1048576);
-	g_assert_cmpint(cap_parse_size("512k", &v), ==, 0);
+	g_assert_cmpint(capture_parse_size("512k", &v), ==, 0);
 	g_assert_cmpuint(v, ==, 512 * 1024);
-	g_assert_cmpint(cap_parse_size("10M", &v), ==, 0);
+	g_assert_cmpint(capture_parse_size("10M", &v), ==, 0);
 	g_assert_cmpuint(v, ==, 10 * 1024 * 1024);
-	g_assert_cmpint(cap_parse_size("2G", &v), ==, 0);
+	g_assert_cmpint(capture_parse_size("2G", &v), ==, 0);
 	g_assert_cmpuint(v, ==, 2ULL << 30);
-	g_assert_cmpint(cap_parse_size("1GiB", &v), ==, 0);
+	g_assert_cmpint(capture_parse_size("1GiB", &v), ==, 0);
 	g_assert_cmpuint(v, ==, 1ULL << 30);
-	g_assert_cmpint(cap_parse_size("4KB", &v), ==, 0);
+	g_assert_cmpint(capture_parse_size("4KB", &v), ==, 0);
 	g_assert_cmpuint(v, ==, 4096);
-	g_assert_cmpint(cap_parse_size("1k", &v), ==, 0);
-	g_assert_cmpint(cap_parse_size("100", &v), ==, -ERANGE);
-	g_assert_cmpint(cap_parse_size("99999999999G", &v), ==, -ERANGE);
-	g_assert_cmpint(cap_parse_size("", &v), ==, -EINVAL);
-	g_assert_cmpint(cap_parse_size("-1k", &v), ==, -EINVAL);
-	g_assert_cmpint(cap_parse_size("10X", &v), ==, -EINVAL);
-	g_assert_cmpint(cap_parse_size("10 M", &v), ==, -EINVAL);
-	g_assert_cmpint(cap_parse_size("M", &v), ==, -EINVAL);
+	g_assert_cmpint(capture_parse_size("1k", &v), ==, 0);
+	g_assert_cmpint(capture_parse_size("100", &v), ==, -ERANGE);
+	g_assert_cmpint(capture_parse_size("99999999999G", &v), ==, -ERANGE);
+	g_assert_cmpint(capture_parse_size("", &v), ==, -EINVAL);
+	g_assert_cmpint(capture_parse_size("-1k", &v), ==, -EINVAL);
+	g_assert_cmpint(capture_parse_size("10X", &v), ==, -EINVAL);
+	g_assert_cmpint(capture_parse_size("10 M", &v), ==, -EINVAL);
+	g_assert_cmpint(capture_parse_size("M", &v), ==, -EINVAL);
 }
 
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	log_init("test-pcap", LOG_LVL_ERR);
+	log_init("test-capture", LOG_LVL_ERR);
 	g_test_add_func("/pcap/layout", test_layout);
 	g_test_add_func("/pcap/rotation", test_rotation);
 	g_test_add_func("/pcap/write-failure", test_write_failure);

@@ -1,24 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * tests/unit/test-hsc.c - the network helper's seccomp allowlist: the list,
+ * tests/unit/test-sysfilter-helper.c - the network helper's seccomp allowlist: the list,
  * and what a process under it can and cannot do
  *
  * The filter is loaded in forked children, never in the test runner. The
- * probes are those of tests/try-hsc.c, included here: each refused call must
+ * probes are those of tests/try-sysfilter-helper.c, included here: each refused call must
  * kill its child with SIGSYS (and is made without the filter first, in
  * another child, to log what the kernel alone answers); the allowed calls the
  * helper needs must all work under the filter.
  */
-#define TRY_HSC_NO_MAIN
-#include "../try-hsc.c"
+#define TRY_SYSFILTER_HELPER_NO_MAIN
+#include "../try-sysfilter-helper.c"
 
 #include <net/if.h>
 #include <linux/if_tun.h>
 #include <linux/netlink.h>
 #include <seccomp.h>
 
-#include "errors.h"
-#include "fdpass.h"
-#include "scrule-check.h"
+#include "common/errors.h"
+#include "netns/fdpass.h"
+#include "sysfilter-check.h"
 
 /* Never allowed: the calls that would let a compromised helper out */
 static const char *const never[] = {
@@ -35,18 +35,18 @@ static const char *const never[] = {
 static bool in_list(const char *name)
 {
 	size_t n;
-	const struct scrule_entry *e = hsc_allowlist(&n);
+	const struct sysfilter_entry *e = sysfilter_helper_allowlist(&n);
 
-	return scrule_listed(e, n, name);
+	return sysfilter_listed(e, n, name);
 }
 
 static void test_list(void)
 {
-	const struct scrule_entry *e;
+	const struct sysfilter_entry *e;
 	size_t n, i;
 
-	e = hsc_allowlist(&n);
-	scrule_check_list(e, n, TRUE);
+	e = sysfilter_helper_allowlist(&n);
+	sysfilter_check_list(e, n, TRUE);
 	for (i = 0; i < ARRAY_SIZE(never); i++) {
 		if (in_list(never[i]))
 			g_error("%s must never be allowed", never[i]);
@@ -67,7 +67,7 @@ static int try_apply_agent(void)
 	setrlimit(RLIMIT_CORE, &rl);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		return -1;
-	return hsc_agent_apply() ? -1 : 0;
+	return sysfilter_agent_apply() ? -1 : 0;
 }
 
 /* Make the probe's call in a child, filtered (by @load) or not: its wait
@@ -158,7 +158,7 @@ static void test_agent_refused(gconstpointer data)
 	refused(data, try_apply_agent);
 }
 
-/* What the namespace agent must never do, of the probes of try-hsc.c */
+/* What the namespace agent must never do, of the probes of try-sysfilter-helper.c */
 static const char *const agent_refused[] = {
 	"execve", "ptrace", "mount", "setns", "unshare", "clone", "clone3",
 	"bpf", "keyctl", "pivot_root", "io_uring_setup", "socketpair",
@@ -170,13 +170,13 @@ static const char *const agent_refused[] = {
 
 static void test_agent_list(void)
 {
-	const struct scrule_entry *e;
+	const struct sysfilter_entry *e;
 	size_t n, i;
 
-	e = hsc_agent_allowlist(&n);
-	scrule_check_list(e, n, TRUE);
+	e = sysfilter_agent_allowlist(&n);
+	sysfilter_check_list(e, n, TRUE);
 	for (i = 0; i < ARRAY_SIZE(never); i++) {
-		if (scrule_listed(e, n, never[i]))
+		if (sysfilter_listed(e, n, never[i]))
 			g_error("%s must never be allowed to the agent",
 				never[i]);
 	}
@@ -426,7 +426,7 @@ static void test_no_nnp(void)
 	g_assert_cmpint(pid, >=, 0);
 	if (pid == 0) {
 		GError *error = NULL;
-		int r = hsc_apply(-1, &error);
+		int r = sysfilter_helper_apply(-1, &error);
 
 		if (r != -EINVAL || !error)
 			_exit(10);
@@ -447,7 +447,7 @@ static void test_no_nnp(void)
 	g_assert_cmpint(WEXITSTATUS(status), ==, 0);
 }
 
-/* After a successful hsc_apply() the process is in filter mode */
+/* After a successful sysfilter_helper_apply() the process is in filter mode */
 static void test_mode(void)
 {
 	int status;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * cli/attach_opts.c - the command line of `usernet attach`
+ * helper/options.c - the command line of `usernet attach`
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -9,16 +9,20 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <libslirp.h>
+#include <seccomp.h>
 
-#include "attach.h"
-#include "autopub.h"
-#include "dnsrelay.h"
-#include "errors.h"
-#include "fwd.h"
-#include "log.h"
-#include "pcap.h"
-#include "spec.h"
-#include "util.h"
+#include "config.h"
+#include "common/errors.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "helper/helper.h"
+#include "helper/slirp4netns.h"
+#include "portfwd/autopub.h"
+#include "portfwd/fwd.h"
+#include "portfwd/spec.h"
+#include "slirp/capture.h"
+#include "slirp/dnsrelay.h"
 
 enum {
 	OPT_CIDR = 0x100,
@@ -43,7 +47,7 @@ enum {
 	OPT_DNS,
 };
 
-static const struct option attach_longopts[] = {
+static const struct option helper_longopts[] = {
 	{ "configure", no_argument, NULL, 'c' },
 	{ "exit-fd", required_argument, NULL, 'e' },
 	{ "ready-fd", required_argument, NULL, 'r' },
@@ -78,14 +82,14 @@ static const struct option attach_longopts[] = {
 };
 
 /**
- * attach_usage() - print the help of `usernet attach`
+ * helper_usage() - print the help of `usernet attach`
  * @out:		stream
  * @as_slirp4netns:	the program runs as the drop-in slirp4netns
  *
  * Clients of slirp4netns (Podman, RootlessKit) look for the names of the
  * options they use in this text: every slirp4netns option must stay in it.
  */
-void attach_usage(FILE *out, bool as_slirp4netns)
+void helper_usage(FILE *out, bool as_slirp4netns)
 {
 	fprintf(out, as_slirp4netns ?
 "Usage: slirp4netns [OPTION]... PID|PATH [TAPNAME]\n"
@@ -136,7 +140,7 @@ void attach_usage(FILE *out, bool as_slirp4netns)
 "                              --enable-sandbox or --enable-seccomp)\n"
 "      --pcap-max-size=SIZE    cap of one capture file (suffix k, M, G;\n"
 "                              default 64M); when reached FILE becomes FILE.1\n"
-"                              (FILE.1 FILE.2..., " G_STRINGIFY(CAP_KEEP_ROTATED) " kept) and a new FILE\n"
+"                              (FILE.1 FILE.2..., " G_STRINGIFY(CAPTURE_KEEP_ROTATED) " kept) and a new FILE\n"
 "                              starts\n"
 "      --enable-sandbox        once set up, live in an empty read-only root\n"
 "                              holding only the resolver configuration\n"
@@ -154,10 +158,10 @@ void attach_usage(FILE *out, bool as_slirp4netns)
 }
 
 /**
- * attach_opts_init() - defaults
+ * helper_opts_init() - defaults
  * @o:		options
  */
-void attach_opts_init(struct attach_opts *o)
+void helper_opts_init(struct helper_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->target.type = NS_TARGET_PID;
@@ -173,10 +177,10 @@ void attach_opts_init(struct attach_opts *o)
 }
 
 /**
- * attach_opts_clear() - free what attach_opts_parse() allocated
+ * helper_opts_clear() - free what helper_opts_parse() allocated
  * @o:		options
  */
-void attach_opts_clear(struct attach_opts *o)
+void helper_opts_clear(struct helper_opts *o)
 {
 	g_clear_pointer(&o->target.netns_path, g_free);
 	g_clear_pointer(&o->target.userns_path, g_free);
@@ -206,7 +210,7 @@ static int usage_error(GError **error, const char *fmt, ...)
 }
 
 /* --dns ADDR: an IPv4 or IPv6 nameserver, port 53 (repeatable) */
-static int parse_dns(struct attach_opts *o, const char *s, GError **error)
+static int parse_dns(struct helper_opts *o, const char *s, GError **error)
 {
 	struct sockaddr_storage ss = { 0 };
 	struct addr_ip ip;
@@ -305,7 +309,7 @@ static int parse_outbound(const char *opt, const char *s, int family,
 }
 
 /* --log-level, --pcap, --pcap-max-size */
-static int parse_debug_option(struct attach_opts *o, int c, const char *arg,
+static int parse_debug_option(struct helper_opts *o, int c, const char *arg,
 			      GError **error)
 {
 	static const char *const levels[] = {
@@ -332,7 +336,7 @@ static int parse_debug_option(struct attach_opts *o, int c, const char *arg,
 		o->pcap = g_strdup(arg);
 		return 0;
 	case OPT_PCAP_MAX_SIZE:
-		r = cap_parse_size(arg, &o->pcap_max_size);
+		r = capture_parse_size(arg, &o->pcap_max_size);
 		if (r == -ERANGE)
 			return usage_error(error, "--pcap-max-size '%s' is out "
 					   "of range (at least %u bytes)", arg,
@@ -346,7 +350,7 @@ static int parse_debug_option(struct attach_opts *o, int c, const char *arg,
 	return usage_error(error, "unexpected option");
 }
 
-static int parse_option(struct attach_opts *o, int c, const char *arg,
+static int parse_option(struct helper_opts *o, int c, const char *arg,
 			GError **error)
 {
 	struct pf_spec spec;
@@ -490,7 +494,7 @@ static int parse_option(struct attach_opts *o, int c, const char *arg,
 	return usage_error(error, "unexpected option");
 }
 
-static int parse_target(struct attach_opts *o, const char *s, GError **error)
+static int parse_target(struct helper_opts *o, const char *s, GError **error)
 {
 	unsigned long pid;
 
@@ -507,8 +511,8 @@ static int parse_target(struct attach_opts *o, const char *s, GError **error)
 }
 
 /**
- * attach_opts_parse() - parse the arguments after `attach`
- * @o:		options, initialised with attach_opts_init()
+ * helper_opts_parse() - parse the arguments after `attach`
+ * @o:		options, initialised with helper_opts_init()
  * @argc:	argument count, argv[0] being the command name
  * @argv:	arguments (getopt may permute them)
  * @error:	UN_EXIT_USAGE with the reason
@@ -516,14 +520,14 @@ static int parse_target(struct attach_opts *o, const char *s, GError **error)
  * Return: 0 or -EINVAL. With --help or --version, 0 and @o->help or
  * @o->version set, the rest unchecked.
  */
-int attach_opts_parse(struct attach_opts *o, int argc, char **argv,
+int helper_opts_parse(struct helper_opts *o, int argc, char **argv,
 		      GError **error)
 {
 	int c, npos;
 
 	optind = 0; /* reset getopt, also between unit tests */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":ce:r:m:6p:a:hv", attach_longopts,
+	while ((c = getopt_long(argc, argv, ":ce:r:m:6p:a:hv", helper_longopts,
 				NULL)) != -1) {
 		if (c == '?') {
 			if (optopt)
@@ -567,4 +571,26 @@ int attach_opts_parse(struct attach_opts *o, int argc, char **argv,
 	if (o->pcap_max_size && !o->pcap)
 		return usage_error(error, "--pcap-max-size needs --pcap");
 	return 0;
+}
+
+/**
+ * helper_version_print() - the version lines of usernet and its libraries
+ * @out:		stream
+ * @as_slirp4netns:	in slirp4netns's shape: the version it is compatible
+ *			with first (clients may parse "slirp4netns version X")
+ */
+void helper_version_print(FILE *out, bool as_slirp4netns)
+{
+	const struct scmp_version *sv = seccomp_version();
+
+	if (as_slirp4netns) {
+		fprintf(out, "slirp4netns version %s (usernet %s)\n",
+			SLIRP4NETNS_COMPAT_VERSION, USERNET_VERSION);
+		fprintf(out, "commit: usernet-%s\n", USERNET_VERSION);
+	} else {
+		fprintf(out, "usernet version %s\n", USERNET_VERSION);
+	}
+	fprintf(out, "libslirp: %s\n", slirp_version_string());
+	fprintf(out, "SLIRP_CONFIG_VERSION_MAX: %d\n", SLIRP_CONFIG_VERSION_MAX);
+	fprintf(out, "libseccomp: %u.%u.%u\n", sv->major, sv->minor, sv->micro);
 }

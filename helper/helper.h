@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * cli/attach.h - `usernet attach`: options and the run of the helper
+ * helper/helper.h - `usernet attach`: options and the run of the helper
  */
-#ifndef CLI_ATTACH_H
-#define CLI_ATTACH_H
+#ifndef HELPER_HELPER_H
+#define HELPER_HELPER_H
 
 #include <net/if.h>
 #include <stdbool.h>
@@ -10,12 +10,12 @@
 #include <stdio.h>
 #include <glib.h>
 
-#include "autopub.h"
-#include "engine.h"
-#include "ns.h"
+#include "netns/ns.h"
+#include "portfwd/autopub.h"
+#include "slirp/engine.h"
 
 /**
- * struct attach_opts - the parsed command line of `usernet attach`
+ * struct helper_opts - the parsed command line of `usernet attach`
  * @target:	namespace to attach to
  * @tapname:	tap device name
  * @configure:	configure lo and the tap over netlink
@@ -31,7 +31,7 @@
  * @max_conns:	bound of open connections per published rule
  * @api_socket:	path of the JSON API socket, or NULL
  * @autopub:	--publish-auto: ports it may publish; NULL without it
- * @sandbox:	--enable-sandbox: empty root (launcher/isolate.c)
+ * @sandbox:	--enable-sandbox: empty root (confine/isolate.c)
  * @seccomp:	--enable-seccomp: the helper's seccomp allowlist
  * @debug:	verbose logs
  * @log_level:	most verbose level logged (enum log_level, --log-level);
@@ -40,9 +40,9 @@
  * @pcap_max_size: --pcap-max-size: size cap of one capture file, 0 none
  * @help:	--help was given: print usage, exit 0
  * @version:	--version was given: print versions, exit 0
- * @as_slirp4netns: run as the drop-in slirp4netns (cli/compat.c)
+ * @as_slirp4netns: run as the drop-in slirp4netns (helper/slirp4netns.c)
  */
-struct attach_opts {
+struct helper_opts {
 	struct ns_target target;
 	char tapname[IFNAMSIZ];
 	bool configure;
@@ -68,11 +68,12 @@ struct attach_opts {
 	bool as_slirp4netns;
 };
 
-void attach_opts_init(struct attach_opts *o);
-void attach_opts_clear(struct attach_opts *o);
-int attach_opts_parse(struct attach_opts *o, int argc, char **argv,
+void helper_opts_init(struct helper_opts *o);
+void helper_opts_clear(struct helper_opts *o);
+int helper_opts_parse(struct helper_opts *o, int argc, char **argv,
 		      GError **error);
-void attach_usage(FILE *out, bool as_slirp4netns);
-int attach_main(int argc, char **argv, bool as_slirp4netns);
+void helper_usage(FILE *out, bool as_slirp4netns);
+void helper_version_print(FILE *out, bool as_slirp4netns);
+int helper_main(int argc, char **argv, bool as_slirp4netns);
 
-#endif /* CLI_ATTACH_H */
+#endif /* HELPER_HELPER_H */

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * cli/attach.c - `usernet attach`: set up the tap in the target namespace,
+ * helper/helper.c - `usernet attach`: set up the tap in the target namespace,
  * run libslirp on it, publish ports, and stay until told to stop
  *
  * Start-up order (what "ready" means, as for slirp4netns):
  *  1. open the target's namespace files, start the agent inside them, open
  *     (or attach to) the tap and configure it if asked; stop the agent;
  *  2. create the libslirp engine, publish the ports, bind the API socket;
- *     then isolate (launcher/isolate.c: capabilities, and with
+ *     then isolate (confine/isolate.c: capabilities, and with
  *     --enable-sandbox/--enable-seccomp an empty root, no_new_privs, seccomp;
  *     inherited fds were closed first thing);
  *  3. print the summary, write "1" to the ready fd and close it;
@@ -15,7 +15,7 @@
  *
  * Packet capture (--pcap, or start_capture through the API) is opened before
  * isolation: its file and directory fd are what the sandbox and the seccomp
- * filter leave reachable (launcher/hsc.c allows creating and renaming files
+ * filter leave reachable (confine/sysfilter_helper.c allows creating and renaming files
  * in that directory only, for rotation). SIGUSR1 flushes it.
  */
 #include <arpa/inet.h>
@@ -32,27 +32,26 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "agent.h"
-#include "api.h"
-#include "attach.h"
-#include "compat.h"
 #include "config.h"
-#include "dnsrelay.h"
-#include "errors.h"
-#include "fwd.h"
-#include "hsc.h"
-#include "isolate.h"
-#include "log.h"
-#include "loop.h"
-#include "pcap.h"
-#include "util.h"
+#include "common/errors.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "confine/isolate.h"
+#include "confine/sysfilter_helper.h"
+#include "helper/helper.h"
+#include "netns/agent.h"
+#include "portfwd/api.h"
+#include "portfwd/fwd.h"
+#include "slirp/capture.h"
+#include "slirp/dnsrelay.h"
+#include "slirp/loop.h"
 
 /* How often a namespace file (--netns-type=path), or a target PID without a
  * pidfd, is checked: the helper exits within a second of the target going */
 #define ATTACH_TARGET_CHECK_MS 500
 
 /**
- * struct attach_ctx - state of a running helper
+ * struct helper_ctx - state of a running helper
  * @o:		options
  * @fds:	target namespace files
  * @signal_fd:	signalfd of SIGTERM, SIGINT, SIGHUP, SIGUSR1
@@ -70,14 +69,14 @@
  * @table:	the forwarding table the API acts on
  * @start_ms:	when the helper became ready (CLOCK_MONOTONIC ms)
  */
-struct attach_ctx {
-	const struct attach_opts *o;
+struct helper_ctx {
+	const struct helper_opts *o;
 	struct ns_fds fds;
 	int signal_fd;
 	struct nsagent *agent;
 	int path_dirfd;
 	char *path_base;
-	struct cap_writer *cap;
+	struct capture_writer *cap;
 	int diag_fd;
 	int statm_fd;
 	struct sl_engine *engine;
@@ -88,13 +87,13 @@ struct attach_ctx {
 
 static void on_signal(struct sl_loop *l, int fd, short revents, void *opaque)
 {
-	struct attach_ctx *c = opaque;
+	struct helper_ctx *c = opaque;
 	struct signalfd_siginfo si;
 
 	if (read(fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
 		return;
 	if (si.ssi_signo == SIGUSR1) {
-		if (c->cap && cap_flush(c->cap) == 0)
+		if (c->cap && capture_flush(c->cap) == 0)
 			log_debug("SIGUSR1: flushed the packet capture");
 		return;
 	}
@@ -111,7 +110,7 @@ static void on_exit_fd(struct sl_loop *l, int fd, short revents, void *opaque)
 static void on_target_exit(struct sl_loop *l, int fd, short revents,
 			   void *opaque)
 {
-	const struct attach_ctx *c = opaque;
+	const struct helper_ctx *c = opaque;
 
 	log_debug("target process %d exited, exiting", c->o->target.pid);
 	sl_loop_quit(l, UN_EXIT_OK);
@@ -120,7 +119,7 @@ static void on_target_exit(struct sl_loop *l, int fd, short revents,
 /* Without a pidfd (old kernel, or a thread ID): poll the PID instead */
 static void on_pid_check(struct sl_loop *l, void *opaque)
 {
-	const struct attach_ctx *c = opaque;
+	const struct helper_ctx *c = opaque;
 
 	if (kill(c->o->target.pid, 0) == 0 || errno != ESRCH)
 		return;
@@ -130,7 +129,7 @@ static void on_pid_check(struct sl_loop *l, void *opaque)
 
 static void on_path_check(struct sl_loop *l, void *opaque)
 {
-	const struct attach_ctx *c = opaque;
+	const struct helper_ctx *c = opaque;
 	struct stat st;
 
 	if (c->path_dirfd >= 0) {
@@ -147,7 +146,7 @@ static void on_path_check(struct sl_loop *l, void *opaque)
 	sl_loop_quit(l, UN_EXIT_OK);
 }
 
-static void nl_config_from_opts(const struct attach_opts *o,
+static void nl_config_from_opts(const struct helper_opts *o,
 				struct nl_config *n)
 {
 	memset(n, 0, sizeof(*n));
@@ -166,14 +165,14 @@ static void nl_config_from_opts(const struct attach_opts *o,
 
 /* Step 1: a tap fd, opened (and configured) inside the target by the agent,
  * which stays if the port forwarders will need sockets there */
-static int attach_open_tap(struct attach_ctx *c, int *tap_fd, GError **error)
+static int helper_open_tap(struct helper_ctx *c, int *tap_fd, GError **error)
 {
-	const struct attach_opts *o = c->o;
+	const struct helper_opts *o = c->o;
 	struct nl_config ncfg;
 	bool existed = false;
 	int r;
 
-	r = nsagent_start(&c->fds, hsc_agent_apply, &c->agent, error);
+	r = nsagent_start(&c->fds, sysfilter_agent_apply, &c->agent, error);
 	if (r < 0)
 		return r;
 	r = nsagent_open_tap(c->agent, o->tapname, tap_fd, &existed, error);
@@ -183,7 +182,7 @@ static int attach_open_tap(struct attach_ctx *c, int *tap_fd, GError **error)
 					    SOCK_RAW | SOCK_NONBLOCK,
 					    NETLINK_SOCK_DIAG, 0);
 		if (c->diag_fd < 0) {
-			r = un_fail(error, UN_EXIT_FAILURE, c->diag_fd,
+			r = error_set(error, UN_EXIT_FAILURE, c->diag_fd,
 				    "--publish-auto: cannot make a sock_diag "
 				    "netlink socket in the namespace: %s",
 				    g_strerror(-c->diag_fd));
@@ -207,7 +206,7 @@ static int attach_open_tap(struct attach_ctx *c, int *tap_fd, GError **error)
 	return r;
 }
 
-static void print_summary(const struct attach_opts *o, struct pf_table *t)
+static void print_summary(const struct helper_opts *o, struct pf_table *t)
 {
 	const struct sl_config *n = &o->net;
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
@@ -289,23 +288,23 @@ static void raise_fd_limit(void)
 static int api_add(void *opaque, const struct pf_spec *spec, unsigned *id,
 		   GError **error)
 {
-	return pf_table_add(((struct attach_ctx *)opaque)->table, spec, id,
+	return pf_table_add(((struct helper_ctx *)opaque)->table, spec, id,
 			    error);
 }
 
 static int api_remove(void *opaque, unsigned id)
 {
-	return pf_table_remove(((struct attach_ctx *)opaque)->table, id);
+	return pf_table_remove(((struct helper_ctx *)opaque)->table, id);
 }
 
 static GPtrArray *api_list(void *opaque)
 {
-	return pf_table_rules(((struct attach_ctx *)opaque)->table);
+	return pf_table_rules(((struct helper_ctx *)opaque)->table);
 }
 
 static void api_stats(void *opaque, struct api_stats *st)
 {
-	struct attach_ctx *c = opaque;
+	struct helper_ctx *c = opaque;
 
 	st->tap = *sl_engine_stats(c->engine);
 	st->flows = *sl_engine_flow_stats(c->engine);
@@ -317,12 +316,12 @@ static void api_stats(void *opaque, struct api_stats *st)
 }
 
 /* One capture at a time: the refusal of a second one, or 0 */
-static int capture_busy(const struct attach_ctx *c, GError **error)
+static int capture_busy(const struct helper_ctx *c, GError **error)
 {
 	if (!c->cap)
 		return 0;
-	return un_fail(error, UN_EXIT_FAILURE, -EBUSY, "a capture to %s is "
-		       "already running (stop_capture first)", cap_path(c->cap));
+	return error_set(error, UN_EXIT_FAILURE, -EBUSY, "a capture to %s is "
+		       "already running (stop_capture first)", capture_path(c->cap));
 }
 
 /* The API's packet capture into a path: only without confinement, as the
@@ -330,18 +329,18 @@ static int capture_busy(const struct attach_ctx *c, GError **error)
 static int api_capture_start(void *opaque, const char *path,
 			     uint64_t max_size, GError **error)
 {
-	struct attach_ctx *c = opaque;
+	struct helper_ctx *c = opaque;
 	int r;
 
 	if (c->o->sandbox || c->o->seccomp)
-		return un_fail(error, UN_EXIT_FAILURE, -EPERM,
+		return error_set(error, UN_EXIT_FAILURE, -EPERM,
 			       "the helper runs with --enable-sandbox or "
 			       "--enable-seccomp (an empty root, no file "
 			       "creation): pass the file instead (`usernet "
 			       "capture start`), or give --pcap at start");
 	r = capture_busy(c, error);
 	if (!r)
-		r = cap_open(path, max_size, CAP_OPEN_EXCL, &c->cap, error);
+		r = capture_open(path, max_size, CAP_OPEN_EXCL, &c->cap, error);
 	if (r < 0)
 		return r;
 	sl_engine_set_capture(c->engine, c->cap);
@@ -354,7 +353,7 @@ static int api_capture_start(void *opaque, const char *path,
 static int api_capture_start_fd(void *opaque, int fd, uint64_t max_size,
 				GError **error)
 {
-	struct attach_ctx *c = opaque;
+	struct helper_ctx *c = opaque;
 	int r;
 
 	r = capture_busy(c, error);
@@ -362,7 +361,7 @@ static int api_capture_start_fd(void *opaque, int fd, uint64_t max_size,
 		close(fd);
 		return r;
 	}
-	r = cap_open_fd(fd, max_size, "the file passed by the API client",
+	r = capture_open_fd(fd, max_size, "the file passed by the API client",
 			&c->cap, error);
 	if (r < 0)
 		return r;
@@ -371,28 +370,28 @@ static int api_capture_start_fd(void *opaque, int fd, uint64_t max_size,
 	return 0;
 }
 
-static int api_capture_stop(void *opaque, struct cap_stats *st)
+static int api_capture_stop(void *opaque, struct capture_stats *st)
 {
-	struct attach_ctx *c = opaque;
+	struct helper_ctx *c = opaque;
 
 	if (!c->cap)
 		return -ENOENT;
 	sl_engine_set_capture(c->engine, NULL);
-	log_debug("packet capture to %s stopped", cap_path(c->cap));
-	cap_close(c->cap, st);
+	log_debug("packet capture to %s stopped", capture_path(c->cap));
+	capture_close(c->cap, st);
 	c->cap = NULL;
 	return 0;
 }
 
-static void capture_end(struct attach_ctx *c)
+static void capture_end(struct helper_ctx *c)
 {
-	struct cap_stats st;
+	struct capture_stats st;
 
 	if (!c->cap)
 		return;
 	if (c->engine)
 		sl_engine_set_capture(c->engine, NULL);
-	cap_close(c->cap, &st);
+	capture_close(c->cap, &st);
 	c->cap = NULL;
 	log_info("packet capture: %" PRIu64 " frames (%" PRIu64 " bytes) in "
 		 "%" PRIu64 " file(s), %" PRIu64 " dropped", st.frames,
@@ -401,7 +400,7 @@ static void capture_end(struct attach_ctx *c)
 
 /* The DNS relay at network+3 (and fd00::3), before the sandbox: it watches
  * the resolver file's directories now */
-static int attach_dns(struct attach_ctx *c, struct sl_loop *loop)
+static int helper_dns(struct helper_ctx *c, struct sl_loop *loop)
 {
 	const struct sl_config *n = &c->o->net;
 	struct dnsrelay_cfg cfg = {
@@ -432,10 +431,10 @@ static int report(GError *error)
 	return error->domain == UN_ERROR ? error->code : UN_EXIT_FAILURE;
 }
 
-static int attach_run(const struct attach_opts *o)
+static int helper_run(const struct helper_opts *o)
 {
 	g_autoptr(GError) error = NULL;
-	struct attach_ctx c = {
+	struct helper_ctx c = {
 		.o = o, .fds = { -1, -1, -1 }, .signal_fd = -1,
 		.path_dirfd = -1, .diag_fd = -1, .statm_fd = -1,
 	};
@@ -477,7 +476,7 @@ static int attach_run(const struct attach_opts *o)
 		return UN_EXIT_FAILURE;
 	}
 	if (ns_fds_open(&o->target, &c.fds, &error) ||
-	    attach_open_tap(&c, &tap_fd, &error)) {
+	    helper_open_tap(&c, &tap_fd, &error)) {
 		status = report(error);
 		goto out;
 	}
@@ -495,7 +494,7 @@ static int attach_run(const struct attach_opts *o)
 	}
 	c.engine = engine;
 	if (o->pcap) {
-		if (cap_open(o->pcap, o->pcap_max_size, CAP_OPEN_TRUNCATE,
+		if (capture_open(o->pcap, o->pcap_max_size, CAP_OPEN_TRUNCATE,
 			     &c.cap, &error)) {
 			status = report(error);
 			goto out;
@@ -504,7 +503,7 @@ static int attach_run(const struct attach_opts *o)
 		if (o->seccomp) {
 			/* the filter allows no file creation or rename: a
 			 * directory fd cannot confine the paths used with it */
-			cap_no_rotation(c.cap);
+			capture_no_rotation(c.cap);
 			log_info("packet capture: no rotation under "
 				 "--enable-seccomp: the capture stops growing "
 				 "at --pcap-max-size (default 64M; frames past "
@@ -512,11 +511,11 @@ static int attach_run(const struct attach_opts *o)
 		} else {
 			/* Landlock (the sandbox's other way): rotation may
 			 * create and rename files beneath that directory */
-			iso.capture_dirfd = cap_dirfd(c.cap);
+			iso.capture_dirfd = capture_dirfd(c.cap);
 		}
 	}
 	loop = sl_loop_new(engine);
-	r = attach_dns(&c, loop);
+	r = helper_dns(&c, loop);
 	if (r < 0) {
 		log_msg(LOG_LVL_ERR, -r, "cannot set up the DNS relay");
 		goto out;
@@ -573,7 +572,7 @@ static int attach_run(const struct attach_opts *o)
 			goto out;
 		}
 	}
-	/* Isolation, stages 2 to 6 (launcher/isolate.c) */
+	/* Isolation, stages 2 to 6 (confine/isolate.c) */
 	iso.userns_fd = c.fds.userns;
 	iso.agent_pidfd = nsagent_pidfd(c.agent);
 	r = isolate_apply(&iso, &error);
@@ -626,37 +625,37 @@ out:
 }
 
 /**
- * attach_main() - entry point of `usernet attach`, and of the drop-in slirp4netns
+ * helper_main() - entry point of `usernet attach`, and of the drop-in slirp4netns
  * @argc:		argument count, argv[0] being "attach" (or the program)
  * @argv:		arguments
- * @as_slirp4netns:	run as slirp4netns (cli/compat.c): its help and version
+ * @as_slirp4netns:	run as slirp4netns (helper/slirp4netns.c): its help and version
  *
  * Return: exit status (enum un_exit)
  */
-int attach_main(int argc, char **argv, bool as_slirp4netns)
+int helper_main(int argc, char **argv, bool as_slirp4netns)
 {
 	g_autoptr(GError) error = NULL;
-	struct attach_opts o;
+	struct helper_opts o;
 	int status;
 
-	attach_opts_init(&o);
+	helper_opts_init(&o);
 	o.as_slirp4netns = as_slirp4netns;
-	if (attach_opts_parse(&o, argc, argv, &error)) {
+	if (helper_opts_parse(&o, argc, argv, &error)) {
 		status = report(error);
-		attach_opts_clear(&o);
+		helper_opts_clear(&o);
 		return status;
 	}
 	if (o.help || o.version) {
 		if (o.help)
-			attach_usage(stdout, as_slirp4netns);
+			helper_usage(stdout, as_slirp4netns);
 		else
-			version_print(stdout, as_slirp4netns);
-		attach_opts_clear(&o);
+			helper_version_print(stdout, as_slirp4netns);
+		helper_opts_clear(&o);
 		return UN_EXIT_OK;
 	}
 	log_init("usernet", o.debug ? LOG_LVL_DEBUG :
 		 (enum log_level)o.log_level);
-	status = attach_run(&o);
-	attach_opts_clear(&o);
+	status = helper_run(&o);
+	helper_opts_clear(&o);
 	return status;
 }

@@ -1,18 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * launcher/scrule.c - what usernet's two seccomp lists share: adding a
+ * confine/sysfilter.c - what usernet's two seccomp lists share: adding a
  * reviewed list of system calls, with its argument-filtered specials, to a
- * libseccomp filter (launcher/sc.c: usernet run's denylist; launcher/hsc.c:
+ * libseccomp filter (confine/sysfilter_command.c: usernet run's denylist; confine/sysfilter_helper.c:
  * the helper's allowlist)
  */
 #include <errno.h>
 #include <string.h>
 
-#include "errors.h"
-#include "log.h"
-#include "scrule.h"
+#include "common/errors.h"
+#include "common/log.h"
+#include "confine/sysfilter.h"
 
 /**
- * scrule_set_attrs() - the filter attributes both lists want
+ * sysfilter_set_attrs() - the filter attributes both lists want
  * @ctx:	filter
  *
  * Any ABI not added to the filter kills rather than running unfiltered
@@ -21,7 +21,7 @@
  * any, get the filter too (or loading fails); seccomp_load() returns the
  * kernel's errno, not -ECANCELED.
  */
-void scrule_set_attrs(scmp_filter_ctx ctx)
+void sysfilter_set_attrs(scmp_filter_ctx ctx)
 {
 	seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
 	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
@@ -30,7 +30,7 @@ void scrule_set_attrs(scmp_filter_ctx ctx)
 }
 
 /* The special of @name in @l, NULL if its line covers every call */
-static const struct scrule_special *scrule_special(const struct scrule_list *l,
+static const struct sysfilter_special *sysfilter_special(const struct sysfilter_list *l,
 						   const char *name)
 {
 	size_t i;
@@ -45,10 +45,10 @@ static const struct scrule_special *scrule_special(const struct scrule_list *l,
 /* Add the rules of one line; a name libseccomp does not know (or, native
  * only, a call this ABI lacks) is skipped: the list then filters less for a
  * denylist, allows less for an allowlist */
-static int scrule_add(scmp_filter_ctx ctx, const struct scrule_list *l,
-		      const struct scrule_entry *e)
+static int sysfilter_add(scmp_filter_ctx ctx, const struct sysfilter_list *l,
+		      const struct sysfilter_entry *e)
 {
-	const struct scrule_special *s = scrule_special(l, e->name);
+	const struct sysfilter_special *s = sysfilter_special(l, e->name);
 	int nr = seccomp_syscall_resolve_name(e->name);
 	uint32_t action = s && s->err ? SCMP_ACT_ERRNO(s->err) : l->action;
 
@@ -63,23 +63,23 @@ static int scrule_add(scmp_filter_ctx ctx, const struct scrule_list *l,
 }
 
 /**
- * scrule_add_list() - add every line of a reviewed list to a filter
+ * sysfilter_add_list() - add every line of a reviewed list to a filter
  * @ctx:	filter
  * @l:		the list
  * @error:	set on failure, naming the call and @l->what
  *
  * Return: 0 or -errno
  */
-int scrule_add_list(scmp_filter_ctx ctx, const struct scrule_list *l,
+int sysfilter_add_list(scmp_filter_ctx ctx, const struct sysfilter_list *l,
 		    GError **error)
 {
 	size_t i;
 	int r;
 
 	for (i = 0; i < l->n; i++) {
-		r = scrule_add(ctx, l, &l->entries[i]);
+		r = sysfilter_add(ctx, l, &l->entries[i]);
 		if (r < 0)
-			return un_fail(error, UN_EXIT_FAILURE, r,
+			return error_set(error, UN_EXIT_FAILURE, r,
 				       "cannot add the rule for %s to %s: %s",
 				       l->entries[i].name, l->what,
 				       g_strerror(-r));
@@ -88,14 +88,14 @@ int scrule_add_list(scmp_filter_ctx ctx, const struct scrule_list *l,
 }
 
 /**
- * scrule_listed() - whether a list has a line for a system call
+ * sysfilter_listed() - whether a list has a line for a system call
  * @entries:	the lines
  * @n:		number of lines
  * @name:	system call
  *
  * Return: true if @name is listed
  */
-bool scrule_listed(const struct scrule_entry *entries, size_t n,
+bool sysfilter_listed(const struct sysfilter_entry *entries, size_t n,
 		   const char *name)
 {
 	size_t i;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * tests/unit/test-seccomp.c - the default seccomp profile: the list, and what
+ * tests/unit/test-sysfilter-command.c - the default seccomp profile: the list, and what
  * a process under it can and cannot do
  *
  * The filter is loaded in subprocesses (g_test_trap_subprocess()), never in
@@ -31,10 +31,10 @@
 
 #include <seccomp.h>
 
-#include "errors.h"
-#include "sc.h"
-#include "scrule-check.h"
-#include "util.h"
+#include "common/errors.h"
+#include "common/util.h"
+#include "confine/sysfilter_command.h"
+#include "sysfilter-check.h"
 
 /* Result of a call made in a child that did not report back */
 #define NO_RESULT	LONG_MIN
@@ -53,18 +53,18 @@ static const char *const mandatory[] = {
 static bool in_profile(const char *name)
 {
 	size_t n;
-	const struct scrule_entry *e = sc_default_profile(&n);
+	const struct sysfilter_entry *e = sysfilter_command_profile(&n);
 
-	return scrule_listed(e, n, name);
+	return sysfilter_listed(e, n, name);
 }
 
 static void test_list(void)
 {
-	const struct scrule_entry *e;
+	const struct sysfilter_entry *e;
 	size_t n, i;
 
-	e = sc_default_profile(&n);
-	scrule_check_list(e, n, FALSE);
+	e = sysfilter_command_profile(&n);
+	sysfilter_check_list(e, n, FALSE);
 	for (i = 0; i < ARRAY_SIZE(mandatory); i++) {
 		if (!in_profile(mandatory[i]))
 			g_error("%s is missing from the profile", mandatory[i]);
@@ -317,8 +317,8 @@ static void apply(void)
 	g_autoptr(GError) error = NULL;
 
 	g_assert_cmpint(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), ==, 0);
-	if (sc_apply_default(&error))
-		g_error("sc_apply_default: %s", error->message);
+	if (sysfilter_command_apply(&error))
+		g_error("sysfilter_command_apply: %s", error->message);
 	g_assert_no_error(error);
 	filtered = true;
 }
@@ -548,7 +548,7 @@ static void test_no_nnp(void)
 		return;
 	}
 	g_assert_cmpint(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), ==, 0);
-	g_assert_cmpint(sc_apply_default(&error), ==, -EINVAL);
+	g_assert_cmpint(sysfilter_command_apply(&error), ==, -EINVAL);
 	g_assert_error(error, UN_ERROR, UN_EXIT_FAILURE);
 	g_assert_nonnull(strstr(error->message, "no_new_privs"));
 	g_assert_true(g_file_get_contents("/proc/self/status", &status, NULL,

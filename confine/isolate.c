@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * launcher/isolate.c - staged self-isolation of the network helper
+ * confine/isolate.c - staged self-isolation of the network helper
  * (`usernet attach`): fds, capabilities, empty root, prctl, seccomp
  *
  * DOC: Theory of operation
@@ -35,7 +35,7 @@
  *     (again: isolate_nodump() clears it at the very start, with or
  *     without confinement), PR_SET_NO_NEW_PRIVS 1;
  *  6. isolate_seccomp() (--enable-seccomp): the helper's allowlist
- *     (launcher/hsc.c), last.
+ *     (confine/sysfilter_helper.c), last.
  *
  * Why the directory of the resolver file and not the file: the DNS relay
  * (slirp/dnsrelay.c) re-reads /etc/resolv.conf when inotify reports a change
@@ -89,12 +89,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "caps.h"
-#include "errors.h"
-#include "hsc.h"
-#include "isolate.h"
-#include "log.h"
-#include "util.h"
+#include "common/errors.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "confine/caps.h"
+#include "confine/isolate.h"
+#include "confine/sysfilter_helper.h"
 
 /* Sanitizer builds: LeakSanitizer reads /proc/self/task and ptraces the
  * helper's threads at exit; there the sandbox binds all of /proc and the
@@ -793,7 +793,7 @@ int isolate_prctl(GError **error)
  *		only), or -1
  * @error:	set on failure
  *
- * Should: install launcher/hsc.c's filter (default: kill), after
+ * Should: install confine/sysfilter_helper.c's filter (default: kill), after
  * isolate_prctl(). Mustn't: run before any other stage: the filter forbids
  * what they use (mount, setns, unshare, pivot_root, capset).
  *
@@ -801,7 +801,7 @@ int isolate_prctl(GError **error)
  */
 int isolate_seccomp(int agent_pidfd, GError **error)
 {
-	return hsc_apply(agent_pidfd, error);
+	return sysfilter_helper_apply(agent_pidfd, error);
 }
 
 /**
