@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * common/addr.c - IP address, CIDR and MAC parsing and arithmetic
+ * common/addr.c - IP address, CIDR and MAC parsing and arithmetic, and the
+ * guest's address plan
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -82,6 +83,124 @@ struct in_addr addr_cidr4_mask(const struct addr_cidr4 *c)
 	};
 
 	return m;
+}
+
+/**
+ * addr_plan_default4() - the guest's IPv4 network when --cidr is not given
+ * @out:	ADDR_PLAN_CIDR4_DEFAULT, parsed
+ */
+void addr_plan_default4(struct addr_cidr4 *out)
+{
+	/* a constant that parses (tests/unit/test-addr.c) */
+	(void)addr_cidr4_parse(ADDR_PLAN_CIDR4_DEFAULT, out);
+}
+
+/**
+ * addr_plan_gateway4() - the gateway of the guest's IPv4 network, network + 2
+ * @c:		the guest's network (--cidr)
+ *
+ * Return: the address (the host's loopback unless --disable-host-loopback)
+ */
+struct in_addr addr_plan_gateway4(const struct addr_cidr4 *c)
+{
+	return addr_cidr4_host(c, ADDR_HOST_GATEWAY);
+}
+
+/**
+ * addr_plan_dns4() - the built-in DNS of the guest's IPv4 network, network + 3
+ * @c:		the guest's network (--cidr)
+ *
+ * Return: the address
+ */
+struct in_addr addr_plan_dns4(const struct addr_cidr4 *c)
+{
+	return addr_cidr4_host(c, ADDR_HOST_DNS);
+}
+
+/**
+ * addr_plan_guest4() - the guest's recommended IPv4 address, network + 100
+ * @c:		the guest's network (--cidr)
+ *
+ * Return: the address (what --configure gives the tap)
+ */
+struct in_addr addr_plan_guest4(const struct addr_cidr4 *c)
+{
+	return addr_cidr4_host(c, ADDR_HOST_GUEST);
+}
+
+/**
+ * addr_plan_dhcp_start4() - first address libslirp's DHCP hands out
+ * @c:		the guest's network (--cidr)
+ *
+ * Return: network + 15
+ */
+struct in_addr addr_plan_dhcp_start4(const struct addr_cidr4 *c)
+{
+	return addr_cidr4_host(c, ADDR_HOST_DHCP_START);
+}
+
+/**
+ * addr_plan_dhcp_end4() - last address libslirp's DHCP hands out (16 leases)
+ * @c:		the guest's network (--cidr)
+ *
+ * Return: network + 30
+ */
+struct in_addr addr_plan_dhcp_end4(const struct addr_cidr4 *c)
+{
+	return addr_cidr4_host(c, ADDR_HOST_DHCP_END);
+}
+
+/**
+ * addr_plan_prefix6() - the guest's IPv6 prefix (ADDR_PLAN_PREFIX6_LEN bits)
+ *
+ * Return: ADDR_PLAN_PREFIX6, fd00::
+ */
+struct in6_addr addr_plan_prefix6(void)
+{
+	struct in6_addr a = IN6ADDR_ANY_INIT;
+
+	(void)inet_pton(AF_INET6, ADDR_PLAN_PREFIX6, &a);
+	return a;
+}
+
+/* Host @n of the IPv6 prefix, written as its last 16 bits */
+static struct in6_addr addr_plan_host6(uint16_t n)
+{
+	struct in6_addr a = addr_plan_prefix6();
+
+	a.s6_addr[14] = (uint8_t)(n >> 8);
+	a.s6_addr[15] = (uint8_t)n;
+	return a;
+}
+
+/**
+ * addr_plan_gateway6() - the IPv6 gateway, fd00::2
+ *
+ * Return: the address
+ */
+struct in6_addr addr_plan_gateway6(void)
+{
+	return addr_plan_host6(ADDR_HOST_GATEWAY);
+}
+
+/**
+ * addr_plan_dns6() - the built-in IPv6 DNS, fd00::3
+ *
+ * Return: the address
+ */
+struct in6_addr addr_plan_dns6(void)
+{
+	return addr_plan_host6(ADDR_HOST_DNS);
+}
+
+/**
+ * addr_plan_guest6() - the guest's IPv6 address, fd00::100
+ *
+ * Return: the address (what --configure gives the tap)
+ */
+struct in6_addr addr_plan_guest6(void)
+{
+	return addr_plan_host6(ADDR_HOST6_GUEST);
 }
 
 /**

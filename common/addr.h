@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * common/addr.h - IP address, CIDR and MAC parsing and arithmetic
+ * common/addr.h - IP address, CIDR and MAC parsing and arithmetic, and the
+ * guest's address plan (gateway, DNS, guest address in each family)
  */
 #ifndef COMMON_ADDR_H
 #define COMMON_ADDR_H
@@ -32,12 +33,21 @@ struct addr_ip {
 	};
 };
 
-/* Guest-side addresses inside the CIDR, as slirp4netns numbers them */
+/*
+ * The guest's address plan, as slirp4netns numbers it: the IPv4 network of
+ * --cidr (ADDR_PLAN_CIDR4_DEFAULT unless given) and, with IPv6, the fixed
+ * prefix ADDR_PLAN_PREFIX6/64; in each, host 2 is the gateway, 3 the DNS,
+ * 100 (IPv6: 0x100) the guest. Ask the addr_plan_*() functions for them.
+ */
+#define ADDR_PLAN_CIDR4_DEFAULT	"10.0.2.0/24"
+#define ADDR_PLAN_PREFIX6	"fd00::"
+#define ADDR_PLAN_PREFIX6_LEN	64
 #define ADDR_HOST_GATEWAY	2
 #define ADDR_HOST_DNS		3
 #define ADDR_HOST_DHCP_START	15
 #define ADDR_HOST_DHCP_END	30
 #define ADDR_HOST_GUEST		100
+#define ADDR_HOST6_GUEST	0x100
 /* Longest prefix that still holds ADDR_HOST_GUEST */
 #define ADDR_CIDR4_MAX_PREFIX	25
 #define ADDR_CIDR4_MIN_PREFIX	8
@@ -47,6 +57,16 @@ struct addr_ip {
 int addr_cidr4_parse(const char *s, struct addr_cidr4 *out);
 struct in_addr addr_cidr4_host(const struct addr_cidr4 *c, uint32_t n);
 struct in_addr addr_cidr4_mask(const struct addr_cidr4 *c);
+void addr_plan_default4(struct addr_cidr4 *out);
+struct in_addr addr_plan_gateway4(const struct addr_cidr4 *c);
+struct in_addr addr_plan_dns4(const struct addr_cidr4 *c);
+struct in_addr addr_plan_guest4(const struct addr_cidr4 *c);
+struct in_addr addr_plan_dhcp_start4(const struct addr_cidr4 *c);
+struct in_addr addr_plan_dhcp_end4(const struct addr_cidr4 *c);
+struct in6_addr addr_plan_prefix6(void);
+struct in6_addr addr_plan_gateway6(void);
+struct in6_addr addr_plan_dns6(void);
+struct in6_addr addr_plan_guest6(void);
 int addr_ip_parse(const char *s, struct addr_ip *out);
 const char *addr_ip_str(const struct addr_ip *a, char *buf, size_t len);
 const char *addr_ip_str_plain(const struct addr_ip *a, char *buf, size_t len);

@@ -1,22 +1,34 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * helper/helper.c - `usernet attach`: set up the tap in the target namespace,
- * run libslirp on it, publish ports, and stay until told to stop
+ * helper/helper.c - the run of the network helper (`usernet attach`, and the
+ * drop-in slirp4netns): its start-up stages in order, the event loop's
+ * watchers that end it, the summary it prints, and what the API asks of it
+ * (its figures, the packet capture: struct api_helper_ops). The command line
+ * is helper/options.c; the slirp4netns entry point helper/slirp4netns.c.
  *
- * Start-up order (what "ready" means, as for slirp4netns):
- *  1. open the target's namespace files, start the agent inside them, open
- *     (or attach to) the tap and configure it if asked; stop the agent;
- *  2. create the libslirp engine, publish the ports, bind the API socket;
- *     then isolate (confine/isolate.c: capabilities, and with
- *     --enable-sandbox/--enable-seccomp an empty root, no_new_privs, seccomp;
- *     inherited fds were closed first thing);
- *  3. print the summary, write "1" to the ready fd and close it;
- *  4. run the event loop until SIGTERM/SIGINT/SIGHUP, the exit fd, the target going
- *     away (pidfd, or the namespace file replaced), or a tap failure.
+ * DOC: Start-up order (what "ready" means, as for slirp4netns), one stage
+ * function each, called in this order by helper_run():
+ *  1. helper_prepare(): inherited fds closed, not dumpable, the fd limit
+ *     raised, the signals blocked into a signalfd;
+ *  2. helper_open_target(): open the target's namespace files, start the
+ *     agent inside them, open (or attach to) the tap and configure it if
+ *     asked; the agent stays only if the forwarders need sockets inside;
+ *  3. helper_start_engine(): libslirp on the tap, the --pcap capture, the
+ *     event loop, the DNS relay;
+ *  4. helper_publish(): the forwarding table, the ports of -p, auto-publish;
+ *  5. helper_serve_api(): the API socket, acting on the forwarding table
+ *     itself and on the helper through helper_api_ops;
+ *  6. helper_confine(): isolate (confine/isolate.c: capabilities, and with
+ *     --enable-sandbox/--enable-seccomp an empty root, no_new_privs,
+ *     seccomp);
+ *  7. helper_watch(): what ends the loop: SIGTERM/SIGINT/SIGHUP, the exit
+ *     fd, the target going away (pidfd, or the namespace file replaced);
+ *  8. helper_ready(): print the summary, write "1" to the ready fd and close
+ *     it; then the event loop runs until one of those, or a tap failure.
  *
  * Packet capture (--pcap, or start_capture through the API) is opened before
  * isolation: its file and directory fd are what the sandbox and the seccomp
- * filter leave reachable (confine/sysfilter_helper.c allows creating and renaming files
- * in that directory only, for rotation). SIGUSR1 flushes it.
+ * filter leave reachable (confine/sysfilter_helper.c allows creating and
+ * renaming files in that directory only, for rotation). SIGUSR1 flushes it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -56,6 +68,7 @@
  * @fds:	target namespace files
  * @signal_fd:	signalfd of SIGTERM, SIGINT, SIGHUP, SIGUSR1
  * @agent:	namespace agent, kept while forwarders need sockets inside
+ * @tap_fd:	the tap, until the engine takes it; -1 otherwise
  * @path_dirfd:	with the sandbox, O_PATH fd of the directory of the
  *		namespace file (--netns-type=path), opened in the host's mount
  *		namespace; -1 otherwise
@@ -65,8 +78,12 @@
  *		agent, until handed to the watcher; -1 otherwise
  * @statm_fd:	/proc/self/statm, opened before the sandbox, for `stats`
  * @engine:	libslirp and the tap (capture, `stats`)
+ * @loop:	the event loop
  * @dns:	the DNS relay, or NULL with --disable-dns
  * @table:	the forwarding table the API acts on
+ * @autopub:	--publish-auto's watcher, or NULL
+ * @api:	the API server, or NULL without --api-socket
+ * @iso:	what the confinement stages are given (helper_confine())
  * @start_ms:	when the helper became ready (CLOCK_MONOTONIC ms)
  */
 struct helper_ctx {
@@ -74,16 +91,35 @@ struct helper_ctx {
 	struct ns_fds fds;
 	int signal_fd;
 	struct nsagent *agent;
+	int tap_fd;
 	int path_dirfd;
 	char *path_base;
 	struct capture_writer *cap;
 	int diag_fd;
 	int statm_fd;
 	struct sl_engine *engine;
+	struct sl_loop *loop;
 	struct dnsrelay *dns;
 	struct pf_table *table;
+	struct autopub *autopub;
+	struct api_server *api;
+	struct isolate_cfg iso;
 	int64_t start_ms;
 };
+
+static void helper_ctx_init(struct helper_ctx *c, const struct helper_opts *o)
+{
+	*c = (struct helper_ctx){
+		.o = o, .fds = { -1, -1, -1 }, .signal_fd = -1, .tap_fd = -1,
+		.path_dirfd = -1, .diag_fd = -1, .statm_fd = -1,
+		.iso = {
+			.sandbox = o->sandbox, .seccomp = o->seccomp,
+			.api_socket = o->api_socket, .userns_fd = -1,
+			.api_dirfd = -1, .capture_dirfd = -1,
+			.agent_pidfd = -1,
+		},
+	};
+}
 
 static void on_signal(struct sl_loop *l, int fd, short revents, void *opaque)
 {
@@ -154,18 +190,34 @@ static void nl_config_from_opts(const struct helper_opts *o,
 	n->mtu = o->net.mtu;
 	n->set_mac = o->set_mac;
 	memcpy(n->mac, o->mac, sizeof(n->mac));
-	n->addr4 = sl_config_guest4(&o->net);
+	n->addr4 = addr_plan_guest4(&o->net.cidr);
 	n->prefix4 = o->net.cidr.prefix;
-	n->gw4 = addr_cidr4_host(&o->net.cidr, ADDR_HOST_GATEWAY);
+	n->gw4 = addr_plan_gateway4(&o->net.cidr);
 	n->ipv6 = o->net.ipv6;
-	n->addr6 = sl_config_host6(0x100);
-	n->prefix6 = 64;
-	n->gw6 = sl_config_host6(ADDR_HOST_GATEWAY);
+	n->addr6 = addr_plan_guest6();
+	n->prefix6 = ADDR_PLAN_PREFIX6_LEN;
+	n->gw6 = addr_plan_gateway6();
 }
 
-/* Step 1: a tap fd, opened (and configured) inside the target by the agent,
- * which stays if the port forwarders will need sockets there */
-static int helper_open_tap(struct helper_ctx *c, int *tap_fd, GError **error)
+/* --publish-auto lists the namespace's sockets through a netlink socket,
+ * which lists the namespace it was made in: the agent makes it there */
+static int helper_open_diag(struct helper_ctx *c, GError **error)
+{
+	int fd = nsagent_socket(c->agent, AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK,
+				NETLINK_SOCK_DIAG, 0);
+
+	if (fd < 0)
+		return error_set(error, UN_EXIT_FAILURE, fd,
+				 "--publish-auto: cannot make a sock_diag "
+				 "netlink socket in the namespace: %s",
+				 g_strerror(-fd));
+	c->diag_fd = fd;
+	return 0;
+}
+
+/* The tap (@c->tap_fd), opened (and configured) inside the target by the
+ * agent, which stays if the port forwarders will need sockets there */
+static int helper_open_tap(struct helper_ctx *c, GError **error)
 {
 	const struct helper_opts *o = c->o;
 	struct nl_config ncfg;
@@ -175,30 +227,16 @@ static int helper_open_tap(struct helper_ctx *c, int *tap_fd, GError **error)
 	r = nsagent_start(&c->fds, sysfilter_agent_apply, &c->agent, error);
 	if (r < 0)
 		return r;
-	r = nsagent_open_tap(c->agent, o->tapname, tap_fd, &existed, error);
-	if (r == 0 && o->autopub) {
-		/* A netlink socket lists the namespace it was made in */
-		c->diag_fd = nsagent_socket(c->agent, AF_NETLINK,
-					    SOCK_RAW | SOCK_NONBLOCK,
-					    NETLINK_SOCK_DIAG, 0);
-		if (c->diag_fd < 0) {
-			r = error_set(error, UN_EXIT_FAILURE, c->diag_fd,
-				    "--publish-auto: cannot make a sock_diag "
-				    "netlink socket in the namespace: %s",
-				    g_strerror(-c->diag_fd));
-			c->diag_fd = -1;
-			close(*tap_fd);
-			*tap_fd = -1;
-		}
-	}
+	r = nsagent_open_tap(c->agent, o->tapname, &c->tap_fd, &existed,
+			     error);
+	if (r == 0 && o->autopub)
+		r = helper_open_diag(c, error);
 	if (r == 0 && o->configure) {
 		nl_config_from_opts(o, &ncfg);
 		r = nsagent_configure(c->agent, &ncfg, error);
-		if (r < 0) {
-			close(*tap_fd);
-			*tap_fd = -1;
-		}
 	}
+	if (r < 0)
+		util_close_fdp(&c->tap_fd);
 	if (r < 0 || o->port_mode == PF_MODE_SLIRP) {
 		nsagent_stop(c->agent);
 		c->agent = NULL;
@@ -206,20 +244,17 @@ static int helper_open_tap(struct helper_ctx *c, int *tap_fd, GError **error)
 	return r;
 }
 
-static void print_summary(const struct helper_opts *o, struct pf_table *t)
+/* The IPv4 lines of the summary, as slirp4netns prints them */
+static void print_summary_ipv4(const struct sl_config *n)
 {
-	const struct sl_config *n = &o->net;
-	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 	struct in_addr mask = addr_cidr4_mask(&n->cidr);
-	struct in_addr gw = addr_cidr4_host(&n->cidr, ADDR_HOST_GATEWAY);
-	struct in_addr dns = addr_cidr4_host(&n->cidr, ADDR_HOST_DNS);
-	struct in_addr d0 = addr_cidr4_host(&n->cidr, ADDR_HOST_DHCP_START);
-	struct in_addr d1 = addr_cidr4_host(&n->cidr, ADDR_HOST_DHCP_END);
-	struct in_addr guest = sl_config_guest4(n);
-	GPtrArray *rules = pf_table_rules(t);
-	guint i;
+	struct in_addr gw = addr_plan_gateway4(&n->cidr);
+	struct in_addr dns = addr_plan_dns4(&n->cidr);
+	struct in_addr d0 = addr_plan_dhcp_start4(&n->cidr);
+	struct in_addr d1 = addr_plan_dhcp_end4(&n->cidr);
+	struct in_addr guest = addr_plan_guest4(&n->cidr);
+	char a[INET_ADDRSTRLEN];
 
-	printf("usernet %s on %s\n", USERNET_VERSION, o->tapname);
 	printf("* MTU:             %u\n", n->mtu);
 	printf("* Network:         %s\n", inet_ntop(AF_INET, &n->cidr.net, a, sizeof(a)));
 	printf("* Netmask:         %s\n", inet_ntop(AF_INET, &mask, a, sizeof(a)));
@@ -229,16 +264,34 @@ static void print_summary(const struct helper_opts *o, struct pf_table *t)
 	printf("* DHCP begin:      %s\n", inet_ntop(AF_INET, &d0, a, sizeof(a)));
 	printf("* DHCP end:        %s\n", inet_ntop(AF_INET, &d1, a, sizeof(a)));
 	printf("* Recommended IP:  %s\n", inet_ntop(AF_INET, &guest, a, sizeof(a)));
-	if (n->ipv6) {
-		struct in6_addr g6 = sl_config_host6(ADDR_HOST_GATEWAY);
-		struct in6_addr d6 = sl_config_host6(ADDR_HOST_DNS);
-		char a6[INET6_ADDRSTRLEN];
+}
 
-		printf("* IPv6 network:    fd00::/64\n");
-		printf("* IPv6 gateway:    %s\n", inet_ntop(AF_INET6, &g6, a6, sizeof(a6)));
-		if (!n->disable_dns)
-			printf("* IPv6 DNS:        %s\n", inet_ntop(AF_INET6, &d6, a6, sizeof(a6)));
-	}
+static void print_summary_ipv6(const struct sl_config *n)
+{
+	struct in6_addr p6 = addr_plan_prefix6();
+	struct in6_addr g6 = addr_plan_gateway6();
+	struct in6_addr d6 = addr_plan_dns6();
+	char a6[INET6_ADDRSTRLEN];
+
+	printf("* IPv6 network:    %s/%u\n",
+	       inet_ntop(AF_INET6, &p6, a6, sizeof(a6)), ADDR_PLAN_PREFIX6_LEN);
+	printf("* IPv6 gateway:    %s\n", inet_ntop(AF_INET6, &g6, a6, sizeof(a6)));
+	if (!n->disable_dns)
+		printf("* IPv6 DNS:        %s\n", inet_ntop(AF_INET6, &d6, a6, sizeof(a6)));
+}
+
+static void print_summary(const struct helper_opts *o, struct pf_table *t)
+{
+	const struct sl_config *n = &o->net;
+	struct in_addr gw = addr_plan_gateway4(&n->cidr);
+	GPtrArray *rules = pf_table_rules(t);
+	char b[INET_ADDRSTRLEN];
+	guint i;
+
+	printf("usernet %s on %s\n", USERNET_VERSION, o->tapname);
+	print_summary_ipv4(n);
+	if (n->ipv6)
+		print_summary_ipv6(n);
 	for (i = 0; i < rules->len; i++) {
 		struct pf_rule *r = g_ptr_array_index(rules, i);
 		g_autofree char *s = pf_spec_to_string(&r->spec);
@@ -284,25 +337,9 @@ static void raise_fd_limit(void)
 	}
 }
 
-/* The API acts on the forwarding table */
-static int api_add(void *opaque, const struct pf_spec *spec, unsigned *id,
-		   GError **error)
-{
-	return pf_table_add(((struct helper_ctx *)opaque)->table, spec, id,
-			    error);
-}
-
-static int api_remove(void *opaque, unsigned id)
-{
-	return pf_table_remove(((struct helper_ctx *)opaque)->table, id);
-}
-
-static GPtrArray *api_list(void *opaque)
-{
-	return pf_table_rules(((struct helper_ctx *)opaque)->table);
-}
-
-static void api_stats(void *opaque, struct api_stats *st)
+/* What only the helper knows, asked by the API (struct api_helper_ops):
+ * its figures for `stats` (the table's come from the table) */
+static void helper_api_stats(void *opaque, struct api_stats *st)
 {
 	struct helper_ctx *c = opaque;
 
@@ -310,7 +347,6 @@ static void api_stats(void *opaque, struct api_stats *st)
 	st->flows = *sl_engine_flow_stats(c->engine);
 	st->sockets_known = !sl_engine_sockets(c->engine, &st->tcp_active,
 					       &st->udp_active);
-	st->binds_refused = pf_table_binds_refused(c->table);
 	sl_counters_proc_read(c->statm_fd, &st->proc);
 	st->uptime_ms = c->start_ms ? util_now_ms() - c->start_ms : 0;
 }
@@ -326,8 +362,8 @@ static int capture_busy(const struct helper_ctx *c, GError **error)
 
 /* The API's packet capture into a path: only without confinement, as the
  * sandbox's root is empty and the seccomp filter allows creating no file */
-static int api_capture_start(void *opaque, const char *path,
-			     uint64_t max_size, GError **error)
+static int helper_api_capture_start(void *opaque, const char *path,
+				    uint64_t max_size, GError **error)
 {
 	struct helper_ctx *c = opaque;
 	int r;
@@ -350,8 +386,8 @@ static int api_capture_start(void *opaque, const char *path,
 
 /* start_capture with a file the client opened and passed: allowed in a
  * sandboxed helper, which opens nothing itself */
-static int api_capture_start_fd(void *opaque, int fd, uint64_t max_size,
-				GError **error)
+static int helper_api_capture_start_fd(void *opaque, int fd,
+				       uint64_t max_size, GError **error)
 {
 	struct helper_ctx *c = opaque;
 	int r;
@@ -370,7 +406,7 @@ static int api_capture_start_fd(void *opaque, int fd, uint64_t max_size,
 	return 0;
 }
 
-static int api_capture_stop(void *opaque, struct capture_stats *st)
+static int helper_api_capture_stop(void *opaque, struct capture_stats *st)
 {
 	struct helper_ctx *c = opaque;
 
@@ -382,6 +418,13 @@ static int api_capture_stop(void *opaque, struct capture_stats *st)
 	c->cap = NULL;
 	return 0;
 }
+
+static const struct api_helper_ops helper_api_ops = {
+	.stats = helper_api_stats,
+	.capture_start = helper_api_capture_start,
+	.capture_start_fd = helper_api_capture_start_fd,
+	.capture_stop = helper_api_capture_stop,
+};
 
 static void capture_end(struct helper_ctx *c)
 {
@@ -398,16 +441,16 @@ static void capture_end(struct helper_ctx *c)
 		 st.bytes, st.files, st.dropped);
 }
 
-/* The DNS relay at network+3 (and fd00::3), before the sandbox: it watches
+/* The DNS relay at the plan's DNS addresses, before the sandbox: it watches
  * the resolver file's directories now */
-static int helper_dns(struct helper_ctx *c, struct sl_loop *loop)
+static int helper_dns(struct helper_ctx *c, GError **error)
 {
 	const struct sl_config *n = &c->o->net;
 	struct dnsrelay_cfg cfg = {
 		.addrs = {
-			.dns4 = addr_cidr4_host(&n->cidr, ADDR_HOST_DNS),
+			.dns4 = addr_plan_dns4(&n->cidr),
 			.dns6_on = n->ipv6,
-			.dns6 = sl_config_host6(ADDR_HOST_DNS),
+			.dns6 = addr_plan_dns6(),
 		},
 		.mtu = n->mtu,
 		.resolv_path = DNSRELAY_RESOLV_PATH,
@@ -418,10 +461,39 @@ static int helper_dns(struct helper_ctx *c, struct sl_loop *loop)
 
 	if (n->disable_dns)
 		return 0;
-	r = dnsrelay_new(&cfg, loop, sl_engine_send_frame, c->engine, &c->dns);
+	r = dnsrelay_new(&cfg, c->loop, sl_engine_send_frame, c->engine,
+			 &c->dns);
+	if (r < 0)
+		return error_set(error, UN_EXIT_FAILURE, r, "cannot set up the "
+				 "DNS relay: %s", g_strerror(-r));
+	sl_engine_set_dns(c->engine, c->dns);
+	return 0;
+}
+
+/* --pcap: the capture from the start, rotated unless under seccomp */
+static int helper_capture(struct helper_ctx *c, GError **error)
+{
+	const struct helper_opts *o = c->o;
+	int r;
+
+	r = capture_open(o->pcap, o->pcap_max_size, CAP_OPEN_TRUNCATE, &c->cap,
+			 error);
 	if (r < 0)
 		return r;
-	sl_engine_set_dns(c->engine, c->dns);
+	sl_engine_set_capture(c->engine, c->cap);
+	if (o->seccomp) {
+		/* the filter allows no file creation or rename: a directory
+		 * fd cannot confine the paths used with it */
+		capture_no_rotation(c->cap);
+		log_info("packet capture: no rotation under --enable-seccomp: "
+			 "the capture stops growing at --pcap-max-size "
+			 "(default 64M; frames past it are dropped and "
+			 "counted)");
+	} else {
+		/* Landlock (the sandbox's other way): rotation may create and
+		 * rename files beneath that directory */
+		c->iso.capture_dirfd = capture_dirfd(c->cap);
+	}
 	return 0;
 }
 
@@ -431,196 +503,226 @@ static int report(GError *error)
 	return error->domain == UN_ERROR ? error->code : UN_EXIT_FAILURE;
 }
 
-static int helper_run(const struct helper_opts *o)
+/* Stage 1: isolation's first stage, the fd limit and the signals */
+static int helper_prepare(struct helper_ctx *c, GError **error)
 {
-	g_autoptr(GError) error = NULL;
-	struct helper_ctx c = {
-		.o = o, .fds = { -1, -1, -1 }, .signal_fd = -1,
-		.path_dirfd = -1, .diag_fd = -1, .statm_fd = -1,
-	};
-	struct sl_engine *engine = NULL;
-	struct pf_table *table = NULL;
-	struct sl_loop *loop = NULL;
-	struct api_server *api = NULL;
-	struct autopub *autopub = NULL;
-	struct api_backend backend = {
-		.add = api_add, .remove = api_remove, .list = api_list,
-		.stats = api_stats, .opaque = &c,
-	};
-	struct isolate_cfg iso = {
-		.sandbox = o->sandbox, .seccomp = o->seccomp,
-		.api_socket = o->api_socket, .api_dirfd = -1,
-		.capture_dirfd = -1, .agent_pidfd = -1,
-	};
-	const int keep_fds[] = { o->ready_fd, o->exit_fd };
-	int status = UN_EXIT_FAILURE, tap_fd = -1, r;
-	guint i;
+	const int keep_fds[] = { c->o->ready_fd, c->o->exit_fd };
+	int r;
 
 	/* Isolation, stage 1: nothing inherited but what we were given */
 	r = isolate_fds(keep_fds, G_N_ELEMENTS(keep_fds));
-	if (r < 0) {
-		log_msg(LOG_LVL_ERR, -r, "cannot close inherited fds");
-		return UN_EXIT_FAILURE;
-	}
+	if (r < 0)
+		return error_set(error, UN_EXIT_FAILURE, r, "cannot close "
+				 "inherited fds: %s", g_strerror(-r));
 	/* Not dumpable from the start, confined or not: the namespace agent
 	 * forked next inherits it */
 	r = isolate_nodump();
-	if (r < 0) {
-		log_msg(LOG_LVL_ERR, -r, "cannot clear the dumpable flag");
-		return UN_EXIT_FAILURE;
-	}
+	if (r < 0)
+		return error_set(error, UN_EXIT_FAILURE, r, "cannot clear the "
+				 "dumpable flag: %s", g_strerror(-r));
 	raise_fd_limit();
-	c.signal_fd = signals_block();
-	if (c.signal_fd < 0) {
-		log_msg(LOG_LVL_ERR, -c.signal_fd, "cannot set up signals");
-		return UN_EXIT_FAILURE;
-	}
-	if (ns_fds_open(&o->target, &c.fds, &error) ||
-	    helper_open_tap(&c, &tap_fd, &error)) {
-		status = report(error);
-		goto out;
-	}
+	c->signal_fd = signals_block();
+	if (c->signal_fd < 0)
+		return error_set(error, UN_EXIT_FAILURE, c->signal_fd,
+				 "cannot set up signals: %s",
+				 g_strerror(-c->signal_fd));
+	return 0;
+}
+
+/* Stage 2: the target's namespaces, the agent in them, the tap */
+static int helper_open_target(struct helper_ctx *c, GError **error)
+{
+	int r;
+
+	r = ns_fds_open(&c->o->target, &c->fds, error);
+	if (r == 0)
+		r = helper_open_tap(c, error);
+	if (r < 0)
+		return r;
 	/* Holding the namespace files would keep a bind mount busy (plain
 	 * umount fails); the tap and the recorded inode are all we need */
-	util_close_fdp(&c.fds.netns);
+	util_close_fdp(&c->fds.netns);
 	/* The sandbox may need to join the target's user namespace */
-	if (!o->sandbox)
-		util_close_fdp(&c.fds.userns);
-	r = sl_engine_new(&o->net, tap_fd, &engine);
-	if (r < 0) {
-		log_msg(LOG_LVL_ERR, -r, "libslirp refused the configuration");
-		close(tap_fd);
-		goto out;
+	if (!c->o->sandbox)
+		util_close_fdp(&c->fds.userns);
+	return 0;
+}
+
+/* Stage 3: libslirp on the tap, the capture, the event loop, the DNS relay */
+static int helper_start_engine(struct helper_ctx *c, GError **error)
+{
+	int r;
+
+	r = sl_engine_new(&c->o->net, c->tap_fd, &c->engine);
+	if (r < 0)
+		return error_set(error, UN_EXIT_FAILURE, r, "libslirp refused "
+				 "the configuration: %s", g_strerror(-r));
+	c->tap_fd = -1;	/* the engine's now */
+	if (c->o->pcap) {
+		r = helper_capture(c, error);
+		if (r < 0)
+			return r;
 	}
-	c.engine = engine;
-	if (o->pcap) {
-		if (capture_open(o->pcap, o->pcap_max_size, CAP_OPEN_TRUNCATE,
-			     &c.cap, &error)) {
-			status = report(error);
-			goto out;
-		}
-		sl_engine_set_capture(engine, c.cap);
-		if (o->seccomp) {
-			/* the filter allows no file creation or rename: a
-			 * directory fd cannot confine the paths used with it */
-			capture_no_rotation(c.cap);
-			log_info("packet capture: no rotation under "
-				 "--enable-seccomp: the capture stops growing "
-				 "at --pcap-max-size (default 64M; frames past "
-				 "it are dropped and counted)");
-		} else {
-			/* Landlock (the sandbox's other way): rotation may
-			 * create and rename files beneath that directory */
-			iso.capture_dirfd = capture_dirfd(c.cap);
-		}
-	}
-	loop = sl_loop_new(engine);
-	r = helper_dns(&c, loop);
-	if (r < 0) {
-		log_msg(LOG_LVL_ERR, -r, "cannot set up the DNS relay");
-		goto out;
-	}
-	table = pf_table_new(sl_engine_slirp(engine), &o->net, o->port_mode,
-			     c.agent, loop);
-	if (!table) {
-		log_perror(LOG_LVL_ERR, "cannot set up port forwarding");
-		goto out;
-	}
-	pf_table_set_max_conns(table, o->max_conns);
+	c->loop = sl_loop_new(c->engine);
+	return helper_dns(c, error);
+}
+
+/* Stage 4: the forwarding table, the ports of -p, auto-publish */
+static int helper_publish(struct helper_ctx *c, GError **error)
+{
+	const struct helper_opts *o = c->o;
+	guint i;
+	int r;
+
+	c->table = pf_table_new(sl_engine_slirp(c->engine), &o->net,
+				o->port_mode, c->agent, c->loop);
+	if (!c->table)
+		return error_set(error, UN_EXIT_FAILURE, -errno, "cannot set "
+				 "up port forwarding: %s", g_strerror(errno));
+	pf_table_set_max_conns(c->table, o->max_conns);
 	for (i = 0; i < o->publish->len; i++) {
-		if (pf_table_add(table, &g_array_index(o->publish,
-						       struct pf_spec, i),
-				 NULL, &error)) {
-			status = report(error);
-			goto out;
-		}
+		r = pf_table_add(c->table, &g_array_index(o->publish,
+							  struct pf_spec, i),
+				 NULL, error);
+		if (r < 0)
+			return r;
 	}
-	c.table = table;
-	if (o->autopub) {
-		r = autopub_new(table, loop, util_steal_fd(&c.diag_fd),
-				o->autopub, o->net.ipv6, &autopub);
-		if (r < 0) {
-			log_msg(LOG_LVL_ERR, -r, "--publish-auto: cannot list "
-				"the namespace's sockets");
-			goto out;
-		}
-	}
-	if (o->api_socket) {
-		backend.slirp4netns_list = o->as_slirp4netns;
-		backend.capture_start = api_capture_start;
-		backend.capture_stop = api_capture_stop;
-		backend.capture_start_fd = api_capture_start_fd;
-		backend.capture_opaque = &c;
-		/* Read after the sandbox took /proc away */
-		c.statm_fd = sl_counters_proc_open();
-		if (api_server_new(o->api_socket, &backend, loop, &api,
-				   &error)) {
-			status = report(error);
-			goto out;
-		}
-		iso.api_dirfd = api_server_dirfd(api);
-	}
+	if (!o->autopub)
+		return 0;
+	r = autopub_new(c->table, c->loop, util_steal_fd(&c->diag_fd),
+			o->autopub, o->net.ipv6, &c->autopub);
+	if (r < 0)
+		return error_set(error, UN_EXIT_FAILURE, r, "--publish-auto: "
+				 "cannot list the namespace's sockets: %s",
+				 g_strerror(-r));
+	return 0;
+}
+
+/* Stage 5: the API socket, on the table and the helper's ops */
+static int helper_serve_api(struct helper_ctx *c, GError **error)
+{
+	const struct api_backend backend = {
+		.table = c->table,
+		.ops = &helper_api_ops,
+		.opaque = c,
+		.slirp4netns_list = c->o->as_slirp4netns,
+	};
+	int r;
+
+	if (!c->o->api_socket)
+		return 0;
+	/* Read after the sandbox took /proc away */
+	c->statm_fd = sl_counters_proc_open();
+	r = api_server_new(c->o->api_socket, &backend, c->loop, &c->api,
+			   error);
+	if (r < 0)
+		return r;
+	c->iso.api_dirfd = api_server_dirfd(c->api);
+	return 0;
+}
+
+/* Stage 6: isolation, stages 2 to 6 (confine/isolate.c) */
+static int helper_confine(struct helper_ctx *c, GError **error)
+{
+	const struct helper_opts *o = c->o;
+	int r;
+
 	/* The namespace file's path will not be there in the sandbox: its
 	 * directory, held now, still leads to it (and to what replaces it) */
 	if (o->sandbox && o->target.type == NS_TARGET_PATH) {
 		g_autofree char *dn = g_path_get_dirname(o->target.netns_path);
 
-		c.path_base = g_path_get_basename(o->target.netns_path);
-		c.path_dirfd = open(dn, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (c.path_dirfd < 0) {
-			log_perror(LOG_LVL_ERR, "cannot open %s", dn);
-			goto out;
-		}
+		c->path_base = g_path_get_basename(o->target.netns_path);
+		c->path_dirfd = open(dn, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (c->path_dirfd < 0)
+			return error_set(error, UN_EXIT_FAILURE, -errno,
+					 "cannot open %s: %s", dn,
+					 g_strerror(errno));
 	}
-	/* Isolation, stages 2 to 6 (confine/isolate.c) */
-	iso.userns_fd = c.fds.userns;
-	iso.agent_pidfd = nsagent_pidfd(c.agent);
-	r = isolate_apply(&iso, &error);
-	util_close_fdp(&c.fds.userns);
-	if (r < 0) {
-		status = report(error);
-		goto out;
-	}
+	c->iso.userns_fd = c->fds.userns;
+	c->iso.agent_pidfd = nsagent_pidfd(c->agent);
+	r = isolate_apply(&c->iso, error);
+	util_close_fdp(&c->fds.userns);
+	return r;
+}
 
-	sl_loop_watch_fd(loop, c.signal_fd, POLLIN, on_signal, &c);
+/* Stage 7: what ends the loop, besides a tap failure */
+static void helper_watch(struct helper_ctx *c)
+{
+	const struct helper_opts *o = c->o;
+
+	sl_loop_watch_fd(c->loop, c->signal_fd, POLLIN, on_signal, c);
 	if (o->exit_fd >= 0)
-		sl_loop_watch_fd(loop, o->exit_fd, POLLIN, on_exit_fd, &c);
-	if (c.fds.pidfd >= 0)
-		sl_loop_watch_fd(loop, c.fds.pidfd, POLLIN, on_target_exit,
-				 &c);
+		sl_loop_watch_fd(c->loop, o->exit_fd, POLLIN, on_exit_fd, c);
+	if (c->fds.pidfd >= 0)
+		sl_loop_watch_fd(c->loop, c->fds.pidfd, POLLIN, on_target_exit,
+				 c);
 	else if (o->target.type == NS_TARGET_PID)
-		sl_loop_every(loop, ATTACH_TARGET_CHECK_MS, on_pid_check, &c);
+		sl_loop_every(c->loop, ATTACH_TARGET_CHECK_MS, on_pid_check, c);
 	if (o->target.type == NS_TARGET_PATH)
-		sl_loop_every(loop, ATTACH_TARGET_CHECK_MS, on_path_check, &c);
+		sl_loop_every(c->loop, ATTACH_TARGET_CHECK_MS, on_path_check,
+			      c);
+}
 
-	print_summary(o, table);
-	c.start_ms = util_now_ms();
-	if (o->ready_fd >= 0) {
-		r = util_write_all(o->ready_fd, "1", 1);
-		if (r < 0)
-			log_msg(LOG_LVL_WARN, -r, "cannot write to the ready fd");
-		close(o->ready_fd);
-	}
+/* Stage 8: the summary, and "1" on the ready fd */
+static void helper_ready(struct helper_ctx *c)
+{
+	const struct helper_opts *o = c->o;
+	int r;
 
-	status = sl_loop_run(loop);
-out:
+	print_summary(o, c->table);
+	c->start_ms = util_now_ms();
+	if (o->ready_fd < 0)
+		return;
+	r = util_write_all(o->ready_fd, "1", 1);
+	if (r < 0)
+		log_msg(LOG_LVL_WARN, -r, "cannot write to the ready fd");
+	close(o->ready_fd);
+}
+
+/* Everything the stages made, in the reverse order */
+static void helper_ctx_clear(struct helper_ctx *c)
+{
 	/* Before the loop goes: the server's tick lives in it */
-	api_server_free(api);
-	capture_end(&c);
-	autopub_free(autopub);
-	pf_table_free(table);
-	nsagent_stop(c.agent);
-	if (engine)
-		sl_engine_set_dns(engine, NULL);
-	dnsrelay_free(c.dns);
-	sl_loop_free(loop);
-	sl_engine_free(engine);
-	ns_fds_close(&c.fds);
-	util_close_fdp(&c.path_dirfd);
-	util_close_fdp(&c.diag_fd);
-	util_close_fdp(&c.statm_fd);
-	g_free(c.path_base);
-	close(c.signal_fd);
+	api_server_free(c->api);
+	capture_end(c);
+	autopub_free(c->autopub);
+	pf_table_free(c->table);
+	nsagent_stop(c->agent);
+	if (c->engine)
+		sl_engine_set_dns(c->engine, NULL);
+	dnsrelay_free(c->dns);
+	sl_loop_free(c->loop);
+	sl_engine_free(c->engine);
+	ns_fds_close(&c->fds);
+	util_close_fdp(&c->tap_fd);
+	util_close_fdp(&c->path_dirfd);
+	util_close_fdp(&c->diag_fd);
+	util_close_fdp(&c->statm_fd);
+	g_free(c->path_base);
+	util_close_fdp(&c->signal_fd);
+}
+
+static int helper_run(const struct helper_opts *o)
+{
+	g_autoptr(GError) error = NULL;
+	struct helper_ctx c;
+	int status;
+
+	helper_ctx_init(&c, o);
+	if (helper_prepare(&c, &error) ||
+	    helper_open_target(&c, &error) ||
+	    helper_start_engine(&c, &error) ||
+	    helper_publish(&c, &error) ||
+	    helper_serve_api(&c, &error) ||
+	    helper_confine(&c, &error)) {
+		status = report(error);
+	} else {
+		helper_watch(&c);
+		helper_ready(&c);
+		status = sl_loop_run(c.loop);
+	}
+	helper_ctx_clear(&c);
 	return status;
 }
 

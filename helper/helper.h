@@ -1,79 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * helper/helper.h - `usernet attach`: options and the run of the helper
+ * helper/helper.h - the network helper: `usernet attach`, and the drop-in
+ * slirp4netns (helper/slirp4netns.c); its command line is helper/options.h
  */
 #ifndef HELPER_HELPER_H
 #define HELPER_HELPER_H
 
-#include <net/if.h>
 #include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <glib.h>
 
-#include "netns/ns.h"
-#include "portfwd/autopub.h"
-#include "slirp/engine.h"
+#include "helper/options.h"
 
-/**
- * struct helper_opts - the parsed command line of `usernet attach`
- * @target:	namespace to attach to
- * @tapname:	tap device name
- * @configure:	configure lo and the tap over netlink
- * @ready_fd:	fd to write "1" to when ready, or -1
- * @exit_fd:	fd whose poll event makes us exit, or -1
- * @net:	libslirp network parameters
- * @set_mac:	@mac is set
- * @mac:	tap MAC address (--macaddress)
- * @publish:	struct pf_spec to publish at start
- * @dns:	--dns: struct sockaddr_storage of the nameservers the DNS relay
- *		asks instead of the host's resolv.conf (empty: resolv.conf)
- * @port_mode:	how published ports are carried (enum pf_mode)
- * @max_conns:	bound of open connections per published rule
- * @api_socket:	path of the JSON API socket, or NULL
- * @autopub:	--publish-auto: ports it may publish; NULL without it
- * @sandbox:	--enable-sandbox: empty root (confine/isolate.c)
- * @seccomp:	--enable-seccomp: the helper's seccomp allowlist
- * @debug:	verbose logs
- * @log_level:	most verbose level logged (enum log_level, --log-level);
- *		--debug (@debug) means LOG_LVL_DEBUG
- * @pcap:	--pcap: capture the tap's frames to this file, or NULL
- * @pcap_max_size: --pcap-max-size: size cap of one capture file, 0 none
- * @help:	--help was given: print usage, exit 0
- * @version:	--version was given: print versions, exit 0
- * @as_slirp4netns: run as the drop-in slirp4netns (helper/slirp4netns.c)
- */
-struct helper_opts {
-	struct ns_target target;
-	char tapname[IFNAMSIZ];
-	bool configure;
-	int ready_fd;
-	int exit_fd;
-	struct sl_config net;
-	bool set_mac;
-	uint8_t mac[6];
-	GArray *publish;
-	GArray *dns;
-	int port_mode;
-	unsigned max_conns;
-	char *api_socket;
-	struct autopub_ports *autopub;
-	bool sandbox;
-	bool seccomp;
-	bool debug;
-	int log_level;
-	char *pcap;
-	uint64_t pcap_max_size;
-	bool help;
-	bool version;
-	bool as_slirp4netns;
-};
-
-void helper_opts_init(struct helper_opts *o);
-void helper_opts_clear(struct helper_opts *o);
-int helper_opts_parse(struct helper_opts *o, int argc, char **argv,
-		      GError **error);
-void helper_usage(FILE *out, bool as_slirp4netns);
-void helper_version_print(FILE *out, bool as_slirp4netns);
 int helper_main(int argc, char **argv, bool as_slirp4netns);
 
 #endif /* HELPER_HELPER_H */

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * helper/options.c - the command line of `usernet attach`
+ * helper/options.c - the command line of the network helper (`usernet
+ * attach`, the drop-in slirp4netns): its help, its parser, its version lines,
+ * and the parsers of the options `usernet run` passes on (helper_opt_*())
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -16,7 +18,7 @@
 #include "common/errors.h"
 #include "common/log.h"
 #include "common/util.h"
-#include "helper/helper.h"
+#include "helper/options.h"
 #include "helper/slirp4netns.h"
 #include "portfwd/autopub.h"
 #include "portfwd/fwd.h"
@@ -81,31 +83,17 @@ static const struct option helper_longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/**
- * helper_usage() - print the help of `usernet attach`
- * @out:		stream
- * @as_slirp4netns:	the program runs as the drop-in slirp4netns
- *
- * Clients of slirp4netns (Podman, RootlessKit) look for the names of the
- * options they use in this text: every slirp4netns option must stay in it.
- */
-void helper_usage(FILE *out, bool as_slirp4netns)
+/* The options of the guest's network, and of the target */
+static void helper_usage_network(FILE *out)
 {
-	fprintf(out, as_slirp4netns ?
-"Usage: slirp4netns [OPTION]... PID|PATH [TAPNAME]\n"
-"User-mode networking for unprivileged network namespaces: usernet running as\n"
-"a drop-in slirp4netns (same options, ready and exit fds, API socket).\n" :
-"Usage: usernet attach [OPTIONS] PID|PATH [TAPNAME]\n"
-"Give the network namespace of PID (or the namespace file PATH) a network\n"
-"through a tap device TAPNAME (default tap0) served by libslirp.\n");
 	fprintf(out,
 "\n"
 "  -c, --configure             bring up lo and the tap, set address and routes\n"
 "  -e, --exit-fd=FD            exit when FD reports any event\n"
 "  -r, --ready-fd=FD           write 1 to FD and close it when ready\n"
 "  -m, --mtu=MTU               MTU, %u to %u (default %u; IPv6 needs %u)\n"
-"  -6, --enable-ipv6           IPv6 too: fd00::/64, gateway fd00::2, DNS fd00::3\n"
-"      --cidr=CIDR             guest network (default 10.0.2.0/24)\n"
+"  -6, --enable-ipv6           IPv6 too: " ADDR_PLAN_PREFIX6 "/%u, gateway " ADDR_PLAN_PREFIX6 "2, DNS " ADDR_PLAN_PREFIX6 "3\n"
+"      --cidr=CIDR             guest network (default " ADDR_PLAN_CIDR4_DEFAULT ")\n"
 "      --disable-host-loopback the gateway does not reach the host's 127.0.0.1\n"
 "      --netns-type=pid|path   how to read the target (default pid)\n"
 "      --target-type=netns     what the target is (only netns: a network\n"
@@ -116,7 +104,15 @@ void helper_usage(FILE *out, bool as_slirp4netns)
 "      --disable-dns           no built-in DNS relay (nothing answers at DNS)\n"
 "      --dns=ADDR              nameserver the DNS relay asks instead of the\n"
 "                              host's resolv.conf (repeatable, in order)\n"
-"      --macaddress=MAC        MAC address of the tap (with --configure)\n"
+"      --macaddress=MAC        MAC address of the tap (with --configure)\n",
+		SL_MTU_MIN, SL_MTU_MAX, SL_MTU_DEFAULT, SL_MTU_MIN_IPV6,
+		ADDR_PLAN_PREFIX6_LEN);
+}
+
+/* The options of published ports and of the API */
+static void helper_usage_ports(FILE *out)
+{
+	fprintf(out,
 "  -p, --publish=[HOSTIP:]HOSTPORT[-END]:GUESTPORT[-END][/tcp|udp]\n"
 "                              publish a host port to the guest (repeatable)\n"
 "      --publish-auto[=RANGE]  publish the guest's listening TCP and bound UDP\n"
@@ -128,7 +124,14 @@ void helper_usage(FILE *out, bool as_slirp4netns)
 "  -a, --api-socket=PATH       JSON API socket (slirp4netns's protocol)\n"
 "      --port-mode=auto|direct|slirp  how published ports are carried (default\n"
 "                              auto: splice, outside clients keep their address)\n"
-"      --port-max-conns=N      open connections per published rule (default %u)\n"
+"      --port-max-conns=N      open connections per published rule (default %u)\n",
+		PF_MAX_CONNS_DEFAULT);
+}
+
+/* Logs, capture, confinement, and the exit codes */
+static void helper_usage_debug(FILE *out)
+{
+	fprintf(out,
 "      --log-level=error|warn|info|debug  what is logged (default info);\n"
 "                              debug (= --debug) adds a line per forwarded\n"
 "                              connection and UDP flow, opened and closed\n"
@@ -152,9 +155,29 @@ void helper_usage(FILE *out, bool as_slirp4netns)
 "  -v, --version               versions of usernet and its libraries\n"
 "\n"
 "Exit codes: 0 clean exit, 1 runtime failure, 2 bad command line,\n"
-"3 target namespace unreachable, 4 tap device, 5 cannot publish a port.\n",
-		SL_MTU_MIN, SL_MTU_MAX, SL_MTU_DEFAULT, SL_MTU_MIN_IPV6,
-		PF_MAX_CONNS_DEFAULT);
+"3 target namespace unreachable, 4 tap device, 5 cannot publish a port.\n");
+}
+
+/**
+ * helper_usage() - print the help of `usernet attach`
+ * @out:		stream
+ * @as_slirp4netns:	the program runs as the drop-in slirp4netns
+ *
+ * Clients of slirp4netns (Podman, RootlessKit) look for the names of the
+ * options they use in this text: every slirp4netns option must stay in it.
+ */
+void helper_usage(FILE *out, bool as_slirp4netns)
+{
+	fprintf(out, as_slirp4netns ?
+"Usage: slirp4netns [OPTION]... PID|PATH [TAPNAME]\n"
+"User-mode networking for unprivileged network namespaces: usernet running as\n"
+"a drop-in slirp4netns (same options, ready and exit fds, API socket).\n" :
+"Usage: usernet attach [OPTIONS] PID|PATH [TAPNAME]\n"
+"Give the network namespace of PID (or the namespace file PATH) a network\n"
+"through a tap device TAPNAME (default tap0) served by libslirp.\n");
+	helper_usage_network(out);
+	helper_usage_ports(out);
+	helper_usage_debug(out);
 }
 
 /**
@@ -308,7 +331,122 @@ static int parse_outbound(const char *opt, const char *s, int family,
 	return 0;
 }
 
-/* --log-level, --pcap, --pcap-max-size */
+/**
+ * helper_opt_mtu() - --mtu: SL_MTU_MIN to SL_MTU_MAX (slirp4netns's bounds)
+ * @arg:	the value
+ * @out:	the MTU
+ * @error:	UN_EXIT_USAGE with the reason
+ *
+ * Return: 0 or -EINVAL
+ */
+int helper_opt_mtu(const char *arg, unsigned *out, GError **error)
+{
+	unsigned long v;
+
+	if (util_parse_uint(arg, SL_MTU_MAX, &v) || v < SL_MTU_MIN)
+		return usage_error(error, "--mtu must be between %u and %u, "
+				   "not '%s'", SL_MTU_MIN, SL_MTU_MAX, arg);
+	*out = (unsigned)v;
+	return 0;
+}
+
+/**
+ * helper_opt_check_ipv6_mtu() - IPv6 needs an MTU of SL_MTU_MIN_IPV6 or more
+ * @mtu:	the MTU
+ * @ipv6:	--enable-ipv6 was given
+ * @error:	UN_EXIT_USAGE with the reason
+ *
+ * Return: 0 or -EINVAL
+ */
+int helper_opt_check_ipv6_mtu(unsigned mtu, bool ipv6, GError **error)
+{
+	if (ipv6 && mtu < SL_MTU_MIN_IPV6)
+		return usage_error(error, "--mtu %u is below %u, the minimum "
+				   "for IPv6 (--enable-ipv6)", mtu,
+				   SL_MTU_MIN_IPV6);
+	return 0;
+}
+
+/**
+ * helper_opt_cidr() - --cidr: an IPv4 network, prefix ADDR_CIDR4_MIN_PREFIX
+ * to ADDR_CIDR4_MAX_PREFIX, host bits clear
+ * @arg:	the value
+ * @out:	the network
+ * @error:	UN_EXIT_USAGE with the reason
+ *
+ * Return: 0 or -EINVAL
+ */
+int helper_opt_cidr(const char *arg, struct addr_cidr4 *out, GError **error)
+{
+	int r = addr_cidr4_parse(arg, out);
+
+	if (r == -ERANGE)
+		return usage_error(error, "--cidr '%s': the prefix length must "
+				   "be between /%u and /%u", arg,
+				   ADDR_CIDR4_MIN_PREFIX, ADDR_CIDR4_MAX_PREFIX);
+	if (r == -EADDRNOTAVAIL)
+		return usage_error(error, "--cidr '%s': host bits are set; give "
+				   "the network address", arg);
+	if (r)
+		return usage_error(error, "--cidr '%s' is not an IPv4 network "
+				   "such as " ADDR_PLAN_CIDR4_DEFAULT, arg);
+	return 0;
+}
+
+/**
+ * helper_opt_port_mode() - --port-mode: auto, direct or slirp
+ * @arg:	the value
+ * @out:	the mode
+ * @error:	UN_EXIT_USAGE with the reason
+ *
+ * Return: 0 or -EINVAL
+ */
+int helper_opt_port_mode(const char *arg, enum pf_mode *out, GError **error)
+{
+	if (pf_mode_parse(arg, out))
+		return usage_error(error, "--port-mode must be auto, direct or "
+				   "slirp, not '%s'", arg);
+	return 0;
+}
+
+/**
+ * helper_opt_pcap() - --pcap: a file name (checked when opened)
+ * @arg:	the value
+ * @error:	UN_EXIT_USAGE with the reason
+ *
+ * Return: 0 or -EINVAL
+ */
+int helper_opt_pcap(const char *arg, GError **error)
+{
+	if (!*arg)
+		return usage_error(error, "--pcap needs a file name");
+	return 0;
+}
+
+/**
+ * helper_opt_pcap_max_size() - --pcap-max-size: a size of at least
+ * CAP_MAX_SIZE_MIN bytes, suffix k, M or G
+ * @arg:	the value
+ * @out:	the size in bytes
+ * @error:	UN_EXIT_USAGE with the reason
+ *
+ * Return: 0 or -EINVAL
+ */
+int helper_opt_pcap_max_size(const char *arg, uint64_t *out, GError **error)
+{
+	int r = capture_parse_size(arg, out);
+
+	if (r == -ERANGE)
+		return usage_error(error, "--pcap-max-size '%s' is out of "
+				   "range (at least %u bytes)", arg,
+				   CAP_MAX_SIZE_MIN);
+	if (r)
+		return usage_error(error, "--pcap-max-size '%s' is not a size "
+				   "such as 1048576, 512k, 10M or 1G", arg);
+	return 0;
+}
+
+/* --log-level, --debug, --pcap, --pcap-max-size */
 static int parse_debug_option(struct helper_opts *o, int c, const char *arg,
 			      GError **error)
 {
@@ -316,7 +454,7 @@ static int parse_debug_option(struct helper_opts *o, int c, const char *arg,
 		[LOG_LVL_ERR] = "error", [LOG_LVL_WARN] = "warn",
 		[LOG_LVL_INFO] = "info", [LOG_LVL_DEBUG] = "debug",
 	};
-	int i, r;
+	int i;
 
 	switch (c) {
 	case OPT_LOG_LEVEL:
@@ -329,86 +467,36 @@ static int parse_debug_option(struct helper_opts *o, int c, const char *arg,
 		}
 		return usage_error(error, "--log-level must be error, warn, "
 				   "info or debug, not '%s'", arg);
+	case OPT_DEBUG:
+		o->debug = true;
+		return 0;
 	case OPT_PCAP:
-		if (!*arg)
-			return usage_error(error, "--pcap needs a file name");
+		if (helper_opt_pcap(arg, error))
+			return -EINVAL;
 		g_free(o->pcap);
 		o->pcap = g_strdup(arg);
 		return 0;
 	case OPT_PCAP_MAX_SIZE:
-		r = capture_parse_size(arg, &o->pcap_max_size);
-		if (r == -ERANGE)
-			return usage_error(error, "--pcap-max-size '%s' is out "
-					   "of range (at least %u bytes)", arg,
-					   CAP_MAX_SIZE_MIN);
-		if (r)
-			return usage_error(error, "--pcap-max-size '%s' is not "
-					   "a size such as 1048576, 512k, 10M "
-					   "or 1G", arg);
-		return 0;
+		return helper_opt_pcap_max_size(arg, &o->pcap_max_size, error);
 	}
 	return usage_error(error, "unexpected option");
 }
 
-static int parse_option(struct helper_opts *o, int c, const char *arg,
-			GError **error)
+/* --mtu, -6, --cidr, --disable-host-loopback, --outbound-addr(6),
+ * --disable-dns, --dns, --macaddress: the guest's network */
+static int parse_net_option(struct helper_opts *o, int c, const char *arg,
+			    GError **error)
 {
-	struct pf_spec spec;
-	unsigned long v;
-	int r;
-
 	switch (c) {
-	case 'c':
-		o->configure = true;
-		return 0;
-	case 'e':
-		return parse_fd("--exit-fd", arg, &o->exit_fd, error);
-	case 'r':
-		return parse_fd("--ready-fd", arg, &o->ready_fd, error);
 	case 'm':
-		if (util_parse_uint(arg, SL_MTU_MAX, &v) || v < SL_MTU_MIN)
-			return usage_error(error,
-					   "--mtu must be between %u and %u, "
-					   "not '%s'", SL_MTU_MIN, SL_MTU_MAX,
-					   arg);
-		o->net.mtu = (unsigned)v;
-		return 0;
+		return helper_opt_mtu(arg, &o->net.mtu, error);
 	case '6':
 		o->net.ipv6 = true;
 		return 0;
 	case OPT_CIDR:
-		r = addr_cidr4_parse(arg, &o->net.cidr);
-		if (r == -ERANGE)
-			return usage_error(error,
-					   "--cidr '%s': the prefix length must "
-					   "be between /%u and /%u", arg,
-					   ADDR_CIDR4_MIN_PREFIX,
-					   ADDR_CIDR4_MAX_PREFIX);
-		if (r == -EADDRNOTAVAIL)
-			return usage_error(error,
-					   "--cidr '%s': host bits are set; give "
-					   "the network address", arg);
-		if (r)
-			return usage_error(error,
-					   "--cidr '%s' is not an IPv4 network "
-					   "such as 10.0.2.0/24", arg);
-		return 0;
+		return helper_opt_cidr(arg, &o->net.cidr, error);
 	case OPT_DISABLE_HOST_LOOPBACK:
 		o->net.disable_host_loopback = true;
-		return 0;
-	case OPT_NETNS_TYPE:
-		if (!strcmp(arg, "pid"))
-			o->target.type = NS_TARGET_PID;
-		else if (!strcmp(arg, "path"))
-			o->target.type = NS_TARGET_PATH;
-		else
-			return usage_error(error,
-					   "--netns-type must be pid or path, "
-					   "not '%s'", arg);
-		return 0;
-	case OPT_USERNS_PATH:
-		g_free(o->target.userns_path);
-		o->target.userns_path = g_strdup(arg);
 		return 0;
 	case OPT_OUTBOUND_ADDR:
 		o->net.has_outbound4 = true;
@@ -431,37 +519,91 @@ static int parse_option(struct helper_opts *o, int c, const char *arg,
 					   arg);
 		o->set_mac = true;
 		return 0;
+	}
+	return usage_error(error, "unexpected option");
+}
+
+/* -p, --publish-auto, --port-mode, --port-max-conns, --api-socket */
+static int parse_port_option(struct helper_opts *o, int c, const char *arg,
+			     GError **error)
+{
+	struct pf_spec spec;
+	enum pf_mode mode;
+	unsigned long v;
+
+	switch (c) {
 	case 'p':
 		if (pf_spec_parse(arg, &spec, error))
 			return -EINVAL;
 		g_array_append_val(o->publish, spec);
 		return 0;
-	case OPT_PORT_MODE: {
-		enum pf_mode m;
-
-		if (pf_mode_parse(arg, &m))
-			return usage_error(error, "--port-mode must be auto, "
-					   "direct or slirp, not '%s'", arg);
-		o->port_mode = m;
+	case OPT_PUBLISH_AUTO:
+		if (!o->autopub)
+			o->autopub = g_new0(struct autopub_ports, 1);
+		return autopub_range_parse(arg, o->autopub, error);
+	case OPT_PORT_MODE:
+		if (helper_opt_port_mode(arg, &mode, error))
+			return -EINVAL;
+		o->port_mode = mode;
 		return 0;
-	}
+	case OPT_MAX_CONNS:
+		if (util_parse_uint(arg, HELPER_MAX_CONNS_MAX, &v) || v == 0)
+			return usage_error(error, "--port-max-conns must be "
+					   "between 1 and %u, not '%s'",
+					   HELPER_MAX_CONNS_MAX, arg);
+		o->max_conns = (unsigned)v;
+		return 0;
 	case 'a':
 		if (!*arg)
 			return usage_error(error, "--api-socket needs a path");
 		g_free(o->api_socket);
 		o->api_socket = g_strdup(arg);
 		return 0;
-	case OPT_MAX_CONNS:
-		if (util_parse_uint(arg, 1U << 20, &v) || v == 0)
-			return usage_error(error, "--port-max-conns must be "
-					   "between 1 and %u, not '%s'",
-					   1U << 20, arg);
-		o->max_conns = (unsigned)v;
+	}
+	return usage_error(error, "unexpected option");
+}
+
+/* --netns-type, --userns-path, --target-type: how to reach the target */
+static int parse_target_option(struct helper_opts *o, int c, const char *arg,
+			       GError **error)
+{
+	switch (c) {
+	case OPT_NETNS_TYPE:
+		if (!strcmp(arg, "pid"))
+			o->target.type = NS_TARGET_PID;
+		else if (!strcmp(arg, "path"))
+			o->target.type = NS_TARGET_PATH;
+		else
+			return usage_error(error,
+					   "--netns-type must be pid or path, "
+					   "not '%s'", arg);
 		return 0;
-	case OPT_LOG_LEVEL:
-	case OPT_PCAP:
-	case OPT_PCAP_MAX_SIZE:
-		return parse_debug_option(o, c, arg, error);
+	case OPT_USERNS_PATH:
+		g_free(o->target.userns_path);
+		o->target.userns_path = g_strdup(arg);
+		return 0;
+	case OPT_TARGET_TYPE:
+		if (strcmp(arg, "netns"))
+			return usage_error(error, "--target-type must be netns, "
+					   "not '%s' (usernet serves network "
+					   "namespaces only)", arg);
+		return 0;
+	}
+	return usage_error(error, "unexpected option");
+}
+
+/* One option: the simple flags here, the others by group */
+static int parse_option(struct helper_opts *o, int c, const char *arg,
+			GError **error)
+{
+	switch (c) {
+	case 'c':
+		o->configure = true;
+		return 0;
+	case 'e':
+		return parse_fd("--exit-fd", arg, &o->exit_fd, error);
+	case 'r':
+		return parse_fd("--ready-fd", arg, &o->ready_fd, error);
 	case OPT_ENABLE_SANDBOX:
 		o->sandbox = true;
 		return 0;
@@ -471,25 +613,23 @@ static int parse_option(struct helper_opts *o, int c, const char *arg,
 	case OPT_SANDBOX:
 		o->sandbox = o->seccomp = true;
 		return 0;
-	case OPT_PUBLISH_AUTO:
-		if (!o->autopub)
-			o->autopub = g_new0(struct autopub_ports, 1);
-		return autopub_range_parse(arg, o->autopub, error);
-	case OPT_DEBUG:
-		o->debug = true;
-		return 0;
-	case OPT_TARGET_TYPE:
-		if (strcmp(arg, "netns"))
-			return usage_error(error, "--target-type must be netns, "
-					   "not '%s' (usernet serves network "
-					   "namespaces only)", arg);
-		return 0;
 	case 'h':
 		o->help = true;
 		return 0;
 	case 'v':
 		o->version = true;
 		return 0;
+	case 'm': case '6': case OPT_CIDR: case OPT_DISABLE_HOST_LOOPBACK:
+	case OPT_OUTBOUND_ADDR: case OPT_OUTBOUND_ADDR6: case OPT_DISABLE_DNS:
+	case OPT_DNS: case OPT_MACADDRESS:
+		return parse_net_option(o, c, arg, error);
+	case 'p': case OPT_PUBLISH_AUTO: case OPT_PORT_MODE: case OPT_MAX_CONNS:
+	case 'a':
+		return parse_port_option(o, c, arg, error);
+	case OPT_NETNS_TYPE: case OPT_USERNS_PATH: case OPT_TARGET_TYPE:
+		return parse_target_option(o, c, arg, error);
+	case OPT_LOG_LEVEL: case OPT_DEBUG: case OPT_PCAP: case OPT_PCAP_MAX_SIZE:
+		return parse_debug_option(o, c, arg, error);
 	}
 	return usage_error(error, "unexpected option");
 }
@@ -510,20 +650,11 @@ static int parse_target(struct helper_opts *o, const char *s, GError **error)
 	return 0;
 }
 
-/**
- * helper_opts_parse() - parse the arguments after `attach`
- * @o:		options, initialised with helper_opts_init()
- * @argc:	argument count, argv[0] being the command name
- * @argv:	arguments (getopt may permute them)
- * @error:	UN_EXIT_USAGE with the reason
- *
- * Return: 0 or -EINVAL. With --help or --version, 0 and @o->help or
- * @o->version set, the rest unchecked.
- */
-int helper_opts_parse(struct helper_opts *o, int argc, char **argv,
-		      GError **error)
+/* The options, up to the first non-option (getopt permutes the rest) */
+static int parse_options(struct helper_opts *o, int argc, char **argv,
+			 GError **error)
 {
-	int c, npos;
+	int c;
 
 	optind = 0; /* reset getopt, also between unit tests */
 	opterr = 0;
@@ -542,35 +673,61 @@ int helper_opts_parse(struct helper_opts *o, int argc, char **argv,
 		if (parse_option(o, c, optarg, error))
 			return -EINVAL;
 	}
-	if (o->help || o->version)
-		return 0;
+	return 0;
+}
 
-	npos = argc - optind;
+/* PID|PATH [TAPNAME] */
+static int parse_positional(struct helper_opts *o, int npos, char **pos,
+			    GError **error)
+{
 	if (npos < 1)
 		return usage_error(error, "missing PID|PATH of the target "
 				   "namespace (see --help)");
 	if (npos > 2)
-		return usage_error(error, "unexpected argument '%s'",
-				   argv[optind + 2]);
-	if (parse_target(o, argv[optind], error))
+		return usage_error(error, "unexpected argument '%s'", pos[2]);
+	if (parse_target(o, pos[0], error))
 		return -EINVAL;
-	if (npos == 2) {
-		if (!*argv[optind + 1] ||
-		    strlen(argv[optind + 1]) >= IFNAMSIZ ||
-		    strpbrk(argv[optind + 1], "/: \t\n"))
-			return usage_error(error, "'%s' is not a valid "
-					   "interface name", argv[optind + 1]);
-		g_strlcpy(o->tapname, argv[optind + 1], sizeof(o->tapname));
-	}
-	if (o->net.ipv6 && o->net.mtu < SL_MTU_MIN_IPV6)
-		return usage_error(error, "--mtu %u is below %u, the minimum "
-				   "for IPv6 (--enable-ipv6)", o->net.mtu,
-				   SL_MTU_MIN_IPV6);
+	if (npos == 1)
+		return 0;
+	if (!*pos[1] || strlen(pos[1]) >= IFNAMSIZ || strpbrk(pos[1], "/: \t\n"))
+		return usage_error(error, "'%s' is not a valid interface name",
+				   pos[1]);
+	g_strlcpy(o->tapname, pos[1], sizeof(o->tapname));
+	return 0;
+}
+
+/* Options that need, or exclude, one another */
+static int check_combinations(const struct helper_opts *o, GError **error)
+{
+	if (helper_opt_check_ipv6_mtu(o->net.mtu, o->net.ipv6, error))
+		return -EINVAL;
 	if (o->set_mac && !o->configure)
 		return usage_error(error, "--macaddress needs --configure");
 	if (o->pcap_max_size && !o->pcap)
 		return usage_error(error, "--pcap-max-size needs --pcap");
 	return 0;
+}
+
+/**
+ * helper_opts_parse() - parse the arguments after `attach`
+ * @o:		options, initialised with helper_opts_init()
+ * @argc:	argument count, argv[0] being the command name
+ * @argv:	arguments (getopt may permute them)
+ * @error:	UN_EXIT_USAGE with the reason
+ *
+ * Return: 0 or -EINVAL. With --help or --version, 0 and @o->help or
+ * @o->version set, the rest unchecked.
+ */
+int helper_opts_parse(struct helper_opts *o, int argc, char **argv,
+		      GError **error)
+{
+	if (parse_options(o, argc, argv, error))
+		return -EINVAL;
+	if (o->help || o->version)
+		return 0;
+	if (parse_positional(o, argc - optind, argv + optind, error))
+		return -EINVAL;
+	return check_combinations(o, error);
 }
 
 /**

@@ -115,17 +115,21 @@ static int sandbox_resolv_conf(const struct run_opts *o)
 {
 	char tmpl[] = "/tmp/usernet-resolv.XXXXXX";
 	g_autofree char *target = realpath("/etc/resolv.conf", NULL);
+	struct in6_addr dns6 = addr_plan_dns6();
 	struct addr_cidr4 c;
-	char dns[INET_ADDRSTRLEN];
+	struct in_addr dns4;
+	char dns[INET6_ADDRSTRLEN];
 	GString *text = g_string_new(NULL);
 	int fd, r = 0;
 
 	addr_cidr4_parse(o->cidr, &c);
-	inet_ntop(AF_INET, &(struct in_addr){ addr_cidr4_host(&c, 3).s_addr },
-		  dns, sizeof(dns));
-	g_string_append_printf(text, "nameserver %s\n", dns);
+	dns4 = addr_plan_dns4(&c);
+	g_string_append_printf(text, "nameserver %s\n",
+			       inet_ntop(AF_INET, &dns4, dns, sizeof(dns)));
 	if (o->ipv6)
-		g_string_append(text, "nameserver fd00::3\n");
+		g_string_append_printf(text, "nameserver %s\n",
+				       inet_ntop(AF_INET6, &dns6, dns,
+						 sizeof(dns)));
 	fd = mkostemp(tmpl, O_CLOEXEC);
 	if (fd < 0) {
 		g_string_free(text, TRUE);
@@ -492,13 +496,80 @@ static int run_supervise(struct run_state *s)
 	return WEXITSTATUS(status);
 }
 
-static int run_sandbox(const struct run_opts *o)
+/* Fork the sandbox's first process, with a pipe each way (@to_sandbox,
+ * @from_sandbox: the launcher's ends). Return: 0 or -1 (logged) */
+static int run_sandbox_fork(const struct run_opts *o, struct run_state *s,
+			    int *to_sandbox, int *from_sandbox)
 {
-	g_autoptr(GError) error = NULL;
-	struct run_state s = { .helper_exit = -1 };
-	int to_sandbox[2], from_sandbox[2], status, r;
+	int to[2], from[2];
+
+	if (pipe2(to, O_CLOEXEC) || pipe2(from, O_CLOEXEC)) {
+		log_perror(LOG_LVL_ERR, "pipe");
+		return -1;
+	}
+	s->sandbox = fork();
+	if (s->sandbox < 0) {
+		log_perror(LOG_LVL_ERR, "fork");
+		return -1;
+	}
+	if (s->sandbox == 0) {
+		close(to[1]);
+		close(from[0]);
+		sandbox_main(o, from[1], to[0], getppid());
+	}
+	close(to[0]);
+	close(from[1]);
+	*to_sandbox = to[1];
+	*from_sandbox = from[0];
+	return 0;
+}
+
+/* The sandbox's user namespace, recorded to find its leftovers at the end */
+static void run_sandbox_userns(struct run_state *s)
+{
 	char path[64];
 	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)s->sandbox);
+	if (!stat(path, &st)) {
+		s->userns_ino = st.st_ino;
+		s->userns_dev = st.st_dev;
+	}
+}
+
+/* The launcher's side of the steps (sandbox_main() has the other): unshared,
+ * mapped, prepared, the helper attached, go.
+ * Return: 0, or the exit status of the failure (its error is printed) */
+static int run_sandbox_steps(const struct run_opts *o, struct run_state *s,
+			     int to_sandbox, int from_sandbox)
+{
+	g_autoptr(GError) error = NULL;
+	int r;
+
+	if (run_wait(from_sandbox, RUN_STEP_UNSHARED))
+		return RUN_EXIT_LAUNCHER;
+	run_sandbox_userns(s);
+	if (userns_apply(s->sandbox, &o->maps, &error)) {
+		log_err("%s", error->message);
+		return RUN_EXIT_LAUNCHER;
+	}
+	if (run_send(to_sandbox, RUN_STEP_MAPPED) ||
+	    run_wait(from_sandbox, RUN_STEP_PREPARED))
+		return RUN_EXIT_LAUNCHER;
+	if (o->net == RUN_NET_USERNET) {
+		r = run_start_helper(o, s);
+		if (r)
+			return r;
+	}
+	if (run_send(to_sandbox, RUN_STEP_GO))
+		return RUN_EXIT_LAUNCHER;
+	return 0;
+}
+
+static int run_sandbox(const struct run_opts *o)
+{
+	struct run_state s = { .helper_exit = -1 };
+	int to_sandbox, from_sandbox, status, r;
 	sigset_t set;
 
 	/* Signals wait in a signalfd once the command runs; block them now so
@@ -507,59 +578,17 @@ static int run_sandbox(const struct run_opts *o)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (pipe2(to_sandbox, O_CLOEXEC) || pipe2(from_sandbox, O_CLOEXEC)) {
-		log_perror(LOG_LVL_ERR, "pipe");
+	if (run_sandbox_fork(o, &s, &to_sandbox, &from_sandbox))
 		return RUN_EXIT_LAUNCHER;
+	r = run_sandbox_steps(o, &s, to_sandbox, from_sandbox);
+	close(to_sandbox);
+	close(from_sandbox);
+	if (r) {
+		kill(s.sandbox, SIGKILL);
+		waitpid(s.sandbox, &status, 0);
+	} else {
+		r = run_supervise(&s);
 	}
-	s.sandbox = fork();
-	if (s.sandbox < 0) {
-		log_perror(LOG_LVL_ERR, "fork");
-		return RUN_EXIT_LAUNCHER;
-	}
-	if (s.sandbox == 0) {
-		close(to_sandbox[1]);
-		close(from_sandbox[0]);
-		sandbox_main(o, from_sandbox[1], to_sandbox[0], getppid());
-	}
-	close(to_sandbox[0]);
-	close(from_sandbox[1]);
-
-	r = RUN_EXIT_LAUNCHER;
-	if (run_wait(from_sandbox[0], RUN_STEP_UNSHARED))
-		goto fail;
-	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)s.sandbox);
-	if (!stat(path, &st)) {
-		s.userns_ino = st.st_ino;
-		s.userns_dev = st.st_dev;
-	}
-	if (userns_apply(s.sandbox, &o->maps, &error)) {
-		log_err("%s", error->message);
-		goto fail;
-	}
-	if (run_send(to_sandbox[1], RUN_STEP_MAPPED) ||
-	    run_wait(from_sandbox[0], RUN_STEP_PREPARED))
-		goto fail;
-	if (o->net == RUN_NET_USERNET) {
-		r = run_start_helper(o, &s);
-		if (r)
-			goto fail;
-	}
-	r = RUN_EXIT_LAUNCHER;
-	if (run_send(to_sandbox[1], RUN_STEP_GO))
-		goto fail;
-	close(to_sandbox[1]);
-	close(from_sandbox[0]);
-
-	r = run_supervise(&s);
-	run_stop_helper(&s);
-	run_kill_leftovers(&s);
-	return r;
-
-fail:
-	close(to_sandbox[1]);
-	close(from_sandbox[0]);
-	kill(s.sandbox, SIGKILL);
-	waitpid(s.sandbox, &status, 0);
 	run_stop_helper(&s);
 	run_kill_leftovers(&s);
 	return r;

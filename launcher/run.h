@@ -13,6 +13,10 @@
 
 #include "launcher/userns.h"
 
+/* The MTU of `usernet run`'s network unless --mtu says otherwise: the
+ * largest a tap takes but one, as RootlessKit's and Podman's default */
+#define RUN_MTU_DEFAULT	65520
+
 enum run_net {
 	RUN_NET_USERNET,	/* new network namespace, usernet attached */
 	RUN_NET_NONE,		/* new network namespace, lo only */
@@ -26,8 +30,8 @@ enum run_net {
  *			options as given: -p, --cidr, --mtu, -6, ...)
  * @publish:		the --publish specs, for --display
  * @publish_auto:	--publish-auto's RANGE ("" for the default range, 1024-65535), or NULL
- * @cidr:		guest network text (default 10.0.2.0/24)
- * @mtu:		MTU (default 65520)
+ * @cidr:		guest network text (default ADDR_PLAN_CIDR4_DEFAULT)
+ * @mtu:		MTU (default RUN_MTU_DEFAULT)
  * @ipv6:		--enable-ipv6
  * @allow_host_loopback: --allow-host-loopback
  * @map_subids:		--map-subids

@@ -12,6 +12,7 @@
 #include "common/util.h"
 #include "confine/caps.h"
 #include "confine/sysfilter_command.h"
+#include "helper/options.h"
 #include "launcher/run.h"
 #include "portfwd/autopub.h"
 #include "portfwd/spec.h"
@@ -72,8 +73,8 @@ void run_usage(FILE *out)
 "\n"
 "Network:\n"
 "  -p, --publish=[HOSTIP:]HOSTPORT[-END]:GUESTPORT[-END][/tcp|udp]  (repeatable)\n"
-"      --cidr=CIDR             guest network (default 10.0.2.0/24)\n"
-"      --mtu=MTU               MTU (default 65520)\n"
+"      --cidr=CIDR             guest network (default " ADDR_PLAN_CIDR4_DEFAULT ")\n"
+"      --mtu=MTU               MTU (default " G_STRINGIFY(RUN_MTU_DEFAULT) ")\n"
 "  -6, --enable-ipv6           IPv6 too\n"
 "      --allow-host-loopback   the gateway reaches the host's 127.0.0.1\n"
 "      --port-mode=auto|direct|slirp  how published ports are carried\n"
@@ -113,8 +114,8 @@ void run_opts_init(struct run_opts *o)
 	o->attach_args = g_ptr_array_new_with_free_func(g_free);
 	o->publish = g_ptr_array_new_with_free_func(g_free);
 	o->sysctls = g_ptr_array_new_with_free_func(g_free);
-	o->cidr = g_strdup("10.0.2.0/24");
-	o->mtu = 65520;
+	o->cidr = g_strdup(ADDR_PLAN_CIDR4_DEFAULT);
+	o->mtu = RUN_MTU_DEFAULT;
 	o->caps = caps_default_set();
 	o->seccomp = true;
 }
@@ -227,8 +228,8 @@ static int resolve_caps(struct run_opts *o, GPtrArray *add, GPtrArray *drop,
 	return 0;
 }
 
-/* --pcap FILE, --pcap-max-size SIZE: passed on to the helper, the path made
- * absolute (the helper checks it when it opens it) */
+/* --pcap FILE, --pcap-max-size SIZE: checked as the helper checks them,
+ * passed on to it, the path made absolute */
 static int parse_pcap(struct run_opts *o, int c, const char *arg,
 		      GError **error)
 {
@@ -236,27 +237,28 @@ static int parse_pcap(struct run_opts *o, int c, const char *arg,
 	uint64_t size;
 
 	if (c == OPT_PCAP_MAX_SIZE) {
-		if (capture_parse_size(arg, &size))
-			return run_error(error, "--pcap-max-size '%s' is not a "
-					 "size of at least %u bytes such as "
-					 "512k, 10M or 1G", arg,
-					 CAP_MAX_SIZE_MIN);
+		if (helper_opt_pcap_max_size(arg, &size, error))
+			return -EINVAL;
 		run_attach_arg(o, "--pcap-max-size", arg);
 		return 0;
 	}
-	if (!*arg)
-		return run_error(error, "--pcap needs a file name");
+	if (helper_opt_pcap(arg, error))
+		return -EINVAL;
 	abs = g_canonicalize_filename(arg, NULL);
 	run_attach_arg(o, "--pcap", abs);
 	return 0;
 }
 
-static int parse_one(struct run_opts *o, int c, const char *arg,
-		     GPtrArray *add, GPtrArray *drop, GError **error)
+/* -p, --cidr, --mtu, -6, --allow-host-loopback, --publish-auto,
+ * --port-mode: the network, checked with the helper's own parsers
+ * (helper/options.h) and passed on to it */
+static int parse_net_one(struct run_opts *o, int c, const char *arg,
+			 GError **error)
 {
+	struct autopub_ports ports;
 	struct addr_cidr4 cidr;
 	struct pf_spec spec;
-	unsigned long v;
+	enum pf_mode mode;
 
 	switch (c) {
 	case 'p':
@@ -266,53 +268,60 @@ static int parse_one(struct run_opts *o, int c, const char *arg,
 		run_attach_arg(o, "--publish", arg);
 		return 0;
 	case OPT_CIDR:
-		if (addr_cidr4_parse(arg, &cidr))
-			return run_error(error, "--cidr '%s' is not an IPv4 "
-					 "network from /8 to /25 such as "
-					 "10.0.2.0/24", arg);
+		if (helper_opt_cidr(arg, &cidr, error))
+			return -EINVAL;
 		g_free(o->cidr);
 		o->cidr = g_strdup(arg);
 		return 0;
 	case OPT_MTU:
-		if (util_parse_uint(arg, 65521, &v) || v < 68)
-			return run_error(error, "--mtu must be between 68 and "
-					 "65521, not '%s'", arg);
-		o->mtu = (unsigned)v;
-		return 0;
+		return helper_opt_mtu(arg, &o->mtu, error);
 	case '6':
 		o->ipv6 = true;
 		return 0;
 	case OPT_ALLOW_HOST_LOOPBACK:
 		o->allow_host_loopback = true;
 		return 0;
-	case OPT_PUBLISH_AUTO: {
-		struct autopub_ports ports;
-
+	case OPT_PUBLISH_AUTO:
 		if (autopub_range_parse(arg, &ports, error))
 			return -EINVAL;
 		g_free(o->publish_auto);
 		o->publish_auto = g_strdup(arg ? arg : "");
 		run_attach_arg(o, "--publish-auto", arg);
 		return 0;
-	}
 	case OPT_PORT_MODE:
-		if (strcmp(arg, "auto") && strcmp(arg, "direct") &&
-		    strcmp(arg, "slirp"))
-			return run_error(error, "--port-mode must be auto, "
-					 "direct or slirp, not '%s'", arg);
+		if (helper_opt_port_mode(arg, &mode, error))
+			return -EINVAL;
 		run_attach_arg(o, "--port-mode", arg);
 		return 0;
-	case OPT_NET:
-		if (!strcmp(arg, "usernet"))
-			o->net = RUN_NET_USERNET;
-		else if (!strcmp(arg, "none"))
-			o->net = RUN_NET_NONE;
-		else if (!strcmp(arg, "host"))
-			o->net = RUN_NET_HOST;
-		else
-			return run_error(error, "--net must be usernet, none "
-					 "or host, not '%s'", arg);
-		return 0;
+	}
+	return run_error(error, "unexpected option");
+}
+
+/* --net, --sysctl: which network namespace, and its settings */
+static int parse_netns_one(struct run_opts *o, int c, const char *arg,
+			   GError **error)
+{
+	if (c == OPT_SYSCTL)
+		return parse_sysctl(o, arg, error);
+	if (!strcmp(arg, "usernet"))
+		o->net = RUN_NET_USERNET;
+	else if (!strcmp(arg, "none"))
+		o->net = RUN_NET_NONE;
+	else if (!strcmp(arg, "host"))
+		o->net = RUN_NET_HOST;
+	else
+		return run_error(error, "--net must be usernet, none or host, "
+				 "not '%s'", arg);
+	return 0;
+}
+
+/* --map-subids, --user, --cap-add, --cap-drop, --seccomp: who the command
+ * runs as, and its privilege (capabilities resolved once all are read) */
+static int parse_identity_one(struct run_opts *o, int c, const char *arg,
+			      GPtrArray *add, GPtrArray *drop,
+			      GError **error)
+{
+	switch (c) {
 	case OPT_MAP_SUBIDS:
 		o->map_subids = true;
 		return 0;
@@ -324,8 +333,6 @@ static int parse_one(struct run_opts *o, int c, const char *arg,
 	case OPT_CAP_DROP:
 		g_ptr_array_add(drop, (char *)arg);
 		return 0;
-	case OPT_SYSCTL:
-		return parse_sysctl(o, arg, error);
 	case OPT_SECCOMP:
 		if (!strcmp(arg, "default"))
 			o->seccomp = true;
@@ -335,15 +342,31 @@ static int parse_one(struct run_opts *o, int c, const char *arg,
 			return run_error(error, "--seccomp must be default or "
 					 "unconfined, not '%s'", arg);
 		return 0;
+	}
+	return run_error(error, "unexpected option");
+}
+
+/* One option: the simple flags here, the others by group */
+static int parse_one(struct run_opts *o, int c, const char *arg,
+		     GPtrArray *add, GPtrArray *drop, GError **error)
+{
+	switch (c) {
+	case 'p': case OPT_CIDR: case OPT_MTU: case '6':
+	case OPT_ALLOW_HOST_LOOPBACK: case OPT_PUBLISH_AUTO: case OPT_PORT_MODE:
+		return parse_net_one(o, c, arg, error);
+	case OPT_NET: case OPT_SYSCTL:
+		return parse_netns_one(o, c, arg, error);
+	case OPT_MAP_SUBIDS: case OPT_USER: case OPT_CAP_ADD: case OPT_CAP_DROP:
+	case OPT_SECCOMP:
+		return parse_identity_one(o, c, arg, add, drop, error);
+	case OPT_PCAP: case OPT_PCAP_MAX_SIZE:
+		return parse_pcap(o, c, arg, error);
 	case OPT_DISPLAY:
 		o->display = true;
 		return 0;
 	case OPT_DEBUG:
 		o->debug = true;
 		return 0;
-	case OPT_PCAP:
-	case OPT_PCAP_MAX_SIZE:
-		return parse_pcap(o, c, arg, error);
 	case 'h':
 		o->help = true;
 		return 0;
@@ -391,9 +414,8 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, GError **error)
 		return run_error(error, "missing COMMAND (usernet run [OPTIONS] "
 				 "-- COMMAND [ARG...])");
 	o->argv = argv + optind;
-	if (o->ipv6 && o->mtu < 1280)
-		return run_error(error, "--mtu %u is below 1280, the minimum "
-				 "for IPv6", o->mtu);
+	if (helper_opt_check_ipv6_mtu(o->mtu, o->ipv6, error))
+		return -EINVAL;
 	if (o->net != RUN_NET_USERNET && o->publish->len)
 		return run_error(error, "--publish needs --net usernet");
 	if (o->net != RUN_NET_USERNET && o->publish_auto)
@@ -457,6 +479,66 @@ char **run_helper_argv(const struct run_opts *o, const char *self, pid_t pid,
 	return (char **)g_ptr_array_free(a, FALSE);
 }
 
+/* --display, the network namespace: the plan of the guest's network */
+static void run_display_usernet(const struct run_opts *o, FILE *out)
+{
+	g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+	g_auto(GStrv) helper = run_helper_argv(o, self ? self : "usernet", 0,
+					       3, 4);
+	g_autofree char *helper_line = g_strjoinv(" ", helper);
+	char gw[INET_ADDRSTRLEN], dns[INET_ADDRSTRLEN], guest[INET_ADDRSTRLEN];
+	char p6[INET6_ADDRSTRLEN];
+	struct in6_addr prefix6 = addr_plan_prefix6();
+	struct in_addr a;
+	struct addr_cidr4 c;
+	guint i;
+
+	addr_cidr4_parse(o->cidr, &c);
+	a = addr_plan_gateway4(&c);
+	inet_ntop(AF_INET, &a, gw, sizeof(gw));
+	a = addr_plan_dns4(&c);
+	inet_ntop(AF_INET, &a, dns, sizeof(dns));
+	a = addr_plan_guest4(&c);
+	inet_ntop(AF_INET, &a, guest, sizeof(guest));
+	inet_ntop(AF_INET6, &prefix6, p6, sizeof(p6));
+
+	fprintf(out, "network namespace: new, attached to usernet\n");
+	fprintf(out, "  guest network:  %s, address %s, gateway %s, DNS %s, "
+		"MTU %u", o->cidr, guest, gw, dns, o->mtu);
+	if (o->ipv6)
+		fprintf(out, ", IPv6 %s/%u", p6, ADDR_PLAN_PREFIX6_LEN);
+	fprintf(out, "\n");
+	fprintf(out, "  host loopback:  %s\n", o->allow_host_loopback ?
+		"reachable at the gateway (--allow-host-loopback)" :
+		"not reachable");
+	for (i = 0; i < o->publish->len; i++)
+		fprintf(out, "  published:      %s\n",
+			(char *)g_ptr_array_index(o->publish, i));
+	if (!o->publish->len)
+		fprintf(out, "  published:      none\n");
+	if (o->publish_auto)
+		fprintf(out, "  auto-publish:   %s\n",
+			*o->publish_auto ? o->publish_auto : "1024-65535");
+	fprintf(out, "  helper:         %s\n", helper_line);
+}
+
+/* --display, the seccomp profile and what it refuses */
+static void run_display_seccomp(const struct run_opts *o, FILE *out)
+{
+	const struct sysfilter_entry *e;
+	size_t n, j;
+
+	if (!o->seccomp) {
+		fprintf(out, "seccomp:          unconfined\n");
+		return;
+	}
+	e = sysfilter_command_profile(&n);
+	fprintf(out, "seccomp:          default profile: %zu system calls "
+		"refused (EPERM unless said):\n", n);
+	for (j = 0; j < n; j++)
+		fprintf(out, "  %-20s %s\n", e[j].name, e[j].reason);
+}
+
 /**
  * run_display() - print the resolved plan (--display)
  * @o:		options
@@ -467,19 +549,8 @@ void run_display(const struct run_opts *o, FILE *out)
 	g_autofree char *uids = userns_plan_to_string(o->maps.uid, o->maps.n);
 	g_autofree char *gids = userns_plan_to_string(o->maps.gid, o->maps.n);
 	g_autofree char *caps = caps_set_to_string(o->caps);
-	g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
 	g_autofree char *cmd = g_strjoinv(" ", o->argv);
-	struct addr_cidr4 c;
-	char gw[INET_ADDRSTRLEN], dns[INET_ADDRSTRLEN], guest[INET_ADDRSTRLEN];
 	guint i;
-
-	addr_cidr4_parse(o->cidr, &c);
-	inet_ntop(AF_INET, &(struct in_addr){ addr_cidr4_host(&c, 2).s_addr },
-		  gw, sizeof(gw));
-	inet_ntop(AF_INET, &(struct in_addr){ addr_cidr4_host(&c, 3).s_addr },
-		  dns, sizeof(dns));
-	inet_ntop(AF_INET, &(struct in_addr){ addr_cidr4_host(&c, 100).s_addr },
-		  guest, sizeof(guest));
 
 	fprintf(out, "usernet run: the plan (--display: nothing was created)\n");
 	fprintf(out, "user namespace:   new\n");
@@ -489,39 +560,12 @@ void run_display(const struct run_opts *o, FILE *out)
 		o->maps.subids ? " (newgidmap)" : ", setgroups denied");
 	fprintf(out, "  command runs as: uid %u, gid %u\n", (unsigned)o->uid,
 		(unsigned)o->gid);
-	switch (o->net) {
-	case RUN_NET_USERNET:
-		fprintf(out, "network namespace: new, attached to usernet\n");
-		fprintf(out, "  guest network:  %s, address %s, gateway %s, "
-			"DNS %s, MTU %u%s\n", o->cidr, guest, gw, dns, o->mtu,
-			o->ipv6 ? ", IPv6 fd00::/64" : "");
-		fprintf(out, "  host loopback:  %s\n", o->allow_host_loopback ?
-			"reachable at the gateway (--allow-host-loopback)" :
-			"not reachable");
-		for (i = 0; i < o->publish->len; i++)
-			fprintf(out, "  published:      %s\n",
-				(char *)g_ptr_array_index(o->publish, i));
-		if (!o->publish->len)
-			fprintf(out, "  published:      none\n");
-		if (o->publish_auto)
-			fprintf(out, "  auto-publish:   %s\n",
-				*o->publish_auto ? o->publish_auto :
-						   "1024-65535");
-		{
-			g_auto(GStrv) h = run_helper_argv(o, self ? self :
-							  "usernet", 0, 3, 4);
-			g_autofree char *hs = g_strjoinv(" ", h);
-
-			fprintf(out, "  helper:         %s\n", hs);
-		}
-		break;
-	case RUN_NET_NONE:
+	if (o->net == RUN_NET_USERNET)
+		run_display_usernet(o, out);
+	else if (o->net == RUN_NET_NONE)
 		fprintf(out, "network namespace: new, loopback only\n");
-		break;
-	case RUN_NET_HOST:
+	else
 		fprintf(out, "network namespace: the host's (--net host)\n");
-		break;
-	}
 	for (i = 0; i < o->sysctls->len; i++)
 		fprintf(out, "  sysctl:         %s\n",
 			(char *)g_ptr_array_index(o->sysctls, i));
@@ -531,16 +575,6 @@ void run_display(const struct run_opts *o, FILE *out)
 	fprintf(out, "  bounding, permitted, effective, inheritable: as above; "
 		"ambient: %s\n", o->uid ? "as above" : "none (root)");
 	fprintf(out, "no_new_privs:     yes\n");
-	if (o->seccomp) {
-		size_t n, j;
-		const struct sysfilter_entry *e = sysfilter_command_profile(&n);
-
-		fprintf(out, "seccomp:          default profile: %zu system "
-			"calls refused (EPERM unless said):\n", n);
-		for (j = 0; j < n; j++)
-			fprintf(out, "  %-20s %s\n", e[j].name, e[j].reason);
-	} else {
-		fprintf(out, "seccomp:          unconfined\n");
-	}
+	run_display_seccomp(o, out);
 	fprintf(out, "command:          %s\n", cmd);
 }

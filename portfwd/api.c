@@ -16,6 +16,10 @@
  * Errors are {"error":{"desc":"bad request: ..."}}, worded as slirp4netns
  * words them where it has a wording.
  *
+ * The rule requests act on the forwarding table itself (portfwd/fwd.c); what
+ * only the helper knows (its figures, the packet capture) is asked through
+ * the ops it gave (struct api_helper_ops, helper/helper.c).
+ *
  * The server never blocks: each connection is a small state machine (read,
  * then write) driven by the loop, with a deadline checked by a 1 s tick, and
  * the number of connections is bounded.
@@ -145,7 +149,7 @@ static bool api_get_uint(JsonObject *o, const char *name, gint64 min,
 static const struct pf_rule *api_find_rule(const struct api_backend *b,
 					   unsigned id)
 {
-	GPtrArray *rules = b->list(b->opaque);
+	GPtrArray *rules = pf_table_rules(b->table);
 	guint i;
 
 	for (i = 0; rules && i < rules->len; i++) {
@@ -186,7 +190,7 @@ static char *api_add_hostfwd(const struct api_backend *b, JsonObject *args)
 		return api_error("bad request: add_hostfwd: bad arguments.guest_port");
 	spec.guest_port = (uint16_t)gport;
 
-	r = b->add(b->opaque, &spec, &id, &error);
+	r = pf_table_add(b->table, &spec, &id, &error);
 	if (r < 0)
 		return api_error("bad request: add_hostfwd: %s",
 				 error ? error->message : g_strerror(-r));
@@ -251,7 +255,7 @@ static void api_add_entry(JsonBuilder *jb, const struct pf_rule *r,
 static char *api_list_hostfwd(const struct api_backend *b)
 {
 	g_autoptr(JsonBuilder) jb = NULL;
-	GPtrArray *rules = b->list(b->opaque);
+	GPtrArray *rules = pf_table_rules(b->table);
 	guint i;
 
 	/* slirp4netns 1.2 answers {"entries":[...]}, without "return" (its
@@ -283,7 +287,7 @@ static char *api_remove_hostfwd(const struct api_backend *b, JsonObject *args)
 
 	if (!api_get_uint(args, "id", 1, G_MAXUINT, &id))
 		return api_error("bad request: remove_hostfwd: bad arguments.id");
-	r = b->remove(b->opaque, (unsigned)id);
+	r = pf_table_remove(b->table, (unsigned)id);
 	if (r == -ENOENT)
 		return api_error("bad request: remove_hostfwd: no such rule id %u",
 				 (unsigned)id);
@@ -331,7 +335,7 @@ static char *api_start_capture_fd(const struct api_backend *b,
 	if (json_object_has_member(args, "path"))
 		return api_error("bad request: start_capture: give "
 				 "arguments.path or arguments.fd, not both");
-	if (!b->capture_start_fd)
+	if (!b->ops->capture_start_fd)
 		return api_error("bad request: start_capture: a capture into "
 				 "a passed file descriptor is not available");
 	if (!passed_fd || *passed_fd < 0)
@@ -342,8 +346,8 @@ static char *api_start_capture_fd(const struct api_backend *b,
 	reply = api_capture_max_size(args, &max);
 	if (reply)
 		return reply;
-	r = b->capture_start_fd(b->capture_opaque, util_steal_fd(passed_fd),
-				(uint64_t)max, &error);
+	r = b->ops->capture_start_fd(b->opaque, util_steal_fd(passed_fd),
+				     (uint64_t)max, &error);
 	if (r < 0)
 		return api_error("bad request: start_capture: %s",
 				 error ? error->message : g_strerror(-r));
@@ -360,7 +364,7 @@ static char *api_start_capture(const struct api_backend *b, JsonObject *args,
 	gint64 max = 0;
 	int r;
 
-	if (!b->capture_start)
+	if (!b->ops->capture_start)
 		return api_error("bad request: start_capture: packet capture "
 				 "is not available");
 	if (fdn)
@@ -377,7 +381,7 @@ static char *api_start_capture(const struct api_backend *b, JsonObject *args,
 	reply = api_capture_max_size(args, &max);
 	if (reply)
 		return reply;
-	r = b->capture_start(b->capture_opaque, path, (uint64_t)max, &error);
+	r = b->ops->capture_start(b->opaque, path, (uint64_t)max, &error);
 	if (r < 0)
 		return api_error("bad request: start_capture: %s",
 				 error ? error->message : g_strerror(-r));
@@ -390,10 +394,10 @@ static char *api_stop_capture(const struct api_backend *b)
 	struct capture_stats st;
 	int r;
 
-	if (!b->capture_stop)
+	if (!b->ops->capture_stop)
 		return api_error("bad request: stop_capture: packet capture "
 				 "is not available");
-	r = b->capture_stop(b->capture_opaque, &st);
+	r = b->ops->capture_stop(b->opaque, &st);
 	if (r == -ENOENT)
 		return api_error("bad request: stop_capture: no capture is "
 				 "running");
@@ -432,57 +436,81 @@ static void api_begin(JsonBuilder *jb, const char *name)
 	json_builder_begin_object(jb);
 }
 
-static char *api_stats(const struct api_backend *b)
+/* "tap", "tcp", "udp" and "dns": what crossed the tap */
+static void api_stats_traffic(JsonBuilder *jb, const struct api_stats *st)
 {
-	g_autoptr(JsonBuilder) jb = NULL;
-	GPtrArray *rules = b->list(b->opaque);
-	struct api_stats st;
+	api_begin(jb, "tap");
+	api_add_int(jb, "frames_in", (gint64)st->tap.frames_in);
+	api_add_int(jb, "bytes_in", (gint64)st->tap.bytes_in);
+	api_add_int(jb, "frames_out", (gint64)st->tap.frames_out);
+	api_add_int(jb, "bytes_out", (gint64)st->tap.bytes_out);
+	json_builder_end_object(jb);
+	api_begin(jb, "tcp");
+	if (st->sockets_known)
+		api_add_int(jb, "active", st->tcp_active);
+	api_add_int(jb, "total", (gint64)st->flows.tcp_total);
+	json_builder_end_object(jb);
+	api_begin(jb, "udp");
+	if (st->sockets_known)
+		api_add_int(jb, "active", st->udp_active);
+	api_add_int(jb, "total", (gint64)st->flows.udp_total);
+	json_builder_end_object(jb);
+	api_begin(jb, "dns");
+	api_add_int(jb, "queries", (gint64)st->flows.dns_queries);
+	api_add_int(jb, "answered", (gint64)st->flows.dns_answers);
+	json_builder_end_object(jb);
+}
+
+/* "errors": dropped frames, refused binds, and the rules' refused
+ * connections summed */
+static void api_stats_errors(JsonBuilder *jb, const struct api_stats *st,
+			     GPtrArray *rules)
+{
 	uint64_t refused = 0;
 	guint i;
 
-	if (!b->stats)
-		return api_error("bad request: unknown execute");
-	memset(&st, 0, sizeof(st));
-	b->stats(b->opaque, &st);
 	for (i = 0; rules && i < rules->len; i++)
 		refused += ((const struct pf_rule *)
 			    g_ptr_array_index(rules, i))->stats.refused;
-
-	jb = api_return_begin();
-	api_begin(jb, "tap");
-	api_add_int(jb, "frames_in", (gint64)st.tap.frames_in);
-	api_add_int(jb, "bytes_in", (gint64)st.tap.bytes_in);
-	api_add_int(jb, "frames_out", (gint64)st.tap.frames_out);
-	api_add_int(jb, "bytes_out", (gint64)st.tap.bytes_out);
-	json_builder_end_object(jb);
-	api_begin(jb, "tcp");
-	if (st.sockets_known)
-		api_add_int(jb, "active", st.tcp_active);
-	api_add_int(jb, "total", (gint64)st.flows.tcp_total);
-	json_builder_end_object(jb);
-	api_begin(jb, "udp");
-	if (st.sockets_known)
-		api_add_int(jb, "active", st.udp_active);
-	api_add_int(jb, "total", (gint64)st.flows.udp_total);
-	json_builder_end_object(jb);
-	api_begin(jb, "dns");
-	api_add_int(jb, "queries", (gint64)st.flows.dns_queries);
-	api_add_int(jb, "answered", (gint64)st.flows.dns_answers);
-	json_builder_end_object(jb);
 	api_begin(jb, "errors");
-	api_add_int(jb, "frames_dropped", (gint64)st.tap.drops_out);
-	api_add_int(jb, "martian_frames", (gint64)st.tap.martians_in);
-	api_add_int(jb, "binds_refused", (gint64)st.binds_refused);
+	api_add_int(jb, "frames_dropped", (gint64)st->tap.drops_out);
+	api_add_int(jb, "martian_frames", (gint64)st->tap.martians_in);
+	api_add_int(jb, "binds_refused", (gint64)st->binds_refused);
 	api_add_int(jb, "connections_refused", (gint64)refused);
 	json_builder_end_object(jb);
+}
+
+/* "process": memory, CPU time and uptime of the helper */
+static void api_stats_process(JsonBuilder *jb, const struct api_stats *st)
+{
 	api_begin(jb, "process");
-	if (st.proc.rss_bytes >= 0)
-		api_add_int(jb, "rss_bytes", st.proc.rss_bytes);
-	api_add_int(jb, "max_rss_bytes", st.proc.max_rss_bytes);
-	api_add_int(jb, "cpu_user_us", st.proc.cpu_user_us);
-	api_add_int(jb, "cpu_system_us", st.proc.cpu_system_us);
-	api_add_int(jb, "uptime_ms", st.uptime_ms);
+	if (st->proc.rss_bytes >= 0)
+		api_add_int(jb, "rss_bytes", st->proc.rss_bytes);
+	api_add_int(jb, "max_rss_bytes", st->proc.max_rss_bytes);
+	api_add_int(jb, "cpu_user_us", st->proc.cpu_user_us);
+	api_add_int(jb, "cpu_system_us", st->proc.cpu_system_us);
+	api_add_int(jb, "uptime_ms", st->uptime_ms);
 	json_builder_end_object(jb);
+}
+
+/* {"execute":"stats"}: the helper's figures (its ops), then the table's */
+static char *api_stats(const struct api_backend *b)
+{
+	GPtrArray *rules = pf_table_rules(b->table);
+	g_autoptr(JsonBuilder) jb = NULL;
+	struct api_stats st;
+	guint i;
+
+	if (!b->ops->stats)
+		return api_error("bad request: unknown execute");
+	memset(&st, 0, sizeof(st));
+	b->ops->stats(b->opaque, &st);
+	st.binds_refused = pf_table_binds_refused(b->table);
+
+	jb = api_return_begin();
+	api_stats_traffic(jb, &st);
+	api_stats_errors(jb, &st, rules);
+	api_stats_process(jb, &st);
 	json_builder_set_member_name(jb, "rules");
 	json_builder_begin_array(jb);
 	for (i = 0; rules && i < rules->len; i++)
@@ -1090,8 +1118,9 @@ int api_server_dirfd(const struct api_server *s)
 /**
  * api_server_new() - serve the API on a UNIX socket at @path
  * @path:	socket file (see api_socket_bind())
- * @b:		what requests act on (copied; its opaque must outlive the
- *		server)
+ * @b:		what requests act on: the forwarding table, and the helper's
+ *		ops (copied; the table, the ops and their opaque must outlive
+ *		the server)
  * @loop:	event loop that serves the socket
  * @out:	the server
  * @error:	see api_socket_bind()

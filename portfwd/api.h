@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  * portfwd/api.h - the JSON API socket (slirp4netns-compatible): request
- * handling, the server in the event loop, and the client
+ * handling on the forwarding table, the socket file, and the server in the
+ * event loop (the client is portfwd/apiclient.h)
  */
 #ifndef PORTFWD_API_H
 #define PORTFWD_API_H
@@ -51,42 +52,47 @@ struct api_stats {
 };
 
 /**
- * struct api_backend - what the API acts on (the forwarding table, or a fake
- * one in tests and fuzzers)
- * @add:	publish @spec; fill *@id; on failure fill @error (its message
- *		goes to the client) and return -errno
- * @remove:	unpublish rule @id; -ENOENT if there is none
- * @list:	the rules, struct pf_rule *, owned by the backend
- * @stats:	fill the figures of the `stats` request; NULL: the request
- *		is refused
- * @opaque:	first argument of the callbacks
+ * struct api_helper_ops - what only the helper knows, asked by the API
+ * @stats:	fill the helper's figures of the `stats` request (the tap, the
+ *		flows, libslirp's sockets, the process; the rules and
+ *		@binds_refused come from the forwarding table). NULL: the
+ *		request is refused, as an unknown one
  * @capture_start: start a packet capture into @path (absolute) with a size
  *		cap @max_size (0: none); on failure fill @error (its message
  *		goes to the client) and return -errno. NULL: not supported
- * @capture_stop: stop the capture, fill @st with what it wrote; -ENOENT if
- *		none runs. NULL: not supported
  * @capture_start_fd: start a packet capture into @fd, an empty regular file
  *		opened for writing by the client and passed with the request
  *		(taken over: closed on failure); no rotation, @max_size caps
  *		the file. NULL: not supported
- * @capture_opaque: first argument of the capture callbacks
- * @slirp4netns_list: list_hostfwd answers as slirp4netns 1.2 does,
- *		{"entries":[...]} with its keys only (the drop-in, helper/slirp4netns.c);
- *		otherwise {"return":{"entries":[...]}} with our extensions
+ * @capture_stop: stop the capture, fill @st with what it wrote; -ENOENT if
+ *		none runs. NULL: not supported
  */
-struct api_backend {
-	int (*add)(void *opaque, const struct pf_spec *spec, unsigned *id,
-		   GError **error);
-	int (*remove)(void *opaque, unsigned id);
-	GPtrArray *(*list)(void *opaque);
+struct api_helper_ops {
 	void (*stats)(void *opaque, struct api_stats *out);
-	void *opaque;
 	int (*capture_start)(void *opaque, const char *path, uint64_t max_size,
 			     GError **error);
-	int (*capture_stop)(void *opaque, struct capture_stats *st);
 	int (*capture_start_fd)(void *opaque, int fd, uint64_t max_size,
 				GError **error);
-	void *capture_opaque;
+	int (*capture_stop)(void *opaque, struct capture_stats *st);
+};
+
+/**
+ * struct api_backend - what the API's requests act on
+ * @table:	the forwarding table: add_hostfwd, list_hostfwd and
+ *		remove_hostfwd call pf_table_add(), pf_table_rules() and
+ *		pf_table_remove() on it
+ * @ops:	what only the helper knows (stats, packet capture); not NULL,
+ *		its members may be
+ * @opaque:	first argument of @ops
+ * @slirp4netns_list: list_hostfwd answers as slirp4netns 1.2 does,
+ *		{"entries":[...]} with its keys only (the drop-in,
+ *		helper/slirp4netns.c); otherwise {"return":{"entries":[...]}}
+ *		with our extensions
+ */
+struct api_backend {
+	struct pf_table *table;
+	const struct api_helper_ops *ops;
+	void *opaque;
 	bool slirp4netns_list;
 };
 

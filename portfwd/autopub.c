@@ -306,7 +306,7 @@ static bool autopub_open(struct autopub *a, struct autopub_port *p,
 		spec.guest_addr_set = true;
 		spec.guest_addr.family = AF_INET6;
 		if (autopub_is_any(family, addr))
-			spec.guest_addr.v6 = sl_config_host6(0x100);
+			spec.guest_addr.v6 = addr_plan_guest6();
 		else
 			memcpy(&spec.guest_addr.v6, addr, 16);
 	} else if (family == AF_INET && !autopub_is_any(family, addr)) {

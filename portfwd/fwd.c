@@ -528,8 +528,8 @@ static void pf_gw_setup(struct pf_table *t, const struct sl_config *cfg)
 {
 	struct addr_ip gw4 = { .family = AF_INET }, gw6 = { .family = AF_INET6 };
 
-	gw4.v4 = addr_cidr4_host(&cfg->cidr, ADDR_HOST_GATEWAY);
-	gw6.v6 = sl_config_host6(ADDR_HOST_GATEWAY);
+	gw4.v4 = addr_plan_gateway4(&cfg->cidr);
+	gw6.v6 = addr_plan_gateway6();
 	t->gw_len[0] = pf_sockaddr(&gw4, 0, &t->gw[0]);
 	t->gw_len[1] = pf_sockaddr(&gw6, 0, &t->gw[1]);
 }
@@ -595,7 +595,7 @@ struct pf_table *pf_table_new(Slirp *slirp, const struct sl_config *cfg,
 	t->slirp = slirp;
 	t->agent = agent;
 	t->mode = agent ? mode : PF_MODE_SLIRP;
-	t->guest4 = sl_config_guest4(cfg);
+	t->guest4 = addr_plan_guest4(&cfg->cidr);
 	t->net4 = cfg->cidr;
 	t->ipv6 = cfg->ipv6;
 	t->rules = g_ptr_array_new();
@@ -842,7 +842,7 @@ static int pf_fill_addresses(struct pf_table *t, struct pf_spec *s,
 			return -EAFNOSUPPORT;
 		}
 		s->guest_addr.family = AF_INET6;
-		s->guest_addr.v6 = sl_config_host6(0x100);
+		s->guest_addr.v6 = addr_plan_guest6();
 	} else {
 		s->guest_addr.family = AF_INET;
 		s->guest_addr.v4 = t->guest4;

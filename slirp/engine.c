@@ -241,54 +241,16 @@ static const SlirpCb sl_callbacks = {
 };
 
 /**
- * sl_config_init() - defaults: 10.0.2.0/24, MTU 1500, IPv4 only, host
- * loopback reachable, DNS on
+ * sl_config_init() - defaults: the default network of the address plan
+ * (ADDR_PLAN_CIDR4_DEFAULT), MTU 1500, IPv4 only, host loopback reachable,
+ * DNS on
  * @c:		configuration to fill
  */
 void sl_config_init(struct sl_config *c)
 {
 	memset(c, 0, sizeof(*c));
-	inet_pton(AF_INET, "10.0.2.0", &c->cidr.net);
-	c->cidr.prefix = 24;
+	addr_plan_default4(&c->cidr);
 	c->mtu = SL_MTU_DEFAULT;
-}
-
-/**
- * sl_config_guest4() - the recommended guest address, network + 100
- * @c:		configuration
- *
- * Return: the address
- */
-struct in_addr sl_config_guest4(const struct sl_config *c)
-{
-	return addr_cidr4_host(&c->cidr, ADDR_HOST_GUEST);
-}
-
-/**
- * sl_config_prefix6() - the guest's IPv6 prefix, fd00::/64
- *
- * Return: fd00::
- */
-struct in6_addr sl_config_prefix6(void)
-{
-	struct in6_addr a = { .s6_addr = { 0xfd, 0x00 } };
-
-	return a;
-}
-
-/**
- * sl_config_host6() - address fd00::@n (2 gateway, 3 DNS, 0x100 guest)
- * @n:		host number, written as the last 16 bits
- *
- * Return: the address
- */
-struct in6_addr sl_config_host6(uint16_t n)
-{
-	struct in6_addr a = sl_config_prefix6();
-
-	a.s6_addr[14] = (uint8_t)(n >> 8);
-	a.s6_addr[15] = (uint8_t)n;
-	return a;
 }
 
 /*
@@ -361,14 +323,14 @@ int sl_engine_new(const struct sl_config *cfg, int tap_fd,
 	sc.in_enabled = true;
 	sc.vnetwork = cfg->cidr.net;
 	sc.vnetmask = addr_cidr4_mask(&cfg->cidr);
-	sc.vhost = addr_cidr4_host(&cfg->cidr, ADDR_HOST_GATEWAY);
-	sc.vdhcp_start = addr_cidr4_host(&cfg->cidr, ADDR_HOST_DHCP_START);
-	sc.vnameserver = addr_cidr4_host(&cfg->cidr, ADDR_HOST_DNS);
+	sc.vhost = addr_plan_gateway4(&cfg->cidr);
+	sc.vdhcp_start = addr_plan_dhcp_start4(&cfg->cidr);
+	sc.vnameserver = addr_plan_dns4(&cfg->cidr);
 	sc.in6_enabled = cfg->ipv6;
-	sc.vprefix_addr6 = sl_config_prefix6();
-	sc.vprefix_len = 64;
-	sc.vhost6 = sl_config_host6(ADDR_HOST_GATEWAY);
-	sc.vnameserver6 = sl_config_host6(ADDR_HOST_DNS);
+	sc.vprefix_addr6 = addr_plan_prefix6();
+	sc.vprefix_len = ADDR_PLAN_PREFIX6_LEN;
+	sc.vhost6 = addr_plan_gateway6();
+	sc.vnameserver6 = addr_plan_dns6();
 	sc.vhostname = "usernet";
 	sc.if_mtu = cfg->mtu;
 	sc.if_mru = cfg->mtu;

@@ -23,7 +23,7 @@
  * struct sl_config - network parameters of the guest side
  * @cidr:			guest IPv4 network
  * @mtu:			MTU (and MRU) of the tap and of libslirp
- * @ipv6:			enable IPv6 (fd00::/64)
+ * @ipv6:			enable IPv6 (the plan's prefix, common/addr.h)
  * @disable_host_loopback:	the gateway does not lead to the host's loopback
  * @disable_dns:		no built-in DNS forwarder
  * @has_outbound4:		@outbound4 is set
@@ -67,9 +67,6 @@ struct capture_writer;
 struct dnsrelay;
 
 void sl_config_init(struct sl_config *c);
-struct in_addr sl_config_guest4(const struct sl_config *c);
-struct in6_addr sl_config_prefix6(void);
-struct in6_addr sl_config_host6(uint16_t n);
 
 int sl_engine_new(const struct sl_config *cfg, int tap_fd,
 		  struct sl_engine **out);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  * tests/fuzz/fuzz-api.c - libFuzzer target: API requests against a fake
- * forwarding table
+ * forwarding table (this file defines struct pf_table and the pf_table_*()
+ * functions portfwd/api.c calls; portfwd/fwd.c is not linked) and a fake
+ * helper (its struct api_helper_ops)
  *
  * Checks that every reply is a JSON object with exactly one member,
  * "return" or "error", and that a refused request changed nothing.
@@ -17,23 +19,22 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /**
- * struct fake - in-memory forwarding table
+ * struct pf_table - in-memory forwarding table, and the fake helper's state
  * @rules:	struct pf_rule *
  * @next_id:	next ID
  * @changes:	successful adds, removes, capture starts and stops
  * @capturing:	a packet capture runs
  */
-struct fake {
+struct pf_table {
 	GPtrArray *rules;
 	unsigned next_id;
 	unsigned changes;
 	bool capturing;
 };
 
-static int fake_add(void *opaque, const struct pf_spec *spec, unsigned *id,
-		    GError **error)
+int pf_table_add(struct pf_table *f, const struct pf_spec *spec, unsigned *id,
+		 GError **error)
 {
-	struct fake *f = opaque;
 	struct pf_rule *r;
 
 	/* Let some requests fail like a bind would */
@@ -60,9 +61,8 @@ static int fake_add(void *opaque, const struct pf_spec *spec, unsigned *id,
 	return 0;
 }
 
-static int fake_remove(void *opaque, unsigned id)
+int pf_table_remove(struct pf_table *f, unsigned id)
 {
-	struct fake *f = opaque;
 	guint i;
 
 	for (i = 0; i < f->rules->len; i++) {
@@ -77,17 +77,20 @@ static int fake_remove(void *opaque, unsigned id)
 	return id == 99 ? -EIO : -ENOENT;
 }
 
-static GPtrArray *fake_list(void *opaque)
+GPtrArray *pf_table_rules(struct pf_table *f)
 {
-	struct fake *f = opaque;
-
 	return f->rules;
+}
+
+uint64_t pf_table_binds_refused(const struct pf_table *f)
+{
+	return 0;
 }
 
 static int fake_capture_start(void *opaque, const char *path,
 			      uint64_t max_size, GError **error)
 {
-	struct fake *f = opaque;
+	struct pf_table *f = opaque;
 
 	/* api.c checks these before asking */
 	if (!path || path[0] != '/' || (max_size && max_size < CAP_MAX_SIZE_MIN))
@@ -107,7 +110,7 @@ static int fake_capture_start(void *opaque, const char *path,
 
 static int fake_capture_stop(void *opaque, struct capture_stats *st)
 {
-	struct fake *f = opaque;
+	struct pf_table *f = opaque;
 
 	if (!f->capturing)
 		return -ENOENT;
@@ -119,7 +122,7 @@ static int fake_capture_stop(void *opaque, struct capture_stats *st)
 	return 0;
 }
 
-static void fake_seed(struct fake *f)
+static void fake_seed(struct pf_table *f)
 {
 	struct pf_rule *r = g_new0(struct pf_rule, 1);
 
@@ -143,18 +146,20 @@ static void fake_stats(void *opaque, struct api_stats *st)
 	st->proc.rss_bytes = -1;
 }
 
+static const struct api_helper_ops fake_ops = {
+	.stats = fake_stats,
+	.capture_start = fake_capture_start,
+	.capture_stop = fake_capture_stop,
+};
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fake f = {
+	struct pf_table f = {
 		.rules = g_ptr_array_new_with_free_func(g_free),
 		.next_id = 1,
 	};
 	struct api_backend b = {
-		.add = fake_add, .remove = fake_remove, .list = fake_list,
-		.opaque = &f,
-		.capture_start = fake_capture_start,
-		.capture_stop = fake_capture_stop, .capture_opaque = &f,
-		.stats = fake_stats, .opaque = &f,
+		.table = &f, .ops = &fake_ops, .opaque = &f,
 	};
 	g_autoptr(JsonParser) parser = json_parser_new();
 	g_autofree char *reply = NULL;

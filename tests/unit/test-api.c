@@ -21,30 +21,38 @@
 #include "portfwd/api.h"
 #include "portfwd/apiclient.h"
 
-/* The fake forwarding table */
+/* The fake forwarding table: api.c calls pf_table_add(), pf_table_remove(),
+ * pf_table_rules() and pf_table_binds_refused() itself, so this file defines
+ * them, and struct pf_table, and the linker takes these rather than
+ * portfwd/fwd.c's (nothing else here needs that file) */
 
 /**
- * struct fake - an in-memory forwarding table
+ * struct pf_table - an in-memory forwarding table
  * @rules:	struct pf_rule *
  * @next_id:	next rule ID
  * @fail:	if non-zero, add fails with this -errno and @fail_msg
  * @fail_msg:	message of the failure
  * @calls:	add and remove calls that got through
+ * @binds_refused: what pf_table_binds_refused() answers
  */
-struct fake {
+struct pf_table {
 	GPtrArray *rules;
 	unsigned next_id;
 	int fail;
 	const char *fail_msg;
 	unsigned calls;
+	uint64_t binds_refused;
 };
 
-static int fake_add(void *opaque, const struct pf_spec *spec, unsigned *id,
-		    GError **error)
+/* The spec handed to the table, recorded before anything is filled in */
+static struct pf_spec recorded;
+
+int pf_table_add(struct pf_table *f, const struct pf_spec *spec, unsigned *id,
+		 GError **error)
 {
-	struct fake *f = opaque;
 	struct pf_rule *r;
 
+	recorded = *spec;
 	f->calls++;
 	if (f->fail) {
 		if (f->fail_msg)
@@ -74,9 +82,8 @@ static int fake_add(void *opaque, const struct pf_spec *spec, unsigned *id,
 	return 0;
 }
 
-static int fake_remove(void *opaque, unsigned id)
+int pf_table_remove(struct pf_table *f, unsigned id)
 {
-	struct fake *f = opaque;
 	guint i;
 
 	f->calls++;
@@ -91,31 +98,35 @@ static int fake_remove(void *opaque, unsigned id)
 	return -ENOENT;
 }
 
-static GPtrArray *fake_list(void *opaque)
+GPtrArray *pf_table_rules(struct pf_table *f)
 {
-	struct fake *f = opaque;
-
 	return f->rules;
 }
 
-static void fake_init(struct fake *f, struct api_backend *b)
+uint64_t pf_table_binds_refused(const struct pf_table *f)
+{
+	return f->binds_refused;
+}
+
+/* A helper that knows nothing: no stats, no capture */
+static const struct api_helper_ops no_ops;
+
+static void fake_init(struct pf_table *f, struct api_backend *b)
 {
 	memset(f, 0, sizeof(*f));
 	memset(b, 0, sizeof(*b));
 	f->rules = g_ptr_array_new_with_free_func(g_free);
 	f->next_id = 1;
-	b->add = fake_add;
-	b->remove = fake_remove;
-	b->list = fake_list;
-	b->opaque = f;
+	b->table = f;
+	b->ops = &no_ops;
 }
 
-static void fake_clear(struct fake *f)
+static void fake_clear(struct pf_table *f)
 {
 	g_ptr_array_unref(f->rules);
 }
 
-static const struct pf_rule *fake_rule(struct fake *f, guint i)
+static const struct pf_rule *fake_rule(struct pf_table *f, guint i)
 {
 	g_assert_cmpuint(i, <, f->rules->len);
 	return g_ptr_array_index(f->rules, i);
@@ -140,7 +151,7 @@ static void test_compat(void)
 {
 	struct api_backend b;
 	const struct pf_rule *r;
-	struct fake f;
+	struct pf_table f;
 
 	fake_init(&f, &b);
 	check(&b, ADD_COMPAT, "{\"return\":{\"id\":1}}");
@@ -180,7 +191,7 @@ static void test_addresses(void)
 	char buf[ADDR_STRLEN];
 	struct api_backend b;
 	struct pf_spec seen;
-	struct fake f;
+	struct pf_table f;
 
 	fake_init(&f, &b);
 	check(&b, "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"udp\","
@@ -210,22 +221,12 @@ static void test_addresses(void)
 	fake_clear(&f);
 }
 
-/* The spec handed to the backend, recorded before anything is filled in */
-static struct pf_spec recorded;
-static int record_add(void *opaque, const struct pf_spec *spec, unsigned *id,
-		      GError **error)
-{
-	recorded = *spec;
-	return fake_add(opaque, spec, id, error);
-}
-
 static void test_unset_addresses(void)
 {
 	struct api_backend b;
-	struct fake f;
+	struct pf_table f;
 
 	fake_init(&f, &b);
-	b.add = record_add;
 	check(&b, "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\","
 	      "\"host_port\":1,\"guest_port\":2}}", "{\"return\":{\"id\":1}}");
 	g_assert_false(recorded.host_addr_set);
@@ -253,10 +254,9 @@ static void test_unset_addresses(void)
 static void test_ipv6(void)
 {
 	struct api_backend b;
-	struct fake f;
+	struct pf_table f;
 
 	fake_init(&f, &b);
-	b.add = record_add;
 	check(&b, "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\","
 	      "\"host_addr\":\"::1\",\"host_port\":8080,\"guest_port\":80}}",
 	      "{\"return\":{\"id\":1}}");
@@ -284,10 +284,9 @@ static void test_ipv6(void)
 static void test_ephemeral(void)
 {
 	struct api_backend b;
-	struct fake f;
+	struct pf_table f;
 
 	fake_init(&f, &b);
-	b.add = record_add;
 	check(&b, "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\","
 	      "\"host_port\":0,\"guest_port\":80}}",
 	      "{\"return\":{\"id\":1,\"host_port\":40001}}");
@@ -309,7 +308,7 @@ static void test_extensions(void)
 	struct pf_rule *r1 = g_new0(struct pf_rule, 1);
 	struct pf_rule *r2 = g_new0(struct pf_rule, 1);
 	struct api_backend b;
-	struct fake f;
+	struct pf_table f;
 
 	fake_init(&f, &b);
 	r1->id = 7;
@@ -363,7 +362,6 @@ static void fake_stats(void *opaque, struct api_stats *st)
 	st->sockets_known = true;
 	st->tcp_active = 1;
 	st->udp_active = 2;
-	st->binds_refused = 7;
 	st->proc.rss_bytes = 4096;
 	st->proc.max_rss_bytes = 8192;
 	st->proc.cpu_user_us = 11;
@@ -371,11 +369,15 @@ static void fake_stats(void *opaque, struct api_stats *st)
 	st->uptime_ms = 13;
 }
 
+static const struct api_helper_ops stats_ops = {
+	.stats = fake_stats,
+};
+
 /* As the drop-in slirp4netns: list_hostfwd as slirp4netns 1.2 answers it */
 static void test_slirp4netns_list(void)
 {
 	struct api_backend b;
-	struct fake f;
+	struct pf_table f;
 
 	fake_init(&f, &b);
 	b.slirp4netns_list = true;
@@ -394,12 +396,13 @@ static void test_stats(void)
 {
 	struct pf_rule *r = g_new0(struct pf_rule, 1);
 	struct api_backend b;
-	struct fake f;
+	struct pf_table f;
 
 	fake_init(&f, &b);
 	check(&b, "{\"execute\":\"stats\"}",
 	      "{\"error\":{\"desc\":\"bad request: unknown execute\"}}");
-	b.stats = fake_stats;
+	b.ops = &stats_ops;
+	f.binds_refused = 7;
 	r->id = 1;
 	r->spec.proto = PF_PROTO_TCP;
 	r->spec.host_port = 8080;
@@ -428,7 +431,7 @@ static void test_stats(void)
 static void test_backend_error(void)
 {
 	struct api_backend b;
-	struct fake f;
+	struct pf_table f;
 
 	fake_init(&f, &b);
 	f.fail = -EADDRINUSE;
@@ -486,13 +489,18 @@ static int fake_capture_stop(void *opaque, struct capture_stats *st)
 	return 0;
 }
 
+static const struct api_helper_ops capture_ops = {
+	.capture_start = fake_capture_start,
+	.capture_stop = fake_capture_stop,
+};
+
 #define CAP_ERR "{\"error\":{\"desc\":\"bad request: "
 
 static void test_capture(void)
 {
 	struct fake_capture c = { 0 };
 	struct api_backend b;
-	struct fake f;
+	struct pf_table f;
 
 	fake_init(&f, &b);
 	/* a backend without capture says so */
@@ -501,9 +509,8 @@ static void test_capture(void)
 	check(&b, "{\"execute\":\"stop_capture\"}",
 	      CAP_ERR "stop_capture: packet capture is not available\"}}");
 
-	b.capture_start = fake_capture_start;
-	b.capture_stop = fake_capture_stop;
-	b.capture_opaque = &c;
+	b.ops = &capture_ops;
+	b.opaque = &c;
 	check(&b, "{\"execute\":\"stop_capture\"}",
 	      CAP_ERR "stop_capture: no capture is running\"}}");
 	check(&b, "{\"execute\":\"start_capture\"}",
@@ -554,7 +561,7 @@ static void test_oversize(void)
 	g_autofree char *reply = NULL;
 	const char *req = "{\"execute\":\"list_hostfwd\"}";
 	struct api_backend b;
-	struct fake f;
+	struct pf_table f;
 
 	fake_init(&f, &b);
 	/* Exactly API_REQUEST_MAX bytes: accepted */
@@ -678,7 +685,7 @@ static void test_malformed(void)
 		  E("remove_hostfwd: no such rule id 2") },
 	};
 	struct api_backend b;
-	struct fake f;
+	struct pf_table f;
 	size_t i;
 
 	fake_init(&f, &b);
@@ -1142,7 +1149,7 @@ static void test_server(void)
 	struct sl_loop *loop;
 	struct sl_config cfg;
 	struct api_backend b;
-	struct fake f;
+	struct pf_table f;
 	GThread *th;
 	struct stat st;
 	int sp[2];

@@ -2,6 +2,7 @@
  * tests/unit/test-helper-options.c - the command line of `usernet attach`
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
 #include <stdarg.h>
@@ -11,7 +12,7 @@
 
 #include "common/errors.h"
 #include "common/log.h"
-#include "helper/helper.h"
+#include "helper/options.h"
 #include "portfwd/spec.h"
 
 /* Parse a NULL-terminated argument list; argv[0] is "attach" */
@@ -308,6 +309,56 @@ static void test_debugging(void)
 	helper_opts_clear(&o);
 }
 
+/* The parsers `usernet run` shares with attach: one bound, one message */
+static void test_shared_parsers(void)
+{
+	struct addr_cidr4 cidr;
+	enum pf_mode mode;
+	uint64_t size;
+	unsigned mtu;
+
+	g_assert_cmpint(helper_opt_mtu("68", &mtu, NULL), ==, 0);
+	g_assert_cmpuint(mtu, ==, SL_MTU_MIN);
+	g_assert_cmpint(helper_opt_mtu("65521", &mtu, NULL), ==, 0);
+	g_assert_cmpuint(mtu, ==, SL_MTU_MAX);
+	{
+		g_autoptr(GError) error = NULL;
+
+		g_assert_cmpint(helper_opt_mtu("65522", &mtu, &error), ==, -EINVAL);
+		g_assert_error(error, UN_ERROR, UN_EXIT_USAGE);
+		g_assert_cmpstr(error->message, ==,
+				"--mtu must be between 68 and 65521, not '65522'");
+	}
+	g_assert_cmpint(helper_opt_mtu("67", &mtu, NULL), ==, -EINVAL);
+	g_assert_cmpint(helper_opt_check_ipv6_mtu(1279, false, NULL), ==, 0);
+	g_assert_cmpint(helper_opt_check_ipv6_mtu(1280, true, NULL), ==, 0);
+	{
+		g_autoptr(GError) error = NULL;
+
+		g_assert_cmpint(helper_opt_check_ipv6_mtu(1279, true, &error), ==,
+				-EINVAL);
+		g_assert_cmpstr(error->message, ==, "--mtu 1279 is below 1280, "
+				"the minimum for IPv6 (--enable-ipv6)");
+	}
+	g_assert_cmpint(helper_opt_cidr("10.0.7.0/24", &cidr, NULL), ==, 0);
+	g_assert_cmpuint(cidr.prefix, ==, 24);
+	{
+		g_autoptr(GError) error = NULL;
+
+		g_assert_cmpint(helper_opt_cidr("10.0.0.0/30", &cidr, &error), ==,
+				-EINVAL);
+		g_assert_cmpstr(error->message, ==, "--cidr '10.0.0.0/30': the "
+				"prefix length must be between /8 and /25");
+	}
+	g_assert_cmpint(helper_opt_port_mode("direct", &mode, NULL), ==, 0);
+	g_assert_cmpint(mode, ==, PF_MODE_DIRECT);
+	g_assert_cmpint(helper_opt_port_mode("fast", &mode, NULL), ==, -EINVAL);
+	g_assert_cmpint(helper_opt_pcap("", NULL), ==, -EINVAL);
+	g_assert_cmpint(helper_opt_pcap_max_size("1k", &size, NULL), ==, 0);
+	g_assert_cmpuint(size, ==, 1024);
+	g_assert_cmpint(helper_opt_pcap_max_size("10", &size, NULL), ==, -EINVAL);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -320,5 +371,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/helper-options/publish-auto", test_publish_auto);
 	g_test_add_func("/helper-options/debugging", test_debugging);
 	g_test_add_func("/helper-options/dns", test_dns);
+	g_test_add_func("/helper-options/shared-parsers", test_shared_parsers);
 	return g_test_run();
 }
