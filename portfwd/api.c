@@ -36,6 +36,7 @@
 #include "common/errors.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "netns/fdpass.h"
 #include "portfwd/api.h"
 
 #define API_TICK_MS		1000
@@ -971,62 +972,26 @@ static bool api_request_complete(const char *buf, size_t len)
 	       json_parser_get_root(parser);
 }
 
-/* Keep the first descriptor that came with the request, close the others */
-static void api_conn_take_fds(struct api_conn *c, struct msghdr *mh)
-{
-	struct cmsghdr *cm;
-
-	for (cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
-		size_t i, n;
-
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (i = 0; i < n; i++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(fd));
-			if (c->passed_fd < 0)
-				c->passed_fd = fd;
-			else
-				close(fd);
-		}
-	}
-}
-
 static void api_conn_read(struct api_conn *c)
 {
 	bool eof = false;
 
 	while (c->len < sizeof(c->buf)) {
-		union {
-			char buf[CMSG_SPACE(API_PASSED_FDS_MAX * sizeof(int))];
-			struct cmsghdr align;
-		} ctl;
-		struct iovec iov = {
-			.iov_base = c->buf + c->len,
-			.iov_len = sizeof(c->buf) - c->len,
-		};
-		struct msghdr mh = {
-			.msg_iov = &iov, .msg_iovlen = 1,
-			.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
-		};
-		ssize_t n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-
-		if (n >= 0 && mh.msg_controllen)
-			api_conn_take_fds(c, &mh);
+		/* The first descriptor that comes with the request is kept */
+		ssize_t n = fdpass_recv_stream(c->fd, c->buf + c->len,
+					       sizeof(c->buf) - c->len,
+					       API_PASSED_FDS_MAX,
+					       &c->passed_fd);
 
 		if (n == 0) {
 			eof = true;
 			break;
 		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		if (n == -EAGAIN)
 			break;
 		if (n < 0) {
 			log_debug("API socket: reading a request failed: %s",
-				  g_strerror(errno));
+				  g_strerror((int)-n));
 			api_conn_free(c);
 			return;
 		}
