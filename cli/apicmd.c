@@ -14,62 +14,54 @@
 #include "common/util.h"
 #include "portfwd/apiclient.h"
 
-/* argv[optind - 1] is not an option of `usernet @cmd` */
-static int apicmd_unknown_opt(char **argv, const char *cmd)
-{
-	log_err("unknown option '%s' for usernet %s (see usernet %s --help)",
-		argv[optind - 1], cmd, cmd);
-	return -EINVAL;
-}
-
 /**
- * apicmd_parse_opts() - parse the options of `usernet @cmd`; positional
+ * apicmd_parse_opts() - parse the options of command @cmd; positional
  * arguments are left from argv[optind]
+ * @cmd:	the command
  * @argc:	argument count
  * @argv:	arguments, argv[0] the command
- * @cmd:	the command as the user types it after "usernet" ("port add",
- *		"stats"), for the messages
- * @optstring:	short options for getopt_long(), starting with ':'
- * @longopts:	long options
  * @api:	out: the argument of -a/--api-socket, NULL if none came
- * @fn:		called for each other option but -h/--help
- * @data:	passed to @fn
+ * @data:	passed to @cmd->opt
  *
- * A missing argument or an unknown option (or one @fn says its command does
- * not take) is logged, pointing at `usernet @cmd --help`. Parsing stops at
- * -h/--help.
+ * -h/--help prints the command's help and ends parsing. A missing argument
+ * or an unknown option (or one @cmd->opt says its command does not take)
+ * is logged, pointing at `usernet NAME --help`.
  *
- * Return: 0, APICMD_HELP, or -EINVAL with the error logged
+ * Return: APICMD_GO_ON, or the exit status to end the command with:
+ * UN_EXIT_OK after the help, UN_EXIT_USAGE after an error
  */
-int apicmd_parse_opts(int argc, char **argv, const char *cmd,
-		      const char *optstring, const struct option *longopts,
-		      const char **api, apicmd_opt_fn fn, void *data)
+int apicmd_parse_opts(const struct apicmd *cmd, int argc, char **argv,
+		      const char **api, void *data)
 {
 	int c, r;
 
 	*api = NULL;
 	optind = 0; /* reset getopt */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, optstring, longopts,
+	while ((c = getopt_long(argc, argv, cmd->optstring, cmd->longopts,
 				NULL)) != -1) {
-		if (c == 'h')
-			return APICMD_HELP;
-		if (c == ':') {
-			log_err("option %s needs an argument (see usernet %s "
-				"--help)", argv[optind - 1], cmd);
-			return -EINVAL;
+		if (c == 'h') {
+			cmd->usage(stdout);
+			return UN_EXIT_OK;
 		}
 		if (c == 'a') {
 			*api = optarg;
 			continue;
 		}
-		r = c == '?' ? APICMD_OPT_UNKNOWN : fn(c, optarg, data);
+		if (c == ':') {
+			log_err("option %s needs an argument (see usernet %s "
+				"--help)", argv[optind - 1], cmd->name);
+			return UN_EXIT_USAGE;
+		}
+		r = c == '?' ? APICMD_OPT_UNKNOWN : cmd->opt(c, optarg, data);
 		if (r == APICMD_OPT_UNKNOWN)
-			return apicmd_unknown_opt(argv, cmd);
+			log_err("unknown option '%s' for usernet %s (see "
+				"usernet %s --help)", argv[optind - 1],
+				cmd->name, cmd->name);
 		if (r)
-			return r;
+			return UN_EXIT_USAGE;
 	}
-	return 0;
+	return APICMD_GO_ON;
 }
 
 /**
@@ -94,7 +86,7 @@ int apicmd_parse_output(const char *arg, bool *json)
 /**
  * apicmd_need_api() - check that --api-socket was given
  * @api:	its value, or NULL
- * @cmd:	the command, as for apicmd_parse_opts()
+ * @cmd:	the command as typed after "usernet", for the message
  *
  * Return: 0, or -EINVAL with the error logged
  */

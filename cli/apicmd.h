@@ -6,12 +6,13 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <json-glib/json-glib.h>
 
 /* What an option callback returns for an option its command does not take */
 #define APICMD_OPT_UNKNOWN	1
-/* What apicmd_parse_opts() returns when -h/--help came */
-#define APICMD_HELP		1
+/* What apicmd_parse_opts() returns when the command goes on */
+#define APICMD_GO_ON		(-1)
 
 /**
  * typedef apicmd_opt_fn - one option of a command
@@ -23,9 +24,25 @@
  */
 typedef int (*apicmd_opt_fn)(int c, const char *arg, void *data);
 
-int apicmd_parse_opts(int argc, char **argv, const char *cmd,
-		      const char *optstring, const struct option *longopts,
-		      const char **api, apicmd_opt_fn fn, void *data);
+/**
+ * struct apicmd - how an API client command parses its options
+ * @name:	the command as typed after "usernet" ("port add", "stats"),
+ *		for the messages
+ * @optstring:	short options for getopt_long(), starting with ':'
+ * @longopts:	long options
+ * @usage:	prints the command's help
+ * @opt:	called for each option but -a/--api-socket and -h/--help
+ */
+struct apicmd {
+	const char *name;
+	const char *optstring;
+	const struct option *longopts;
+	void (*usage)(FILE *out);
+	apicmd_opt_fn opt;
+};
+
+int apicmd_parse_opts(const struct apicmd *cmd, int argc, char **argv,
+		      const char **api, void *data);
 int apicmd_parse_output(const char *arg, bool *json);
 int apicmd_need_api(const char *api, const char *cmd);
 int apicmd_request(const char *api, const char *request, int pass_fd,

@@ -129,6 +129,10 @@ static int capture_opt(int c, const char *arg, void *data)
 	}
 }
 
+static const struct apicmd capture_cmd = {
+	"capture", ":a:s:h", capture_longopts, capture_usage, capture_opt,
+};
+
 /**
  * capture_main() - `usernet capture`
  * @argc:	argument count
@@ -142,14 +146,9 @@ int capture_main(int argc, char **argv)
 	const char *verb;
 	int r;
 
-	r = apicmd_parse_opts(argc, argv, "capture", ":a:s:h", capture_longopts,
-			      &o.api, capture_opt, &o);
-	if (r == APICMD_HELP) {
-		capture_usage(stdout);
-		return UN_EXIT_OK;
-	}
-	if (r)
-		return UN_EXIT_USAGE;
+	r = apicmd_parse_opts(&capture_cmd, argc, argv, &o.api, &o);
+	if (r != APICMD_GO_ON)
+		return r;
 	if (optind >= argc) {
 		log_err("usernet capture needs start or stop (see usernet "
 			"capture --help)");

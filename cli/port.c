@@ -31,18 +31,16 @@ static const struct option port_longopts[] = {
 
 /**
  * struct port_opts - options of the `port` subcommands
- * @cmd:		the subcommand: add, ls or rm
+ * @cmd:		the subcommand (port_add_cmd, port_ls_cmd, port_rm_cmd)
  * @api_socket:		--api-socket PATH
  * @guest_addr:		--guest-addr ADDR (add)
  * @json:		-o json (ls)
- * @help:		--help
  */
 struct port_opts {
-	const char *cmd;
+	const struct apicmd *cmd;
 	const char *api_socket;
 	const char *guest_addr;
 	bool json;
-	bool help;
 };
 
 /**
@@ -106,19 +104,21 @@ static void port_rm_usage(FILE *out)
 "  -h, --help              this help\n");
 }
 
-/* One option of `usernet port @o->cmd` */
+static const struct apicmd port_add_cmd, port_ls_cmd;
+
+/* One option of `usernet port` @o->cmd */
 static int port_opt(int c, const char *arg, void *data)
 {
 	struct port_opts *o = data;
 
 	switch (c) {
 	case OPT_GUEST_ADDR:
-		if (strcmp(o->cmd, "add"))
+		if (o->cmd != &port_add_cmd)
 			return APICMD_OPT_UNKNOWN;
 		o->guest_addr = arg;
 		return 0;
 	case 'o':
-		if (strcmp(o->cmd, "ls"))
+		if (o->cmd != &port_ls_cmd)
 			return APICMD_OPT_UNKNOWN;
 		return apicmd_parse_output(arg, &o->json);
 	default:
@@ -126,25 +126,32 @@ static int port_opt(int c, const char *arg, void *data)
 	}
 }
 
-/* Parse the options of subcommand @cmd (argv[0]); positional arguments are
- * left from argv[optind] */
-static int port_opts_parse(struct port_opts *o, const char *cmd, int argc,
-			   char **argv)
+static const struct apicmd port_add_cmd = {
+	"port add", ":a:o:h", port_longopts, port_add_usage, port_opt,
+};
+static const struct apicmd port_ls_cmd = {
+	"port ls", ":a:o:h", port_longopts, port_ls_usage, port_opt,
+};
+static const struct apicmd port_rm_cmd = {
+	"port rm", ":a:o:h", port_longopts, port_rm_usage, port_opt,
+};
+
+/* Parse the options of subcommand @cmd (argv[0]) into @o; positional
+ * arguments are left from argv[optind]. Return: APICMD_GO_ON, or the exit
+ * status to end with (after the help, or an error) */
+static int port_opts_parse(struct port_opts *o, const struct apicmd *cmd,
+			   int argc, char **argv)
 {
-	g_autofree char *what = g_strconcat("port ", cmd, NULL);
 	int r;
 
 	memset(o, 0, sizeof(*o));
 	o->cmd = cmd;
-	r = apicmd_parse_opts(argc, argv, what, ":a:o:h", port_longopts,
-			      &o->api_socket, port_opt, o);
-	if (r == APICMD_HELP) {
-		o->help = true;
-		return 0;
-	}
-	if (r)
+	r = apicmd_parse_opts(cmd, argc, argv, &o->api_socket, o);
+	if (r != APICMD_GO_ON)
 		return r;
-	return apicmd_need_api(o->api_socket, what);
+	if (apicmd_need_api(o->api_socket, cmd->name))
+		return UN_EXIT_USAGE;
+	return APICMD_GO_ON;
 }
 
 static char *port_add_request(const struct pf_spec *s, uint16_t i)
@@ -292,13 +299,11 @@ static int port_add(int argc, char **argv)
 	struct port_opts o;
 	struct pf_spec spec;
 	uint16_t i;
+	int r;
 
-	if (port_opts_parse(&o, "add", argc, argv))
-		return UN_EXIT_USAGE;
-	if (o.help) {
-		port_add_usage(stdout);
-		return UN_EXIT_OK;
-	}
+	r = port_opts_parse(&o, &port_add_cmd, argc, argv);
+	if (r != APICMD_GO_ON)
+		return r;
 	if (port_add_spec(&o, argc, argv, &spec))
 		return UN_EXIT_USAGE;
 	for (i = 0; i < spec.count; i++) {
@@ -418,13 +423,11 @@ static int port_ls(int argc, char **argv)
 	g_autoptr(JsonNode) ret = NULL;
 	JsonNode *entries = NULL;
 	struct port_opts o;
+	int r;
 
-	if (port_opts_parse(&o, "ls", argc, argv))
-		return UN_EXIT_USAGE;
-	if (o.help) {
-		port_ls_usage(stdout);
-		return UN_EXIT_OK;
-	}
+	r = port_opts_parse(&o, &port_ls_cmd, argc, argv);
+	if (r != APICMD_GO_ON)
+		return r;
 	if (argc != optind) {
 		log_err("usernet port ls takes no arguments (see usernet "
 			"port ls --help)");
@@ -479,13 +482,11 @@ static int port_rm(int argc, char **argv)
 {
 	g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(unsigned));
 	struct port_opts o;
+	int r;
 
-	if (port_opts_parse(&o, "rm", argc, argv))
-		return UN_EXIT_USAGE;
-	if (o.help) {
-		port_rm_usage(stdout);
-		return UN_EXIT_OK;
-	}
+	r = port_opts_parse(&o, &port_rm_cmd, argc, argv);
+	if (r != APICMD_GO_ON)
+		return r;
 	if (port_rm_ids(argc, argv, ids))
 		return UN_EXIT_USAGE;
 	return port_remove(o.api_socket, ids, false);

@@ -285,6 +285,10 @@ static int stats_run(const struct stats_opts *o, const sigset_t *unblocked)
 	}
 }
 
+static const struct apicmd stats_cmd = {
+	"stats", ":a:w::o:h", stats_longopts, stats_usage, stats_opt,
+};
+
 /**
  * stats_main() - `usernet stats`
  * @argc:	argument count
@@ -298,14 +302,9 @@ int stats_main(int argc, char **argv)
 	sigset_t unblocked;
 	int r;
 
-	r = apicmd_parse_opts(argc, argv, "stats", ":a:w::o:h", stats_longopts,
-			      &o.api, stats_opt, &o);
-	if (r == APICMD_HELP) {
-		stats_usage(stdout);
-		return UN_EXIT_OK;
-	}
-	if (r)
-		return UN_EXIT_USAGE;
+	r = apicmd_parse_opts(&stats_cmd, argc, argv, &o.api, &o);
+	if (r != APICMD_GO_ON)
+		return r;
 	if (optind != argc) {
 		log_err("usernet stats takes no arguments (see usernet stats "
 			"--help)");
