@@ -84,6 +84,22 @@ int apicmd_parse_output(const char *arg, bool *json)
 }
 
 /**
+ * apicmd_no_args() - check that no positional argument is left
+ * @argc:	argument count; the positional ones start at optind
+ * @cmd:	the command as typed after "usernet", for the message
+ *
+ * Return: 0, or -EINVAL with the error logged
+ */
+int apicmd_no_args(int argc, const char *cmd)
+{
+	if (optind == argc)
+		return 0;
+	log_err("usernet %s takes no arguments (see usernet %s --help)", cmd,
+		cmd);
+	return -EINVAL;
+}
+
+/**
  * apicmd_need_api() - check that --api-socket was given
  * @api:	its value, or NULL
  * @cmd:	the command as typed after "usernet", for the message

@@ -44,6 +44,7 @@ struct apicmd {
 int apicmd_parse_opts(const struct apicmd *cmd, int argc, char **argv,
 		      const char **api, void *data);
 int apicmd_parse_output(const char *arg, bool *json);
+int apicmd_no_args(int argc, const char *cmd);
 int apicmd_need_api(const char *api, const char *cmd);
 int apicmd_request(const char *api, const char *request, int pass_fd,
 		   JsonNode **ret, int *status);

@@ -428,11 +428,8 @@ static int port_ls(int argc, char **argv)
 	r = port_opts_parse(&o, &port_ls_cmd, argc, argv);
 	if (r != APICMD_GO_ON)
 		return r;
-	if (argc != optind) {
-		log_err("usernet port ls takes no arguments (see usernet "
-			"port ls --help)");
+	if (apicmd_no_args(argc, port_ls_cmd.name))
 		return UN_EXIT_USAGE;
-	}
 	if (apicmd_request(o.api_socket, "{\"execute\":\"list_hostfwd\"}", -1,
 			   &ret, NULL))
 		return UN_EXIT_FAILURE;

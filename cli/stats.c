@@ -305,12 +305,7 @@ int stats_main(int argc, char **argv)
 	r = apicmd_parse_opts(&stats_cmd, argc, argv, &o.api, &o);
 	if (r != APICMD_GO_ON)
 		return r;
-	if (optind != argc) {
-		log_err("usernet stats takes no arguments (see usernet stats "
-			"--help)");
-		return UN_EXIT_USAGE;
-	}
-	if (apicmd_need_api(o.api, "stats"))
+	if (apicmd_no_args(argc, "stats") || apicmd_need_api(o.api, "stats"))
 		return UN_EXIT_USAGE;
 	sigemptyset(&unblocked);
 	if (o.watch)
