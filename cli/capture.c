@@ -16,11 +16,11 @@
 #include <unistd.h>
 #include <json-glib/json-glib.h>
 
+#include "cli/apicmd.h"
 #include "cli/capture.h"
 #include "common/errors.h"
 #include "common/log.h"
 #include "common/util.h"
-#include "portfwd/apiclient.h"
 #include "slirp/capture.h"
 
 static const struct option capture_longopts[] = {
@@ -50,24 +50,12 @@ void capture_usage(FILE *out)
 "  -h, --help              this help\n");
 }
 
-static gint64 capture_int(JsonNode *ret, const char *name)
-{
-	JsonObject *o = JSON_NODE_HOLDS_OBJECT(ret) ?
-			json_node_get_object(ret) : NULL;
-	JsonNode *n = o ? json_object_get_member(o, name) : NULL;
-
-	return n && JSON_NODE_HOLDS_VALUE(n) &&
-	       json_node_get_value_type(n) == G_TYPE_INT64 ?
-	       json_node_get_int(n) : -1;
-}
-
 static int capture_start(const char *api, const char *file, uint64_t max)
 {
-	g_autoptr(GError) error = NULL;
 	g_autoptr(JsonNode) ret = NULL;
 	g_autofree char *req = NULL;
 	cleanup_fd int fd = -1;
-	int r;
+	int r, status;
 
 	fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		  0600);
@@ -82,14 +70,13 @@ static int capture_start(const char *api, const char *file, uint64_t max)
 				    "\"max_size\":%" PRIu64 "}}", max) :
 		    g_strdup("{\"execute\":\"start_capture\","
 			     "\"arguments\":{\"fd\":true}}");
-	r = apiclient_request_fd(api, req, fd, &ret, &error);
+	r = apicmd_request(api, req, fd, &ret, &status);
 	if (r) {
 		/* refused: nothing will be captured, do not leave an empty
 		 * file (after a transport error the helper may be writing) */
 		if (r == -EREMOTEIO)
 			unlink(file);
-		log_err("%s", error->message);
-		return error->code ? error->code : UN_EXIT_FAILURE;
+		return status;
 	}
 	printf("capturing into %s\n", file);
 	return UN_EXIT_OK;
@@ -97,21 +84,54 @@ static int capture_start(const char *api, const char *file, uint64_t max)
 
 static int capture_stop(const char *api)
 {
-	g_autoptr(GError) error = NULL;
 	g_autoptr(JsonNode) ret = NULL;
+	JsonObject *o;
+	int status;
 
-	if (apiclient_request(api, "{\"execute\":\"stop_capture\"}", &ret,
-			      &error)) {
-		log_err("%s", error->message);
-		return error->code ? error->code : UN_EXIT_FAILURE;
-	}
+	if (apicmd_request(api, "{\"execute\":\"stop_capture\"}", -1, &ret,
+			   &status))
+		return status;
+	o = JSON_NODE_HOLDS_OBJECT(ret) ? json_node_get_object(ret) : NULL;
 	printf("stopped: %" G_GINT64_FORMAT " frames (%" G_GINT64_FORMAT
 	       " bytes) in %" G_GINT64_FORMAT " file(s), %" G_GINT64_FORMAT
-	       " dropped\n", capture_int(ret, "frames"),
-	       capture_int(ret, "bytes"), capture_int(ret, "files"),
-	       capture_int(ret, "dropped"));
+	       " dropped\n", apicmd_int(o, "frames", -1),
+	       apicmd_int(o, "bytes", -1), apicmd_int(o, "files", -1),
+	       apicmd_int(o, "dropped", -1));
 	return UN_EXIT_OK;
 }
+
+/**
+ * struct capture_opts - options of `usernet capture`
+ * @api:	--api-socket PATH
+ * @max:	--max-size, bytes; 0: the helper's default
+ */
+struct capture_opts {
+	const char *api;
+	uint64_t max;
+};
+
+/* One option of `usernet capture` */
+static int capture_opt(int c, const char *arg, void *data)
+{
+	struct capture_opts *o = data;
+
+	switch (c) {
+	case 's':
+		if (capture_parse_size(arg, &o->max)) {
+			log_err("--max-size must be a size of at least %u "
+				"bytes, such as 10M, not '%s'",
+				CAP_MAX_SIZE_MIN, arg);
+			return -EINVAL;
+		}
+		return 0;
+	default:
+		return APICMD_OPT_UNKNOWN;
+	}
+}
+
+static const struct apicmd capture_cmd = {
+	"capture", ":a:s:h", capture_longopts, capture_usage, capture_opt,
+};
 
 /**
  * capture_main() - `usernet capture`
@@ -122,63 +142,35 @@ static int capture_stop(const char *api)
  */
 int capture_main(int argc, char **argv)
 {
-	const char *api = NULL, *verb;
-	uint64_t max = 0;
-	int c;
+	struct capture_opts o = { 0 };
+	const char *verb;
+	int r;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":a:s:h", capture_longopts,
-				NULL)) != -1) {
-		switch (c) {
-		case 'a':
-			api = optarg;
-			break;
-		case 's':
-			if (capture_parse_size(optarg, &max)) {
-				log_err("--max-size must be a size of at least "
-					"%u bytes, such as 10M, not '%s'",
-					CAP_MAX_SIZE_MIN, optarg);
-				return UN_EXIT_USAGE;
-			}
-			break;
-		case 'h':
-			capture_usage(stdout);
-			return UN_EXIT_OK;
-		case ':':
-			log_err("option %s needs an argument (see usernet "
-				"capture --help)", argv[optind - 1]);
-			return UN_EXIT_USAGE;
-		default:
-			log_err("unknown option '%s' for usernet capture (see "
-				"usernet capture --help)", argv[optind - 1]);
-			return UN_EXIT_USAGE;
-		}
-	}
+	r = apicmd_parse_opts(&capture_cmd, argc, argv, &o.api, &o);
+	if (r != APICMD_GO_ON)
+		return r;
 	if (optind >= argc) {
 		log_err("usernet capture needs start or stop (see usernet "
 			"capture --help)");
 		return UN_EXIT_USAGE;
 	}
 	verb = argv[optind++];
-	if (!api) {
-		log_err("usernet capture needs --api-socket PATH");
+	if (apicmd_need_api(o.api, "capture"))
 		return UN_EXIT_USAGE;
-	}
 	if (!strcmp(verb, "start")) {
 		if (argc - optind != 1) {
 			log_err("usernet capture start needs one FILE");
 			return UN_EXIT_USAGE;
 		}
-		return capture_start(api, argv[optind], max);
+		return capture_start(o.api, argv[optind], o.max);
 	}
 	if (!strcmp(verb, "stop")) {
-		if (optind != argc || max) {
+		if (optind != argc || o.max) {
 			log_err("usernet capture stop takes no FILE or "
 				"--max-size");
 			return UN_EXIT_USAGE;
 		}
-		return capture_stop(api);
+		return capture_stop(o.api);
 	}
 	log_err("unknown capture command '%s' (start or stop)", verb);
 	return UN_EXIT_USAGE;

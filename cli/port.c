@@ -9,6 +9,7 @@
 #include <string.h>
 #include <json-glib/json-glib.h>
 
+#include "cli/apicmd.h"
 #include "cli/port.h"
 #include "common/errors.h"
 #include "common/log.h"
@@ -30,16 +31,16 @@ static const struct option port_longopts[] = {
 
 /**
  * struct port_opts - options of the `port` subcommands
+ * @cmd:		the subcommand (port_add_cmd, port_ls_cmd, port_rm_cmd)
  * @api_socket:		--api-socket PATH
  * @guest_addr:		--guest-addr ADDR (add)
  * @json:		-o json (ls)
- * @help:		--help
  */
 struct port_opts {
+	const struct apicmd *cmd;
 	const char *api_socket;
 	const char *guest_addr;
 	bool json;
-	bool help;
 };
 
 /**
@@ -103,99 +104,54 @@ static void port_rm_usage(FILE *out)
 "  -h, --help              this help\n");
 }
 
-/* Parse the options of subcommand @cmd (argv[0]); positional arguments are
- * left from argv[optind] */
-static int port_opts_parse(struct port_opts *o, const char *cmd, int argc,
-			   char **argv)
+static const struct apicmd port_add_cmd, port_ls_cmd;
+
+/* One option of `usernet port` @o->cmd */
+static int port_opt(int c, const char *arg, void *data)
 {
-	int c;
+	struct port_opts *o = data;
 
-	memset(o, 0, sizeof(*o));
-	optind = 0; /* reset getopt */
-	while ((c = getopt_long(argc, argv, ":a:o:h", port_longopts,
-				NULL)) != -1) {
-		switch (c) {
-		case 'a':
-			o->api_socket = optarg;
-			break;
-		case OPT_GUEST_ADDR:
-			if (strcmp(cmd, "add"))
-				goto unknown;
-			o->guest_addr = optarg;
-			break;
-		case 'o':
-			if (strcmp(cmd, "ls"))
-				goto unknown;
-			if (!strcmp(optarg, "json")) {
-				o->json = true;
-			} else if (strcmp(optarg, "table")) {
-				log_err("unknown output format '%s' "
-					"(table or json)", optarg);
-				return -EINVAL;
-			}
-			break;
-		case 'h':
-			o->help = true;
-			return 0;
-		case ':':
-			log_err("option %s needs an argument (see usernet "
-				"port %s --help)", argv[optind - 1], cmd);
-			return -EINVAL;
-		default:
-			goto unknown;
-		}
+	switch (c) {
+	case OPT_GUEST_ADDR:
+		if (o->cmd != &port_add_cmd)
+			return APICMD_OPT_UNKNOWN;
+		o->guest_addr = arg;
+		return 0;
+	case 'o':
+		if (o->cmd != &port_ls_cmd)
+			return APICMD_OPT_UNKNOWN;
+		return apicmd_parse_output(arg, &o->json);
+	default:
+		return APICMD_OPT_UNKNOWN;
 	}
-	if (!o->api_socket) {
-		log_err("usernet port %s needs --api-socket PATH", cmd);
-		return -EINVAL;
-	}
-	return 0;
-
-unknown:
-	log_err("unknown option '%s' for usernet port %s (see usernet port "
-		"%s --help)", argv[optind - 1], cmd, cmd);
-	return -EINVAL;
 }
 
-/*
- * port_spec_parse() - a --publish spec, where host port 0 (pf_spec_parse()
- * refuses it) asks for an ephemeral port
- */
-static int port_spec_parse(const char *text, struct pf_spec *spec,
-			   GError **error)
+static const struct apicmd port_add_cmd = {
+	"port add", ":a:o:h", port_longopts, port_add_usage, port_opt,
+};
+static const struct apicmd port_ls_cmd = {
+	"port ls", ":a:o:h", port_longopts, port_ls_usage, port_opt,
+};
+static const struct apicmd port_rm_cmd = {
+	"port rm", ":a:o:h", port_longopts, port_rm_usage, port_opt,
+};
+
+/* Parse the options of subcommand @cmd (argv[0]) into @o; positional
+ * arguments are left from argv[optind]. Return: APICMD_GO_ON, or the exit
+ * status to end with (after the help, or an error) */
+static int port_opts_parse(struct port_opts *o, const struct apicmd *cmd,
+			   int argc, char **argv)
 {
-	g_autofree char *copy = g_strdup(text);
-	char *slash, *colon, *start;
+	int r;
 
-	if (!pf_spec_parse(text, spec, NULL))
-		return 0;
-
-	/* Find the host port: between the previous colon (or the start) and
-	 * the colon before the guest ports */
-	slash = strrchr(copy, '/');
-	if (slash)
-		*slash = '\0';
-	colon = strrchr(copy, ':');
-	if (colon) {
-		*colon = '\0';
-		start = strrchr(copy, ':');
-		start = start ? start + 1 : copy;
-		*colon = ':';
-		if (slash)
-			*slash = '/';
-		if (colon - start == 1 && *start == '0') {
-			g_autofree char *one = NULL;
-
-			*start = '\0';
-			one = g_strconcat(copy, "1", colon, NULL);
-			if (!pf_spec_parse(one, spec, NULL) &&
-			    spec->count == 1) {
-				spec->host_port = 0;
-				return 0;
-			}
-		}
-	}
-	return pf_spec_parse(text, spec, error);
+	memset(o, 0, sizeof(*o));
+	o->cmd = cmd;
+	r = apicmd_parse_opts(cmd, argc, argv, &o->api_socket, o);
+	if (r != APICMD_GO_ON)
+		return r;
+	if (apicmd_need_api(o->api_socket, cmd->name))
+		return UN_EXIT_USAGE;
+	return APICMD_GO_ON;
 }
 
 static char *port_add_request(const struct pf_spec *s, uint16_t i)
@@ -236,109 +192,125 @@ static char *port_remove_request(unsigned id)
 			       "\"arguments\":{\"id\":%u}}", id);
 }
 
-/* An integer member, or @dflt if missing or not an integer */
-static gint64 port_int(JsonObject *o, const char *name, gint64 dflt)
+/* SPEC (argv[optind]) and --guest-addr of `port add`, in @spec: 0, or
+ * -EINVAL with the error logged */
+static int port_add_spec(const struct port_opts *o, int argc, char **argv,
+			 struct pf_spec *spec)
 {
-	JsonNode *n = o ? json_object_get_member(o, name) : NULL;
+	g_autoptr(GError) error = NULL;
 
-	if (!n || !JSON_NODE_HOLDS_VALUE(n) ||
-	    json_node_get_value_type(n) != G_TYPE_INT64)
-		return dflt;
-	return json_node_get_int(n);
+	if (argc - optind != 1) {
+		log_err("usernet port add takes one SPEC (see usernet port "
+			"add --help)");
+		return -EINVAL;
+	}
+	if (pf_spec_parse_any_port(argv[optind], spec, &error)) {
+		log_err("%s", error->message);
+		return -EINVAL;
+	}
+	if (o->guest_addr) {
+		if (addr_ip_parse(o->guest_addr, &spec->guest_addr)) {
+			log_err("invalid --guest-addr '%s': not an IPv4 or "
+				"IPv6 address", o->guest_addr);
+			return -EINVAL;
+		}
+		spec->guest_addr_set = true;
+	}
+	return 0;
 }
 
-/* A string member, or @dflt */
-static const char *port_str(JsonObject *o, const char *name,
-			    const char *dflt)
+/* Add port @i of @spec: its rule's ID appended to @ids, the line to print
+ * (ID, and the host port the kernel chose for port 0) to @out. 0, or -errno
+ * with the error logged */
+static int port_add_one(const char *api, const struct pf_spec *spec,
+			uint16_t i, GArray *ids, GString *out)
 {
-	JsonNode *n = o ? json_object_get_member(o, name) : NULL;
+	g_autofree char *req = port_add_request(spec, i);
+	g_autoptr(JsonNode) ret = NULL;
+	JsonObject *ro;
+	unsigned uid;
+	gint64 id;
+	int r;
 
-	if (!n || !JSON_NODE_HOLDS_VALUE(n) ||
-	    json_node_get_value_type(n) != G_TYPE_STRING)
-		return dflt;
-	return json_node_get_string(n);
+	r = apicmd_request(api, req, -1, &ret, NULL);
+	if (r < 0)
+		return r;
+	ro = JSON_NODE_HOLDS_OBJECT(ret) ? json_node_get_object(ret) : NULL;
+	id = apicmd_int(ro, "id", -1);
+	if (id < 1 || id > G_MAXUINT) {
+		log_err("API socket %s: the reply to add_hostfwd has no rule "
+			"id", api);
+		return -EPROTO;
+	}
+	uid = (unsigned)id;
+	g_array_append_val(ids, uid);
+	g_string_append_printf(out, "%u", uid);
+	if (!spec->host_port)
+		g_string_append_printf(out, " %" G_GINT64_FORMAT,
+				       apicmd_int(ro, "host_port", 0));
+	g_string_append_c(out, '\n');
+	return 0;
+}
+
+/*
+ * port_remove() - remove the rules @ids
+ * @api:	API socket
+ * @ids:	rule IDs (unsigned)
+ * @undo:	taking back the rules of a range added in part (all or
+ *		nothing): a failure is a warning, and the others are still tried
+ *
+ * Otherwise a failure is an error, and stops the removal unless the server
+ * answered it (the server is not there: no point going on).
+ *
+ * Return: exit status (enum un_exit)
+ */
+static int port_remove(const char *api, GArray *ids, bool undo)
+{
+	int status = UN_EXIT_OK;
+	guint k;
+
+	for (k = 0; k < ids->len; k++) {
+		unsigned id = g_array_index(ids, unsigned, k);
+		g_autofree char *req = port_remove_request(id);
+		g_autoptr(JsonNode) ret = NULL;
+		g_autoptr(GError) error = NULL;
+		int r;
+
+		r = apiclient_request(api, req, &ret, &error);
+		if (r >= 0)
+			continue;
+		if (undo) {
+			log_warn("could not take back rule %u: %s", id,
+				 error->message);
+			continue;
+		}
+		log_err("%s", error->message);
+		status = UN_EXIT_FAILURE;
+		if (r != -EREMOTEIO)
+			break;
+	}
+	return status;
 }
 
 static int port_add(int argc, char **argv)
 {
 	g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(unsigned));
 	g_autoptr(GString) out = g_string_new(NULL);
-	g_autoptr(GError) error = NULL;
 	struct port_opts o;
 	struct pf_spec spec;
 	uint16_t i;
-	int r = 0;
+	int r;
 
-	if (port_opts_parse(&o, "add", argc, argv))
+	r = port_opts_parse(&o, &port_add_cmd, argc, argv);
+	if (r != APICMD_GO_ON)
+		return r;
+	if (port_add_spec(&o, argc, argv, &spec))
 		return UN_EXIT_USAGE;
-	if (o.help) {
-		port_add_usage(stdout);
-		return UN_EXIT_OK;
-	}
-	if (argc - optind != 1) {
-		log_err("usernet port add takes one SPEC (see usernet port "
-			"add --help)");
-		return UN_EXIT_USAGE;
-	}
-	if (port_spec_parse(argv[optind], &spec, &error)) {
-		log_err("%s", error->message);
-		return UN_EXIT_USAGE;
-	}
-	if (o.guest_addr) {
-		if (addr_ip_parse(o.guest_addr, &spec.guest_addr)) {
-			log_err("invalid --guest-addr '%s': not an IPv4 or "
-				"IPv6 address", o.guest_addr);
-			return UN_EXIT_USAGE;
-		}
-		spec.guest_addr_set = true;
-	}
-
 	for (i = 0; i < spec.count; i++) {
-		g_autofree char *req = port_add_request(&spec, i);
-		g_autoptr(JsonNode) ret = NULL;
-		JsonObject *ro;
-		unsigned uid;
-		gint64 id;
-
-		r = apiclient_request(o.api_socket, req, &ret, &error);
-		if (r < 0)
-			break;
-		ro = JSON_NODE_HOLDS_OBJECT(ret) ? json_node_get_object(ret) :
-						   NULL;
-		id = port_int(ro, "id", -1);
-		if (id < 1 || id > G_MAXUINT) {
-			g_set_error(&error, UN_ERROR, UN_EXIT_FAILURE,
-				    "API socket %s: the reply to add_hostfwd "
-				    "has no rule id", o.api_socket);
-			r = -EPROTO;
-			break;
+		if (port_add_one(o.api_socket, &spec, i, ids, out) < 0) {
+			port_remove(o.api_socket, ids, true);
+			return UN_EXIT_FAILURE;
 		}
-		uid = (unsigned)id;
-		g_array_append_val(ids, uid);
-		g_string_append_printf(out, "%u", uid);
-		if (!spec.host_port)
-			g_string_append_printf(out, " %" G_GINT64_FORMAT,
-					       port_int(ro, "host_port", 0));
-		g_string_append_c(out, '\n');
-	}
-	if (r < 0) {
-		guint k;
-
-		log_err("%s", error->message);
-		/* All or nothing: take back the ports of the range added */
-		for (k = 0; k < ids->len; k++) {
-			g_autofree char *req = port_remove_request(
-				g_array_index(ids, unsigned, k));
-			g_autoptr(JsonNode) ret = NULL;
-			g_autoptr(GError) rm_error = NULL;
-
-			if (apiclient_request(o.api_socket, req, &ret,
-					      &rm_error) < 0)
-				log_warn("could not take back rule %u: %s",
-					 g_array_index(ids, unsigned, k),
-					 rm_error->message);
-		}
-		return UN_EXIT_FAILURE;
 	}
 	fputs(out->str, stdout);
 	return UN_EXIT_OK;
@@ -357,32 +329,55 @@ static char *port_endpoint(const char *addr, gint64 port, gint64 end)
 	return g_string_free(s, FALSE);
 }
 
-/* Byte counts for people: 512B, 1.5KiB, 3.0MiB... */
-static char *port_bytes(gint64 n)
-{
-	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB",
-					     "PiB", "EiB" };
-	double v = (double)n;
-	size_t u = 0;
-
-	if (n < 0)
-		return g_strdup("-");
-	if (n < 1024)
-		return g_strdup_printf("%" G_GINT64_FORMAT "B", n);
-	v /= 1024;
-	while (v >= 1024 && u + 1 < ARRAY_SIZE(units)) {
-		v /= 1024;
-		u++;
-	}
-	return g_strdup_printf("%.1f%s", v, units[u]);
-}
-
-static char *port_count(gint64 n)
-{
-	return n < 0 ? g_strdup("-") : g_strdup_printf("%" G_GINT64_FORMAT, n);
-}
-
 #define PORT_COLS 8
+
+static const char *const port_head[PORT_COLS] = {
+	"ID", "PROTO", "HOST", "GUEST", "ACTIVE", "TOTAL", "IN", "OUT",
+};
+
+/* The cells of entry @e of list_hostfwd (NULL if not an object); @automatic
+ * says whether auto-publish added it (its ID then has "*" after it) */
+static char **port_table_row(JsonObject *e, bool *automatic)
+{
+	JsonObject *st = apicmd_object(e, "stats");
+	gint64 hp = apicmd_int(e, "host_port", 0);
+	gint64 gp = apicmd_int(e, "guest_port", 0);
+	char **row = g_new0(char *, PORT_COLS + 1);
+	JsonNode *an = e ? json_object_get_member(e, "automatic") : NULL;
+
+	*automatic = an && JSON_NODE_HOLDS_VALUE(an) &&
+		     json_node_get_value_type(an) == G_TYPE_BOOLEAN &&
+		     json_node_get_boolean(an);
+	row[0] = apicmd_count(apicmd_int(e, "id", -1));
+	if (*automatic) {
+		char *t = g_strconcat(row[0], "*", NULL);
+
+		g_free(row[0]);
+		row[0] = t;
+	}
+	row[1] = g_strdup(apicmd_str(e, "proto", "?"));
+	row[2] = port_endpoint(apicmd_str(e, "host_addr", "?"), hp,
+			       apicmd_int(e, "host_port_end", hp));
+	row[3] = port_endpoint(apicmd_str(e, "guest_addr", "?"), gp,
+			       apicmd_int(e, "guest_port_end", gp));
+	/* slirp4netns has no counters: "-" */
+	row[4] = apicmd_count(apicmd_int(st, "active", -1));
+	row[5] = apicmd_count(apicmd_int(st, "total", -1));
+	row[6] = apicmd_bytes((double)apicmd_int(st, "bytes_to_guest", -1));
+	row[7] = apicmd_bytes((double)apicmd_int(st, "bytes_from_guest", -1));
+	return row;
+}
+
+/* One line of the table, each cell but the last padded to its column's
+ * @width */
+static void port_print_line(const char *const *cells, const size_t *width)
+{
+	guint k;
+
+	for (k = 0; k < PORT_COLS; k++)
+		printf("%-*s%s", k + 1 < PORT_COLS ? (int)width[k] : 0,
+		       cells[k], k + 1 < PORT_COLS ? "  " : "\n");
+}
 
 /**
  * port_print_table() - print list_hostfwd entries as a table; rules added by
@@ -391,9 +386,6 @@ static char *port_count(gint64 n)
  */
 void port_print_table(JsonArray *entries)
 {
-	static const char *const head[PORT_COLS] = {
-		"ID", "PROTO", "HOST", "GUEST", "ACTIVE", "TOTAL", "IN", "OUT",
-	};
 	g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)g_strfreev);
 	size_t width[PORT_COLS] = { 0 };
@@ -402,85 +394,45 @@ void port_print_table(JsonArray *entries)
 
 	for (i = 0; i < json_array_get_length(entries); i++) {
 		JsonNode *n = json_array_get_element(entries, i);
-		JsonObject *e = JSON_NODE_HOLDS_OBJECT(n) ?
-				json_node_get_object(n) : NULL;
-		JsonNode *sn = e ? json_object_get_member(e, "stats") : NULL;
-		JsonObject *st = sn && JSON_NODE_HOLDS_OBJECT(sn) ?
-				 json_node_get_object(sn) : NULL;
-		gint64 hp = port_int(e, "host_port", 0);
-		gint64 gp = port_int(e, "guest_port", 0);
-		char **row = g_new0(char *, PORT_COLS + 1);
-		JsonNode *an = e ? json_object_get_member(e, "automatic") : NULL;
-		bool automatic = an && JSON_NODE_HOLDS_VALUE(an) &&
-				 json_node_get_value_type(an) ==
-				 G_TYPE_BOOLEAN && json_node_get_boolean(an);
+		bool automatic;
 
-		row[0] = port_count(port_int(e, "id", -1));
-		if (automatic) {
-			char *t = g_strconcat(row[0], "*", NULL);
-
-			g_free(row[0]);
-			row[0] = t;
-			any_auto = true;
-		}
-		row[1] = g_strdup(port_str(e, "proto", "?"));
-		row[2] = port_endpoint(port_str(e, "host_addr", "?"), hp,
-				       port_int(e, "host_port_end", hp));
-		row[3] = port_endpoint(port_str(e, "guest_addr", "?"), gp,
-				       port_int(e, "guest_port_end", gp));
-		/* slirp4netns has no counters: "-" */
-		row[4] = port_count(port_int(st, "active", -1));
-		row[5] = port_count(port_int(st, "total", -1));
-		row[6] = port_bytes(port_int(st, "bytes_to_guest", -1));
-		row[7] = port_bytes(port_int(st, "bytes_from_guest", -1));
-		g_ptr_array_add(rows, row);
+		g_ptr_array_add(rows, port_table_row(
+			JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) :
+						    NULL, &automatic));
+		any_auto |= automatic;
 	}
 
 	for (k = 0; k < PORT_COLS; k++)
-		width[k] = strlen(head[k]);
+		width[k] = strlen(port_head[k]);
 	for (i = 0; i < rows->len; i++) {
 		char **row = g_ptr_array_index(rows, i);
 
 		for (k = 0; k < PORT_COLS; k++)
 			width[k] = MAX(width[k], strlen(row[k]));
 	}
-	for (k = 0; k < PORT_COLS; k++)
-		printf("%-*s%s", k + 1 < PORT_COLS ? (int)width[k] : 0,
-		       head[k], k + 1 < PORT_COLS ? "  " : "\n");
-	for (i = 0; i < rows->len; i++) {
-		char **row = g_ptr_array_index(rows, i);
-
-		for (k = 0; k < PORT_COLS; k++)
-			printf("%-*s%s", k + 1 < PORT_COLS ? (int)width[k] : 0,
-			       row[k], k + 1 < PORT_COLS ? "  " : "\n");
-	}
+	port_print_line(port_head, width);
+	for (i = 0; i < rows->len; i++)
+		port_print_line((const char *const *)g_ptr_array_index(rows, i),
+				width);
 	if (any_auto)
 		printf("* published automatically (--publish-auto)\n");
 }
 
 static int port_ls(int argc, char **argv)
 {
-	g_autoptr(GError) error = NULL;
 	g_autoptr(JsonNode) ret = NULL;
 	JsonNode *entries = NULL;
 	struct port_opts o;
+	int r;
 
-	if (port_opts_parse(&o, "ls", argc, argv))
+	r = port_opts_parse(&o, &port_ls_cmd, argc, argv);
+	if (r != APICMD_GO_ON)
+		return r;
+	if (apicmd_no_args(argc, port_ls_cmd.name))
 		return UN_EXIT_USAGE;
-	if (o.help) {
-		port_ls_usage(stdout);
-		return UN_EXIT_OK;
-	}
-	if (argc != optind) {
-		log_err("usernet port ls takes no arguments (see usernet "
-			"port ls --help)");
-		return UN_EXIT_USAGE;
-	}
-	if (apiclient_request(o.api_socket, "{\"execute\":\"list_hostfwd\"}",
-			      &ret, &error)) {
-		log_err("%s", error->message);
+	if (apicmd_request(o.api_socket, "{\"execute\":\"list_hostfwd\"}", -1,
+			   &ret, NULL))
 		return UN_EXIT_FAILURE;
-	}
 	if (JSON_NODE_HOLDS_OBJECT(ret))
 		entries = json_object_get_member(json_node_get_object(ret),
 						 "entries");
@@ -490,37 +442,23 @@ static int port_ls(int argc, char **argv)
 		return UN_EXIT_FAILURE;
 	}
 
-	if (o.json) {
-		g_autoptr(JsonGenerator) gen = json_generator_new();
-		g_autofree char *text = NULL;
-
-		json_generator_set_root(gen, entries);
-		text = json_generator_to_data(gen, NULL);
-		printf("%s\n", text);
-	} else {
+	if (o.json)
+		apicmd_print_json(entries);
+	else
 		port_print_table(json_node_get_array(entries));
-	}
 	return UN_EXIT_OK;
 }
 
-static int port_rm(int argc, char **argv)
+/* The IDs of `port rm` (from argv[optind]) in @ids: 0, or -EINVAL with the
+ * error logged */
+static int port_rm_ids(int argc, char **argv, GArray *ids)
 {
-	g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(unsigned));
-	struct port_opts o;
-	int status = UN_EXIT_OK;
-	guint k;
 	int i;
 
-	if (port_opts_parse(&o, "rm", argc, argv))
-		return UN_EXIT_USAGE;
-	if (o.help) {
-		port_rm_usage(stdout);
-		return UN_EXIT_OK;
-	}
 	if (argc == optind) {
 		log_err("usernet port rm needs at least one ID (see usernet "
 			"port rm --help)");
-		return UN_EXIT_USAGE;
+		return -EINVAL;
 	}
 	for (i = optind; i < argc; i++) {
 		unsigned long v;
@@ -529,29 +467,26 @@ static int port_rm(int argc, char **argv)
 		if (util_parse_uint(argv[i], G_MAXUINT, &v) || !v) {
 			log_err("invalid rule ID '%s' (see usernet port ls)",
 				argv[i]);
-			return UN_EXIT_USAGE;
+			return -EINVAL;
 		}
 		id = (unsigned)v;
 		g_array_append_val(ids, id);
 	}
+	return 0;
+}
 
-	for (k = 0; k < ids->len; k++) {
-		g_autofree char *req = port_remove_request(
-			g_array_index(ids, unsigned, k));
-		g_autoptr(GError) error = NULL;
-		g_autoptr(JsonNode) ret = NULL;
-		int r;
+static int port_rm(int argc, char **argv)
+{
+	g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(unsigned));
+	struct port_opts o;
+	int r;
 
-		r = apiclient_request(o.api_socket, req, &ret, &error);
-		if (r < 0) {
-			log_err("%s", error->message);
-			status = UN_EXIT_FAILURE;
-			/* The server is not there: no point going on */
-			if (r != -EREMOTEIO)
-				break;
-		}
-	}
-	return status;
+	r = port_opts_parse(&o, &port_rm_cmd, argc, argv);
+	if (r != APICMD_GO_ON)
+		return r;
+	if (port_rm_ids(argc, argv, ids))
+		return UN_EXIT_USAGE;
+	return port_remove(o.api_socket, ids, false);
 }
 
 /**

@@ -15,12 +15,12 @@
 #include <unistd.h>
 #include <json-glib/json-glib.h>
 
+#include "cli/apicmd.h"
 #include "cli/port.h"
 #include "cli/stats.h"
 #include "common/errors.h"
 #include "common/log.h"
 #include "common/util.h"
-#include "portfwd/apiclient.h"
 
 /* Set by SIGINT/SIGTERM during --watch: stop after the current sample */
 static volatile sig_atomic_t stats_stop;
@@ -66,40 +66,10 @@ void stats_usage(FILE *out)
 "  -h, --help              this help\n", STATS_WATCH_MIN);
 }
 
+/* Member @name of group @group of the figures, -1 if missing */
 static gint64 stats_int(JsonObject *o, const char *group, const char *name)
 {
-	JsonNode *g = o ? json_object_get_member(o, group) : NULL;
-	JsonObject *go = g && JSON_NODE_HOLDS_OBJECT(g) ?
-			 json_node_get_object(g) : NULL;
-	JsonNode *n = go ? json_object_get_member(go, name) : NULL;
-
-	if (!n || !JSON_NODE_HOLDS_VALUE(n) ||
-	    json_node_get_value_type(n) != G_TYPE_INT64)
-		return -1;
-	return json_node_get_int(n);
-}
-
-/* 512B, 1.5KiB, 3.0MiB... ("-" if unknown) */
-static char *stats_bytes(double n)
-{
-	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
-	size_t u = 0;
-
-	if (n < 0)
-		return g_strdup("-");
-	if (n < 1024)
-		return g_strdup_printf("%.0fB", n);
-	n /= 1024;
-	while (n >= 1024 && u + 1 < ARRAY_SIZE(units)) {
-		n /= 1024;
-		u++;
-	}
-	return g_strdup_printf("%.1f%s", n, units[u]);
-}
-
-static char *stats_num(gint64 n)
-{
-	return n < 0 ? g_strdup("-") : g_strdup_printf("%" G_GINT64_FORMAT, n);
+	return apicmd_int(apicmd_object(o, group), name, -1);
 }
 
 /* ", 12.0 frames/s, 3.4KiB/s" since the previous sample */
@@ -117,26 +87,26 @@ static char *stats_rate(JsonObject *cur, JsonObject *prev, double dt,
 	b0 = stats_int(prev, "tap", bytes);
 	if (f1 < f0 || b1 < b0 || f0 < 0 || b0 < 0)
 		return g_strdup("");
-	b = stats_bytes((double)(b1 - b0) / dt);
+	b = apicmd_bytes((double)(b1 - b0) / dt);
 	return g_strdup_printf("  (%.1f frames/s, %s/s)",
 			       (double)(f1 - f0) / dt, b);
 }
 
 static void stats_print_table(JsonObject *cur, JsonObject *prev, double dt)
 {
-	g_autofree char *bin = stats_bytes((double)stats_int(cur, "tap",
+	g_autofree char *bin = apicmd_bytes((double)stats_int(cur, "tap",
 							    "bytes_in"));
-	g_autofree char *bout = stats_bytes((double)stats_int(cur, "tap",
+	g_autofree char *bout = apicmd_bytes((double)stats_int(cur, "tap",
 							     "bytes_out"));
 	g_autofree char *rin = stats_rate(cur, prev, dt, "frames_in",
 					  "bytes_in");
 	g_autofree char *rout = stats_rate(cur, prev, dt, "frames_out",
 					   "bytes_out");
-	g_autofree char *ta = stats_num(stats_int(cur, "tcp", "active"));
-	g_autofree char *ua = stats_num(stats_int(cur, "udp", "active"));
-	g_autofree char *rss = stats_bytes((double)stats_int(cur, "process",
+	g_autofree char *ta = apicmd_count(stats_int(cur, "tcp", "active"));
+	g_autofree char *ua = apicmd_count(stats_int(cur, "udp", "active"));
+	g_autofree char *rss = apicmd_bytes((double)stats_int(cur, "process",
 							    "rss_bytes"));
-	g_autofree char *peak = stats_bytes((double)stats_int(cur, "process",
+	g_autofree char *peak = apicmd_bytes((double)stats_int(cur, "process",
 							     "max_rss_bytes"));
 	JsonNode *rules = json_object_get_member(cur, "rules");
 
@@ -190,6 +160,136 @@ static int stats_parse_watch(const char *s, double *out)
 }
 
 /**
+ * struct stats_opts - options of `usernet stats`
+ * @api:	--api-socket PATH
+ * @json:	-o json
+ * @watch:	--watch
+ * @interval:	its period, seconds
+ */
+struct stats_opts {
+	const char *api;
+	bool json;
+	bool watch;
+	double interval;
+};
+
+/* One option of `usernet stats` */
+static int stats_opt(int c, const char *arg, void *data)
+{
+	struct stats_opts *o = data;
+
+	switch (c) {
+	case 'w':
+		o->watch = true;
+		if (stats_parse_watch(arg, &o->interval)) {
+			log_err("--watch must be a number of seconds from "
+				"%.1f to %.0f, not '%s'", STATS_WATCH_MIN,
+				STATS_WATCH_MAX, arg);
+			return -EINVAL;
+		}
+		return 0;
+	case 'o':
+		return apicmd_parse_output(arg, &o->json);
+	default:
+		return APICMD_OPT_UNKNOWN;
+	}
+}
+
+/* Interrupted --watch is the normal end: exit 0. The signals are blocked
+ * except inside ppoll() (stats_sleep()), so that one that comes between the
+ * check and the wait still ends it at once; the mask to wait with goes to
+ * @unblocked */
+static void stats_watch_signals(sigset_t *unblocked)
+{
+	struct sigaction sa = { .sa_handler = stats_on_signal };
+	sigset_t block;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, unblocked);
+}
+
+/* Wait @interval seconds, or until SIGINT or SIGTERM */
+static void stats_sleep(double interval, const sigset_t *unblocked)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)interval,
+		.tv_nsec = (long)((interval - (double)(time_t)interval) * 1e9),
+	};
+
+	if (!stats_stop)
+		ppoll(NULL, 0, &ts, unblocked);
+}
+
+/* The figures, in @ret: 0, or an exit status with the error logged */
+static int stats_fetch(const char *api, JsonNode **ret)
+{
+	if (apicmd_request(api, "{\"execute\":\"stats\"}", -1, ret, NULL))
+		return UN_EXIT_FAILURE;
+	if (!JSON_NODE_HOLDS_OBJECT(*ret) ||
+	    !json_object_has_member(json_node_get_object(*ret), "tap")) {
+		log_err("API socket %s: the reply to stats has no figures (a "
+			"usernet without the stats request, or slirp4netns?)",
+			api);
+		return UN_EXIT_FAILURE;
+	}
+	return 0;
+}
+
+/* Print the figures @cur, with rates since @prev (NULL: none), taken @dt
+ * seconds before */
+static void stats_show(const struct stats_opts *o, JsonNode *cur,
+		       JsonNode *prev, double dt)
+{
+	if (o->json) {
+		apicmd_print_json(cur);
+	} else {
+		if (o->watch && isatty(STDOUT_FILENO))
+			printf("\033[H\033[2J");
+		else if (prev)
+			printf("\n");
+		stats_print_table(json_node_get_object(cur),
+				  prev ? json_node_get_object(prev) : NULL, dt);
+	}
+	fflush(stdout);
+}
+
+/* Fetch and print the figures, once or until interrupted (--watch) */
+static int stats_run(const struct stats_opts *o, const sigset_t *unblocked)
+{
+	g_autoptr(JsonNode) prev = NULL;
+	gint64 prev_us = 0;
+
+	for (;;) {
+		g_autoptr(JsonNode) ret = NULL;
+		gint64 now_us;
+		int r;
+
+		r = stats_fetch(o->api, &ret);
+		if (r)
+			return r;
+		now_us = g_get_monotonic_time();
+		stats_show(o, ret, prev, (double)(now_us - prev_us) / 1e6);
+		if (!o->watch)
+			return UN_EXIT_OK;
+		g_clear_pointer(&prev, json_node_unref);
+		prev = g_steal_pointer(&ret);
+		prev_us = now_us;
+		stats_sleep(o->interval, unblocked);
+		if (stats_stop)
+			return UN_EXIT_OK;
+	}
+}
+
+static const struct apicmd stats_cmd = {
+	"stats", ":a:w::o:h", stats_longopts, stats_usage, stats_opt,
+};
+
+/**
  * stats_main() - `usernet stats`
  * @argc:	argument count
  * @argv:	arguments, argv[0] = "stats"
@@ -198,129 +298,17 @@ static int stats_parse_watch(const char *s, double *out)
  */
 int stats_main(int argc, char **argv)
 {
-	g_autoptr(JsonNode) prev = NULL;
-	const char *api = NULL;
-	bool json = false, watch = false;
-	double interval = 1;
-	gint64 prev_us = 0;
-	sigset_t block, unblocked;
-	int c;
+	struct stats_opts o = { .interval = 1 };
+	sigset_t unblocked;
+	int r;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":a:w::o:h", stats_longopts,
-				NULL)) != -1) {
-		switch (c) {
-		case 'a':
-			api = optarg;
-			break;
-		case 'w':
-			watch = true;
-			if (stats_parse_watch(optarg, &interval)) {
-				log_err("--watch must be a number of seconds "
-					"from %.1f to %.0f, not '%s'",
-					STATS_WATCH_MIN, STATS_WATCH_MAX,
-					optarg);
-				return UN_EXIT_USAGE;
-			}
-			break;
-		case 'o':
-			if (!strcmp(optarg, "json")) {
-				json = true;
-			} else if (strcmp(optarg, "table")) {
-				log_err("unknown output format '%s' "
-					"(table or json)", optarg);
-				return UN_EXIT_USAGE;
-			}
-			break;
-		case 'h':
-			stats_usage(stdout);
-			return UN_EXIT_OK;
-		case ':':
-			log_err("option %s needs an argument (see usernet "
-				"stats --help)", argv[optind - 1]);
-			return UN_EXIT_USAGE;
-		default:
-			log_err("unknown option '%s' for usernet stats (see "
-				"usernet stats --help)", argv[optind - 1]);
-			return UN_EXIT_USAGE;
-		}
-	}
-	if (optind != argc) {
-		log_err("usernet stats takes no arguments (see usernet stats "
-			"--help)");
+	r = apicmd_parse_opts(&stats_cmd, argc, argv, &o.api, &o);
+	if (r != APICMD_GO_ON)
+		return r;
+	if (apicmd_no_args(argc, "stats") || apicmd_need_api(o.api, "stats"))
 		return UN_EXIT_USAGE;
-	}
-	if (!api) {
-		log_err("usernet stats needs --api-socket PATH");
-		return UN_EXIT_USAGE;
-	}
-	if (watch) {
-		/* Interrupted --watch is the normal end: exit 0. The signals
-		 * are blocked except inside ppoll() below, so that one that
-		 * comes between the check and the wait still ends it at once */
-		struct sigaction sa = { .sa_handler = stats_on_signal };
-
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		sigemptyset(&block);
-		sigaddset(&block, SIGINT);
-		sigaddset(&block, SIGTERM);
-		sigprocmask(SIG_BLOCK, &block, &unblocked);
-	}
-
-	for (;;) {
-		g_autoptr(GError) error = NULL;
-		g_autoptr(JsonNode) ret = NULL;
-		gint64 now_us;
-
-		if (apiclient_request(api, "{\"execute\":\"stats\"}", &ret,
-				      &error)) {
-			log_err("%s", error->message);
-			return UN_EXIT_FAILURE;
-		}
-		if (!JSON_NODE_HOLDS_OBJECT(ret) ||
-		    !json_object_has_member(json_node_get_object(ret), "tap")) {
-			log_err("API socket %s: the reply to stats has no "
-				"figures (a usernet without the stats "
-				"request, or slirp4netns?)", api);
-			return UN_EXIT_FAILURE;
-		}
-		now_us = g_get_monotonic_time();
-		if (json) {
-			g_autoptr(JsonGenerator) gen = json_generator_new();
-			g_autofree char *text = NULL;
-
-			json_generator_set_root(gen, ret);
-			text = json_generator_to_data(gen, NULL);
-			printf("%s\n", text);
-		} else {
-			if (watch && isatty(STDOUT_FILENO))
-				printf("\033[H\033[2J");
-			else if (prev)
-				printf("\n");
-			stats_print_table(json_node_get_object(ret),
-					  prev ? json_node_get_object(prev) :
-						 NULL,
-					  (double)(now_us - prev_us) / 1e6);
-		}
-		fflush(stdout);
-		if (!watch)
-			return UN_EXIT_OK;
-		g_clear_pointer(&prev, json_node_unref);
-		prev = g_steal_pointer(&ret);
-		prev_us = now_us;
-		if (!stats_stop) {
-			struct timespec ts = {
-				.tv_sec = (time_t)interval,
-				.tv_nsec = (long)((interval - (double)(time_t)
-						   interval) * 1e9),
-			};
-
-			ppoll(NULL, 0, &ts, &unblocked);
-		}
-		if (stats_stop)
-			return UN_EXIT_OK;
-	}
+	sigemptyset(&unblocked);
+	if (o.watch)
+		stats_watch_signals(&unblocked);
+	return stats_run(&o, &unblocked);
 }

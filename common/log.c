@@ -6,7 +6,6 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -89,23 +88,6 @@ void log_msg(enum log_level level, int errnum, const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vmsg(level, errnum, fmt, ap);
 	va_end(ap);
-}
-
-/**
- * die() - print an error line and exit
- * @exit_code:	exit status (enum un_exit)
- * @fmt:	printf format
- *
- * Only for main() and setup code in cli/ and launcher/.
- */
-void die(int exit_code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_vmsg(LOG_LVL_ERR, 0, fmt, ap);
-	va_end(ap);
-	exit(exit_code);
 }
 
 /**

@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <stdbool.h>
-#include <stdnoreturn.h>
 #include <time.h>
 
 enum log_level {
@@ -22,9 +21,6 @@ bool log_enabled(enum log_level level);
 
 void log_msg(enum log_level level, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-
-noreturn void die(int exit_code, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 
 bool log_ratelimit_ok(time_t *window_start, unsigned *count);
 

@@ -40,6 +40,7 @@
 #include "common/errors.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "netns/fdpass.h"
 #include "portfwd/api.h"
 
 #define API_TICK_MS		1000
@@ -674,6 +675,122 @@ static int api_socket_clear_stale(int dirfd, const char *name,
 	return 0;
 }
 
+/* The directory part of @path, opened O_PATH into @dirfd and checked
+ * (api_socket_dir_check()), and the file's name in it: 0 or -errno */
+static int api_socket_open_dir(const char *path, int *dirfd, char **name,
+			       GError **error)
+{
+	g_autofree char *dir = NULL;
+	int r;
+
+	if (!path || !*path || path[strlen(path) - 1] == '/')
+		return error_set(error, UN_EXIT_USAGE, -EINVAL,
+				"the API socket path '%s' does not name a file",
+				path ? path : "");
+	dir = g_path_get_dirname(path);
+	*name = g_path_get_basename(path);
+	if (!strcmp(*name, ".") || !strcmp(*name, "..") || !strcmp(*name, "/"))
+		return error_set(error, UN_EXIT_USAGE, -EINVAL,
+				"the API socket path '%s' does not name a file",
+				path);
+
+	*dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*dirfd < 0) {
+		r = -errno;
+		return error_set(error, UN_EXIT_USAGE, r,
+				"cannot open the directory %s of the API socket: %s",
+				dir, g_strerror(-r));
+	}
+	return api_socket_dir_check(*dirfd, dir, error);
+}
+
+/* The address to bind: the path itself when it fits, for a readable
+ * getsockname(); otherwise through the directory we checked */
+static int api_socket_addr(const char *path, int dirfd, const char *name,
+			   struct sockaddr_un *sa, GError **error)
+{
+	int n;
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (strlen(path) < sizeof(sa->sun_path)) {
+		memcpy(sa->sun_path, path, strlen(path) + 1);
+		return 0;
+	}
+	n = snprintf(sa->sun_path, sizeof(sa->sun_path), "/proc/self/fd/%d/%s",
+		     dirfd, name);
+	if (n < 0 || (size_t)n >= sizeof(sa->sun_path))
+		return error_set(error, UN_EXIT_USAGE, -ENAMETOOLONG,
+				"the API socket path %s is too long "
+				"(at most %zu bytes)", path,
+				sizeof(sa->sun_path) - 1);
+	return 0;
+}
+
+/* A socket bound to @sa, its file created with mode 0600 at most: the fd,
+ * or -errno */
+static int api_socket_create(const struct sockaddr_un *sa, const char *path,
+			     GError **error)
+{
+	cleanup_fd int fd = -1;
+	mode_t old_umask;
+	int r;
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		r = -errno;
+		return error_set(error, UN_EXIT_FAILURE, r,
+				"cannot create the API socket: %s",
+				g_strerror(-r));
+	}
+	/* bind() creates the file or fails with EADDRINUSE: a name taken
+	 * again since it was cleared is never ours to replace */
+	old_umask = umask(0177);
+	r = bind(fd, (const struct sockaddr *)sa, sizeof(*sa)) ? -errno : 0;
+	umask(old_umask);
+	if (r == -EADDRINUSE)
+		return error_set(error, UN_EXIT_FAILURE, r,
+				"cannot bind the API socket %s: another file "
+				"took the path meanwhile", path);
+	if (r)
+		return error_set(error, UN_EXIT_FAILURE, r,
+				"cannot bind the API socket %s: %s",
+				path, g_strerror(-r));
+	return util_steal_fd(&fd);
+}
+
+/* Check that the file just bound is in the directory we checked, ours (in a
+ * sticky directory nobody else can remove or rename it from now on), and
+ * its mode, then listen; its identity in @st. On a failure after the check
+ * the file is removed again */
+static int api_socket_listen(int fd, int dirfd, const char *name,
+			     const char *path, struct stat *st, GError **error)
+{
+	int r;
+
+	if (fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW) ||
+	    !S_ISSOCK(st->st_mode) || st->st_uid != geteuid())
+		return error_set(error, UN_EXIT_FAILURE, -EEXIST,
+				"the API socket %s was replaced while creating it",
+				path);
+	if ((st->st_mode & 07777) != 0600 &&
+	    fchmodat(dirfd, name, 0600, 0)) {
+		r = -errno;
+		unlinkat(dirfd, name, 0);
+		return error_set(error, UN_EXIT_FAILURE, r,
+				"cannot set the mode of the API socket %s: %s",
+				path, g_strerror(-r));
+	}
+	if (listen(fd, SOMAXCONN)) {
+		r = -errno;
+		unlinkat(dirfd, name, 0);
+		return error_set(error, UN_EXIT_FAILURE, r,
+				"cannot listen on the API socket %s: %s",
+				path, g_strerror(-r));
+	}
+	return 0;
+}
+
 /**
  * api_socket_bind() - create, bind and listen on the API socket at @path
  * @path:	socket file to create
@@ -693,98 +810,28 @@ static int api_socket_clear_stale(int dirfd, const char *name,
  */
 int api_socket_bind(const char *path, struct api_socket *out, GError **error)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	g_autofree char *dir = NULL, *name = NULL;
+	struct sockaddr_un sa;
+	g_autofree char *name = NULL;
 	cleanup_fd int dirfd = -1, fd = -1;
 	struct stat st;
-	mode_t old_umask;
-	int r, n;
+	int r;
 
 	memset(out, 0, sizeof(*out));
 	out->fd = out->dirfd = -1;
 
-	if (!path || !*path || path[strlen(path) - 1] == '/')
-		return error_set(error, UN_EXIT_USAGE, -EINVAL,
-				"the API socket path '%s' does not name a file",
-				path ? path : "");
-	dir = g_path_get_dirname(path);
-	name = g_path_get_basename(path);
-	if (!strcmp(name, ".") || !strcmp(name, "..") || !strcmp(name, "/"))
-		return error_set(error, UN_EXIT_USAGE, -EINVAL,
-				"the API socket path '%s' does not name a file",
-				path);
-
-	dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0) {
-		r = -errno;
-		return error_set(error, UN_EXIT_USAGE, r,
-				"cannot open the directory %s of the API socket: %s",
-				dir, g_strerror(-r));
-	}
-	r = api_socket_dir_check(dirfd, dir, error);
+	r = api_socket_open_dir(path, &dirfd, &name, error);
 	if (!r)
 		r = api_socket_clear_stale(dirfd, name, path, error);
+	if (!r)
+		r = api_socket_addr(path, dirfd, name, &sa, error);
 	if (r)
 		return r;
-
-	/* Bind by the path itself when it fits, for a readable getsockname();
-	 * otherwise through the directory we checked */
-	if (strlen(path) < sizeof(sa.sun_path)) {
-		memcpy(sa.sun_path, path, strlen(path) + 1);
-	} else {
-		n = snprintf(sa.sun_path, sizeof(sa.sun_path),
-			     "/proc/self/fd/%d/%s", dirfd, name);
-		if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
-			return error_set(error, UN_EXIT_USAGE, -ENAMETOOLONG,
-					"the API socket path %s is too long "
-					"(at most %zu bytes)", path,
-					sizeof(sa.sun_path) - 1);
-	}
-
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0) {
-		r = -errno;
-		return error_set(error, UN_EXIT_FAILURE, r,
-				"cannot create the API socket: %s",
-				g_strerror(-r));
-	}
-	/* bind() creates the file or fails with EADDRINUSE: a name taken
-	 * again since it was cleared is never ours to replace */
-	old_umask = umask(0177);
-	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ? -errno : 0;
-	umask(old_umask);
-	if (r == -EADDRINUSE)
-		return error_set(error, UN_EXIT_FAILURE, r,
-				"cannot bind the API socket %s: another file "
-				"took the path meanwhile", path);
+	fd = api_socket_create(&sa, path, error);
+	if (fd < 0)
+		return fd;
+	r = api_socket_listen(fd, dirfd, name, path, &st, error);
 	if (r)
-		return error_set(error, UN_EXIT_FAILURE, r,
-				"cannot bind the API socket %s: %s",
-				path, g_strerror(-r));
-
-	/* Check that the file is in the directory we checked, ours (in a
-	 * sticky directory nobody else can remove or rename it from now on),
-	 * and its mode */
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) ||
-	    !S_ISSOCK(st.st_mode) || st.st_uid != geteuid())
-		return error_set(error, UN_EXIT_FAILURE, -EEXIST,
-				"the API socket %s was replaced while creating it",
-				path);
-	if ((st.st_mode & 07777) != 0600 &&
-	    fchmodat(dirfd, name, 0600, 0)) {
-		r = -errno;
-		unlinkat(dirfd, name, 0);
-		return error_set(error, UN_EXIT_FAILURE, r,
-				"cannot set the mode of the API socket %s: %s",
-				path, g_strerror(-r));
-	}
-	if (listen(fd, SOMAXCONN)) {
-		r = -errno;
-		unlinkat(dirfd, name, 0);
-		return error_set(error, UN_EXIT_FAILURE, r,
-				"cannot listen on the API socket %s: %s",
-				path, g_strerror(-r));
-	}
+		return r;
 
 	out->fd = util_steal_fd(&fd);
 	out->dirfd = util_steal_fd(&dirfd);
@@ -953,62 +1000,26 @@ static bool api_request_complete(const char *buf, size_t len)
 	       json_parser_get_root(parser);
 }
 
-/* Keep the first descriptor that came with the request, close the others */
-static void api_conn_take_fds(struct api_conn *c, struct msghdr *mh)
-{
-	struct cmsghdr *cm;
-
-	for (cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
-		size_t i, n;
-
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (i = 0; i < n; i++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(fd));
-			if (c->passed_fd < 0)
-				c->passed_fd = fd;
-			else
-				close(fd);
-		}
-	}
-}
-
 static void api_conn_read(struct api_conn *c)
 {
 	bool eof = false;
 
 	while (c->len < sizeof(c->buf)) {
-		union {
-			char buf[CMSG_SPACE(API_PASSED_FDS_MAX * sizeof(int))];
-			struct cmsghdr align;
-		} ctl;
-		struct iovec iov = {
-			.iov_base = c->buf + c->len,
-			.iov_len = sizeof(c->buf) - c->len,
-		};
-		struct msghdr mh = {
-			.msg_iov = &iov, .msg_iovlen = 1,
-			.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
-		};
-		ssize_t n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-
-		if (n >= 0 && mh.msg_controllen)
-			api_conn_take_fds(c, &mh);
+		/* The first descriptor that comes with the request is kept */
+		ssize_t n = fdpass_recv_stream(c->fd, c->buf + c->len,
+					       sizeof(c->buf) - c->len,
+					       API_PASSED_FDS_MAX,
+					       &c->passed_fd);
 
 		if (n == 0) {
 			eof = true;
 			break;
 		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		if (n == -EAGAIN)
 			break;
 		if (n < 0) {
 			log_debug("API socket: reading a request failed: %s",
-				  g_strerror(errno));
+				  g_strerror((int)-n));
 			api_conn_free(c);
 			return;
 		}

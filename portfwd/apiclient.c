@@ -12,6 +12,7 @@
 
 #include "common/errors.h"
 #include "common/util.h"
+#include "netns/fdpass.h"
 #include "portfwd/apiclient.h"
 
 /* Milliseconds left until @deadline_us, at least 0 */
@@ -114,29 +115,84 @@ static int apiclient_connect(int fd, const char *path, gint64 deadline_us,
 	return r;
 }
 
-/* send() of @buf, with @pass_fd (if not -1) as SCM_RIGHTS */
-static ssize_t apiclient_send(int fd, const char *buf, size_t len,
-			      int pass_fd)
+/*
+ * apiclient_again() - after a call on @fd failed with @r: 0 to try again
+ * (interrupted, or @fd became ready for @events before @deadline_us), or
+ * the error (-ETIMEDOUT past the deadline)
+ */
+static int apiclient_again(int fd, int r, short events, gint64 deadline_us)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *cm;
+	if (r == -EINTR)
+		return 0;
+	if (r != -EAGAIN)
+		return r;
+	return apiclient_wait(fd, events, deadline_us);
+}
 
-	if (pass_fd < 0)
-		return send(fd, buf, len, MSG_NOSIGNAL);
-	memset(&ctl, 0, sizeof(ctl));
-	mh.msg_control = ctl.buf;
-	mh.msg_controllen = sizeof(ctl.buf);
-	cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &pass_fd, sizeof(int));
-	return sendmsg(fd, &mh, MSG_NOSIGNAL);
+/* Write all of @request, @pass_fd (if not -1) with its first bytes, and
+ * shut down the write side: 0 or -errno */
+static int apiclient_send_request(int fd, const char *request, int pass_fd,
+				  gint64 deadline_us)
+{
+	size_t len = strlen(request), off = 0;
+	int r;
+
+	while (off < len) {
+		ssize_t n = fdpass_send(fd, request + off, len - off,
+					off ? -1 : pass_fd);
+
+		if (n >= 0) {
+			off += (size_t)n;
+			continue;
+		}
+		r = apiclient_again(fd, (int)n, POLLOUT, deadline_us);
+		if (r < 0)
+			return r;
+	}
+	return shutdown(fd, SHUT_WR) ? -errno : 0;
+}
+
+/* Read the reply until end of file into @in: 0 or -errno (-EMSGSIZE past
+ * APICLIENT_REPLY_MAX) */
+static int apiclient_read_reply(int fd, GByteArray *in, gint64 deadline_us)
+{
+	int r;
+
+	for (;;) {
+		char buf[4096];
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+
+		if (n == 0)
+			return 0;
+		if (n > 0) {
+			if (in->len + (size_t)n > APICLIENT_REPLY_MAX)
+				return -EMSGSIZE;
+			g_byte_array_append(in, (guint8 *)buf, (guint)n);
+			continue;
+		}
+		r = -errno;
+		/* The server closed with unread data: the reply is whole */
+		if (r == -ECONNRESET && in->len)
+			return 0;
+		r = apiclient_again(fd, r, POLLIN, deadline_us);
+		if (r < 0)
+			return r;
+	}
+}
+
+/* The error of a failed exchange: @what timed out or failed with @r */
+static int apiclient_failed(const char *path, const char *what, int r,
+			    GError **error)
+{
+	if (r == -ETIMEDOUT)
+		g_set_error(error, UN_ERROR, UN_EXIT_FAILURE,
+			    "API socket %s: %s timed out after %d s", path,
+			    what, APICLIENT_TIMEOUT_MS / 1000);
+	else
+		g_set_error(error, UN_ERROR, UN_EXIT_FAILURE,
+			    "API socket %s: %s failed: %s", path, what,
+			    g_strerror(-r));
+	return r;
 }
 
 /**
@@ -174,9 +230,7 @@ int apiclient_call_fd(const char *path, const char *request, int pass_fd,
 	gint64 deadline_us = g_get_monotonic_time() +
 			     (gint64)APICLIENT_TIMEOUT_MS * 1000;
 	g_autoptr(GByteArray) in = g_byte_array_new();
-	size_t len = strlen(request), off = 0;
 	cleanup_fd int fd = -1;
-	const char *what;
 	int r;
 
 	*reply = NULL;
@@ -190,71 +244,15 @@ int apiclient_call_fd(const char *path, const char *request, int pass_fd,
 	r = apiclient_connect(fd, path, deadline_us, error);
 	if (r < 0)
 		return r;
-
-	what = "sending the request";
-	while (off < len) {
-		ssize_t n = apiclient_send(fd, request + off, len - off,
-					   off ? -1 : pass_fd);
-
-		if (n >= 0) {
-			off += (size_t)n;
-			continue;
-		}
-		r = -errno;
-		if (r == -EINTR)
-			continue;
-		if (r != -EAGAIN)
-			goto fail;
-		r = apiclient_wait(fd, POLLOUT, deadline_us);
-		if (r < 0)
-			goto fail;
-	}
-	if (shutdown(fd, SHUT_WR)) {
-		r = -errno;
-		goto fail;
-	}
-
-	what = "reading the reply";
-	for (;;) {
-		char buf[4096];
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
-
-		if (n == 0)
-			break;
-		if (n > 0) {
-			if (in->len + (size_t)n > APICLIENT_REPLY_MAX) {
-				r = -EMSGSIZE;
-				goto fail;
-			}
-			g_byte_array_append(in, (guint8 *)buf, (guint)n);
-			continue;
-		}
-		r = -errno;
-		if (r == -EINTR)
-			continue;
-		/* The server closed with unread data: the reply is whole */
-		if (r == -ECONNRESET && in->len)
-			break;
-		if (r != -EAGAIN)
-			goto fail;
-		r = apiclient_wait(fd, POLLIN, deadline_us);
-		if (r < 0)
-			goto fail;
-	}
+	r = apiclient_send_request(fd, request, pass_fd, deadline_us);
+	if (r < 0)
+		return apiclient_failed(path, "sending the request", r, error);
+	r = apiclient_read_reply(fd, in, deadline_us);
+	if (r < 0)
+		return apiclient_failed(path, "reading the reply", r, error);
 	g_byte_array_append(in, (const guint8 *)"", 1);
 	*reply = (char *)g_byte_array_free(g_steal_pointer(&in), FALSE);
 	return 0;
-
-fail:
-	if (r == -ETIMEDOUT)
-		g_set_error(error, UN_ERROR, UN_EXIT_FAILURE,
-			    "API socket %s: %s timed out after %d s", path,
-			    what, APICLIENT_TIMEOUT_MS / 1000);
-	else
-		g_set_error(error, UN_ERROR, UN_EXIT_FAILURE,
-			    "API socket %s: %s failed: %s", path, what,
-			    g_strerror(-r));
-	return r;
 }
 
 /**

@@ -36,11 +36,14 @@
  * inner sockets would make every client appear as the guest itself).
  * --port-mode slirp uses libslirp's own host forwarding instead (what
  * slirp4netns does): slower, but nothing is added to the namespace.
+ *
+ * This file is the table: rules, their host sockets, the choice of data
+ * path. It calls down into the forwarders (tcpfwd.c, udpfwd.c), which call
+ * down into fwdcore.c (registrations, accounting, namespace sockets).
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <stdio.h>
 #include <string.h>
 #include <limits.h>
 #include <sys/epoll.h>
@@ -77,73 +80,6 @@ int pf_mode_parse(const char *s, enum pf_mode *out)
 	return 0;
 }
 
-/**
- * pf_ep_set() - make the epoll registration of @ep ask for @events
- * @t:		table
- * @ep:		registration
- * @events:	EPOLLIN/EPOLLOUT; 0 removes the fd from the set, so that a
- *		hung-up socket we want nothing from does not wake us
- *
- * Return: 0 or -errno
- */
-int pf_ep_set(struct pf_table *t, struct pf_ep *ep, uint32_t events)
-{
-	struct epoll_event ev = { .events = events, .data.ptr = ep };
-	int op;
-
-	if (events == ep->events)
-		return 0;
-	if (!events)
-		op = EPOLL_CTL_DEL;
-	else if (!ep->events)
-		op = EPOLL_CTL_ADD;
-	else
-		op = EPOLL_CTL_MOD;
-	if (epoll_ctl(t->epfd, op, ep->fd, &ev) < 0)
-		return -errno;
-	ep->events = events;
-	return 0;
-}
-
-/**
- * pf_ep_del() - remove @ep from the epoll set (before closing its fd)
- * @t:		table
- * @ep:		registration
- */
-void pf_ep_del(struct pf_table *t, struct pf_ep *ep)
-{
-	pf_ep_set(t, ep, 0);
-}
-
-/**
- * pf_conn_admit() - whether rule @rs may take one more connection
- * @rs:		rule
- *
- * Return: true if under the bound; otherwise counts a refusal and logs
- */
-bool pf_conn_admit(struct pf_rule_state *rs)
-{
-	struct pf_table *t = rs->t;
-
-	if (t->conns >= t->max_total) {
-		rs->pub.stats.refused++;
-		log_ratelimited(LOG_LVL_WARN,
-				"rule %u: %u connections open in all rules, "
-				"the most the limit of open files allows: "
-				"refusing new ones (raise the limit, ulimit "
-				"-n)", rs->pub.id, t->max_total);
-		return false;
-	}
-	if (rs->conns.length < t->max_conns)
-		return true;
-	rs->pub.stats.refused++;
-	log_ratelimited(LOG_LVL_WARN,
-			"rule %u: %u connections open, the most a rule may "
-			"have: refusing new ones", rs->pub.id,
-			t->max_conns);
-	return false;
-}
-
 /* The global bound of connections: what the fd limit leaves after the
  * reserve, PF_FDS_PER_CONN fds each */
 static unsigned pf_conns_for_fds(void)
@@ -158,327 +94,6 @@ static unsigned pf_conns_for_fds(void)
 		return 1;
 	return (unsigned)MIN((rl.rlim_cur - reserve) / PF_FDS_PER_CONN,
 			     (rlim_t)UINT_MAX);
-}
-
-/**
- * pf_accept_pause() - stop watching a TCP listener whose accept() failed
- * for want of fds or memory: the connection stays queued, and a readable
- * listener would wake the loop at once, forever. pf_accept_resume() watches
- * it again, after connections closed or at the next tick (1 s)
- * @l:		listener
- * @err:	accept()'s errno
- */
-void pf_accept_pause(struct pf_listener *l, int err)
-{
-	struct pf_table *t = l->rs->t;
-
-	log_ratelimited(LOG_LVL_WARN, "rule %u: accept: %s: not accepting "
-			"new connections for a while", l->rs->pub.id,
-			strerror(err));
-	if (pf_ep_set(t, &l->ep, 0) < 0)
-		return;
-	l->paused = true;
-	t->accept_paused = true;
-}
-
-static void pf_accept_resume(struct pf_table *t)
-{
-	guint i, j;
-
-	if (!t->accept_paused)
-		return;
-	t->accept_paused = false;
-	for (i = 0; i < t->rules->len; i++) {
-		struct pf_rule_state *rs = g_ptr_array_index(t->rules, i);
-
-		for (j = 0; rs->listeners && j < rs->listeners->len; j++) {
-			struct pf_listener *l =
-				g_ptr_array_index(rs->listeners, j);
-
-			if (l->paused && pf_ep_set(t, &l->ep, EPOLLIN) == 0)
-				l->paused = false;
-			t->accept_paused |= l->paused;
-		}
-	}
-}
-
-/**
- * pf_conn_add() - count a new connection of rule @rs
- * @rs:		rule
- * @cl:		the connection's link, its close callback set
- */
-void pf_conn_add(struct pf_rule_state *rs, struct pf_conn_link *cl)
-{
-	rs->t->conns++;
-	g_queue_push_tail_link(&rs->conns, &cl->link);
-	rs->pub.stats.active++;
-	rs->pub.stats.total++;
-}
-
-/**
- * pf_conn_remove() - forget a closed connection of rule @rs
- * @rs:		rule
- * @cl:		the connection's link
- */
-void pf_conn_remove(struct pf_rule_state *rs, struct pf_conn_link *cl)
-{
-	rs->t->conns--;
-	g_queue_unlink(&rs->conns, &cl->link);
-	rs->pub.stats.active--;
-}
-
-static void pf_unmap_v4(struct sockaddr_storage *ss, socklen_t *len)
-{
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-
-	if (ss->ss_family != AF_INET6 || !IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
-		return;
-	sin.sin_port = sin6->sin6_port;
-	memcpy(&sin.sin_addr, &sin6->sin6_addr.s6_addr[12], 4);
-	memset(ss, 0, sizeof(*ss));
-	memcpy(ss, &sin, sizeof(sin));
-	if (len)
-		*len = sizeof(sin);
-}
-
-static bool pf_same_ip(const struct sockaddr_storage *a,
-		       const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET)
-		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
-		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
-	return IN6_ARE_ADDR_EQUAL(&((const struct sockaddr_in6 *)a)->sin6_addr,
-				  &((const struct sockaddr_in6 *)b)->sin6_addr);
-}
-
-/* Whether @ip (port ignored) is an address of this host: only then can a
- * socket be bound to it */
-static bool pf_is_own_address(const struct sockaddr_storage *ip)
-{
-	struct sockaddr_storage a = *ip;
-	socklen_t len = a.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
-						  sizeof(struct sockaddr_in);
-	int fd, r;
-
-	if (a.ss_family == AF_INET6)
-		((struct sockaddr_in6 *)&a)->sin6_port = 0;
-	else
-		((struct sockaddr_in *)&a)->sin_port = 0;
-	fd = socket(a.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return false;
-	r = bind(fd, (struct sockaddr *)&a, len);
-	close(fd);
-	return r == 0;
-}
-
-static bool pf_sockaddr_is_any(const struct sockaddr_storage *a)
-{
-	if (a->ss_family == AF_INET)
-		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
-		       htonl(INADDR_ANY);
-	return IN6_IS_ADDR_UNSPECIFIED(
-		&((const struct sockaddr_in6 *)a)->sin6_addr);
-}
-
-/**
- * pf_client_is_local() - whether a client runs on this host
- * @fd:		the host socket the client reached (accepted, or bound UDP)
- * @peer:	the client's address (IPv4-mapped IPv6 allowed)
- *
- * Local means a loopback address, or an address of this host (a host talking
- * to itself through its own external address). An accepted socket knows the
- * address the client reached; a UDP socket on a wildcard address does not,
- * so then the peer's address is checked against the host's own.
- *
- * Return: true for a local client
- */
-bool pf_client_is_local(int fd, const struct sockaddr_storage *peer)
-{
-	struct sockaddr_storage p = *peer, self;
-	socklen_t len = sizeof(self);
-	struct addr_ip ip = { .family = 0 };
-
-	pf_unmap_v4(&p, NULL);
-	if (p.ss_family == AF_INET) {
-		ip.family = AF_INET;
-		ip.v4 = ((struct sockaddr_in *)&p)->sin_addr;
-	} else {
-		ip.family = AF_INET6;
-		ip.v6 = ((struct sockaddr_in6 *)&p)->sin6_addr;
-	}
-	if (addr_ip_is_loopback(&ip))
-		return true;
-	if (getsockname(fd, (struct sockaddr *)&self, &len) < 0)
-		return false;
-	pf_unmap_v4(&self, NULL);
-	if (pf_same_ip(&self, &p))
-		return true;
-	return pf_sockaddr_is_any(&self) && pf_is_own_address(&p);
-}
-
-/* The request for a socket of family index @k (0: IPv4, 1: IPv6) whose
- * replies come back (pf_table.ret), bound to @bind */
-static void pf_sockreq(struct pf_table *t, unsigned k, int type,
-		       const struct sockaddr_storage *bind, socklen_t bind_len,
-		       struct nsagent_sockreq *sr)
-{
-	memset(sr, 0, sizeof(*sr));
-	sr->domain = k ? AF_INET6 : AF_INET;
-	sr->type = type | SOCK_NONBLOCK | SOCK_CLOEXEC;
-	if (!t->ret[k])
-		return;
-	sr->flags = NSAGENT_SOCK_TRANSPARENT | NSAGENT_SOCK_MARK |
-		    NSAGENT_SOCK_BIND;
-	sr->bind = bind ? *bind : t->gw[k];
-	sr->bind_len = bind ? bind_len : t->gw_len[k];
-}
-
-/*
- * pf_peer_is_inner() - whether an outside client's address @p (unmapped) is
- * one the namespace owns or trusts: the guest's, the gateway's, the DNS
- * address, anything in the guest's IPv4 network or IPv6 /64, or a loopback,
- * unspecified, multicast or broadcast address. Such a client (a LAN that
- * overlaps --cidr, a spoofed source) cannot keep its address inside.
- */
-static bool pf_peer_is_inner(const struct pf_table *t,
-			     const struct sockaddr_storage *p)
-{
-	if (p->ss_family == AF_INET) {
-		struct in_addr a = ((const struct sockaddr_in *)p)->sin_addr;
-		struct in_addr mask = addr_cidr4_mask(&t->net4);
-		uint32_t h = ntohl(a.s_addr);
-
-		return (a.s_addr & mask.s_addr) == t->net4.net.s_addr ||
-		       a.s_addr == t->guest4.s_addr || h >> 24 == 0 ||
-		       h >> 24 == 127 || h >> 28 == 0xe || h == UINT32_MAX;
-	} else {
-		const struct in6_addr *a =
-			&((const struct sockaddr_in6 *)p)->sin6_addr;
-		const struct in6_addr *gw =
-			&((const struct sockaddr_in6 *)&t->gw[1])->sin6_addr;
-
-		return !memcmp(a, gw, 8) || IN6_IS_ADDR_UNSPECIFIED(a) ||
-		       IN6_IS_ADDR_LOOPBACK(a) || IN6_IS_ADDR_MULTICAST(a) ||
-		       IN6_IS_ADDR_V4MAPPED(a);
-	}
-}
-
-/**
- * pf_ns_socket() - a socket inside the target namespace for one client,
- * bound to the gateway's address or to an outside client's own, see "DOC"
- * @l:		listener the client came to
- * @type:	SOCK_STREAM or SOCK_DGRAM
- * @client:	client address
- * @client_len:	its length
- * @local:	the client is local (pf_client_is_local())
- * @flow:	SOCK_DGRAM: out, the flow whose return rule was added
- *		(nsagent_flow_of()), or family 0 if none was; NULL for TCP
- *
- * Return: non-blocking fd, or -errno. A TCP socket is not yet connected,
- * a UDP socket is connected to the guest.
- */
-int pf_ns_socket(struct pf_listener *l, int type,
-		 const struct sockaddr_storage *client, socklen_t client_len,
-		 bool local, struct nl_flow *flow)
-{
-	struct pf_table *t = l->rs->t;
-	unsigned k = l->guest.ss_family == AF_INET6;
-	struct sockaddr_storage src = *client;
-	socklen_t src_len = client_len;
-	struct nsagent_sockreq sr;
-	bool outside;
-	int fd, r;
-
-	pf_unmap_v4(&src, &src_len);
-	outside = !local && t->mode == PF_MODE_AUTO &&
-		  src.ss_family == l->guest.ss_family;
-	if (outside && pf_peer_is_inner(t, &src)) {
-		char peer[PF_PEER_STRLEN];
-
-		log_ratelimited(LOG_LVL_WARN, "rule %u: refused a client from "
-				"%s, an address of the guest's network",
-				l->rs->pub.id,
-				pf_peer_str(&src, peer, sizeof(peer)));
-		return -EACCES;
-	}
-	if (type == SOCK_STREAM && !outside) {
-		t->pool_on[k] = true;
-		if (t->pool_len[k])
-			return t->pool[k][--t->pool_len[k]];
-	}
-	pf_sockreq(t, k, type, outside ? &src : NULL, src_len, &sr);
-	if (type == SOCK_DGRAM && sr.flags) {
-		sr.flags |= NSAGENT_SOCK_FLOW;
-		sr.peer = l->guest;
-		sr.peer_len = l->guest_len;
-	}
-	fd = nsagent_socket_req(t->agent, &sr, flow);
-	if (fd < 0 || type != SOCK_DGRAM || sr.flags)
-		return fd;
-	if (connect(fd, (struct sockaddr *)&l->guest, l->guest_len) < 0) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
-	return fd;
-}
-
-/**
- * pf_free_later() - free @p once the current epoll batch is handled
- * @t:		table
- * @p:		a closed connection (g_free'd), whose fds are already closed
- *		and out of the epoll set
- */
-void pf_free_later(struct pf_table *t, void *p)
-{
-	g_ptr_array_add(t->dead, p);
-}
-
-/*
- * pf_pool_fill() - top up the sockets made ahead in the namespace
- * @t:		table
- *
- * A TCP connection from a local client takes a plain socket made ahead by the
- * agent instead of waiting for the agent's round trip: the pool is refilled
- * after the epoll batch, in one exchange (nsagent_sockets()), while the
- * connections it served are being set up. They are bound to the gateway's
- * address already (pf_sockreq()), their port chosen at connect().
- * Sockets bound to an outside client's address are made on demand.
- */
-static void pf_pool_fill(struct pf_table *t)
-{
-	struct nsagent_sockreq sr;
-	unsigned k;
-
-	if (!t->agent)
-		return;
-	for (k = 0; k < 2; k++) {
-		int r;
-
-		if (!t->pool_on[k] || t->pool_len[k] >= PF_POOL_SIZE)
-			continue;
-		pf_sockreq(t, k, SOCK_STREAM, NULL, 0, &sr);
-		r = nsagent_sockets(t->agent, &sr,
-				    t->pool[k] + t->pool_len[k],
-				    PF_POOL_SIZE - t->pool_len[k]);
-		if (r < 0)
-			t->pool_on[k] = false;
-		else
-			t->pool_len[k] += (unsigned)r;
-	}
-}
-
-static void pf_pool_empty(struct pf_table *t)
-{
-	unsigned k;
-
-	for (k = 0; k < 2; k++)
-		while (t->pool_len[k])
-			close(t->pool[k][--t->pool_len[k]]);
 }
 
 static void pf_epoll_ready(struct sl_loop *loop, int fd, short revents,
@@ -851,30 +466,16 @@ static int pf_fill_addresses(struct pf_table *t, struct pf_spec *s,
 	return 0;
 }
 
-/**
- * pf_table_add() - publish a rule
- * @t:		table
- * @spec:	rule; unset addresses mean 0.0.0.0 and the guest's address;
- *		host port 0 lets the kernel choose (not in slirp mode)
- * @id:		out: the new rule's ID (may be NULL)
- * @error:	UN_EXIT_PUBLISH naming the cause (port in use, privileged)
- *
- * A range is published whole or not at all.
- *
- * Return: 0 or -errno
+/*
+ * pf_rule_check() - complete rule @s (pf_fill_addresses()) and check that
+ * the table can carry it: the namespace's return of replies in our modes,
+ * host port 0 only for a single port of our forwarders
  */
-int pf_table_add(struct pf_table *t, const struct pf_spec *spec,
-		 unsigned *id, GError **error)
+static int pf_rule_check(struct pf_table *t, struct pf_spec *s,
+			 GError **error)
 {
-	struct pf_rule_state *rs = g_new0(struct pf_rule_state, 1);
-	struct pf_spec *s = &rs->pub.spec;
-	char host[ADDR_STRLEN];
-	uint16_t i;
 	int r;
 
-	rs->t = t;
-	*s = *spec;
-	g_queue_init(&rs->conns);
 	r = pf_fill_addresses(t, s, error);
 	if (!r && t->mode != PF_MODE_SLIRP) {
 		r = pf_return_setup(t);
@@ -885,17 +486,28 @@ int pf_table_add(struct pf_table *t, const struct pf_spec *spec,
 				    "use --port-mode slirp", t->ret_what,
 				    g_strerror(-r));
 	}
-	if (r < 0) {
-		g_free(rs);
+	if (r < 0)
 		return r;
-	}
 	if (s->host_port == 0 && (t->mode == PF_MODE_SLIRP || s->count > 1)) {
 		g_set_error(error, UN_ERROR, UN_EXIT_PUBLISH,
 			    "host port 0 (any free port) needs a single port "
 			    "and --port-mode auto or direct");
-		g_free(rs);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/*
+ * pf_rule_publish() - bind every host port of rule @rs, all or none: on a
+ * failure, what was bound is closed again and @error names the port
+ */
+static int pf_rule_publish(struct pf_rule_state *rs, GError **error)
+{
+	struct pf_table *t = rs->t;
+	struct pf_spec *s = &rs->pub.spec;
+	char host[ADDR_STRLEN];
+	uint16_t i;
+	int r;
 
 	if (t->mode != PF_MODE_SLIRP)
 		rs->listeners = g_ptr_array_new();
@@ -915,9 +527,40 @@ int pf_table_add(struct pf_table *t, const struct pf_spec *spec,
 					pf_slirp_port(t, s, i, false);
 			}
 			pf_rule_unpublish(rs);
-			g_free(rs);
 			return r;
 		}
+	}
+	return 0;
+}
+
+/**
+ * pf_table_add() - publish a rule
+ * @t:		table
+ * @spec:	rule; unset addresses mean 0.0.0.0 and the guest's address;
+ *		host port 0 lets the kernel choose (not in slirp mode)
+ * @id:		out: the new rule's ID (may be NULL)
+ * @error:	UN_EXIT_PUBLISH naming the cause (port in use, privileged)
+ *
+ * A range is published whole or not at all.
+ *
+ * Return: 0 or -errno
+ */
+int pf_table_add(struct pf_table *t, const struct pf_spec *spec,
+		 unsigned *id, GError **error)
+{
+	struct pf_rule_state *rs = g_new0(struct pf_rule_state, 1);
+	struct pf_spec *s = &rs->pub.spec;
+	int r;
+
+	rs->t = t;
+	*s = *spec;
+	g_queue_init(&rs->conns);
+	r = pf_rule_check(t, s, error);
+	if (!r)
+		r = pf_rule_publish(rs, error);
+	if (r < 0) {
+		g_free(rs);
+		return r;
 	}
 
 	/* Sockets ahead for the guest's family, from the first TCP rule on */
@@ -1034,32 +677,3 @@ void pf_table_free(struct pf_table *t)
 	g_free(t);
 }
 
-/**
- * pf_peer_str() - "ADDR:PORT" ("[ADDR]:PORT" for IPv6) of a client, for the
- * per-connection debug lines
- * @peer:	address (IPv4-mapped IPv6 shown as IPv4)
- * @buf:	where to write, at least PF_PEER_STRLEN bytes
- * @len:	its size
- *
- * Return: @buf
- */
-const char *pf_peer_str(const struct sockaddr_storage *peer, char *buf,
-			size_t len)
-{
-	struct sockaddr_storage p = *peer;
-	char a[INET6_ADDRSTRLEN] = "?";
-
-	pf_unmap_v4(&p, NULL);
-	if (p.ss_family == AF_INET) {
-		const struct sockaddr_in *s4 = (const void *)&p;
-
-		inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
-		snprintf(buf, len, "%s:%u", a, ntohs(s4->sin_port));
-	} else {
-		const struct sockaddr_in6 *s6 = (const void *)&p;
-
-		inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof(a));
-		snprintf(buf, len, "[%s]:%u", a, ntohs(s6->sin6_port));
-	}
-	return buf;
-}

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * portfwd/fwd_internal.h - what fwd.c, tcpfwd.c and udpfwd.c share
+ * portfwd/fwd_internal.h - what fwd.c, tcpfwd.c, udpfwd.c and fwdcore.c share
+ *
+ * The calls go one way: fwd.c (the table) -> tcpfwd.c, udpfwd.c (the
+ * forwarders) -> fwdcore.c (registrations, accounting, namespace sockets);
+ * fwd.c calls fwdcore.c too, and nothing calls back up.
  */
 #ifndef PORTFWD_FWD_INTERNAL_H
 #define PORTFWD_FWD_INTERNAL_H
@@ -179,26 +183,35 @@ struct pf_table {
 	unsigned big_max;
 };
 
+/* fwdcore.c: what the forwarders and the table call down into */
 int pf_ep_set(struct pf_table *t, struct pf_ep *ep, uint32_t events);
 void pf_ep_del(struct pf_table *t, struct pf_ep *ep);
 void pf_conn_add(struct pf_rule_state *rs, struct pf_conn_link *cl);
 void pf_conn_remove(struct pf_rule_state *rs, struct pf_conn_link *cl);
 void pf_free_later(struct pf_table *t, void *p);
 bool pf_conn_admit(struct pf_rule_state *rs);
+void pf_sockreq(struct pf_table *t, unsigned k, int type,
+		const struct sockaddr_storage *bind, socklen_t bind_len,
+		struct nsagent_sockreq *sr);
 int pf_ns_socket(struct pf_listener *l, int type,
 		 const struct sockaddr_storage *client, socklen_t client_len,
 		 bool local, struct nl_flow *flow);
+void pf_pool_fill(struct pf_table *t);
+void pf_pool_empty(struct pf_table *t);
 bool pf_client_is_local(int fd, const struct sockaddr_storage *peer);
+const char *pf_peer_str(const struct sockaddr_storage *peer, char *buf,
+			size_t len);
 
+/* tcpfwd.c: the TCP forwarder, called by the table (fwd.c) */
 void pf_tcp_accept(struct pf_ep *ep, uint32_t events);
-void pf_accept_pause(struct pf_listener *l, int err);
+void pf_accept_resume(struct pf_table *t);
 void pf_pipes_init(struct pf_table *t);
 void pf_pipes_free(struct pf_table *t);
+
+/* udpfwd.c: the UDP forwarder, called by the table (fwd.c) */
 void pf_udp_input(struct pf_ep *ep, uint32_t events);
 void pf_udp_expire(struct pf_rule_state *rs, int64_t now_ms);
 void pf_udp_listener_free(struct pf_listener *l);
-const char *pf_peer_str(const struct sockaddr_storage *peer, char *buf,
-			size_t len);
 
 /* Room for "[IPv6]:port" */
 #define PF_PEER_STRLEN	(INET6_ADDRSTRLEN + 8)

@@ -5,7 +5,8 @@
  *   spec   := [hostip ":"] ports ":" ports ["/" ("tcp" | "udp")]
  *   hostip := IPv4 | "[" IPv6 "]"
  *   ports  := port ["-" port]		 port := 1..65535
- * Host and guest ranges must have the same length.
+ * Host and guest ranges must have the same length. `usernet port add` also
+ * takes host port 0 alone (pf_spec_parse_any_port()): any free port.
  */
 #include <errno.h>
 #include <string.h>
@@ -71,19 +72,38 @@ static gboolean pf_fail(GError **error, const char *text, const char *why)
 	return FALSE;
 }
 
-/**
- * pf_spec_parse() - parse a --publish spec
- * @text:	the spec
- * @out:	parsed rule
- * @error:	UN_EXIT_USAGE with the reason
- *
- * Return: 0 or -EINVAL
- */
-int pf_spec_parse(const char *text, struct pf_spec *out, GError **error)
+/* The host ports @host of @text, whose guest ports count @gcount, in @out;
+ * with @any_port, host port 0 alone (any free port) for a single port */
+static int pf_host_ports_parse(const char *text, const char *host,
+			       uint16_t gcount, bool any_port,
+			       struct pf_spec *out, GError **error)
+{
+	uint16_t hcount;
+
+	if (any_port && !strcmp(host, "0")) {
+		if (gcount != 1)
+			return pf_fail(error, text, "bad host port"), -EINVAL;
+		out->host_port = 0;
+		out->count = 1;
+		return 0;
+	}
+	if (pf_port_range_parse(host, &out->host_port, &hcount))
+		return pf_fail(error, text, "bad host port"), -EINVAL;
+	if (hcount != gcount)
+		return pf_fail(error, text,
+			       "host and guest ranges differ in length"),
+		       -EINVAL;
+	out->count = hcount;
+	return 0;
+}
+
+/* pf_spec_parse(), host port 0 allowed with @any_port */
+static int pf_spec_parse_as(const char *text, bool any_port,
+			    struct pf_spec *out, GError **error)
 {
 	g_autofree char *s = g_strdup(text);
-	uint16_t hcount, gcount;
 	char *slash, *guest, *host, *colon;
+	uint16_t gcount;
 
 	memset(out, 0, sizeof(*out));
 	out->proto = PF_PROTO_TCP;
@@ -130,14 +150,36 @@ int pf_spec_parse(const char *text, struct pf_spec *out, GError **error)
 		out->host_addr_set = true;
 		host = colon + 1;
 	}
-	if (pf_port_range_parse(host, &out->host_port, &hcount))
-		return pf_fail(error, text, "bad host port"), -EINVAL;
-	if (hcount != gcount)
-		return pf_fail(error, text,
-			       "host and guest ranges differ in length"),
-		       -EINVAL;
-	out->count = hcount;
-	return 0;
+	return pf_host_ports_parse(text, host, gcount, any_port, out, error);
+}
+
+/**
+ * pf_spec_parse() - parse a --publish spec
+ * @text:	the spec
+ * @out:	parsed rule
+ * @error:	UN_EXIT_USAGE with the reason
+ *
+ * Return: 0 or -EINVAL
+ */
+int pf_spec_parse(const char *text, struct pf_spec *out, GError **error)
+{
+	return pf_spec_parse_as(text, false, out, error);
+}
+
+/**
+ * pf_spec_parse_any_port() - parse a spec of `usernet port add`: as
+ * pf_spec_parse(), and a host port of 0 (a single port, no range) asks the
+ * helper for any free port
+ * @text:	the spec
+ * @out:	parsed rule, host_port 0 for any free port
+ * @error:	UN_EXIT_USAGE with the reason
+ *
+ * Return: 0 or -EINVAL
+ */
+int pf_spec_parse_any_port(const char *text, struct pf_spec *out,
+			   GError **error)
+{
+	return pf_spec_parse_as(text, true, out, error);
 }
 
 /**

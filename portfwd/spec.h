@@ -38,6 +38,8 @@ struct pf_spec {
 };
 
 int pf_spec_parse(const char *text, struct pf_spec *out, GError **error);
+int pf_spec_parse_any_port(const char *text, struct pf_spec *out,
+			   GError **error);
 const char *pf_proto_name(enum pf_proto proto);
 int pf_proto_parse(const char *s, enum pf_proto *out);
 char *pf_spec_to_string(const struct pf_spec *spec);

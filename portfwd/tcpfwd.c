@@ -424,6 +424,54 @@ static void pf_tcp_start(struct pf_listener *l, int fd,
 		pf_tcp_free(c, true);
 }
 
+/*
+ * pf_accept_pause() - stop watching a TCP listener whose accept() failed
+ * for want of fds or memory: the connection stays queued, and a readable
+ * listener would wake the loop at once, forever. pf_accept_resume() watches
+ * it again, after connections closed or at the next tick (1 s)
+ * @l:		listener
+ * @err:	accept()'s errno
+ */
+static void pf_accept_pause(struct pf_listener *l, int err)
+{
+	struct pf_table *t = l->rs->t;
+
+	log_ratelimited(LOG_LVL_WARN, "rule %u: accept: %s: not accepting "
+			"new connections for a while", l->rs->pub.id,
+			strerror(err));
+	if (pf_ep_set(t, &l->ep, 0) < 0)
+		return;
+	l->paused = true;
+	t->accept_paused = true;
+}
+
+/**
+ * pf_accept_resume() - watch the paused listeners again (connections were
+ * closed, or a tick passed)
+ * @t:		table
+ */
+void pf_accept_resume(struct pf_table *t)
+{
+	guint i, j;
+
+	if (!t->accept_paused)
+		return;
+	t->accept_paused = false;
+	for (i = 0; i < t->rules->len; i++) {
+		struct pf_rule_state *rs = g_ptr_array_index(t->rules, i);
+
+		for (j = 0; rs->listeners && j < rs->listeners->len; j++) {
+			struct pf_listener *l =
+				g_ptr_array_index(rs->listeners, j);
+
+			if (l->paused && pf_ep_set(t, &l->ep, EPOLLIN) == 0)
+				l->paused = false;
+			t->accept_paused |= l->paused;
+		}
+	}
+}
+
+
 /**
  * pf_tcp_accept() - epoll callback of a TCP listener: take new connections
  * @ep:		the listener's registration

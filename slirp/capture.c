@@ -530,16 +530,6 @@ const char *capture_path(const struct capture_writer *w)
 }
 
 /**
- * capture_get_stats() - counters so far
- * @w:		writer
- * @st:		filled
- */
-void capture_get_stats(const struct capture_writer *w, struct capture_stats *st)
-{
-	*st = w->st;
-}
-
-/**
  * capture_close() - flush, close, free
  * @w:		writer, may be NULL
  * @st:		if not NULL, the final counters

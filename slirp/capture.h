@@ -67,7 +67,6 @@ int capture_flush(struct capture_writer *w);
 void capture_no_rotation(struct capture_writer *w);
 int capture_dirfd(const struct capture_writer *w);
 const char *capture_path(const struct capture_writer *w);
-void capture_get_stats(const struct capture_writer *w, struct capture_stats *st);
 void capture_close(struct capture_writer *w, struct capture_stats *st);
 
 #endif /* SLIRP_CAPTURE_H */

@@ -87,6 +87,48 @@ static void test_malformed(void)
 	}
 }
 
+/* `usernet port add`: host port 0 alone asks for any free port; the same
+ * errors as before otherwise */
+static void test_any_port(void)
+{
+	static const char *const bad[] = {
+		"0:80-81", "0-1:80-81", "00:80", "0:0", "[::1]0:80", "0:80/sctp",
+		"0", "8000-8009:80-85",
+	};
+	static const char *const why[] = {
+		"bad host port", "bad host port", "bad host port",
+		"bad guest port", "bad IPv6 host address",
+		"protocol must be tcp or udp", "missing guest port",
+		"host and guest ranges differ in length",
+	};
+	g_autoptr(GError) error = NULL;
+	struct pf_spec s;
+	size_t i;
+
+	g_assert_cmpint(pf_spec_parse_any_port("0:80", &s, &error), ==, 0);
+	g_assert_cmpuint(s.host_port, ==, 0);
+	g_assert_cmpuint(s.guest_port, ==, 80);
+	g_assert_cmpuint(s.count, ==, 1);
+	g_assert_cmpint(pf_spec_parse_any_port("[::1]:0:53/udp", &s, &error),
+			==, 0);
+	g_assert_true(s.host_addr_set);
+	g_assert_cmpuint(s.host_port, ==, 0);
+	g_assert_cmpint(s.proto, ==, PF_PROTO_UDP);
+	g_assert_cmpint(pf_spec_parse_any_port("127.0.0.1:8000-8001:80-81", &s,
+					       &error), ==, 0);
+	g_assert_cmpuint(s.host_port, ==, 8000);
+	g_assert_cmpuint(s.count, ==, 2);
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		g_autoptr(GError) e = NULL;
+
+		if (pf_spec_parse_any_port(bad[i], &s, &e) == 0)
+			g_error("'%s' was accepted", bad[i]);
+		g_assert_error(e, UN_ERROR, UN_EXIT_USAGE);
+		g_assert_nonnull(strstr(e->message, why[i]));
+	}
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -94,5 +136,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/spec/addresses", test_addresses);
 	g_test_add_func("/spec/ranges", test_ranges);
 	g_test_add_func("/spec/malformed", test_malformed);
+	g_test_add_func("/spec/any-port", test_any_port);
 	return g_test_run();
 }
