@@ -437,31 +437,23 @@ static int isolate_pivot(const struct isolate_resolv *rv, GError **error)
 /* Our own user namespace, where we are who we were */
 static int isolate_own_userns(void)
 {
-	char map[64];
+	char uid_map[64], gid_map[64];
 	uid_t uid = geteuid();
 	gid_t gid = getegid();
-	int fd, n, r = 0;
+	int r;
 
 	if (unshare(CLONE_NEWUSER))
 		return -errno;
-	fd = open("/proc/self/setgroups", O_WRONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		if (write(fd, "deny", 4) != 4)
-			r = -errno;
-		close(fd);
-	}
-	n = snprintf(map, sizeof(map), "%u %u 1", uid, uid);
-	fd = open("/proc/self/uid_map", O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, map, (size_t)n) != n)
-		r = -errno;
-	if (fd >= 0)
-		close(fd);
-	n = snprintf(map, sizeof(map), "%u %u 1", gid, gid);
-	fd = open("/proc/self/gid_map", O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, map, (size_t)n) != n)
-		r = -errno;
-	if (fd >= 0)
-		close(fd);
+	snprintf(uid_map, sizeof(uid_map), "%u %u 1", uid, uid);
+	snprintf(gid_map, sizeof(gid_map), "%u %u 1", gid, gid);
+	/* Kernels before 3.19 have no setgroups file, and need none */
+	r = util_write_file("/proc/self/setgroups", "deny");
+	if (r == -ENOENT)
+		r = 0;
+	if (!r)
+		r = util_write_file("/proc/self/uid_map", uid_map);
+	if (!r)
+		r = util_write_file("/proc/self/gid_map", gid_map);
 	return r;
 }
 

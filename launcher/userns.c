@@ -9,7 +9,6 @@
  * executes besides itself).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
@@ -130,19 +129,13 @@ bool userns_plan_maps(const struct userns_range *r, int n, uint32_t id)
 	return false;
 }
 
+/* Write @text to /proc/PID/@file. Return: 0 or -errno */
 static int userns_write(pid_t pid, const char *file, const char *text)
 {
 	char path[64];
-	int fd, r = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, strlen(text)) < 0)
-		r = -errno;
-	close(fd);
-	return r;
+	return util_write_file(path, text);
 }
 
 /* Run newuidmap or newgidmap PID ranges...; Return: 0 or -errno */

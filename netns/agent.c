@@ -295,14 +295,9 @@ static char nsagent_sysctl_was[G_N_ELEMENTS(nsagent_sysctls)];
 /* Write @v to the namespace's sysctl @path. Return: 0 or -errno */
 static int nsagent_sysctl_write(const char *path, char v)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC), r = 0;
+	const char text[] = { v, '\0' };
 
-	if (fd < 0)
-		return -errno;
-	if (write(fd, &v, 1) != 1)
-		r = -errno;
-	close(fd);
-	return r;
+	return util_write_file(path, text);
 }
 
 /* Turn on sysctl @i of nsagent_sysctls, first noting its value if it was
