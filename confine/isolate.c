@@ -527,6 +527,11 @@ static int isolate_own_userns(void)
 #define LANDLOCK_ACCESS_FS_TRUNCATE	(1ULL << 14)
 #endif
 #define ISOLATE_LL_IOCTL_DEV		(1ULL << 15)
+/* What packet capture rotation does beneath the capture's directory:
+ * FILE -> FILE.1 ..., a new FILE */
+#define ISOLATE_LL_CAPTURE	(LANDLOCK_ACCESS_FS_MAKE_REG | \
+				 LANDLOCK_ACCESS_FS_REMOVE_FILE | \
+				 LANDLOCK_ACCESS_FS_WRITE_FILE)
 
 /* Allow @access beneath @path (or the O_PATH fd @fd, if >= 0) */
 static int isolate_ll_allow(int ruleset, const char *path, uint64_t access)
@@ -581,6 +586,18 @@ static int isolate_ll_allow_fd(int ruleset, int dirfd, uint64_t access)
 	return 0;
 }
 
+/* No new privileges (Landlock needs it), then confine ourselves with
+ * @ruleset */
+static int isolate_ll_restrict(int ruleset, GError **error)
+{
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return isolate_fail(error, errno, "cannot set no_new_privs");
+	if (syscall(SYS_landlock_restrict_self, ruleset, 0))
+		return isolate_fail(error, errno, "sandbox: Landlock refused "
+				    "the ruleset");
+	return 0;
+}
+
 /* After pivot_root: the directory fds the helper keeps (the API socket's,
  * the capture's) lead out of the new root ("../.." from them is the host's
  * file system), and the seccomp filter cannot see paths. Landlock can: read
@@ -608,17 +625,13 @@ static int isolate_landlock_pivoted(const struct isolate_cfg *cfg,
 					LANDLOCK_ACCESS_FS_REMOVE_FILE);
 	if (!r && cfg->capture_dirfd >= 0)
 		r = isolate_ll_allow_fd(ruleset, cfg->capture_dirfd,
-					LANDLOCK_ACCESS_FS_MAKE_REG |
-					LANDLOCK_ACCESS_FS_REMOVE_FILE |
-					LANDLOCK_ACCESS_FS_WRITE_FILE);
+					ISOLATE_LL_CAPTURE);
 	if (r < 0)
 		return isolate_fail(error, -r, "sandbox: cannot add a Landlock "
 				    "rule");
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-		return isolate_fail(error, errno, "cannot set no_new_privs");
-	if (syscall(SYS_landlock_restrict_self, ruleset, 0))
-		return isolate_fail(error, errno, "sandbox: Landlock refused "
-				    "the ruleset");
+	r = isolate_ll_restrict(ruleset, error);
+	if (r < 0)
+		return r;
 	log_debug("sandbox: Landlock (ABI %ld) on top of the empty root", abi);
 	return 0;
 }
@@ -669,16 +682,12 @@ static int isolate_landlock(const struct isolate_cfg *cfg,
 	/* packet capture rotation: FILE -> FILE.1..., a new FILE */
 	if (cfg->capture_dirfd >= 0 &&
 	    isolate_ll_allow_fd(ruleset, cfg->capture_dirfd,
-				LANDLOCK_ACCESS_FS_MAKE_REG |
-				LANDLOCK_ACCESS_FS_REMOVE_FILE |
-				LANDLOCK_ACCESS_FS_WRITE_FILE) < 0)
+				ISOLATE_LL_CAPTURE) < 0)
 		return isolate_fail(error, errno, "sandbox: cannot allow the "
 				    "packet capture's rotation");
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-		return isolate_fail(error, errno, "cannot set no_new_privs");
-	if (syscall(SYS_landlock_restrict_self, ruleset, 0))
-		return isolate_fail(error, errno, "sandbox: Landlock refused "
-				    "the ruleset");
+	r = isolate_ll_restrict(ruleset, error);
+	if (r < 0)
+		return r;
 	log_debug("sandbox: file system confined with Landlock (ABI %ld), "
 		  "CAP_NET_BIND_SERVICE kept over the host's network", abi);
 	return 0;
