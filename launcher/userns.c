@@ -52,6 +52,23 @@ static int userns_subid_range(const char *file, const char *name, uid_t id,
 	return -ENOENT;
 }
 
+/* The caller's (@name's) subordinate @kind ("uid", "gid") range, from
+ * /etc/sub@kind, into @r. Return: 0 or -ENOENT, with the remedy in @error */
+static int userns_plan_subids(const char *kind, const char *name,
+			      struct userns_range *r, GError **error)
+{
+	g_autofree char *file = g_strdup_printf("/etc/sub%s", kind);
+
+	if (!userns_subid_range(file, name, getuid(), r))
+		return 0;
+	g_set_error(error, UN_ERROR, UN_EXIT_USAGE,
+		    "--map-subids: no subordinate %s range for %s in %s (as "
+		    "root: usermod --add-sub%ss 100000-165535 %s)", kind,
+		    *name ? name : "this user", file, kind,
+		    *name ? name : "USER");
+	return -ENOENT;
+}
+
 /**
  * userns_plan_make() - the maps for the caller
  * @subids:	also map the caller's subordinate ids (--map-subids)
@@ -73,22 +90,9 @@ int userns_plan_make(bool subids, struct userns_plan *p, GError **error)
 		return 0;
 	p->subids = true;
 	p->n = 2;
-	if (userns_subid_range("/etc/subuid", name, getuid(), &p->uid[1])) {
-		g_set_error(error, UN_ERROR, UN_EXIT_USAGE,
-			    "--map-subids: no subordinate uid range for %s in "
-			    "/etc/subuid (as root: usermod --add-subuids "
-			    "100000-165535 %s)", *name ? name : "this user",
-			    *name ? name : "USER");
+	if (userns_plan_subids("uid", name, &p->uid[1], error) ||
+	    userns_plan_subids("gid", name, &p->gid[1], error))
 		return -ENOENT;
-	}
-	if (userns_subid_range("/etc/subgid", name, getuid(), &p->gid[1])) {
-		g_set_error(error, UN_ERROR, UN_EXIT_USAGE,
-			    "--map-subids: no subordinate gid range for %s in "
-			    "/etc/subgid (as root: usermod --add-subgids "
-			    "100000-165535 %s)", *name ? name : "this user",
-			    *name ? name : "USER");
-		return -ENOENT;
-	}
 	return 0;
 }
 
