@@ -147,7 +147,6 @@ int util_read_sysctl_int(const char *path, long *out)
 	return 0;
 }
 
-
 /**
  * util_write_file() - write a short text to an existing file in one write()
  * @path:	file path: a /proc/sys value, a user namespace's uid_map,
