@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * common/util.c - small helpers: fd cleanup, number parsing, sysctl reads
+ * common/util.c - small helpers: fd cleanup, number parsing, /proc and
+ * /proc/sys reads and writes
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -146,3 +147,28 @@ int util_read_sysctl_int(const char *path, long *out)
 	return 0;
 }
 
+/**
+ * util_write_file() - write a short text to an existing file in one write()
+ * @path:	file path: a /proc/sys value, a user namespace's uid_map,
+ *		gid_map or setgroups
+ * @text:	what to write, whole (the kernel takes such files in one
+ *		write and refuses a second)
+ *
+ * Nothing is created or truncated. /proc/sys/net files are those of the
+ * writing process's network namespace.
+ *
+ * Return: 0 or -errno (-EIO if the kernel took only part of @text)
+ */
+int util_write_file(const char *path, const char *text)
+{
+	size_t len = strlen(text);
+	cleanup_fd int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, len);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
+}

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * common/util.h - small helpers: fd cleanup, number parsing, sysctl reads
+ * common/util.h - small helpers: fd cleanup, number parsing, /proc and
+ * /proc/sys reads and writes
  */
 #ifndef COMMON_UTIL_H
 #define COMMON_UTIL_H
@@ -70,5 +71,6 @@ int util_parse_uint(const char *s, unsigned long max, unsigned long *out);
 int util_set_nonblock(int fd);
 int util_write_all(int fd, const void *buf, size_t len);
 int util_read_sysctl_int(const char *path, long *out);
+int util_write_file(const char *path, const char *text);
 
 #endif /* COMMON_UTIL_H */

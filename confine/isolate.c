@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  * confine/isolate.c - staged self-isolation of the network helper
- * (`usernet attach`): fds, capabilities, empty root, prctl, seccomp
+ * (`usernet attach`, and its slirp4netns entry point): fds, capabilities,
+ * empty root or Landlock, prctl, seccomp
  *
  * DOC: Theory of operation
  *
@@ -8,32 +9,39 @@
  * as the target lives, so once set up it gives away what it no longer needs,
  * in stages, each a function below with what it should and must not do:
  *
- *  1. isolate_fds(), at the very start of `usernet attach` (before anything
- *     is opened): fds 0-2 are filled with /dev/null when closed, every other
- *     inherited fd but the ready and exit fds is closed (close_range()).
+ *  1. isolate_fds(), at the very start of the helper (before anything is
+ *     opened): fds 0-2 are filled with /dev/null when closed, every other
+ *     inherited fd but the ready and exit fds is closed (close_range());
+ *     isolate_nodump() then clears the dumpable flag, confined or not, so
+ *     that the namespace agent forked next starts non-dumpable.
  *
  * Then, once the tap, the listening sockets and the API socket exist and
  * before "1" is written to the ready fd, isolate_apply() runs:
  *
  *  2. isolate_caps_early(): every capability but CAP_NET_BIND_SERVICE is
- *     dropped from the effective and permitted sets, except CAP_SYS_ADMIN
- *     and CAP_SETPCAP when the sandbox follows and needs them;
+ *     dropped from the effective, permitted and inheritable sets (and the
+ *     ambient set cleared), except CAP_SYS_ADMIN and CAP_SETPCAP when the
+ *     sandbox follows and they are permitted;
  *  3. isolate_sandbox() (--enable-sandbox): a new mount namespace, an empty
  *     tmpfs as root (pivot_root), read-only, holding only the resolver's
  *     configuration: the directory that holds the final target of
  *     /etc/resolv.conf, bound read-only, and the symbolic links that lead
  *     there, recreated (see below); and for the explanation of a refused
  *     privileged port (portfwd/privport.c), /proc/sys/net/ipv4 bound
- *     read-only and /proc/self/exe as a plain link to our binary. Where the helper lacks CAP_SYS_ADMIN over
- *     its mount namespace, it first joins the target's user namespace (as
- *     slirp4netns does), or one of its own. The exception is CAP_NET_BIND_SERVICE:
- *     see isolate_bind_cap_useful();
+ *     read-only and /proc/self/exe as a plain link to our binary; where the
+ *     kernel has Landlock, a ruleset on top (see "What stays"). Where the
+ *     helper lacks CAP_SYS_ADMIN over its mount namespace, it first joins
+ *     the target's user namespace (as slirp4netns does), or one of its own;
+ *     except when that would lose a useful CAP_NET_BIND_SERVICE
+ *     (isolate_bind_cap_useful()): then Landlock alone confines the file
+ *     system, and the root is not changed (see below);
  *  4. isolate_caps_final(): CAP_NET_BIND_SERVICE only, and only when useful;
- *     the bounding set is cleared (but for that capability), as are the
- *     inheritable and ambient sets;
+ *     the bounding set is cleared (but for that capability) where
+ *     CAP_SETPCAP allows, as are the inheritable and ambient sets;
  *  5. isolate_prctl() (with the sandbox or seccomp): PR_SET_DUMPABLE 0
- *     (again: isolate_nodump() clears it at the very start, with or
- *     without confinement), PR_SET_NO_NEW_PRIVS 1;
+ *     (again: a change of user namespace in stage 3 may have reset it),
+ *     PR_SET_NO_NEW_PRIVS 1 (the Landlock stages set it already, as
+ *     landlock_restrict_self() needs it);
  *  6. isolate_seccomp() (--enable-seccomp): the helper's allowlist
  *     (confine/sysfilter_helper.c), last.
  *
@@ -62,15 +70,21 @@
  * file system with Landlock instead: no access at all but reading beneath
  * the resolver directory (and /proc/sys/net/ipv4, for the explanation of a
  * refused port) and removing the API socket in its directory. The root is
- * then not changed (/proc/PID/root is still the host's).
+ * then not changed (/proc/PID/root is still the host's). With --pcap, files
+ * may also be created, written and removed beneath the capture's directory
+ * (rotation).
  *
  * What stays: the helper keeps its fds (tap, sockets, epoll, signalfd, the
- * directory fd of the API socket, which still works on the detached old
- * root), its network namespace (the host's), and its uid. Those directory
- * fds lead out of the new root, and seccomp cannot see paths: where the
- * kernel has Landlock, the empty root is topped with a ruleset that allows
- * reading beneath the new root, removing files beneath the API socket's
- * directory and nothing else (isolate_landlock_pivoted()).
+ * O_PATH fds of the API socket's directory, of the capture's directory and
+ * of the directory of a target given by path, which still work on the
+ * detached old root), its network namespace (the host's), and its uid.
+ * Those directory fds lead out of the new root, and seccomp cannot see
+ * paths: where the kernel has Landlock, the empty root is topped with a
+ * ruleset that allows reading beneath the new root, removing files beneath
+ * the API socket's directory, creating, writing and removing files beneath
+ * the capture's directory (rotation), and nothing else
+ * (isolate_landlock_pivoted()); without Landlock it is skipped, with a
+ * debug line.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -349,29 +363,29 @@ static int isolate_tree_ro(const char *dir)
 	return fd;
 }
 
-/* The new root, mounted on /tmp of our new mount namespace, made and
- * entered: see "Theory of operation" */
-static int isolate_pivot(const struct isolate_resolv *rv, GError **error)
+/* The detached read-only tree that the empty root shows under /proc: the
+ * sysctls of /proc/sys/net/ipv4 (all of /proc in sanitizer builds), or
+ * -errno, with a debug line: the new root then goes without */
+static int isolate_proc_tree(void)
 {
-	cleanup_fd int tree = -1, root = -1, proc_tree = -1;
-	guint i;
-	int r;
-
-	if (mount("", "/", NULL, MS_REC | MS_PRIVATE, NULL))
-		return isolate_fail(error, errno, "sandbox: cannot make the "
-				    "mounts private");
-	tree = isolate_tree_ro(rv->dir);
-	if (tree < 0)
-		return isolate_fail(error, -tree, "sandbox: cannot bind %s "
-				    "read-only", rv->dir);
 #ifdef ISOLATE_SANITIZER
-	proc_tree = isolate_tree_ro("/proc");
+	int fd = isolate_tree_ro("/proc");
 #else
-	proc_tree = isolate_tree_ro(ISOLATE_PROC_IPV4);
+	int fd = isolate_tree_ro(ISOLATE_PROC_IPV4);
 #endif
-	if (proc_tree < 0)
+
+	if (fd < 0)
 		log_debug("sandbox: cannot bind %s: %s", ISOLATE_PROC_IPV4,
-			  g_strerror(-proc_tree));
+			  g_strerror(-fd));
+	return fd;
+}
+
+/* Mount the empty root, a small tmpfs, on /tmp of our new mount namespace.
+ * Return: an O_PATH fd of it, or -errno */
+static int isolate_empty_root(GError **error)
+{
+	int root;
+
 	if (mount("usernet", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		  "mode=0755,size=64k,nr_inodes=64"))
 		return isolate_fail(error, errno, "sandbox: cannot mount the "
@@ -380,6 +394,17 @@ static int isolate_pivot(const struct isolate_resolv *rv, GError **error)
 	if (root < 0)
 		return isolate_fail(error, errno, "sandbox: cannot open the "
 				    "empty root");
+	return root;
+}
+
+/* Put the resolver's configuration in the empty root @root: the links that
+ * lead to it, recreated, and its directory, the read-only tree @tree */
+static int isolate_root_resolv(int root, int tree,
+			       const struct isolate_resolv *rv, GError **error)
+{
+	guint i;
+	int r;
+
 	r = isolate_mkdirs(root, rv->dir);
 	if (r < 0)
 		return isolate_fail(error, -r, "sandbox: cannot make %s",
@@ -402,11 +427,18 @@ static int isolate_pivot(const struct isolate_resolv *rv, GError **error)
 		    MOVE_MOUNT_F_EMPTY_PATH))
 		return isolate_fail(error, errno, "sandbox: cannot mount %s",
 				    rv->dir);
-	/* What the explanation of a refused privileged port reads
-	 * (portfwd/privport.c): the sysctl, and the path of the binary to name
-	 * in the setcap remedy, as a plain link (a bind of /proc/self would
-	 * give a way out through /proc/self/fd) */
+	return 0;
+}
+
+/* Put in the empty root @root what the explanation of a refused privileged
+ * port reads (portfwd/privport.c): the sysctl, from @proc_tree (if >= 0),
+ * and the path of the binary @exe (if not NULL) to name in the setcap
+ * remedy, as a plain link (a bind of /proc/self would give a way out
+ * through /proc/self/fd). Best effort: a debug line when it fails */
+static void isolate_root_proc(int root, int proc_tree, const char *exe)
+{
 #ifdef ISOLATE_SANITIZER
+	(void)exe;
 	if (proc_tree >= 0 &&
 	    (isolate_mkdirs(root, "/proc") ||
 	     syscall(SYS_move_mount, proc_tree, "", root, "proc",
@@ -418,10 +450,16 @@ static int isolate_pivot(const struct isolate_resolv *rv, GError **error)
 	     syscall(SYS_move_mount, proc_tree, "", root,
 		     ISOLATE_PROC_IPV4 + 1, MOVE_MOUNT_F_EMPTY_PATH)))
 		log_debug("sandbox: cannot mount %s", ISOLATE_PROC_IPV4);
-	if (rv->exe && (isolate_mkdirs(root, "/proc/self") ||
-			symlinkat(rv->exe, root, ISOLATE_PROC_EXE + 1)))
+	if (exe && (isolate_mkdirs(root, "/proc/self") ||
+		    symlinkat(exe, root, ISOLATE_PROC_EXE + 1)))
 		log_debug("sandbox: cannot recreate %s", ISOLATE_PROC_EXE);
 #endif
+}
+
+/* Make @root our root (pivot_root), detach the old one, and make the new
+ * one read-only */
+static int isolate_enter_root(int root, GError **error)
+{
 	if (fchdir(root) || syscall(SYS_pivot_root, ".", "."))
 		return isolate_fail(error, errno, "sandbox: pivot_root failed");
 	if (umount2(".", MNT_DETACH) || chdir("/"))
@@ -434,34 +472,51 @@ static int isolate_pivot(const struct isolate_resolv *rv, GError **error)
 	return 0;
 }
 
+/* The new root, mounted on /tmp of our new mount namespace, made and
+ * entered: see "Theory of operation" */
+static int isolate_pivot(const struct isolate_resolv *rv, GError **error)
+{
+	cleanup_fd int tree = -1, root = -1, proc_tree = -1;
+	int r;
+
+	if (mount("", "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		return isolate_fail(error, errno, "sandbox: cannot make the "
+				    "mounts private");
+	tree = isolate_tree_ro(rv->dir);
+	if (tree < 0)
+		return isolate_fail(error, -tree, "sandbox: cannot bind %s "
+				    "read-only", rv->dir);
+	proc_tree = isolate_proc_tree();
+	root = isolate_empty_root(error);
+	if (root < 0)
+		return root;
+	r = isolate_root_resolv(root, tree, rv, error);
+	if (r < 0)
+		return r;
+	isolate_root_proc(root, proc_tree, rv->exe);
+	return isolate_enter_root(root, error);
+}
+
 /* Our own user namespace, where we are who we were */
 static int isolate_own_userns(void)
 {
-	char map[64];
+	char uid_map[64], gid_map[64];
 	uid_t uid = geteuid();
 	gid_t gid = getegid();
-	int fd, n, r = 0;
+	int r;
 
 	if (unshare(CLONE_NEWUSER))
 		return -errno;
-	fd = open("/proc/self/setgroups", O_WRONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		if (write(fd, "deny", 4) != 4)
-			r = -errno;
-		close(fd);
-	}
-	n = snprintf(map, sizeof(map), "%u %u 1", uid, uid);
-	fd = open("/proc/self/uid_map", O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, map, (size_t)n) != n)
-		r = -errno;
-	if (fd >= 0)
-		close(fd);
-	n = snprintf(map, sizeof(map), "%u %u 1", gid, gid);
-	fd = open("/proc/self/gid_map", O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, map, (size_t)n) != n)
-		r = -errno;
-	if (fd >= 0)
-		close(fd);
+	snprintf(uid_map, sizeof(uid_map), "%u %u 1", uid, uid);
+	snprintf(gid_map, sizeof(gid_map), "%u %u 1", gid, gid);
+	/* Kernels before 3.19 have no setgroups file, and need none */
+	r = util_write_file("/proc/self/setgroups", "deny");
+	if (r == -ENOENT)
+		r = 0;
+	if (!r)
+		r = util_write_file("/proc/self/uid_map", uid_map);
+	if (!r)
+		r = util_write_file("/proc/self/gid_map", gid_map);
 	return r;
 }
 
@@ -472,6 +527,11 @@ static int isolate_own_userns(void)
 #define LANDLOCK_ACCESS_FS_TRUNCATE	(1ULL << 14)
 #endif
 #define ISOLATE_LL_IOCTL_DEV		(1ULL << 15)
+/* What packet capture rotation does beneath the capture's directory:
+ * FILE -> FILE.1 ..., a new FILE */
+#define ISOLATE_LL_CAPTURE	(LANDLOCK_ACCESS_FS_MAKE_REG | \
+				 LANDLOCK_ACCESS_FS_REMOVE_FILE | \
+				 LANDLOCK_ACCESS_FS_WRITE_FILE)
 
 /* Allow @access beneath @path (or the O_PATH fd @fd, if >= 0) */
 static int isolate_ll_allow(int ruleset, const char *path, uint64_t access)
@@ -526,6 +586,18 @@ static int isolate_ll_allow_fd(int ruleset, int dirfd, uint64_t access)
 	return 0;
 }
 
+/* No new privileges (Landlock needs it), then confine ourselves with
+ * @ruleset */
+static int isolate_ll_restrict(int ruleset, GError **error)
+{
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return isolate_fail(error, errno, "cannot set no_new_privs");
+	if (syscall(SYS_landlock_restrict_self, ruleset, 0))
+		return isolate_fail(error, errno, "sandbox: Landlock refused "
+				    "the ruleset");
+	return 0;
+}
+
 /* After pivot_root: the directory fds the helper keeps (the API socket's,
  * the capture's) lead out of the new root ("../.." from them is the host's
  * file system), and the seccomp filter cannot see paths. Landlock can: read
@@ -553,17 +625,13 @@ static int isolate_landlock_pivoted(const struct isolate_cfg *cfg,
 					LANDLOCK_ACCESS_FS_REMOVE_FILE);
 	if (!r && cfg->capture_dirfd >= 0)
 		r = isolate_ll_allow_fd(ruleset, cfg->capture_dirfd,
-					LANDLOCK_ACCESS_FS_MAKE_REG |
-					LANDLOCK_ACCESS_FS_REMOVE_FILE |
-					LANDLOCK_ACCESS_FS_WRITE_FILE);
+					ISOLATE_LL_CAPTURE);
 	if (r < 0)
 		return isolate_fail(error, -r, "sandbox: cannot add a Landlock "
 				    "rule");
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-		return isolate_fail(error, errno, "cannot set no_new_privs");
-	if (syscall(SYS_landlock_restrict_self, ruleset, 0))
-		return isolate_fail(error, errno, "sandbox: Landlock refused "
-				    "the ruleset");
+	r = isolate_ll_restrict(ruleset, error);
+	if (r < 0)
+		return r;
 	log_debug("sandbox: Landlock (ABI %ld) on top of the empty root", abi);
 	return 0;
 }
@@ -614,16 +682,12 @@ static int isolate_landlock(const struct isolate_cfg *cfg,
 	/* packet capture rotation: FILE -> FILE.1..., a new FILE */
 	if (cfg->capture_dirfd >= 0 &&
 	    isolate_ll_allow_fd(ruleset, cfg->capture_dirfd,
-				LANDLOCK_ACCESS_FS_MAKE_REG |
-				LANDLOCK_ACCESS_FS_REMOVE_FILE |
-				LANDLOCK_ACCESS_FS_WRITE_FILE) < 0)
+				ISOLATE_LL_CAPTURE) < 0)
 		return isolate_fail(error, errno, "sandbox: cannot allow the "
 				    "packet capture's rotation");
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-		return isolate_fail(error, errno, "cannot set no_new_privs");
-	if (syscall(SYS_landlock_restrict_self, ruleset, 0))
-		return isolate_fail(error, errno, "sandbox: Landlock refused "
-				    "the ruleset");
+	r = isolate_ll_restrict(ruleset, error);
+	if (r < 0)
+		return r;
 	log_debug("sandbox: file system confined with Landlock (ABI %ld), "
 		  "CAP_NET_BIND_SERVICE kept over the host's network", abi);
 	return 0;

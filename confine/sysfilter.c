@@ -1,27 +1,29 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * confine/sysfilter.c - what usernet's two seccomp lists share: adding a
+ * confine/sysfilter.c - what usernet's seccomp filters share: adding a
  * reviewed list of system calls, with its argument-filtered specials, to a
- * libseccomp filter (confine/sysfilter_command.c: usernet run's denylist; confine/sysfilter_helper.c:
- * the helper's allowlist)
+ * libseccomp filter, and building and loading a whole filter
+ * (confine/sysfilter_command.c: usernet run's denylist;
+ * confine/sysfilter_helper.c: the helper's and the namespace agent's
+ * allowlists)
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "common/errors.h"
 #include "common/log.h"
 #include "confine/sysfilter.h"
 
-/**
- * sysfilter_set_attrs() - the filter attributes both lists want
- * @ctx:	filter
- *
- * Any ABI not added to the filter kills rather than running unfiltered
+G_DEFINE_AUTO_CLEANUP_FREE_FUNC(scmp_filter_ctx, seccomp_release, NULL)
+
+/*
+ * The filter attributes every filter wants: any ABI not added to the filter kills rather than running unfiltered
  * (older kernels lack KILL_PROCESS: libseccomp's default kills the thread);
  * no_new_privs is the caller's to check, not libseccomp's to set; threads, if
  * any, get the filter too (or loading fails); seccomp_load() returns the
  * kernel's errno, not -ECANCELED.
  */
-void sysfilter_set_attrs(scmp_filter_ctx ctx)
+static void sysfilter_set_attrs(scmp_filter_ctx ctx)
 {
 	seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
 	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
@@ -105,4 +107,86 @@ bool sysfilter_listed(const struct sysfilter_entry *entries, size_t n,
 			return true;
 	}
 	return false;
+}
+
+/* Add the ABIs of @p besides the native one to @ctx */
+static int sysfilter_add_arches(scmp_filter_ctx ctx,
+				const struct sysfilter_program *p,
+				GError **error)
+{
+	const struct sysfilter_arch *a;
+	int r;
+
+	for (a = p->arches; a && a->name; a++) {
+		r = seccomp_arch_add(ctx, a->token);
+		if (r < 0 && r != -EEXIST)
+			return error_set(error, UN_EXIT_FAILURE, r,
+					 "cannot add the %s ABI to %s: %s",
+					 a->name, p->lists[0].what,
+					 g_strerror(-r));
+	}
+	return 0;
+}
+
+/* Add the attributes, ABIs and rules of @p to @ctx, without loading */
+static int sysfilter_build(scmp_filter_ctx ctx,
+			   const struct sysfilter_program *p, GError **error)
+{
+	size_t i;
+	int r;
+
+	sysfilter_set_attrs(ctx);
+	if (p->optimize)
+		seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	r = sysfilter_add_arches(ctx, p, error);
+	for (i = 0; !r && i < p->n_lists; i++)
+		r = sysfilter_add_list(ctx, &p->lists[i], error);
+	return r;
+}
+
+/**
+ * sysfilter_load() - build a filter and load it into this thread (and its
+ * siblings, if any), for it and everything it executes
+ * @p:		the filter: default action, ABIs, lists
+ * @error:	set on failure, with the cause, naming the filter by its
+ *		first list's @what
+ *
+ * Should: run after the identity and capabilities are final and
+ * PR_SET_NO_NEW_PRIVS is set (by the caller). Mustn't: set no_new_privs
+ * itself, or load anything without it: a filter that outlives a set-user-ID
+ * execve() is what no_new_privs is there to stop.
+ *
+ * Return: 0 or -errno (-EINVAL if no_new_privs is not set)
+ */
+int sysfilter_load(const struct sysfilter_program *p, GError **error)
+{
+	const char *what = p->lists[0].what;
+	g_auto(scmp_filter_ctx) ctx = NULL;
+	int r;
+
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
+		return error_set(error, UN_EXIT_FAILURE, -EINVAL,
+				 "cannot load %s: no_new_privs is not set (a "
+				 "bug in usernet, which sets it first)", what);
+
+	/* Messages built after an allowlist cannot load what g_strerror()
+	 * needs the first time (locale conversion): warm it up now */
+	(void)g_strerror(EPERM);
+
+	ctx = seccomp_init(p->default_action);
+	if (!ctx)
+		return error_set(error, UN_EXIT_FAILURE, -ENOMEM,
+				 "cannot build %s: libseccomp cannot allocate "
+				 "it", what);
+	r = sysfilter_build(ctx, p, error);
+	if (r)
+		return r;
+
+	r = seccomp_load(ctx);
+	if (r < 0)
+		return error_set(error, UN_EXIT_FAILURE, r,
+				 "cannot load %s: %s (the kernel needs "
+				 "CONFIG_SECCOMP_FILTER)%s", what,
+				 g_strerror(-r), p->load_hint);
+	return 0;
 }

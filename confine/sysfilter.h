@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * confine/sysfilter.h - what usernet's two seccomp lists share: a reviewed list
- * of {system call, reason} lines, argument-filtered specials, and adding
- * them to a libseccomp filter
+ * confine/sysfilter.h - what usernet's seccomp filters share: a reviewed list
+ * of {system call, reason} lines, argument-filtered specials, adding them to
+ * a libseccomp filter, and the one loader that builds and loads a filter
  */
 #ifndef CONFINE_SYSFILTER_H
 #define CONFINE_SYSFILTER_H
@@ -60,10 +60,44 @@ struct sysfilter_list {
 	const char *what;
 };
 
-void sysfilter_set_attrs(scmp_filter_ctx ctx);
+/**
+ * struct sysfilter_arch - an ABI added to a filter besides the native one
+ * @token:	SCMP_ARCH_*
+ * @name:	for messages
+ */
+struct sysfilter_arch {
+	uint32_t token;
+	const char *name;
+};
+
+/**
+ * struct sysfilter_program - a whole filter, as sysfilter_load() builds it
+ * @default_action: what a call that no rule matches gets
+ *		(SCMP_ACT_ALLOW for a denylist, SCMP_ACT_KILL_PROCESS for an
+ *		allowlist)
+ * @arches:	ABIs added besides the native one, up to a NULL @name; NULL
+ *		for the native ABI only
+ * @optimize:	build a binary search tree of the rules rather than a linear
+ *		list (long allowlists)
+ * @lists:	the reviewed lists, added in turn (their @what names the
+ *		filter in messages: the first one's is used for the others)
+ * @n_lists:	number of lists
+ * @load_hint:	appended to the message when the kernel refuses the filter,
+ *		"" for none
+ */
+struct sysfilter_program {
+	uint32_t default_action;
+	const struct sysfilter_arch *arches;
+	bool optimize;
+	const struct sysfilter_list *lists;
+	size_t n_lists;
+	const char *load_hint;
+};
+
 int sysfilter_add_list(scmp_filter_ctx ctx, const struct sysfilter_list *l,
 		    GError **error);
 bool sysfilter_listed(const struct sysfilter_entry *entries, size_t n,
 		   const char *name);
+int sysfilter_load(const struct sysfilter_program *p, GError **error);
 
 #endif /* CONFINE_SYSFILTER_H */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  * confine/sysfilter_command.c - the default seccomp profile of usernet run: the
- * reviewed list of refused system calls, built with libseccomp and loaded
+ * reviewed list of refused system calls and its argument rules, built and
+ * loaded by sysfilter_load()
  *
  * DOC: Theory of operation
  *
@@ -36,7 +37,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/personality.h>
-#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <time.h>
 
@@ -46,8 +46,6 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "confine/sysfilter_command.h"
-
-G_DEFINE_AUTO_CLEANUP_FREE_FUNC(scmp_filter_ctx, seccomp_release, NULL)
 
 /* Argument that holds clone()'s flags: s390 swaps the first two */
 #if defined(__s390__)
@@ -269,17 +267,8 @@ static const struct sysfilter_special command_filter_specials[] = {
 	{ "personality",	EPERM,	command_filter_add_personality },
 };
 
-/**
- * struct command_filter_arch - an ABI added to the filter besides the native one
- * @token:	SCMP_ARCH_*
- * @name:	for messages
- */
-struct command_filter_arch {
-	uint32_t token;
-	const char *name;
-};
-
-static const struct command_filter_arch command_filter_arches[] = {
+/* The ABIs added to the filter besides the native one */
+static const struct sysfilter_arch command_filter_arches[] = {
 #if defined(__x86_64__) && defined(__ILP32__)
 	{ SCMP_ARCH_X86_64,	"x86_64" },
 	{ SCMP_ARCH_X86,	"i386" },
@@ -304,29 +293,6 @@ const struct sysfilter_entry *sysfilter_command_profile(size_t *n)
 	return command_filter_profile;
 }
 
-/* Add the ABIs and rules of the default profile to @ctx, without loading */
-static int command_filter_build(scmp_filter_ctx ctx, GError **error)
-{
-	const struct sysfilter_list list = {
-		.entries = command_filter_profile, .n = ARRAY_SIZE(command_filter_profile),
-		.specials = command_filter_specials, .n_specials = ARRAY_SIZE(command_filter_specials),
-		.action = SCMP_ACT_ERRNO(EPERM), .native_only = false,
-		.what = "the seccomp profile",
-	};
-	size_t i;
-	int r;
-
-	sysfilter_set_attrs(ctx);
-	for (i = 0; command_filter_arches[i].name; i++) {
-		r = seccomp_arch_add(ctx, command_filter_arches[i].token);
-		if (r < 0 && r != -EEXIST)
-			return error_set(error, UN_EXIT_FAILURE, r, "cannot add the %s ABI to "
-				       "the seccomp profile: %s",
-				       command_filter_arches[i].name, g_strerror(-r));
-	}
-	return sysfilter_add_list(ctx, &list, error);
-}
-
 /**
  * sysfilter_command_apply() - load the default profile into this thread (and its
  * siblings, if any), for it and everything it executes
@@ -341,27 +307,20 @@ static int command_filter_build(scmp_filter_ctx ctx, GError **error)
  */
 int sysfilter_command_apply(GError **error)
 {
-	g_auto(scmp_filter_ctx) ctx = NULL;
-	int r;
+	const struct sysfilter_list list = {
+		.entries = command_filter_profile,
+		.n = ARRAY_SIZE(command_filter_profile),
+		.specials = command_filter_specials,
+		.n_specials = ARRAY_SIZE(command_filter_specials),
+		.action = SCMP_ACT_ERRNO(EPERM), .native_only = false,
+		.what = "the seccomp profile",
+	};
+	const struct sysfilter_program program = {
+		.default_action = SCMP_ACT_ALLOW,
+		.arches = command_filter_arches,
+		.lists = &list, .n_lists = 1,
+		.load_hint = "; --seccomp unconfined runs the command without it",
+	};
 
-	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
-		return error_set(error, UN_EXIT_FAILURE, -EINVAL, "cannot load the seccomp "
-			       "profile: no_new_privs is not set (a bug in "
-			       "usernet, which sets it first)");
-
-	ctx = seccomp_init(SCMP_ACT_ALLOW);
-	if (!ctx)
-		return error_set(error, UN_EXIT_FAILURE, -ENOMEM, "cannot build the seccomp "
-			       "profile: libseccomp cannot allocate it");
-	r = command_filter_build(ctx, error);
-	if (r)
-		return r;
-
-	r = seccomp_load(ctx);
-	if (r < 0)
-		return error_set(error, UN_EXIT_FAILURE, r, "cannot load the seccomp profile: "
-			       "%s (the kernel needs CONFIG_SECCOMP_FILTER); "
-			       "--seccomp unconfined runs the command without "
-			       "it", g_strerror(-r));
-	return 0;
+	return sysfilter_load(&program, error);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  * confine/sysfilter_helper.c - the seccomp allowlist of the network helper (usernet
- * attach): the reviewed list of allowed system calls, built with libseccomp
- * and loaded as the helper's last isolation stage
+ * attach) and of its namespace agent: the reviewed lists of allowed system
+ * calls and their argument rules, built and loaded by sysfilter_load() (the
+ * helper's as its last isolation stage)
  *
  * DOC: Theory of operation
  *
@@ -48,7 +49,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -65,8 +65,6 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "confine/sysfilter_helper.h"
-
-G_DEFINE_AUTO_CLEANUP_FREE_FUNC(scmp_filter_ctx, seccomp_release, NULL)
 
 /* The kernel reads int arguments: compare their low 32 bits only */
 #define HSC_INT		0xffffffffULL
@@ -635,26 +633,50 @@ const struct sysfilter_entry *sysfilter_helper_allowlist(size_t *n)
 	return helper_filter_allow;
 }
 
-/* Add the attributes and rules of the allowlist @list (its entries,
- * specials and name) to @ctx, without loading */
-static int helper_filter_build(scmp_filter_ctx ctx, struct sysfilter_list list,
-		     GError **error)
+#if defined(__SANITIZE_ADDRESS__)
+/* Sanitizer builds only: LeakSanitizer's exit-time check stops the world
+ * with clone and ptrace, which the filter rightly kills. Once the filter is
+ * loaded, the leak check is off (runs without the filter still have it) */
+static bool helper_filter_loaded;
+
+int __lsan_is_turned_off(void);
+int __lsan_is_turned_off(void)
 {
+	return helper_filter_loaded;
+}
+#endif
+
+/*
+ * Load the allowlist @list into this process, for good (see
+ * sysfilter_helper_apply()): only the native ABI (seccomp_init() adds it; any
+ * other one, i386 through int 0x80 on x86_64, kills), anything unlisted
+ * kills, a binary search rather than ~60 comparisons for every call
+ */
+static int helper_filter_load(const struct sysfilter_list *list,
+			      GError **error)
+{
+	struct sysfilter_list lists[] = {
+		*list,
+#ifdef HSC_SANITIZERS
+		*list,
+#endif
+	};
+	const struct sysfilter_program program = {
+		.default_action = SCMP_ACT_KILL_PROCESS,
+		.optimize = true,
+		.lists = lists, .n_lists = ARRAY_SIZE(lists),
+		.load_hint = "",
+	};
 	int r;
 
-	/* Only the native ABI was added by seccomp_init(): any other one
-	 * (i386 through int 0x80 on x86_64) kills */
-	sysfilter_set_attrs(ctx);
-	/* A binary search rather than ~60 comparisons for every call */
-	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
-
-	r = sysfilter_add_list(ctx, &list, error);
 #ifdef HSC_SANITIZERS
-	if (!r) {
-		list.entries = helper_filter_allow_sanitizers;
-		list.n = ARRAY_SIZE(helper_filter_allow_sanitizers);
-		r = sysfilter_add_list(ctx, &list, error);
-	}
+	lists[1].entries = helper_filter_allow_sanitizers;
+	lists[1].n = ARRAY_SIZE(helper_filter_allow_sanitizers);
+#endif
+	r = sysfilter_load(&program, error);
+#if defined(__SANITIZE_ADDRESS__)
+	if (!r)
+		helper_filter_loaded = true;
 #endif
 	return r;
 }
@@ -674,53 +696,6 @@ static int helper_filter_build(scmp_filter_ctx ctx, struct sysfilter_list list,
  *
  * Return: 0 or -errno (-EINVAL if no_new_privs is not set)
  */
-#if defined(__SANITIZE_ADDRESS__)
-/* Sanitizer builds only: LeakSanitizer's exit-time check stops the world
- * with clone and ptrace, which the filter rightly kills. Once the filter is
- * loaded, the leak check is off (runs without the filter still have it) */
-static bool helper_filter_loaded;
-
-int __lsan_is_turned_off(void);
-int __lsan_is_turned_off(void)
-{
-	return helper_filter_loaded;
-}
-#endif
-
-/* Load @list into this process, for good (see sysfilter_helper_apply()) */
-static int helper_filter_load(struct sysfilter_list list, GError **error)
-{
-	g_auto(scmp_filter_ctx) ctx = NULL;
-	int r;
-
-	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
-		return error_set(error, UN_EXIT_FAILURE, -EINVAL, "cannot load %s: "
-				"no_new_privs is not set (a bug in usernet, "
-				"which sets it first)", list.what);
-
-	/* Messages built after the filter cannot load what g_strerror()
-	 * needs the first time (locale conversion): warm it up now */
-	(void)g_strerror(EPERM);
-
-	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
-	if (!ctx)
-		return error_set(error, UN_EXIT_FAILURE, -ENOMEM, "cannot build %s: "
-				"libseccomp cannot allocate it", list.what);
-	r = helper_filter_build(ctx, list, error);
-	if (r)
-		return r;
-
-	r = seccomp_load(ctx);
-	if (r < 0)
-		return error_set(error, UN_EXIT_FAILURE, r, "cannot load %s: %s (the "
-				"kernel needs CONFIG_SECCOMP_FILTER)", list.what,
-				g_strerror(-r));
-#if defined(__SANITIZE_ADDRESS__)
-	helper_filter_loaded = true;
-#endif
-	return 0;
-}
-
 int sysfilter_helper_apply(int kill_pidfd, GError **error)
 {
 	const struct sysfilter_list list = {
@@ -731,7 +706,7 @@ int sysfilter_helper_apply(int kill_pidfd, GError **error)
 	};
 
 	helper_filter_kill_pidfd = kill_pidfd;
-	return helper_filter_load(list, error);
+	return helper_filter_load(&list, error);
 }
 
 /**
@@ -756,5 +731,5 @@ int sysfilter_agent_apply(void)
 		.what = "the namespace agent's seccomp filter",
 	};
 
-	return helper_filter_load(list, NULL);
+	return helper_filter_load(&list, NULL);
 }

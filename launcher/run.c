@@ -96,17 +96,10 @@ static int sandbox_sysctl(const char *kv)
 	const char *eq = strchr(kv, '=');
 	g_autofree char *key = g_strndup(kv, (gsize)(eq - kv));
 	g_autofree char *path = NULL;
-	int fd, r = 0;
 
 	g_strdelimit(key, ".", '/');
 	path = g_strconcat("/proc/sys/", key, NULL);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, eq + 1, strlen(eq + 1)) < 0)
-		r = -errno;
-	close(fd);
-	return r;
+	return util_write_file(path, eq + 1);
 }
 
 /* Bind a generated resolv.conf over /etc/resolv.conf (following a symlink

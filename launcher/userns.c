@@ -9,7 +9,6 @@
  * executes besides itself).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
@@ -53,6 +52,23 @@ static int userns_subid_range(const char *file, const char *name, uid_t id,
 	return -ENOENT;
 }
 
+/* The caller's (@name's) subordinate @kind ("uid", "gid") range, from
+ * /etc/sub@kind, into @r. Return: 0 or -ENOENT, with the remedy in @error */
+static int userns_plan_subids(const char *kind, const char *name,
+			      struct userns_range *r, GError **error)
+{
+	g_autofree char *file = g_strdup_printf("/etc/sub%s", kind);
+
+	if (!userns_subid_range(file, name, getuid(), r))
+		return 0;
+	g_set_error(error, UN_ERROR, UN_EXIT_USAGE,
+		    "--map-subids: no subordinate %s range for %s in %s (as "
+		    "root: usermod --add-sub%ss 100000-165535 %s)", kind,
+		    *name ? name : "this user", file, kind,
+		    *name ? name : "USER");
+	return -ENOENT;
+}
+
 /**
  * userns_plan_make() - the maps for the caller
  * @subids:	also map the caller's subordinate ids (--map-subids)
@@ -74,22 +90,9 @@ int userns_plan_make(bool subids, struct userns_plan *p, GError **error)
 		return 0;
 	p->subids = true;
 	p->n = 2;
-	if (userns_subid_range("/etc/subuid", name, getuid(), &p->uid[1])) {
-		g_set_error(error, UN_ERROR, UN_EXIT_USAGE,
-			    "--map-subids: no subordinate uid range for %s in "
-			    "/etc/subuid (as root: usermod --add-subuids "
-			    "100000-165535 %s)", *name ? name : "this user",
-			    *name ? name : "USER");
+	if (userns_plan_subids("uid", name, &p->uid[1], error) ||
+	    userns_plan_subids("gid", name, &p->gid[1], error))
 		return -ENOENT;
-	}
-	if (userns_subid_range("/etc/subgid", name, getuid(), &p->gid[1])) {
-		g_set_error(error, UN_ERROR, UN_EXIT_USAGE,
-			    "--map-subids: no subordinate gid range for %s in "
-			    "/etc/subgid (as root: usermod --add-subgids "
-			    "100000-165535 %s)", *name ? name : "this user",
-			    *name ? name : "USER");
-		return -ENOENT;
-	}
 	return 0;
 }
 
@@ -130,19 +133,13 @@ bool userns_plan_maps(const struct userns_range *r, int n, uint32_t id)
 	return false;
 }
 
+/* Write @text to /proc/PID/@file. Return: 0 or -errno */
 static int userns_write(pid_t pid, const char *file, const char *text)
 {
 	char path[64];
-	int fd, r = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, strlen(text)) < 0)
-		r = -errno;
-	close(fd);
-	return r;
+	return util_write_file(path, text);
 }
 
 /* Run newuidmap or newgidmap PID ranges...; Return: 0 or -errno */

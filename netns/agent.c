@@ -295,14 +295,9 @@ static char nsagent_sysctl_was[G_N_ELEMENTS(nsagent_sysctls)];
 /* Write @v to the namespace's sysctl @path. Return: 0 or -errno */
 static int nsagent_sysctl_write(const char *path, char v)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC), r = 0;
+	const char text[] = { v, '\0' };
 
-	if (fd < 0)
-		return -errno;
-	if (write(fd, &v, 1) != 1)
-		r = -errno;
-	close(fd);
-	return r;
+	return util_write_file(path, text);
 }
 
 /* Turn on sysctl @i of nsagent_sysctls, first noting its value if it was
@@ -481,6 +476,16 @@ static bool nsagent_child_tie(pid_t parent)
 	return !prctl(PR_SET_PDEATHSIG, SIGKILL) && getppid() == parent;
 }
 
+/* Note in @rep the first failure of the agent's start-up: @r at @stage */
+static void nsagent_child_note(struct nsagent_reply *rep, int r,
+			       enum nsagent_stage stage)
+{
+	if (r < 0 && !rep->err) {
+		rep->err = r;
+		rep->stage = stage;
+	}
+}
+
 /**
  * nsagent_child() - body of the agent process
  * @fds:	target namespaces
@@ -493,45 +498,30 @@ static noreturn void nsagent_child(const struct ns_fds *fds, int sock,
 {
 	struct nsagent_reply rep;
 	struct ns_fds one;
-	int r;
 
 	if (!nsagent_child_tie(parent))
 		_exit(1);
 	nsagent_child_signals();
 
 	memset(&rep, 0, sizeof(rep));
+	/* The user namespace first: it owns the network namespace */
 	one = *fds;
 	one.netns = -1;
-	r = ns_enter(&one);
-	if (r < 0) {
-		rep.err = r;
-		rep.stage = NSAGENT_STAGE_USERNS;
-	} else {
+	nsagent_child_note(&rep, ns_enter(&one), NSAGENT_STAGE_USERNS);
+	if (!rep.err) {
 		one = *fds;
 		one.userns = -1;
-		r = ns_enter(&one);
-		if (r < 0) {
-			rep.err = r;
-			rep.stage = NSAGENT_STAGE_NETNS;
-		}
+		nsagent_child_note(&rep, ns_enter(&one), NSAGENT_STAGE_NETNS);
 	}
 
 	/* setns(CLONE_NEWUSER) may have cleared the death signal: set again */
 	if (!nsagent_child_tie(parent))
 		_exit(1);
 
-	r = nsagent_child_fds(&sock);
-	if (r < 0 && !rep.err) {
-		rep.err = r;
-		rep.stage = NSAGENT_STAGE_SETUP;
-	}
-	if (!rep.err) {
-		r = nsagent_child_confine(confine);
-		if (r < 0) {
-			rep.err = r;
-			rep.stage = NSAGENT_STAGE_SETUP;
-		}
-	}
+	nsagent_child_note(&rep, nsagent_child_fds(&sock), NSAGENT_STAGE_SETUP);
+	if (!rep.err)
+		nsagent_child_note(&rep, nsagent_child_confine(confine),
+				   NSAGENT_STAGE_SETUP);
 
 	if (fdpass_send(sock, &rep, sizeof(rep), -1) < 0 || rep.err)
 		_exit(1);
@@ -733,31 +723,15 @@ static int nsagent_call_error(const struct nsagent *a, int err, GError **error)
 	return err;
 }
 
-/**
- * nsagent_start() - fork the agent and have it join the target namespaces
- * @fds:	target namespaces, from ns_fds_open()
- * @confine:	called in the agent once it is in the target namespaces,
- *		not dumpable and with no_new_privs: loads its seccomp filter
- *		(NULL: none)
- * @out:	the agent, NULL on failure
- * @error:	set on failure: UN_EXIT_TARGET if a namespace could not be
- *		joined, UN_EXIT_FAILURE for other problems
- *
- * Call from the main thread: the agent dies when the thread that forked it
- * does (PR_SET_PDEATHSIG).
- *
- * Return: 0 or -errno
- */
-int nsagent_start(const struct ns_fds *fds, nsagent_confine_fn confine,
-		  struct nsagent **out, GError **error)
+/* Fork the agent, joined to us by a socketpair; the child runs
+ * nsagent_child() and never returns. Return: 0 or -errno */
+static int nsagent_fork(const struct ns_fds *fds, nsagent_confine_fn confine,
+			struct nsagent **out, GError **error)
 {
-	struct nsagent_reply rep;
 	pid_t parent = getpid();
 	struct nsagent *a;
 	int sv[2], r;
-	ssize_t n;
 
-	*out = NULL;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		r = -errno;
 		g_set_error(error, UN_ERROR, UN_EXIT_FAILURE,
@@ -787,15 +761,18 @@ int nsagent_start(const struct ns_fds *fds, nsagent_confine_fn confine,
 	a->sock = sv[0];
 	a->pidfd = (int)syscall(SYS_pidfd_open, a->pid, 0);
 	log_debug("namespace agent started: PID %d", (int)a->pid);
+	*out = a;
+	return 0;
+}
 
-	memset(&rep, 0, sizeof(rep));
-	n = nsagent_recv(a, &rep, NULL);
-	if (n == (ssize_t)sizeof(rep) && !rep.err) {
-		*out = a;
-		return 0;
-	}
+/* The error of an agent whose first answer, @n bytes into @rep, says it
+ * could not start. Return: -errno */
+static int nsagent_start_error(ssize_t n, const struct nsagent_reply *rep,
+			       GError **error)
+{
+	int r;
 
-	if (n != (ssize_t)sizeof(rep)) {
+	if (n != (ssize_t)sizeof(*rep)) {
 		r = n < 0 ? (int)n : -ECONNRESET;
 		if (r == -ETIMEDOUT)
 			g_set_error(error, UN_ERROR, UN_EXIT_FAILURE,
@@ -806,21 +783,89 @@ int nsagent_start(const struct ns_fds *fds, nsagent_confine_fn confine,
 			g_set_error(error, UN_ERROR, UN_EXIT_FAILURE,
 				    "the namespace agent exited before joining "
 				    "the target namespaces");
-	} else if (rep.stage == NSAGENT_STAGE_USERNS ||
-		   rep.stage == NSAGENT_STAGE_NETNS) {
-		r = rep.err;
+	} else if (rep->stage == NSAGENT_STAGE_USERNS ||
+		   rep->stage == NSAGENT_STAGE_NETNS) {
+		r = rep->err;
 		g_set_error(error, UN_ERROR, UN_EXIT_TARGET,
 			    "cannot join the %s namespace of the target: %s",
-			    rep.stage == NSAGENT_STAGE_USERNS ? "user" :
-								"network",
+			    rep->stage == NSAGENT_STAGE_USERNS ? "user" :
+								 "network",
 			    g_strerror(-r));
 	} else {
-		r = rep.err;
+		r = rep->err;
 		g_set_error(error, UN_ERROR, UN_EXIT_FAILURE,
 			    "cannot start the namespace agent: %s",
 			    g_strerror(-r));
 	}
+	return r;
+}
+
+/**
+ * nsagent_start() - fork the agent and have it join the target namespaces
+ * @fds:	target namespaces, from ns_fds_open()
+ * @confine:	called in the agent once it is in the target namespaces,
+ *		not dumpable and with no_new_privs: loads its seccomp filter
+ *		(NULL: none)
+ * @out:	the agent, NULL on failure
+ * @error:	set on failure: UN_EXIT_TARGET if a namespace could not be
+ *		joined, UN_EXIT_FAILURE for other problems
+ *
+ * Call from the main thread: the agent dies when the thread that forked it
+ * does (PR_SET_PDEATHSIG).
+ *
+ * Return: 0 or -errno
+ */
+int nsagent_start(const struct ns_fds *fds, nsagent_confine_fn confine,
+		  struct nsagent **out, GError **error)
+{
+	struct nsagent_reply rep;
+	struct nsagent *a = NULL;
+	ssize_t n;
+	int r;
+
+	*out = NULL;
+	r = nsagent_fork(fds, confine, &a, error);
+	if (r < 0)
+		return r;
+	memset(&rep, 0, sizeof(rep));
+	n = nsagent_recv(a, &rep, NULL);
+	if (n == (ssize_t)sizeof(rep) && !rep.err) {
+		*out = a;
+		return 0;
+	}
+	r = nsagent_start_error(n, &rep, error);
 	nsagent_stop(a);
+	return r;
+}
+
+/* The user's explanation of the agent's failure @r at @stage to open the
+ * tap @name. Return: @r */
+static int nsagent_tap_error(const char *name, uint32_t stage, int r,
+			     GError **error)
+{
+	if (stage == NSAGENT_STAGE_TUN_OPEN && r == -ENOENT) {
+		g_set_error(error, UN_ERROR, UN_EXIT_TAP,
+			    "/dev/net/tun does not exist: load the tun module "
+			    "(modprobe tun) or create the device node");
+	} else if (stage == NSAGENT_STAGE_TUN_OPEN &&
+		   (r == -EACCES || r == -EPERM)) {
+		g_set_error(error, UN_ERROR, UN_EXIT_TAP,
+			    "cannot open /dev/net/tun: Permission denied "
+			    "(distributions ship it with mode 0666; as root: "
+			    "chmod 0666 /dev/net/tun)");
+	} else if (r == -EBUSY) {
+		g_set_error(error, UN_ERROR, UN_EXIT_TAP,
+			    "tap device %s is busy: another process is "
+			    "attached to it", name);
+	} else if (stage == NSAGENT_STAGE_TUN_ATTACH && r == -EPERM) {
+		g_set_error(error, UN_ERROR, UN_EXIT_TAP,
+			    "cannot attach to tap device %s: Operation not "
+			    "permitted (it belongs to another user)", name);
+	} else {
+		g_set_error(error, UN_ERROR, UN_EXIT_TAP,
+			    "cannot create tap device %s: %s", name,
+			    g_strerror(-r));
+	}
 	return r;
 }
 
@@ -870,31 +915,7 @@ int nsagent_open_tap(struct nsagent *a, const char *name, int *tap_fd,
 		return 0;
 	}
 	util_close_fdp(&fd);
-
-	if (rep.stage == NSAGENT_STAGE_TUN_OPEN && r == -ENOENT) {
-		g_set_error(error, UN_ERROR, UN_EXIT_TAP,
-			    "/dev/net/tun does not exist: load the tun module "
-			    "(modprobe tun) or create the device node");
-	} else if (rep.stage == NSAGENT_STAGE_TUN_OPEN &&
-		   (r == -EACCES || r == -EPERM)) {
-		g_set_error(error, UN_ERROR, UN_EXIT_TAP,
-			    "cannot open /dev/net/tun: Permission denied "
-			    "(distributions ship it with mode 0666; as root: "
-			    "chmod 0666 /dev/net/tun)");
-	} else if (r == -EBUSY) {
-		g_set_error(error, UN_ERROR, UN_EXIT_TAP,
-			    "tap device %s is busy: another process is "
-			    "attached to it", name);
-	} else if (rep.stage == NSAGENT_STAGE_TUN_ATTACH && r == -EPERM) {
-		g_set_error(error, UN_ERROR, UN_EXIT_TAP,
-			    "cannot attach to tap device %s: Operation not "
-			    "permitted (it belongs to another user)", name);
-	} else {
-		g_set_error(error, UN_ERROR, UN_EXIT_TAP,
-			    "cannot create tap device %s: %s", name,
-			    g_strerror(-r));
-	}
-	return r;
+	return nsagent_tap_error(name, rep.stage, r, error);
 }
 
 /**

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * netns/nl.c - rtnetlink (libmnl) configuration of lo and the tap
+ * netns/nl.c - rtnetlink (libmnl) configuration of lo and the tap, the
+ * policy rules of replies, and reading a netlink answer (rtnetlink here,
+ * sock_diag for portfwd/autopub.c)
  */
 #include <errno.h>
 #include <libmnl/libmnl.h>
@@ -24,6 +26,8 @@
 
 /* Requests are small; acks carry the request back only without CAP_ACK */
 #define NL_BUF_SIZE	8192
+/* Reads of one answer at most (a dump comes in parts, each read) */
+#define NL_ANSWER_READS_MAX	4096
 
 /**
  * struct nl_ctx - an rtnetlink socket and its sequence numbers
@@ -89,6 +93,56 @@ static struct nlmsghdr *nl_start(struct nl_ctx *c, char *buf, uint16_t type,
 }
 
 /**
+ * nl_recv_answer() - read the kernel's answer to a netlink request and run
+ * libmnl's callbacks on it, to its end (the ack, or NLMSG_DONE of a dump)
+ * @fd:		netlink socket
+ * @buf:	receive buffer (aligned for struct nlmsghdr)
+ * @size:	its size
+ * @flags:	recvfrom() flags (MSG_DONTWAIT where the data is known to be
+ *		there)
+ * @seq:	sequence number of the request
+ * @portid:	our port id, or 0 to take any
+ * @cb:		callback of each data message (a dump's), or NULL
+ * @data:	its argument
+ *
+ * Only the kernel's messages are taken: a process that can send netlink
+ * unicasts to our socket (inside the namespace) must not feed or stall us.
+ *
+ * Return: 0, or -errno from the kernel's NLMSG_ERROR, from the socket or
+ * from @cb (-EPROTO for a reply with another sequence number or port id, or
+ * end of file; -E2BIG after NL_ANSWER_READS_MAX reads)
+ */
+int nl_recv_answer(int fd, void *buf, size_t size, int flags, unsigned seq,
+		   unsigned portid, mnl_cb_t cb, void *data)
+{
+	int i, r;
+
+	for (i = 0; i < NL_ANSWER_READS_MAX; i++) {
+		struct sockaddr_nl from;
+		socklen_t fromlen = sizeof(from);
+		ssize_t n = recvfrom(fd, buf, size, flags,
+				     (struct sockaddr *)&from, &fromlen);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EPROTO;
+		if (fromlen < sizeof(from) || from.nl_family != AF_NETLINK ||
+		    from.nl_pid != 0)
+			continue;
+		errno = 0;
+		r = mnl_cb_run(buf, (size_t)n, seq, portid, cb, data);
+		if (r < 0)
+			return errno ? -errno : -EPROTO;
+		if (r == MNL_CB_STOP)
+			return 0;
+	}
+	return -E2BIG;
+}
+
+/**
  * nl_do() - send a request and wait for its acknowledgement
  * @c:		socket context
  * @nlh:	request, built by nl_start()
@@ -99,27 +153,18 @@ static struct nlmsghdr *nl_start(struct nl_ctx *c, char *buf, uint16_t type,
 static int nl_do(struct nl_ctx *c, const struct nlmsghdr *nlh)
 {
 	alignas(struct nlmsghdr) char buf[NL_BUF_SIZE];
-	int r;
 
 	if (mnl_socket_sendto(c->nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
-	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(c->nl, buf, sizeof(buf));
+	return nl_recv_answer(mnl_socket_get_fd(c->nl), buf, sizeof(buf), 0,
+			      nlh->nlmsg_seq, c->portid, NULL, NULL);
+}
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EPROTO;
-		errno = 0;
-		r = mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, c->portid,
-			       NULL, NULL);
-		if (r < 0)
-			return errno ? -errno : -EPROTO;
-		if (r == MNL_CB_STOP)
-			return 0;
-	}
+/* Length of an address of @family: struct in6_addr or struct in_addr */
+static size_t nl_addr_len(int family)
+{
+	return family == AF_INET6 ? sizeof(struct in6_addr) :
+				    sizeof(struct in_addr);
 }
 
 /**
@@ -165,8 +210,7 @@ static int nl_link_set(struct nl_ctx *c, unsigned ifindex, unsigned mtu,
 static int nl_addr_add(struct nl_ctx *c, int family, unsigned ifindex,
 		       const void *addr, unsigned prefix)
 {
-	size_t alen = family == AF_INET6 ? sizeof(struct in6_addr) :
-					   sizeof(struct in_addr);
+	size_t alen = nl_addr_len(family);
 	alignas(struct nlmsghdr) char buf[NL_BUF_SIZE];
 	struct nlmsghdr *nlh = nl_start(c, buf, RTM_NEWADDR,
 					NLM_F_CREATE | NLM_F_EXCL);
@@ -211,8 +255,7 @@ static int nl_route_add(struct nl_ctx *c, int family, uint32_t table,
 			uint8_t type, unsigned ifindex, const void *gw,
 			const struct in_addr *prefsrc4)
 {
-	size_t alen = family == AF_INET6 ? sizeof(struct in6_addr) :
-					   sizeof(struct in_addr);
+	size_t alen = nl_addr_len(family);
 	alignas(struct nlmsghdr) char buf[NL_BUF_SIZE];
 	struct nlmsghdr *nlh = nl_start(c, buf, RTM_NEWROUTE,
 					NLM_F_CREATE | NLM_F_EXCL);

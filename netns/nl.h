@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  * netns/nl.h - rtnetlink configuration (libmnl) of lo and the tap, run
- * inside the target network namespace
+ * inside the target network namespace; reading a netlink answer
  */
 #ifndef NETNS_NL_H
 #define NETNS_NL_H
 
+#include <libmnl/libmnl.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -38,6 +39,8 @@ struct nl_config {
 	struct in6_addr gw6;
 };
 
+int nl_recv_answer(int fd, void *buf, size_t size, int flags, unsigned seq,
+		   unsigned portid, mnl_cb_t cb, void *data);
 int nl_configure(const struct nl_config *cfg);
 int nl_link_up(const char *ifname);
 /* Mark of our sockets in the namespace, whose replies come back locally */

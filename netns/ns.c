@@ -34,6 +34,59 @@ static int ns_check_type(int fd, int nstype)
 	return t == nstype ? 0 : -EINVAL;
 }
 
+/* The user's explanation of a failed open() (errno @err) of the @what
+ * ("user", "network") namespace file @path; @pid: as ns_open_file() */
+static int ns_open_error(const char *path, const char *what, pid_t pid,
+			 int err, GError **error)
+{
+	if (err == ENOENT && pid > 0)
+		return error_set(error, UN_EXIT_TARGET, -ESRCH,
+				 "no process with PID %d", (int)pid);
+	if (err == ENOENT)
+		return error_set(error, UN_EXIT_TARGET, -err,
+				 "%s namespace file %s does not exist", what,
+				 path);
+	return error_set(error, UN_EXIT_TARGET, -err, "cannot open the %s "
+			 "namespace file %s: %s%s", what, path,
+			 g_strerror(err), err == EACCES || err == EPERM ?
+			 " (it belongs to another user)" : "");
+}
+
+/**
+ * ns_open_file() - open a namespace file, check its type and stat it
+ * @path:	namespace file
+ * @nstype:	CLONE_NEWUSER or CLONE_NEWNET
+ * @what:	"user" or "network", for messages
+ * @pid:	target PID (ENOENT then means the process is gone), or 0
+ * @st:		filled with the file's identity
+ * @error:	set on failure, UN_EXIT_TARGET
+ *
+ * Return: the fd, or -errno
+ */
+static int ns_open_file(const char *path, int nstype, const char *what,
+			pid_t pid, struct stat *st, GError **error)
+{
+	cleanup_fd int fd = -1;
+	int r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ns_open_error(path, what, pid, errno, error);
+	r = ns_check_type(fd, nstype);
+	if (r == -EINVAL)
+		return error_set(error, UN_EXIT_TARGET, -EINVAL,
+				 "%s is not a %s namespace", path, what);
+	if (r < 0)
+		return error_set(error, UN_EXIT_TARGET, r, "cannot check %s: %s",
+				 path, g_strerror(-r));
+	if (fstat(fd, st) < 0) {
+		r = errno;
+		return error_set(error, UN_EXIT_TARGET, -r, "cannot stat %s: %s",
+				 path, g_strerror(r));
+	}
+	return util_steal_fd(&fd);
+}
+
 /**
  * ns_open_userns() - open a user namespace file, dropping it if it is ours
  * @path:	namespace file
@@ -49,30 +102,9 @@ static int ns_open_userns(const char *path, int *out, GError **error)
 	int r;
 
 	*out = -1;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		r = errno;
-		if (r == ENOENT)
-			return error_set(error, UN_EXIT_TARGET, -r,
-				       "user namespace file %s does not exist",
-				       path);
-		return error_set(error, UN_EXIT_TARGET, -r, "cannot open the user namespace "
-			       "file %s: %s%s", path, g_strerror(r),
-			       r == EACCES || r == EPERM ?
-			       " (it belongs to another user)" : "");
-	}
-	r = ns_check_type(fd, CLONE_NEWUSER);
-	if (r == -EINVAL)
-		return error_set(error, UN_EXIT_TARGET, -EINVAL, "%s is not a user namespace",
-			       path);
-	if (r < 0)
-		return error_set(error, UN_EXIT_TARGET, r, "cannot check %s: %s", path,
-			       g_strerror(-r));
-	if (fstat(fd, &st) < 0) {
-		r = errno;
-		return error_set(error, UN_EXIT_TARGET, -r, "cannot stat %s: %s", path,
-			       g_strerror(r));
-	}
+	fd = ns_open_file(path, CLONE_NEWUSER, "user", 0, &st, error);
+	if (fd < 0)
+		return fd;
 	if (stat("/proc/self/ns/user", &self) < 0) {
 		r = errno;
 		return error_set(error, UN_EXIT_TARGET, -r, "cannot stat /proc/self/ns/user: %s",
@@ -98,39 +130,15 @@ static int ns_open_userns(const char *path, int *out, GError **error)
 static int ns_open_netns(const char *path, pid_t pid, struct ns_fds *out,
 			 GError **error)
 {
-	cleanup_fd int fd = -1;
 	struct stat st;
-	int r;
+	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		r = errno;
-		if (r == ENOENT && pid > 0)
-			return error_set(error, UN_EXIT_TARGET, -ESRCH, "no process with PID %d",
-				       (int)pid);
-		if (r == ENOENT)
-			return error_set(error, UN_EXIT_TARGET, -r, "network namespace file %s "
-				       "does not exist", path);
-		return error_set(error, UN_EXIT_TARGET, -r, "cannot open the network namespace "
-			       "file %s: %s%s", path, g_strerror(r),
-			       r == EACCES || r == EPERM ?
-			       " (it belongs to another user)" : "");
-	}
-	r = ns_check_type(fd, CLONE_NEWNET);
-	if (r == -EINVAL)
-		return error_set(error, UN_EXIT_TARGET, -EINVAL,
-			       "%s is not a network namespace", path);
-	if (r < 0)
-		return error_set(error, UN_EXIT_TARGET, r, "cannot check %s: %s", path,
-			       g_strerror(-r));
-	if (fstat(fd, &st) < 0) {
-		r = errno;
-		return error_set(error, UN_EXIT_TARGET, -r, "cannot stat %s: %s", path,
-			       g_strerror(r));
-	}
+	fd = ns_open_file(path, CLONE_NEWNET, "network", pid, &st, error);
+	if (fd < 0)
+		return fd;
 	out->netns_dev = st.st_dev;
 	out->netns_ino = st.st_ino;
-	out->netns = util_steal_fd(&fd);
+	out->netns = fd;
 	return 0;
 }
 

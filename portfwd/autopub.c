@@ -43,6 +43,7 @@
 #include "common/errors.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "netns/nl.h"
 #include "portfwd/autopub.h"
 #include "slirp/loop.h"
 
@@ -419,7 +420,6 @@ static int autopub_dump(struct autopub *a, int family, int proto)
 	struct inet_diag_req_v2 *r;
 	struct nlmsghdr *nlh;
 	unsigned seq = ++a->seq;
-	int i, rc;
 
 	nlh = mnl_nlmsg_put_header(req);
 	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
@@ -435,30 +435,8 @@ static int autopub_dump(struct autopub *a, int family, int proto)
 
 	/* The kernel fills the next part of a dump as the previous one is
 	 * read: the data is there without waiting */
-	for (i = 0; i < 4096; i++) {
-		struct sockaddr_nl from;
-		socklen_t fromlen = sizeof(from);
-		ssize_t n = recvfrom(a->fd, a->buf, sizeof(a->buf), MSG_DONTWAIT,
-				     (struct sockaddr *)&from, &fromlen);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EPROTO;
-		/* Only the kernel answers dumps: a process inside that can
-		 * send netlink unicasts must not feed or stall the scan */
-		if (fromlen < sizeof(from) || from.nl_family != AF_NETLINK ||
-		    from.nl_pid != 0)
-			continue;
-		rc = mnl_cb_run(a->buf, (size_t)n, seq, 0, autopub_msg_cb, &d);
-		if (rc == MNL_CB_STOP)
-			return 0;
-		if (rc < 0)
-			return errno ? -errno : -EPROTO;
-	}
-	return -E2BIG;
+	return nl_recv_answer(a->fd, a->buf, sizeof(a->buf), MSG_DONTWAIT, seq,
+			      0, autopub_msg_cb, &d);
 }
 
 static gboolean autopub_gone(gpointer k, gpointer v, gpointer data)

@@ -25,6 +25,19 @@
  * (capture_stats.dropped); a failed writer stops writing, it never blocks or
  * ends the helper.
  *
+ * Files: capture_openat() opens FILE with O_NOFOLLOW (a symbolic link is
+ * refused), O_NONBLOCK (a FIFO without a reader does not block the helper)
+ * and O_CREAT with mode 0600 (less the umask), never with O_TRUNC: an
+ * existing file is emptied (ftruncate) only once fstat() has shown a regular
+ * file of ours with no other hard link, so that a file another user left at
+ * the path, or a link they made to a file of ours, is refused untouched.
+ * --pcap takes over an existing file that way (CAP_OPEN_TRUNCATE, as
+ * tcpdump -w); the API never overwrites one (CAP_OPEN_EXCL: O_EXCL, and
+ * capture_open() refuses to start when FILE.1 ... FILE.N exist, since
+ * rotation would replace them). Rotation renames (renameat) and creates the
+ * new FILE with O_EXCL. A capture into a file the API client created and
+ * passed (capture_open_fd()) has no directory and never rotates.
+ *
  * Every file access goes through an O_PATH fd of the file's directory opened
  * by capture_open() (openat, renameat): rotation keeps working once the sandbox
  * has replaced the root with an empty one (and Landlock can confine it to
@@ -159,11 +172,12 @@ static int capture_why_refused(const struct capture_writer *w, int err, uid_t *o
 	return err;
 }
 
-/* Open (create 0600, or with CAP_OPEN_TRUNCATE take over) the file. An
- * existing file is truncated only once it is known to be a regular file of
- * ours with no other name: a file another user left at the path (say 0666
- * in a shared directory), or a hard link they made there to a file of ours,
- * is refused untouched, never written into */
+/* Open the file: create it (0600), or with CAP_OPEN_TRUNCATE take over an
+ * existing one. No O_TRUNC: an existing file is truncated only once it is
+ * known to be a regular file of ours with no other name: a file another
+ * user left at the path (say 0666 in a shared directory), or a hard link
+ * they made there to a file of ours, is refused untouched, never written
+ * into */
 static int capture_openat(struct capture_writer *w, enum capture_open_mode mode,
 		      uid_t *owner)
 {
@@ -355,6 +369,42 @@ static uint64_t capture_max_size(uint64_t asked)
 	return asked ? asked : CAPTURE_DEFAULT_MAX_SIZE;
 }
 
+/* The path and size cap asked of capture_open(), before any file access */
+static int capture_check_path(const char *path, uint64_t max_size,
+			      GError **error)
+{
+	if (!path || !*path || path[strlen(path) - 1] == '/')
+		return error_set(error, UN_EXIT_USAGE, -EINVAL,
+			       "the capture path '%s' does not name a file",
+			       path ? path : "");
+	if (max_size && max_size < CAP_MAX_SIZE_MIN)
+		return error_set(error, UN_EXIT_USAGE, -ERANGE,
+			       "the capture size cap must be at least %u "
+			       "bytes", CAP_MAX_SIZE_MIN);
+	return 0;
+}
+
+/* A capture that must not overwrite anything must not rotate over files it
+ * did not make either: -EEXIST if FILE.1 ... FILE.N exist */
+static int capture_check_rotated(const struct capture_writer *w,
+				 GError **error)
+{
+	struct stat st;
+	int i;
+
+	for (i = 1; i <= CAPTURE_KEEP_ROTATED; i++) {
+		g_autofree char *old = g_strdup_printf("%s.%d", w->name, i);
+
+		if (!fstatat(w->dirfd, old, &st, AT_SYMLINK_NOFOLLOW))
+			return error_set(error, UN_EXIT_USAGE, -EEXIST,
+				       "cannot capture into %s with a size "
+				       "cap: %s.%d exists, and rotation would "
+				       "replace it (a capture never overwrites "
+				       "a file)", w->path, w->path, i);
+	}
+	return 0;
+}
+
 /**
  * capture_open() - start a capture into @path
  * @path:	file to write; its directory must exist
@@ -365,8 +415,10 @@ static uint64_t capture_max_size(uint64_t asked)
  * @out:	the writer
  * @error:	UN_EXIT_USAGE with the reason (the path is the user's input)
  *
- * The file is created with mode 0600 and the caller's credentials; its
- * header is buffered, not written yet.
+ * The file is created with mode 0600 (less the umask) and the caller's
+ * credentials, or (CAP_OPEN_TRUNCATE) an existing regular file of the
+ * caller's with one link is emptied, after those checks (see "Theory of
+ * operation"); its header is buffered, not written yet.
  *
  * Return: 0 or -errno
  */
@@ -378,14 +430,9 @@ int capture_open(const char *path, uint64_t max_size, enum capture_open_mode mod
 	struct capture_writer *w;
 	int r;
 
-	if (!path || !*path || path[strlen(path) - 1] == '/')
-		return error_set(error, UN_EXIT_USAGE, -EINVAL,
-			       "the capture path '%s' does not name a file",
-			       path ? path : "");
-	if (max_size && max_size < CAP_MAX_SIZE_MIN)
-		return error_set(error, UN_EXIT_USAGE, -ERANGE,
-			       "the capture size cap must be at least %u "
-			       "bytes", CAP_MAX_SIZE_MIN);
+	r = capture_check_path(path, max_size, error);
+	if (r < 0)
+		return r;
 	dir = g_path_get_dirname(path);
 	name = g_path_get_basename(path);
 	if (!strcmp(name, ".") || !strcmp(name, ".."))
@@ -407,25 +454,11 @@ int capture_open(const char *path, uint64_t max_size, enum capture_open_mode mod
 		capture_close(w, NULL);
 		return r;
 	}
-	/* A capture that must not overwrite anything must not rotate over
-	 * files it did not make either */
 	if (mode == CAP_OPEN_EXCL) {
-		struct stat st;
-		int i;
-
-		for (i = 1; i <= CAPTURE_KEEP_ROTATED; i++) {
-			g_autofree char *old = g_strdup_printf("%s.%d",
-							       w->name, i);
-
-			if (!fstatat(w->dirfd, old, &st, AT_SYMLINK_NOFOLLOW)) {
-				error_set(error, UN_EXIT_USAGE, -EEXIST,
-					"cannot capture into %s with a size cap: "
-					"%s.%d exists, and rotation would "
-					"replace it (a capture never overwrites "
-					"a file)", path, path, i);
-				capture_close(w, NULL);
-				return -EEXIST;
-			}
+		r = capture_check_rotated(w, error);
+		if (r < 0) {
+			capture_close(w, NULL);
+			return r;
 		}
 	}
 	r = capture_openat(w, mode, &owner);
@@ -507,8 +540,8 @@ void capture_no_rotation(struct capture_writer *w)
 }
 
 /**
- * capture_dirfd() - the O_PATH fd of the capture's directory (for the seccomp
- * filter: files are created and renamed there only)
+ * capture_dirfd() - the O_PATH fd of the capture's directory (for Landlock:
+ * rotation creates and renames files there only)
  * @w:		writer
  *
  * Return: the fd, -1 for a capture into a passed fd (capture_open_fd())

@@ -80,6 +80,7 @@ struct sl_flow {
 /**
  * struct sl_flowtab - flows seen on the tap, and the counters
  * @flows:	struct sl_flow * (key and value)
+ * @last_sweep_ms: last sweep of expired flows from a full table
  * @dns4:	IPv4 address of the built-in DNS
  * @dns6_on:	@dns6 is in use
  * @dns6:	IPv6 address of the built-in DNS
@@ -186,6 +187,94 @@ static bool sl_flowtab_touch(struct sl_flowtab *ft,
 }
 
 /**
+ * struct sl_frame_ip - what counting needs of a frame's IP header
+ * @alen:	address length: 4 (IPv4) or 16 (IPv6)
+ * @proto:	transport protocol
+ * @src:	source address
+ * @dst:	destination address
+ * @l4:		transport header (at least 8 bytes of it are in the frame)
+ * @l4len:	bytes from @l4 to the end of the frame
+ */
+struct sl_frame_ip {
+	size_t alen;
+	uint8_t proto;
+	const uint8_t *src;
+	const uint8_t *dst;
+	const uint8_t *l4;
+	size_t l4len;
+};
+
+/* Read the IPv4 or IPv6 header of the Ethernet frame @frame (at least
+ * ETH_HLEN_ + 20 bytes). Return: false for anything else, and for fragments
+ * after the first (only the first has the ports) */
+static bool sl_frame_ip_parse(const uint8_t *frame, size_t len,
+			      struct sl_frame_ip *p)
+{
+	uint16_t type = (uint16_t)(frame[12] << 8 | frame[13]);
+	const uint8_t *ip = frame + ETH_HLEN_;
+	size_t iplen = len - ETH_HLEN_, hl;
+
+	if (type == ETHTYPE_IP) {
+		hl = (size_t)(ip[0] & 0xf) * 4;
+		if ((ip[0] >> 4) != 4 || hl < 20 || iplen < hl + 8 ||
+		    ((ip[6] & 0x1f) << 8 | ip[7]) != 0)
+			return false;
+		*p = (struct sl_frame_ip){ .alen = 4, .proto = ip[9],
+					   .src = ip + 12, .dst = ip + 16 };
+	} else if (type == ETHTYPE_IPV6) {
+		hl = 40;
+		if ((ip[0] >> 4) != 6 || iplen < hl + 8)
+			return false;
+		*p = (struct sl_frame_ip){ .alen = 16, .proto = ip[6],
+					   .src = ip + 8, .dst = ip + 24 };
+	} else {
+		return false;
+	}
+	p->l4 = ip + hl;
+	p->l4len = iplen - hl;
+	return true;
+}
+
+/* Count a UDP datagram: a DNS answer to the guest, or a query and perhaps
+ * a new flow from it (@k: family and source address filled in) */
+static void sl_flowtab_udp(struct sl_flowtab *ft, struct sl_flowkey *k,
+			   const struct sl_frame_ip *p, bool to_guest,
+			   const uint8_t *dns)
+{
+	uint16_t sport = util_get16(p->l4), dport = util_get16(p->l4 + 2);
+
+	if (to_guest) {
+		if (dns && !memcmp(p->src, dns, p->alen) && sport == 53)
+			ft->st.dns_answers++;
+		return;
+	}
+	if (dns && !memcmp(p->dst, dns, p->alen) && dport == 53)
+		ft->st.dns_queries++;
+	if (dport == 67)
+		return;
+	k->proto = PROTO_UDP;
+	k->sport = sport;
+	if (sl_flowtab_touch(ft, k, SL_COUNTERS_UDP_IDLE_MS))
+		ft->st.udp_total++;
+}
+
+/* Count a TCP segment from the guest: a SYN (without ACK) opens a
+ * connection, unless it repeats one (@k: family and source address filled
+ * in) */
+static void sl_flowtab_tcp(struct sl_flowtab *ft, struct sl_flowkey *k,
+			   const struct sl_frame_ip *p)
+{
+	if (p->l4len < 14 || (p->l4[13] & (TCP_SYN | TCP_ACK)) != TCP_SYN)
+		return;
+	k->proto = PROTO_TCP;
+	k->sport = util_get16(p->l4);
+	k->dport = util_get16(p->l4 + 2);
+	memcpy(k->dst, p->dst, p->alen);
+	if (sl_flowtab_touch(ft, k, SL_COUNTERS_SYN_RETRY_MS))
+		ft->st.tcp_total++;
+}
+
+/**
  * sl_flowtab_frame() - count what one Ethernet frame on the tap means
  * @ft:		table
  * @frame:	the frame
@@ -196,74 +285,23 @@ void sl_flowtab_frame(struct sl_flowtab *ft, const uint8_t *frame,
 		      size_t len, bool to_guest)
 {
 	struct sl_flowkey k;
-	const uint8_t *ip = frame + ETH_HLEN_, *l4, *src, *dst;
-	size_t iplen, hl;
-	uint16_t type, sport, dport;
-	uint8_t proto;
-	bool to_dns, from_dns;
+	const uint8_t *dns;
+	struct sl_frame_ip p;
 
-	if (!ft || len < ETH_HLEN_ + 20)
+	if (!ft || len < ETH_HLEN_ + 20 || !sl_frame_ip_parse(frame, len, &p))
 		return;
-	memset(&k, 0, sizeof(k));
-	type = (uint16_t)(frame[12] << 8 | frame[13]);
-	iplen = len - ETH_HLEN_;
-	if (type == ETHTYPE_IP) {
-		hl = (size_t)(ip[0] & 0xf) * 4;
-		if ((ip[0] >> 4) != 4 || hl < 20 || iplen < hl + 8)
-			return;
-		/* Only the first fragment has the ports */
-		if (((ip[6] & 0x1f) << 8 | ip[7]) != 0)
-			return;
-		proto = ip[9];
-		src = ip + 12;
-		dst = ip + 16;
-		k.family = 4;
-		memcpy(k.src, src, 4);
-		to_dns = !memcmp(dst, &ft->dns4, 4);
-		from_dns = !memcmp(src, &ft->dns4, 4);
-	} else if (type == ETHTYPE_IPV6) {
-		hl = 40;
-		if ((ip[0] >> 4) != 6 || iplen < hl + 8)
-			return;
-		proto = ip[6];
-		src = ip + 8;
-		dst = ip + 24;
-		k.family = 6;
-		memcpy(k.src, src, 16);
-		to_dns = ft->dns6_on && !memcmp(dst, &ft->dns6, 16);
-		from_dns = ft->dns6_on && !memcmp(src, &ft->dns6, 16);
-	} else {
-		return;
-	}
-	l4 = ip + hl;
-	sport = (uint16_t)(l4[0] << 8 | l4[1]);
-	dport = (uint16_t)(l4[2] << 8 | l4[3]);
-
-	if (proto == PROTO_UDP) {
-		if (to_guest) {
-			if (from_dns && sport == 53)
-				ft->st.dns_answers++;
-			return;
-		}
-		if (to_dns && dport == 53)
-			ft->st.dns_queries++;
-		if (dport == 67)
-			return;
-		k.proto = PROTO_UDP;
-		k.sport = sport;
-		if (sl_flowtab_touch(ft, &k, SL_COUNTERS_UDP_IDLE_MS))
-			ft->st.udp_total++;
-	} else if (proto == PROTO_TCP && !to_guest) {
-		if (iplen < hl + 14 || (l4[13] & (TCP_SYN | TCP_ACK)) !=
-				       TCP_SYN)
-			return;
-		k.proto = PROTO_TCP;
-		k.sport = sport;
-		k.dport = dport;
-		memcpy(k.dst, dst, k.family == 4 ? 4 : 16);
-		if (sl_flowtab_touch(ft, &k, SL_COUNTERS_SYN_RETRY_MS))
-			ft->st.tcp_total++;
-	}
+	memset(&k, 0, sizeof(k));	/* the hash reads every byte */
+	/* The built-in DNS address of the frame's family, NULL if none */
+	if (p.alen == 4)
+		dns = (const uint8_t *)&ft->dns4;
+	else
+		dns = ft->dns6_on ? ft->dns6.s6_addr : NULL;
+	k.family = p.alen == 4 ? 4 : 6;
+	memcpy(k.src, p.src, p.alen);
+	if (p.proto == PROTO_UDP)
+		sl_flowtab_udp(ft, &k, &p, to_guest, dns);
+	else if (p.proto == PROTO_TCP && !to_guest)
+		sl_flowtab_tcp(ft, &k, &p);
 }
 
 /**

@@ -281,6 +281,24 @@ static void sl_engine_offload(struct sl_engine *e, unsigned mtu)
 		log_debug("no offloads on the tap: %s", strerror(errno));
 }
 
+/* An engine for the tap @tap_fd, all but its libslirp instance and what
+ * depends on the instance's addresses */
+static struct sl_engine *sl_engine_alloc(const struct sl_config *cfg,
+					 int tap_fd)
+{
+	struct sl_engine *e = g_new0(struct sl_engine, 1);
+
+	e->tap_fd = tap_fd;
+	e->frame = e->rxbuf;
+	sl_engine_offload(e, cfg->mtu);
+	e->timers = g_ptr_array_new_with_free_func(g_free);
+	e->fds = g_hash_table_new(NULL, NULL);
+	e->rst = sl_rst_new(util_now_ms());
+	e->out4 = cfg->outbound4;
+	e->out6 = cfg->outbound6;
+	return e;
+}
+
 /**
  * sl_engine_new() - create a libslirp instance serving the tap @tap_fd
  * @cfg:	network parameters (already validated)
@@ -299,16 +317,7 @@ int sl_engine_new(const struct sl_config *cfg, int tap_fd,
 	r = util_set_nonblock(tap_fd);
 	if (r < 0)
 		return r;
-
-	e = g_new0(struct sl_engine, 1);
-	e->tap_fd = tap_fd;
-	e->frame = e->rxbuf;
-	sl_engine_offload(e, cfg->mtu);
-	e->timers = g_ptr_array_new_with_free_func(g_free);
-	e->fds = g_hash_table_new(NULL, NULL);
-	e->rst = sl_rst_new(util_now_ms());
-	e->out4 = cfg->outbound4;
-	e->out6 = cfg->outbound6;
+	e = sl_engine_alloc(cfg, tap_fd);
 
 	/*
 	 * What libslirp 4.7's slirp_new() keeps: the strings (vhostname,

@@ -203,6 +203,57 @@ static void sl_loop_handle_tap(struct sl_loop *l, short revents)
 	}
 }
 
+/* Fill l->pollfds for one poll(): the watches (their count into *@nwatch),
+ * then the tap, then libslirp's sockets; *@timeout_ms: until the next tick
+ * or libslirp timer, -1 for none */
+static void sl_loop_prepare(struct sl_loop *l, guint *nwatch,
+			    int64_t *timeout_ms)
+{
+	int64_t now_ms = util_now_ms();
+	struct pollfd tap = {
+		.fd = sl_engine_tap_fd(l->engine), .events = POLLIN,
+	};
+	guint i;
+
+	*timeout_ms = -1;
+	sl_loop_compact_watches(l);
+	g_array_set_size(l->pollfds, 0);
+	*nwatch = l->watches->len;
+	for (i = 0; i < *nwatch; i++) {
+		struct sl_watch *w = &g_array_index(l->watches,
+						    struct sl_watch, i);
+		struct pollfd p = { .fd = w->fd, .events = w->events };
+
+		g_array_append_val(l->pollfds, p);
+	}
+	g_array_append_val(l->pollfds, tap);
+	for (i = 0; i < l->ticks->len; i++) {
+		int64_t left = g_array_index(l->ticks, struct sl_tick,
+					     i).next_ms - now_ms;
+
+		left = MAX(left, 0);
+		if (*timeout_ms < 0 || left < *timeout_ms)
+			*timeout_ms = left;
+	}
+	sl_engine_poll_fill(l->engine, l->pollfds, timeout_ms);
+}
+
+/* Call the callbacks of the first @nwatch watches that poll() reported,
+ * until one quits the loop */
+static void sl_loop_dispatch_watches(struct sl_loop *l, guint nwatch)
+{
+	guint i;
+
+	for (i = 0; i < nwatch && !l->quit; i++) {
+		struct pollfd *p = &g_array_index(l->pollfds, struct pollfd, i);
+		struct sl_watch *w = &g_array_index(l->watches,
+						    struct sl_watch, i);
+
+		if (p->revents && w->fd >= 0)
+			w->cb(l, w->fd, p->revents, w->opaque);
+	}
+}
+
 /**
  * sl_loop_run() - run until sl_loop_quit()
  * @l:		loop
@@ -212,34 +263,11 @@ static void sl_loop_handle_tap(struct sl_loop *l, short revents)
 int sl_loop_run(struct sl_loop *l)
 {
 	while (!l->quit) {
-		int64_t timeout_ms = -1, now_ms = util_now_ms();
-		struct pollfd tap = {
-			.fd = sl_engine_tap_fd(l->engine), .events = POLLIN,
-		};
-		guint nwatch, i;
+		int64_t timeout_ms;
+		guint nwatch;
 		int n;
 
-		sl_loop_compact_watches(l);
-		g_array_set_size(l->pollfds, 0);
-		nwatch = l->watches->len;
-		for (i = 0; i < nwatch; i++) {
-			struct sl_watch *w = &g_array_index(l->watches,
-							    struct sl_watch, i);
-			struct pollfd p = { .fd = w->fd, .events = w->events };
-
-			g_array_append_val(l->pollfds, p);
-		}
-		g_array_append_val(l->pollfds, tap);
-		for (i = 0; i < l->ticks->len; i++) {
-			int64_t left = g_array_index(l->ticks, struct sl_tick,
-						     i).next_ms - now_ms;
-
-			left = MAX(left, 0);
-			if (timeout_ms < 0 || left < timeout_ms)
-				timeout_ms = left;
-		}
-		sl_engine_poll_fill(l->engine, l->pollfds, &timeout_ms);
-
+		sl_loop_prepare(l, &nwatch, &timeout_ms);
 		n = poll((struct pollfd *)(void *)l->pollfds->data,
 			 l->pollfds->len,
 			 timeout_ms > INT32_MAX ? INT32_MAX : (int)timeout_ms);
@@ -248,15 +276,8 @@ int sl_loop_run(struct sl_loop *l)
 			return 1;
 		}
 
-		for (i = 0; n > 0 && i < nwatch && !l->quit; i++) {
-			struct pollfd *p = &g_array_index(l->pollfds,
-							  struct pollfd, i);
-			struct sl_watch *w = &g_array_index(l->watches,
-							    struct sl_watch, i);
-
-			if (p->revents && w->fd >= 0)
-				w->cb(l, w->fd, p->revents, w->opaque);
-		}
+		if (n > 0)
+			sl_loop_dispatch_watches(l, nwatch);
 		if (l->quit)
 			break;
 		if (n > 0)
