@@ -7,7 +7,9 @@
  *  - a function whose failure the user must understand also takes a
  *    GError **error and fills it, in domain UN_ERROR, with an enum un_exit code
  *    and one self-contained sentence;
- *  - only cli/ prints those messages and turns the code into the exit status.
+ *  - only the entry points print those messages and turn the code into the
+ *    exit status: the commands in cli/, helper_main() and run_main(); the
+ *    helper, its agent and its event loop log what happens after ready.
  */
 #ifndef COMMON_ERRORS_H
 #define COMMON_ERRORS_H

@@ -67,7 +67,7 @@
 #include "confine/sysfilter_helper.h"
 
 /* The kernel reads int arguments: compare their low 32 bits only */
-#define HSC_INT		0xffffffffULL
+#define SYSFILTER_INT_MAX		0xffffffffULL
 
 /* The reviewed list: keep in step with the table in docs/HELPER-SECCOMP.md */
 static const struct sysfilter_entry helper_filter_allow[] = {
@@ -234,14 +234,14 @@ static const struct sysfilter_entry helper_filter_allow[] = {
  * run under the filter (it needs clone and ptrace): such runs need
  * ASAN_OPTIONS=detect_leaks=0 for the helper */
 #if defined(__SANITIZE_ADDRESS__)
-#define HSC_SANITIZERS	1
+#define SYSFILTER_SANITIZERS	1
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer)
-#define HSC_SANITIZERS	1
+#define SYSFILTER_SANITIZERS	1
 #endif
 #endif
 
-#ifdef HSC_SANITIZERS
+#ifdef SYSFILTER_SANITIZERS
 static const struct sysfilter_entry helper_filter_allow_sanitizers[] = {
 	{ "sigaltstack",
 	  "AddressSanitizer's runtime, around signals and at exit" },
@@ -296,7 +296,7 @@ static int helper_filter_add_inet_pairs(scmp_filter_ctx ctx, int nr, uint32_t ac
 		for (j = 0; j < ARRAY_SIZE(helper_filter_socktypes); j++) {
 			r = seccomp_rule_add(ctx, action, nr, 2,
 					     SCMP_A0(SCMP_CMP_MASKED_EQ,
-						     HSC_INT,
+						     SYSFILTER_INT_MAX,
 						     helper_filter_families[i]),
 					     SCMP_A1(SCMP_CMP_MASKED_EQ,
 						     0xf, helper_filter_socktypes[j]));
@@ -321,7 +321,7 @@ static int helper_filter_add_socket(scmp_filter_ctx ctx, int nr, uint32_t action
 
 	for (i = 0; i < ARRAY_SIZE(helper_filter_families); i++) {
 		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 2,
-				     SCMP_A0(SCMP_CMP_MASKED_EQ, HSC_INT,
+				     SCMP_A0(SCMP_CMP_MASKED_EQ, SYSFILTER_INT_MAX,
 					     helper_filter_families[i]),
 				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf,
 					     SOCK_RAW));
@@ -341,7 +341,7 @@ static int helper_filter_add_values(scmp_filter_ctx ctx, int nr, uint32_t action
 	for (i = 0; i < n; i++) {
 		r = seccomp_rule_add(ctx, action, nr, 1,
 				     SCMP_CMP(arg, SCMP_CMP_MASKED_EQ,
-					      HSC_INT, v[i]));
+					      SYSFILTER_INT_MAX, v[i]));
 		if (r < 0)
 			return r;
 	}
@@ -373,9 +373,9 @@ static int helper_filter_add_pidfd_signal(scmp_filter_ctx ctx, int nr,
 	if (helper_filter_kill_pidfd < 0)
 		return 0;
 	return seccomp_rule_add(ctx, action, nr, 2,
-				SCMP_A0(SCMP_CMP_MASKED_EQ, HSC_INT,
+				SCMP_A0(SCMP_CMP_MASKED_EQ, SYSFILTER_INT_MAX,
 					(uint32_t)helper_filter_kill_pidfd),
-				SCMP_A1(SCMP_CMP_MASKED_EQ, HSC_INT, SIGKILL));
+				SCMP_A1(SCMP_CMP_MASKED_EQ, SYSFILTER_INT_MAX, SIGKILL));
 }
 
 /* setsockopt: one rule per (level, option) pair of @p */
@@ -387,9 +387,9 @@ static int helper_filter_add_sockopts(scmp_filter_ctx ctx, int nr, uint32_t acti
 
 	for (i = 0; i < n; i++) {
 		r = seccomp_rule_add(ctx, action, nr, 2,
-				     SCMP_A1(SCMP_CMP_MASKED_EQ, HSC_INT,
+				     SCMP_A1(SCMP_CMP_MASKED_EQ, SYSFILTER_INT_MAX,
 					     (uint32_t)p[i].level),
-				     SCMP_A2(SCMP_CMP_MASKED_EQ, HSC_INT,
+				     SCMP_A2(SCMP_CMP_MASKED_EQ, SYSFILTER_INT_MAX,
 					     (uint32_t)p[i].name));
 		if (r < 0)
 			return r;
@@ -408,7 +408,7 @@ static int helper_filter_add_setsockopt(scmp_filter_ctx ctx, int nr, uint32_t ac
 static int helper_filter_add_tgkill(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
 	return seccomp_rule_add(ctx, action, nr, 1,
-				SCMP_A0(SCMP_CMP_MASKED_EQ, HSC_INT,
+				SCMP_A0(SCMP_CMP_MASKED_EQ, SYSFILTER_INT_MAX,
 					(uint32_t)getpid()));
 }
 
@@ -430,7 +430,7 @@ static int helper_filter_add_futex(scmp_filter_ctx ctx, int nr, uint32_t action)
 	static const unsigned long ops[] = {
 		FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAIT_BITSET, FUTEX_WAKE_BITSET,
 	};
-	const uint64_t mask = HSC_INT & ~(uint64_t)(FUTEX_PRIVATE_FLAG |
+	const uint64_t mask = SYSFILTER_INT_MAX & ~(uint64_t)(FUTEX_PRIVATE_FLAG |
 						     FUTEX_CLOCK_REALTIME);
 	size_t i;
 	int r;
@@ -448,7 +448,7 @@ static int helper_filter_add_futex(scmp_filter_ctx ctx, int nr, uint32_t action)
 static int helper_filter_add_unlinkat(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
 	return seccomp_rule_add(ctx, action, nr, 1,
-				SCMP_A2(SCMP_CMP_MASKED_EQ, HSC_INT, 0));
+				SCMP_A2(SCMP_CMP_MASKED_EQ, SYSFILTER_INT_MAX, 0));
 }
 
 /* mmap: no executable memory (nothing is loaded after start-up) */
@@ -564,16 +564,16 @@ static int agent_filter_add_socket(scmp_filter_ctx ctx, int nr, uint32_t action)
 		return r;
 	for (i = 0; i < ARRAY_SIZE(agent_filter_netlinks); i++) {
 		r = seccomp_rule_add(ctx, action, nr, 3,
-				     SCMP_A0(SCMP_CMP_MASKED_EQ, HSC_INT,
+				     SCMP_A0(SCMP_CMP_MASKED_EQ, SYSFILTER_INT_MAX,
 					     AF_NETLINK),
 				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_RAW),
-				     SCMP_A2(SCMP_CMP_MASKED_EQ, HSC_INT,
+				     SCMP_A2(SCMP_CMP_MASKED_EQ, SYSFILTER_INT_MAX,
 					     agent_filter_netlinks[i]));
 		if (r < 0)
 			return r;
 	}
 	return seccomp_rule_add(ctx, action, nr, 2,
-				SCMP_A0(SCMP_CMP_MASKED_EQ, HSC_INT, AF_UNIX),
+				SCMP_A0(SCMP_CMP_MASKED_EQ, SYSFILTER_INT_MAX, AF_UNIX),
 				SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_DGRAM));
 }
 
@@ -657,7 +657,7 @@ static int helper_filter_load(const struct sysfilter_list *list,
 {
 	struct sysfilter_list lists[] = {
 		*list,
-#ifdef HSC_SANITIZERS
+#ifdef SYSFILTER_SANITIZERS
 		*list,
 #endif
 	};
@@ -669,7 +669,7 @@ static int helper_filter_load(const struct sysfilter_list *list,
 	};
 	int r;
 
-#ifdef HSC_SANITIZERS
+#ifdef SYSFILTER_SANITIZERS
 	lists[1].entries = helper_filter_allow_sanitizers;
 	lists[1].n = ARRAY_SIZE(helper_filter_allow_sanitizers);
 #endif

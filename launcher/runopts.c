@@ -16,7 +16,6 @@
 #include "launcher/run.h"
 #include "portfwd/autopub.h"
 #include "portfwd/spec.h"
-#include "slirp/capture.h"
 
 enum {
 	OPT_CIDR = 0x100,

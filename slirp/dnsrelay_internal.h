@@ -70,10 +70,6 @@ struct dnstcp_conn {
 	GByteArray *out;
 };
 
-/* Period of the timeout scan */
-#define DNSRELAY_TICK_MS	250
-/* Directories (and file names) watched: the file's, its final target's */
-#define DNSRELAY_WATCH_MAX	2
 
 /**
  * struct dnsrelay_pending - one query waiting for an answer

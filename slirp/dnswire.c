@@ -10,10 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <glib.h>
 
 #include "common/util.h"
 #include "slirp/dnswire.h"
-#include "slirp/engine.h"
+#include "slirp/csum.h"
 
 #define ETH_HLEN_	14
 #define ETHTYPE_IP	0x0800

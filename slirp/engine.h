@@ -80,8 +80,6 @@ int sl_engine_drain_tap(struct sl_engine *e);
 void sl_engine_set_capture(struct sl_engine *e, struct capture_writer *cap);
 void sl_engine_set_dns(struct sl_engine *e, struct dnsrelay *r);
 void sl_engine_send_frame(const uint8_t *frame, size_t len, void *opaque);
-uint64_t sl_csum_add(uint64_t sum, const uint8_t *p, size_t len);
-uint16_t sl_csum_fold(uint64_t sum);
 
 /* Used by the event loop (slirp/loop.c) */
 void sl_engine_poll_fill(struct sl_engine *e, GArray *pollfds,

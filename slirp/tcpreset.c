@@ -42,9 +42,11 @@
  * compares (is it an ICMP destination unreachable).
  */
 #include <string.h>
+#include <arpa/inet.h>
 #include <glib.h>
 
 #include "common/util.h"
+#include "slirp/csum.h"
 #include "slirp/tcpreset.h"
 
 #define ETH_HLEN_	14
@@ -416,22 +418,6 @@ void sl_rst_frame(struct sl_rst *r, const uint8_t *f, size_t len,
 		sl_rst_forget(r, c);
 }
 
-static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	return sum;
-}
-
-static uint16_t csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 /* The reset of @c with sequence number @seq, in @f; returns its length */
 static size_t sl_rst_build(const struct sl_rst_conn *c, uint32_t seq,
 			   uint8_t *f)
@@ -439,7 +425,8 @@ static size_t sl_rst_build(const struct sl_rst_conn *c, uint32_t seq,
 	const struct sl_rst_key *k = &c->key;
 	size_t hl = k->family == 4 ? 20 : 40;
 	uint8_t *ip = f + ETH_HLEN_, *th = ip + hl;
-	uint32_t ps;
+	uint16_t csum;
+	uint64_t ps;
 
 	memset(f, 0, ETH_HLEN_ + hl + 20);
 	memcpy(f, c->mac_guest, 6);
@@ -452,8 +439,9 @@ static size_t sl_rst_build(const struct sl_rst_conn *c, uint32_t seq,
 		ip[9] = PROTO_TCP;
 		memcpy(ip + 12, k->raddr, 4);
 		memcpy(ip + 16, k->gaddr, 4);
-		util_put16(ip + 10, csum_fold(csum_add(0, ip, 20)));
-		ps = csum_add(0, ip + 12, 8);
+		csum = (uint16_t)~sl_csum_fold(sl_csum_add(0, ip, 20));
+		memcpy(ip + 10, &csum, 2);
+		ps = sl_csum_add(0, ip + 12, 8);
 	} else {
 		util_put16(f + 12, 0x86dd);
 		ip[0] = 0x60;
@@ -462,7 +450,7 @@ static size_t sl_rst_build(const struct sl_rst_conn *c, uint32_t seq,
 		ip[7] = 64;
 		memcpy(ip + 8, k->raddr, 16);
 		memcpy(ip + 24, k->gaddr, 16);
-		ps = csum_add(0, ip + 8, 32);
+		ps = sl_csum_add(0, ip + 8, 32);
 	}
 	memcpy(th, &k->rport, 2);
 	memcpy(th + 2, &k->gport, 2);
@@ -470,7 +458,10 @@ static size_t sl_rst_build(const struct sl_rst_conn *c, uint32_t seq,
 	util_put32(th + 8, c->rcv_nxt);
 	th[12] = 5 << 4;
 	th[13] = TH_RST | TH_ACK;
-	util_put16(th + 16, csum_fold(csum_add(ps + PROTO_TCP + 20, th, 20)));
+	/* sl_csum_add() sums in the machine's order: the pseudo-header's
+	 * protocol and length are added in network order to match */
+	csum = (uint16_t)~sl_csum_fold(sl_csum_add(ps + htons(PROTO_TCP) + htons(20), th, 20));
+	memcpy(th + 16, &csum, 2);
 	return ETH_HLEN_ + hl + 20;
 }
 

@@ -471,30 +471,30 @@ int main(int argc, char **argv)
 	size_t i;
 
 	g_test_init(&argc, &argv, NULL);
-	g_test_add_func("/hsc/list", test_list);
-	g_test_add_func("/hsc/no-nnp", test_no_nnp);
-	g_test_add_func("/hsc/mode", test_mode);
-	g_test_add_func("/hsc/allowed-unfiltered", test_allowed_unfiltered);
-	g_test_add_func("/hsc/allowed", test_allowed);
-	g_test_add_func("/hsc/no-file-creation", test_no_file_creation);
-	g_test_add_func("/hsc/pidfd-other", test_pidfd_other);
+	g_test_add_func("/sysfilter-helper/list", test_list);
+	g_test_add_func("/sysfilter-helper/no-nnp", test_no_nnp);
+	g_test_add_func("/sysfilter-helper/mode", test_mode);
+	g_test_add_func("/sysfilter-helper/allowed-unfiltered", test_allowed_unfiltered);
+	g_test_add_func("/sysfilter-helper/allowed", test_allowed);
+	g_test_add_func("/sysfilter-helper/no-file-creation", test_no_file_creation);
+	g_test_add_func("/sysfilter-helper/pidfd-other", test_pidfd_other);
 	for (i = 0; i < ARRAY_SIZE(try_refused); i++) {
-		g_autofree char *path = g_strdup_printf("/hsc/refused/%s",
+		g_autofree char *path = g_strdup_printf("/sysfilter-helper/refused/%s",
 							try_refused[i].name);
 
 		g_assert_true(try_find(try_refused[i].name) == &try_refused[i]);
 		g_test_add_data_func(path, &try_refused[i], test_refused);
 	}
 	for (i = 0; i < ARRAY_SIZE(try_denied); i++) {
-		g_autofree char *path = g_strdup_printf("/hsc/denied/%s",
+		g_autofree char *path = g_strdup_printf("/sysfilter-helper/denied/%s",
 							try_denied[i].name);
 
 		g_test_add_data_func(path, &try_denied[i], test_denied);
 	}
-	g_test_add_func("/hsc/agent/list", test_agent_list);
-	g_test_add_func("/hsc/agent/allowed", test_agent_allowed);
+	g_test_add_func("/sysfilter-helper/agent/list", test_agent_list);
+	g_test_add_func("/sysfilter-helper/agent/allowed", test_agent_allowed);
 	for (i = 0; i < ARRAY_SIZE(agent_refused); i++) {
-		g_autofree char *path = g_strdup_printf("/hsc/agent/refused/%s",
+		g_autofree char *path = g_strdup_printf("/sysfilter-helper/agent/refused/%s",
 							agent_refused[i]);
 		const struct try_probe *p = try_find(agent_refused[i]);
 
