@@ -15,20 +15,13 @@ src=$1 build=$2
 . "$(dirname "$0")/lint.bash"
 CLANG_TIDY=${CLANG_TIDY:-clang-tidy}
 need_tool "$CLANG_TIDY"
-if [[ ! -f $build/compile_commands.json ]]; then
-	echo "not ok 1 - $build/compile_commands.json exists (meson setup makes it)"
-	echo "1..1"
-	exit 1
-fi
 
 echo "# $("$CLANG_TIDY" --version | grep -i version)"
 logdir=$(mktemp -d)
 trap 'rm -rf "$logdir"' EXIT
 # the .c files of the product that this build compiles (the headers are analysed through them)
-mapfile -t files < <(source_files "$src" "${PRODUCT_DIRS[@]}" | grep '\.c$' |
-	while IFS= read -r f; do
-		grep -q "\"file\": \".*/${f//./\\.}\"" "$build/compile_commands.json" && echo "$f"
-	done)
+files=$(built_product_files "$src" "$build") || { echo "$files"; exit 1; }
+mapfile -t files <<<"$files"
 printf '%s\n' "${files[@]}" | xargs -P "$(nproc)" -I{} sh -c \
 	'"$1" -p "$2" --quiet "$3/$4" >"$5/$(echo "$4" | tr / _).out" 2>&1' sh "$CLANG_TIDY" "$build" "$src" {} "$logdir"
 

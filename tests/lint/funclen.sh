@@ -13,21 +13,16 @@ src=$1 build=$2
 CLANG_TIDY=${CLANG_TIDY:-clang-tidy}
 MAX_LINES=100 STYLE_LINES=80
 need_tool "$CLANG_TIDY"
-if [[ ! -f $build/compile_commands.json ]]; then
-	echo "not ok 1 - $build/compile_commands.json exists (meson setup makes it)"
-	echo "1..1"
-	exit 1
-fi
 
 config="{Checks: '-*,readability-function-size', HeaderFilterRegex: '/($(
 	IFS='|'
 	echo "${PRODUCT_DIRS[*]}"
 ))/[^/]*\\.h\$', ExtraArgs: ['-Wno-format-nonliteral', '-Wno-unknown-warning-option'],
 	CheckOptions: [{key: readability-function-size.LineThreshold, value: $STYLE_LINES}]}"
-raw=$(source_files "$src" "${PRODUCT_DIRS[@]}" | grep '\.c$' |
-	while IFS= read -r f; do
-		grep -q "\"file\": \".*/${f//./\\.}\"" "$build/compile_commands.json" && echo "$src/$f"
-	done | xargs -P "$(nproc)" -n 1 "$CLANG_TIDY" -p "$build" --quiet --config="$config" 2>&1 | src_paths "$src" "$build")
+files=$(built_product_files "$src" "$build") || { echo "$files"; exit 1; }
+mapfile -t files <<<"$files"
+raw=$(printf '%s\n' "${files[@]/#/$src/}" |
+	xargs -P "$(nproc)" -n 1 "$CLANG_TIDY" -p "$build" --quiet --config="$config" 2>&1 | src_paths "$src" "$build")
 # "LINES FILE:LINE FUNCTION" for every function over STYLE_LINES lines
 long=$(awk '/ warning: function .* exceeds/ {
 		match($0, /function '"'"'[^'"'"']*'"'"'/)

@@ -4,6 +4,9 @@
 #
 #   need_tool NAME                 exits (TAP skip, or a failure when CI is set) if NAME is not installed
 #   source_files SRCDIR DIRS...    tracked .c and .h files under DIRS (every folder when none), one a line
+#   built_product_files SRC BUILD  the .c files of the product that BUILD compiles (its compile_commands.json
+#                                  names them), one a line; exits with a failing TAP line if there are none
+#   src_paths SRC BUILD            a filter: the paths of sources that clang-tidy prints, as dir/file.c
 #   PRODUCT_DIRS                   the folders of the product code
 . "$(dirname "${BASH_SOURCE[0]}")/../packaging/tap.bash"
 
@@ -43,4 +46,19 @@ src_paths() {
 	babs=$(realpath -m "$2")
 	rel=$(realpath -m --relative-to="$babs" "$sabs")
 	sed -e "s,$babs/$rel/,,g" -e "s,$sabs/,,g" -e "s,\(^\|[ ']\)$rel/,\1,g"
+}
+
+built_product_files() {
+	local src=$1 build=$2 db=$2/compile_commands.json f files=()
+	if [[ -f $db ]]; then
+		while IFS= read -r f; do
+			grep -q "\"file\": \".*/${f//./\\.}\"" "$db" && files+=("$f")
+		done < <(source_files "$src" "${PRODUCT_DIRS[@]}" | grep '\.c$')
+	fi
+	if ((${#files[@]} == 0)); then
+		echo "not ok 1 - $db names the product's files (meson setup makes it)"
+		echo "1..1"
+		exit 1
+	fi
+	printf '%s\n' "${files[@]}"
 }
