@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <glib.h>
+
 #include "common/addr.h"
 #include "common/util.h"
 
@@ -313,18 +315,16 @@ bool addr_ip_is_loopback(const struct addr_ip *a)
  */
 int addr_mac_parse(const char *s, uint8_t mac[6])
 {
-	unsigned int o[6];
-	char tail;
-	int i;
+	int i, hi, lo;
 
-	if (strlen(s) != 17 ||
-	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &o[0], &o[1], &o[2], &o[3],
-		   &o[4], &o[5], &tail) != 6)
+	if (strlen(s) != 17)
 		return -EINVAL;
 	for (i = 0; i < 6; i++) {
-		if (s[i * 3] == ' ' || s[i * 3] == '+' || s[i * 3] == '-')
+		hi = g_ascii_xdigit_value(s[i * 3]);
+		lo = g_ascii_xdigit_value(s[i * 3 + 1]);
+		if (hi < 0 || lo < 0 || (i < 5 && s[i * 3 + 2] != ':'))
 			return -EINVAL;
-		mac[i] = (uint8_t)o[i];
+		mac[i] = (uint8_t)(hi << 4 | lo);
 	}
 	if (mac[0] & 1)
 		return -EINVAL;

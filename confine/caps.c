@@ -59,7 +59,7 @@ int caps_keep_only(uint64_t keep)
 		.version = _LINUX_CAPABILITY_VERSION_3,
 	};
 	struct __user_cap_data_struct d[2] = { 0 };
-	uint64_t prm;
+	uint64_t prm = 0;
 	int r;
 
 	r = caps_get(NULL, &prm, NULL);

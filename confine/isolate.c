@@ -719,9 +719,9 @@ int isolate_sandbox(const struct isolate_cfg *cfg, bool *keep_bind,
 	int r;
 
 	r = isolate_resolv_plan(&rv);
-	if (r < 0) {
+	if (r < 0 || !rv.dir) {
 		isolate_resolv_clear(&rv);
-		return isolate_fail(error, -r, "sandbox: cannot follow %s",
+		return isolate_fail(error, r < 0 ? -r : ENOENT, "sandbox: cannot follow %s",
 				    ISOLATE_RESOLV);
 	}
 	if (unshare(CLONE_NEWNS)) {

@@ -118,7 +118,7 @@ int nl_recv_answer(int fd, void *buf, size_t size, int flags, unsigned seq,
 	int i, r;
 
 	for (i = 0; i < NL_ANSWER_READS_MAX; i++) {
-		struct sockaddr_nl from;
+		struct sockaddr_nl from = { 0 };
 		socklen_t fromlen = sizeof(from);
 		ssize_t n = recvfrom(fd, buf, size, flags,
 				     (struct sockaddr *)&from, &fromlen);

@@ -98,7 +98,7 @@ static int ns_open_file(const char *path, int nstype, const char *what,
 static int ns_open_userns(const char *path, int *out, GError **error)
 {
 	cleanup_fd int fd = -1;
-	struct stat self, st;
+	struct stat self = { 0 }, st = { 0 };
 	int r;
 
 	*out = -1;
@@ -130,7 +130,7 @@ static int ns_open_userns(const char *path, int *out, GError **error)
 static int ns_open_netns(const char *path, pid_t pid, struct ns_fds *out,
 			 GError **error)
 {
-	struct stat st;
+	struct stat st = { 0 };
 	int fd;
 
 	fd = ns_open_file(path, CLONE_NEWNET, "network", pid, &st, error);

@@ -376,10 +376,15 @@ void sl_counters_proc_read(int statm_fd, struct sl_proc_stats *out)
 	if (statm_fd >= 0) {
 		n = pread(statm_fd, buf, sizeof(buf) - 1, 0);
 		if (n > 0) {
-			unsigned long long size, resident;
+			unsigned long long resident;
+			char *end;
 
+			/* statm: "size resident shared ...", in pages */
 			buf[n] = '\0';
-			if (sscanf(buf, "%llu %llu", &size, &resident) == 2)
+			errno = 0;
+			strtoull(buf, &end, 10);
+			resident = strtoull(end, &end, 10);
+			if (!errno && *end == ' ')
 				out->rss_bytes = (int64_t)resident *
 						 sysconf(_SC_PAGESIZE);
 		}

@@ -566,10 +566,11 @@ static bool dnsw_resolv_addr(const char *s, struct sockaddr_storage *ss)
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
 	unsigned long scope = 0;
 	char *pct, *end;
+	size_t len = strlen(s);
 
-	if (strlen(s) >= sizeof(buf))
+	if (len >= sizeof(buf))
 		return false;
-	strcpy(buf, s);
+	memcpy(buf, s, len + 1);
 	memset(ss, 0, sizeof(*ss));
 	pct = strchr(buf, '%');
 	if (pct) {

@@ -328,7 +328,11 @@ int sl_engine_new(const struct sl_config *cfg, int tap_fd,
 	 * the callbacks are a static table and their opaque is @e, both
 	 * outliving the instance (sl_engine_free() calls slirp_cleanup() first).
 	 */
-	sc.version = MIN(SLIRP_CONFIG_VERSION_MAX, 4);
+#if SLIRP_CONFIG_VERSION_MAX > 4
+	sc.version = 4;
+#else
+	sc.version = SLIRP_CONFIG_VERSION_MAX;
+#endif
 	sc.restricted = 0;
 	sc.in_enabled = true;
 	sc.vnetwork = cfg->cidr.net;
