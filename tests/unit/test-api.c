@@ -1002,20 +1002,17 @@ static gpointer client_thread(gpointer data)
 	}
 	{
 		g_autoptr(GError) error = NULL;
-		g_autoptr(JsonNode) ret = NULL;
-		JsonArray *entries;
+		g_autoptr(json_t) ret = NULL;
 
 		CHECK(t, !apiclient_request(t->path,
 					    "{\"execute\":\"list_hostfwd\"}",
 					    &ret, &error));
-		entries = json_object_get_array_member(json_node_get_object(ret),
-						       "entries");
-		CHECK(t, json_array_get_length(entries) == 1);
+		CHECK(t, json_array_size(json_object_get(ret, "entries")) == 1);
 	}
 	/* An error reply becomes a GError with its desc */
 	{
 		g_autoptr(GError) error = NULL;
-		g_autoptr(JsonNode) ret = NULL;
+		g_autoptr(json_t) ret = NULL;
 
 		CHECK(t, apiclient_request(t->path, "{\"execute\":\"x\"}", &ret,
 					   &error) == -EREMOTEIO);
