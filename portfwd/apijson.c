@@ -4,14 +4,17 @@
  *
  * jansson does the parsing. Where json-glib (which the API used before)
  * read valid JSON differently from jansson's defaults, apijson_parse() reads
- * it as json-glib did, so that no client sees a change: a number past the
- * range of a 64-bit integer or of a double is a number that is not an
- * integer rather than an error, "\u0000" ends a string where it is read, a
- * member given twice has its last value.
+ * it as json-glib did, so that no request gets another answer: any value at
+ * the top, a number past the range of a 64-bit integer or of a double is a
+ * number that is not an integer rather than an error (json-glib wrapped the
+ * first to -1, which no member the API reads accepts either), "\u0000" ends
+ * a string where it is read, a member given twice has its last value. What
+ * is not JSON and json-glib let through (comments, single quotes, hex
+ * numbers, raw control characters in strings...) is refused.
  *
  * The writer is ours, not json_dumps(): compact, members in insertion order,
- * and strings escaped as json-glib escaped them ("\u00xx" in lower case, DEL
- * escaped, anything else above 0x1f as it is), which jansson does otherwise.
+ * and strings escaped as json-glib escaped them (\u00xx in lower case, DEL
+ * escaped, UTF-8 as it is), which jansson does otherwise.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -30,21 +33,27 @@ static bool apijson_number_char(char c)
 }
 
 /*
- * apijson_defuse_number() - overwrite the number that ends at @end in @buf
- * (one jansson refused as out of range) with "0.0" and spaces: a number that
- * is not an integer, as json-glib read it
+ * apijson_defuse_number() - rewrite the number that ends at @end in @buf, one
+ * jansson refused as out of range, as a real of the same length: an integer
+ * past int64 keeps its magnitude ("123...789" becomes "123...7e2"), a real
+ * past double becomes "0.0" and spaces
  * Return: false if no number of at least 3 characters ends there
  */
 static bool apijson_defuse_number(char *buf, size_t end)
 {
-	size_t start = end;
+	size_t start = end, n;
 
 	while (start && apijson_number_char(buf[start - 1]))
 		start--;
-	if (end - start < 3)
+	n = end - start;
+	if (n < 3)
 		return false;
+	if (strcspn(buf + start, ".eE") >= n) {
+		memcpy(buf + end - 2, "e2", 2);
+		return true;
+	}
 	memcpy(buf + start, "0.0", 3);
-	memset(buf + start + 3, ' ', end - start - 3);
+	memset(buf + start + 3, ' ', n - 3);
 	return true;
 }
 
@@ -72,8 +81,11 @@ json_t *apijson_parse(const char *text, size_t len)
 		if (json_error_code(&error) != json_error_numeric_overflow ||
 		    error.position < 0 || (size_t)error.position > len)
 			break;
-		if (!copy)
-			copy = g_strndup(text, len);
+		if (!copy) {
+			copy = g_malloc(len + 1);
+			memcpy(copy, text, len);
+			copy[len] = '\0';
+		}
 		if (!apijson_defuse_number(copy, (size_t)error.position))
 			break;
 		v = json_loadb(copy, len, APIJSON_LOAD_FLAGS, &error);
