@@ -119,7 +119,7 @@ int apicmd_need_api(const char *api, const char *cmd)
  * @api:	API socket
  * @request:	the request, JSON
  * @pass_fd:	descriptor sent with it, or -1
- * @ret:	out: the "return" member of the reply, to json_node_unref()
+ * @ret:	out: the "return" member of the reply, to json_decref()
  * @status:	out on failure, if not NULL: the error's exit status
  *		(UN_EXIT_USAGE for an unusable path, else UN_EXIT_FAILURE)
  *
@@ -127,7 +127,7 @@ int apicmd_need_api(const char *api, const char *cmd)
  * answered an error)
  */
 int apicmd_request(const char *api, const char *request, int pass_fd,
-		   JsonNode **ret, int *status)
+		   json_t **ret, int *status)
 {
 	g_autoptr(GError) error = NULL;
 	int r;
@@ -142,16 +142,13 @@ int apicmd_request(const char *api, const char *request, int pass_fd,
 }
 
 /**
- * apicmd_print_json() - print @node as one line of JSON
- * @node:	what to print
+ * apicmd_print_json() - print @v as one line of JSON
+ * @v:		what to print
  */
-void apicmd_print_json(JsonNode *node)
+void apicmd_print_json(json_t *v)
 {
-	g_autoptr(JsonGenerator) gen = json_generator_new();
-	g_autofree char *text = NULL;
+	g_autofree char *text = apijson_dump(v);
 
-	json_generator_set_root(gen, node);
-	text = json_generator_to_data(gen, NULL);
 	printf("%s\n", text);
 }
 
@@ -162,47 +159,41 @@ void apicmd_print_json(JsonNode *node)
  *
  * Return: the member, or NULL if missing or not an object
  */
-JsonObject *apicmd_object(JsonObject *o, const char *name)
+json_t *apicmd_object(json_t *o, const char *name)
 {
-	JsonNode *n = o ? json_object_get_member(o, name) : NULL;
+	json_t *n = json_object_get(o, name);
 
-	return n && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+	return json_is_object(n) ? n : NULL;
 }
 
 /**
  * apicmd_int() - an integer member of a reply
- * @o:		object, may be NULL
+ * @o:		object; NULL or another value is taken as an empty object
  * @name:	member
  * @dflt:	what a missing member, or one not an integer, gives
  *
  * Return: the value, or @dflt
  */
-gint64 apicmd_int(JsonObject *o, const char *name, gint64 dflt)
+gint64 apicmd_int(json_t *o, const char *name, gint64 dflt)
 {
-	JsonNode *n = o ? json_object_get_member(o, name) : NULL;
+	json_t *n = json_object_get(o, name);
 
-	if (!n || !JSON_NODE_HOLDS_VALUE(n) ||
-	    json_node_get_value_type(n) != G_TYPE_INT64)
-		return dflt;
-	return json_node_get_int(n);
+	return json_is_integer(n) ? json_integer_value(n) : dflt;
 }
 
 /**
  * apicmd_str() - a string member of a reply
- * @o:		object, may be NULL
+ * @o:		object; NULL or another value is taken as an empty object
  * @name:	member
  * @dflt:	what a missing member, or one not a string, gives
  *
  * Return: the value (valid as long as @o), or @dflt
  */
-const char *apicmd_str(JsonObject *o, const char *name, const char *dflt)
+const char *apicmd_str(json_t *o, const char *name, const char *dflt)
 {
-	JsonNode *n = o ? json_object_get_member(o, name) : NULL;
+	const char *s = json_string_value(json_object_get(o, name));
 
-	if (!n || !JSON_NODE_HOLDS_VALUE(n) ||
-	    json_node_get_value_type(n) != G_TYPE_STRING)
-		return dflt;
-	return json_node_get_string(n);
+	return s ? s : dflt;
 }
 
 /**

@@ -7,7 +7,8 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <json-glib/json-glib.h>
+
+#include "portfwd/apijson.h"
 
 /* What an option callback returns for an option its command does not take */
 #define APICMD_OPT_UNKNOWN	1
@@ -47,12 +48,12 @@ int apicmd_parse_output(const char *arg, bool *json);
 int apicmd_no_args(int argc, const char *cmd);
 int apicmd_need_api(const char *api, const char *cmd);
 int apicmd_request(const char *api, const char *request, int pass_fd,
-		   JsonNode **ret, int *status);
-void apicmd_print_json(JsonNode *node);
+		   json_t **ret, int *status);
+void apicmd_print_json(json_t *v);
 
-JsonObject *apicmd_object(JsonObject *o, const char *name);
-gint64 apicmd_int(JsonObject *o, const char *name, gint64 dflt);
-const char *apicmd_str(JsonObject *o, const char *name, const char *dflt);
+json_t *apicmd_object(json_t *o, const char *name);
+gint64 apicmd_int(json_t *o, const char *name, gint64 dflt);
+const char *apicmd_str(json_t *o, const char *name, const char *dflt);
 char *apicmd_bytes(double n);
 char *apicmd_count(gint64 n);
 

@@ -14,7 +14,6 @@
 #include <inttypes.h>
 #include <string.h>
 #include <unistd.h>
-#include <json-glib/json-glib.h>
 
 #include "cli/apicmd.h"
 #include "cli/capture.h"
@@ -52,7 +51,7 @@ void capture_usage(FILE *out)
 
 static int capture_start(const char *api, const char *file, uint64_t max)
 {
-	g_autoptr(JsonNode) ret = NULL;
+	g_autoptr(json_t) ret = NULL;
 	g_autofree char *req = NULL;
 	cleanup_fd int fd = -1;
 	int r, status;
@@ -84,19 +83,17 @@ static int capture_start(const char *api, const char *file, uint64_t max)
 
 static int capture_stop(const char *api)
 {
-	g_autoptr(JsonNode) ret = NULL;
-	JsonObject *o;
+	g_autoptr(json_t) ret = NULL;
 	int status;
 
 	if (apicmd_request(api, "{\"execute\":\"stop_capture\"}", -1, &ret,
 			   &status))
 		return status;
-	o = JSON_NODE_HOLDS_OBJECT(ret) ? json_node_get_object(ret) : NULL;
 	printf("stopped: %" G_GINT64_FORMAT " frames (%" G_GINT64_FORMAT
 	       " bytes) in %" G_GINT64_FORMAT " file(s), %" G_GINT64_FORMAT
-	       " dropped\n", apicmd_int(o, "frames", -1),
-	       apicmd_int(o, "bytes", -1), apicmd_int(o, "files", -1),
-	       apicmd_int(o, "dropped", -1));
+	       " dropped\n", apicmd_int(ret, "frames", -1),
+	       apicmd_int(ret, "bytes", -1), apicmd_int(ret, "files", -1),
+	       apicmd_int(ret, "dropped", -1));
 	return UN_EXIT_OK;
 }
 

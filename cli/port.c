@@ -7,7 +7,6 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include <json-glib/json-glib.h>
 
 #include "cli/apicmd.h"
 #include "cli/port.h"
@@ -156,34 +155,22 @@ static int port_opts_parse(struct port_opts *o, const struct apicmd *cmd,
 
 static char *port_add_request(const struct pf_spec *s, uint16_t i)
 {
-	g_autoptr(JsonGenerator) gen = json_generator_new();
-	g_autoptr(JsonBuilder) jb = json_builder_new();
-	g_autoptr(JsonNode) root = NULL;
+	g_autoptr(json_t) req = json_object();
+	json_t *args = json_object();
 	char buf[INET6_ADDRSTRLEN];
 
-	json_builder_begin_object(jb);
-	json_builder_set_member_name(jb, "execute");
-	json_builder_add_string_value(jb, "add_hostfwd");
-	json_builder_set_member_name(jb, "arguments");
-	json_builder_begin_object(jb);
-	json_builder_set_member_name(jb, "proto");
-	json_builder_add_string_value(jb, pf_proto_name(s->proto));
-	json_builder_set_member_name(jb, "host_addr");
-	json_builder_add_string_value(jb, s->host_addr_set ?
-		addr_ip_str_plain(&s->host_addr, buf, sizeof(buf)) : "");
-	json_builder_set_member_name(jb, "host_port");
-	json_builder_add_int_value(jb, s->host_port ? s->host_port + i : 0);
-	json_builder_set_member_name(jb, "guest_addr");
-	json_builder_add_string_value(jb, s->guest_addr_set ?
-		addr_ip_str_plain(&s->guest_addr, buf, sizeof(buf)) : "");
-	json_builder_set_member_name(jb, "guest_port");
-	json_builder_add_int_value(jb, s->guest_port + i);
-	json_builder_end_object(jb);
-	json_builder_end_object(jb);
-
-	root = json_builder_get_root(jb);
-	json_generator_set_root(gen, root);
-	return json_generator_to_data(gen, NULL);
+	json_object_set_new(req, "execute", json_string("add_hostfwd"));
+	json_object_set_new(req, "arguments", args);
+	json_object_set_new(args, "proto",
+			    json_string(pf_proto_name(s->proto)));
+	json_object_set_new(args, "host_addr", json_string(s->host_addr_set ?
+		addr_ip_str_plain(&s->host_addr, buf, sizeof(buf)) : ""));
+	json_object_set_new(args, "host_port",
+			    json_integer(s->host_port ? s->host_port + i : 0));
+	json_object_set_new(args, "guest_addr", json_string(s->guest_addr_set ?
+		addr_ip_str_plain(&s->guest_addr, buf, sizeof(buf)) : ""));
+	json_object_set_new(args, "guest_port", json_integer(s->guest_port + i));
+	return apijson_dump(req);
 }
 
 static char *port_remove_request(unsigned id)
@@ -226,8 +213,7 @@ static int port_add_one(const char *api, const struct pf_spec *spec,
 			uint16_t i, GArray *ids, GString *out)
 {
 	g_autofree char *req = port_add_request(spec, i);
-	g_autoptr(JsonNode) ret = NULL;
-	JsonObject *ro;
+	g_autoptr(json_t) ret = NULL;
 	unsigned uid;
 	gint64 id;
 	int r;
@@ -235,8 +221,7 @@ static int port_add_one(const char *api, const struct pf_spec *spec,
 	r = apicmd_request(api, req, -1, &ret, NULL);
 	if (r < 0)
 		return r;
-	ro = JSON_NODE_HOLDS_OBJECT(ret) ? json_node_get_object(ret) : NULL;
-	id = apicmd_int(ro, "id", -1);
+	id = apicmd_int(ret, "id", -1);
 	if (id < 1 || id > G_MAXUINT) {
 		log_err("API socket %s: the reply to add_hostfwd has no rule "
 			"id", api);
@@ -247,7 +232,7 @@ static int port_add_one(const char *api, const struct pf_spec *spec,
 	g_string_append_printf(out, "%u", uid);
 	if (!spec->host_port)
 		g_string_append_printf(out, " %" G_GINT64_FORMAT,
-				       apicmd_int(ro, "host_port", 0));
+				       apicmd_int(ret, "host_port", 0));
 	g_string_append_c(out, '\n');
 	return 0;
 }
@@ -272,7 +257,7 @@ static int port_remove(const char *api, GArray *ids, bool undo)
 	for (k = 0; k < ids->len; k++) {
 		unsigned id = g_array_index(ids, unsigned, k);
 		g_autofree char *req = port_remove_request(id);
-		g_autoptr(JsonNode) ret = NULL;
+		g_autoptr(json_t) ret = NULL;
 		g_autoptr(GError) error = NULL;
 		int r;
 
@@ -335,19 +320,16 @@ static const char *const port_head[PORT_COLS] = {
 	"ID", "PROTO", "HOST", "GUEST", "ACTIVE", "TOTAL", "IN", "OUT",
 };
 
-/* The cells of entry @e of list_hostfwd (NULL if not an object); @automatic
+/* The cells of entry @e of list_hostfwd (not an object: all unknown); @automatic
  * says whether auto-publish added it (its ID then has "*" after it) */
-static char **port_table_row(JsonObject *e, bool *automatic)
+static char **port_table_row(json_t *e, bool *automatic)
 {
-	JsonObject *st = apicmd_object(e, "stats");
+	json_t *st = apicmd_object(e, "stats");
 	gint64 hp = apicmd_int(e, "host_port", 0);
 	gint64 gp = apicmd_int(e, "guest_port", 0);
 	char **row = g_new0(char *, PORT_COLS + 1);
-	JsonNode *an = e ? json_object_get_member(e, "automatic") : NULL;
 
-	*automatic = an && JSON_NODE_HOLDS_VALUE(an) &&
-		     json_node_get_value_type(an) == G_TYPE_BOOLEAN &&
-		     json_node_get_boolean(an);
+	*automatic = json_is_true(json_object_get(e, "automatic"));
 	row[0] = apicmd_count(apicmd_int(e, "id", -1));
 	if (*automatic) {
 		char *t = g_strconcat(row[0], "*", NULL);
@@ -384,21 +366,19 @@ static void port_print_line(const char *const *cells, const size_t *width)
  * auto-publish have "*" after their ID, explained under the table
  * @entries:	the entries
  */
-void port_print_table(JsonArray *entries)
+void port_print_table(json_t *entries)
 {
 	g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)g_strfreev);
 	size_t width[PORT_COLS] = { 0 };
 	bool any_auto = false;
-	guint i, k;
+	size_t i, k;
+	json_t *e;
 
-	for (i = 0; i < json_array_get_length(entries); i++) {
-		JsonNode *n = json_array_get_element(entries, i);
+	json_array_foreach(entries, i, e) {
 		bool automatic;
 
-		g_ptr_array_add(rows, port_table_row(
-			JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) :
-						    NULL, &automatic));
+		g_ptr_array_add(rows, port_table_row(e, &automatic));
 		any_auto |= automatic;
 	}
 
@@ -420,8 +400,8 @@ void port_print_table(JsonArray *entries)
 
 static int port_ls(int argc, char **argv)
 {
-	g_autoptr(JsonNode) ret = NULL;
-	JsonNode *entries = NULL;
+	g_autoptr(json_t) ret = NULL;
+	json_t *entries;
 	struct port_opts o;
 	int r;
 
@@ -433,10 +413,8 @@ static int port_ls(int argc, char **argv)
 	if (apicmd_request(o.api_socket, "{\"execute\":\"list_hostfwd\"}", -1,
 			   &ret, NULL))
 		return UN_EXIT_FAILURE;
-	if (JSON_NODE_HOLDS_OBJECT(ret))
-		entries = json_object_get_member(json_node_get_object(ret),
-						 "entries");
-	if (!entries || !JSON_NODE_HOLDS_ARRAY(entries)) {
+	entries = json_object_get(ret, "entries");
+	if (!json_is_array(entries)) {
 		log_err("API socket %s: the reply to list_hostfwd has no "
 			"entries", o.api_socket);
 		return UN_EXIT_FAILURE;
@@ -445,7 +423,7 @@ static int port_ls(int argc, char **argv)
 	if (o.json)
 		apicmd_print_json(entries);
 	else
-		port_print_table(json_node_get_array(entries));
+		port_print_table(entries);
 	return UN_EXIT_OK;
 }
 

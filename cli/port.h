@@ -6,10 +6,10 @@
 #define CLI_PORT_H
 
 #include <stdio.h>
-#include <json-glib/json-glib.h>
+#include <jansson.h>
 
 void port_usage(FILE *out);
 int port_main(int argc, char **argv);
-void port_print_table(JsonArray *entries);
+void port_print_table(json_t *entries);
 
 #endif /* CLI_PORT_H */

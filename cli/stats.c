@@ -13,7 +13,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <json-glib/json-glib.h>
 
 #include "cli/apicmd.h"
 #include "cli/port.h"
@@ -67,13 +66,13 @@ void stats_usage(FILE *out)
 }
 
 /* Member @name of group @group of the figures, -1 if missing */
-static gint64 stats_int(JsonObject *o, const char *group, const char *name)
+static gint64 stats_int(json_t *o, const char *group, const char *name)
 {
 	return apicmd_int(apicmd_object(o, group), name, -1);
 }
 
 /* ", 12.0 frames/s, 3.4KiB/s" since the previous sample */
-static char *stats_rate(JsonObject *cur, JsonObject *prev, double dt,
+static char *stats_rate(json_t *cur, json_t *prev, double dt,
 			const char *frames, const char *bytes)
 {
 	g_autofree char *b = NULL;
@@ -92,7 +91,7 @@ static char *stats_rate(JsonObject *cur, JsonObject *prev, double dt,
 			       (double)(f1 - f0) / dt, b);
 }
 
-static void stats_print_table(JsonObject *cur, JsonObject *prev, double dt)
+static void stats_print_table(json_t *cur, json_t *prev, double dt)
 {
 	g_autofree char *bin = apicmd_bytes((double)stats_int(cur, "tap",
 							    "bytes_in"));
@@ -108,7 +107,7 @@ static void stats_print_table(JsonObject *cur, JsonObject *prev, double dt)
 							    "rss_bytes"));
 	g_autofree char *peak = apicmd_bytes((double)stats_int(cur, "process",
 							     "max_rss_bytes"));
-	JsonNode *rules = json_object_get_member(cur, "rules");
+	json_t *rules = json_object_get(cur, "rules");
 
 	printf("uptime      %.1f s\n",
 	       (double)stats_int(cur, "process", "uptime_ms") / 1000);
@@ -134,10 +133,9 @@ static void stats_print_table(JsonObject *cur, JsonObject *prev, double dt)
 	       rss, peak,
 	       (double)stats_int(cur, "process", "cpu_user_us") / 1e6,
 	       (double)stats_int(cur, "process", "cpu_system_us") / 1e6);
-	if (rules && JSON_NODE_HOLDS_ARRAY(rules) &&
-	    json_array_get_length(json_node_get_array(rules))) {
+	if (json_array_size(rules)) {
 		printf("\n");
-		port_print_table(json_node_get_array(rules));
+		port_print_table(rules);
 	}
 }
 
@@ -226,12 +224,11 @@ static void stats_sleep(double interval, const sigset_t *unblocked)
 }
 
 /* The figures, in @ret: 0, or an exit status with the error logged */
-static int stats_fetch(const char *api, JsonNode **ret)
+static int stats_fetch(const char *api, json_t **ret)
 {
 	if (apicmd_request(api, "{\"execute\":\"stats\"}", -1, ret, NULL))
 		return UN_EXIT_FAILURE;
-	if (!JSON_NODE_HOLDS_OBJECT(*ret) ||
-	    !json_object_has_member(json_node_get_object(*ret), "tap")) {
+	if (!json_object_get(*ret, "tap")) {
 		log_err("API socket %s: the reply to stats has no figures (a "
 			"usernet without the stats request, or slirp4netns?)",
 			api);
@@ -242,8 +239,8 @@ static int stats_fetch(const char *api, JsonNode **ret)
 
 /* Print the figures @cur, with rates since @prev (NULL: none), taken @dt
  * seconds before */
-static void stats_show(const struct stats_opts *o, JsonNode *cur,
-		       JsonNode *prev, double dt)
+static void stats_show(const struct stats_opts *o, json_t *cur,
+		       json_t *prev, double dt)
 {
 	if (o->json) {
 		apicmd_print_json(cur);
@@ -252,8 +249,7 @@ static void stats_show(const struct stats_opts *o, JsonNode *cur,
 			printf("\033[H\033[2J");
 		else if (prev)
 			printf("\n");
-		stats_print_table(json_node_get_object(cur),
-				  prev ? json_node_get_object(prev) : NULL, dt);
+		stats_print_table(cur, prev, dt);
 	}
 	fflush(stdout);
 }
@@ -261,11 +257,11 @@ static void stats_show(const struct stats_opts *o, JsonNode *cur,
 /* Fetch and print the figures, once or until interrupted (--watch) */
 static int stats_run(const struct stats_opts *o, const sigset_t *unblocked)
 {
-	g_autoptr(JsonNode) prev = NULL;
+	g_autoptr(json_t) prev = NULL;
 	gint64 prev_us = 0;
 
 	for (;;) {
-		g_autoptr(JsonNode) ret = NULL;
+		g_autoptr(json_t) ret = NULL;
 		gint64 now_us;
 		int r;
 
@@ -276,7 +272,7 @@ static int stats_run(const struct stats_opts *o, const sigset_t *unblocked)
 		stats_show(o, ret, prev, (double)(now_us - prev_us) / 1e6);
 		if (!o->watch)
 			return UN_EXIT_OK;
-		g_clear_pointer(&prev, json_node_unref);
+		g_clear_pointer(&prev, json_decref);
 		prev = g_steal_pointer(&ret);
 		prev_us = now_us;
 		stats_sleep(o->interval, unblocked);

@@ -35,32 +35,39 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
-#include <json-glib/json-glib.h>
 
 #include "common/errors.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "netns/fdpass.h"
 #include "portfwd/api.h"
+#include "portfwd/apijson.h"
 
 #define API_TICK_MS		1000
 #define API_ACCEPT_BATCH	16
 
 /* Request handling */
 
-static char *api_builder_to_json(JsonBuilder *jb)
+/* @root as the reply, compact JSON; @root is dropped */
+static char *api_reply(json_t *root)
 {
-	g_autoptr(JsonGenerator) gen = json_generator_new();
-	g_autoptr(JsonNode) root = json_builder_get_root(jb);
+	g_autoptr(json_t) r = root;
 
-	json_generator_set_root(gen, root);
-	return json_generator_to_data(gen, NULL);
+	return apijson_dump(r);
+}
+
+/* {@name: @member}, @member taken over */
+static json_t *api_object_with(const char *name, json_t *member)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, name, member);
+	return o;
 }
 
 static char *api_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 static char *api_error(const char *fmt, ...)
 {
-	g_autoptr(JsonBuilder) jb = json_builder_new();
 	g_autofree char *raw = NULL, *desc = NULL;
 	va_list ap;
 
@@ -70,39 +77,30 @@ static char *api_error(const char *fmt, ...)
 	/* A backend message could hold anything: keep the reply valid JSON */
 	desc = g_utf8_make_valid(raw, -1);
 
-	json_builder_begin_object(jb);
-	json_builder_set_member_name(jb, "error");
-	json_builder_begin_object(jb);
-	json_builder_set_member_name(jb, "desc");
-	json_builder_add_string_value(jb, desc);
-	json_builder_end_object(jb);
-	json_builder_end_object(jb);
-	return api_builder_to_json(jb);
+	return api_reply(api_object_with("error",
+		api_object_with("desc", json_string(desc))));
 }
 
-/* Start {"return":{ ... */
-static JsonBuilder *api_return_begin(void)
+/* Start {"return":{ ...: the object inside, to fill */
+static json_t *api_return_begin(void)
 {
-	JsonBuilder *jb = json_builder_new();
-
-	json_builder_begin_object(jb);
-	json_builder_set_member_name(jb, "return");
-	json_builder_begin_object(jb);
-	return jb;
+	return json_object();
 }
 
-/* ... }} and serialise */
-static char *api_return_end(JsonBuilder *jb)
+/* ... }} and serialise; @ret is taken over */
+static char *api_return_end(json_t *ret)
 {
-	json_builder_end_object(jb);
-	json_builder_end_object(jb);
-	return api_builder_to_json(jb);
+	return api_reply(api_object_with("return", ret));
 }
 
-static void api_add_int(JsonBuilder *jb, const char *name, gint64 v)
+static void api_add_int(json_t *o, const char *name, gint64 v)
 {
-	json_builder_set_member_name(jb, name);
-	json_builder_add_int_value(jb, v);
+	json_object_set_new(o, name, json_integer(v));
+}
+
+static void api_add_str(json_t *o, const char *name, const char *v)
+{
+	json_object_set_new(o, name, json_string(v));
 }
 
 /*
@@ -110,17 +108,16 @@ static void api_add_int(JsonBuilder *jb, const char *name, gint64 v)
  * Return: false if present with another type than string or null; true
  * otherwise, *@out NULL if missing, null or ""
  */
-static bool api_get_string(JsonObject *o, const char *name, const char **out)
+static bool api_get_string(json_t *o, const char *name, const char **out)
 {
-	JsonNode *n = o ? json_object_get_member(o, name) : NULL;
+	json_t *n = json_object_get(o, name);
 
 	*out = NULL;
-	if (!n || JSON_NODE_HOLDS_NULL(n))
+	if (!n || json_is_null(n))
 		return true;
-	if (!JSON_NODE_HOLDS_VALUE(n) ||
-	    json_node_get_value_type(n) != G_TYPE_STRING)
+	if (!json_is_string(n))
 		return false;
-	*out = json_node_get_string(n);
+	*out = json_string_value(n);
 	if (*out && !**out)
 		*out = NULL;
 	return true;
@@ -131,16 +128,15 @@ static bool api_get_string(JsonObject *o, const char *name, const char **out)
  * Return: false if missing, not an integer (floats, strings, booleans are
  * not) or out of range
  */
-static bool api_get_uint(JsonObject *o, const char *name, gint64 min,
+static bool api_get_uint(json_t *o, const char *name, gint64 min,
 			 gint64 max, gint64 *out)
 {
-	JsonNode *n = o ? json_object_get_member(o, name) : NULL;
+	json_t *n = json_object_get(o, name);
 	gint64 v;
 
-	if (!n || !JSON_NODE_HOLDS_VALUE(n) ||
-	    json_node_get_value_type(n) != G_TYPE_INT64)
+	if (!json_is_integer(n))
 		return false;
-	v = json_node_get_int(n);
+	v = json_integer_value(n);
 	if (v < min || v > max)
 		return false;
 	*out = v;
@@ -162,11 +158,11 @@ static const struct pf_rule *api_find_rule(const struct api_backend *b,
 	return NULL;
 }
 
-static char *api_add_hostfwd(const struct api_backend *b, JsonObject *args)
+static char *api_add_hostfwd(const struct api_backend *b, json_t *args)
 {
 	struct pf_spec spec = { .count = 1 };
 	g_autoptr(GError) error = NULL;
-	g_autoptr(JsonBuilder) jb = NULL;
+	json_t *ret;
 	const char *proto, *host, *guest;
 	gint64 hport, gport;
 	unsigned id = 0;
@@ -196,93 +192,80 @@ static char *api_add_hostfwd(const struct api_backend *b, JsonObject *args)
 		return api_error("bad request: add_hostfwd: %s",
 				 error ? error->message : g_strerror(-r));
 
-	jb = api_return_begin();
-	api_add_int(jb, "id", id);
+	ret = api_return_begin();
+	api_add_int(ret, "id", id);
 	if (!hport) {
 		const struct pf_rule *rule = api_find_rule(b, id);
 
 		if (rule)
-			api_add_int(jb, "host_port", rule->spec.host_port);
+			api_add_int(ret, "host_port", rule->spec.host_port);
 	}
-	return api_return_end(jb);
+	return api_return_end(ret);
 }
 
 /* One rule; @plain: slirp4netns's keys only, without our extensions */
-static void api_add_entry(JsonBuilder *jb, const struct pf_rule *r,
-			  bool plain)
+static json_t *api_entry(const struct pf_rule *r, bool plain)
 {
 	const struct pf_spec *s = &r->spec;
 	char buf[INET6_ADDRSTRLEN];
+	json_t *e = json_object(), *st;
 
-	json_builder_begin_object(jb);
-	api_add_int(jb, "id", r->id);
-	json_builder_set_member_name(jb, "proto");
-	json_builder_add_string_value(jb, pf_proto_name(s->proto));
-	json_builder_set_member_name(jb, "host_addr");
-	json_builder_add_string_value(jb, s->host_addr_set ?
+	api_add_int(e, "id", r->id);
+	api_add_str(e, "proto", pf_proto_name(s->proto));
+	api_add_str(e, "host_addr", s->host_addr_set ?
 		addr_ip_str_plain(&s->host_addr, buf, sizeof(buf)) : "0.0.0.0");
-	api_add_int(jb, "host_port", s->host_port);
-	json_builder_set_member_name(jb, "guest_addr");
-	json_builder_add_string_value(jb, s->guest_addr_set ?
+	api_add_int(e, "host_port", s->host_port);
+	api_add_str(e, "guest_addr", s->guest_addr_set ?
 		addr_ip_str_plain(&s->guest_addr, buf, sizeof(buf)) : "");
-	api_add_int(jb, "guest_port", s->guest_port);
-	if (plain) {
-		json_builder_end_object(jb);
-		return;
-	}
+	api_add_int(e, "guest_port", s->guest_port);
+	if (plain)
+		return e;
 
 	/* Extensions, after the keys slirp4netns has */
 	if (s->count > 1) {
-		api_add_int(jb, "host_port_end",
+		api_add_int(e, "host_port_end",
 			    (gint64)s->host_port + s->count - 1);
-		api_add_int(jb, "guest_port_end",
+		api_add_int(e, "guest_port_end",
 			    (gint64)s->guest_port + s->count - 1);
 	}
-	if (r->automatic) {
-		json_builder_set_member_name(jb, "automatic");
-		json_builder_add_boolean_value(jb, TRUE);
-	}
-	json_builder_set_member_name(jb, "stats");
-	json_builder_begin_object(jb);
-	api_add_int(jb, "active", (gint64)r->stats.active);
-	api_add_int(jb, "total", (gint64)r->stats.total);
-	api_add_int(jb, "bytes_to_guest", (gint64)r->stats.bytes_to_guest);
-	api_add_int(jb, "bytes_from_guest", (gint64)r->stats.bytes_from_guest);
-	api_add_int(jb, "refused", (gint64)r->stats.refused);
-	json_builder_end_object(jb);
-	json_builder_end_object(jb);
+	if (r->automatic)
+		json_object_set_new(e, "automatic", json_true());
+	st = json_object();
+	api_add_int(st, "active", (gint64)r->stats.active);
+	api_add_int(st, "total", (gint64)r->stats.total);
+	api_add_int(st, "bytes_to_guest", (gint64)r->stats.bytes_to_guest);
+	api_add_int(st, "bytes_from_guest", (gint64)r->stats.bytes_from_guest);
+	api_add_int(st, "refused", (gint64)r->stats.refused);
+	json_object_set_new(e, "stats", st);
+	return e;
+}
+
+/* The rules of the table, as entries (see api_entry()) */
+static json_t *api_entries(const struct api_backend *b, bool plain)
+{
+	GPtrArray *rules = pf_table_rules(b->table);
+	json_t *entries = json_array();
+	guint i;
+
+	for (i = 0; rules && i < rules->len; i++)
+		json_array_append_new(entries,
+			api_entry(g_ptr_array_index(rules, i), plain));
+	return entries;
 }
 
 static char *api_list_hostfwd(const struct api_backend *b)
 {
-	g_autoptr(JsonBuilder) jb = NULL;
-	GPtrArray *rules = pf_table_rules(b->table);
-	guint i;
+	json_t *entries = api_entries(b, b->slirp4netns_list);
 
 	/* slirp4netns 1.2 answers {"entries":[...]}, without "return" (its
 	 * manual shows one), and only its own keys: so does the drop-in */
-	if (b->slirp4netns_list) {
-		jb = json_builder_new();
-		json_builder_begin_object(jb);
-	} else {
-		jb = api_return_begin();
-	}
-	json_builder_set_member_name(jb, "entries");
-	json_builder_begin_array(jb);
-	for (i = 0; rules && i < rules->len; i++)
-		api_add_entry(jb, g_ptr_array_index(rules, i),
-			      b->slirp4netns_list);
-	json_builder_end_array(jb);
-	if (b->slirp4netns_list) {
-		json_builder_end_object(jb);
-		return api_builder_to_json(jb);
-	}
-	return api_return_end(jb);
+	if (b->slirp4netns_list)
+		return api_reply(api_object_with("entries", entries));
+	return api_return_end(api_object_with("entries", entries));
 }
 
-static char *api_remove_hostfwd(const struct api_backend *b, JsonObject *args)
+static char *api_remove_hostfwd(const struct api_backend *b, json_t *args)
 {
-	g_autoptr(JsonBuilder) jb = NULL;
 	gint64 id;
 	int r;
 
@@ -295,18 +278,17 @@ static char *api_remove_hostfwd(const struct api_backend *b, JsonObject *args)
 	if (r < 0)
 		return api_error("bad request: remove_hostfwd: %s",
 				 g_strerror(-r));
-	jb = api_return_begin();
-	return api_return_end(jb);
+	return api_return_end(api_return_begin());
 }
 
 /* start_capture and stop_capture: packet capture (slirp/capture.c) */
 /* arguments.max_size of start_capture, if any: NULL, or the error reply */
-static char *api_capture_max_size(JsonObject *args, gint64 *max)
+static char *api_capture_max_size(json_t *args, gint64 *max)
 {
-	JsonNode *n = args ? json_object_get_member(args, "max_size") : NULL;
+	json_t *n = json_object_get(args, "max_size");
 
 	*max = 0;
-	if (n && !JSON_NODE_HOLDS_NULL(n) &&
+	if (n && !json_is_null(n) &&
 	    !api_get_uint(args, "max_size", CAP_MAX_SIZE_MIN, G_MAXINT64 / 2,
 			  max))
 		return api_error("bad request: start_capture: arguments.max_size "
@@ -319,7 +301,7 @@ static char *api_capture_max_size(JsonObject *args, gint64 *max)
  * the request (SCM_RIGHTS), opened by the client with its own rights: works
  * in a sandboxed helper, which cannot open paths */
 static char *api_start_capture_fd(const struct api_backend *b,
-				  JsonObject *args, JsonNode *fdn,
+				  json_t *args, json_t *fdn,
 				  int *passed_fd)
 {
 	g_autoptr(GError) error = NULL;
@@ -327,13 +309,11 @@ static char *api_start_capture_fd(const struct api_backend *b,
 	gint64 max = 0;
 	int r;
 
-	if (!JSON_NODE_HOLDS_VALUE(fdn) ||
-	    json_node_get_value_type(fdn) != G_TYPE_BOOLEAN ||
-	    !json_node_get_boolean(fdn))
+	if (!json_is_true(fdn))
 		return api_error("bad request: start_capture: arguments.fd "
 				 "must be true (the file descriptor itself "
 				 "comes with the request, SCM_RIGHTS)");
-	if (json_object_has_member(args, "path"))
+	if (json_object_get(args, "path"))
 		return api_error("bad request: start_capture: give "
 				 "arguments.path or arguments.fd, not both");
 	if (!b->ops->capture_start_fd)
@@ -355,11 +335,11 @@ static char *api_start_capture_fd(const struct api_backend *b,
 	return api_return_end(api_return_begin());
 }
 
-static char *api_start_capture(const struct api_backend *b, JsonObject *args,
+static char *api_start_capture(const struct api_backend *b, json_t *args,
 				int *passed_fd)
 {
 	g_autoptr(GError) error = NULL;
-	JsonNode *fdn = args ? json_object_get_member(args, "fd") : NULL;
+	json_t *fdn = json_object_get(args, "fd");
 	const char *path;
 	char *reply;
 	gint64 max = 0;
@@ -391,8 +371,8 @@ static char *api_start_capture(const struct api_backend *b, JsonObject *args,
 
 static char *api_stop_capture(const struct api_backend *b)
 {
-	g_autoptr(JsonBuilder) jb = NULL;
 	struct capture_stats st;
+	json_t *ret;
 	int r;
 
 	if (!b->ops->capture_stop)
@@ -405,102 +385,99 @@ static char *api_stop_capture(const struct api_backend *b)
 	if (r < 0)
 		return api_error("bad request: stop_capture: %s",
 				 g_strerror(-r));
-	jb = api_return_begin();
-	api_add_int(jb, "frames", (gint64)st.frames);
-	api_add_int(jb, "bytes", (gint64)st.bytes);
-	api_add_int(jb, "dropped", (gint64)st.dropped);
-	api_add_int(jb, "files", (gint64)st.files);
-	return api_return_end(jb);
+	ret = api_return_begin();
+	api_add_int(ret, "frames", (gint64)st.frames);
+	api_add_int(ret, "bytes", (gint64)st.bytes);
+	api_add_int(ret, "dropped", (gint64)st.dropped);
+	api_add_int(ret, "files", (gint64)st.files);
+	return api_return_end(ret);
 }
 
 /* The capture requests, or NULL if @execute is none of them */
 static char *api_handle_capture(const struct api_backend *b,
-				const char *execute, JsonObject *o,
+				const char *execute, json_t *o,
 				int *passed_fd)
 {
-	JsonNode *n;
+	json_t *n;
 
 	if (strcmp(execute, "start_capture") && strcmp(execute, "stop_capture"))
 		return NULL;
-	n = json_object_get_member(o, "arguments");
-	if (n && !JSON_NODE_HOLDS_OBJECT(n))
+	n = json_object_get(o, "arguments");
+	if (n && !json_is_object(n))
 		return api_error("bad request: %s: bad arguments", execute);
 	if (!strcmp(execute, "start_capture"))
-		return api_start_capture(b, n ? json_node_get_object(n) : NULL,
-					 passed_fd);
+		return api_start_capture(b, n, passed_fd);
 	return api_stop_capture(b);
 }
 
-static void api_begin(JsonBuilder *jb, const char *name)
+/* A new object @name in @o: the object, which @o holds */
+static json_t *api_group(json_t *o, const char *name)
 {
-	json_builder_set_member_name(jb, name);
-	json_builder_begin_object(jb);
+	json_t *g = json_object();
+
+	json_object_set_new(o, name, g);
+	return g;
 }
 
 /* "tap", "tcp", "udp" and "dns": what crossed the tap */
-static void api_stats_traffic(JsonBuilder *jb, const struct api_stats *st)
+static void api_stats_traffic(json_t *ret, const struct api_stats *st)
 {
-	api_begin(jb, "tap");
-	api_add_int(jb, "frames_in", (gint64)st->tap.frames_in);
-	api_add_int(jb, "bytes_in", (gint64)st->tap.bytes_in);
-	api_add_int(jb, "frames_out", (gint64)st->tap.frames_out);
-	api_add_int(jb, "bytes_out", (gint64)st->tap.bytes_out);
-	json_builder_end_object(jb);
-	api_begin(jb, "tcp");
+	json_t *g = api_group(ret, "tap");
+
+	api_add_int(g, "frames_in", (gint64)st->tap.frames_in);
+	api_add_int(g, "bytes_in", (gint64)st->tap.bytes_in);
+	api_add_int(g, "frames_out", (gint64)st->tap.frames_out);
+	api_add_int(g, "bytes_out", (gint64)st->tap.bytes_out);
+	g = api_group(ret, "tcp");
 	if (st->sockets_known)
-		api_add_int(jb, "active", st->tcp_active);
-	api_add_int(jb, "total", (gint64)st->flows.tcp_total);
-	json_builder_end_object(jb);
-	api_begin(jb, "udp");
+		api_add_int(g, "active", st->tcp_active);
+	api_add_int(g, "total", (gint64)st->flows.tcp_total);
+	g = api_group(ret, "udp");
 	if (st->sockets_known)
-		api_add_int(jb, "active", st->udp_active);
-	api_add_int(jb, "total", (gint64)st->flows.udp_total);
-	json_builder_end_object(jb);
-	api_begin(jb, "dns");
-	api_add_int(jb, "queries", (gint64)st->flows.dns_queries);
-	api_add_int(jb, "answered", (gint64)st->flows.dns_answers);
-	json_builder_end_object(jb);
+		api_add_int(g, "active", st->udp_active);
+	api_add_int(g, "total", (gint64)st->flows.udp_total);
+	g = api_group(ret, "dns");
+	api_add_int(g, "queries", (gint64)st->flows.dns_queries);
+	api_add_int(g, "answered", (gint64)st->flows.dns_answers);
 }
 
 /* "errors": dropped frames, refused binds, and the rules' refused
  * connections summed */
-static void api_stats_errors(JsonBuilder *jb, const struct api_stats *st,
+static void api_stats_errors(json_t *ret, const struct api_stats *st,
 			     GPtrArray *rules)
 {
 	uint64_t refused = 0;
+	json_t *g;
 	guint i;
 
 	for (i = 0; rules && i < rules->len; i++)
 		refused += ((const struct pf_rule *)
 			    g_ptr_array_index(rules, i))->stats.refused;
-	api_begin(jb, "errors");
-	api_add_int(jb, "frames_dropped", (gint64)st->tap.drops_out);
-	api_add_int(jb, "martian_frames", (gint64)st->tap.martians_in);
-	api_add_int(jb, "binds_refused", (gint64)st->binds_refused);
-	api_add_int(jb, "connections_refused", (gint64)refused);
-	json_builder_end_object(jb);
+	g = api_group(ret, "errors");
+	api_add_int(g, "frames_dropped", (gint64)st->tap.drops_out);
+	api_add_int(g, "martian_frames", (gint64)st->tap.martians_in);
+	api_add_int(g, "binds_refused", (gint64)st->binds_refused);
+	api_add_int(g, "connections_refused", (gint64)refused);
 }
 
 /* "process": memory, CPU time and uptime of the helper */
-static void api_stats_process(JsonBuilder *jb, const struct api_stats *st)
+static void api_stats_process(json_t *ret, const struct api_stats *st)
 {
-	api_begin(jb, "process");
+	json_t *g = api_group(ret, "process");
+
 	if (st->proc.rss_bytes >= 0)
-		api_add_int(jb, "rss_bytes", st->proc.rss_bytes);
-	api_add_int(jb, "max_rss_bytes", st->proc.max_rss_bytes);
-	api_add_int(jb, "cpu_user_us", st->proc.cpu_user_us);
-	api_add_int(jb, "cpu_system_us", st->proc.cpu_system_us);
-	api_add_int(jb, "uptime_ms", st->uptime_ms);
-	json_builder_end_object(jb);
+		api_add_int(g, "rss_bytes", st->proc.rss_bytes);
+	api_add_int(g, "max_rss_bytes", st->proc.max_rss_bytes);
+	api_add_int(g, "cpu_user_us", st->proc.cpu_user_us);
+	api_add_int(g, "cpu_system_us", st->proc.cpu_system_us);
+	api_add_int(g, "uptime_ms", st->uptime_ms);
 }
 
 /* {"execute":"stats"}: the helper's figures (its ops), then the table's */
 static char *api_stats(const struct api_backend *b)
 {
-	GPtrArray *rules = pf_table_rules(b->table);
-	g_autoptr(JsonBuilder) jb = NULL;
 	struct api_stats st;
-	guint i;
+	json_t *ret;
 
 	if (!b->ops->stats)
 		return api_error("bad request: unknown execute");
@@ -508,16 +485,12 @@ static char *api_stats(const struct api_backend *b)
 	b->ops->stats(b->opaque, &st);
 	st.binds_refused = pf_table_binds_refused(b->table);
 
-	jb = api_return_begin();
-	api_stats_traffic(jb, &st);
-	api_stats_errors(jb, &st, rules);
-	api_stats_process(jb, &st);
-	json_builder_set_member_name(jb, "rules");
-	json_builder_begin_array(jb);
-	for (i = 0; rules && i < rules->len; i++)
-		api_add_entry(jb, g_ptr_array_index(rules, i), false);
-	json_builder_end_array(jb);
-	return api_return_end(jb);
+	ret = api_return_begin();
+	api_stats_traffic(ret, &st);
+	api_stats_errors(ret, &st, pf_table_rules(b->table));
+	api_stats_process(ret, &st);
+	json_object_set_new(ret, "rules", api_entries(b, false));
+	return api_return_end(ret);
 }
 
 /**
@@ -551,29 +524,24 @@ char *api_handle_request(const struct api_backend *b, const char *req,
 char *api_handle_request_fd(const struct api_backend *b, const char *req,
 			    size_t len, int *passed_fd)
 {
-	g_autoptr(JsonParser) parser = NULL;
-	JsonObject *o, *args = NULL;
+	g_autoptr(json_t) o = NULL;
 	const char *execute;
-	JsonNode *root, *n;
+	json_t *args;
 	char *reply;
 
 	if (len > API_REQUEST_MAX)
 		return api_error("bad request: too large message");
 	len = strnlen(req, len);
 
-	parser = json_parser_new_immutable();
-	if (!json_parser_load_from_data(parser, req, (gssize)len, NULL) ||
-	    !(root = json_parser_get_root(parser)))
+	o = apijson_parse(req, len);
+	if (!o)
 		return api_error("bad request: cannot parse JSON");
-	if (!JSON_NODE_HOLDS_OBJECT(root))
+	if (!json_is_object(o))
 		return api_error("bad request: not a JSON object");
-	o = json_node_get_object(root);
 
-	n = json_object_get_member(o, "execute");
-	if (!n || !JSON_NODE_HOLDS_VALUE(n) ||
-	    json_node_get_value_type(n) != G_TYPE_STRING)
+	execute = json_string_value(json_object_get(o, "execute"));
+	if (!execute)
 		return api_error("bad request: no execute found");
-	execute = json_node_get_string(n);
 	reply = api_handle_capture(b, execute, o, passed_fd);
 	if (reply)
 		return reply;
@@ -583,13 +551,9 @@ char *api_handle_request_fd(const struct api_backend *b, const char *req,
 	    strcmp(execute, "stats"))
 		return api_error("bad request: unknown execute");
 
-	n = json_object_get_member(o, "arguments");
-	if (n) {
-		if (!JSON_NODE_HOLDS_OBJECT(n))
-			return api_error("bad request: %s: bad arguments",
-					 execute);
-		args = json_node_get_object(n);
-	}
+	args = json_object_get(o, "arguments");
+	if (args && !json_is_object(args))
+		return api_error("bad request: %s: bad arguments", execute);
 
 	if (!strcmp(execute, "add_hostfwd"))
 		return api_add_hostfwd(b, args);
@@ -988,16 +952,15 @@ static void api_conn_respond(struct api_conn *c)
 /* Whether a request whose client has not shut down its side is complete */
 static bool api_request_complete(const char *buf, size_t len)
 {
-	g_autoptr(JsonParser) parser = NULL;
+	g_autoptr(json_t) root = NULL;
 
 	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r' ||
 		       buf[len - 1] == ' ' || buf[len - 1] == '\t'))
 		len--;
 	if (!len || buf[len - 1] != '}')
 		return false;
-	parser = json_parser_new_immutable();
-	return json_parser_load_from_data(parser, buf, (gssize)len, NULL) &&
-	       json_parser_get_root(parser);
+	root = apijson_parse(buf, len);
+	return root != NULL;
 }
 
 static void api_conn_read(struct api_conn *c)

@@ -259,7 +259,7 @@ int apiclient_call_fd(const char *path, const char *request, int pass_fd,
  * apiclient_request() - send one request and take the "return" of the reply
  * @path:	API socket
  * @request:	the request, JSON
- * @ret:	out: the "return" member of the reply, to json_node_unref()
+ * @ret:	out: the "return" member of the reply, to json_decref()
  * @error:	UN_EXIT_FAILURE: the exchange failed (naming @path), the
  *		server answered an error (its "desc" is the message), or the
  *		reply is malformed
@@ -267,7 +267,7 @@ int apiclient_call_fd(const char *path, const char *request, int pass_fd,
  * Return: 0, -EREMOTEIO if the server answered an error, -EPROTO for a
  * malformed reply, or -errno
  */
-int apiclient_request(const char *path, const char *request, JsonNode **ret,
+int apiclient_request(const char *path, const char *request, json_t **ret,
 		      GError **error)
 {
 	return apiclient_request_fd(path, request, -1, ret, error);
@@ -279,50 +279,43 @@ int apiclient_request(const char *path, const char *request, JsonNode **ret,
  * @path:	API socket
  * @request:	the request, JSON
  * @pass_fd:	descriptor to send, or -1
- * @ret:	out: the "return" member of the reply, to json_node_unref()
+ * @ret:	out: the "return" member of the reply, to json_decref()
  * @error:	as for apiclient_request()
  *
  * Return: as apiclient_request()
  */
 int apiclient_request_fd(const char *path, const char *request, int pass_fd,
-			 JsonNode **ret, GError **error)
+			 json_t **ret, GError **error)
 {
-	g_autoptr(JsonParser) parser = json_parser_new();
 	g_autofree char *reply = NULL;
-	JsonObject *o;
-	JsonNode *root, *n;
+	g_autoptr(json_t) root = NULL;
+	const char *desc;
+	json_t *n;
 	int r;
 
 	*ret = NULL;
 	r = apiclient_call_fd(path, request, pass_fd, &reply, error);
 	if (r < 0)
 		return r;
-	if (!json_parser_load_from_data(parser, reply, -1, NULL) ||
-	    !(root = json_parser_get_root(parser)) ||
-	    !JSON_NODE_HOLDS_OBJECT(root))
+	root = apijson_parse(reply, strlen(reply));
+	if (!json_is_object(root))
 		goto malformed;
-	o = json_node_get_object(root);
-	n = json_object_get_member(o, "error");
+	n = json_object_get(root, "error");
 	if (n) {
-		JsonObject *e = JSON_NODE_HOLDS_OBJECT(n) ?
-				json_node_get_object(n) : NULL;
-		JsonNode *d = e ? json_object_get_member(e, "desc") : NULL;
-
-		if (!d || !JSON_NODE_HOLDS_VALUE(d) ||
-		    json_node_get_value_type(d) != G_TYPE_STRING)
+		desc = json_string_value(json_object_get(n, "desc"));
+		if (!desc)
 			goto malformed;
-		g_set_error_literal(error, UN_ERROR, UN_EXIT_FAILURE,
-				    json_node_get_string(d));
+		g_set_error_literal(error, UN_ERROR, UN_EXIT_FAILURE, desc);
 		return -EREMOTEIO;
 	}
-	n = json_object_get_member(o, "return");
+	n = json_object_get(root, "return");
 	/* slirp4netns (and usernet as slirp4netns) answer list_hostfwd with
 	 * {"entries":[...]} alone: take the whole object as the return */
-	if (!n && json_object_has_member(o, "entries"))
+	if (!n && json_object_get(root, "entries"))
 		n = root;
 	if (!n)
 		goto malformed;
-	*ret = json_node_copy(n);
+	*ret = json_incref(n);
 	return 0;
 
 malformed:

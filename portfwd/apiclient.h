@@ -5,7 +5,8 @@
 #define PORTFWD_APICLIENT_H
 
 #include <glib.h>
-#include <json-glib/json-glib.h>
+
+#include "portfwd/apijson.h"
 
 /* Time allowed for one whole exchange (connect, request, reply) */
 #define APICLIENT_TIMEOUT_MS	10000
@@ -17,8 +18,8 @@ int apiclient_call(const char *path, const char *request, char **reply,
 int apiclient_call_fd(const char *path, const char *request, int pass_fd,
 		      char **reply, GError **error);
 int apiclient_request_fd(const char *path, const char *request, int pass_fd,
-			 JsonNode **ret, GError **error);
-int apiclient_request(const char *path, const char *request, JsonNode **ret,
+			 json_t **ret, GError **error);
+int apiclient_request(const char *path, const char *request, json_t **ret,
 		      GError **error);
 
 #endif /* PORTFWD_APICLIENT_H */

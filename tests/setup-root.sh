@@ -21,7 +21,7 @@ set -euo pipefail
 TEST_USER=usernet-test
 OTHER_USER=usernet-other
 BUILD_PACKAGES=(meson ninja-build pkg-config gcc libslirp-dev libglib2.0-dev libcap-dev libseccomp-dev
-	libjson-glib-dev libmnl-dev scdoc)
+	libjansson-dev libmnl-dev scdoc)
 TEST_PACKAGES=(bats iproute2 zsh bash-completion mmdebstrap man-db uidmap socat iperf3 busybox-static dnsmasq-base slirp4netns passt clang
 	libclang-rt-14-dev libcap2-bin procps util-linux podman rootlesskit tshark wrk gnuplot-nox python3
 	clang-format clang-tidy)

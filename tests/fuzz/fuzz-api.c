@@ -4,14 +4,15 @@
  * functions portfwd/api.c calls; portfwd/fwd.c is not linked) and a fake
  * helper (its struct api_helper_ops)
  *
- * Checks that every reply is a JSON object with exactly one member,
- * "return" or "error", and that a refused request changed nothing.
+ * Checks that every reply is strict JSON (jansson without flags) and an
+ * object with exactly one member, "return" or "error", and that a refused
+ * request changed nothing.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <json-glib/json-glib.h>
+#include <jansson.h>
 
 #include "common/errors.h"
 #include "portfwd/api.h"
@@ -161,10 +162,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct api_backend b = {
 		.table = &f, .ops = &fake_ops, .opaque = &f,
 	};
-	g_autoptr(JsonParser) parser = json_parser_new();
 	g_autofree char *reply = NULL;
-	JsonObject *o;
-	JsonNode *root;
+	json_t *root, *e;
 
 	fake_seed(&f);
 	/* stop_capture finds a capture to stop for half of the inputs */
@@ -172,30 +171,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	reply = api_handle_request(&b, (const char *)data, size);
 	if (!reply || strchr(reply, '\n'))
 		abort();
-	if (!json_parser_load_from_data(parser, reply, -1, NULL))
+	root = json_loads(reply, 0, NULL);
+	if (!json_is_object(root) || json_object_size(root) != 1)
 		abort();
-	root = json_parser_get_root(parser);
-	if (!root || !JSON_NODE_HOLDS_OBJECT(root))
-		abort();
-	o = json_node_get_object(root);
-	if (json_object_get_size(o) != 1)
-		abort();
-	if (json_object_has_member(o, "error")) {
-		JsonObject *e = json_object_get_object_member(o, "error");
+	e = json_object_get(root, "error");
+	if (e) {
+		const char *desc = json_string_value(json_object_get(e, "desc"));
 
-		if (!e || !json_object_has_member(e, "desc") ||
-		    strncmp(json_object_get_string_member(e, "desc"),
-			    "bad request: ", 13))
+		if (!desc || strncmp(desc, "bad request: ", 13))
 			abort();
 		/* A refused request changes nothing */
 		if (f.changes || f.rules->len != 1)
 			abort();
-	} else {
-		JsonNode *ret = json_object_get_member(o, "return");
-
-		if (!ret || !JSON_NODE_HOLDS_OBJECT(ret))
-			abort();
+	} else if (!json_is_object(json_object_get(root, "return"))) {
+		abort();
 	}
+	json_decref(root);
 	g_ptr_array_unref(f.rules);
 	return 0;
 }

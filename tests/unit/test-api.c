@@ -20,6 +20,7 @@
 #include "common/util.h"
 #include "portfwd/api.h"
 #include "portfwd/apiclient.h"
+#include "portfwd/apijson.h"
 
 /* The fake forwarding table: api.c calls pf_table_add(), pf_table_remove(),
  * pf_table_rules() and pf_table_binds_refused() itself, so this file defines
@@ -706,6 +707,69 @@ static void test_malformed(void)
 	fake_clear(&f);
 }
 
+/* What a request's JSON means (portfwd/apijson.c): valid JSON read as
+ * json-glib read it before, and what is not JSON refused */
+static void test_json_reading(void)
+{
+	static const char *const not_json[] = {
+		"/* c */{\"execute\":\"list_hostfwd\"}",
+		"{'execute':'list_hostfwd'}",
+		"\xef\xbb\xbf{\"execute\":\"list_hostfwd\"}",
+		"{\"execute\":\"list_hostfwd\"} {}",
+		"{\"execute\":\"list_hostfwd\",\"x\":0x10}",
+		"{\"execute\":\"list_hostfwd\",\"x\":010}",
+		"{\"execute\":\"list_hostfwd\",\"x\":.5}",
+		"{\"execute\":\"list_hostfwd\",\"x\":\"\\x\"}",
+		"{\"execute\":\"list_hostfwd\",\"x\":\"\t\"}",
+		"{\"execute\\u0000\":\"list_hostfwd\"}",
+	};
+	struct api_backend b;
+	struct pf_table f;
+	size_t i;
+
+	fake_init(&f, &b);
+	/* Numbers past int64 or double are numbers, just not integers */
+	check(&b, ADD(P "," HP "," GP ",\"x\":99999999999999999999999,"
+		      "\"y\":-1e400"), "{\"return\":{\"id\":1}}");
+	check(&b, ADD(P "," HP ",\"guest_port\":-99999999999999999999999"),
+	      E("add_hostfwd: bad arguments.guest_port"));
+	check(&b, "{\"execute\":\"remove_hostfwd\",\"arguments\":{\"id\":1e400}}",
+	      E("remove_hostfwd: bad arguments.id"));
+	/* A member given twice has its last value */
+	check(&b, "{\"execute\":\"x\",\"execute\":\"remove_hostfwd\","
+	      "\"arguments\":{\"id\":2,\"id\":1}}", "{\"return\":{}}");
+	g_assert_cmpuint(f.rules->len, ==, 0);
+	/* \u0000 ends a string; in a member name it is refused */
+	check(&b, "{\"execute\":\"list_hostfwd\\u0000x\"}",
+	      "{\"return\":{\"entries\":[]}}");
+	for (i = 0; i < ARRAY_SIZE(not_json); i++)
+		check(&b, not_json[i], E("cannot parse JSON"));
+	fake_clear(&f);
+}
+
+/* Replies escape as json-glib did, and 0x1f too: strict JSON */
+static void test_json_writing(void)
+{
+	struct fake_capture c = { 0 };
+	g_autoptr(json_t) real = NULL;
+	g_autofree char *text = NULL;
+	struct api_backend b;
+	struct pf_table f;
+
+	fake_init(&f, &b);
+	b.ops = &capture_ops;
+	b.opaque = &c;
+	check(&b, "{\"execute\":\"start_capture\",\"arguments\":{\"path\":"
+	      "\"\\u0001\\b\\t\\n\\f\\r\\u001f\\u007f\\\"\\\\/\\u00e9\\u0000x\"}}",
+	      E("start_capture: arguments.path must be an absolute path, not '"
+		"\\u0001\\b\\t\\n\\f\\r\\u001f\\u007f\\\"\\\\/\xc3\xa9'"));
+	fake_clear(&f);
+
+	real = json_pack("[f,f,f]", 1.0, 0.5, 1e20);
+	text = apijson_dump(real);
+	g_assert_cmpstr(text, ==, "[1.0,0.5,1e+20]");
+}
+
 /* The socket file */
 
 static int raw_connect(const char *path)
@@ -1002,20 +1066,17 @@ static gpointer client_thread(gpointer data)
 	}
 	{
 		g_autoptr(GError) error = NULL;
-		g_autoptr(JsonNode) ret = NULL;
-		JsonArray *entries;
+		g_autoptr(json_t) ret = NULL;
 
 		CHECK(t, !apiclient_request(t->path,
 					    "{\"execute\":\"list_hostfwd\"}",
 					    &ret, &error));
-		entries = json_object_get_array_member(json_node_get_object(ret),
-						       "entries");
-		CHECK(t, json_array_get_length(entries) == 1);
+		CHECK(t, json_array_size(json_object_get(ret, "entries")) == 1);
 	}
 	/* An error reply becomes a GError with its desc */
 	{
 		g_autoptr(GError) error = NULL;
-		g_autoptr(JsonNode) ret = NULL;
+		g_autoptr(json_t) ret = NULL;
 
 		CHECK(t, apiclient_request(t->path, "{\"execute\":\"x\"}", &ret,
 					   &error) == -EREMOTEIO);
@@ -1214,6 +1275,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/api/capture", test_capture);
 	g_test_add_func("/api/oversize", test_oversize);
 	g_test_add_func("/api/malformed", test_malformed);
+	g_test_add_func("/api/json-reading", test_json_reading);
+	g_test_add_func("/api/json-writing", test_json_writing);
 	g_test_add_func("/api/socket-file", test_socket_file);
 	g_test_add_func("/api/socket-stale", test_socket_stale);
 	g_test_add_func("/api/socket-refused", test_socket_refused);
