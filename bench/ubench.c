@@ -123,8 +123,11 @@ static _Noreturn void serve(const char *port)
 				int c;
 
 				while ((c = accept4(lfd, NULL, NULL,
-						    SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
-					setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+						    SOCK_CLOEXEC |
+							    SOCK_NONBLOCK)) >=
+				       0) {
+					setsockopt(c, IPPROTO_TCP, TCP_NODELAY,
+						   &one, sizeof(one));
 					ev.events = EPOLLIN;
 					ev.data.fd = c;
 					epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev);
@@ -135,7 +138,8 @@ static _Noreturn void serve(const char *port)
 
 			if (r > 0) {
 				/* echo: small messages in this suite; best effort for big ones */
-				if (write(fd, buf, (size_t)r) < 0 && errno != EAGAIN)
+				if (write(fd, buf, (size_t)r) < 0 &&
+				    errno != EAGAIN)
 					r = 0;
 			}
 			if (r == 0 || (r < 0 && errno != EAGAIN)) {
@@ -160,7 +164,7 @@ static int rtt(const char *host, const char *port, const char *count)
 	double *t = calloc((size_t)n, sizeof(*t));
 
 	fd = dial(&a);
-	for (i = 0; i < 100; i++)	/* warm-up */
+	for (i = 0; i < 100; i++) /* warm-up */
 		if (pingpong(fd) < 0)
 			die("warm-up ping-pong");
 	for (i = 0; i < n; i++) {
@@ -242,7 +246,8 @@ static double tree_cpu_ms(pid_t pid)
 	long child;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)pid);
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid,
+		 (int)pid);
 	f = fopen(path, "re");
 	if (f) {
 		while (fscanf(f, "%ld", &child) == 1)
@@ -275,7 +280,8 @@ static int ready(const char *mode, char **argv)
 	close(p[1]);
 	if (!strcmp(mode, "fd3")) {
 		if (read(p[0], &c, 1) != 1) {
-			fprintf(stderr, "ubench: %s did not become ready\n", argv[0]);
+			fprintf(stderr, "ubench: %s did not become ready\n",
+				argv[0]);
 			return 1;
 		}
 	} else {
@@ -305,7 +311,8 @@ int main(int argc, char **argv)
 		return hold(argv[2], argv[3], argv[4]);
 	if (argc > 4 && !strcmp(argv[1], "ready") && !strcmp(argv[3], "--"))
 		return ready(argv[2], argv + 4);
-	fprintf(stderr, "usage: ubench serve PORT | rtt HOST PORT COUNT | connrate HOST PORT SEC |\n"
+	fprintf(stderr,
+		"usage: ubench serve PORT | rtt HOST PORT COUNT | connrate HOST PORT SEC |\n"
 		"       hold HOST PORT N | ready fd3|exit -- CMD...\n");
 	return 2;
 }

@@ -50,14 +50,15 @@ int apicmd_parse_opts(const struct apicmd *cmd, int argc, char **argv,
 		}
 		if (c == ':') {
 			log_err("option %s needs an argument (see usernet %s "
-				"--help)", argv[optind - 1], cmd->name);
+				"--help)",
+				argv[optind - 1], cmd->name);
 			return UN_EXIT_USAGE;
 		}
 		r = c == '?' ? APICMD_OPT_UNKNOWN : cmd->opt(c, optarg, data);
 		if (r == APICMD_OPT_UNKNOWN)
 			log_err("unknown option '%s' for usernet %s (see "
-				"usernet %s --help)", argv[optind - 1],
-				cmd->name, cmd->name);
+				"usernet %s --help)",
+				argv[optind - 1], cmd->name, cmd->name);
 		if (r)
 			return UN_EXIT_USAGE;
 	}
@@ -204,8 +205,8 @@ const char *apicmd_str(json_t *o, const char *name, const char *dflt)
  */
 char *apicmd_bytes(double n)
 {
-	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB",
-					     "PiB", "EiB" };
+	static const char *const units[] = { "KiB", "MiB", "GiB",
+					     "TiB", "PiB", "EiB" };
 	size_t u = 0;
 
 	if (n < 0)

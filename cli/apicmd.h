@@ -11,9 +11,9 @@
 #include "portfwd/apijson.h"
 
 /* What an option callback returns for an option its command does not take */
-#define APICMD_OPT_UNKNOWN	1
+#define APICMD_OPT_UNKNOWN 1
 /* What apicmd_parse_opts() returns when the command goes on */
-#define APICMD_GO_ON		(-1)
+#define APICMD_GO_ON (-1)
 
 /**
  * typedef apicmd_opt_fn - one option of a command

@@ -35,18 +35,20 @@ static const struct option capture_longopts[] = {
  */
 void capture_usage(FILE *out)
 {
+	/* clang-format off: the help text as it prints */
 	fprintf(out,
-"Usage: usernet capture start --api-socket PATH [--max-size SIZE] FILE\n"
-"       usernet capture stop --api-socket PATH\n"
-"Capture the frames crossing the tap of a running usernet into FILE (pcap,\n"
-"readable by tcpdump, tshark, Wireshark), from now until `stop`.\n"
-"FILE is created here, with your rights and mode 0600, and must not exist;\n"
-"its descriptor is passed to the helper, so this works with a sandboxed\n"
-"helper too. No rotation: past --max-size, frames are dropped and counted.\n"
-"\n"
-"  -a, --api-socket PATH   API socket of the running usernet\n"
-"  -s, --max-size SIZE     size cap of FILE (bytes, or k, M, G; default 64M)\n"
-"  -h, --help              this help\n");
+		"Usage: usernet capture start --api-socket PATH [--max-size SIZE] FILE\n"
+		"       usernet capture stop --api-socket PATH\n"
+		"Capture the frames crossing the tap of a running usernet into FILE (pcap,\n"
+		"readable by tcpdump, tshark, Wireshark), from now until `stop`.\n"
+		"FILE is created here, with your rights and mode 0600, and must not exist;\n"
+		"its descriptor is passed to the helper, so this works with a sandboxed\n"
+		"helper too. No rotation: past --max-size, frames are dropped and counted.\n"
+		"\n"
+		"  -a, --api-socket PATH   API socket of the running usernet\n"
+		"  -s, --max-size SIZE     size cap of FILE (bytes, or k, M, G; default 64M)\n"
+		"  -h, --help              this help\n");
+	/* clang-format on */
 }
 
 static int capture_start(const char *api, const char *file, uint64_t max)
@@ -60,13 +62,15 @@ static int capture_start(const char *api, const char *file, uint64_t max)
 		  0600);
 	if (fd < 0) {
 		log_err("cannot create the capture file %s: %s%s", file,
-			g_strerror(errno), errno == EEXIST ?
-			" (a capture never replaces a file)" : "");
+			g_strerror(errno),
+			errno == EEXIST ? " (a capture never replaces a file)" :
+					  "");
 		return UN_EXIT_FAILURE;
 	}
 	req = max ? g_strdup_printf("{\"execute\":\"start_capture\","
 				    "\"arguments\":{\"fd\":true,"
-				    "\"max_size\":%" PRIu64 "}}", max) :
+				    "\"max_size\":%" PRIu64 "}}",
+				    max) :
 		    g_strdup("{\"execute\":\"start_capture\","
 			     "\"arguments\":{\"fd\":true}}");
 	r = apicmd_request(api, req, fd, &ret, &status);
@@ -91,9 +95,9 @@ static int capture_stop(const char *api)
 		return status;
 	printf("stopped: %" G_GINT64_FORMAT " frames (%" G_GINT64_FORMAT
 	       " bytes) in %" G_GINT64_FORMAT " file(s), %" G_GINT64_FORMAT
-	       " dropped\n", apicmd_int(ret, "frames", -1),
-	       apicmd_int(ret, "bytes", -1), apicmd_int(ret, "files", -1),
-	       apicmd_int(ret, "dropped", -1));
+	       " dropped\n",
+	       apicmd_int(ret, "frames", -1), apicmd_int(ret, "bytes", -1),
+	       apicmd_int(ret, "files", -1), apicmd_int(ret, "dropped", -1));
 	return UN_EXIT_OK;
 }
 

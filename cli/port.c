@@ -48,59 +48,67 @@ struct port_opts {
  */
 void port_usage(FILE *out)
 {
+	/* clang-format off: the help text as it prints */
 	fprintf(out,
-"Usage: usernet port COMMAND --api-socket PATH [OPTIONS] [ARGS]\n"
-"Manage the published ports of a running usernet (or slirp4netns) through\n"
-"its API socket.\n"
-"\n"
-"Commands:\n"
-"  add SPEC      publish a port (see usernet port add --help)\n"
-"  ls            list the published ports (see usernet port ls --help)\n"
-"  rm ID...      stop publishing ports (see usernet port rm --help)\n"
-"\n"
-"  -h, --help    this help\n");
+		"Usage: usernet port COMMAND --api-socket PATH [OPTIONS] [ARGS]\n"
+		"Manage the published ports of a running usernet (or slirp4netns) through\n"
+		"its API socket.\n"
+		"\n"
+		"Commands:\n"
+		"  add SPEC      publish a port (see usernet port add --help)\n"
+		"  ls            list the published ports (see usernet port ls --help)\n"
+		"  rm ID...      stop publishing ports (see usernet port rm --help)\n"
+		"\n"
+		"  -h, --help    this help\n");
+	/* clang-format on */
 }
 
 static void port_add_usage(FILE *out)
 {
+	/* clang-format off: the help text as it prints */
 	fprintf(out,
-"Usage: usernet port add --api-socket PATH [--guest-addr ADDR] SPEC\n"
-"Publish a port of the guest on the host.\n"
-"\n"
-"SPEC is [HOSTIP:]HOSTPORT[-END]:GUESTPORT[-END][/tcp|udp], as for --publish;\n"
-"an IPv6 HOSTIP goes in brackets. HOSTPORT 0 lets the kernel choose a free\n"
-"port. A range is published as one rule per port, all or none.\n"
-"\n"
-"Prints one line per rule: its ID, followed by the chosen host port when\n"
-"HOSTPORT is 0.\n"
-"\n"
-"  -a, --api-socket PATH   API socket of the running usernet\n"
-"      --guest-addr ADDR   guest address to forward to (default: the\n"
-"                          guest's address)\n"
-"  -h, --help              this help\n");
+		"Usage: usernet port add --api-socket PATH [--guest-addr ADDR] SPEC\n"
+		"Publish a port of the guest on the host.\n"
+		"\n"
+		"SPEC is [HOSTIP:]HOSTPORT[-END]:GUESTPORT[-END][/tcp|udp], as for --publish;\n"
+		"an IPv6 HOSTIP goes in brackets. HOSTPORT 0 lets the kernel choose a free\n"
+		"port. A range is published as one rule per port, all or none.\n"
+		"\n"
+		"Prints one line per rule: its ID, followed by the chosen host port when\n"
+		"HOSTPORT is 0.\n"
+		"\n"
+		"  -a, --api-socket PATH   API socket of the running usernet\n"
+		"      --guest-addr ADDR   guest address to forward to (default: the\n"
+		"                          guest's address)\n"
+		"  -h, --help              this help\n");
+	/* clang-format on */
 }
 
 static void port_ls_usage(FILE *out)
 {
+	/* clang-format off: the help text as it prints */
 	fprintf(out,
-"Usage: usernet port ls --api-socket PATH [-o table|json]\n"
-"List the published ports with their counters: connections (UDP: flows)\n"
-"open now and in total, bytes into the guest (IN) and out of it (OUT).\n"
-"\n"
-"  -a, --api-socket PATH   API socket of the running usernet\n"
-"  -o, --output FORMAT     table (default), or json: the entries of the\n"
-"                          list_hostfwd reply\n"
-"  -h, --help              this help\n");
+		"Usage: usernet port ls --api-socket PATH [-o table|json]\n"
+		"List the published ports with their counters: connections (UDP: flows)\n"
+		"open now and in total, bytes into the guest (IN) and out of it (OUT).\n"
+		"\n"
+		"  -a, --api-socket PATH   API socket of the running usernet\n"
+		"  -o, --output FORMAT     table (default), or json: the entries of the\n"
+		"                          list_hostfwd reply\n"
+		"  -h, --help              this help\n");
+	/* clang-format on */
 }
 
 static void port_rm_usage(FILE *out)
 {
+	/* clang-format off: the help text as it prints */
 	fprintf(out,
-"Usage: usernet port rm --api-socket PATH ID [ID...]\n"
-"Stop publishing the rules with these IDs (see usernet port ls).\n"
-"\n"
-"  -a, --api-socket PATH   API socket of the running usernet\n"
-"  -h, --help              this help\n");
+		"Usage: usernet port rm --api-socket PATH ID [ID...]\n"
+		"Stop publishing the rules with these IDs (see usernet port ls).\n"
+		"\n"
+		"  -a, --api-socket PATH   API socket of the running usernet\n"
+		"  -h, --help              this help\n");
+	/* clang-format on */
 }
 
 static const struct apicmd port_add_cmd, port_ls_cmd;
@@ -163,20 +171,31 @@ static char *port_add_request(const struct pf_spec *s, uint16_t i)
 	json_object_set_new(req, "arguments", args);
 	json_object_set_new(args, "proto",
 			    json_string(pf_proto_name(s->proto)));
-	json_object_set_new(args, "host_addr", json_string(s->host_addr_set ?
-		addr_ip_str_plain(&s->host_addr, buf, sizeof(buf)) : ""));
+	json_object_set_new(args, "host_addr",
+			    json_string(s->host_addr_set ?
+						addr_ip_str_plain(&s->host_addr,
+								  buf,
+								  sizeof(buf)) :
+						""));
 	json_object_set_new(args, "host_port",
 			    json_integer(s->host_port ? s->host_port + i : 0));
-	json_object_set_new(args, "guest_addr", json_string(s->guest_addr_set ?
-		addr_ip_str_plain(&s->guest_addr, buf, sizeof(buf)) : ""));
-	json_object_set_new(args, "guest_port", json_integer(s->guest_port + i));
+	json_object_set_new(args, "guest_addr",
+			    json_string(
+				    s->guest_addr_set ?
+					    addr_ip_str_plain(&s->guest_addr,
+							      buf,
+							      sizeof(buf)) :
+					    ""));
+	json_object_set_new(args, "guest_port",
+			    json_integer(s->guest_port + i));
 	return apijson_dump(req);
 }
 
 static char *port_remove_request(unsigned id)
 {
 	return g_strdup_printf("{\"execute\":\"remove_hostfwd\","
-			       "\"arguments\":{\"id\":%u}}", id);
+			       "\"arguments\":{\"id\":%u}}",
+			       id);
 }
 
 /* SPEC (argv[optind]) and --guest-addr of `port add`, in @spec: 0, or
@@ -198,7 +217,8 @@ static int port_add_spec(const struct port_opts *o, int argc, char **argv,
 	if (o->guest_addr) {
 		if (addr_ip_parse(o->guest_addr, &spec->guest_addr)) {
 			log_err("invalid --guest-addr '%s': not an IPv4 or "
-				"IPv6 address", o->guest_addr);
+				"IPv6 address",
+				o->guest_addr);
 			return -EINVAL;
 		}
 		spec->guest_addr_set = true;
@@ -209,8 +229,8 @@ static int port_add_spec(const struct port_opts *o, int argc, char **argv,
 /* Add port @i of @spec: its rule's ID appended to @ids, the line to print
  * (ID, and the host port the kernel chose for port 0) to @out. 0, or -errno
  * with the error logged */
-static int port_add_one(const char *api, const struct pf_spec *spec,
-			uint16_t i, GArray *ids, GString *out)
+static int port_add_one(const char *api, const struct pf_spec *spec, uint16_t i,
+			GArray *ids, GString *out)
 {
 	g_autofree char *req = port_add_request(spec, i);
 	g_autoptr(json_t) ret = NULL;
@@ -224,7 +244,8 @@ static int port_add_one(const char *api, const struct pf_spec *spec,
 	id = apicmd_int(ret, "id", -1);
 	if (id < 1 || id > G_MAXUINT) {
 		log_err("API socket %s: the reply to add_hostfwd has no rule "
-			"id", api);
+			"id",
+			api);
 		return -EPROTO;
 	}
 	uid = (unsigned)id;
@@ -375,7 +396,8 @@ void port_print_table(json_t *entries)
 	size_t i, k;
 	json_t *e;
 
-	json_array_foreach(entries, i, e) {
+	json_array_foreach(entries, i, e)
+	{
 		bool automatic;
 
 		g_ptr_array_add(rows, port_table_row(e, &automatic));
@@ -416,7 +438,8 @@ static int port_ls(int argc, char **argv)
 	entries = json_object_get(ret, "entries");
 	if (!json_is_array(entries)) {
 		log_err("API socket %s: the reply to list_hostfwd has no "
-			"entries", o.api_socket);
+			"entries",
+			o.api_socket);
 		return UN_EXIT_FAILURE;
 	}
 
@@ -491,7 +514,6 @@ int port_main(int argc, char **argv)
 		port_usage(stdout);
 		return UN_EXIT_OK;
 	}
-	log_err("unknown command 'port %s' (see usernet port --help)",
-		argv[1]);
+	log_err("unknown command 'port %s' (see usernet port --help)", argv[1]);
 	return UN_EXIT_USAGE;
 }

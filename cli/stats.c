@@ -30,8 +30,8 @@ static void stats_on_signal(int sig)
 }
 
 /* --watch bounds, seconds */
-#define STATS_WATCH_MIN	0.1
-#define STATS_WATCH_MAX	3600.0
+#define STATS_WATCH_MIN 0.1
+#define STATS_WATCH_MAX 3600.0
 
 static const struct option stats_longopts[] = {
 	{ "api-socket", required_argument, NULL, 'a' },
@@ -47,22 +47,25 @@ static const struct option stats_longopts[] = {
  */
 void stats_usage(FILE *out)
 {
+	/* clang-format off: the help text as it prints */
 	fprintf(out,
-"Usage: usernet stats --api-socket PATH [--watch[=SECONDS]] [-o table|json]\n"
-"Live figures of a running usernet: frames and bytes each way on the tap,\n"
-"TCP connections and UDP flows through libslirp (open now, and in total),\n"
-"DNS queries to the built-in forwarder and answers, errors (frames dropped\n"
-"towards the guest, host ports that could not be bound, connections\n"
-"refused), the helper's memory and CPU time, and the counters of each\n"
-"published rule. README.md, \"Statistics\", says how each is obtained.\n"
-"\n"
-"  -a, --api-socket PATH   API socket of the running usernet\n"
-"  -w, --watch[=SECONDS]   print again every SECONDS (default 1, from %.1f),\n"
-"                          with rates, until interrupted (SIGINT or SIGTERM:\n"
-"                          exit 0)\n"
-"  -o, --output FORMAT     table (default), or json: the reply of the API's\n"
-"                          {\"execute\":\"stats\"}, one line per sample\n"
-"  -h, --help              this help\n", STATS_WATCH_MIN);
+		"Usage: usernet stats --api-socket PATH [--watch[=SECONDS]] [-o table|json]\n"
+		"Live figures of a running usernet: frames and bytes each way on the tap,\n"
+		"TCP connections and UDP flows through libslirp (open now, and in total),\n"
+		"DNS queries to the built-in forwarder and answers, errors (frames dropped\n"
+		"towards the guest, host ports that could not be bound, connections\n"
+		"refused), the helper's memory and CPU time, and the counters of each\n"
+		"published rule. README.md, \"Statistics\", says how each is obtained.\n"
+		"\n"
+		"  -a, --api-socket PATH   API socket of the running usernet\n"
+		"  -w, --watch[=SECONDS]   print again every SECONDS (default 1, from %.1f),\n"
+		"                          with rates, until interrupted (SIGINT or SIGTERM:\n"
+		"                          exit 0)\n"
+		"  -o, --output FORMAT     table (default), or json: the reply of the API's\n"
+		"                          {\"execute\":\"stats\"}, one line per sample\n"
+		"  -h, --help              this help\n",
+		STATS_WATCH_MIN);
+	/* clang-format on */
 }
 
 /* Member @name of group @group of the figures, -1 if missing */
@@ -93,20 +96,20 @@ static char *stats_rate(json_t *cur, json_t *prev, double dt,
 
 static void stats_print_table(json_t *cur, json_t *prev, double dt)
 {
-	g_autofree char *bin = apicmd_bytes((double)stats_int(cur, "tap",
-							    "bytes_in"));
-	g_autofree char *bout = apicmd_bytes((double)stats_int(cur, "tap",
-							     "bytes_out"));
+	g_autofree char *bin = apicmd_bytes(
+		(double)stats_int(cur, "tap", "bytes_in"));
+	g_autofree char *bout = apicmd_bytes(
+		(double)stats_int(cur, "tap", "bytes_out"));
 	g_autofree char *rin = stats_rate(cur, prev, dt, "frames_in",
 					  "bytes_in");
 	g_autofree char *rout = stats_rate(cur, prev, dt, "frames_out",
 					   "bytes_out");
 	g_autofree char *ta = apicmd_count(stats_int(cur, "tcp", "active"));
 	g_autofree char *ua = apicmd_count(stats_int(cur, "udp", "active"));
-	g_autofree char *rss = apicmd_bytes((double)stats_int(cur, "process",
-							    "rss_bytes"));
-	g_autofree char *peak = apicmd_bytes((double)stats_int(cur, "process",
-							     "max_rss_bytes"));
+	g_autofree char *rss = apicmd_bytes(
+		(double)stats_int(cur, "process", "rss_bytes"));
+	g_autofree char *peak = apicmd_bytes(
+		(double)stats_int(cur, "process", "max_rss_bytes"));
 	json_t *rules = json_object_get(cur, "rules");
 
 	printf("uptime      %.1f s\n",
@@ -120,10 +123,12 @@ static void stats_print_table(json_t *cur, json_t *prev, double dt)
 	printf("udp         %s open, %" G_GINT64_FORMAT " in total\n", ua,
 	       stats_int(cur, "udp", "total"));
 	printf("dns         %" G_GINT64_FORMAT " queries, %" G_GINT64_FORMAT
-	       " answered\n", stats_int(cur, "dns", "queries"),
+	       " answered\n",
+	       stats_int(cur, "dns", "queries"),
 	       stats_int(cur, "dns", "answered"));
-	printf("errors      %" G_GINT64_FORMAT " frames dropped, %"
-	       G_GINT64_FORMAT " martian frames, %" G_GINT64_FORMAT
+	printf("errors      %" G_GINT64_FORMAT
+	       " frames dropped, %" G_GINT64_FORMAT
+	       " martian frames, %" G_GINT64_FORMAT
 	       " binds refused, %" G_GINT64_FORMAT " connections refused\n",
 	       stats_int(cur, "errors", "frames_dropped"),
 	       stats_int(cur, "errors", "martian_frames"),
@@ -181,8 +186,8 @@ static int stats_opt(int c, const char *arg, void *data)
 		o->watch = true;
 		if (stats_parse_watch(arg, &o->interval)) {
 			log_err("--watch must be a number of seconds from "
-				"%.1f to %.0f, not '%s'", STATS_WATCH_MIN,
-				STATS_WATCH_MAX, arg);
+				"%.1f to %.0f, not '%s'",
+				STATS_WATCH_MIN, STATS_WATCH_MAX, arg);
 			return -EINVAL;
 		}
 		return 0;
@@ -239,8 +244,8 @@ static int stats_fetch(const char *api, json_t **ret)
 
 /* Print the figures @cur, with rates since @prev (NULL: none), taken @dt
  * seconds before */
-static void stats_show(const struct stats_opts *o, json_t *cur,
-		       json_t *prev, double dt)
+static void stats_show(const struct stats_opts *o, json_t *cur, json_t *prev,
+		       double dt)
 {
 	if (o->json) {
 		apicmd_print_json(cur);

@@ -39,18 +39,18 @@ struct addr_ip {
  * prefix ADDR_PLAN_PREFIX6/64; in each, host 2 is the gateway, 3 the DNS,
  * 100 (IPv6: 0x100) the guest. Ask the addr_plan_*() functions for them.
  */
-#define ADDR_PLAN_CIDR4_DEFAULT	"10.0.2.0/24"
-#define ADDR_PLAN_PREFIX6	"fd00::"
-#define ADDR_PLAN_PREFIX6_LEN	64
-#define ADDR_HOST_GATEWAY	2
-#define ADDR_HOST_DNS		3
-#define ADDR_HOST_DHCP_START	15
-#define ADDR_HOST_DHCP_END	30
-#define ADDR_HOST_GUEST		100
-#define ADDR_HOST6_GUEST	0x100
+#define ADDR_PLAN_CIDR4_DEFAULT "10.0.2.0/24"
+#define ADDR_PLAN_PREFIX6 "fd00::"
+#define ADDR_PLAN_PREFIX6_LEN 64
+#define ADDR_HOST_GATEWAY 2
+#define ADDR_HOST_DNS 3
+#define ADDR_HOST_DHCP_START 15
+#define ADDR_HOST_DHCP_END 30
+#define ADDR_HOST_GUEST 100
+#define ADDR_HOST6_GUEST 0x100
 /* Longest prefix that still holds ADDR_HOST_GUEST */
-#define ADDR_CIDR4_MAX_PREFIX	25
-#define ADDR_CIDR4_MIN_PREFIX	8
+#define ADDR_CIDR4_MAX_PREFIX 25
+#define ADDR_CIDR4_MIN_PREFIX 8
 
 #define ADDR_STRLEN 48 /* enough for INET6_ADDRSTRLEN plus brackets */
 

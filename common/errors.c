@@ -5,7 +5,15 @@
 
 #include "common/errors.h"
 
-G_DEFINE_QUARK(usernet-error-quark, un_error)
+/**
+ * un_error_quark() - the GError domain of usernet's errors
+ *
+ * Return: the quark of "usernet-error-quark"
+ */
+GQuark un_error_quark(void)
+{
+	return g_quark_from_static_string("usernet-error-quark");
+}
 
 /**
  * error_set() - set @error and return @err, for one-line error paths

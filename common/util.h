@@ -21,7 +21,7 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define container_of(ptr, type, member) \
-	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+	((type *)(void *)(((char *)(ptr)) - offsetof(type, member)))
 
 void util_close_fdp(int *fd);
 /* int fd declared with this is closed when it goes out of scope (if >= 0) */

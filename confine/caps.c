@@ -38,8 +38,8 @@ int caps_get(uint64_t *effective, uint64_t *permitted, uint64_t *inheritable)
 	if (permitted)
 		*permitted = d[0].permitted | (uint64_t)d[1].permitted << 32;
 	if (inheritable)
-		*inheritable = d[0].inheritable |
-			       (uint64_t)d[1].inheritable << 32;
+		*inheritable = d[0].inheritable | (uint64_t)d[1].inheritable
+							  << 32;
 	return 0;
 }
 
@@ -160,8 +160,9 @@ int caps_from_name(const char *name, int *cap)
 
 	if (!*lower)
 		return -EINVAL;
-	full = g_str_has_prefix(lower, "cap_") ? g_strdup(lower) :
-						 g_strconcat("cap_", lower, NULL);
+	full = g_str_has_prefix(lower, "cap_") ?
+		       g_strdup(lower) :
+		       g_strconcat("cap_", lower, NULL);
 	if (cap_from_name(full, &v) || v < 0 || v > caps_last())
 		return -EINVAL;
 	*cap = v;
@@ -267,8 +268,8 @@ int caps_setup_exec(uint64_t set, uid_t uid, gid_t gid, bool clear_groups)
 		return -errno;
 
 	d[0].permitted = d[0].effective = d[0].inheritable = (uint32_t)set;
-	d[1].permitted = d[1].effective = d[1].inheritable =
-		(uint32_t)(set >> 32);
+	d[1].permitted = d[1].effective = d[1].inheritable = (uint32_t)(set >>
+									32);
 	if (syscall(SYS_capset, &hdr, d))
 		return -errno;
 	if (uid != 0) {

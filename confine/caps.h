@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define CAPS_BIT(cap)	(UINT64_C(1) << (cap))
+#define CAPS_BIT(cap) (UINT64_C(1) << (cap))
 
 int caps_get(uint64_t *effective, uint64_t *permitted, uint64_t *inheritable);
 int caps_keep_only(uint64_t keep);

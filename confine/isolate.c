@@ -121,11 +121,11 @@
 #endif
 #endif
 
-#define ISOLATE_RESOLV		"/etc/resolv.conf"
-#define ISOLATE_MAX_HOPS	16
-#define ISOLATE_PORT_SYSCTL	"/proc/sys/net/ipv4/ip_unprivileged_port_start"
-#define ISOLATE_PROC_EXE	"/proc/self/exe"
-#define ISOLATE_PROC_IPV4	"/proc/sys/net/ipv4"
+#define ISOLATE_RESOLV "/etc/resolv.conf"
+#define ISOLATE_MAX_HOPS 16
+#define ISOLATE_PORT_SYSCTL "/proc/sys/net/ipv4/ip_unprivileged_port_start"
+#define ISOLATE_PROC_EXE "/proc/self/exe"
+#define ISOLATE_PROC_IPV4 "/proc/sys/net/ipv4"
 
 static int isolate_fail(GError **error, int err, const char *fmt, ...)
 	G_GNUC_PRINTF(3, 4);
@@ -303,8 +303,9 @@ static int isolate_resolv_plan(struct isolate_resolv *rv)
 		if (!target)
 			return -EIO;
 		g_free(p);
-		p = g_path_is_absolute(target) ? g_strdup(target) :
-			g_build_filename(real, target, NULL);
+		p = g_path_is_absolute(target) ?
+			    g_strdup(target) :
+			    g_build_filename(real, target, NULL);
 		g_ptr_array_add(rv->links, g_steal_pointer(&full));
 		g_ptr_array_add(rv->links, target);
 	}
@@ -350,8 +351,8 @@ static int isolate_tree_ro(const char *dir)
 	};
 	int fd, r;
 
-	fd = (int)syscall(SYS_open_tree, AT_FDCWD, dir, OPEN_TREE_CLONE |
-			  OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	fd = (int)syscall(SYS_open_tree, AT_FDCWD, dir,
+			  OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 	if (fd < 0)
 		return -errno;
 	if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE,
@@ -388,11 +389,13 @@ static int isolate_empty_root(GError **error)
 
 	if (mount("usernet", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		  "mode=0755,size=64k,nr_inodes=64"))
-		return isolate_fail(error, errno, "sandbox: cannot mount the "
+		return isolate_fail(error, errno,
+				    "sandbox: cannot mount the "
 				    "empty root");
 	root = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
-		return isolate_fail(error, errno, "sandbox: cannot open the "
+		return isolate_fail(error, errno,
+				    "sandbox: cannot open the "
 				    "empty root");
 	return root;
 }
@@ -420,7 +423,8 @@ static int isolate_root_resolv(int root, int tree,
 		if (r < 0 || symlinkat(target, root, path + 1))
 			return isolate_fail(error, r < 0 ? -r : errno,
 					    "sandbox: cannot recreate the link "
-					    "%s", path);
+					    "%s",
+					    path);
 	}
 	if (strcmp(rv->dir, "/") &&
 	    syscall(SYS_move_mount, tree, "", root, rv->dir + 1,
@@ -439,16 +443,15 @@ static void isolate_root_proc(int root, int proc_tree, const char *exe)
 {
 #ifdef ISOLATE_SANITIZER
 	(void)exe;
-	if (proc_tree >= 0 &&
-	    (isolate_mkdirs(root, "/proc") ||
-	     syscall(SYS_move_mount, proc_tree, "", root, "proc",
-		     MOVE_MOUNT_F_EMPTY_PATH)))
+	if (proc_tree >= 0 && (isolate_mkdirs(root, "/proc") ||
+			       syscall(SYS_move_mount, proc_tree, "", root,
+				       "proc", MOVE_MOUNT_F_EMPTY_PATH)))
 		log_debug("sandbox: cannot mount /proc");
 #else
 	if (proc_tree >= 0 &&
 	    (isolate_mkdirs(root, ISOLATE_PROC_IPV4) ||
-	     syscall(SYS_move_mount, proc_tree, "", root,
-		     ISOLATE_PROC_IPV4 + 1, MOVE_MOUNT_F_EMPTY_PATH)))
+	     syscall(SYS_move_mount, proc_tree, "", root, ISOLATE_PROC_IPV4 + 1,
+		     MOVE_MOUNT_F_EMPTY_PATH)))
 		log_debug("sandbox: cannot mount %s", ISOLATE_PROC_IPV4);
 	if (exe && (isolate_mkdirs(root, "/proc/self") ||
 		    symlinkat(exe, root, ISOLATE_PROC_EXE + 1)))
@@ -463,11 +466,15 @@ static int isolate_enter_root(int root, GError **error)
 	if (fchdir(root) || syscall(SYS_pivot_root, ".", "."))
 		return isolate_fail(error, errno, "sandbox: pivot_root failed");
 	if (umount2(".", MNT_DETACH) || chdir("/"))
-		return isolate_fail(error, errno, "sandbox: cannot detach the "
+		return isolate_fail(error, errno,
+				    "sandbox: cannot detach the "
 				    "old root");
-	if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY |
-		  MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
-		return isolate_fail(error, errno, "sandbox: cannot make the "
+	if (mount(NULL, "/", NULL,
+		  MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV |
+			  MS_NOEXEC,
+		  NULL))
+		return isolate_fail(error, errno,
+				    "sandbox: cannot make the "
 				    "root read-only");
 	return 0;
 }
@@ -480,12 +487,15 @@ static int isolate_pivot(const struct isolate_resolv *rv, GError **error)
 	int r;
 
 	if (mount("", "/", NULL, MS_REC | MS_PRIVATE, NULL))
-		return isolate_fail(error, errno, "sandbox: cannot make the "
+		return isolate_fail(error, errno,
+				    "sandbox: cannot make the "
 				    "mounts private");
 	tree = isolate_tree_ro(rv->dir);
 	if (tree < 0)
-		return isolate_fail(error, -tree, "sandbox: cannot bind %s "
-				    "read-only", rv->dir);
+		return isolate_fail(error, -tree,
+				    "sandbox: cannot bind %s "
+				    "read-only",
+				    rv->dir);
 	proc_tree = isolate_proc_tree();
 	root = isolate_empty_root(error);
 	if (root < 0)
@@ -521,17 +531,17 @@ static int isolate_own_userns(void)
 }
 
 #ifndef LANDLOCK_ACCESS_FS_REFER
-#define LANDLOCK_ACCESS_FS_REFER	(1ULL << 13)
+#define LANDLOCK_ACCESS_FS_REFER (1ULL << 13)
 #endif
 #ifndef LANDLOCK_ACCESS_FS_TRUNCATE
-#define LANDLOCK_ACCESS_FS_TRUNCATE	(1ULL << 14)
+#define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)
 #endif
-#define ISOLATE_LL_IOCTL_DEV		(1ULL << 15)
+#define ISOLATE_LL_IOCTL_DEV (1ULL << 15)
 /* What packet capture rotation does beneath the capture's directory:
  * FILE -> FILE.1 ..., a new FILE */
-#define ISOLATE_LL_CAPTURE	(LANDLOCK_ACCESS_FS_MAKE_REG | \
-				 LANDLOCK_ACCESS_FS_REMOVE_FILE | \
-				 LANDLOCK_ACCESS_FS_WRITE_FILE)
+#define ISOLATE_LL_CAPTURE                                              \
+	(LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_REMOVE_FILE | \
+	 LANDLOCK_ACCESS_FS_WRITE_FILE)
 
 /* Allow @access beneath @path (or the O_PATH fd @fd, if >= 0) */
 static int isolate_ll_allow(int ruleset, const char *path, uint64_t access)
@@ -542,8 +552,8 @@ static int isolate_ll_allow(int ruleset, const char *path, uint64_t access)
 	pb.parent_fd = open(path, O_PATH | O_CLOEXEC);
 	if (pb.parent_fd < 0)
 		return -errno;
-	if (syscall(SYS_landlock_add_rule, ruleset,
-		    LANDLOCK_RULE_PATH_BENEATH, &pb, 0))
+	if (syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH,
+		    &pb, 0))
 		r = -errno;
 	close(pb.parent_fd);
 	return r;
@@ -580,8 +590,8 @@ static int isolate_ll_allow_fd(int ruleset, int dirfd, uint64_t access)
 		.parent_fd = dirfd,
 	};
 
-	if (syscall(SYS_landlock_add_rule, ruleset,
-		    LANDLOCK_RULE_PATH_BENEATH, &pb, 0))
+	if (syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH,
+		    &pb, 0))
 		return -errno;
 	return 0;
 }
@@ -593,7 +603,8 @@ static int isolate_ll_restrict(int ruleset, GError **error)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		return isolate_fail(error, errno, "cannot set no_new_privs");
 	if (syscall(SYS_landlock_restrict_self, ruleset, 0))
-		return isolate_fail(error, errno, "sandbox: Landlock refused "
+		return isolate_fail(error, errno,
+				    "sandbox: Landlock refused "
 				    "the ruleset");
 	return 0;
 }
@@ -618,8 +629,9 @@ static int isolate_landlock_pivoted(const struct isolate_cfg *cfg,
 			  g_strerror(-ruleset));
 		return 0;
 	}
-	r = isolate_ll_allow(ruleset, "/", LANDLOCK_ACCESS_FS_READ_FILE |
-			     LANDLOCK_ACCESS_FS_READ_DIR);
+	r = isolate_ll_allow(ruleset, "/",
+			     LANDLOCK_ACCESS_FS_READ_FILE |
+				     LANDLOCK_ACCESS_FS_READ_DIR);
 	if (!r && cfg->api_dirfd >= 0)
 		r = isolate_ll_allow_fd(ruleset, cfg->api_dirfd,
 					LANDLOCK_ACCESS_FS_REMOVE_FILE);
@@ -627,7 +639,8 @@ static int isolate_landlock_pivoted(const struct isolate_cfg *cfg,
 		r = isolate_ll_allow_fd(ruleset, cfg->capture_dirfd,
 					ISOLATE_LL_CAPTURE);
 	if (r < 0)
-		return isolate_fail(error, -r, "sandbox: cannot add a Landlock "
+		return isolate_fail(error, -r,
+				    "sandbox: cannot add a Landlock "
 				    "rule");
 	r = isolate_ll_restrict(ruleset, error);
 	if (r < 0)
@@ -653,10 +666,12 @@ static int isolate_landlock(const struct isolate_cfg *cfg,
 				    "itself with Landlock, which this kernel "
 				    "does not offer");
 	if (ruleset < 0)
-		return isolate_fail(error, -ruleset, "sandbox: cannot create a "
+		return isolate_fail(error, -ruleset,
+				    "sandbox: cannot create a "
 				    "Landlock ruleset");
-	r = isolate_ll_allow(ruleset, rv->dir, LANDLOCK_ACCESS_FS_READ_FILE |
-			     LANDLOCK_ACCESS_FS_READ_DIR);
+	r = isolate_ll_allow(ruleset, rv->dir,
+			     LANDLOCK_ACCESS_FS_READ_FILE |
+				     LANDLOCK_ACCESS_FS_READ_DIR);
 	if (r < 0)
 		return isolate_fail(error, -r, "sandbox: cannot allow %s",
 				    rv->dir);
@@ -667,29 +682,35 @@ static int isolate_landlock(const struct isolate_cfg *cfg,
 #ifdef ISOLATE_SANITIZER
 	/* LeakSanitizer reads /proc/self at exit (the empty root of these
 	 * builds has /proc too) */
-	if (isolate_ll_allow(ruleset, "/proc", LANDLOCK_ACCESS_FS_READ_FILE |
-			     LANDLOCK_ACCESS_FS_READ_DIR) < 0)
+	if (isolate_ll_allow(ruleset, "/proc",
+			     LANDLOCK_ACCESS_FS_READ_FILE |
+				     LANDLOCK_ACCESS_FS_READ_DIR) < 0)
 		log_debug("sandbox: /proc stays unreadable");
 #endif
 	if (cfg->api_socket) {
 		g_autofree char *dn = g_path_get_dirname(cfg->api_socket);
 
-		r = isolate_ll_allow(ruleset, dn, LANDLOCK_ACCESS_FS_REMOVE_FILE);
+		r = isolate_ll_allow(ruleset, dn,
+				     LANDLOCK_ACCESS_FS_REMOVE_FILE);
 		if (r < 0)
-			return isolate_fail(error, -r, "sandbox: cannot allow "
-					    "removing the API socket in %s", dn);
+			return isolate_fail(error, -r,
+					    "sandbox: cannot allow "
+					    "removing the API socket in %s",
+					    dn);
 	}
 	/* packet capture rotation: FILE -> FILE.1..., a new FILE */
 	if (cfg->capture_dirfd >= 0 &&
 	    isolate_ll_allow_fd(ruleset, cfg->capture_dirfd,
 				ISOLATE_LL_CAPTURE) < 0)
-		return isolate_fail(error, errno, "sandbox: cannot allow the "
+		return isolate_fail(error, errno,
+				    "sandbox: cannot allow the "
 				    "packet capture's rotation");
 	r = isolate_ll_restrict(ruleset, error);
 	if (r < 0)
 		return r;
 	log_debug("sandbox: file system confined with Landlock (ABI %ld), "
-		  "CAP_NET_BIND_SERVICE kept over the host's network", abi);
+		  "CAP_NET_BIND_SERVICE kept over the host's network",
+		  abi);
 	return 0;
 }
 
@@ -721,12 +742,14 @@ int isolate_sandbox(const struct isolate_cfg *cfg, bool *keep_bind,
 	r = isolate_resolv_plan(&rv);
 	if (r < 0 || !rv.dir) {
 		isolate_resolv_clear(&rv);
-		return isolate_fail(error, r < 0 ? -r : ENOENT, "sandbox: cannot follow %s",
+		return isolate_fail(error, r < 0 ? -r : ENOENT,
+				    "sandbox: cannot follow %s",
 				    ISOLATE_RESOLV);
 	}
 	if (unshare(CLONE_NEWNS)) {
 		if (errno != EPERM) {
-			r = isolate_fail(error, errno, "sandbox: cannot make a "
+			r = isolate_fail(error, errno,
+					 "sandbox: cannot make a "
 					 "mount namespace");
 			goto out;
 		}
@@ -738,7 +761,8 @@ int isolate_sandbox(const struct isolate_cfg *cfg, bool *keep_bind,
 		if (cfg->userns_fd >= 0) {
 			how = "in the target's user namespace";
 			if (setns(cfg->userns_fd, CLONE_NEWUSER)) {
-				r = isolate_fail(error, errno, "sandbox: cannot "
+				r = isolate_fail(error, errno,
+						 "sandbox: cannot "
 						 "join the target's user "
 						 "namespace");
 				goto out;
@@ -747,13 +771,15 @@ int isolate_sandbox(const struct isolate_cfg *cfg, bool *keep_bind,
 			how = "in a user namespace of its own";
 			r = isolate_own_userns();
 			if (r < 0) {
-				r = isolate_fail(error, -r, "sandbox: cannot "
+				r = isolate_fail(error, -r,
+						 "sandbox: cannot "
 						 "make a user namespace");
 				goto out;
 			}
 		}
 		if (unshare(CLONE_NEWNS)) {
-			r = isolate_fail(error, errno, "sandbox: cannot make a "
+			r = isolate_fail(error, errno,
+					 "sandbox: cannot make a "
 					 "mount namespace");
 			goto out;
 		}
@@ -793,7 +819,8 @@ int isolate_caps_final(bool keep_bind, GError **error)
 	if (!caps_get(&eff, NULL, NULL) && (eff & CAPS_BIT(CAP_SETPCAP))) {
 		r = caps_drop_bounding(keep);
 		if (r < 0)
-			return isolate_fail(error, -r, "cannot clear the "
+			return isolate_fail(error, -r,
+					    "cannot clear the "
 					    "capability bounding set");
 	} else {
 		log_debug("no CAP_SETPCAP: the bounding set stays as "
@@ -844,7 +871,8 @@ int isolate_prctl(GError **error)
 	int r = isolate_nodump();
 
 	if (r < 0)
-		return isolate_fail(error, -r, "cannot clear the dumpable "
+		return isolate_fail(error, -r,
+				    "cannot clear the dumpable "
 				    "flag");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		return isolate_fail(error, errno, "cannot set no_new_privs");

@@ -49,9 +49,9 @@
 
 /* Argument that holds clone()'s flags: s390 swaps the first two */
 #if defined(__s390__)
-#define SC_CLONE_FLAGS_ARG	1
+#define SC_CLONE_FLAGS_ARG 1
 #else
-#define SC_CLONE_FLAGS_ARG	0
+#define SC_CLONE_FLAGS_ARG 0
 #endif
 
 /* The reviewed list: keep in step with the table in docs/SECCOMP.md */
@@ -68,14 +68,12 @@ static const struct sysfilter_entry command_filter_profile[] = {
 	  "obsolete module interface (gone since Linux 2.6), never needed" },
 	{ "kexec_load", "replaces the running kernel" },
 	{ "kexec_file_load", "replaces the running kernel, from a file" },
-	{ "reboot",
-	  "reboots or halts the machine, or kills the PID namespace; "
-	  "toggles Ctrl-Alt-Del" },
+	{ "reboot", "reboots or halts the machine, or kills the PID namespace; "
+		    "toggles Ctrl-Alt-Del" },
 
 	/* Kernel attack surface */
-	{ "bpf",
-	  "BPF programs and maps: a large kernel attack surface and a "
-	  "common exploit tool" },
+	{ "bpf", "BPF programs and maps: a large kernel attack surface and a "
+		 "common exploit tool" },
 	{ "perf_event_open",
 	  "performance events: a history of privilege escalations, side "
 	  "channels on the kernel" },
@@ -115,9 +113,8 @@ static const struct sysfilter_entry command_filter_profile[] = {
 	  "every capability and the kernel's widest unprivileged attack "
 	  "surface" },
 	{ "clone", "only with CLONE_NEWUSER, as unshare" },
-	{ "clone3",
-	  "ENOSYS, not EPERM: its flags are behind a pointer, so "
-	  "CLONE_NEWUSER cannot be seen; glibc falls back to clone" },
+	{ "clone3", "ENOSYS, not EPERM: its flags are behind a pointer, so "
+		    "CLONE_NEWUSER cannot be seen; glibc falls back to clone" },
 	{ "open_by_handle_at",
 	  "opens a file by handle, bypassing paths and mounts: the "
 	  "\"shocker\" container breakout" },
@@ -162,7 +159,7 @@ static const struct sysfilter_entry command_filter_profile[] = {
 
 /* Personas allowed besides the query 0xffffffff: these bits in any
  * combination (PER_LINUX is 0), as Docker allows */
-#define SC_PERSONA_OK	((uint32_t)(PER_LINUX32 | UNAME26))
+#define SC_PERSONA_OK ((uint32_t)(PER_LINUX32 | UNAME26))
 
 /**
  * command_filter_add_personality() - refuse every persona but SC_PERSONA_OK combinations
@@ -182,7 +179,8 @@ static const struct sysfilter_entry command_filter_profile[] = {
  *
  * Return: 0 or -errno
  */
-static int command_filter_add_personality(scmp_filter_ctx ctx, int nr, uint32_t action)
+static int command_filter_add_personality(scmp_filter_ctx ctx, int nr,
+					  uint32_t action)
 {
 	unsigned int i, j;
 	int r;
@@ -204,7 +202,8 @@ static int command_filter_add_personality(scmp_filter_ctx ctx, int nr, uint32_t 
 }
 
 /* ptrace: the two requests that start tracing a process that did not ask */
-static int command_filter_add_ptrace(scmp_filter_ctx ctx, int nr, uint32_t action)
+static int command_filter_add_ptrace(scmp_filter_ctx ctx, int nr,
+				     uint32_t action)
 {
 	int r;
 
@@ -217,7 +216,8 @@ static int command_filter_add_ptrace(scmp_filter_ctx ctx, int nr, uint32_t actio
 }
 
 /* unshare: flags with CLONE_NEWUSER */
-static int command_filter_add_unshare(scmp_filter_ctx ctx, int nr, uint32_t action)
+static int command_filter_add_unshare(scmp_filter_ctx ctx, int nr,
+				      uint32_t action)
 {
 	return seccomp_rule_add(ctx, action, nr, 1,
 				SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWUSER,
@@ -225,23 +225,25 @@ static int command_filter_add_unshare(scmp_filter_ctx ctx, int nr, uint32_t acti
 }
 
 /* clone: flags with CLONE_NEWUSER */
-static int command_filter_add_clone(scmp_filter_ctx ctx, int nr, uint32_t action)
+static int command_filter_add_clone(scmp_filter_ctx ctx, int nr,
+				    uint32_t action)
 {
 	return seccomp_rule_add(ctx, action, nr, 1,
-				SCMP_CMP(SC_CLONE_FLAGS_ARG,
-					 SCMP_CMP_MASKED_EQ, CLONE_NEWUSER,
-					 CLONE_NEWUSER));
+				SCMP_CMP(SC_CLONE_FLAGS_ARG, SCMP_CMP_MASKED_EQ,
+					 CLONE_NEWUSER, CLONE_NEWUSER));
 }
 
 /* clock_adjtime: any clock but CLOCK_REALTIME (0) */
-static int command_filter_add_clock_adjtime(scmp_filter_ctx ctx, int nr, uint32_t action)
+static int command_filter_add_clock_adjtime(scmp_filter_ctx ctx, int nr,
+					    uint32_t action)
 {
 	return seccomp_rule_add(ctx, action, nr, 1,
 				SCMP_A0(SCMP_CMP_NE, CLOCK_REALTIME));
 }
 
 /* ioctl: TIOCSTI and TIOCLINUX, on the 32 bits the kernel reads */
-static int command_filter_add_ioctl(scmp_filter_ctx ctx, int nr, uint32_t action)
+static int command_filter_add_ioctl(scmp_filter_ctx ctx, int nr,
+				    uint32_t action)
 {
 	int r;
 
@@ -257,26 +259,26 @@ static int command_filter_add_ioctl(scmp_filter_ctx ctx, int nr, uint32_t action
 
 /* The lines refused for some arguments only, or with another errno */
 static const struct sysfilter_special command_filter_specials[] = {
-	{ "ptrace",		EPERM,	command_filter_add_ptrace },
-	{ "unshare",		EPERM,	command_filter_add_unshare },
-	{ "clone",		EPERM,	command_filter_add_clone },
-	{ "clone3",		ENOSYS,	NULL },
-	{ "ioctl",		EPERM,	command_filter_add_ioctl },
-	{ "clock_adjtime",	EPERM,	command_filter_add_clock_adjtime },
-	{ "clock_adjtime64",	EPERM,	command_filter_add_clock_adjtime },
-	{ "personality",	EPERM,	command_filter_add_personality },
+	{ "ptrace", EPERM, command_filter_add_ptrace },
+	{ "unshare", EPERM, command_filter_add_unshare },
+	{ "clone", EPERM, command_filter_add_clone },
+	{ "clone3", ENOSYS, NULL },
+	{ "ioctl", EPERM, command_filter_add_ioctl },
+	{ "clock_adjtime", EPERM, command_filter_add_clock_adjtime },
+	{ "clock_adjtime64", EPERM, command_filter_add_clock_adjtime },
+	{ "personality", EPERM, command_filter_add_personality },
 };
 
 /* The ABIs added to the filter besides the native one */
 static const struct sysfilter_arch command_filter_arches[] = {
 #if defined(__x86_64__) && defined(__ILP32__)
-	{ SCMP_ARCH_X86_64,	"x86_64" },
-	{ SCMP_ARCH_X86,	"i386" },
+	{ SCMP_ARCH_X86_64, "x86_64" },
+	{ SCMP_ARCH_X86, "i386" },
 #elif defined(__x86_64__)
-	{ SCMP_ARCH_X86,	"i386" },
-	{ SCMP_ARCH_X32,	"x32" },
+	{ SCMP_ARCH_X86, "i386" },
+	{ SCMP_ARCH_X32, "x32" },
 #elif defined(__aarch64__)
-	{ SCMP_ARCH_ARM,	"arm" },
+	{ SCMP_ARCH_ARM, "arm" },
 #endif
 	{ 0, NULL },
 };
@@ -312,14 +314,17 @@ int sysfilter_command_apply(GError **error)
 		.n = ARRAY_SIZE(command_filter_profile),
 		.specials = command_filter_specials,
 		.n_specials = ARRAY_SIZE(command_filter_specials),
-		.action = SCMP_ACT_ERRNO(EPERM), .native_only = false,
+		.action = SCMP_ACT_ERRNO(EPERM),
+		.native_only = false,
 		.what = "the seccomp profile",
 	};
 	const struct sysfilter_program program = {
 		.default_action = SCMP_ACT_ALLOW,
 		.arches = command_filter_arches,
-		.lists = &list, .n_lists = 1,
-		.load_hint = "; --seccomp unconfined runs the command without it",
+		.lists = &list,
+		.n_lists = 1,
+		.load_hint =
+			"; --seccomp unconfined runs the command without it",
 	};
 
 	return sysfilter_load(&program, error);

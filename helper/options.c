@@ -86,76 +86,86 @@ static const struct option helper_longopts[] = {
 /* The options of the guest's network, and of the target */
 static void helper_usage_network(FILE *out)
 {
+	/* clang-format off: the help text as it prints */
 	fprintf(out,
-"\n"
-"  -c, --configure             bring up lo and the tap, set address and routes\n"
-"  -e, --exit-fd=FD            exit when FD reports any event\n"
-"  -r, --ready-fd=FD           write 1 to FD and close it when ready\n"
-"  -m, --mtu=MTU               MTU, %u to %u (default %u; IPv6 needs %u)\n"
-"  -6, --enable-ipv6           IPv6 too: " ADDR_PLAN_PREFIX6 "/%u, gateway " ADDR_PLAN_PREFIX6 "2, DNS " ADDR_PLAN_PREFIX6 "3\n"
-"      --cidr=CIDR             guest network (default " ADDR_PLAN_CIDR4_DEFAULT ")\n"
-"      --disable-host-loopback the gateway does not reach the host's 127.0.0.1\n"
-"      --netns-type=pid|path   how to read the target (default pid)\n"
-"      --target-type=netns     what the target is (only netns: a network\n"
-"                              namespace; slirp4netns's bess is not supported)\n"
-"      --userns-path=PATH      user namespace to join before the network one\n"
-"      --outbound-addr=IPv4|IFACE   source of outbound IPv4 connections\n"
-"      --outbound-addr6=IPv6|IFACE  source of outbound IPv6 connections\n"
-"      --disable-dns           no built-in DNS relay (nothing answers at DNS)\n"
-"      --dns=ADDR              nameserver the DNS relay asks instead of the\n"
-"                              host's resolv.conf (repeatable, in order)\n"
-"      --macaddress=MAC        MAC address of the tap (with --configure)\n",
+		"\n"
+		"  -c, --configure             bring up lo and the tap, set address and routes\n"
+		"  -e, --exit-fd=FD            exit when FD reports any event\n"
+		"  -r, --ready-fd=FD           write 1 to FD and close it when ready\n"
+		"  -m, --mtu=MTU               MTU, %u to %u (default %u; IPv6 needs %u)\n"
+		"  -6, --enable-ipv6           IPv6 too: " ADDR_PLAN_PREFIX6
+		"/%u, gateway " ADDR_PLAN_PREFIX6 "2, DNS " ADDR_PLAN_PREFIX6
+		"3\n"
+		"      --cidr=CIDR             guest network (default " ADDR_PLAN_CIDR4_DEFAULT
+		")\n"
+		"      --disable-host-loopback the gateway does not reach the host's 127.0.0.1\n"
+		"      --netns-type=pid|path   how to read the target (default pid)\n"
+		"      --target-type=netns     what the target is (only netns: a network\n"
+		"                              namespace; slirp4netns's bess is not supported)\n"
+		"      --userns-path=PATH      user namespace to join before the network one\n"
+		"      --outbound-addr=IPv4|IFACE   source of outbound IPv4 connections\n"
+		"      --outbound-addr6=IPv6|IFACE  source of outbound IPv6 connections\n"
+		"      --disable-dns           no built-in DNS relay (nothing answers at DNS)\n"
+		"      --dns=ADDR              nameserver the DNS relay asks instead of the\n"
+		"                              host's resolv.conf (repeatable, in order)\n"
+		"      --macaddress=MAC        MAC address of the tap (with --configure)\n",
 		SL_MTU_MIN, SL_MTU_MAX, SL_MTU_DEFAULT, SL_MTU_MIN_IPV6,
 		ADDR_PLAN_PREFIX6_LEN);
+	/* clang-format on */
 }
 
 /* The options of published ports and of the API */
 static void helper_usage_ports(FILE *out)
 {
+	/* clang-format off: the help text as it prints */
 	fprintf(out,
-"  -p, --publish=[HOSTIP:]HOSTPORT[-END]:GUESTPORT[-END][/tcp|udp]\n"
-"                              publish a host port to the guest (repeatable)\n"
-"      --publish-auto[=RANGE]  publish the guest's listening TCP and bound UDP\n"
-"                              ports on the same host ports while they are\n"
-"                              open; RANGE: PORT or LOW-HIGH items, comma-\n"
-"                              separated, '~' before one excludes it (e.g.\n"
-"                              80,8000-9000,~8080); default 1024-65535,\n"
-"                              less the ports published with -p\n"
-"  -a, --api-socket=PATH       JSON API socket (slirp4netns's protocol)\n"
-"      --port-mode=auto|direct|slirp  how published ports are carried (default\n"
-"                              auto: splice, outside clients keep their address)\n"
-"      --port-max-conns=N      open connections per published rule (default %u)\n",
+		"  -p, --publish=[HOSTIP:]HOSTPORT[-END]:GUESTPORT[-END][/tcp|udp]\n"
+		"                              publish a host port to the guest (repeatable)\n"
+		"      --publish-auto[=RANGE]  publish the guest's listening TCP and bound UDP\n"
+		"                              ports on the same host ports while they are\n"
+		"                              open; RANGE: PORT or LOW-HIGH items, comma-\n"
+		"                              separated, '~' before one excludes it (e.g.\n"
+		"                              80,8000-9000,~8080); default 1024-65535,\n"
+		"                              less the ports published with -p\n"
+		"  -a, --api-socket=PATH       JSON API socket (slirp4netns's protocol)\n"
+		"      --port-mode=auto|direct|slirp  how published ports are carried (default\n"
+		"                              auto: splice, outside clients keep their address)\n"
+		"      --port-max-conns=N      open connections per published rule (default %u)\n",
 		PF_MAX_CONNS_DEFAULT);
+	/* clang-format on */
 }
 
 /* Logs, capture, confinement, and the exit codes */
 static void helper_usage_debug(FILE *out)
 {
+	/* clang-format off: the help text as it prints */
 	fprintf(out,
-"      --log-level=error|warn|info|debug  what is logged (default info);\n"
-"                              debug (= --debug) adds a line per forwarded\n"
-"                              connection and UDP flow, opened and closed\n"
-"      --pcap=FILE             capture every frame crossing the tap, both\n"
-"                              directions, to FILE (pcap, for tcpdump/tshark);\n"
-"                              SIGUSR1 flushes what is buffered to the file.\n"
-"                              At runtime: the API's start_capture {path,\n"
-"                              max_size} and stop_capture (not with\n"
-"                              --enable-sandbox or --enable-seccomp)\n"
-"      --pcap-max-size=SIZE    cap of one capture file (suffix k, M, G;\n"
-"                              default 64M); when reached FILE becomes FILE.1\n"
-"                              (FILE.1 FILE.2..., " G_STRINGIFY(CAPTURE_KEEP_ROTATED) " kept) and a new FILE\n"
-"                              starts\n"
-"      --enable-sandbox        once set up, live in an empty read-only root\n"
-"                              holding only the resolver configuration\n"
-"      --enable-seccomp        once set up, allow only the system calls the\n"
-"                              helper needs (applied last)\n"
-"      --sandbox               both --enable-sandbox and --enable-seccomp\n"
-"      --debug                 verbose logs\n"
-"  -h, --help                  this help\n"
-"  -v, --version               versions of usernet and its libraries\n"
-"\n"
-"Exit codes: 0 clean exit, 1 runtime failure, 2 bad command line,\n"
-"3 target namespace unreachable, 4 tap device, 5 cannot publish a port.\n");
+		"      --log-level=error|warn|info|debug  what is logged (default info);\n"
+		"                              debug (= --debug) adds a line per forwarded\n"
+		"                              connection and UDP flow, opened and closed\n"
+		"      --pcap=FILE             capture every frame crossing the tap, both\n"
+		"                              directions, to FILE (pcap, for tcpdump/tshark);\n"
+		"                              SIGUSR1 flushes what is buffered to the file.\n"
+		"                              At runtime: the API's start_capture {path,\n"
+		"                              max_size} and stop_capture (not with\n"
+		"                              --enable-sandbox or --enable-seccomp)\n"
+		"      --pcap-max-size=SIZE    cap of one capture file (suffix k, M, G;\n"
+		"                              default 64M); when reached FILE becomes FILE.1\n"
+		"                              (FILE.1 FILE.2..., " G_STRINGIFY(
+			CAPTURE_KEEP_ROTATED) " kept) and a new FILE\n"
+					      "                              starts\n"
+					      "      --enable-sandbox        once set up, live in an empty read-only root\n"
+					      "                              holding only the resolver configuration\n"
+					      "      --enable-seccomp        once set up, allow only the system calls the\n"
+					      "                              helper needs (applied last)\n"
+					      "      --sandbox               both --enable-sandbox and --enable-seccomp\n"
+					      "      --debug                 verbose logs\n"
+					      "  -h, --help                  this help\n"
+					      "  -v, --version               versions of usernet and its libraries\n"
+					      "\n"
+					      "Exit codes: 0 clean exit, 1 runtime failure, 2 bad command line,\n"
+					      "3 target namespace unreachable, 4 tap device, 5 cannot publish a port.\n");
+	/* clang-format on */
 }
 
 /**
@@ -168,13 +178,16 @@ static void helper_usage_debug(FILE *out)
  */
 void helper_usage(FILE *out, bool as_slirp4netns)
 {
-	fprintf(out, as_slirp4netns ?
-"Usage: slirp4netns [OPTION]... PID|PATH [TAPNAME]\n"
-"User-mode networking for unprivileged network namespaces: usernet running as\n"
-"a drop-in slirp4netns (same options, ready and exit fds, API socket).\n" :
-"Usage: usernet attach [OPTIONS] PID|PATH [TAPNAME]\n"
-"Give the network namespace of PID (or the namespace file PATH) a network\n"
-"through a tap device TAPNAME (default tap0) served by libslirp.\n");
+	/* clang-format off: the help text as it prints */
+	fprintf(out,
+		as_slirp4netns ?
+			"Usage: slirp4netns [OPTION]... PID|PATH [TAPNAME]\n"
+			"User-mode networking for unprivileged network namespaces: usernet running as\n"
+			"a drop-in slirp4netns (same options, ready and exit fds, API socket).\n" :
+			"Usage: usernet attach [OPTIONS] PID|PATH [TAPNAME]\n"
+			"Give the network namespace of PID (or the namespace file PATH) a network\n"
+			"through a tap device TAPNAME (default tap0) served by libslirp.\n");
+	/* clang-format on */
 	helper_usage_network(out);
 	helper_usage_ports(out);
 	helper_usage_debug(out);
@@ -239,8 +252,10 @@ static int parse_dns(struct helper_opts *o, const char *s, GError **error)
 	struct addr_ip ip;
 
 	if (addr_ip_parse(s, &ip) || addr_ip_is_any(&ip))
-		return usage_error(error, "--dns: '%s' is not an IPv4 or IPv6 "
-				   "address", s);
+		return usage_error(error,
+				   "--dns: '%s' is not an IPv4 or IPv6 "
+				   "address",
+				   s);
 	if (o->dns->len >= DNSRELAY_SERVERS_MAX)
 		return usage_error(error, "--dns: at most %u nameservers",
 				   DNSRELAY_SERVERS_MAX);
@@ -271,10 +286,13 @@ static int parse_fd(const char *opt, const char *s, int *out, GError **error)
 	/* Standard streams are never the caller's pipe: the helper writes its
 	 * summary and log there (and fills them with /dev/null when closed) */
 	if (v <= 2)
-		return usage_error(error, "%s: fd %lu is standard %s, not a "
+		return usage_error(error,
+				   "%s: fd %lu is standard %s, not a "
 				   "pipe of the caller: give a fd of 3 or above",
-				   opt, v, v == 0 ? "input" :
-				   v == 1 ? "output" : "error");
+				   opt, v,
+				   v == 0 ? "input" :
+				   v == 1 ? "output" :
+					    "error");
 	if (fcntl((int)v, F_GETFD) < 0)
 		return usage_error(error, "%s: fd %lu is not open", opt, v);
 	*out = (int)v;
@@ -282,8 +300,8 @@ static int parse_fd(const char *opt, const char *s, int *out, GError **error)
 }
 
 /* IPv4/IPv6 literal, or the first such address of interface @s */
-static int parse_outbound(const char *opt, const char *s, int family,
-			  void *sa, GError **error)
+static int parse_outbound(const char *opt, const char *s, int family, void *sa,
+			  GError **error)
 {
 	struct ifaddrs *ifa_list, *ifa;
 	struct addr_ip ip;
@@ -291,9 +309,10 @@ static int parse_outbound(const char *opt, const char *s, int family,
 
 	if (!addr_ip_parse(s, &ip)) {
 		if (ip.family != family)
-			return usage_error(error, "%s: '%s' is not an %s address",
-					   opt, s, family == AF_INET ?
-					   "IPv4" : "IPv6");
+			return usage_error(error,
+					   "%s: '%s' is not an %s address", opt,
+					   s,
+					   family == AF_INET ? "IPv4" : "IPv6");
 		if (family == AF_INET) {
 			struct sockaddr_in *sin = sa;
 
@@ -314,20 +333,22 @@ static int parse_outbound(const char *opt, const char *s, int family,
 		if (!ifa->ifa_addr || strcmp(ifa->ifa_name, s) ||
 		    ifa->ifa_addr->sa_family != family)
 			continue;
-		if (family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(
-		    &((struct sockaddr_in6 *)(void *)ifa->ifa_addr)->sin6_addr))
+		if (family == AF_INET6 &&
+		    IN6_IS_ADDR_LINKLOCAL(
+			    &((struct sockaddr_in6 *)(void *)ifa->ifa_addr)
+				     ->sin6_addr))
 			continue;
-		memcpy(sa, ifa->ifa_addr, family == AF_INET ?
-		       sizeof(struct sockaddr_in) :
-		       sizeof(struct sockaddr_in6));
+		memcpy(sa, ifa->ifa_addr,
+		       family == AF_INET ? sizeof(struct sockaddr_in) :
+					   sizeof(struct sockaddr_in6));
 		found = 1;
 	}
 	freeifaddrs(ifa_list);
 	if (!found)
 		return usage_error(error,
 				   "%s: '%s' is neither an %s address nor an "
-				   "interface with one", opt, s,
-				   family == AF_INET ? "IPv4" : "IPv6");
+				   "interface with one",
+				   opt, s, family == AF_INET ? "IPv4" : "IPv6");
 	return 0;
 }
 
@@ -344,8 +365,10 @@ int helper_opt_mtu(const char *arg, unsigned *out, GError **error)
 	unsigned long v;
 
 	if (util_parse_uint(arg, SL_MTU_MAX, &v) || v < SL_MTU_MIN)
-		return usage_error(error, "--mtu must be between %u and %u, "
-				   "not '%s'", SL_MTU_MIN, SL_MTU_MAX, arg);
+		return usage_error(error,
+				   "--mtu must be between %u and %u, "
+				   "not '%s'",
+				   SL_MTU_MIN, SL_MTU_MAX, arg);
 	*out = (unsigned)v;
 	return 0;
 }
@@ -361,9 +384,10 @@ int helper_opt_mtu(const char *arg, unsigned *out, GError **error)
 int helper_opt_check_ipv6_mtu(unsigned mtu, bool ipv6, GError **error)
 {
 	if (ipv6 && mtu < SL_MTU_MIN_IPV6)
-		return usage_error(error, "--mtu %u is below %u, the minimum "
-				   "for IPv6 (--enable-ipv6)", mtu,
-				   SL_MTU_MIN_IPV6);
+		return usage_error(error,
+				   "--mtu %u is below %u, the minimum "
+				   "for IPv6 (--enable-ipv6)",
+				   mtu, SL_MTU_MIN_IPV6);
 	return 0;
 }
 
@@ -381,15 +405,21 @@ int helper_opt_cidr(const char *arg, struct addr_cidr4 *out, GError **error)
 	int r = addr_cidr4_parse(arg, out);
 
 	if (r == -ERANGE)
-		return usage_error(error, "--cidr '%s': the prefix length must "
-				   "be between /%u and /%u", arg,
-				   ADDR_CIDR4_MIN_PREFIX, ADDR_CIDR4_MAX_PREFIX);
+		return usage_error(error,
+				   "--cidr '%s': the prefix length must "
+				   "be between /%u and /%u",
+				   arg, ADDR_CIDR4_MIN_PREFIX,
+				   ADDR_CIDR4_MAX_PREFIX);
 	if (r == -EADDRNOTAVAIL)
-		return usage_error(error, "--cidr '%s': host bits are set; give "
-				   "the network address", arg);
+		return usage_error(error,
+				   "--cidr '%s': host bits are set; give "
+				   "the network address",
+				   arg);
 	if (r)
-		return usage_error(error, "--cidr '%s' is not an IPv4 network "
-				   "such as " ADDR_PLAN_CIDR4_DEFAULT, arg);
+		return usage_error(error,
+				   "--cidr '%s' is not an IPv4 network "
+				   "such as " ADDR_PLAN_CIDR4_DEFAULT,
+				   arg);
 	return 0;
 }
 
@@ -404,8 +434,10 @@ int helper_opt_cidr(const char *arg, struct addr_cidr4 *out, GError **error)
 int helper_opt_port_mode(const char *arg, enum pf_mode *out, GError **error)
 {
 	if (pf_mode_parse(arg, out))
-		return usage_error(error, "--port-mode must be auto, direct or "
-				   "slirp, not '%s'", arg);
+		return usage_error(error,
+				   "--port-mode must be auto, direct or "
+				   "slirp, not '%s'",
+				   arg);
 	return 0;
 }
 
@@ -437,12 +469,15 @@ int helper_opt_pcap_max_size(const char *arg, uint64_t *out, GError **error)
 	int r = capture_parse_size(arg, out);
 
 	if (r == -ERANGE)
-		return usage_error(error, "--pcap-max-size '%s' is out of "
-				   "range (at least %u bytes)", arg,
-				   CAP_MAX_SIZE_MIN);
+		return usage_error(error,
+				   "--pcap-max-size '%s' is out of "
+				   "range (at least %u bytes)",
+				   arg, CAP_MAX_SIZE_MIN);
 	if (r)
-		return usage_error(error, "--pcap-max-size '%s' is not a size "
-				   "such as 1048576, 512k, 10M or 1G", arg);
+		return usage_error(error,
+				   "--pcap-max-size '%s' is not a size "
+				   "such as 1048576, 512k, 10M or 1G",
+				   arg);
 	return 0;
 }
 
@@ -451,8 +486,10 @@ static int parse_debug_option(struct helper_opts *o, int c, const char *arg,
 			      GError **error)
 {
 	static const char *const levels[] = {
-		[LOG_LVL_ERR] = "error", [LOG_LVL_WARN] = "warn",
-		[LOG_LVL_INFO] = "info", [LOG_LVL_DEBUG] = "debug",
+		[LOG_LVL_ERR] = "error",
+		[LOG_LVL_WARN] = "warn",
+		[LOG_LVL_INFO] = "info",
+		[LOG_LVL_DEBUG] = "debug",
 	};
 	int i;
 
@@ -465,8 +502,10 @@ static int parse_debug_option(struct helper_opts *o, int c, const char *arg,
 				return 0;
 			}
 		}
-		return usage_error(error, "--log-level must be error, warn, "
-				   "info or debug, not '%s'", arg);
+		return usage_error(error,
+				   "--log-level must be error, warn, "
+				   "info or debug, not '%s'",
+				   arg);
 	case OPT_DEBUG:
 		o->debug = true;
 		return 0;
@@ -548,7 +587,8 @@ static int parse_port_option(struct helper_opts *o, int c, const char *arg,
 		return 0;
 	case OPT_MAX_CONNS:
 		if (util_parse_uint(arg, HELPER_MAX_CONNS_MAX, &v) || v == 0)
-			return usage_error(error, "--port-max-conns must be "
+			return usage_error(error,
+					   "--port-max-conns must be "
 					   "between 1 and %u, not '%s'",
 					   HELPER_MAX_CONNS_MAX, arg);
 		o->max_conns = (unsigned)v;
@@ -576,7 +616,8 @@ static int parse_target_option(struct helper_opts *o, int c, const char *arg,
 		else
 			return usage_error(error,
 					   "--netns-type must be pid or path, "
-					   "not '%s'", arg);
+					   "not '%s'",
+					   arg);
 		return 0;
 	case OPT_USERNS_PATH:
 		g_free(o->target.userns_path);
@@ -584,9 +625,11 @@ static int parse_target_option(struct helper_opts *o, int c, const char *arg,
 		return 0;
 	case OPT_TARGET_TYPE:
 		if (strcmp(arg, "netns"))
-			return usage_error(error, "--target-type must be netns, "
+			return usage_error(error,
+					   "--target-type must be netns, "
 					   "not '%s' (usernet serves network "
-					   "namespaces only)", arg);
+					   "namespaces only)",
+					   arg);
 		return 0;
 	}
 	return usage_error(error, "unexpected option");
@@ -619,16 +662,30 @@ static int parse_option(struct helper_opts *o, int c, const char *arg,
 	case 'v':
 		o->version = true;
 		return 0;
-	case 'm': case '6': case OPT_CIDR: case OPT_DISABLE_HOST_LOOPBACK:
-	case OPT_OUTBOUND_ADDR: case OPT_OUTBOUND_ADDR6: case OPT_DISABLE_DNS:
-	case OPT_DNS: case OPT_MACADDRESS:
+	case 'm':
+	case '6':
+	case OPT_CIDR:
+	case OPT_DISABLE_HOST_LOOPBACK:
+	case OPT_OUTBOUND_ADDR:
+	case OPT_OUTBOUND_ADDR6:
+	case OPT_DISABLE_DNS:
+	case OPT_DNS:
+	case OPT_MACADDRESS:
 		return parse_net_option(o, c, arg, error);
-	case 'p': case OPT_PUBLISH_AUTO: case OPT_PORT_MODE: case OPT_MAX_CONNS:
+	case 'p':
+	case OPT_PUBLISH_AUTO:
+	case OPT_PORT_MODE:
+	case OPT_MAX_CONNS:
 	case 'a':
 		return parse_port_option(o, c, arg, error);
-	case OPT_NETNS_TYPE: case OPT_USERNS_PATH: case OPT_TARGET_TYPE:
+	case OPT_NETNS_TYPE:
+	case OPT_USERNS_PATH:
+	case OPT_TARGET_TYPE:
 		return parse_target_option(o, c, arg, error);
-	case OPT_LOG_LEVEL: case OPT_DEBUG: case OPT_PCAP: case OPT_PCAP_MAX_SIZE:
+	case OPT_LOG_LEVEL:
+	case OPT_DEBUG:
+	case OPT_PCAP:
+	case OPT_PCAP_MAX_SIZE:
 		return parse_debug_option(o, c, arg, error);
 	}
 	return usage_error(error, "unexpected option");
@@ -645,7 +702,8 @@ static int parse_target(struct helper_opts *o, const char *s, GError **error)
 	if (util_parse_uint(s, INT32_MAX, &pid) || pid == 0)
 		return usage_error(error,
 				   "'%s' is not a PID (use --netns-type=path "
-				   "for a namespace file)", s);
+				   "for a namespace file)",
+				   s);
 	o->target.pid = (pid_t)pid;
 	return 0;
 }
@@ -682,14 +740,15 @@ static int parse_positional(struct helper_opts *o, int npos, char **pos,
 {
 	if (npos < 1)
 		return usage_error(error, "missing PID|PATH of the target "
-				   "namespace (see --help)");
+					  "namespace (see --help)");
 	if (npos > 2)
 		return usage_error(error, "unexpected argument '%s'", pos[2]);
 	if (parse_target(o, pos[0], error))
 		return -EINVAL;
 	if (npos == 1)
 		return 0;
-	if (!*pos[1] || strlen(pos[1]) >= IFNAMSIZ || strpbrk(pos[1], "/: \t\n"))
+	if (!*pos[1] || strlen(pos[1]) >= IFNAMSIZ ||
+	    strpbrk(pos[1], "/: \t\n"))
 		return usage_error(error, "'%s' is not a valid interface name",
 				   pos[1]);
 	g_strlcpy(o->tapname, pos[1], sizeof(o->tapname));
@@ -748,6 +807,7 @@ void helper_version_print(FILE *out, bool as_slirp4netns)
 		fprintf(out, "usernet version %s\n", USERNET_VERSION);
 	}
 	fprintf(out, "libslirp: %s\n", slirp_version_string());
-	fprintf(out, "SLIRP_CONFIG_VERSION_MAX: %d\n", SLIRP_CONFIG_VERSION_MAX);
+	fprintf(out, "SLIRP_CONFIG_VERSION_MAX: %d\n",
+		SLIRP_CONFIG_VERSION_MAX);
 	fprintf(out, "libseccomp: %u.%u.%u\n", sv->major, sv->minor, sv->micro);
 }

@@ -19,7 +19,7 @@
 #include "slirp/engine.h"
 
 /* --port-max-conns: at most this many connections per rule */
-#define HELPER_MAX_CONNS_MAX	(1U << 20)
+#define HELPER_MAX_CONNS_MAX (1U << 20)
 
 /**
  * struct helper_opts - the parsed command line of `usernet attach`

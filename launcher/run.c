@@ -50,21 +50,21 @@
 #include "netns/nl.h"
 
 /* Exit statuses of the launcher itself, as Podman's */
-#define RUN_EXIT_LAUNCHER	125
-#define RUN_EXIT_CANNOT_EXEC	126
-#define RUN_EXIT_NOT_FOUND	127
+#define RUN_EXIT_LAUNCHER 125
+#define RUN_EXIT_CANNOT_EXEC 126
+#define RUN_EXIT_NOT_FOUND 127
 
 /* linux/pidfd.h of Linux 6.11: a pidfd's user namespace */
-#define RUN_PIDFD_GET_USER_NAMESPACE	_IO(0xFF, 9)
+#define RUN_PIDFD_GET_USER_NAMESPACE _IO(0xFF, 9)
 
 /* How long the helper may take to stop after its exit pipe closes */
-#define RUN_HELPER_STOP_MS	2000
+#define RUN_HELPER_STOP_MS 2000
 
 enum run_step {
-	RUN_STEP_UNSHARED = 'u',	/* sandbox -> launcher */
-	RUN_STEP_MAPPED = 'm',		/* launcher -> sandbox */
-	RUN_STEP_PREPARED = 'p',	/* sandbox -> launcher */
-	RUN_STEP_GO = 'g',		/* launcher -> sandbox */
+	RUN_STEP_UNSHARED = 'u', /* sandbox -> launcher */
+	RUN_STEP_MAPPED = 'm', /* launcher -> sandbox */
+	RUN_STEP_PREPARED = 'p', /* sandbox -> launcher */
+	RUN_STEP_GO = 'g', /* launcher -> sandbox */
 };
 
 static int run_send(int fd, char step)
@@ -160,7 +160,8 @@ static void sandbox_prepare(const struct run_opts *o)
 		}
 	}
 	if (o->net == RUN_NET_USERNET && (r = sandbox_resolv_conf(o)))
-		log_msg(LOG_LVL_WARN, -r, "cannot point /etc/resolv.conf at "
+		log_msg(LOG_LVL_WARN, -r,
+			"cannot point /etc/resolv.conf at "
 			"the built-in DNS");
 }
 
@@ -201,7 +202,8 @@ static noreturn void sandbox_main(const struct run_opts *o, int to_launcher,
 		flags |= CLONE_NEWNET;
 	if (unshare(flags))
 		sandbox_fail("cannot create the namespaces (are unprivileged "
-			     "user namespaces enabled?)", errno);
+			     "user namespaces enabled?)",
+			     errno);
 	if (run_send(to_launcher, RUN_STEP_UNSHARED) ||
 	    run_wait(from_launcher, RUN_STEP_MAPPED))
 		_exit(RUN_EXIT_LAUNCHER);
@@ -391,7 +393,7 @@ static bool run_kill_if_in_sandbox(const struct run_state *s, pid_t pid)
 		return run_userns_in_sandbox(s, run_pidfd_userns(pidfd, pid)) &&
 		       !syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
 	if (errno != ENOSYS)
-		return false;	/* gone (ESRCH), or not ours to open */
+		return false; /* gone (ESRCH), or not ours to open */
 	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
 	return run_userns_in_sandbox(s, open(path, O_RDONLY | O_CLOEXEC)) &&
 	       !kill(pid, SIGKILL);
@@ -468,8 +470,8 @@ static int run_supervise(struct run_state *s)
 		r = waitpid(s->sandbox, &status, WNOHANG);
 		if (r == s->sandbox)
 			break;
-		if (s->helper > 0 && waitpid(s->helper, NULL, WNOHANG) ==
-		    s->helper) {
+		if (s->helper > 0 &&
+		    waitpid(s->helper, NULL, WNOHANG) == s->helper) {
 			log_warn("the network helper exited: the command has "
 				 "no network any more");
 			s->helper = 0;

@@ -15,12 +15,12 @@
 
 /* The MTU of `usernet run`'s network unless --mtu says otherwise: the
  * largest a tap takes but one, as RootlessKit's and Podman's default */
-#define RUN_MTU_DEFAULT	65520
+#define RUN_MTU_DEFAULT 65520
 
 enum run_net {
-	RUN_NET_USERNET,	/* new network namespace, usernet attached */
-	RUN_NET_NONE,		/* new network namespace, lo only */
-	RUN_NET_HOST,		/* the caller's network namespace */
+	RUN_NET_USERNET, /* new network namespace, usernet attached */
+	RUN_NET_NONE, /* new network namespace, lo only */
+	RUN_NET_HOST, /* the caller's network namespace */
 };
 
 /**

@@ -65,41 +65,45 @@ static const struct option run_longopts[] = {
  */
 void run_usage(FILE *out)
 {
+	/* clang-format off: the help text as it prints */
 	fprintf(out,
-"Usage: usernet run [OPTIONS] [--] COMMAND [ARG...]\n"
-"Run COMMAND in new user, network and mount namespaces with a working\n"
-"network, least privilege by default.\n"
-"\n"
-"Network:\n"
-"  -p, --publish=[HOSTIP:]HOSTPORT[-END]:GUESTPORT[-END][/tcp|udp]  (repeatable)\n"
-"      --cidr=CIDR             guest network (default " ADDR_PLAN_CIDR4_DEFAULT ")\n"
-"      --mtu=MTU               MTU (default " G_STRINGIFY(RUN_MTU_DEFAULT) ")\n"
-"  -6, --enable-ipv6           IPv6 too\n"
-"      --allow-host-loopback   the gateway reaches the host's 127.0.0.1\n"
-"      --port-mode=auto|direct|slirp  how published ports are carried\n"
-"      --publish-auto[=RANGE]  publish the command's listening ports on the\n"
-"                              same host ports while they are open (see\n"
-"                              usernet attach --help)\n"
-"      --net=usernet|none|host network namespace (default usernet)\n"
-"      --sysctl=net.KEY=VALUE  set a sysctl in the new network namespace\n"
-"Identity and privilege:\n"
-"      --map-subids            map the caller's /etc/subuid, /etc/subgid ranges\n"
-"      --user=UID[:GID]        run as this id inside (default 0)\n"
-"      --cap-add=CAP, --cap-drop=CAP  change the capability set (names with or\n"
-"                              without CAP_, any case; ALL)\n"
-"      --seccomp=default|unconfined  seccomp profile (default: default)\n"
-"Other:\n"
-"      --display               print what would run, create nothing\n"
-"      --debug                 verbose logs\n"
-"      --pcap=FILE             capture the network's frames to FILE (pcap)\n"
-"      --pcap-max-size=SIZE    rotate FILE at SIZE (k, M, G, default 64M; see\n"
-"                              usernet attach)\n"
-"  -h, --help                  this help\n"
-"\n"
-"Default capabilities (Podman's): CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL,\n"
-"NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID, SYS_CHROOT.\n"
-"Exit status: the command's (128+N if killed by signal N); 125 if usernet\n"
-"itself fails, 126 if COMMAND cannot be run, 127 if it is not found.\n");
+		"Usage: usernet run [OPTIONS] [--] COMMAND [ARG...]\n"
+		"Run COMMAND in new user, network and mount namespaces with a working\n"
+		"network, least privilege by default.\n"
+		"\n"
+		"Network:\n"
+		"  -p, --publish=[HOSTIP:]HOSTPORT[-END]:GUESTPORT[-END][/tcp|udp]  (repeatable)\n"
+		"      --cidr=CIDR             guest network (default " ADDR_PLAN_CIDR4_DEFAULT
+		")\n"
+		"      --mtu=MTU               MTU (default " G_STRINGIFY(
+			RUN_MTU_DEFAULT) ")\n"
+					 "  -6, --enable-ipv6           IPv6 too\n"
+					 "      --allow-host-loopback   the gateway reaches the host's 127.0.0.1\n"
+					 "      --port-mode=auto|direct|slirp  how published ports are carried\n"
+					 "      --publish-auto[=RANGE]  publish the command's listening ports on the\n"
+					 "                              same host ports while they are open (see\n"
+					 "                              usernet attach --help)\n"
+					 "      --net=usernet|none|host network namespace (default usernet)\n"
+					 "      --sysctl=net.KEY=VALUE  set a sysctl in the new network namespace\n"
+					 "Identity and privilege:\n"
+					 "      --map-subids            map the caller's /etc/subuid, /etc/subgid ranges\n"
+					 "      --user=UID[:GID]        run as this id inside (default 0)\n"
+					 "      --cap-add=CAP, --cap-drop=CAP  change the capability set (names with or\n"
+					 "                              without CAP_, any case; ALL)\n"
+					 "      --seccomp=default|unconfined  seccomp profile (default: default)\n"
+					 "Other:\n"
+					 "      --display               print what would run, create nothing\n"
+					 "      --debug                 verbose logs\n"
+					 "      --pcap=FILE             capture the network's frames to FILE (pcap)\n"
+					 "      --pcap-max-size=SIZE    rotate FILE at SIZE (k, M, G, default 64M; see\n"
+					 "                              usernet attach)\n"
+					 "  -h, --help                  this help\n"
+					 "\n"
+					 "Default capabilities (Podman's): CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL,\n"
+					 "NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID, SYS_CHROOT.\n"
+					 "Exit status: the command's (128+N if killed by signal N); 125 if usernet\n"
+					 "itself fails, 126 if COMMAND cannot be run, 127 if it is not found.\n");
+	/* clang-format on */
 }
 
 /**
@@ -145,11 +149,11 @@ static int run_error(GError **error, const char *fmt, ...)
 	return -EINVAL;
 }
 
-static void run_attach_arg(struct run_opts *o, const char *opt,
-			   const char *val)
+static void run_attach_arg(struct run_opts *o, const char *opt, const char *val)
 {
-	g_ptr_array_add(o->attach_args, val ? g_strdup_printf("%s=%s", opt, val)
-					    : g_strdup(opt));
+	g_ptr_array_add(o->attach_args,
+			val ? g_strdup_printf("%s=%s", opt, val) :
+			      g_strdup(opt));
 }
 
 static int parse_user(struct run_opts *o, const char *s, GError **error)
@@ -181,7 +185,8 @@ static int parse_sysctl(struct run_opts *o, const char *s, GError **error)
 	key = g_strndup(s, (gsize)(eq - s));
 	if (!g_str_has_prefix(key, "net.") || strstr(key, "..") ||
 	    strchr(key, '/') || key[strlen(key) - 1] == '.')
-		return run_error(error, "--sysctl '%s': only net.* sysctls, "
+		return run_error(error,
+				 "--sysctl '%s': only net.* sysctls, "
 				 "which belong to the new network namespace",
 				 s);
 	if (!*(eq + 1) || strchr(eq + 1, '\n'))
@@ -212,7 +217,8 @@ static int resolve_caps(struct run_opts *o, GPtrArray *add, GPtrArray *drop,
 		if (caps_from_name(n, &cap)) {
 			g_autofree char *valid = caps_valid_names();
 
-			return run_error(error, "--cap-%s: unknown capability "
+			return run_error(error,
+					 "--cap-%s: unknown capability "
 					 "'%s'; valid names (with or without "
 					 "CAP_, any case): ALL, %s",
 					 is_add ? "add" : "drop", n, valid);
@@ -309,16 +315,17 @@ static int parse_netns_one(struct run_opts *o, int c, const char *arg,
 	else if (!strcmp(arg, "host"))
 		o->net = RUN_NET_HOST;
 	else
-		return run_error(error, "--net must be usernet, none or host, "
-				 "not '%s'", arg);
+		return run_error(error,
+				 "--net must be usernet, none or host, "
+				 "not '%s'",
+				 arg);
 	return 0;
 }
 
 /* --map-subids, --user, --cap-add, --cap-drop, --seccomp: who the command
  * runs as, and its privilege (capabilities resolved once all are read) */
 static int parse_identity_one(struct run_opts *o, int c, const char *arg,
-			      GPtrArray *add, GPtrArray *drop,
-			      GError **error)
+			      GPtrArray *add, GPtrArray *drop, GError **error)
 {
 	switch (c) {
 	case OPT_MAP_SUBIDS:
@@ -338,27 +345,39 @@ static int parse_identity_one(struct run_opts *o, int c, const char *arg,
 		else if (!strcmp(arg, "unconfined"))
 			o->seccomp = false;
 		else
-			return run_error(error, "--seccomp must be default or "
-					 "unconfined, not '%s'", arg);
+			return run_error(error,
+					 "--seccomp must be default or "
+					 "unconfined, not '%s'",
+					 arg);
 		return 0;
 	}
 	return run_error(error, "unexpected option");
 }
 
 /* One option: the simple flags here, the others by group */
-static int parse_one(struct run_opts *o, int c, const char *arg,
-		     GPtrArray *add, GPtrArray *drop, GError **error)
+static int parse_one(struct run_opts *o, int c, const char *arg, GPtrArray *add,
+		     GPtrArray *drop, GError **error)
 {
 	switch (c) {
-	case 'p': case OPT_CIDR: case OPT_MTU: case '6':
-	case OPT_ALLOW_HOST_LOOPBACK: case OPT_PUBLISH_AUTO: case OPT_PORT_MODE:
+	case 'p':
+	case OPT_CIDR:
+	case OPT_MTU:
+	case '6':
+	case OPT_ALLOW_HOST_LOOPBACK:
+	case OPT_PUBLISH_AUTO:
+	case OPT_PORT_MODE:
 		return parse_net_one(o, c, arg, error);
-	case OPT_NET: case OPT_SYSCTL:
+	case OPT_NET:
+	case OPT_SYSCTL:
 		return parse_netns_one(o, c, arg, error);
-	case OPT_MAP_SUBIDS: case OPT_USER: case OPT_CAP_ADD: case OPT_CAP_DROP:
+	case OPT_MAP_SUBIDS:
+	case OPT_USER:
+	case OPT_CAP_ADD:
+	case OPT_CAP_DROP:
 	case OPT_SECCOMP:
 		return parse_identity_one(o, c, arg, add, drop, error);
-	case OPT_PCAP: case OPT_PCAP_MAX_SIZE:
+	case OPT_PCAP:
+	case OPT_PCAP_MAX_SIZE:
 		return parse_pcap(o, c, arg, error);
 	case OPT_DISPLAY:
 		o->display = true;
@@ -390,8 +409,8 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, GError **error)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:p:6h", run_longopts,
-				NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:p:6h", run_longopts, NULL)) !=
+	       -1) {
 		if (c == '?') {
 			if (optopt)
 				return run_error(error, "unknown option -%c",
@@ -410,7 +429,8 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, GError **error)
 	if (resolve_caps(o, add, drop, error))
 		return -EINVAL;
 	if (optind >= argc)
-		return run_error(error, "missing COMMAND (usernet run [OPTIONS] "
+		return run_error(error,
+				 "missing COMMAND (usernet run [OPTIONS] "
 				 "-- COMMAND [ARG...])");
 	o->argv = argv + optind;
 	if (helper_opt_check_ipv6_mtu(o->mtu, o->ipv6, error))
@@ -421,7 +441,7 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, GError **error)
 		return run_error(error, "--publish-auto needs --net usernet");
 	if (o->net == RUN_NET_HOST && o->sysctls->len)
 		return run_error(error, "--sysctl needs a network namespace of "
-				 "its own (not --net host)");
+					"its own (not --net host)");
 	if (userns_plan_make(o->map_subids, &o->maps, error))
 		return -EINVAL;
 	if (!userns_plan_maps(o->maps.uid, o->maps.n, o->uid) ||
@@ -429,11 +449,13 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, GError **error)
 		g_autofree char *uids = userns_plan_to_string(o->maps.uid,
 							      o->maps.n);
 
-		return run_error(error, "--user %u:%u does not exist in the "
+		return run_error(error,
+				 "--user %u:%u does not exist in the "
 				 "user namespace (its uids: %s%s)",
 				 (unsigned)o->uid, (unsigned)o->gid, uids,
-				 o->map_subids ? "" : "; --map-subids maps "
-				 "more");
+				 o->map_subids ? "" :
+						 "; --map-subids maps "
+						 "more");
 	}
 	return 0;
 }
@@ -468,8 +490,8 @@ char **run_helper_argv(const struct run_opts *o, const char *self, pid_t pid,
 	if (o->debug)
 		g_ptr_array_add(a, g_strdup("--debug"));
 	for (i = 0; i < o->attach_args->len; i++)
-		g_ptr_array_add(a, g_strdup(g_ptr_array_index(o->attach_args,
-							      i)));
+		g_ptr_array_add(a,
+				g_strdup(g_ptr_array_index(o->attach_args, i)));
 	g_ptr_array_add(a, g_strdup_printf("--ready-fd=%d", ready_fd));
 	g_ptr_array_add(a, g_strdup_printf("--exit-fd=%d", exit_fd));
 	g_ptr_array_add(a, pid ? g_strdup_printf("%d", (int)pid) :
@@ -482,8 +504,8 @@ char **run_helper_argv(const struct run_opts *o, const char *self, pid_t pid,
 static void run_display_usernet(const struct run_opts *o, FILE *out)
 {
 	g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
-	g_auto(GStrv) helper = run_helper_argv(o, self ? self : "usernet", 0,
-					       3, 4);
+	g_auto(GStrv) helper = run_helper_argv(o, self ? self : "usernet", 0, 3,
+					       4);
 	g_autofree char *helper_line = g_strjoinv(" ", helper);
 	char gw[INET_ADDRSTRLEN], dns[INET_ADDRSTRLEN], guest[INET_ADDRSTRLEN];
 	char p6[INET6_ADDRSTRLEN];
@@ -502,14 +524,17 @@ static void run_display_usernet(const struct run_opts *o, FILE *out)
 	inet_ntop(AF_INET6, &prefix6, p6, sizeof(p6));
 
 	fprintf(out, "network namespace: new, attached to usernet\n");
-	fprintf(out, "  guest network:  %s, address %s, gateway %s, DNS %s, "
-		"MTU %u", o->cidr, guest, gw, dns, o->mtu);
+	fprintf(out,
+		"  guest network:  %s, address %s, gateway %s, DNS %s, "
+		"MTU %u",
+		o->cidr, guest, gw, dns, o->mtu);
 	if (o->ipv6)
 		fprintf(out, ", IPv6 %s/%u", p6, ADDR_PLAN_PREFIX6_LEN);
 	fprintf(out, "\n");
-	fprintf(out, "  host loopback:  %s\n", o->allow_host_loopback ?
-		"reachable at the gateway (--allow-host-loopback)" :
-		"not reachable");
+	fprintf(out, "  host loopback:  %s\n",
+		o->allow_host_loopback ?
+			"reachable at the gateway (--allow-host-loopback)" :
+			"not reachable");
 	for (i = 0; i < o->publish->len; i++)
 		fprintf(out, "  published:      %s\n",
 			(char *)g_ptr_array_index(o->publish, i));
@@ -532,8 +557,10 @@ static void run_display_seccomp(const struct run_opts *o, FILE *out)
 		return;
 	}
 	e = sysfilter_command_profile(&n);
-	fprintf(out, "seccomp:          default profile: %zu system calls "
-		"refused (EPERM unless said):\n", n);
+	fprintf(out,
+		"seccomp:          default profile: %zu system calls "
+		"refused (EPERM unless said):\n",
+		n);
 	for (j = 0; j < n; j++)
 		fprintf(out, "  %-20s %s\n", e[j].name, e[j].reason);
 }
@@ -551,7 +578,8 @@ void run_display(const struct run_opts *o, FILE *out)
 	g_autofree char *cmd = g_strjoinv(" ", o->argv);
 	guint i;
 
-	fprintf(out, "usernet run: the plan (--display: nothing was created)\n");
+	fprintf(out,
+		"usernet run: the plan (--display: nothing was created)\n");
 	fprintf(out, "user namespace:   new\n");
 	fprintf(out, "  uid map:        %s%s\n", uids,
 		o->maps.subids ? " (newuidmap)" : "");
@@ -568,11 +596,15 @@ void run_display(const struct run_opts *o, FILE *out)
 	for (i = 0; i < o->sysctls->len; i++)
 		fprintf(out, "  sysctl:         %s\n",
 			(char *)g_ptr_array_index(o->sysctls, i));
-	fprintf(out, "mount namespace:  new%s\n", o->net == RUN_NET_USERNET ?
-		"; /etc/resolv.conf points at the built-in DNS" : "");
+	fprintf(out, "mount namespace:  new%s\n",
+		o->net == RUN_NET_USERNET ?
+			"; /etc/resolv.conf points at the built-in DNS" :
+			"");
 	fprintf(out, "capabilities:     %s\n", caps);
-	fprintf(out, "  bounding, permitted, effective, inheritable: as above; "
-		"ambient: %s\n", o->uid ? "as above" : "none (root)");
+	fprintf(out,
+		"  bounding, permitted, effective, inheritable: as above; "
+		"ambient: %s\n",
+		o->uid ? "as above" : "none (root)");
 	fprintf(out, "no_new_privs:     yes\n");
 	run_display_seccomp(o, out);
 	fprintf(out, "command:          %s\n", cmd);

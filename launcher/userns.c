@@ -63,8 +63,8 @@ static int userns_plan_subids(const char *kind, const char *name,
 		return 0;
 	g_set_error(error, UN_ERROR, UN_EXIT_USAGE,
 		    "--map-subids: no subordinate %s range for %s in %s (as "
-		    "root: usermod --add-sub%ss 100000-165535 %s)", kind,
-		    *name ? name : "this user", file, kind,
+		    "root: usermod --add-sub%ss 100000-165535 %s)",
+		    kind, *name ? name : "this user", file, kind,
 		    *name ? name : "USER");
 	return -ENOENT;
 }
@@ -155,7 +155,8 @@ static int userns_run_helper(const char *prog, pid_t pid,
 	if (!path) {
 		g_set_error(error, UN_ERROR, UN_EXIT_USAGE,
 			    "--map-subids needs %s, which is not installed "
-			    "(Debian package uidmap)", prog);
+			    "(Debian package uidmap)",
+			    prog);
 		return -ENOENT;
 	}
 	g_ptr_array_add(argv, g_strdup(path));
@@ -181,8 +182,8 @@ static int userns_run_helper(const char *prog, pid_t pid,
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 		g_set_error(error, UN_ERROR, UN_EXIT_FAILURE,
 			    "%s failed (see its message above): check the "
-			    "ranges in /etc/sub%cid", prog,
-			    prog[3] == 'u' ? 'u' : 'g');
+			    "ranges in /etc/sub%cid",
+			    prog, prog[3] == 'u' ? 'u' : 'g');
 		return -EPERM;
 	}
 	return 0;
@@ -219,6 +220,7 @@ int userns_apply(pid_t pid, const struct userns_plan *p, GError **error)
 	if (r)
 		g_set_error(error, UN_ERROR, UN_EXIT_FAILURE,
 			    "cannot write the id maps of the new user "
-			    "namespace: %s", g_strerror(-r));
+			    "namespace: %s",
+			    g_strerror(-r));
 	return r;
 }

@@ -12,7 +12,7 @@
 #include "netns/fdpass.h"
 
 /* Control data with room for @n fds */
-#define FDPASS_CMSG_SPACE(n)	CMSG_SPACE((n) * sizeof(int))
+#define FDPASS_CMSG_SPACE(n) CMSG_SPACE((n) * sizeof(int))
 
 /**
  * union fdpass_cmsg - control buffer, aligned for struct cmsghdr
@@ -114,8 +114,8 @@ struct fdpass_rx {
  *
  * Return: bytes received, 0 on end of file, or -errno
  */
-static ssize_t fdpass_recvmsg(int sock, void *buf, size_t len,
-			      unsigned max_fds, int flags, struct fdpass_rx *rx)
+static ssize_t fdpass_recvmsg(int sock, void *buf, size_t len, unsigned max_fds,
+			      int flags, struct fdpass_rx *rx)
 {
 	ssize_t n;
 

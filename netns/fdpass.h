@@ -8,7 +8,7 @@
 #include <sys/types.h>
 
 /* Most fds fdpass_recv_stream() takes in one read */
-#define FDPASS_FDS_MAX	4
+#define FDPASS_FDS_MAX 4
 
 ssize_t fdpass_send(int sock, const void *buf, size_t len, int fd);
 ssize_t fdpass_recv(int sock, void *buf, size_t len, int *fd);

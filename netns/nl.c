@@ -18,16 +18,16 @@
 #include "netns/nl.h"
 
 #ifndef NETLINK_EXT_ACK
-#define NETLINK_EXT_ACK		11
+#define NETLINK_EXT_ACK 11
 #endif
 #ifndef NETLINK_GET_STRICT_CHK
-#define NETLINK_GET_STRICT_CHK	12
+#define NETLINK_GET_STRICT_CHK 12
 #endif
 
 /* Requests are small; acks carry the request back only without CAP_ACK */
-#define NL_BUF_SIZE	8192
+#define NL_BUF_SIZE 8192
 /* Reads of one answer at most (a dump comes in parts, each read) */
-#define NL_ANSWER_READS_MAX	4096
+#define NL_ANSWER_READS_MAX 4096
 
 /**
  * struct nl_ctx - an rtnetlink socket and its sequence numbers
@@ -326,8 +326,8 @@ int nl_configure(const struct nl_config *cfg)
 	if (!r && cfg->ipv6)
 		r = nl_addr_add(&c, AF_INET6, tap, &cfg->addr6, cfg->prefix6);
 	if (!r && cfg->ipv6)
-		r = nl_route_add(&c, AF_INET6, RT_TABLE_MAIN, RTN_UNICAST,
-				 tap, &cfg->gw6, NULL);
+		r = nl_route_add(&c, AF_INET6, RT_TABLE_MAIN, RTN_UNICAST, tap,
+				 &cfg->gw6, NULL);
 	if (r == -EEXIST)
 		r = 0;
 	nl_close(&c);
@@ -357,17 +357,19 @@ int nl_link_up(const char *ifname)
 }
 
 /* Local-delivery routes for the replies to our sockets live in this table */
-#define NL_RETURN_TABLE		0x756e	/* "un" */
+#define NL_RETURN_TABLE 0x756e /* "un" */
 /* and are looked up by rules of these priorities, before the main table */
-#define NL_RETURN_PRIO_MARK	100
-#define NL_RETURN_PRIO_FLOW	101
+#define NL_RETURN_PRIO_MARK 100
+#define NL_RETURN_PRIO_FLOW 101
 
 /* Start a rule request of ours: "lookup NL_RETURN_TABLE", priority @prio */
 static struct nlmsghdr *nl_rule_start(struct nl_ctx *c, char *buf, int family,
 				      uint16_t type, uint32_t prio)
 {
-	struct nlmsghdr *nlh = nl_start(c, buf, type, type == RTM_NEWRULE ?
-					NLM_F_CREATE | NLM_F_EXCL : 0);
+	struct nlmsghdr *nlh = nl_start(c, buf, type,
+					type == RTM_NEWRULE ?
+						NLM_F_CREATE | NLM_F_EXCL :
+						0);
 	struct fib_rule_hdr *frh = mnl_nlmsg_put_extra_header(nlh,
 							      sizeof(*frh));
 
@@ -528,8 +530,8 @@ int nl_return_flow(const struct nl_flow *f, bool add)
 	r = nl_open(&c);
 	if (r < 0)
 		return r;
-	nlh = nl_rule_start(&c, buf, f->family, add ? RTM_NEWRULE :
-				RTM_DELRULE, NL_RETURN_PRIO_FLOW);
+	nlh = nl_rule_start(&c, buf, f->family, add ? RTM_NEWRULE : RTM_DELRULE,
+			    NL_RETURN_PRIO_FLOW);
 	frh = mnl_nlmsg_get_payload(nlh);
 	mnl_attr_put_strz(nlh, FRA_IIFNAME, "lo");
 	mnl_attr_put_u8(nlh, FRA_IP_PROTO, IPPROTO_UDP);

@@ -44,7 +44,7 @@ int nl_recv_answer(int fd, void *buf, size_t size, int flags, unsigned seq,
 int nl_configure(const struct nl_config *cfg);
 int nl_link_up(const char *ifname);
 /* Mark of our sockets in the namespace, whose replies come back locally */
-#define NL_RETURN_MARK		0x756e
+#define NL_RETURN_MARK 0x756e
 
 /**
  * struct nl_flow - a UDP flow whose replies come back to our socket

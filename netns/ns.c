@@ -36,8 +36,8 @@ static int ns_check_type(int fd, int nstype)
 
 /* The user's explanation of a failed open() (errno @err) of the @what
  * ("user", "network") namespace file @path; @pid: as ns_open_file() */
-static int ns_open_error(const char *path, const char *what, pid_t pid,
-			 int err, GError **error)
+static int ns_open_error(const char *path, const char *what, pid_t pid, int err,
+			 GError **error)
 {
 	if (err == ENOENT && pid > 0)
 		return error_set(error, UN_EXIT_TARGET, -ESRCH,
@@ -46,10 +46,13 @@ static int ns_open_error(const char *path, const char *what, pid_t pid,
 		return error_set(error, UN_EXIT_TARGET, -err,
 				 "%s namespace file %s does not exist", what,
 				 path);
-	return error_set(error, UN_EXIT_TARGET, -err, "cannot open the %s "
-			 "namespace file %s: %s%s", what, path,
-			 g_strerror(err), err == EACCES || err == EPERM ?
-			 " (it belongs to another user)" : "");
+	return error_set(error, UN_EXIT_TARGET, -err,
+			 "cannot open the %s "
+			 "namespace file %s: %s%s",
+			 what, path, g_strerror(err),
+			 err == EACCES || err == EPERM ?
+				 " (it belongs to another user)" :
+				 "");
 }
 
 /**
@@ -77,12 +80,12 @@ static int ns_open_file(const char *path, int nstype, const char *what,
 		return error_set(error, UN_EXIT_TARGET, -EINVAL,
 				 "%s is not a %s namespace", path, what);
 	if (r < 0)
-		return error_set(error, UN_EXIT_TARGET, r, "cannot check %s: %s",
-				 path, g_strerror(-r));
+		return error_set(error, UN_EXIT_TARGET, r,
+				 "cannot check %s: %s", path, g_strerror(-r));
 	if (fstat(fd, st) < 0) {
 		r = errno;
-		return error_set(error, UN_EXIT_TARGET, -r, "cannot stat %s: %s",
-				 path, g_strerror(r));
+		return error_set(error, UN_EXIT_TARGET, -r,
+				 "cannot stat %s: %s", path, g_strerror(r));
 	}
 	return util_steal_fd(&fd);
 }
@@ -107,8 +110,9 @@ static int ns_open_userns(const char *path, int *out, GError **error)
 		return fd;
 	if (stat("/proc/self/ns/user", &self) < 0) {
 		r = errno;
-		return error_set(error, UN_EXIT_TARGET, -r, "cannot stat /proc/self/ns/user: %s",
-			       g_strerror(r));
+		return error_set(error, UN_EXIT_TARGET, -r,
+				 "cannot stat /proc/self/ns/user: %s",
+				 g_strerror(r));
 	}
 	if (st.st_dev == self.st_dev && st.st_ino == self.st_ino) {
 		log_debug("%s is our own user namespace: not joining it", path);
@@ -175,20 +179,20 @@ static int ns_open_pid(const struct ns_target *t, struct ns_fds *out,
 	int r;
 
 	if (t->pid <= 0)
-		return error_set(error, UN_EXIT_TARGET, -ESRCH, "no process with PID %d",
-			       (int)t->pid);
+		return error_set(error, UN_EXIT_TARGET, -ESRCH,
+				 "no process with PID %d", (int)t->pid);
 
 	out->pidfd = (int)syscall(SYS_pidfd_open, t->pid, 0);
 	if (out->pidfd < 0) {
 		r = errno;
 		if (r == ESRCH)
-			return error_set(error, UN_EXIT_TARGET, -r, "no process with PID %d",
-				       (int)t->pid);
+			return error_set(error, UN_EXIT_TARGET, -r,
+					 "no process with PID %d", (int)t->pid);
 		/* ENOSYS, or EINVAL for a thread that is not a leader */
 		log_debug("pidfd_open(%d): %s", (int)t->pid, g_strerror(r));
 		if (kill(t->pid, 0) < 0 && errno == ESRCH)
-			return error_set(error, UN_EXIT_TARGET, -ESRCH, "no process with PID %d",
-				       (int)t->pid);
+			return error_set(error, UN_EXIT_TARGET, -ESRCH,
+					 "no process with PID %d", (int)t->pid);
 	}
 
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)t->pid);
@@ -203,16 +207,16 @@ static int ns_open_pid(const struct ns_target *t, struct ns_fds *out,
 		r = ns_open_userns(path, &out->userns, error);
 		if (r == -ENOENT) {
 			g_clear_error(error);
-			r = error_set(error, UN_EXIT_TARGET, -ESRCH, "no process with PID %d",
-				    (int)t->pid);
+			r = error_set(error, UN_EXIT_TARGET, -ESRCH,
+				      "no process with PID %d", (int)t->pid);
 		}
 	}
 	if (r < 0)
 		return r;
 
 	if (!ns_target_alive(t->pid, out->pidfd))
-		return error_set(error, UN_EXIT_TARGET, -ESRCH, "no process with PID %d",
-			       (int)t->pid);
+		return error_set(error, UN_EXIT_TARGET, -ESRCH,
+				 "no process with PID %d", (int)t->pid);
 	return 0;
 }
 
@@ -238,7 +242,8 @@ int ns_fds_open(const struct ns_target *t, struct ns_fds *out, GError **error)
 	if (t->type == NS_TARGET_PID) {
 		r = ns_open_pid(t, out, error);
 	} else if (!t->netns_path) {
-		r = error_set(error, UN_EXIT_TARGET, -EINVAL, "no network namespace path given");
+		r = error_set(error, UN_EXIT_TARGET, -EINVAL,
+			      "no network namespace path given");
 	} else {
 		r = ns_open_netns(t->netns_path, 0, out, error);
 		if (!r && t->userns_path)
@@ -249,8 +254,9 @@ int ns_fds_open(const struct ns_target *t, struct ns_fds *out, GError **error)
 		return r;
 	}
 	log_debug("target namespaces: netns fd %d (inode %lu), userns fd %d, "
-		  "pidfd %d", out->netns, (unsigned long)out->netns_ino,
-		  out->userns, out->pidfd);
+		  "pidfd %d",
+		  out->netns, (unsigned long)out->netns_ino, out->userns,
+		  out->pidfd);
 	return 0;
 }
 

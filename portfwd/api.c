@@ -43,8 +43,8 @@
 #include "portfwd/api.h"
 #include "portfwd/apijson.h"
 
-#define API_TICK_MS		1000
-#define API_ACCEPT_BATCH	16
+#define API_TICK_MS 1000
+#define API_ACCEPT_BATCH 16
 
 /* Request handling */
 
@@ -77,8 +77,9 @@ static char *api_error(const char *fmt, ...)
 	/* A backend message could hold anything: keep the reply valid JSON */
 	desc = g_utf8_make_valid(raw, -1);
 
-	return api_reply(api_object_with("error",
-		api_object_with("desc", json_string(desc))));
+	return api_reply(
+		api_object_with("error",
+				api_object_with("desc", json_string(desc))));
 }
 
 /* Start {"return":{ ...: the object inside, to fill */
@@ -128,8 +129,8 @@ static bool api_get_string(json_t *o, const char *name, const char **out)
  * Return: false if missing, not an integer (floats, strings, booleans are
  * not) or out of range
  */
-static bool api_get_uint(json_t *o, const char *name, gint64 min,
-			 gint64 max, gint64 *out)
+static bool api_get_uint(json_t *o, const char *name, gint64 min, gint64 max,
+			 gint64 *out)
 {
 	json_t *n = json_object_get(o, name);
 	gint64 v;
@@ -170,21 +171,26 @@ static char *api_add_hostfwd(const struct api_backend *b, json_t *args)
 
 	if (!api_get_string(args, "proto", &proto) || !proto ||
 	    pf_proto_parse(proto, &spec.proto))
-		return api_error("bad request: add_hostfwd: bad arguments.proto");
+		return api_error(
+			"bad request: add_hostfwd: bad arguments.proto");
 	if (!api_get_string(args, "host_addr", &host) ||
 	    (host && addr_ip_parse(host, &spec.host_addr)))
-		return api_error("bad request: add_hostfwd: bad arguments.host_addr");
+		return api_error(
+			"bad request: add_hostfwd: bad arguments.host_addr");
 	spec.host_addr_set = host != NULL;
 	/* 0 is our extension: an ephemeral port chosen by the kernel */
 	if (!api_get_uint(args, "host_port", 0, 65535, &hport))
-		return api_error("bad request: add_hostfwd: bad arguments.host_port");
+		return api_error(
+			"bad request: add_hostfwd: bad arguments.host_port");
 	spec.host_port = (uint16_t)hport;
 	if (!api_get_string(args, "guest_addr", &guest) ||
 	    (guest && addr_ip_parse(guest, &spec.guest_addr)))
-		return api_error("bad request: add_hostfwd: bad arguments.guest_addr");
+		return api_error(
+			"bad request: add_hostfwd: bad arguments.guest_addr");
 	spec.guest_addr_set = guest != NULL;
 	if (!api_get_uint(args, "guest_port", 1, 65535, &gport))
-		return api_error("bad request: add_hostfwd: bad arguments.guest_port");
+		return api_error(
+			"bad request: add_hostfwd: bad arguments.guest_port");
 	spec.guest_port = (uint16_t)gport;
 
 	r = pf_table_add(b->table, &spec, &id, &error);
@@ -212,11 +218,15 @@ static json_t *api_entry(const struct pf_rule *r, bool plain)
 
 	api_add_int(e, "id", r->id);
 	api_add_str(e, "proto", pf_proto_name(s->proto));
-	api_add_str(e, "host_addr", s->host_addr_set ?
-		addr_ip_str_plain(&s->host_addr, buf, sizeof(buf)) : "0.0.0.0");
+	api_add_str(e, "host_addr",
+		    s->host_addr_set ?
+			    addr_ip_str_plain(&s->host_addr, buf, sizeof(buf)) :
+			    "0.0.0.0");
 	api_add_int(e, "host_port", s->host_port);
-	api_add_str(e, "guest_addr", s->guest_addr_set ?
-		addr_ip_str_plain(&s->guest_addr, buf, sizeof(buf)) : "");
+	api_add_str(e, "guest_addr",
+		    s->guest_addr_set ? addr_ip_str_plain(&s->guest_addr, buf,
+							  sizeof(buf)) :
+					"");
 	api_add_int(e, "guest_port", s->guest_port);
 	if (plain)
 		return e;
@@ -249,7 +259,8 @@ static json_t *api_entries(const struct api_backend *b, bool plain)
 
 	for (i = 0; rules && i < rules->len; i++)
 		json_array_append_new(entries,
-			api_entry(g_ptr_array_index(rules, i), plain));
+				      api_entry(g_ptr_array_index(rules, i),
+						plain));
 	return entries;
 }
 
@@ -270,7 +281,8 @@ static char *api_remove_hostfwd(const struct api_backend *b, json_t *args)
 	int r;
 
 	if (!api_get_uint(args, "id", 1, G_MAXUINT, &id))
-		return api_error("bad request: remove_hostfwd: bad arguments.id");
+		return api_error(
+			"bad request: remove_hostfwd: bad arguments.id");
 	r = pf_table_remove(b->table, (unsigned)id);
 	if (r == -ENOENT)
 		return api_error("bad request: remove_hostfwd: no such rule id %u",
@@ -300,9 +312,8 @@ static char *api_capture_max_size(json_t *args, gint64 *max)
 /* start_capture with "fd":true: into the file whose descriptor came with
  * the request (SCM_RIGHTS), opened by the client with its own rights: works
  * in a sandboxed helper, which cannot open paths */
-static char *api_start_capture_fd(const struct api_backend *b,
-				  json_t *args, json_t *fdn,
-				  int *passed_fd)
+static char *api_start_capture_fd(const struct api_backend *b, json_t *args,
+				  json_t *fdn, int *passed_fd)
 {
 	g_autoptr(GError) error = NULL;
 	char *reply;
@@ -320,10 +331,11 @@ static char *api_start_capture_fd(const struct api_backend *b,
 		return api_error("bad request: start_capture: a capture into "
 				 "a passed file descriptor is not available");
 	if (!passed_fd || *passed_fd < 0)
-		return api_error("bad request: start_capture: arguments.fd is "
-				 "true but no file descriptor came with the "
-				 "request (send it with SCM_RIGHTS, as `usernet "
-				 "capture start` does)");
+		return api_error(
+			"bad request: start_capture: arguments.fd is "
+			"true but no file descriptor came with the "
+			"request (send it with SCM_RIGHTS, as `usernet "
+			"capture start` does)");
 	reply = api_capture_max_size(args, &max);
 	if (reply)
 		return reply;
@@ -336,7 +348,7 @@ static char *api_start_capture_fd(const struct api_backend *b,
 }
 
 static char *api_start_capture(const struct api_backend *b, json_t *args,
-				int *passed_fd)
+			       int *passed_fd)
 {
 	g_autoptr(GError) error = NULL;
 	json_t *fdn = json_object_get(args, "fd");
@@ -358,7 +370,8 @@ static char *api_start_capture(const struct api_backend *b, json_t *args,
 				 "arguments.path");
 	if (path[0] != '/')
 		return api_error("bad request: start_capture: arguments.path "
-				 "must be an absolute path, not '%s'", path);
+				 "must be an absolute path, not '%s'",
+				 path);
 	reply = api_capture_max_size(args, &max);
 	if (reply)
 		return reply;
@@ -395,8 +408,7 @@ static char *api_stop_capture(const struct api_backend *b)
 
 /* The capture requests, or NULL if @execute is none of them */
 static char *api_handle_capture(const struct api_backend *b,
-				const char *execute, json_t *o,
-				int *passed_fd)
+				const char *execute, json_t *o, int *passed_fd)
 {
 	json_t *n;
 
@@ -451,8 +463,8 @@ static void api_stats_errors(json_t *ret, const struct api_stats *st,
 	guint i;
 
 	for (i = 0; rules && i < rules->len; i++)
-		refused += ((const struct pf_rule *)
-			    g_ptr_array_index(rules, i))->stats.refused;
+		refused += ((const struct pf_rule *)g_ptr_array_index(rules, i))
+				   ->stats.refused;
 	g = api_group(ret, "errors");
 	api_add_int(g, "frames_dropped", (gint64)st->tap.drops_out);
 	api_add_int(g, "martian_frames", (gint64)st->tap.martians_in);
@@ -545,10 +557,8 @@ char *api_handle_request_fd(const struct api_backend *b, const char *req,
 	reply = api_handle_capture(b, execute, o, passed_fd);
 	if (reply)
 		return reply;
-	if (strcmp(execute, "add_hostfwd") &&
-	    strcmp(execute, "list_hostfwd") &&
-	    strcmp(execute, "remove_hostfwd") &&
-	    strcmp(execute, "stats"))
+	if (strcmp(execute, "add_hostfwd") && strcmp(execute, "list_hostfwd") &&
+	    strcmp(execute, "remove_hostfwd") && strcmp(execute, "stats"))
 		return api_error("bad request: unknown execute");
 
 	args = json_object_get(o, "arguments");
@@ -578,24 +588,24 @@ static int api_socket_dir_check(int dirfd, const char *dir, GError **error)
 	if (fstat(dirfd, &st)) {
 		r = -errno;
 		return error_set(error, UN_EXIT_FAILURE, r,
-				"cannot check the directory %s of the API socket: %s",
-				dir, g_strerror(-r));
+				 "cannot check the directory %s of the API socket: %s",
+				 dir, g_strerror(-r));
 	}
 	if (st.st_uid != geteuid() && st.st_uid != 0)
 		return error_set(error, UN_EXIT_USAGE, -EPERM,
-				"refusing to create the API socket in %s: the "
-				"directory belongs to another user (uid %u), "
-				"who could replace the socket; use a directory "
-				"of your own, such as $XDG_RUNTIME_DIR",
-				dir, (unsigned)st.st_uid);
+				 "refusing to create the API socket in %s: the "
+				 "directory belongs to another user (uid %u), "
+				 "who could replace the socket; use a directory "
+				 "of your own, such as $XDG_RUNTIME_DIR",
+				 dir, (unsigned)st.st_uid);
 	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
 		return error_set(error, UN_EXIT_USAGE, -EPERM,
-				"refusing to create the API socket in %s: the "
-				"directory is writable by other users (mode "
-				"%04o) and not sticky, so another user could "
-				"replace the socket; use a directory only you "
-				"can write to, such as $XDG_RUNTIME_DIR",
-				dir, (unsigned)(st.st_mode & 07777));
+				 "refusing to create the API socket in %s: the "
+				 "directory is writable by other users (mode "
+				 "%04o) and not sticky, so another user could "
+				 "replace the socket; use a directory only you "
+				 "can write to, such as $XDG_RUNTIME_DIR",
+				 dir, (unsigned)(st.st_mode & 07777));
 	return 0;
 }
 
@@ -603,8 +613,8 @@ static int api_socket_dir_check(int dirfd, const char *dir, GError **error)
  * (Podman never removes them) and is removed; anything else, and anything of
  * another user's (a file, a socket, a link squatting the name in a shared
  * directory), is refused untouched: never removed, never connected to */
-static int api_socket_clear_stale(int dirfd, const char *name,
-				  const char *path, GError **error)
+static int api_socket_clear_stale(int dirfd, const char *name, const char *path,
+				  GError **error)
 {
 	struct stat st;
 	int r;
@@ -614,26 +624,29 @@ static int api_socket_clear_stale(int dirfd, const char *name,
 			return 0;
 		r = -errno;
 		return error_set(error, UN_EXIT_FAILURE, r,
-				"cannot check the API socket path %s: %s",
-				path, g_strerror(-r));
+				 "cannot check the API socket path %s: %s",
+				 path, g_strerror(-r));
 	}
 	if (st.st_uid != geteuid())
 		return error_set(error, UN_EXIT_USAGE, -EEXIST,
-				"refusing to use %s as the API socket: a %s of "
-				"another user (uid %u) is at that path; remove "
-				"it or choose another path", path,
-				S_ISSOCK(st.st_mode) ? "socket" :
-				S_ISLNK(st.st_mode) ? "symbolic link" : "file",
-				(unsigned)st.st_uid);
+				 "refusing to use %s as the API socket: a %s of "
+				 "another user (uid %u) is at that path; remove "
+				 "it or choose another path",
+				 path,
+				 S_ISSOCK(st.st_mode) ? "socket" :
+				 S_ISLNK(st.st_mode)  ? "symbolic link" :
+							"file",
+				 (unsigned)st.st_uid);
 	if (!S_ISSOCK(st.st_mode))
 		return error_set(error, UN_EXIT_USAGE, -EEXIST,
-				"refusing to use %s as the API socket: "
-				"it exists and is not a socket", path);
+				 "refusing to use %s as the API socket: "
+				 "it exists and is not a socket",
+				 path);
 	if (unlinkat(dirfd, name, 0) && errno != ENOENT) {
 		r = -errno;
 		return error_set(error, UN_EXIT_FAILURE, r,
-				"cannot remove the stale API socket %s: %s",
-				path, g_strerror(-r));
+				 "cannot remove the stale API socket %s: %s",
+				 path, g_strerror(-r));
 	}
 	log_debug("removed the stale API socket %s", path);
 	return 0;
@@ -649,21 +662,21 @@ static int api_socket_open_dir(const char *path, int *dirfd, char **name,
 
 	if (!path || !*path || path[strlen(path) - 1] == '/')
 		return error_set(error, UN_EXIT_USAGE, -EINVAL,
-				"the API socket path '%s' does not name a file",
-				path ? path : "");
+				 "the API socket path '%s' does not name a file",
+				 path ? path : "");
 	dir = g_path_get_dirname(path);
 	*name = g_path_get_basename(path);
 	if (!strcmp(*name, ".") || !strcmp(*name, "..") || !strcmp(*name, "/"))
 		return error_set(error, UN_EXIT_USAGE, -EINVAL,
-				"the API socket path '%s' does not name a file",
-				path);
+				 "the API socket path '%s' does not name a file",
+				 path);
 
 	*dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (*dirfd < 0) {
 		r = -errno;
 		return error_set(error, UN_EXIT_USAGE, r,
-				"cannot open the directory %s of the API socket: %s",
-				dir, g_strerror(-r));
+				 "cannot open the directory %s of the API socket: %s",
+				 dir, g_strerror(-r));
 	}
 	return api_socket_dir_check(*dirfd, dir, error);
 }
@@ -685,9 +698,9 @@ static int api_socket_addr(const char *path, int dirfd, const char *name,
 		     dirfd, name);
 	if (n < 0 || (size_t)n >= sizeof(sa->sun_path))
 		return error_set(error, UN_EXIT_USAGE, -ENAMETOOLONG,
-				"the API socket path %s is too long "
-				"(at most %zu bytes)", path,
-				sizeof(sa->sun_path) - 1);
+				 "the API socket path %s is too long "
+				 "(at most %zu bytes)",
+				 path, sizeof(sa->sun_path) - 1);
 	return 0;
 }
 
@@ -704,8 +717,8 @@ static int api_socket_create(const struct sockaddr_un *sa, const char *path,
 	if (fd < 0) {
 		r = -errno;
 		return error_set(error, UN_EXIT_FAILURE, r,
-				"cannot create the API socket: %s",
-				g_strerror(-r));
+				 "cannot create the API socket: %s",
+				 g_strerror(-r));
 	}
 	/* bind() creates the file or fails with EADDRINUSE: a name taken
 	 * again since it was cleared is never ours to replace */
@@ -714,12 +727,13 @@ static int api_socket_create(const struct sockaddr_un *sa, const char *path,
 	umask(old_umask);
 	if (r == -EADDRINUSE)
 		return error_set(error, UN_EXIT_FAILURE, r,
-				"cannot bind the API socket %s: another file "
-				"took the path meanwhile", path);
+				 "cannot bind the API socket %s: another file "
+				 "took the path meanwhile",
+				 path);
 	if (r)
 		return error_set(error, UN_EXIT_FAILURE, r,
-				"cannot bind the API socket %s: %s",
-				path, g_strerror(-r));
+				 "cannot bind the API socket %s: %s", path,
+				 g_strerror(-r));
 	return util_steal_fd(&fd);
 }
 
@@ -735,22 +749,21 @@ static int api_socket_listen(int fd, int dirfd, const char *name,
 	if (fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW) ||
 	    !S_ISSOCK(st->st_mode) || st->st_uid != geteuid())
 		return error_set(error, UN_EXIT_FAILURE, -EEXIST,
-				"the API socket %s was replaced while creating it",
-				path);
-	if ((st->st_mode & 07777) != 0600 &&
-	    fchmodat(dirfd, name, 0600, 0)) {
+				 "the API socket %s was replaced while creating it",
+				 path);
+	if ((st->st_mode & 07777) != 0600 && fchmodat(dirfd, name, 0600, 0)) {
 		r = -errno;
 		unlinkat(dirfd, name, 0);
 		return error_set(error, UN_EXIT_FAILURE, r,
-				"cannot set the mode of the API socket %s: %s",
-				path, g_strerror(-r));
+				 "cannot set the mode of the API socket %s: %s",
+				 path, g_strerror(-r));
 	}
 	if (listen(fd, SOMAXCONN)) {
 		r = -errno;
 		unlinkat(dirfd, name, 0);
 		return error_set(error, UN_EXIT_FAILURE, r,
-				"cannot listen on the API socket %s: %s",
-				path, g_strerror(-r));
+				 "cannot listen on the API socket %s: %s", path,
+				 g_strerror(-r));
 	}
 	return 0;
 }
@@ -1067,8 +1080,8 @@ static void api_server_tick(struct sl_loop *l, void *opaque)
 	if (dropped)
 		log_ratelimited(LOG_LVL_WARN,
 				"API socket: dropped %u client%s that did not "
-				"complete a request within %u s", dropped,
-				dropped > 1 ? "s" : "",
+				"complete a request within %u s",
+				dropped, dropped > 1 ? "s" : "",
 				API_CONN_TIMEOUT_MS / 1000);
 	if (s->paused) {
 		s->paused = false;

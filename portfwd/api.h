@@ -23,8 +23,8 @@
 
 /* Server limits: simultaneous connections, and the time a client has to
  * send its request and read the reply */
-#define API_CONN_MAX		64
-#define API_CONN_TIMEOUT_MS	5000
+#define API_CONN_MAX 64
+#define API_CONN_TIMEOUT_MS 5000
 
 /**
  * struct api_stats - figures of the `stats` request (see README,

@@ -47,8 +47,8 @@ static int apiclient_squatted(const char *path, uid_t uid, GError **error)
 {
 	g_set_error(error, UN_ERROR, UN_EXIT_FAILURE,
 		    "refusing to talk to the API socket %s: it is served by "
-		    "another user (uid %u), not by your usernet", path,
-		    (unsigned)uid);
+		    "another user (uid %u), not by your usernet",
+		    path, (unsigned)uid);
 	return -EPERM;
 }
 
@@ -110,8 +110,8 @@ static int apiclient_connect(int fd, const char *path, gint64 deadline_us,
 			    path, g_strerror(-r), path);
 	else
 		g_set_error(error, UN_ERROR, UN_EXIT_FAILURE,
-			    "cannot connect to the API socket %s: %s",
-			    path, g_strerror(-r));
+			    "cannot connect to the API socket %s: %s", path,
+			    g_strerror(-r));
 	return r;
 }
 

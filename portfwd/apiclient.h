@@ -9,9 +9,9 @@
 #include "portfwd/apijson.h"
 
 /* Time allowed for one whole exchange (connect, request, reply) */
-#define APICLIENT_TIMEOUT_MS	10000
+#define APICLIENT_TIMEOUT_MS 10000
 /* Largest reply accepted */
-#define APICLIENT_REPLY_MAX	(64 * 1024 * 1024)
+#define APICLIENT_REPLY_MAX (64 * 1024 * 1024)
 
 int apiclient_call(const char *path, const char *request, char **reply,
 		   GError **error);

@@ -23,7 +23,7 @@
 
 /* Any value at the top (the API answers "not a JSON object" to the others),
  * and "\u0000" inside strings */
-#define APIJSON_LOAD_FLAGS	(JSON_DECODE_ANY | JSON_ALLOW_NUL)
+#define APIJSON_LOAD_FLAGS (JSON_DECODE_ANY | JSON_ALLOW_NUL)
 
 /* Whether @c can be part of a JSON number */
 static bool apijson_number_char(char c)
@@ -128,7 +128,8 @@ static void apijson_dump_object(GString *out, json_t *o)
 	json_t *v;
 
 	g_string_append_c(out, '{');
-	json_object_foreach(o, name, v) {
+	json_object_foreach(o, name, v)
+	{
 		if (!first)
 			g_string_append_c(out, ',');
 		first = false;
@@ -145,7 +146,8 @@ static void apijson_dump_array(GString *out, json_t *a)
 	json_t *v;
 
 	g_string_append_c(out, '[');
-	json_array_foreach(a, i, v) {
+	json_array_foreach(a, i, v)
+	{
 		if (i)
 			g_string_append_c(out, ',');
 		apijson_dump_value(out, v);

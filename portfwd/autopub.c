@@ -48,22 +48,22 @@
 #include "slirp/loop.h"
 
 /* Socket states in inet_diag (include/net/tcp_states.h) */
-#define AUTOPUB_TCP_LISTEN	10
-#define AUTOPUB_TCP_CLOSE	7
+#define AUTOPUB_TCP_LISTEN 10
+#define AUTOPUB_TCP_CLOSE 7
 
 /* Receive buffer: the kernel sizes a dump's parts after the reader's
  * buffer, up to 32 KiB */
-#define AUTOPUB_BUF		32768
+#define AUTOPUB_BUF 32768
 /* Bounds on what a guest can make the helper do: automatic rules at once
  * (each a host port, and in auto mode a policy rule inside), and new ones per
  * scan (each a bind and a round trip to the agent, in the loop) */
-#define AUTOPUB_RULES_MAX	256
-#define AUTOPUB_NEW_PER_SCAN	32
+#define AUTOPUB_RULES_MAX 256
+#define AUTOPUB_NEW_PER_SCAN 32
 /* Without a port item in RANGE: the unprivileged ports only. A privileged
  * port (a guest's ssh, a DNS server) is published only when RANGE names it,
  * even where net.ipv4.ip_unprivileged_port_start would let the bind succeed */
-#define AUTOPUB_DEFAULT_LO	1024
-#define AUTOPUB_DEFAULT_HI	65535
+#define AUTOPUB_DEFAULT_LO 1024
+#define AUTOPUB_DEFAULT_HI 65535
 
 /* Range grammar */
 
@@ -76,7 +76,7 @@ static void autopub_set(struct autopub_ports *p, unsigned lo, unsigned hi,
 		if (on)
 			p->bits[i / 8] |= (uint8_t)(1U << (i % 8));
 		else
-			p->bits[i / 8] &= (uint8_t)~(1U << (i % 8));
+			p->bits[i / 8] &= (uint8_t) ~(1U << (i % 8));
 	}
 }
 
@@ -152,8 +152,8 @@ int autopub_range_parse(const char *s, struct autopub_ports *out,
 			g_set_error(error, UN_ERROR, UN_EXIT_USAGE,
 				    "--publish-auto: '%s' in '%s' is not a port "
 				    "(1 to 65535) or LOW-HIGH range, optionally "
-				    "preceded by '~' to exclude it", items[i],
-				    s);
+				    "preceded by '~' to exclude it",
+				    items[i], s);
 			return -EINVAL;
 		}
 		if (!dash)
@@ -161,7 +161,8 @@ int autopub_range_parse(const char *s, struct autopub_ports *out,
 		if (lo > hi) {
 			g_set_error(error, UN_ERROR, UN_EXIT_USAGE,
 				    "--publish-auto: the range '%s' in '%s' "
-				    "ends before it starts", items[i], s);
+				    "ends before it starts",
+				    items[i], s);
 			return -EINVAL;
 		}
 		if (neg) {
@@ -183,9 +184,9 @@ int autopub_range_parse(const char *s, struct autopub_ports *out,
 /* The watcher */
 
 enum autopub_state {
-	AUTOPUB_PUBLISHED,	/* rule @id carries it */
-	AUTOPUB_REFUSED,	/* the host port could not be bound: logged */
-	AUTOPUB_IGNORED,	/* out of range, explicit rule, loopback... */
+	AUTOPUB_PUBLISHED, /* rule @id carries it */
+	AUTOPUB_REFUSED, /* the host port could not be bound: logged */
+	AUTOPUB_IGNORED, /* out of range, explicit rule, loopback... */
 };
 
 /**
@@ -250,7 +251,8 @@ static bool autopub_explicit(struct autopub *a, enum pf_proto proto,
 
 		if (r->automatic || s->proto != proto)
 			continue;
-		if ((port >= s->guest_port && port < s->guest_port + s->count) ||
+		if ((port >= s->guest_port &&
+		     port < s->guest_port + s->count) ||
 		    (port >= s->host_port && port < s->host_port + s->count))
 			return true;
 	}
@@ -272,7 +274,7 @@ static bool autopub_is_loopback(int family, const uint32_t *addr)
 static bool autopub_is_any(int family, const uint32_t *addr)
 {
 	return family == AF_INET ? !addr[0] :
-	       !(addr[0] | addr[1] | addr[2] | addr[3]);
+				   !(addr[0] | addr[1] | addr[2] | addr[3]);
 }
 
 /* Decide and act on a socket seen for the first time. Return: false if it
@@ -292,7 +294,8 @@ static bool autopub_open(struct autopub *a, struct autopub_port *p,
 		return true;
 	if (autopub_is_loopback(family, addr)) {
 		log_debug("auto-publish: %s port %u is bound to the guest's "
-			  "loopback only: not reachable, skipped", pn, port);
+			  "loopback only: not reachable, skipped",
+			  pn, port);
 		return true;
 	}
 	spec.proto = proto;
@@ -301,7 +304,8 @@ static bool autopub_open(struct autopub *a, struct autopub_port *p,
 	if (family == AF_INET6 && (v6only || !autopub_is_any(family, addr))) {
 		if (!a->ipv6) {
 			log_debug("auto-publish: %s port %u is IPv6 only and "
-				  "the guest has no IPv6: skipped", pn, port);
+				  "the guest has no IPv6: skipped",
+				  pn, port);
 			return true;
 		}
 		spec.guest_addr_set = true;
@@ -320,7 +324,8 @@ static bool autopub_open(struct autopub *a, struct autopub_port *p,
 		if (!a->at_limit)
 			log_warn("auto-publish: %u ports published already, "
 				 "the most at once: more wait until some "
-				 "close", AUTOPUB_RULES_MAX);
+				 "close",
+				 AUTOPUB_RULES_MAX);
 		a->at_limit = true;
 		return false;
 	}
@@ -330,17 +335,21 @@ static bool autopub_open(struct autopub *a, struct autopub_port *p,
 	r = pf_table_add(a->t, &spec, &p->id, &error);
 	if (r < 0) {
 		p->state = AUTOPUB_REFUSED;
-		log_ratelimited(LOG_LVL_WARN, "auto-publish: %s port %u not "
+		log_ratelimited(LOG_LVL_WARN,
+				"auto-publish: %s port %u not "
 				"published (not retried while it stays open "
-				"inside): %s", pn, port,
+				"inside): %s",
+				pn, port,
 				error ? error->message : g_strerror(-r));
 		return true;
 	}
 	pf_table_set_automatic(a->t, p->id);
 	p->state = AUTOPUB_PUBLISHED;
 	a->published++;
-	log_ratelimited(LOG_LVL_INFO, "auto-publish: published %s port %u "
-			"(rule %u)", pn, port, p->id);
+	log_ratelimited(LOG_LVL_INFO,
+			"auto-publish: published %s port %u "
+			"(rule %u)",
+			pn, port, p->id);
 	return true;
 }
 
@@ -380,8 +389,8 @@ static int autopub_msg_cb(const struct nlmsghdr *nlh, void *data)
 	if (d->proto == IPPROTO_TCP && m->idiag_state != AUTOPUB_TCP_LISTEN)
 		return MNL_CB_OK;
 	/* UDP: unconnected sockets only (a connected one is a client) */
-	if (d->proto == IPPROTO_UDP && (m->idiag_state != AUTOPUB_TCP_CLOSE ||
-					m->id.idiag_dport))
+	if (d->proto == IPPROTO_UDP &&
+	    (m->idiag_state != AUTOPUB_TCP_CLOSE || m->id.idiag_dport))
 		return MNL_CB_OK;
 	mnl_attr_parse(nlh, sizeof(*m), autopub_attr_cb, &at);
 
@@ -453,9 +462,11 @@ static gboolean autopub_gone(gpointer k, gpointer v, gpointer data)
 		a->at_limit = false;
 		/* -ENOENT: removed through the API meanwhile */
 		if (!pf_table_remove(a->t, p->id))
-			log_ratelimited(LOG_LVL_INFO, "auto-publish: %s port "
+			log_ratelimited(LOG_LVL_INFO,
+					"auto-publish: %s port "
 					"%u closed inside: unpublished (rule "
-					"%u)", pn, key & 0xffff, p->id);
+					"%u)",
+					pn, key & 0xffff, p->id);
 	}
 	return TRUE;
 }
@@ -470,8 +481,10 @@ static gboolean autopub_gone(gpointer k, gpointer v, gpointer data)
 int autopub_scan(struct autopub *a)
 {
 	static const int dumps[][2] = {
-		{ AF_INET, IPPROTO_TCP }, { AF_INET6, IPPROTO_TCP },
-		{ AF_INET, IPPROTO_UDP }, { AF_INET6, IPPROTO_UDP },
+		{ AF_INET, IPPROTO_TCP },
+		{ AF_INET6, IPPROTO_TCP },
+		{ AF_INET, IPPROTO_UDP },
+		{ AF_INET6, IPPROTO_UDP },
 	};
 	size_t i;
 	int r;
@@ -486,7 +499,8 @@ int autopub_scan(struct autopub *a)
 			continue;
 		if (r < 0) {
 			if (!a->failing)
-				log_msg(LOG_LVL_WARN, -r, "auto-publish: "
+				log_msg(LOG_LVL_WARN, -r,
+					"auto-publish: "
 					"cannot list the namespace's sockets");
 			a->failing = true;
 			return r;

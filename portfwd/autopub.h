@@ -12,7 +12,7 @@
 #include "portfwd/fwd.h"
 
 /* How often the namespace's sockets are listed */
-#define AUTOPUB_SCAN_MS	250
+#define AUTOPUB_SCAN_MS 250
 
 /**
  * struct autopub_ports - which guest ports auto-publish may publish

@@ -70,12 +70,14 @@ void privport_set_bind_error(GError **error, int err, uint16_t port,
 	case EADDRINUSE:
 		g_set_error(error, UN_ERROR, UN_EXIT_PUBLISH,
 			    "cannot publish host port %u/%s: address %s:%u is "
-			    "already in use", port, proto, addr, port);
+			    "already in use",
+			    port, proto, addr, port);
 		break;
 	case EADDRNOTAVAIL:
 		g_set_error(error, UN_ERROR, UN_EXIT_PUBLISH,
 			    "cannot publish host port %u/%s: %s is not an "
-			    "address of this host", port, proto, addr);
+			    "address of this host",
+			    port, proto, addr);
 		break;
 	default:
 		g_set_error(error, UN_ERROR, UN_EXIT_PUBLISH,

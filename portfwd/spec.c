@@ -15,8 +15,7 @@
 #include "common/util.h"
 #include "portfwd/spec.h"
 
-static int pf_port_range_parse(const char *s, uint16_t *first,
-			       uint16_t *count)
+static int pf_port_range_parse(const char *s, uint16_t *first, uint16_t *count)
 {
 	g_autofree char *copy = g_strdup(s);
 	char *dash = strchr(copy, '-');
@@ -113,7 +112,8 @@ static int pf_spec_parse_as(const char *text, bool any_port,
 		*slash = '\0';
 		if (pf_proto_parse(slash + 1, &out->proto))
 			return pf_fail(error, text,
-				       "protocol must be tcp or udp"), -EINVAL;
+				       "protocol must be tcp or udp"),
+			       -EINVAL;
 	}
 
 	/* The guest ports follow the last colon; an IPv6 host address has
@@ -131,13 +131,13 @@ static int pf_spec_parse_as(const char *text, bool any_port,
 		char *close = strchr(host, ']');
 
 		if (!close || close[1] != ':')
-			return pf_fail(error, text,
-				       "bad IPv6 host address"), -EINVAL;
+			return pf_fail(error, text, "bad IPv6 host address"),
+			       -EINVAL;
 		close[1] = '\0';
 		if (addr_ip_parse(host, &out->host_addr) ||
 		    out->host_addr.family != AF_INET6)
-			return pf_fail(error, text,
-				       "bad IPv6 host address"), -EINVAL;
+			return pf_fail(error, text, "bad IPv6 host address"),
+			       -EINVAL;
 		out->host_addr_set = true;
 		host = close + 2;
 	} else if ((colon = strchr(host, ':'))) {

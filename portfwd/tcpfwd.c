@@ -37,8 +37,8 @@
 #include "common/util.h"
 #include "portfwd/fwd_internal.h"
 
-#define PF_TCP_ACCEPT_BATCH	64
-#define PF_PIPE_SIZE		(1 << 20)
+#define PF_TCP_ACCEPT_BATCH 64
+#define PF_PIPE_SIZE (1 << 20)
 
 /**
  * struct pf_half - one direction of a connection
@@ -101,7 +101,7 @@ void pf_pipes_init(struct pf_table *t)
 	t->big_pipes = 0;
 	if (util_read_sysctl_int("/proc/sys/fs/pipe-user-pages-soft", &soft) ||
 	    soft <= 0)
-		soft = 16384;	/* the kernel's default */
+		soft = 16384; /* the kernel's default */
 	t->big_max = (unsigned)MIN(soft / 4 / (PF_PIPE_SIZE / 4096), 4096L);
 }
 
@@ -179,9 +179,11 @@ static void pf_tcp_free(struct pf_tcp_conn *c, bool reset)
 	struct pf_table *t = c->rs->t;
 	char peer[PF_PEER_STRLEN];
 
-	log_ratelimited(LOG_LVL_DEBUG, "rule %u: close: tcp from %s (%s) "
+	log_ratelimited(LOG_LVL_DEBUG,
+			"rule %u: close: tcp from %s (%s) "
 			"after %.3f s: %" PRIu64 " bytes to the guest, %" PRIu64
-			" bytes from the guest", c->rs->pub.id,
+			" bytes from the guest",
+			c->rs->pub.id,
 			pf_peer_str(&c->peer, peer, sizeof(peer)),
 			reset ? "reset" : "closed",
 			(double)(util_now_ms() - c->start_ms) / 1000,
@@ -272,8 +274,10 @@ static int pf_half_run(struct pf_rule_state *rs, struct pf_half *h, int src,
 		return 0;
 	r = pf_half_open(rs->t, h);
 	if (r < 0) {
-		log_ratelimited(LOG_LVL_WARN, "rule %u: cannot create a "
-				"pipe: %s", rs->pub.id, strerror(-r));
+		log_ratelimited(LOG_LVL_WARN,
+				"rule %u: cannot create a "
+				"pipe: %s",
+				rs->pub.id, strerror(-r));
 		return r;
 	}
 	r = pf_half_move(h, src, dst, moved);
@@ -383,8 +387,10 @@ static void pf_tcp_start(struct pf_listener *l, int fd,
 
 	ns = pf_ns_socket(l, SOCK_STREAM, peer, peer_len, local, NULL);
 	if (ns < 0) {
-		log_ratelimited(LOG_LVL_WARN, "rule %u: no socket in the "
-				"namespace: %s", rs->pub.id, strerror(-ns));
+		log_ratelimited(LOG_LVL_WARN,
+				"rule %u: no socket in the "
+				"namespace: %s",
+				rs->pub.id, strerror(-ns));
 		pf_reset(fd);
 		close(fd);
 		return;
@@ -406,8 +412,8 @@ static void pf_tcp_start(struct pf_listener *l, int fd,
 	c->start_ms = util_now_ms();
 	pf_conn_add(rs, &c->cl);
 	log_ratelimited(LOG_LVL_DEBUG, "rule %u: open: tcp from %s (%s client)",
-			rs->pub.id, pf_peer_str(peer, peer_str,
-						sizeof(peer_str)),
+			rs->pub.id,
+			pf_peer_str(peer, peer_str, sizeof(peer_str)),
 			local ? "local" : "outside");
 	c->connecting = true;
 	if (connect(ns, (struct sockaddr *)&l->guest, l->guest_len) == 0) {
@@ -436,9 +442,10 @@ static void pf_accept_pause(struct pf_listener *l, int err)
 {
 	struct pf_table *t = l->rs->t;
 
-	log_ratelimited(LOG_LVL_WARN, "rule %u: accept: %s: not accepting "
-			"new connections for a while", l->rs->pub.id,
-			strerror(err));
+	log_ratelimited(LOG_LVL_WARN,
+			"rule %u: accept: %s: not accepting "
+			"new connections for a while",
+			l->rs->pub.id, strerror(err));
 	if (pf_ep_set(t, &l->ep, 0) < 0)
 		return;
 	l->paused = true;
@@ -461,8 +468,8 @@ void pf_accept_resume(struct pf_table *t)
 		struct pf_rule_state *rs = g_ptr_array_index(t->rules, i);
 
 		for (j = 0; rs->listeners && j < rs->listeners->len; j++) {
-			struct pf_listener *l =
-				g_ptr_array_index(rs->listeners, j);
+			struct pf_listener *l = g_ptr_array_index(rs->listeners,
+								  j);
 
 			if (l->paused && pf_ep_set(t, &l->ep, EPOLLIN) == 0)
 				l->paused = false;
@@ -470,7 +477,6 @@ void pf_accept_resume(struct pf_table *t)
 		}
 	}
 }
-
 
 /**
  * pf_tcp_accept() - epoll callback of a TCP listener: take new connections
@@ -496,9 +502,10 @@ void pf_tcp_accept(struct pf_ep *ep, uint32_t events)
 			    errno == ENOBUFS || errno == ENOMEM)
 				pf_accept_pause(l, errno);
 			else if (errno != EAGAIN)
-				log_ratelimited(LOG_LVL_WARN, "rule %u: accept: "
-						"%s", l->rs->pub.id,
-						strerror(errno));
+				log_ratelimited(LOG_LVL_WARN,
+						"rule %u: accept: "
+						"%s",
+						l->rs->pub.id, strerror(errno));
 			return;
 		}
 		if (!pf_conn_admit(l->rs)) {

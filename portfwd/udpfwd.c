@@ -30,7 +30,7 @@
 #include "common/util.h"
 #include "portfwd/fwd_internal.h"
 
-#define PF_UDP_BATCH	32
+#define PF_UDP_BATCH 32
 #define PF_UDP_DGRAM_MAX 65536
 
 /**
@@ -83,8 +83,8 @@ static void pf_udp_batch_prepare(bool with_addr)
 		if (with_addr) {
 			pf_udp_batch.msg[i].msg_hdr.msg_name =
 				&pf_udp_batch.addr[i];
-			pf_udp_batch.msg[i].msg_hdr.msg_namelen =
-				sizeof(pf_udp_batch.addr[i]);
+			pf_udp_batch.msg[i].msg_hdr.msg_namelen = sizeof(
+				pf_udp_batch.addr[i]);
 		}
 	}
 }
@@ -94,9 +94,11 @@ static void pf_udp_flow_free(struct pf_udp_flow *f, const char *why)
 	struct pf_table *t = f->l->rs->t;
 	char peer[PF_PEER_STRLEN];
 
-	log_ratelimited(LOG_LVL_DEBUG, "rule %u: close: udp flow from %s (%s) "
+	log_ratelimited(LOG_LVL_DEBUG,
+			"rule %u: close: udp flow from %s (%s) "
 			"after %.3f s: %" PRIu64 " bytes to the guest, %" PRIu64
-			" bytes from the guest", f->l->rs->pub.id,
+			" bytes from the guest",
+			f->l->rs->pub.id,
 			pf_peer_str(&f->client, peer, sizeof(peer)), why,
 			(double)(util_now_ms() - f->start_ms) / 1000,
 			f->to_guest, f->from_guest);
@@ -110,7 +112,8 @@ static void pf_udp_flow_free(struct pf_udp_flow *f, const char *why)
 		int r = nsagent_return_flow(t->agent, &f->ret, false);
 
 		if (r < 0)
-			log_ratelimited(LOG_LVL_WARN, "rule %u: cannot remove "
+			log_ratelimited(LOG_LVL_WARN,
+					"rule %u: cannot remove "
 					"the return rule of a udp flow: %s",
 					f->l->rs->pub.id, strerror(-r));
 	}
@@ -161,19 +164,21 @@ static bool pf_udp_admit(struct pf_rule_state *rs)
 {
 	if (rs->udp_new >= PF_UDP_NEW_PER_TICK) {
 		rs->pub.stats.refused++;
-		log_ratelimited(LOG_LVL_WARN, "rule %u: %u new udp flows in "
+		log_ratelimited(LOG_LVL_WARN,
+				"rule %u: %u new udp flows in "
 				"a second, the most a rule may make: dropping "
-				"datagrams of new clients", rs->pub.id,
-				PF_UDP_NEW_PER_TICK);
+				"datagrams of new clients",
+				rs->pub.id, PF_UDP_NEW_PER_TICK);
 		return false;
 	}
 	if (pf_udp_full(rs) && !rs->conns.length) {
 		rs->pub.stats.refused++;
-		log_ratelimited(LOG_LVL_WARN, "rule %u: udp flows of all rules "
+		log_ratelimited(LOG_LVL_WARN,
+				"rule %u: udp flows of all rules "
 				"at their bound (%u, half of the connections "
 				"the limit of open files allows): dropping "
-				"datagrams of new clients", rs->pub.id,
-				pf_udp_share(rs->t));
+				"datagrams of new clients",
+				rs->pub.id, pf_udp_share(rs->t));
 		return false;
 	}
 	rs->udp_new++;
@@ -186,15 +191,15 @@ static void pf_udp_make_room(struct pf_rule_state *rs)
 {
 	if (!pf_udp_full(rs))
 		return;
-	log_ratelimited(LOG_LVL_WARN, "rule %u: udp flows at their bound (%u "
+	log_ratelimited(LOG_LVL_WARN,
+			"rule %u: udp flows at their bound (%u "
 			"in the rule, %u in all rules): closing the least "
-			"recently used", rs->pub.id,
-			MIN(rs->t->max_conns, pf_udp_share(rs->t)),
+			"recently used",
+			rs->pub.id, MIN(rs->t->max_conns, pf_udp_share(rs->t)),
 			pf_udp_share(rs->t));
 	while (rs->conns.head && pf_udp_full(rs))
 		pf_udp_flow_free(rs->conns.head->data, "evicted");
 }
-
 
 /* Guest -> client: replies on the flow socket go out of the host socket */
 static void pf_udp_reply(struct pf_ep *ep, uint32_t events)
@@ -247,7 +252,8 @@ static struct pf_udp_flow *pf_udp_flow_new(struct pf_listener *l,
 		return NULL;
 	fd = pf_ns_socket(l, SOCK_DGRAM, peer, peer_len, local, &ret);
 	if (fd < 0) {
-		log_ratelimited(LOG_LVL_WARN, "rule %u: no socket in the "
+		log_ratelimited(LOG_LVL_WARN,
+				"rule %u: no socket in the "
 				"namespace connected to the guest: %s",
 				rs->pub.id, strerror(-fd));
 		return NULL;
@@ -271,8 +277,10 @@ static struct pf_udp_flow *pf_udp_flow_new(struct pf_listener *l,
 		pf_udp_flow_free(f, "failed");
 		return NULL;
 	}
-	log_ratelimited(LOG_LVL_DEBUG, "rule %u: open: udp flow from %s (%s "
-			"client)", rs->pub.id,
+	log_ratelimited(LOG_LVL_DEBUG,
+			"rule %u: open: udp flow from %s (%s "
+			"client)",
+			rs->pub.id,
 			pf_peer_str(peer, peer_str, sizeof(peer_str)),
 			local ? "local" : "outside");
 	return f;

@@ -90,7 +90,7 @@ struct capture_writer {
 
 static void capture_put32(uint8_t *p, uint32_t v)
 {
-	memcpy(p, &v, sizeof(v));	/* host byte order, as the magic */
+	memcpy(p, &v, sizeof(v)); /* host byte order, as the magic */
 }
 
 static void capture_put16(uint8_t *p, uint16_t v)
@@ -106,8 +106,8 @@ static void capture_file_header(struct capture_writer *w)
 	capture_put32(h, CAPTURE_MAGIC);
 	capture_put16(h + 4, CAPTURE_VERSION_MAJOR);
 	capture_put16(h + 6, CAPTURE_VERSION_MINOR);
-	capture_put32(h + 8, 0);		/* thiszone: UTC */
-	capture_put32(h + 12, 0);		/* sigfigs */
+	capture_put32(h + 8, 0); /* thiszone: UTC */
+	capture_put32(h + 12, 0); /* sigfigs */
 	capture_put32(h + 16, CAPTURE_SNAPLEN);
 	capture_put32(h + 20, CAPTURE_LINKTYPE_ETHERNET);
 	w->len += CAP_FILE_HEADER_LEN;
@@ -118,8 +118,8 @@ static void capture_file_header(struct capture_writer *w)
 /* Stop writing for good after a failure: later frames are dropped */
 static void capture_fail(struct capture_writer *w, int err, const char *what)
 {
-	log_msg(LOG_LVL_WARN, err, "packet capture to %s stopped: %s",
-		w->path, what);
+	log_msg(LOG_LVL_WARN, err, "packet capture to %s stopped: %s", w->path,
+		what);
 	w->st.frames -= w->buf_frames;
 	w->st.bytes -= w->buf_bytes;
 	w->st.dropped += w->buf_frames;
@@ -158,7 +158,8 @@ int capture_flush(struct capture_writer *w)
 /* Why openat() said EACCES: in a sticky directory the kernel may refuse a
  * link or a file of another user before O_NOFOLLOW or our own check apply
  * (fs.protected_symlinks, fs.protected_regular) */
-static int capture_why_refused(const struct capture_writer *w, int err, uid_t *owner)
+static int capture_why_refused(const struct capture_writer *w, int err,
+			       uid_t *owner)
 {
 	struct stat st;
 
@@ -179,7 +180,7 @@ static int capture_why_refused(const struct capture_writer *w, int err, uid_t *o
  * they made there to a file of ours, is refused untouched, never written
  * into */
 static int capture_openat(struct capture_writer *w, enum capture_open_mode mode,
-		      uid_t *owner)
+			  uid_t *owner)
 {
 	/* O_NONBLOCK: a FIFO without a reader must not block the helper;
 	 * it is refused below anyway, as is anything but a regular file */
@@ -218,9 +219,10 @@ static int capture_rotate(struct capture_writer *w)
 		return r;
 	util_close_fdp(&w->fd);
 	for (i = CAPTURE_KEEP_ROTATED; i >= 1; i--) {
-		g_autofree char *from = i > 1 ?
-			g_strdup_printf("%s.%d", w->name, i - 1) :
-			g_strdup(w->name);
+		g_autofree char *from = i > 1 ? g_strdup_printf("%s.%d",
+								w->name,
+								i - 1) :
+						g_strdup(w->name);
 		g_autofree char *to = g_strdup_printf("%s.%d", w->name, i);
 
 		if (renameat(w->dirfd, from, w->dirfd, to) && errno != ENOENT) {
@@ -306,15 +308,18 @@ int capture_parse_size(const char *s, uint64_t *out)
 	if (errno)
 		return -ERANGE;
 	switch (*end) {
-	case 'k': case 'K':
+	case 'k':
+	case 'K':
 		shift = 10;
 		end++;
 		break;
-	case 'm': case 'M':
+	case 'm':
+	case 'M':
 		shift = 20;
 		end++;
 		break;
-	case 'g': case 'G':
+	case 'g':
+	case 'G':
 		shift = 30;
 		end++;
 		break;
@@ -336,30 +341,41 @@ int capture_parse_size(const char *s, uint64_t *out)
 
 /* The user's explanation of capture_openat()'s failure @r */
 static void capture_open_error(const char *path, int r, uid_t owner,
-			   GError **error)
+			       GError **error)
 {
 	if (r == -EACCES && owner != (uid_t)-1)
-		error_set(error, UN_EXIT_USAGE, r, "cannot use %s as the "
-			"capture file: it belongs to another user (uid %u), "
-			"and a capture only writes into files of its own",
-			path, (unsigned)owner);
+		error_set(error, UN_EXIT_USAGE, r,
+			  "cannot use %s as the "
+			  "capture file: it belongs to another user (uid %u), "
+			  "and a capture only writes into files of its own",
+			  path, (unsigned)owner);
 	else if (r == -EEXIST)
-		error_set(error, UN_EXIT_USAGE, r, "cannot create the capture "
-			"file %s: it already exists (a capture never "
-			"overwrites a file)", path);
+		error_set(error, UN_EXIT_USAGE, r,
+			  "cannot create the capture "
+			  "file %s: it already exists (a capture never "
+			  "overwrites a file)",
+			  path);
 	else if (r == -ELOOP)
-		error_set(error, UN_EXIT_USAGE, r, "cannot open the capture "
-			"file %s: it is a symbolic link", path);
+		error_set(error, UN_EXIT_USAGE, r,
+			  "cannot open the capture "
+			  "file %s: it is a symbolic link",
+			  path);
 	else if (r == -EINVAL)
-		error_set(error, UN_EXIT_USAGE, r, "cannot use %s as the "
-			"capture file: it is not a regular file", path);
+		error_set(error, UN_EXIT_USAGE, r,
+			  "cannot use %s as the "
+			  "capture file: it is not a regular file",
+			  path);
 	else if (r == -EMLINK)
-		error_set(error, UN_EXIT_USAGE, r, "cannot use %s as the "
-			"capture file: it has other hard links, and a capture "
-			"would overwrite the file they name too", path);
+		error_set(error, UN_EXIT_USAGE, r,
+			  "cannot use %s as the "
+			  "capture file: it has other hard links, and a capture "
+			  "would overwrite the file they name too",
+			  path);
 	else
-		error_set(error, UN_EXIT_USAGE, r, "cannot open the capture "
-			"file %s: %s", path, g_strerror(-r));
+		error_set(error, UN_EXIT_USAGE, r,
+			  "cannot open the capture "
+			  "file %s: %s",
+			  path, g_strerror(-r));
 }
 
 /* The size cap of a capture: the one asked for, else the default, so that a
@@ -375,19 +391,19 @@ static int capture_check_path(const char *path, uint64_t max_size,
 {
 	if (!path || !*path || path[strlen(path) - 1] == '/')
 		return error_set(error, UN_EXIT_USAGE, -EINVAL,
-			       "the capture path '%s' does not name a file",
-			       path ? path : "");
+				 "the capture path '%s' does not name a file",
+				 path ? path : "");
 	if (max_size && max_size < CAP_MAX_SIZE_MIN)
 		return error_set(error, UN_EXIT_USAGE, -ERANGE,
-			       "the capture size cap must be at least %u "
-			       "bytes", CAP_MAX_SIZE_MIN);
+				 "the capture size cap must be at least %u "
+				 "bytes",
+				 CAP_MAX_SIZE_MIN);
 	return 0;
 }
 
 /* A capture that must not overwrite anything must not rotate over files it
  * did not make either: -EEXIST if FILE.1 ... FILE.N exist */
-static int capture_check_rotated(const struct capture_writer *w,
-				 GError **error)
+static int capture_check_rotated(const struct capture_writer *w, GError **error)
 {
 	struct stat st;
 	int i;
@@ -397,10 +413,11 @@ static int capture_check_rotated(const struct capture_writer *w,
 
 		if (!fstatat(w->dirfd, old, &st, AT_SYMLINK_NOFOLLOW))
 			return error_set(error, UN_EXIT_USAGE, -EEXIST,
-				       "cannot capture into %s with a size "
-				       "cap: %s.%d exists, and rotation would "
-				       "replace it (a capture never overwrites "
-				       "a file)", w->path, w->path, i);
+					 "cannot capture into %s with a size "
+					 "cap: %s.%d exists, and rotation would "
+					 "replace it (a capture never overwrites "
+					 "a file)",
+					 w->path, w->path, i);
 	}
 	return 0;
 }
@@ -422,8 +439,9 @@ static int capture_check_rotated(const struct capture_writer *w,
  *
  * Return: 0 or -errno
  */
-int capture_open(const char *path, uint64_t max_size, enum capture_open_mode mode,
-	     struct capture_writer **out, GError **error)
+int capture_open(const char *path, uint64_t max_size,
+		 enum capture_open_mode mode, struct capture_writer **out,
+		 GError **error)
 {
 	g_autofree char *dir = NULL, *name = NULL;
 	uid_t owner = (uid_t)-1;
@@ -437,8 +455,8 @@ int capture_open(const char *path, uint64_t max_size, enum capture_open_mode mod
 	name = g_path_get_basename(path);
 	if (!strcmp(name, ".") || !strcmp(name, ".."))
 		return error_set(error, UN_EXIT_USAGE, -EINVAL,
-			       "the capture path '%s' does not name a file",
-			       path);
+				 "the capture path '%s' does not name a file",
+				 path);
 
 	w = g_new0(struct capture_writer, 1);
 	w->fd = -1;
@@ -449,8 +467,8 @@ int capture_open(const char *path, uint64_t max_size, enum capture_open_mode mod
 	if (w->dirfd < 0) {
 		r = -errno;
 		error_set(error, UN_EXIT_USAGE, r,
-			"cannot open the directory %s of the capture file: %s",
-			dir, g_strerror(-r));
+			  "cannot open the directory %s of the capture file: %s",
+			  dir, g_strerror(-r));
 		capture_close(w, NULL);
 		return r;
 	}
@@ -489,7 +507,7 @@ int capture_open(const char *path, uint64_t max_size, enum capture_open_mode mod
  * Return: 0 or -errno
  */
 int capture_open_fd(int fd, uint64_t max_size, const char *label,
-		struct capture_writer **out, GError **error)
+		    struct capture_writer **out, GError **error)
 {
 	cleanup_fd int owned = fd;
 	struct capture_writer *w;
@@ -498,25 +516,26 @@ int capture_open_fd(int fd, uint64_t max_size, const char *label,
 
 	if (max_size && max_size < CAP_MAX_SIZE_MIN)
 		return error_set(error, UN_EXIT_USAGE, -ERANGE,
-			       "the capture size cap must be at least %u "
-			       "bytes", CAP_MAX_SIZE_MIN);
+				 "the capture size cap must be at least %u "
+				 "bytes",
+				 CAP_MAX_SIZE_MIN);
 	if (fstat(owned, &st))
 		return error_set(error, UN_EXIT_USAGE, -errno,
-			       "cannot use the passed file: %s",
-			       g_strerror(errno));
+				 "cannot use the passed file: %s",
+				 g_strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		return error_set(error, UN_EXIT_USAGE, -EINVAL,
-			       "the passed file descriptor is not a regular "
-			       "file");
+				 "the passed file descriptor is not a regular "
+				 "file");
 	if (st.st_size)
 		return error_set(error, UN_EXIT_USAGE, -EEXIST,
-			       "the passed file is not empty (a capture never "
-			       "overwrites a file)");
+				 "the passed file is not empty (a capture never "
+				 "overwrites a file)");
 	fl = fcntl(owned, F_GETFL);
 	if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY || (fl & O_APPEND))
 		return error_set(error, UN_EXIT_USAGE, -EBADF,
-			       "the passed file is not open for writing (or is "
-			       "open for appending)");
+				 "the passed file is not open for writing (or is "
+				 "open for appending)");
 
 	w = g_new0(struct capture_writer, 1);
 	w->dirfd = -1;

@@ -11,24 +11,24 @@
 #include <glib.h>
 
 /* Classic libpcap file format (what tcpdump -w writes) */
-#define CAPTURE_MAGIC		0xa1b2c3d4U	/* microsecond timestamps */
-#define CAPTURE_VERSION_MAJOR	2
-#define CAPTURE_VERSION_MINOR	4
-#define CAPTURE_LINKTYPE_ETHERNET	1
-#define CAPTURE_SNAPLEN		262144		/* tcpdump's default */
-#define CAP_FILE_HEADER_LEN	24
-#define CAP_RECORD_HEADER_LEN	16
+#define CAPTURE_MAGIC 0xa1b2c3d4U /* microsecond timestamps */
+#define CAPTURE_VERSION_MAJOR 2
+#define CAPTURE_VERSION_MINOR 4
+#define CAPTURE_LINKTYPE_ETHERNET 1
+#define CAPTURE_SNAPLEN 262144 /* tcpdump's default */
+#define CAP_FILE_HEADER_LEN 24
+#define CAP_RECORD_HEADER_LEN 16
 
 /* Frames are gathered in memory and written in chunks of this size */
-#define CAPTURE_BUF_SIZE		(256 * 1024)
+#define CAPTURE_BUF_SIZE (256 * 1024)
 /* With a size cap: FILE is the current file, FILE.1 the one before, ...
  * FILE.CAPTURE_KEEP_ROTATED the oldest kept; older ones are replaced */
-#define CAPTURE_KEEP_ROTATED	4
+#define CAPTURE_KEEP_ROTATED 4
 /* Smallest size cap accepted: the file header and one small frame */
-#define CAP_MAX_SIZE_MIN	1024
+#define CAP_MAX_SIZE_MIN 1024
 /* Size cap when none is given: at most (CAPTURE_KEEP_ROTATED + 1) x 64 MiB of
  * disk for a capture left running */
-#define CAPTURE_DEFAULT_MAX_SIZE	(64ULL << 20)
+#define CAPTURE_DEFAULT_MAX_SIZE (64ULL << 20)
 
 /**
  * struct capture_stats - what a capture wrote
@@ -58,10 +58,11 @@ enum capture_open_mode {
 struct capture_writer;
 
 int capture_parse_size(const char *s, uint64_t *out);
-int capture_open(const char *path, uint64_t max_size, enum capture_open_mode mode,
-	     struct capture_writer **out, GError **error);
+int capture_open(const char *path, uint64_t max_size,
+		 enum capture_open_mode mode, struct capture_writer **out,
+		 GError **error);
 int capture_open_fd(int fd, uint64_t max_size, const char *label,
-		struct capture_writer **out, GError **error);
+		    struct capture_writer **out, GError **error);
 void capture_frame(struct capture_writer *w, const void *frame, size_t len);
 int capture_flush(struct capture_writer *w);
 void capture_no_rotation(struct capture_writer *w);

@@ -41,13 +41,13 @@
 #include "common/util.h"
 #include "slirp/counters.h"
 
-#define ETH_HLEN_	14
-#define ETHTYPE_IP	0x0800
-#define ETHTYPE_IPV6	0x86dd
-#define PROTO_TCP	6
-#define PROTO_UDP	17
-#define TCP_SYN		0x02
-#define TCP_ACK		0x10
+#define ETH_HLEN_ 14
+#define ETHTYPE_IP 0x0800
+#define ETHTYPE_IPV6 0x86dd
+#define PROTO_TCP 6
+#define PROTO_UDP 17
+#define TCP_SYN 0x02
+#define TCP_ACK 0x10
 
 /**
  * struct sl_flowkey - what identifies a flow
@@ -149,14 +149,14 @@ static gboolean sl_flow_expired(gpointer k, gpointer v, gpointer now)
 {
 	const struct sl_flow *f = v;
 	int64_t idle = f->key.proto == PROTO_TCP ? SL_COUNTERS_SYN_RETRY_MS :
-						    SL_COUNTERS_UDP_IDLE_MS;
+						   SL_COUNTERS_UDP_IDLE_MS;
 
 	return *(int64_t *)now - f->last_ms >= idle;
 }
 
 /* Remember @k; return whether it is new (or expired, as if new) */
-static bool sl_flowtab_touch(struct sl_flowtab *ft,
-			     const struct sl_flowkey *k, int64_t idle_ms)
+static bool sl_flowtab_touch(struct sl_flowtab *ft, const struct sl_flowkey *k,
+			     int64_t idle_ms)
 {
 	int64_t now = util_now_ms();
 	struct sl_flow *f = g_hash_table_lookup(ft->flows, k);
@@ -219,14 +219,18 @@ static bool sl_frame_ip_parse(const uint8_t *frame, size_t len,
 		if ((ip[0] >> 4) != 4 || hl < 20 || iplen < hl + 8 ||
 		    ((ip[6] & 0x1f) << 8 | ip[7]) != 0)
 			return false;
-		*p = (struct sl_frame_ip){ .alen = 4, .proto = ip[9],
-					   .src = ip + 12, .dst = ip + 16 };
+		*p = (struct sl_frame_ip){ .alen = 4,
+					   .proto = ip[9],
+					   .src = ip + 12,
+					   .dst = ip + 16 };
 	} else if (type == ETHTYPE_IPV6) {
 		hl = 40;
 		if ((ip[0] >> 4) != 6 || iplen < hl + 8)
 			return false;
-		*p = (struct sl_frame_ip){ .alen = 16, .proto = ip[6],
-					   .src = ip + 8, .dst = ip + 24 };
+		*p = (struct sl_frame_ip){ .alen = 16,
+					   .proto = ip[6],
+					   .src = ip + 8,
+					   .dst = ip + 24 };
 	} else {
 		return false;
 	}
@@ -281,8 +285,8 @@ static void sl_flowtab_tcp(struct sl_flowtab *ft, struct sl_flowkey *k,
  * @len:	its length
  * @to_guest:	written to the tap (libslirp to the guest), rather than read
  */
-void sl_flowtab_frame(struct sl_flowtab *ft, const uint8_t *frame,
-		      size_t len, bool to_guest)
+void sl_flowtab_frame(struct sl_flowtab *ft, const uint8_t *frame, size_t len,
+		      bool to_guest)
 {
 	struct sl_flowkey k;
 	const uint8_t *dns;
@@ -290,7 +294,7 @@ void sl_flowtab_frame(struct sl_flowtab *ft, const uint8_t *frame,
 
 	if (!ft || len < ETH_HLEN_ + 20 || !sl_frame_ip_parse(frame, len, &p))
 		return;
-	memset(&k, 0, sizeof(k));	/* the hash reads every byte */
+	memset(&k, 0, sizeof(k)); /* the hash reads every byte */
 	/* The built-in DNS address of the frame's family, NULL if none */
 	if (p.alen == 4)
 		dns = (const uint8_t *)&ft->dns4;

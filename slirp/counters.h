@@ -13,11 +13,11 @@
 
 /* A guest's UDP flow (libslirp's UDP socket for one source address and
  * port) is counted again once idle this long: libslirp's own expiry */
-#define SL_COUNTERS_UDP_IDLE_MS	240000
+#define SL_COUNTERS_UDP_IDLE_MS 240000
 /* A TCP SYN for the same four-tuple within this time is a retransmission */
-#define SL_COUNTERS_SYN_RETRY_MS	10000
+#define SL_COUNTERS_SYN_RETRY_MS 10000
 /* Bound of remembered flows (memory the guest can make us use) */
-#define SL_COUNTERS_FLOWS_MAX	65536
+#define SL_COUNTERS_FLOWS_MAX 65536
 
 /**
  * struct sl_flow_stats - figures read from the frames on the tap
@@ -55,8 +55,8 @@ struct sl_flowtab;
 struct sl_flowtab *sl_flowtab_new(struct in_addr dns4, bool dns6_on,
 				  const struct in6_addr *dns6);
 void sl_flowtab_free(struct sl_flowtab *ft);
-void sl_flowtab_frame(struct sl_flowtab *ft, const uint8_t *frame,
-		      size_t len, bool to_guest);
+void sl_flowtab_frame(struct sl_flowtab *ft, const uint8_t *frame, size_t len,
+		      bool to_guest);
 const struct sl_flow_stats *sl_flowtab_stats(const struct sl_flowtab *ft);
 
 int sl_counters_sockets(const char *info, int64_t *tcp, int64_t *udp);

@@ -55,7 +55,7 @@
 #include "slirp/dnsrelay_internal.h"
 
 /* The resolver file is read up to this size */
-#define DNSRELAY_RESOLV_MAX	65536
+#define DNSRELAY_RESOLV_MAX 65536
 
 /**
  * dnsrelay_random16() - 16 random bits, from a pool filled by getrandom()
@@ -159,11 +159,12 @@ static void dnsrelay_watch(struct dnsrelay *r, unsigned i, const char *path)
 	g_autofree char *dn = g_path_get_dirname(path);
 
 	r->names[i] = g_path_get_basename(path);
-	if (inotify_add_watch(r->ino_fd, dn, IN_CLOSE_WRITE | IN_MOVED_TO |
-			      IN_MOVED_FROM | IN_CREATE | IN_DELETE |
-			      IN_ONLYDIR) < 0)
+	if (inotify_add_watch(r->ino_fd, dn,
+			      IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM |
+				      IN_CREATE | IN_DELETE | IN_ONLYDIR) < 0)
 		log_warn("DNS: cannot watch %s for changes of the resolver "
-			 "configuration: %s", dn, strerror(errno));
+			 "configuration: %s",
+			 dn, strerror(errno));
 }
 
 /* inotify on the directory of the resolver file and on that of its final
@@ -229,11 +230,13 @@ static int dnsrelay_socket(struct dnsrelay_pending *p,
 			   const struct sockaddr_storage *ss)
 {
 	socklen_t sl = ss->ss_family == AF_INET ? sizeof(struct sockaddr_in) :
-						   sizeof(struct sockaddr_in6);
+						  sizeof(struct sockaddr_in6);
 	int fd;
 
-	fd = socket(ss->ss_family, (p->conn ? SOCK_STREAM : SOCK_DGRAM) |
-		    SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(ss->ss_family,
+		    (p->conn ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK |
+			    SOCK_CLOEXEC,
+		    0);
 	if (fd < 0)
 		return -1;
 	if (connect(fd, (const struct sockaddr *)ss, sl) &&
@@ -349,7 +352,7 @@ static bool dnsrelay_tcp_send(struct dnsrelay *r, struct dnsrelay_pending *p)
 	    (ssize_t)(p->qlen + 2))
 		return false;
 	p->sent = true;
-	if (!p->abuf)	/* kept from a failed try, freed with the query */
+	if (!p->abuf) /* kept from a failed try, freed with the query */
 		p->abuf = g_malloc(2 + DNSW_ANSWER_MAX);
 	/* From now on: readable */
 	sl_loop_unwatch_fd(r->loop, p->fd);
@@ -375,8 +378,7 @@ static bool dnsrelay_read_tcp(struct dnsrelay *r, struct dnsrelay_pending *p)
 		return true;
 	if (p->alen < want)
 		return true;
-	if (!dnsw_answer_ok(p->abuf + 2, p->alen - 2, p->up_id, p->q,
-			    p->qlen))
+	if (!dnsw_answer_ok(p->abuf + 2, p->alen - 2, p->up_id, p->q, p->qlen))
 		return false;
 	dnsrelay_deliver(r, p, p->abuf + 2, p->alen - 2);
 	return true;
@@ -431,8 +433,10 @@ static struct dnsrelay_pending *dnsrelay_slot(struct dnsrelay *r,
 		if (!oldest || p->born_ms < oldest->born_ms)
 			oldest = p;
 	}
-	log_ratelimited(LOG_LVL_DEBUG, "DNS: %u queries wait already, the "
-			"oldest is dropped", DNSRELAY_PENDING_MAX);
+	log_ratelimited(LOG_LVL_DEBUG,
+			"DNS: %u queries wait already, the "
+			"oldest is dropped",
+			DNSRELAY_PENDING_MAX);
 	dnsrelay_fail(r, oldest);
 	return oldest;
 }
@@ -503,7 +507,7 @@ bool dnsrelay_frame(struct dnsrelay *r, const uint8_t *frame, size_t len)
 	case DNSW_DROP:
 		r->st.dropped++;
 		log_ratelimited(LOG_LVL_DEBUG, "DNS: dropped a malformed "
-				"query from the guest");
+					       "query from the guest");
 		return true;
 	case DNSW_QUERY:
 		break;
@@ -567,9 +571,9 @@ void dnsrelay_free(struct dnsrelay *r)
 
 	if (!r)
 		return;
-	log_debug("DNS: %" PRIu64 " queries relayed, %" PRIu64 " answered, %"
-		  PRIu64 " dropped", r->st.relayed, r->st.answered,
-		  r->st.dropped);
+	log_debug("DNS: %" PRIu64 " queries relayed, %" PRIu64
+		  " answered, %" PRIu64 " dropped",
+		  r->st.relayed, r->st.answered, r->st.dropped);
 	dnstcp_free_all(r);
 	for (i = 0; i < DNSRELAY_PENDING_MAX; i++) {
 		if (r->pend[i].used)

@@ -14,13 +14,13 @@
 #include "slirp/loop.h"
 
 /* Servers asked (resolv.conf or --dns), in order */
-#define DNSRELAY_SERVERS_MAX	16
+#define DNSRELAY_SERVERS_MAX 16
 /* Queries waiting for an answer; beyond it the oldest is dropped */
-#define DNSRELAY_PENDING_MAX	128
+#define DNSRELAY_PENDING_MAX 128
 /* How long one server has to answer before the next one is asked */
-#define DNSRELAY_TIMEOUT_MS	1500
+#define DNSRELAY_TIMEOUT_MS 1500
 /* The resolver configuration followed without --dns */
-#define DNSRELAY_RESOLV_PATH	"/etc/resolv.conf"
+#define DNSRELAY_RESOLV_PATH "/etc/resolv.conf"
 
 typedef void (*dnsrelay_send_fn)(const uint8_t *frame, size_t len,
 				 void *opaque);

@@ -10,19 +10,19 @@
 #include "slirp/dnsrelay.h"
 
 /* Period of the timeout scan */
-#define DNSRELAY_TICK_MS	250
+#define DNSRELAY_TICK_MS 250
 /* Directories (and file names) watched: the file's, its final target's */
-#define DNSRELAY_WATCH_MAX	2
+#define DNSRELAY_WATCH_MAX 2
 /* The guest's TCP connections to port 53 at once; beyond it the oldest is
  * reset */
-#define DNSTCP_CONN_MAX		16
+#define DNSTCP_CONN_MAX 16
 /* Answers waiting to be sent and acknowledged on one connection */
-#define DNSTCP_OUT_MAX		(2 * (2 + DNSW_ANSWER_MAX))
+#define DNSTCP_OUT_MAX (2 * (2 + DNSW_ANSWER_MAX))
 /* A connection without a segment from the guest for this long is reset */
-#define DNSTCP_IDLE_MS		10000
+#define DNSTCP_IDLE_MS 10000
 /* Retransmission of unacknowledged segments, and how often */
-#define DNSTCP_RTO_MS		500
-#define DNSTCP_RETRIES		6
+#define DNSTCP_RTO_MS 500
+#define DNSTCP_RETRIES 6
 
 struct dnsrelay_pending;
 
@@ -69,7 +69,6 @@ struct dnstcp_conn {
 	uint8_t in[2 + DNSW_QUERY_MAX];
 	GByteArray *out;
 };
-
 
 /**
  * struct dnsrelay_pending - one query waiting for an answer

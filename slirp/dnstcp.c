@@ -28,7 +28,7 @@
 #include "slirp/dnsrelay_internal.h"
 
 /* Segments no smaller than this are accepted from any MSS option */
-#define DNSTCP_MSS_MIN	536
+#define DNSTCP_MSS_MIN 536
 
 static struct dnstcp_conn *dnstcp_find(struct dnsrelay *r,
 				       const struct dnsw_guest *g)
@@ -47,14 +47,16 @@ static struct dnstcp_conn *dnstcp_find(struct dnsrelay *r,
 }
 
 /* One segment of @c to the guest, acknowledging what we have */
-static void dnstcp_emit(struct dnsrelay *r, struct dnstcp_conn *c,
-			uint32_t seq, uint8_t flags, const uint8_t *data,
-			size_t dlen)
+static void dnstcp_emit(struct dnsrelay *r, struct dnstcp_conn *c, uint32_t seq,
+			uint8_t flags, const uint8_t *data, size_t dlen)
 {
 	struct dnsw_tcpseg seg = {
-		.seq = seq, .ack = c->rcv_nxt, .flags = flags,
+		.seq = seq,
+		.ack = c->rcv_nxt,
+		.flags = flags,
 		.wnd = (uint16_t)(sizeof(c->in) - c->inlen),
-		.data = data, .dlen = dlen,
+		.data = data,
+		.dlen = dlen,
 	};
 	size_t len;
 
@@ -92,8 +94,8 @@ static void dnstcp_refuse(struct dnsrelay *r, const struct dnsw_guest *g,
 static void dnstcp_free(struct dnsrelay *r, struct dnstcp_conn *c, bool rst)
 {
 	if (rst)
-		dnstcp_emit(r, c, c->snd_nxt, DNSW_TCP_RST | DNSW_TCP_ACK,
-			    NULL, 0);
+		dnstcp_emit(r, c, c->snd_nxt, DNSW_TCP_RST | DNSW_TCP_ACK, NULL,
+			    0);
 	if (c->pend)
 		dnsrelay_release(r, c->pend);
 	g_clear_pointer(&c->out, g_byte_array_unref);
@@ -115,8 +117,8 @@ static void dnstcp_send_more(struct dnsrelay *r, struct dnstcp_conn *c)
 	}
 	if (c->fin_rcvd && !c->fin_sent && !c->pend && c->inlen == 0 &&
 	    c->snd_nxt - c->base == c->out->len) {
-		dnstcp_emit(r, c, c->snd_nxt, DNSW_TCP_FIN | DNSW_TCP_ACK,
-			    NULL, 0);
+		dnstcp_emit(r, c, c->snd_nxt, DNSW_TCP_FIN | DNSW_TCP_ACK, NULL,
+			    0);
 		c->snd_nxt++;
 		c->fin_sent = true;
 	}
@@ -132,10 +134,11 @@ static bool dnstcp_queries(struct dnsrelay *r, struct dnstcp_conn *c)
 	if (c->pend || c->inlen < 2)
 		return true;
 	mlen = (size_t)(c->in[0] << 8 | c->in[1]);
-	if (mlen > DNSW_QUERY_MAX || (c->inlen >= 2 + mlen &&
-				      !dnsw_query_ok(c->in + 2, mlen))) {
+	if (mlen > DNSW_QUERY_MAX ||
+	    (c->inlen >= 2 + mlen && !dnsw_query_ok(c->in + 2, mlen))) {
 		r->st.dropped++;
-		log_ratelimited(LOG_LVL_DEBUG, "DNS: malformed query over "
+		log_ratelimited(LOG_LVL_DEBUG,
+				"DNS: malformed query over "
 				"TCP from the guest, connection reset");
 		dnstcp_free(r, c, true);
 		return false;
@@ -166,8 +169,10 @@ void dnstcp_answer(struct dnsrelay *r, struct dnstcp_conn *c,
 		   const uint8_t *ans, size_t alen)
 {
 	uint8_t hdr[4] = {
-		(uint8_t)(alen >> 8), (uint8_t)alen,
-		(uint8_t)(c->qid >> 8), (uint8_t)c->qid,
+		(uint8_t)(alen >> 8),
+		(uint8_t)alen,
+		(uint8_t)(c->qid >> 8),
+		(uint8_t)c->qid,
 	};
 
 	if (!c->used)
@@ -222,7 +227,7 @@ static void dnstcp_open(struct dnsrelay *r, const struct dnsw_guest *g,
 	c->rcv_nxt = seg->seq + 1;
 	c->wnd = seg->wnd;
 	c->mss = (uint16_t)MIN(seg->mss ? MAX(seg->mss, DNSTCP_MSS_MIN) :
-			       DNSTCP_MSS_MIN,
+					  DNSTCP_MSS_MIN,
 			       r->mtu - (g->family == 4 ? 40U : 60U));
 	c->out = g_byte_array_new();
 	c->last_ms = util_now_ms();

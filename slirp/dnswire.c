@@ -16,13 +16,13 @@
 #include "slirp/dnswire.h"
 #include "slirp/csum.h"
 
-#define ETH_HLEN_	14
-#define ETHTYPE_IP	0x0800
-#define ETHTYPE_IPV6	0x86dd
-#define DNSW_FLAG_QR	0x80	/* byte 2 */
-#define DNSW_FLAG_TC	0x02	/* byte 2 */
+#define ETH_HLEN_ 14
+#define ETHTYPE_IP 0x0800
+#define ETHTYPE_IPV6 0x86dd
+#define DNSW_FLAG_QR 0x80 /* byte 2 */
+#define DNSW_FLAG_TC 0x02 /* byte 2 */
 /* Questions a message may carry for dnsw_question_len() (one in practice) */
-#define DNSW_QD_MAX	16
+#define DNSW_QD_MAX 16
 
 /* The guest's and the relay's address of a packet of IP version @family */
 static enum dnsw_verdict dnsw_from(struct dnsw_guest *g, uint8_t family,
@@ -341,8 +341,8 @@ bool dnsw_answer_ok(const uint8_t *ans, size_t alen, uint16_t id,
 
 /* The checksum of @l4 (@len bytes of protocol @proto, its checksum field
  * at @off zero) with the pseudo-header of @g's addresses, written there */
-static void dnsw_l4_csum(const struct dnsw_guest *g, uint8_t proto,
-			 uint8_t *l4, size_t len, size_t off)
+static void dnsw_l4_csum(const struct dnsw_guest *g, uint8_t proto, uint8_t *l4,
+			 size_t len, size_t off)
 {
 	uint8_t ph[40] = { 0 };
 	size_t alen = g->family == 4 ? 4 : 16, phlen;
@@ -359,8 +359,8 @@ static void dnsw_l4_csum(const struct dnsw_guest *g, uint8_t proto,
 		ph[39] = proto;
 		phlen = 40;
 	}
-	c = (uint16_t)~sl_csum_fold(sl_csum_add(sl_csum_add(0, ph, phlen),
-						l4, len));
+	c = (uint16_t)~sl_csum_fold(
+		sl_csum_add(sl_csum_add(0, ph, phlen), l4, len));
 	if (c == 0 && proto == DNSW_PROTO_UDP)
 		c = 0xffff;
 	memcpy(l4 + off, &c, 2);
@@ -400,7 +400,7 @@ static size_t dnsw_frame(const struct dnsw_guest *g, uint8_t proto,
 		memcpy(ip + 8, g->dns_ip, 16);
 		memcpy(ip + 24, g->guest_ip, 16);
 		if (f->on) {
-			ip[6] = 44;	/* fragment header */
+			ip[6] = 44; /* fragment header */
 			memset(ip + 40, 0, 8);
 			ip[40] = proto;
 			util_put16(ip + 42, (uint16_t)(f->off | f->more));
@@ -415,8 +415,9 @@ static size_t dnsw_frame(const struct dnsw_guest *g, uint8_t proto,
 	util_put16(ip + 2, (uint16_t)(20 + plen));
 	util_put16(ip + 4, (uint16_t)f->id);
 	/* DF on a whole datagram; MF and the offset on a fragment */
-	util_put16(ip + 6, f->on ? (uint16_t)((f->more ? 0x2000 : 0) | f->off / 8) :
-			      0x4000);
+	util_put16(ip + 6,
+		   f->on ? (uint16_t)((f->more ? 0x2000 : 0) | f->off / 8) :
+			   0x4000);
 	ip[8] = 64;
 	ip[9] = proto;
 	memcpy(ip + 12, g->dns_ip, 4);
@@ -527,9 +528,8 @@ size_t dnsw_build_fragment(const struct dnsw_guest *g, const uint8_t *udp,
  *
  * Return: frame length, 0 if the data does not fit @outmax
  */
-size_t dnsw_build_tcp(const struct dnsw_guest *g,
-		      const struct dnsw_tcpseg *seg, uint8_t *out,
-		      size_t outmax)
+size_t dnsw_build_tcp(const struct dnsw_guest *g, const struct dnsw_tcpseg *seg,
+		      uint8_t *out, size_t outmax)
 {
 	size_t iphl = g->family == 4 ? 20 : 40, hl = seg->mss ? 24 : 20;
 	uint8_t *tcp = out + ETH_HLEN_ + iphl;

@@ -12,22 +12,22 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#define DNSW_PORT	53
-#define DNSW_PROTO_TCP	6
-#define DNSW_PROTO_UDP	17
-#define DNSW_HDR_LEN	12
+#define DNSW_PORT 53
+#define DNSW_PROTO_TCP 6
+#define DNSW_PROTO_UDP 17
+#define DNSW_HDR_LEN 12
 /* Largest query taken from the guest (a query is a name and a few records:
  * EDNS options, cookies; anything larger is not a query) */
-#define DNSW_QUERY_MAX	1232
+#define DNSW_QUERY_MAX 1232
 /* Largest answer read from an upstream server (a UDP datagram) */
-#define DNSW_ANSWER_MAX	65535
+#define DNSW_ANSWER_MAX 65535
 /* Frame headers in front of an answer: Ethernet, IPv6, its fragment
  * header, UDP */
-#define DNSW_FRAME_HDR_MAX	(14 + 40 + 8 + 8)
+#define DNSW_FRAME_HDR_MAX (14 + 40 + 8 + 8)
 /* Largest DNS message in a UDP datagram to the guest: IPv4's total length
  * is 16 bits, IPv6's payload length (no jumbograms) */
-#define DNSW_UDP4_MAX		(65535 - 20 - 8)
-#define DNSW_UDP6_MAX		(65535 - 8)
+#define DNSW_UDP4_MAX (65535 - 20 - 8)
+#define DNSW_UDP6_MAX (65535 - 8)
 
 /**
  * struct dnsw_addrs - the relay's own addresses on the guest side
@@ -81,17 +81,17 @@ struct dnsw_tcpseg {
 	size_t dlen;
 };
 
-#define DNSW_TCP_FIN	0x01
-#define DNSW_TCP_SYN	0x02
-#define DNSW_TCP_RST	0x04
-#define DNSW_TCP_PSH	0x08
-#define DNSW_TCP_ACK	0x10
+#define DNSW_TCP_FIN 0x01
+#define DNSW_TCP_SYN 0x02
+#define DNSW_TCP_RST 0x04
+#define DNSW_TCP_PSH 0x08
+#define DNSW_TCP_ACK 0x10
 
 /* What dnsw_parse_query() and dnsw_parse_tcp() found in a frame */
 enum dnsw_verdict {
-	DNSW_PASS,	/* not a DNS query to the relay: libslirp's */
-	DNSW_QUERY,	/* a query to relay */
-	DNSW_DROP,	/* to the relay, but malformed or not relayable */
+	DNSW_PASS, /* not a DNS query to the relay: libslirp's */
+	DNSW_QUERY, /* a query to relay */
+	DNSW_DROP, /* to the relay, but malformed or not relayable */
 };
 
 uint8_t dnsw_proto_to(const uint8_t *frame, size_t len,
@@ -103,9 +103,8 @@ enum dnsw_verdict dnsw_parse_query(const uint8_t *frame, size_t len,
 enum dnsw_verdict dnsw_parse_tcp(const uint8_t *frame, size_t len,
 				 const struct dnsw_addrs *a,
 				 struct dnsw_guest *g, struct dnsw_tcpseg *seg);
-size_t dnsw_build_tcp(const struct dnsw_guest *g,
-		      const struct dnsw_tcpseg *seg, uint8_t *out,
-		      size_t outmax);
+size_t dnsw_build_tcp(const struct dnsw_guest *g, const struct dnsw_tcpseg *seg,
+		      uint8_t *out, size_t outmax);
 bool dnsw_query_ok(const uint8_t *msg, size_t len);
 long dnsw_question_len(const uint8_t *msg, size_t len);
 bool dnsw_answer_ok(const uint8_t *ans, size_t alen, uint16_t id,

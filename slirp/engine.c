@@ -47,14 +47,14 @@
 #include "slirp/tcpreset.h"
 
 /* Frames read from the tap per wakeup before other fds get a turn */
-#define SL_TAP_BATCH	64
+#define SL_TAP_BATCH 64
 /* Largest frame: MTU 65521 plus Ethernet and VLAN headers, rounded up (also
  * the largest TSO frame: 64 KiB of IP packet plus Ethernet headers) */
-#define SL_FRAME_MAX	(65536 + 64)
+#define SL_FRAME_MAX (65536 + 64)
 /* MTUs from which the tap's offloads are left off (sl_engine_offload()) */
-#define SL_OFFLOAD_MTU_MAX	16384
+#define SL_OFFLOAD_MTU_MAX 16384
 /* The virtio-net header in front of every frame of a tap with IFF_VNET_HDR */
-#define SL_VNET_LEN	((int)sizeof(struct virtio_net_hdr))
+#define SL_VNET_LEN ((int)sizeof(struct virtio_net_hdr))
 
 /**
  * struct sl_timer - a libslirp timer
@@ -133,7 +133,8 @@ static ssize_t sl_tap_out(struct sl_engine *e, const void *buf, size_t len)
 	} while (n < 0 && errno == EINTR);
 	if (n < 0) {
 		e->stats.drops_out++;
-		log_ratelimited(LOG_LVL_DEBUG, "dropped a frame to the guest: %s",
+		log_ratelimited(LOG_LVL_DEBUG,
+				"dropped a frame to the guest: %s",
 				strerror(errno));
 		return -1;
 	}
@@ -265,7 +266,8 @@ static void sl_engine_offload(struct sl_engine *e, unsigned mtu)
 {
 	struct ifreq ifr = { 0 };
 
-	if (ioctl(e->tap_fd, TUNGETIFF, &ifr) < 0 || !(ifr.ifr_flags & IFF_VNET_HDR))
+	if (ioctl(e->tap_fd, TUNGETIFF, &ifr) < 0 ||
+	    !(ifr.ifr_flags & IFF_VNET_HDR))
 		return;
 	e->vnet = true;
 	e->frame = e->rxbuf + SL_VNET_LEN;
@@ -362,10 +364,12 @@ int sl_engine_new(const struct sl_config *cfg, int tap_fd,
 		g_free(e);
 		return -EINVAL;
 	}
-	e->flows = sl_flowtab_new(sc.vnameserver, cfg->ipv6 && !cfg->disable_dns,
+	e->flows = sl_flowtab_new(sc.vnameserver,
+				  cfg->ipv6 && !cfg->disable_dns,
 				  &sc.vnameserver6);
-	sl_martian_init(&e->martian, sc.vnetwork, sc.vnetmask, &sc.vprefix_addr6,
-			&sc.vhost6, cfg->disable_dns ? NULL : &sc.vnameserver6);
+	sl_martian_init(&e->martian, sc.vnetwork, sc.vnetmask,
+			&sc.vprefix_addr6, &sc.vhost6,
+			cfg->disable_dns ? NULL : &sc.vnameserver6);
 	*out = e;
 	return 0;
 }
@@ -424,7 +428,8 @@ static void sl_engine_reset_all(struct sl_engine *e)
 	}
 	if (guest || host)
 		log_debug("reset %u TCP connections toward the guest, %u "
-			  "toward the host", guest, host);
+			  "toward the host",
+			  guest, host);
 }
 
 /**
@@ -491,7 +496,8 @@ const struct sl_stats *sl_engine_stats(const struct sl_engine *e)
  *
  * Return: false if the header does not fit the frame (drop it)
  */
-static bool sl_frame_csum(const struct virtio_net_hdr *h, uint8_t *f, size_t len)
+static bool sl_frame_csum(const struct virtio_net_hdr *h, uint8_t *f,
+			  size_t len)
 {
 	size_t start = h->csum_start, off = h->csum_offset;
 	uint16_t c;

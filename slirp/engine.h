@@ -14,10 +14,10 @@
 #include "common/addr.h"
 #include "slirp/counters.h"
 
-#define SL_MTU_MIN	68
-#define SL_MTU_MIN_IPV6	1280
-#define SL_MTU_MAX	65521	/* a tap's and libslirp's limit, as slirp4netns */
-#define SL_MTU_DEFAULT	1500
+#define SL_MTU_MIN 68
+#define SL_MTU_MIN_IPV6 1280
+#define SL_MTU_MAX 65521 /* a tap's and libslirp's limit, as slirp4netns */
+#define SL_MTU_DEFAULT 1500
 
 /**
  * struct sl_config - network parameters of the guest side

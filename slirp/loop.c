@@ -101,11 +101,14 @@ void sl_loop_free(struct sl_loop *l)
  * @cb:		callback
  * @opaque:	its argument
  */
-void sl_loop_watch_fd(struct sl_loop *l, int fd, short events,
-		      sl_loop_fd_cb cb, void *opaque)
+void sl_loop_watch_fd(struct sl_loop *l, int fd, short events, sl_loop_fd_cb cb,
+		      void *opaque)
 {
 	struct sl_watch w = {
-		.fd = fd, .events = events, .cb = cb, .opaque = opaque,
+		.fd = fd,
+		.events = events,
+		.cb = cb,
+		.opaque = opaque,
 	};
 
 	g_array_append_val(l->watches, w);
@@ -121,8 +124,8 @@ void sl_loop_unwatch_fd(struct sl_loop *l, int fd)
 	guint i;
 
 	for (i = 0; i < l->watches->len; i++) {
-		struct sl_watch *w = &g_array_index(l->watches,
-						    struct sl_watch, i);
+		struct sl_watch *w = &g_array_index(l->watches, struct sl_watch,
+						    i);
 
 		if (w->fd == fd)
 			w->fd = -1;
@@ -136,8 +139,8 @@ void sl_loop_unwatch_fd(struct sl_loop *l, int fd)
  * @cb:		callback
  * @opaque:	its argument
  */
-void sl_loop_every(struct sl_loop *l, unsigned interval_ms,
-		   sl_loop_tick_cb cb, void *opaque)
+void sl_loop_every(struct sl_loop *l, unsigned interval_ms, sl_loop_tick_cb cb,
+		   void *opaque)
 {
 	struct sl_tick t = {
 		.interval_ms = MAX(interval_ms, 1U),
@@ -211,7 +214,8 @@ static void sl_loop_prepare(struct sl_loop *l, guint *nwatch,
 {
 	int64_t now_ms = util_now_ms();
 	struct pollfd tap = {
-		.fd = sl_engine_tap_fd(l->engine), .events = POLLIN,
+		.fd = sl_engine_tap_fd(l->engine),
+		.events = POLLIN,
 	};
 	guint i;
 
@@ -220,16 +224,17 @@ static void sl_loop_prepare(struct sl_loop *l, guint *nwatch,
 	g_array_set_size(l->pollfds, 0);
 	*nwatch = l->watches->len;
 	for (i = 0; i < *nwatch; i++) {
-		struct sl_watch *w = &g_array_index(l->watches,
-						    struct sl_watch, i);
+		struct sl_watch *w = &g_array_index(l->watches, struct sl_watch,
+						    i);
 		struct pollfd p = { .fd = w->fd, .events = w->events };
 
 		g_array_append_val(l->pollfds, p);
 	}
 	g_array_append_val(l->pollfds, tap);
 	for (i = 0; i < l->ticks->len; i++) {
-		int64_t left = g_array_index(l->ticks, struct sl_tick,
-					     i).next_ms - now_ms;
+		int64_t left =
+			g_array_index(l->ticks, struct sl_tick, i).next_ms -
+			now_ms;
 
 		left = MAX(left, 0);
 		if (*timeout_ms < 0 || left < *timeout_ms)
@@ -246,8 +251,8 @@ static void sl_loop_dispatch_watches(struct sl_loop *l, guint nwatch)
 
 	for (i = 0; i < nwatch && !l->quit; i++) {
 		struct pollfd *p = &g_array_index(l->pollfds, struct pollfd, i);
-		struct sl_watch *w = &g_array_index(l->watches,
-						    struct sl_watch, i);
+		struct sl_watch *w = &g_array_index(l->watches, struct sl_watch,
+						    i);
 
 		if (p->revents && w->fd >= 0)
 			w->cb(l, w->fd, p->revents, w->opaque);
@@ -281,8 +286,10 @@ int sl_loop_run(struct sl_loop *l)
 		if (l->quit)
 			break;
 		if (n > 0)
-			sl_loop_handle_tap(l, g_array_index(l->pollfds,
-					   struct pollfd, nwatch).revents);
+			sl_loop_handle_tap(l,
+					   g_array_index(l->pollfds,
+							 struct pollfd, nwatch)
+						   .revents);
 		sl_engine_poll_dispatch(l->engine, n < 0);
 		sl_engine_run_timers(l->engine);
 		sl_loop_run_ticks(l, util_now_ms());

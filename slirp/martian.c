@@ -48,10 +48,10 @@
 
 #include "slirp/martian.h"
 
-#define ETH_HLEN_	14
-#define PROTO_TCP	6
-#define PROTO_UDP	17
-#define PROTO_ICMPV6	58
+#define ETH_HLEN_ 14
+#define PROTO_TCP 6
+#define PROTO_UDP 17
+#define PROTO_ICMPV6 58
 
 /**
  * sl_martian_init() - the addresses of the guest's network the rules need
@@ -75,9 +75,18 @@ void sl_martian_init(struct sl_martian *m, struct in_addr net,
 		m->dns6 = *dns6;
 }
 
-static bool v4_loop(const uint8_t *a) { return a[0] == 127; }
-static bool v4_zero(const uint8_t *a) { return a[0] == 0; }
-static bool v4_multi(const uint8_t *a) { return (a[0] & 0xf0) == 0xe0; }
+static bool v4_loop(const uint8_t *a)
+{
+	return a[0] == 127;
+}
+static bool v4_zero(const uint8_t *a)
+{
+	return a[0] == 0;
+}
+static bool v4_multi(const uint8_t *a)
+{
+	return (a[0] & 0xf0) == 0xe0;
+}
 static bool v4_all(const uint8_t *a)
 {
 	return (a[0] & a[1] & a[2] & a[3]) == 0xff;
@@ -173,8 +182,7 @@ static bool sl_martian6(const struct sl_martian *m, const uint8_t *ip,
  * Return: true if the frame names an address no tap peer may use (see the
  * file's comment); false for frames libslirp may have
  */
-bool sl_martian_frame(const struct sl_martian *m, const uint8_t *f,
-		      size_t len)
+bool sl_martian_frame(const struct sl_martian *m, const uint8_t *f, size_t len)
 {
 	const uint8_t *ip = f + ETH_HLEN_;
 	size_t iplen;

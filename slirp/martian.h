@@ -29,7 +29,6 @@ struct sl_martian {
 void sl_martian_init(struct sl_martian *m, struct in_addr net,
 		     struct in_addr mask, const struct in6_addr *prefix6,
 		     const struct in6_addr *host6, const struct in6_addr *dns6);
-bool sl_martian_frame(const struct sl_martian *m, const uint8_t *f,
-		      size_t len);
+bool sl_martian_frame(const struct sl_martian *m, const uint8_t *f, size_t len);
 
 #endif /* SLIRP_MARTIAN_H */

@@ -49,25 +49,25 @@
 #include "slirp/csum.h"
 #include "slirp/tcpreset.h"
 
-#define ETH_HLEN_	14
-#define PROTO_TCP	6
-#define TH_FIN		0x01
-#define TH_SYN		0x02
-#define TH_RST		0x04
-#define TH_ACK		0x10
-#define PROTO_ICMP	1
-#define PROTO_ICMPV6	58
-#define ICMP_UNREACH	3
-#define ICMP_UNREACH_NEEDFRAG	4
-#define ICMPV6_UNREACH	1
+#define ETH_HLEN_ 14
+#define PROTO_TCP 6
+#define TH_FIN 0x01
+#define TH_SYN 0x02
+#define TH_RST 0x04
+#define TH_ACK 0x10
+#define PROTO_ICMP 1
+#define PROTO_ICMPV6 58
+#define ICMP_UNREACH 3
+#define ICMP_UNREACH_NEEDFRAG 4
+#define ICMPV6_UNREACH 1
 /* Connections followed at most */
-#define SL_RST_MAX	65536
+#define SL_RST_MAX 65536
 /* A SYN libslirp has not answered for this long is forgotten */
-#define SL_RST_SYN_MS	10000
+#define SL_RST_SYN_MS 10000
 /* With the table full, a connection libslirp sent nothing for this long */
-#define SL_RST_IDLE_MS	120000
+#define SL_RST_IDLE_MS 120000
 /* Sweeps (each O(table)) at most this often */
-#define SL_RST_SWEEP_MS	1000
+#define SL_RST_SWEEP_MS 1000
 
 /**
  * struct sl_rst_key - a connection, seen from the guest
@@ -245,8 +245,8 @@ static bool sl_rst_parse(const uint8_t *f, size_t len, bool to_guest,
 	s->flags = th[13];
 	s->seq = util_get32(th + 4);
 	s->ack = util_get32(th + 8);
-	s->end = s->seq + (uint32_t)(iplen - hl - tl) +
-		 !!(s->flags & TH_SYN) + !!(s->flags & TH_FIN);
+	s->end = s->seq + (uint32_t)(iplen - hl - tl) + !!(s->flags & TH_SYN) +
+		 !!(s->flags & TH_FIN);
 	return true;
 }
 
@@ -309,8 +309,8 @@ static bool sl_rst_parse_unreach(const uint8_t *f, size_t len,
 		in = ip + hl + 8;
 		ihl = (size_t)(in[0] & 0xf) * 4;
 		if (ip[hl] != ICMP_UNREACH ||
-		    ip[hl + 1] == ICMP_UNREACH_NEEDFRAG ||
-		    in[0] >> 4 != 4 || in[9] != PROTO_TCP || ihl < 20 ||
+		    ip[hl + 1] == ICMP_UNREACH_NEEDFRAG || in[0] >> 4 != 4 ||
+		    in[9] != PROTO_TCP || ihl < 20 ||
 		    len < ETH_HLEN_ + hl + 8 + ihl + 4)
 			return false;
 		src = in + 12, dst = in + 16, alen = 4;
@@ -368,8 +368,7 @@ static void sl_rst_forget(struct sl_rst *r, struct sl_rst_conn *c)
  * @len:	its length
  * @to_guest:	written by libslirp to the guest, rather than read from it
  */
-void sl_rst_frame(struct sl_rst *r, const uint8_t *f, size_t len,
-		  bool to_guest)
+void sl_rst_frame(struct sl_rst *r, const uint8_t *f, size_t len, bool to_guest)
 {
 	struct sl_rst_conn *c;
 	struct sl_rst_key k;
@@ -460,7 +459,8 @@ static size_t sl_rst_build(const struct sl_rst_conn *c, uint32_t seq,
 	th[13] = TH_RST | TH_ACK;
 	/* sl_csum_add() sums in the machine's order: the pseudo-header's
 	 * protocol and length are added in network order to match */
-	csum = (uint16_t)~sl_csum_fold(sl_csum_add(ps + htons(PROTO_TCP) + htons(20), th, 20));
+	csum = (uint16_t)~sl_csum_fold(
+		sl_csum_add(ps + htons(PROTO_TCP) + htons(20), th, 20));
 	memcpy(th + 16, &csum, 2);
 	return ETH_HLEN_ + hl + 20;
 }

@@ -47,17 +47,16 @@ static void put16(uint8_t *p, uint16_t v)
 }
 
 /* a 20-byte TCP SYN at @t; @pseudo: the pseudo-header's sum */
-static void tcp_syn(uint8_t *t, uint16_t sport, uint16_t dport,
-		    uint32_t pseudo)
+static void tcp_syn(uint8_t *t, uint16_t sport, uint16_t dport, uint32_t pseudo)
 {
 	memset(t, 0, 20);
 	put16(t, sport);
 	put16(t + 2, dport);
-	t[4] = 0x12;			/* sequence number */
+	t[4] = 0x12; /* sequence number */
 	t[7] = 0x34;
-	t[12] = 5 << 4;			/* data offset */
-	t[13] = 0x02;			/* SYN */
-	put16(t + 14, 64240);		/* window */
+	t[12] = 5 << 4; /* data offset */
+	t[13] = 0x02; /* SYN */
+	put16(t + 14, 64240); /* window */
 	put16(t + 16, csum_fold(csum_add(pseudo, t, 20)));
 }
 
@@ -73,7 +72,7 @@ static size_t build4(uint8_t *ip, const char *src, const char *dst,
 		return 0;
 	ip[0] = 0x45;
 	put16(ip + 2, 40);
-	ip[6] = 0x40;			/* DF */
+	ip[6] = 0x40; /* DF */
 	ip[8] = 64;
 	ip[9] = 6;
 	put16(ip + 10, csum_fold(csum_add(0, ip, 20)));
@@ -115,8 +114,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	v6 = strchr(argv[3], ':') != NULL;
-	n = v6 ? build6(f + 14, argv[2], argv[3], sport, (uint16_t)atoi(argv[4])) :
-		 build4(f + 14, argv[2], argv[3], sport, (uint16_t)atoi(argv[4]));
+	n = v6 ? build6(f + 14, argv[2], argv[3], sport,
+			(uint16_t)atoi(argv[4])) :
+		 build4(f + 14, argv[2], argv[3], sport,
+			(uint16_t)atoi(argv[4]));
 	if (!n) {
 		fprintf(stderr, "raw-frame: bad address\n");
 		return 1;
@@ -127,7 +128,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", argv[1]);
-	if (ioctl(s, SIOCGIFHWADDR, &ifr) < 0 || ioctl(s, SIOCGIFINDEX, &ifr) < 0) {
+	if (ioctl(s, SIOCGIFHWADDR, &ifr) < 0 ||
+	    ioctl(s, SIOCGIFINDEX, &ifr) < 0) {
 		perror("raw-frame: interface");
 		return 1;
 	}

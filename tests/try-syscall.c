@@ -46,7 +46,7 @@
 #include "confine/sysfilter_command.h"
 
 /* A PID that cannot exist (above PID_MAX_LIMIT) */
-#define NO_PID		INT_MAX
+#define NO_PID INT_MAX
 
 /**
  * struct probe - one way of calling one system call
@@ -252,7 +252,7 @@ static long p_clone_plain(void)
 
 static long p_clone3(void)
 {
-	uint64_t args[11] = { 0 };	/* struct clone_args, size 0 */
+	uint64_t args[11] = { 0 }; /* struct clone_args, size 0 */
 
 	return syscall(SYS_clone3, args, 0UL);
 }
@@ -355,7 +355,8 @@ static long p_syslog(void)
 static long p_quotactl(void)
 {
 	/* Q_GETINFO on quota type 7, which does not exist */
-	return syscall(SYS_quotactl, (int)((0x800005U << 8) | 7), NULL, 0, NULL);
+	return syscall(SYS_quotactl, (int)((0x800005U << 8) | 7), NULL, 0,
+		       NULL);
 }
 
 #ifdef SYS_quotactl_fd
@@ -660,7 +661,7 @@ int __lsan_is_turned_off(void)
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: try-syscall [--apply-default] NAME[:VARIANT]...\n"
-		"       try-syscall --list\n");
+		   "       try-syscall --list\n");
 }
 
 int main(int argc, char **argv)

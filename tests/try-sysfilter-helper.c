@@ -64,7 +64,7 @@
 #include "confine/sysfilter_helper.h"
 
 /* A PID that cannot exist (above PID_MAX_LIMIT) */
-#define TRY_NO_PID	INT_MAX
+#define TRY_NO_PID INT_MAX
 
 /**
  * struct try_probe - one refused call, with harmless arguments
@@ -80,15 +80,16 @@ static long try_execve(void)
 {
 	char *const argv[] = { (char *)"/nonexistent", NULL };
 
-	return syscall(SYS_execve, "/nonexistent/try-sysfilter-helper", argv, NULL);
+	return syscall(SYS_execve, "/nonexistent/try-sysfilter-helper", argv,
+		       NULL);
 }
 
 static long try_execveat(void)
 {
 	char *const argv[] = { (char *)"/nonexistent", NULL };
 
-	return syscall(SYS_execveat, -1, "/nonexistent/try-sysfilter-helper", argv, NULL,
-		       0);
+	return syscall(SYS_execveat, -1, "/nonexistent/try-sysfilter-helper",
+		       argv, NULL, 0);
 }
 
 static long try_ptrace(void)
@@ -98,8 +99,8 @@ static long try_ptrace(void)
 
 static long try_mount(void)
 {
-	return syscall(SYS_mount, "none", "/nonexistent/try-sysfilter-helper", "tmpfs",
-		       0UL, NULL);
+	return syscall(SYS_mount, "none", "/nonexistent/try-sysfilter-helper",
+		       "tmpfs", 0UL, NULL);
 }
 
 static long try_umount2(void)
@@ -130,21 +131,22 @@ static long try_child_exits(long r)
 
 static long try_clone(void)
 {
-	return try_child_exits(syscall(SYS_clone, (unsigned long)SIGCHLD,
-				       NULL, NULL, NULL, 0UL));
+	return try_child_exits(syscall(SYS_clone, (unsigned long)SIGCHLD, NULL,
+				       NULL, NULL, 0UL));
 }
 
 static long try_clone_newuser(void)
 {
 	/* CLONE_NEWUSER with CLONE_FS is an invalid combination */
-	return try_child_exits(syscall(SYS_clone, (unsigned long)(CLONE_NEWUSER
-				       | CLONE_FS | SIGCHLD), NULL, NULL, NULL,
-				       0UL));
+	return try_child_exits(
+		syscall(SYS_clone,
+			(unsigned long)(CLONE_NEWUSER | CLONE_FS | SIGCHLD),
+			NULL, NULL, NULL, 0UL));
 }
 
 static long try_clone3(void)
 {
-	uint64_t args[11] = { 0 };	/* struct clone_args, size 0 */
+	uint64_t args[11] = { 0 }; /* struct clone_args, size 0 */
 
 	return syscall(SYS_clone3, args, (size_t)0);
 }
@@ -403,13 +405,15 @@ static long try_tgkill_other(void)
 
 static long try_openat_write(void)
 {
-	return syscall(SYS_openat, AT_FDCWD, "/nonexistent/try-sysfilter-helper",
+	return syscall(SYS_openat, AT_FDCWD,
+		       "/nonexistent/try-sysfilter-helper",
 		       O_WRONLY | O_CLOEXEC);
 }
 
 static long try_openat_creat(void)
 {
-	return syscall(SYS_openat, AT_FDCWD, "/nonexistent/try-sysfilter-helper",
+	return syscall(SYS_openat, AT_FDCWD,
+		       "/nonexistent/try-sysfilter-helper",
 		       O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
 }
 
@@ -453,67 +457,67 @@ static long try_mprotect_exec(void)
 
 /* Every call the allowlist must refuse, with the never-allowed ones first */
 static const struct try_probe try_refused[] = {
-	{ "execve",		try_execve },
-	{ "execveat",		try_execveat },
-	{ "ptrace",		try_ptrace },
-	{ "mount",		try_mount },
-	{ "umount2",		try_umount2 },
-	{ "setns",		try_setns },
-	{ "unshare",		try_unshare },
-	{ "clone",		try_clone },
-	{ "clone:newuser",	try_clone_newuser },
-	{ "clone3",		try_clone3 },
+	{ "execve", try_execve },
+	{ "execveat", try_execveat },
+	{ "ptrace", try_ptrace },
+	{ "mount", try_mount },
+	{ "umount2", try_umount2 },
+	{ "setns", try_setns },
+	{ "unshare", try_unshare },
+	{ "clone", try_clone },
+	{ "clone:newuser", try_clone_newuser },
+	{ "clone3", try_clone3 },
 #ifdef SYS_fork
-	{ "fork",		try_fork },
+	{ "fork", try_fork },
 #endif
 #if defined(__x86_64__) && !defined(__ILP32__)
-	{ "vfork",		try_vfork },
+	{ "vfork", try_vfork },
 #endif
-	{ "bpf",		try_bpf },
-	{ "keyctl",		try_keyctl },
-	{ "add_key",		try_add_key },
-	{ "request_key",	try_request_key },
-	{ "pivot_root",		try_pivot_root },
-	{ "init_module",	try_init_module },
-	{ "finit_module",	try_finit_module },
-	{ "delete_module",	try_delete_module },
-	{ "kexec_load",		try_kexec_load },
-	{ "reboot",		try_reboot },
-	{ "open_by_handle_at",	try_open_by_handle_at },
+	{ "bpf", try_bpf },
+	{ "keyctl", try_keyctl },
+	{ "add_key", try_add_key },
+	{ "request_key", try_request_key },
+	{ "pivot_root", try_pivot_root },
+	{ "init_module", try_init_module },
+	{ "finit_module", try_finit_module },
+	{ "delete_module", try_delete_module },
+	{ "kexec_load", try_kexec_load },
+	{ "reboot", try_reboot },
+	{ "open_by_handle_at", try_open_by_handle_at },
 	/* Not in the list either */
-	{ "userfaultfd",	try_userfaultfd },
-	{ "perf_event_open",	try_perf_event_open },
-	{ "io_uring_setup",	try_io_uring_setup },
-	{ "prctl",		try_prctl },
-	{ "socketpair",		try_socketpair },
+	{ "userfaultfd", try_userfaultfd },
+	{ "perf_event_open", try_perf_event_open },
+	{ "io_uring_setup", try_io_uring_setup },
+	{ "prctl", try_prctl },
+	{ "socketpair", try_socketpair },
 	/* Refused arguments of allowed calls */
-	{ "socket:unix",	try_socket_unix },
-	{ "socket:netlink",	try_socket_netlink },
-	{ "socket:netfilter",	try_socket_netfilter },
-	{ "socket:packet",	try_socket_packet },
-	{ "ioctl:TIOCSTI",	try_ioctl_tiocsti },
-	{ "ioctl:FIONBIO",	try_ioctl_fionbio },
-	{ "fcntl:F_SETOWN",	try_fcntl_setown },
-	{ "kill:SIGTERM",	try_kill_sigterm },
-	{ "kill:SIGKILL",	try_kill_sigkill },
+	{ "socket:unix", try_socket_unix },
+	{ "socket:netlink", try_socket_netlink },
+	{ "socket:netfilter", try_socket_netfilter },
+	{ "socket:packet", try_socket_packet },
+	{ "ioctl:TIOCSTI", try_ioctl_tiocsti },
+	{ "ioctl:FIONBIO", try_ioctl_fionbio },
+	{ "fcntl:F_SETOWN", try_fcntl_setown },
+	{ "kill:SIGTERM", try_kill_sigterm },
+	{ "kill:SIGKILL", try_kill_sigkill },
 	{ "pidfd_send_signal:SIGTERM", try_pidfd_sigterm },
 	{ "pidfd_send_signal:other", try_pidfd_other },
-	{ "setsockopt:SO_MARK",	try_setsockopt_mark },
+	{ "setsockopt:SO_MARK", try_setsockopt_mark },
 	{ "setsockopt:SO_BINDTODEVICE", try_setsockopt_bindtodevice },
 	{ "setsockopt:SO_RCVBUF", try_setsockopt_rcvbuf },
 	{ "setsockopt:IP_TRANSPARENT", try_setsockopt_transparent },
-	{ "tgkill:other",	try_tgkill_other },
-	{ "openat:write",	try_openat_write },
-	{ "openat:creat",	try_openat_creat },
-	{ "mmap:exec",		try_mmap_exec },
-	{ "mprotect",		try_mprotect },
-	{ "mprotect:exec",	try_mprotect_exec },
-	{ "epoll_create1",	try_epoll_create1 },
-	{ "futex:LOCK_PI",	try_futex_lock_pi },
+	{ "tgkill:other", try_tgkill_other },
+	{ "openat:write", try_openat_write },
+	{ "openat:creat", try_openat_creat },
+	{ "mmap:exec", try_mmap_exec },
+	{ "mprotect", try_mprotect },
+	{ "mprotect:exec", try_mprotect_exec },
+	{ "epoll_create1", try_epoll_create1 },
+	{ "futex:LOCK_PI", try_futex_lock_pi },
 #if defined(__x86_64__) && !defined(__ILP32__)
 	/* Other ABIs */
-	{ "i386",		try_i386 },
-	{ "x32",		try_x32 },
+	{ "i386", try_i386 },
+	{ "x32", try_x32 },
 #endif
 };
 
@@ -524,7 +528,7 @@ static const struct try_probe try_refused[] = {
  * default "1 0"), and drops the echo request when that fails too
  */
 static const struct try_probe try_denied[] = {
-	{ "socket:raw",		try_socket_raw },
+	{ "socket:raw", try_socket_raw },
 };
 
 /* The probe called @name, NULL if there is none */
@@ -640,12 +644,12 @@ static int try_setup_init(struct try_setup *s, const char *dir)
 	return 0;
 }
 
-#define TRY_STEP(cond, what)						\
-	do {								\
-		if (!(cond)) {						\
-			try_fail(what);					\
-			return -1;					\
-		}							\
+#define TRY_STEP(cond, what)            \
+	do {                            \
+		if (!(cond)) {          \
+			try_fail(what); \
+			return -1;      \
+		}                       \
 	} while (0)
 
 /* Report a failed step on stderr with write(2) only */
@@ -654,8 +658,9 @@ static void try_fail(const char *what)
 	char buf[160];
 	int n;
 
-	n = snprintf(buf, sizeof(buf), "try-sysfilter-helper: %s failed: errno %d\n",
-		     what, errno);
+	n = snprintf(buf, sizeof(buf),
+		     "try-sysfilter-helper: %s failed: errno %d\n", what,
+		     errno);
 	if (n > 0 && write(STDERR_FILENO, buf, (size_t)n) < 0)
 		return;
 }
@@ -669,14 +674,23 @@ static int try_sockopts(int fd, bool v6)
 	if (v6)
 		return setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on,
 				  sizeof(on)) ||
-		       setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &on,
-				  sizeof(on)) ||
-		       setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl,
-				  sizeof(ttl)) ? -1 : 0;
+				       setsockopt(fd, IPPROTO_IPV6,
+						  IPV6_RECVERR, &on,
+						  sizeof(on)) ||
+				       setsockopt(fd, IPPROTO_IPV6,
+						  IPV6_UNICAST_HOPS, &ttl,
+						  sizeof(ttl)) ?
+			       -1 :
+			       0;
 	return setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) ||
-	       setsockopt(fd, SOL_SOCKET, SO_OOBINLINE, &on, sizeof(on)) ||
-	       setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)) ||
-	       setsockopt(fd, IPPROTO_IP, IP_RECVERR, &on, sizeof(on)) ? -1 : 0;
+			       setsockopt(fd, SOL_SOCKET, SO_OOBINLINE, &on,
+					  sizeof(on)) ||
+			       setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl,
+					  sizeof(ttl)) ||
+			       setsockopt(fd, IPPROTO_IP, IP_RECVERR, &on,
+					  sizeof(on)) ?
+		       -1 :
+		       0;
 }
 
 /* A loopback TCP connection, bytes spliced through a pipe, epoll */
@@ -697,13 +711,13 @@ static int try_tcp(int ep)
 		 "setsockopt(SO_REUSEADDR)");
 	TRY_STEP(!bind(lfd, (struct sockaddr *)&a, sizeof(a)), "bind");
 	TRY_STEP(!listen(lfd, 8), "listen");
-	TRY_STEP(!getsockname(lfd, (struct sockaddr *)&a, &len),
-		 "getsockname");
+	TRY_STEP(!getsockname(lfd, (struct sockaddr *)&a, &len), "getsockname");
 
 	cfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	TRY_STEP(cfd >= 0, "socket (client)");
 	TRY_STEP(!connect(cfd, (struct sockaddr *)&a, sizeof(a)) ||
-		 errno == EINPROGRESS, "connect");
+			 errno == EINPROGRESS,
+		 "connect");
 	pfd = (struct pollfd){ .fd = lfd, .events = POLLIN };
 	TRY_STEP(poll(&pfd, 1, 5000) == 1, "poll");
 	sfd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -714,8 +728,7 @@ static int try_tcp(int ep)
 	TRY_STEP(!getsockopt(cfd, SOL_SOCKET, SO_ERROR, &err, &len) && !err,
 		 "getsockopt(SO_ERROR)");
 	len = sizeof(a);
-	TRY_STEP(!getpeername(sfd, (struct sockaddr *)&a, &len),
-		 "getpeername");
+	TRY_STEP(!getpeername(sfd, (struct sockaddr *)&a, &len), "getpeername");
 	TRY_STEP(!setsockopt(sfd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)),
 		 "setsockopt(TCP_NODELAY)");
 
@@ -734,7 +747,8 @@ static int try_tcp(int ep)
 	TRY_STEP(poll(&pfd, 1, 5000) == 1, "poll (echo)");
 	TRY_STEP(ioctl(cfd, FIONREAD, &n) == 0 && n == 7, "ioctl(FIONREAD)");
 	TRY_STEP(recv(cfd, buf, sizeof(buf), 0) == 7 &&
-		 !memcmp(buf, "spliced", 7), "recvfrom");
+			 !memcmp(buf, "spliced", 7),
+		 "recvfrom");
 	TRY_STEP(!epoll_ctl(ep, EPOLL_CTL_DEL, sfd, NULL), "epoll_ctl(DEL)");
 	TRY_STEP(!shutdown(sfd, SHUT_WR), "shutdown");
 	TRY_STEP(!setsockopt(cfd, SOL_SOCKET, SO_LINGER, &lin, sizeof(lin)),
@@ -802,7 +816,8 @@ static int try_udp(void)
 
 	TRY_STEP(sendto(c, "x", 1, 0, NULL, 0) == 1, "sendto (UDP)");
 	TRY_STEP(recvfrom(s, b0, sizeof(b0), 0, NULL, NULL) >= 1 ||
-		 errno == EAGAIN, "recvfrom (UDP)");
+			 errno == EAGAIN,
+		 "recvfrom (UDP)");
 	close(c);
 	close(s);
 	return 0;
@@ -815,8 +830,10 @@ static int try_fdpass(int sock, int peer)
 	char data = 'r';
 	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
 	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf,
+		.msg_controllen = sizeof(cbuf),
 	};
 	struct cmsghdr *cm;
 	int fd;
@@ -862,7 +879,8 @@ static int try_misc(struct try_setup *s)
 	TRY_STEP(!syscall(SYS_gettimeofday, &tv, NULL), "gettimeofday");
 	TRY_STEP(getrandom(buf, 16, 0) == 16, "getrandom");
 	TRY_STEP(syscall(SYS_futex, &word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL,
-			 0) == 0, "futex(FUTEX_WAKE)");
+			 0) == 0,
+		 "futex(FUTEX_WAKE)");
 
 	p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -880,9 +898,11 @@ static int try_misc(struct try_setup *s)
 	TRY_STEP(!sigprocmask(SIG_BLOCK, NULL, &set), "rt_sigprocmask");
 	TRY_STEP(!sigaction(SIGPIPE, NULL, &sa), "rt_sigaction");
 	TRY_STEP(!syscall(SYS_tgkill, getpid(), (pid_t)syscall(SYS_gettid),
-			  SIGUSR1), "tgkill (ourselves)");
+			  SIGUSR1),
+		 "tgkill (ourselves)");
 	TRY_STEP(read(s->sigfd, &si, sizeof(si)) == sizeof(si) &&
-		 si.ssi_signo == SIGUSR1, "read (signalfd)");
+			 si.ssi_signo == SIGUSR1,
+		 "read (signalfd)");
 	TRY_STEP(!kill(getpid(), 0), "kill(pid, 0)");
 	TRY_STEP(syscall(SYS_restart_syscall) == -1 && errno == EINTR,
 		 "restart_syscall");
@@ -901,7 +921,8 @@ static int try_misc(struct try_setup *s)
 
 	/* the agent: SIGKILL through its pidfd, reaped */
 	TRY_STEP(!syscall(SYS_pidfd_send_signal, s->child_pidfd, SIGKILL, NULL,
-			  0), "pidfd_send_signal(agent, SIGKILL)");
+			  0),
+		 "pidfd_send_signal(agent, SIGKILL)");
 	TRY_STEP(waitpid(s->child, &status, 0) == s->child, "wait4");
 	s->child = -1;
 	return 0;
@@ -916,7 +937,8 @@ static int try_misc(struct try_setup *s)
  */
 static int try_allowed(struct try_setup *s)
 {
-	static const char msg[] = "try-sysfilter-helper: making the allowed calls\n";
+	static const char msg[] =
+		"try-sysfilter-helper: making the allowed calls\n";
 
 	TRY_STEP(write(STDERR_FILENO, msg, sizeof(msg) - 1) > 0,
 		 "write (stderr)");
@@ -963,7 +985,8 @@ static int try_allowed_child(const char *dir, bool apply)
 
 	r = try_setup_init(&s, dir);
 	if (r < 0) {
-		fprintf(stderr, "try-sysfilter-helper: set-up: %s\n", strerror(-r));
+		fprintf(stderr, "try-sysfilter-helper: set-up: %s\n",
+			strerror(-r));
 		return 2;
 	}
 	if (apply && try_apply(s.child_pidfd))
@@ -982,7 +1005,8 @@ static int try_allowed_main(bool apply)
 
 	r = try_dir_make(dir, sizeof(dir));
 	if (r < 0) {
-		fprintf(stderr, "try-sysfilter-helper: temporary directory: %s\n",
+		fprintf(stderr,
+			"try-sysfilter-helper: temporary directory: %s\n",
 			strerror(-r));
 		return 2;
 	}
@@ -1002,12 +1026,14 @@ static int try_allowed_main(bool apply)
 		return 2;
 	}
 	if (WIFSIGNALED(status)) {
-		fprintf(stderr, "try-sysfilter-helper: killed by signal %d (%s)\n",
+		fprintf(stderr,
+			"try-sysfilter-helper: killed by signal %d (%s)\n",
 			WTERMSIG(status), strsignal(WTERMSIG(status)));
 		return 1;
 	}
 	if (WEXITSTATUS(status) == 0)
-		fprintf(stderr, "try-sysfilter-helper: every allowed call worked%s\n",
+		fprintf(stderr,
+			"try-sysfilter-helper: every allowed call worked%s\n",
 			apply ? " under the filter" : "");
 	return WEXITSTATUS(status);
 }
@@ -1016,7 +1042,8 @@ static void usage(FILE *f)
 {
 	fputs("Usage: try-sysfilter-helper [--apply] NAME\n"
 	      "       try-sysfilter-helper [--apply] --allowed\n"
-	      "       try-sysfilter-helper --list\n", f);
+	      "       try-sysfilter-helper --list\n",
+	      f);
 }
 
 int main(int argc, char **argv)
@@ -1045,7 +1072,8 @@ int main(int argc, char **argv)
 
 	p = try_find(argv[i]);
 	if (!p) {
-		fprintf(stderr, "try-sysfilter-helper: unknown NAME %s (see --list)\n",
+		fprintf(stderr,
+			"try-sysfilter-helper: unknown NAME %s (see --list)\n",
 			argv[i]);
 		return 2;
 	}

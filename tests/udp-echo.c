@@ -26,7 +26,8 @@ int main(int argc, char **argv)
 	}
 	sa.sin6_port = htons((unsigned short)atoi(argv[1]));
 	fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) ||
+	if (fd < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) ||
 	    bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
 		perror("udp-echo");
 		return 1;
@@ -38,6 +39,7 @@ int main(int argc, char **argv)
 
 		if (n < 0)
 			continue;
-		sendto(fd, buf, (size_t)n + 5, 0, (struct sockaddr *)&peer, len);
+		sendto(fd, buf, (size_t)n + 5, 0, (struct sockaddr *)&peer,
+		       len);
 	}
 }

@@ -47,9 +47,9 @@ int pf_table_add(struct pf_table *f, const struct pf_spec *spec, unsigned *id,
 	}
 	if (spec->guest_port == 2)
 		return -EACCES;
-	if (spec->count != 1 || (spec->host_addr_set &&
-				 spec->host_addr.family != AF_INET &&
-				 spec->host_addr.family != AF_INET6))
+	if (spec->count != 1 ||
+	    (spec->host_addr_set && spec->host_addr.family != AF_INET &&
+	     spec->host_addr.family != AF_INET6))
 		abort();
 	r = g_new0(struct pf_rule, 1);
 	r->id = f->next_id++;
@@ -88,18 +88,20 @@ uint64_t pf_table_binds_refused(const struct pf_table *f)
 	return 0;
 }
 
-static int fake_capture_start(void *opaque, const char *path,
-			      uint64_t max_size, GError **error)
+static int fake_capture_start(void *opaque, const char *path, uint64_t max_size,
+			      GError **error)
 {
 	struct pf_table *f = opaque;
 
 	/* api.c checks these before asking */
-	if (!path || path[0] != '/' || (max_size && max_size < CAP_MAX_SIZE_MIN))
+	if (!path || path[0] != '/' ||
+	    (max_size && max_size < CAP_MAX_SIZE_MIN))
 		abort();
 	if (strstr(path, "exists")) {
 		g_set_error(error, UN_ERROR, UN_EXIT_USAGE,
 			    "cannot create the capture file %s: it already "
-			    "exists \xff", path);
+			    "exists \xff",
+			    path);
 		return -EEXIST;
 	}
 	if (f->capturing)
@@ -160,7 +162,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.next_id = 1,
 	};
 	struct api_backend b = {
-		.table = &f, .ops = &fake_ops, .opaque = &f,
+		.table = &f,
+		.ops = &fake_ops,
+		.opaque = &f,
 	};
 	g_autofree char *reply = NULL;
 	json_t *root, *e;
@@ -176,7 +180,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	e = json_object_get(root, "error");
 	if (e) {
-		const char *desc = json_string_value(json_object_get(e, "desc"));
+		const char *desc = json_string_value(
+			json_object_get(e, "desc"));
 
 		if (!desc || strncmp(desc, "bad request: ", 13))
 			abort();

@@ -24,7 +24,7 @@
 #include "slirp/dnswire.h"
 
 /* Room for parsed servers: fewer than a file may name */
-#define FUZZ_SERVERS	4
+#define FUZZ_SERVERS 4
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

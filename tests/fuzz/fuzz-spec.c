@@ -72,10 +72,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    s2.guest_port != s.guest_port || s2.count != s.count)
 		abort();
 	/* An unset host address is printed as 0.0.0.0 */
-	if (s.host_addr_set ? !same_addr(&s.host_addr, &s2.host_addr) :
-			      !s2.host_addr_set ||
-			      s2.host_addr.family != AF_INET ||
-			      s2.host_addr.v4.s_addr != 0)
+	if (s.host_addr_set ?
+		    !same_addr(&s.host_addr, &s2.host_addr) :
+		    !s2.host_addr_set || s2.host_addr.family != AF_INET ||
+			    s2.host_addr.v4.s_addr != 0)
 		abort();
 	return 0;
 }

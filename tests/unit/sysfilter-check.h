@@ -19,8 +19,8 @@
  * x86_64, where the list was measured); otherwise a negative pseudo number
  * ("not on this ABI, filtered on the others") is fine.
  */
-static inline void sysfilter_check_list(const struct sysfilter_entry *e, size_t n,
-				     gboolean native)
+static inline void sysfilter_check_list(const struct sysfilter_entry *e,
+					size_t n, gboolean native)
 {
 	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
 	size_t i;

@@ -25,10 +25,14 @@ static void test_cidr_default(void)
 	g_assert_cmpuint(c.prefix, ==, 24);
 	g_assert_cmpstr(ip4(c.net), ==, "10.0.2.0");
 	g_assert_cmpstr(ip4(addr_cidr4_mask(&c)), ==, "255.255.255.0");
-	g_assert_cmpstr(ip4(addr_cidr4_host(&c, ADDR_HOST_GATEWAY)), ==, "10.0.2.2");
-	g_assert_cmpstr(ip4(addr_cidr4_host(&c, ADDR_HOST_DNS)), ==, "10.0.2.3");
-	g_assert_cmpstr(ip4(addr_cidr4_host(&c, ADDR_HOST_DHCP_START)), ==, "10.0.2.15");
-	g_assert_cmpstr(ip4(addr_cidr4_host(&c, ADDR_HOST_GUEST)), ==, "10.0.2.100");
+	g_assert_cmpstr(ip4(addr_cidr4_host(&c, ADDR_HOST_GATEWAY)), ==,
+			"10.0.2.2");
+	g_assert_cmpstr(ip4(addr_cidr4_host(&c, ADDR_HOST_DNS)), ==,
+			"10.0.2.3");
+	g_assert_cmpstr(ip4(addr_cidr4_host(&c, ADDR_HOST_DHCP_START)), ==,
+			"10.0.2.15");
+	g_assert_cmpstr(ip4(addr_cidr4_host(&c, ADDR_HOST_GUEST)), ==,
+			"10.0.2.100");
 }
 
 static void test_cidr_other(void)
@@ -36,13 +40,16 @@ static void test_cidr_other(void)
 	struct addr_cidr4 c;
 
 	g_assert_cmpint(addr_cidr4_parse("10.0.3.0/24", &c), ==, 0);
-	g_assert_cmpstr(ip4(addr_cidr4_host(&c, ADDR_HOST_GUEST)), ==, "10.0.3.100");
+	g_assert_cmpstr(ip4(addr_cidr4_host(&c, ADDR_HOST_GUEST)), ==,
+			"10.0.3.100");
 	g_assert_cmpint(addr_cidr4_parse("172.16.0.0/16", &c), ==, 0);
 	g_assert_cmpstr(ip4(addr_cidr4_mask(&c)), ==, "255.255.0.0");
-	g_assert_cmpstr(ip4(addr_cidr4_host(&c, ADDR_HOST_GUEST)), ==, "172.16.0.100");
+	g_assert_cmpstr(ip4(addr_cidr4_host(&c, ADDR_HOST_GUEST)), ==,
+			"172.16.0.100");
 	/* /25 is the longest prefix that still holds .100 */
 	g_assert_cmpint(addr_cidr4_parse("192.168.5.128/25", &c), ==, 0);
-	g_assert_cmpstr(ip4(addr_cidr4_host(&c, ADDR_HOST_GUEST)), ==, "192.168.5.228");
+	g_assert_cmpstr(ip4(addr_cidr4_host(&c, ADDR_HOST_GUEST)), ==,
+			"192.168.5.228");
 	/* carries across octets */
 	g_assert_cmpint(addr_cidr4_parse("10.0.0.0/8", &c), ==, 0);
 	g_assert_cmpstr(ip4(addr_cidr4_host(&c, 300)), ==, "10.0.1.44");
@@ -51,20 +58,33 @@ static void test_cidr_other(void)
 static void test_cidr_bad(void)
 {
 	static const char *const malformed[] = {
-		"", "10.0.2.0", "10.0.2.0/", "/24", "10.0.2/24", "foo/24",
-		"10.0.2.0/x", "10.0.2.0/24x", "10.0.2.0/-1", "10.0.2.0/+24",
-		"::/64", "10.0.2.0/ 24", "256.0.2.0/24",
+		"",
+		"10.0.2.0",
+		"10.0.2.0/",
+		"/24",
+		"10.0.2/24",
+		"foo/24",
+		"10.0.2.0/x",
+		"10.0.2.0/24x",
+		"10.0.2.0/-1",
+		"10.0.2.0/+24",
+		"::/64",
+		"10.0.2.0/ 24",
+		"256.0.2.0/24",
 	};
 	struct addr_cidr4 c;
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(malformed); i++)
-		g_assert_cmpint(addr_cidr4_parse(malformed[i], &c), ==, -EINVAL);
+		g_assert_cmpint(addr_cidr4_parse(malformed[i], &c), ==,
+				-EINVAL);
 	g_assert_cmpint(addr_cidr4_parse("10.0.2.0/33", &c), ==, -ERANGE);
 	g_assert_cmpint(addr_cidr4_parse("10.0.2.0/26", &c), ==, -ERANGE);
 	g_assert_cmpint(addr_cidr4_parse("0.0.0.0/0", &c), ==, -ERANGE);
-	g_assert_cmpint(addr_cidr4_parse("10.0.2.0/99999999999", &c), ==, -ERANGE);
-	g_assert_cmpint(addr_cidr4_parse("10.0.2.5/24", &c), ==, -EADDRNOTAVAIL);
+	g_assert_cmpint(addr_cidr4_parse("10.0.2.0/99999999999", &c), ==,
+			-ERANGE);
+	g_assert_cmpint(addr_cidr4_parse("10.0.2.5/24", &c), ==,
+			-EADDRNOTAVAIL);
 }
 
 static void test_ip_parse(void)
@@ -118,7 +138,8 @@ static void test_parse_uint(void)
 	g_assert_cmpuint(v, ==, 0);
 	g_assert_cmpint(util_parse_uint("65535", 65535, &v), ==, 0);
 	g_assert_cmpint(util_parse_uint("65536", 65535, &v), ==, -ERANGE);
-	g_assert_cmpint(util_parse_uint("99999999999999999999999", 65535, &v), ==, -ERANGE);
+	g_assert_cmpint(util_parse_uint("99999999999999999999999", 65535, &v),
+			==, -ERANGE);
 	g_assert_cmpint(util_parse_uint("-1", 65535, &v), ==, -EINVAL);
 	g_assert_cmpint(util_parse_uint(" 1", 65535, &v), ==, -EINVAL);
 	g_assert_cmpint(util_parse_uint("1 ", 65535, &v), ==, -EINVAL);

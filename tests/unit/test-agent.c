@@ -12,8 +12,8 @@
 
 struct fake {
 	struct nsagent a;
-	int peer;		/* the fake agent's end */
-	int spare;		/* an fd to attach to replies */
+	int peer; /* the fake agent's end */
+	int spare; /* an fd to attach to replies */
 };
 
 static void fake_init(struct fake *f)
@@ -21,7 +21,8 @@ static void fake_init(struct fake *f)
 	int sv[2];
 
 	g_assert_cmpint(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
-				   sv), ==, 0);
+				   sv),
+			==, 0);
 	f->a.pid = 0;
 	f->a.pidfd = -1;
 	f->a.sock = sv[0];
@@ -48,7 +49,8 @@ static void fake_reply(struct fake *f, int err, const struct nl_flow *flow,
 	if (flow)
 		rep.flow = *flow;
 	g_assert_cmpint(fdpass_send(f->peer, &rep, sizeof(rep),
-				    with_fd ? f->spare : -1), ==, sizeof(rep));
+				    with_fd ? f->spare : -1),
+			==, sizeof(rep));
 }
 
 /* The next request the fake agent got */
@@ -93,8 +95,8 @@ static void test_sockets_lost_fds(void)
 
 	/* The next request gets its own reply, not a stale one */
 	fake_reply(&f, -ENOENT, NULL, false);
-	g_assert_cmpint(nsagent_return(&f.a, false, (struct in_addr){ 0 }),
-			==, -ENOENT);
+	g_assert_cmpint(nsagent_return(&f.a, false, (struct in_addr){ 0 }), ==,
+			-ENOENT);
 	fake_free(&f);
 }
 
@@ -107,19 +109,20 @@ static void test_broken_channel_gives_up(void)
 
 	fake_init(&f);
 	fake_reply(&f, 0, NULL, true);
-	g_assert_cmpint(send(f.peer, &c, 1, 0), ==, 1);	/* short reply */
+	g_assert_cmpint(send(f.peer, &c, 1, 0), ==, 1); /* short reply */
 	g_assert_cmpint(nsagent_sockets(&f.a, &sr, fds, 2), ==, 1);
 	close(fds[0]);
 	g_assert_cmpint(f.a.sock, ==, -1);
-	g_assert_cmpint(nsagent_return(&f.a, false, (struct in_addr){ 0 }),
-			==, -ECONNRESET);
+	g_assert_cmpint(nsagent_return(&f.a, false, (struct in_addr){ 0 }), ==,
+			-ECONNRESET);
 	fake_free(&f);
 }
 
 static void test_flow_socket_lost(void)
 {
 	struct nsagent_sockreq sr = {
-		.domain = AF_INET, .type = SOCK_DGRAM,
+		.domain = AF_INET,
+		.type = SOCK_DGRAM,
 		.flags = NSAGENT_SOCK_FLOW,
 	};
 	struct nl_flow flow = {
@@ -132,7 +135,7 @@ static void test_flow_socket_lost(void)
 
 	fake_init(&f);
 	fake_reply(&f, 0, &flow, true);
-	fake_reply(&f, 0, NULL, false);	/* to the removal */
+	fake_reply(&f, 0, NULL, false); /* to the removal */
 	no_fd_free(&saved);
 	g_assert_cmpint(nsagent_socket_req(&f.a, &sr, &got), ==, -EMFILE);
 	g_assert_cmpint(setrlimit(RLIMIT_NOFILE, &saved), ==, 0);

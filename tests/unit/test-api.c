@@ -71,9 +71,11 @@ int pf_table_add(struct pf_table *f, const struct pf_spec *spec, unsigned *id,
 	if (!r->spec.guest_addr_set) {
 		r->spec.guest_addr.family = r->spec.host_addr.family;
 		if (r->spec.host_addr.family == AF_INET6)
-			inet_pton(AF_INET6, "fd00::100", &r->spec.guest_addr.v6);
+			inet_pton(AF_INET6, "fd00::100",
+				  &r->spec.guest_addr.v6);
 		else
-			inet_pton(AF_INET, "10.0.2.100", &r->spec.guest_addr.v4);
+			inet_pton(AF_INET, "10.0.2.100",
+				  &r->spec.guest_addr.v4);
 		r->spec.guest_addr_set = true;
 	}
 	if (!r->spec.host_port)
@@ -142,9 +144,11 @@ static void check(const struct api_backend *b, const char *req,
 	g_assert_cmpstr(reply, ==, expected);
 }
 
-#define ADD_COMPAT "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\"," \
+#define ADD_COMPAT                                                       \
+	"{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\"," \
 	"\"host_addr\":\"0.0.0.0\",\"host_port\":8080,\"guest_addr\":\"\",\"guest_port\":80}}"
-#define STATS0 ",\"stats\":{\"active\":0,\"total\":0,\"bytes_to_guest\":0," \
+#define STATS0                                                       \
+	",\"stats\":{\"active\":0,\"total\":0,\"bytes_to_guest\":0," \
 	"\"bytes_from_guest\":0,\"refused\":0}"
 
 /* The three requests of compat.md, byte for byte */
@@ -168,7 +172,8 @@ static void test_compat(void)
 	      "\"host_addr\":\"0.0.0.0\",\"host_port\":8080,"
 	      "\"guest_addr\":\"10.0.2.100\",\"guest_port\":80" STATS0 "}]}}");
 	/* With the newline and spaces clients send */
-	check(&b, "{\"execute\": \"add_hostfwd\", \"arguments\": {\"proto\": \"udp\", "
+	check(&b,
+	      "{\"execute\": \"add_hostfwd\", \"arguments\": {\"proto\": \"udp\", "
 	      "\"host_port\": 5353, \"guest_port\": 53}}\n",
 	      "{\"return\":{\"id\":2}}");
 	check(&b, "{\"execute\":\"remove_hostfwd\",\"arguments\":{\"id\":1}}",
@@ -195,9 +200,11 @@ static void test_addresses(void)
 	struct pf_table f;
 
 	fake_init(&f, &b);
-	check(&b, "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"udp\","
+	check(&b,
+	      "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"udp\","
 	      "\"host_addr\":\"127.0.0.1\",\"host_port\":53,\"guest_addr\":\"10.0.2.5\","
-	      "\"guest_port\":53}}", "{\"return\":{\"id\":1}}");
+	      "\"guest_port\":53}}",
+	      "{\"return\":{\"id\":1}}");
 	seen = fake_rule(&f, 0)->spec;
 	g_assert_cmpint(seen.proto, ==, PF_PROTO_UDP);
 	g_assert_cmpstr(addr_ip_str(&seen.host_addr, buf, sizeof(buf)), ==,
@@ -209,13 +216,15 @@ static void test_addresses(void)
 
 	f.fail = -EADDRINUSE;
 	f.fail_msg = "x";
-	check(&b, "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\","
+	check(&b,
+	      "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\","
 	      "\"host_port\":1,\"guest_port\":2}}",
 	      "{\"error\":{\"desc\":\"bad request: add_hostfwd: x\"}}");
 	g_assert_cmpuint(f.rules->len, ==, 1);
 	/* A failure without a message gets strerror */
 	f.fail_msg = NULL;
-	check(&b, "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\","
+	check(&b,
+	      "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\","
 	      "\"host_port\":1,\"guest_port\":2}}",
 	      "{\"error\":{\"desc\":\"bad request: add_hostfwd: Address already in use\"}}");
 	g_assert_cmpuint(f.rules->len, ==, 1);
@@ -228,22 +237,27 @@ static void test_unset_addresses(void)
 	struct pf_table f;
 
 	fake_init(&f, &b);
-	check(&b, "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\","
-	      "\"host_port\":1,\"guest_port\":2}}", "{\"return\":{\"id\":1}}");
+	check(&b,
+	      "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\","
+	      "\"host_port\":1,\"guest_port\":2}}",
+	      "{\"return\":{\"id\":1}}");
 	g_assert_false(recorded.host_addr_set);
 	g_assert_false(recorded.guest_addr_set);
 	g_assert_cmpuint(recorded.count, ==, 1);
-	check(&b, "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\","
+	check(&b,
+	      "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\","
 	      "\"host_addr\":\"\",\"host_port\":3,\"guest_addr\":\"\",\"guest_port\":4}}",
 	      "{\"return\":{\"id\":2}}");
 	g_assert_false(recorded.host_addr_set);
 	g_assert_false(recorded.guest_addr_set);
-	check(&b, "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\","
+	check(&b,
+	      "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\","
 	      "\"host_addr\":null,\"host_port\":5,\"guest_addr\":null,\"guest_port\":6}}",
 	      "{\"return\":{\"id\":3}}");
 	g_assert_false(recorded.host_addr_set);
 	g_assert_false(recorded.guest_addr_set);
-	check(&b, "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\","
+	check(&b,
+	      "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\","
 	      "\"host_addr\":\"0.0.0.0\",\"host_port\":7,\"guest_addr\":\"10.0.2.100\","
 	      "\"guest_port\":8,\"unknown\":[1,{}]}}",
 	      "{\"return\":{\"id\":4}}");
@@ -258,15 +272,18 @@ static void test_ipv6(void)
 	struct pf_table f;
 
 	fake_init(&f, &b);
-	check(&b, "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\","
+	check(&b,
+	      "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\","
 	      "\"host_addr\":\"::1\",\"host_port\":8080,\"guest_port\":80}}",
 	      "{\"return\":{\"id\":1}}");
 	g_assert_true(recorded.host_addr_set);
 	g_assert_cmpint(recorded.host_addr.family, ==, AF_INET6);
 	g_assert_true(IN6_IS_ADDR_LOOPBACK(&recorded.host_addr.v6));
-	check(&b, "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"udp\","
+	check(&b,
+	      "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"udp\","
 	      "\"host_addr\":\"[::]\",\"host_port\":53,\"guest_addr\":\"[fd00::100]\","
-	      "\"guest_port\":53}}", "{\"return\":{\"id\":2}}");
+	      "\"guest_port\":53}}",
+	      "{\"return\":{\"id\":2}}");
 	g_assert_cmpint(recorded.host_addr.family, ==, AF_INET6);
 	g_assert_cmpint(recorded.guest_addr.family, ==, AF_INET6);
 	/* Printed without brackets */
@@ -276,7 +293,8 @@ static void test_ipv6(void)
 	      "\"guest_addr\":\"fd00::100\",\"guest_port\":80" STATS0 "},"
 	      "{\"id\":2,\"proto\":\"udp\",\"host_addr\":\"::\",\"host_port\":53,"
 	      "\"guest_addr\":\"fd00::100\",\"guest_port\":53" STATS0 "}]}}");
-	check(&b, "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\","
+	check(&b,
+	      "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\","
 	      "\"host_addr\":\"[::1\",\"host_port\":1,\"guest_port\":1}}",
 	      "{\"error\":{\"desc\":\"bad request: add_hostfwd: bad arguments.host_addr\"}}");
 	fake_clear(&f);
@@ -288,7 +306,8 @@ static void test_ephemeral(void)
 	struct pf_table f;
 
 	fake_init(&f, &b);
-	check(&b, "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\","
+	check(&b,
+	      "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\","
 	      "\"host_port\":0,\"guest_port\":80}}",
 	      "{\"return\":{\"id\":1,\"host_port\":40001}}");
 	g_assert_cmpuint(recorded.host_port, ==, 0);
@@ -297,7 +316,8 @@ static void test_ephemeral(void)
 	      "\"host_addr\":\"0.0.0.0\",\"host_port\":40001,"
 	      "\"guest_addr\":\"10.0.2.100\",\"guest_port\":80" STATS0 "}]}}");
 	/* The guest port cannot be 0 */
-	check(&b, "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\","
+	check(&b,
+	      "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\","
 	      "\"host_port\":0,\"guest_port\":0}}",
 	      "{\"error\":{\"desc\":\"bad request: add_hostfwd: bad arguments.guest_port\"}}");
 	fake_clear(&f);
@@ -344,7 +364,8 @@ static void test_extensions(void)
 	      "\"stats\":{\"active\":2,\"total\":30,\"bytes_to_guest\":123456789012,"
 	      "\"bytes_from_guest\":42,\"refused\":1}},"
 	      "{\"id\":9,\"proto\":\"udp\",\"host_addr\":\"0.0.0.0\",\"host_port\":5353,"
-	      "\"guest_addr\":\"\",\"guest_port\":5353,\"automatic\":true" STATS0 "}]}}");
+	      "\"guest_addr\":\"\",\"guest_port\":5353,\"automatic\":true" STATS0
+	      "}]}}");
 	fake_clear(&f);
 }
 
@@ -456,15 +477,16 @@ struct fake_capture {
 	uint64_t max_size;
 };
 
-static int fake_capture_start(void *opaque, const char *path,
-			      uint64_t max_size, GError **error)
+static int fake_capture_start(void *opaque, const char *path, uint64_t max_size,
+			      GError **error)
 {
 	struct fake_capture *c = opaque;
 
 	if (g_str_has_suffix(path, "exists")) {
 		g_set_error(error, UN_ERROR, UN_EXIT_USAGE,
 			    "cannot create the capture file %s: it already "
-			    "exists", path);
+			    "exists",
+			    path);
 		return -EEXIST;
 	}
 	if (c->running)
@@ -505,7 +527,8 @@ static void test_capture(void)
 
 	fake_init(&f, &b);
 	/* a backend without capture says so */
-	check(&b, "{\"execute\":\"start_capture\",\"arguments\":{\"path\":\"/x\"}}",
+	check(&b,
+	      "{\"execute\":\"start_capture\",\"arguments\":{\"path\":\"/x\"}}",
 	      CAP_ERR "start_capture: packet capture is not available\"}}");
 	check(&b, "{\"execute\":\"stop_capture\"}",
 	      CAP_ERR "stop_capture: packet capture is not available\"}}");
@@ -516,40 +539,50 @@ static void test_capture(void)
 	      CAP_ERR "stop_capture: no capture is running\"}}");
 	check(&b, "{\"execute\":\"start_capture\"}",
 	      CAP_ERR "start_capture: missing arguments.path\"}}");
-	check(&b, "{\"execute\":\"start_capture\",\"arguments\":{\"path\":\"\"}}",
+	check(&b,
+	      "{\"execute\":\"start_capture\",\"arguments\":{\"path\":\"\"}}",
 	      CAP_ERR "start_capture: missing arguments.path\"}}");
 	check(&b, "{\"execute\":\"start_capture\",\"arguments\":{\"path\":[]}}",
 	      CAP_ERR "start_capture: arguments.path must be a string\"}}");
 	check(&b, "{\"execute\":\"start_capture\",\"arguments\":\"/x\"}",
 	      CAP_ERR "start_capture: bad arguments\"}}");
-	check(&b, "{\"execute\":\"start_capture\",\"arguments\":{\"path\":\"x.pcap\"}}",
+	check(&b,
+	      "{\"execute\":\"start_capture\",\"arguments\":{\"path\":\"x.pcap\"}}",
 	      CAP_ERR "start_capture: arguments.path must be an absolute path, "
-	      "not 'x.pcap'\"}}");
-	check(&b, "{\"execute\":\"start_capture\",\"arguments\":{\"path\":\"/x\","
+		      "not 'x.pcap'\"}}");
+	check(&b,
+	      "{\"execute\":\"start_capture\",\"arguments\":{\"path\":\"/x\","
 	      "\"max_size\":1023}}",
 	      CAP_ERR "start_capture: arguments.max_size must be an integer of "
-	      "at least 1024 (bytes)\"}}");
-	check(&b, "{\"execute\":\"start_capture\",\"arguments\":{\"path\":\"/x\","
+		      "at least 1024 (bytes)\"}}");
+	check(&b,
+	      "{\"execute\":\"start_capture\",\"arguments\":{\"path\":\"/x\","
 	      "\"max_size\":1.5e6}}",
 	      CAP_ERR "start_capture: arguments.max_size must be an integer of "
-	      "at least 1024 (bytes)\"}}");
-	check(&b, "{\"execute\":\"start_capture\",\"arguments\":{\"path\":\"/exists\"}}",
+		      "at least 1024 (bytes)\"}}");
+	check(&b,
+	      "{\"execute\":\"start_capture\",\"arguments\":{\"path\":\"/exists\"}}",
 	      CAP_ERR "start_capture: cannot create the capture file /exists: "
-	      "it already exists\"}}");
+		      "it already exists\"}}");
 	g_assert_false(c.running);
 
-	check(&b, "{\"execute\":\"start_capture\",\"arguments\":{\"path\":\"/a.pcap\","
-	      "\"max_size\":null}}", "{\"return\":{}}");
+	check(&b,
+	      "{\"execute\":\"start_capture\",\"arguments\":{\"path\":\"/a.pcap\","
+	      "\"max_size\":null}}",
+	      "{\"return\":{}}");
 	g_assert_true(c.running);
 	g_assert_cmpstr(c.path, ==, "/a.pcap");
 	g_assert_cmpuint(c.max_size, ==, 0);
-	check(&b, "{\"execute\":\"start_capture\",\"arguments\":{\"path\":\"/b.pcap\"}}",
+	check(&b,
+	      "{\"execute\":\"start_capture\",\"arguments\":{\"path\":\"/b.pcap\"}}",
 	      CAP_ERR "start_capture: Device or resource busy\"}}");
 	check(&b, "{\"execute\":\"stop_capture\",\"arguments\":{}}",
 	      "{\"return\":{\"frames\":12,\"bytes\":3456,\"dropped\":1,"
 	      "\"files\":2}}");
-	check(&b, "{\"execute\":\"start_capture\",\"arguments\":{\"path\":\"/c.pcap\","
-	      "\"max_size\":1048576}}", "{\"return\":{}}");
+	check(&b,
+	      "{\"execute\":\"start_capture\",\"arguments\":{\"path\":\"/c.pcap\","
+	      "\"max_size\":1048576}}",
+	      "{\"return\":{}}");
 	g_assert_cmpuint(c.max_size, ==, 1048576);
 	g_assert_cmpuint(f.rules->len, ==, 0);
 	g_free(c.path);
@@ -604,7 +637,8 @@ static void test_malformed(void)
 		{ "   \n", E("cannot parse JSON") },
 		{ "{", E("cannot parse JSON") },
 		{ "{\"execute\":\"list_hostfwd\"", E("cannot parse JSON") },
-		{ "{\"execute\":\"list_hostfwd\"} trailing", E("cannot parse JSON") },
+		{ "{\"execute\":\"list_hostfwd\"} trailing",
+		  E("cannot parse JSON") },
 		{ "\xff\xfe", E("cannot parse JSON") },
 		{ "{\"execute\":\"\xff\"}", E("cannot parse JSON") },
 		{ "[]", E("not a JSON object") },
@@ -621,17 +655,23 @@ static void test_malformed(void)
 		{ "{\"execute\":\"rm -rf /\"}", E("unknown execute") },
 		{ "{\"execute\":\"list_hostfwd\",\"arguments\":[]}",
 		  E("list_hostfwd: bad arguments") },
-		{ "{\"execute\":\"add_hostfwd\"}", E("add_hostfwd: bad arguments.proto") },
+		{ "{\"execute\":\"add_hostfwd\"}",
+		  E("add_hostfwd: bad arguments.proto") },
 		{ "{\"execute\":\"add_hostfwd\",\"arguments\":null}",
 		  E("add_hostfwd: bad arguments") },
 		{ "{\"execute\":\"add_hostfwd\",\"arguments\":\"x\"}",
 		  E("add_hostfwd: bad arguments") },
 		{ ADD(HP "," GP), E("add_hostfwd: bad arguments.proto") },
-		{ ADD("\"proto\":\"sctp\"," HP "," GP), E("add_hostfwd: bad arguments.proto") },
-		{ ADD("\"proto\":\"TCP\"," HP "," GP), E("add_hostfwd: bad arguments.proto") },
-		{ ADD("\"proto\":\"\"," HP "," GP), E("add_hostfwd: bad arguments.proto") },
-		{ ADD("\"proto\":6," HP "," GP), E("add_hostfwd: bad arguments.proto") },
-		{ ADD("\"proto\":[\"tcp\"]," HP "," GP), E("add_hostfwd: bad arguments.proto") },
+		{ ADD("\"proto\":\"sctp\"," HP "," GP),
+		  E("add_hostfwd: bad arguments.proto") },
+		{ ADD("\"proto\":\"TCP\"," HP "," GP),
+		  E("add_hostfwd: bad arguments.proto") },
+		{ ADD("\"proto\":\"\"," HP "," GP),
+		  E("add_hostfwd: bad arguments.proto") },
+		{ ADD("\"proto\":6," HP "," GP),
+		  E("add_hostfwd: bad arguments.proto") },
+		{ ADD("\"proto\":[\"tcp\"]," HP "," GP),
+		  E("add_hostfwd: bad arguments.proto") },
 		{ ADD(P ",\"host_addr\":\"localhost\"," HP "," GP),
 		  E("add_hostfwd: bad arguments.host_addr") },
 		{ ADD(P ",\"host_addr\":\"1.2.3\"," HP "," GP),
@@ -643,29 +683,45 @@ static void test_malformed(void)
 		{ ADD(P ",\"host_addr\":{}," HP "," GP),
 		  E("add_hostfwd: bad arguments.host_addr") },
 		{ ADD(P "," GP), E("add_hostfwd: bad arguments.host_port") },
-		{ ADD(P ",\"host_port\":\"8080\"," GP), E("add_hostfwd: bad arguments.host_port") },
-		{ ADD(P ",\"host_port\":8080.0," GP), E("add_hostfwd: bad arguments.host_port") },
-		{ ADD(P ",\"host_port\":8080.5," GP), E("add_hostfwd: bad arguments.host_port") },
-		{ ADD(P ",\"host_port\":8e3," GP), E("add_hostfwd: bad arguments.host_port") },
-		{ ADD(P ",\"host_port\":-1," GP), E("add_hostfwd: bad arguments.host_port") },
-		{ ADD(P ",\"host_port\":65536," GP), E("add_hostfwd: bad arguments.host_port") },
-		{ ADD(P ",\"host_port\":4294975376," GP), E("add_hostfwd: bad arguments.host_port") },
+		{ ADD(P ",\"host_port\":\"8080\"," GP),
+		  E("add_hostfwd: bad arguments.host_port") },
+		{ ADD(P ",\"host_port\":8080.0," GP),
+		  E("add_hostfwd: bad arguments.host_port") },
+		{ ADD(P ",\"host_port\":8080.5," GP),
+		  E("add_hostfwd: bad arguments.host_port") },
+		{ ADD(P ",\"host_port\":8e3," GP),
+		  E("add_hostfwd: bad arguments.host_port") },
+		{ ADD(P ",\"host_port\":-1," GP),
+		  E("add_hostfwd: bad arguments.host_port") },
+		{ ADD(P ",\"host_port\":65536," GP),
+		  E("add_hostfwd: bad arguments.host_port") },
+		{ ADD(P ",\"host_port\":4294975376," GP),
+		  E("add_hostfwd: bad arguments.host_port") },
 		{ ADD(P ",\"host_port\":99999999999999999999999," GP),
 		  E("add_hostfwd: bad arguments.host_port") },
-		{ ADD(P ",\"host_port\":true," GP), E("add_hostfwd: bad arguments.host_port") },
-		{ ADD(P ",\"host_port\":null," GP), E("add_hostfwd: bad arguments.host_port") },
-		{ ADD(P ",\"host_port\":[8080]," GP), E("add_hostfwd: bad arguments.host_port") },
+		{ ADD(P ",\"host_port\":true," GP),
+		  E("add_hostfwd: bad arguments.host_port") },
+		{ ADD(P ",\"host_port\":null," GP),
+		  E("add_hostfwd: bad arguments.host_port") },
+		{ ADD(P ",\"host_port\":[8080]," GP),
+		  E("add_hostfwd: bad arguments.host_port") },
 		{ ADD(P "," HP ",\"guest_addr\":\"10.0.2\"," GP),
 		  E("add_hostfwd: bad arguments.guest_addr") },
 		{ ADD(P "," HP ",\"guest_addr\":false," GP),
 		  E("add_hostfwd: bad arguments.guest_addr") },
 		{ ADD(P "," HP), E("add_hostfwd: bad arguments.guest_port") },
-		{ ADD(P "," HP ",\"guest_port\":0"), E("add_hostfwd: bad arguments.guest_port") },
-		{ ADD(P "," HP ",\"guest_port\":65536"), E("add_hostfwd: bad arguments.guest_port") },
-		{ ADD(P "," HP ",\"guest_port\":\"80\""), E("add_hostfwd: bad arguments.guest_port") },
-		{ ADD(P "," HP ",\"guest_port\":80.0"), E("add_hostfwd: bad arguments.guest_port") },
-		{ ADD(P "," HP ",\"guest_port\":-80"), E("add_hostfwd: bad arguments.guest_port") },
-		{ "{\"execute\":\"remove_hostfwd\"}", E("remove_hostfwd: bad arguments.id") },
+		{ ADD(P "," HP ",\"guest_port\":0"),
+		  E("add_hostfwd: bad arguments.guest_port") },
+		{ ADD(P "," HP ",\"guest_port\":65536"),
+		  E("add_hostfwd: bad arguments.guest_port") },
+		{ ADD(P "," HP ",\"guest_port\":\"80\""),
+		  E("add_hostfwd: bad arguments.guest_port") },
+		{ ADD(P "," HP ",\"guest_port\":80.0"),
+		  E("add_hostfwd: bad arguments.guest_port") },
+		{ ADD(P "," HP ",\"guest_port\":-80"),
+		  E("add_hostfwd: bad arguments.guest_port") },
+		{ "{\"execute\":\"remove_hostfwd\"}",
+		  E("remove_hostfwd: bad arguments.id") },
 		{ "{\"execute\":\"remove_hostfwd\",\"arguments\":{}}",
 		  E("remove_hostfwd: bad arguments.id") },
 		{ "{\"execute\":\"remove_hostfwd\",\"arguments\":{\"id\":\"1\"}}",
@@ -693,12 +749,13 @@ static void test_malformed(void)
 	check(&b, ADD_COMPAT, "{\"return\":{\"id\":1}}");
 	f.calls = 0;
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		g_autofree char *reply = api_handle_request(&b, cases[i].req,
-							    strlen(cases[i].req));
+		g_autofree char *reply =
+			api_handle_request(&b, cases[i].req,
+					   strlen(cases[i].req));
 
 		if (g_strcmp0(reply, cases[i].reply))
-			g_error("request %s: expected %s, got %s",
-				cases[i].req, cases[i].reply, reply);
+			g_error("request %s: expected %s, got %s", cases[i].req,
+				cases[i].reply, reply);
 	}
 	/* Nothing changed: the backend was only asked to remove absent IDs */
 	g_assert_cmpuint(f.rules->len, ==, 1);
@@ -729,15 +786,20 @@ static void test_json_reading(void)
 
 	fake_init(&f, &b);
 	/* Numbers past int64 or double are numbers, just not integers */
-	check(&b, ADD(P "," HP "," GP ",\"x\":99999999999999999999999,"
-		      "\"y\":-1e400"), "{\"return\":{\"id\":1}}");
+	check(&b,
+	      ADD(P "," HP "," GP ",\"x\":99999999999999999999999,"
+		    "\"y\":-1e400"),
+	      "{\"return\":{\"id\":1}}");
 	check(&b, ADD(P "," HP ",\"guest_port\":-99999999999999999999999"),
 	      E("add_hostfwd: bad arguments.guest_port"));
-	check(&b, "{\"execute\":\"remove_hostfwd\",\"arguments\":{\"id\":1e400}}",
+	check(&b,
+	      "{\"execute\":\"remove_hostfwd\",\"arguments\":{\"id\":1e400}}",
 	      E("remove_hostfwd: bad arguments.id"));
 	/* A member given twice has its last value */
-	check(&b, "{\"execute\":\"x\",\"execute\":\"remove_hostfwd\","
-	      "\"arguments\":{\"id\":2,\"id\":1}}", "{\"return\":{}}");
+	check(&b,
+	      "{\"execute\":\"x\",\"execute\":\"remove_hostfwd\","
+	      "\"arguments\":{\"id\":2,\"id\":1}}",
+	      "{\"return\":{}}");
 	g_assert_cmpuint(f.rules->len, ==, 0);
 	/* \u0000 ends a string; in a member name it is refused */
 	check(&b, "{\"execute\":\"list_hostfwd\\u0000x\"}",
@@ -759,7 +821,8 @@ static void test_json_writing(void)
 	fake_init(&f, &b);
 	b.ops = &capture_ops;
 	b.opaque = &c;
-	check(&b, "{\"execute\":\"start_capture\",\"arguments\":{\"path\":"
+	check(&b,
+	      "{\"execute\":\"start_capture\",\"arguments\":{\"path\":"
 	      "\"\\u0001\\b\\t\\n\\f\\r\\u001f\\u007f\\\"\\\\/\\u00e9\\u0000x\"}}",
 	      E("start_capture: arguments.path must be an absolute path, not '"
 		"\\u0001\\b\\t\\n\\f\\r\\u001f\\u007f\\\"\\\\/\xc3\xa9'"));
@@ -784,7 +847,6 @@ static int raw_connect(const char *path)
 	}
 	return fd;
 }
-
 
 static char *make_tmpdir(void)
 {
@@ -935,7 +997,8 @@ static void test_socket_refused(void)
 			g_autoptr(GError) error = NULL;
 
 			g_assert_cmpint(chmod(sub, modes[i]), ==, 0);
-			g_assert_cmpint(api_socket_bind(subpath, &s, &error), <, 0);
+			g_assert_cmpint(api_socket_bind(subpath, &s, &error), <,
+					0);
 			g_assert_error(error, UN_ERROR, UN_EXIT_USAGE);
 			g_assert_nonnull(strstr(error->message,
 						"writable by other users"));
@@ -949,14 +1012,20 @@ static void test_socket_refused(void)
 	/* No such directory; names that are not files */
 	{
 		static const char *const bad[] = {
-			"/nonexistent-dir/api.sock", "", "/", "sock/", ".", "..",
+			"/nonexistent-dir/api.sock",
+			"",
+			"/",
+			"sock/",
+			".",
+			"..",
 		};
 		size_t i;
 
 		for (i = 0; i < ARRAY_SIZE(bad); i++) {
 			g_autoptr(GError) error = NULL;
 
-			g_assert_cmpint(api_socket_bind(bad[i], &s, &error), <, 0);
+			g_assert_cmpint(api_socket_bind(bad[i], &s, &error), <,
+					0);
 			g_assert_error(error, UN_ERROR, UN_EXIT_USAGE);
 		}
 	}
@@ -1008,14 +1077,14 @@ struct srv_test {
 	gint failed;
 };
 
-#define CHECK(t, cond)							\
-	do {								\
-		if (!(cond)) {						\
-			g_printerr("# %s:%d: check failed: %s\n",	\
-				   __FILE__, __LINE__, #cond);		\
-			g_atomic_int_set(&(t)->failed, 1);		\
-			goto out;					\
-		}							\
+#define CHECK(t, cond)                                                      \
+	do {                                                                \
+		if (!(cond)) {                                              \
+			g_printerr("# %s:%d: check failed: %s\n", __FILE__, \
+				   __LINE__, #cond);                        \
+			g_atomic_int_set(&(t)->failed, 1);                  \
+			goto out;                                           \
+		}                                                           \
 	} while (0)
 
 /* Read until EOF for at most @timeout_ms: the data, or NULL on timeout */
@@ -1026,7 +1095,8 @@ static char *raw_read(int fd, int timeout_ms, gint64 *elapsed_ms)
 
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		gint64 left = timeout_ms - (g_get_monotonic_time() - start) / 1000;
+		gint64 left = timeout_ms -
+			      (g_get_monotonic_time() - start) / 1000;
 		char buf[1024];
 		ssize_t n;
 
@@ -1093,8 +1163,9 @@ static gpointer client_thread(gpointer data)
 		CHECK(t, fd >= 0);
 		CHECK(t, write(fd, req, strlen(req)) == (ssize_t)strlen(req));
 		reply = raw_read(fd, 3000, &elapsed);
-		CHECK(t, reply && g_str_has_prefix(reply,
-						   "{\"return\":{\"entries\":[{"));
+		CHECK(t,
+		      reply && g_str_has_prefix(reply,
+						"{\"return\":{\"entries\":[{"));
 		CHECK(t, elapsed < 1000);
 		close(fd);
 		fd = -1;
@@ -1135,9 +1206,10 @@ static gpointer client_thread(gpointer data)
 		g_autofree char *reply = NULL;
 		gint64 start = g_get_monotonic_time();
 
-		CHECK(t, !apiclient_call(t->path,
-			 "{\"execute\":\"remove_hostfwd\",\"arguments\":{\"id\":1}}",
-			 &reply, &error));
+		CHECK(t,
+		      !apiclient_call(t->path,
+				      "{\"execute\":\"remove_hostfwd\",\"arguments\":{\"id\":1}}",
+				      &reply, &error));
 		CHECK(t, !g_strcmp0(reply, "{\"return\":{}}"));
 		CHECK(t, g_get_monotonic_time() - start < 1000000);
 	}
@@ -1159,7 +1231,8 @@ static gpointer client_thread(gpointer data)
 	}
 	/* Stalled clients are dropped after API_CONN_TIMEOUT_MS (+ a tick) */
 	{
-		g_autofree char *reply = raw_read(stalled, API_CONN_TIMEOUT_MS + 3000,
+		g_autofree char *reply = raw_read(stalled,
+						  API_CONN_TIMEOUT_MS + 3000,
 						  &elapsed);
 
 		CHECK(t, reply && !*reply);
@@ -1175,8 +1248,9 @@ static gpointer client_thread(gpointer data)
 		g_autoptr(GError) error = NULL;
 		g_autofree char *reply = NULL;
 
-		CHECK(t, !apiclient_call(t->path, "{\"execute\":\"list_hostfwd\"}",
-					 &reply, &error));
+		CHECK(t,
+		      !apiclient_call(t->path, "{\"execute\":\"list_hostfwd\"}",
+				      &reply, &error));
 		CHECK(t, !g_strcmp0(reply, "{\"return\":{\"entries\":[]}}"));
 	}
 

@@ -52,7 +52,8 @@ static void test_ranges(void)
 	g_assert_cmpuint(count(&p), ==, 1);
 	g_assert_true(autopub_ports_has(&p, 80));
 
-	g_assert_cmpint(autopub_range_parse("80,443,8000-8002", &p, NULL), ==, 0);
+	g_assert_cmpint(autopub_range_parse("80,443,8000-8002", &p, NULL), ==,
+			0);
 	g_assert_cmpuint(count(&p), ==, 5);
 	g_assert_true(autopub_ports_has(&p, 8001));
 }
@@ -70,22 +71,32 @@ static void test_exclusions(void)
 	g_assert_true(autopub_ports_has(&p, 5354));
 
 	/* Exclusions win whatever the order */
-	g_assert_cmpint(autopub_range_parse("~8080,8000-9000", &p, NULL), ==, 0);
+	g_assert_cmpint(autopub_range_parse("~8080,8000-9000", &p, NULL), ==,
+			0);
 	g_assert_cmpuint(count(&p), ==, 1000);
 	g_assert_false(autopub_ports_has(&p, 8080));
 	g_assert_true(autopub_ports_has(&p, 9000));
 	g_assert_false(autopub_ports_has(&p, 9001));
 
-	g_assert_cmpint(autopub_range_parse("8000-9000,~8080-8089", &p, NULL), ==, 0);
+	g_assert_cmpint(autopub_range_parse("8000-9000,~8080-8089", &p, NULL),
+			==, 0);
 	g_assert_cmpuint(count(&p), ==, 991);
 }
 
 static void test_malformed(void)
 {
 	static const char *const bad[] = {
-		"", ",", "80,", ",80", "0", "65536", "1-0", "9-8", "~", "~0",
-		"a", "80-", "-80", "80--90", "1-2-3", "~~80", " 80", "80 ",
-		"+80", "0x50", "80/tcp", "99999999999999999999",
+		"",	  ",",
+		"80,",	  ",80",
+		"0",	  "65536",
+		"1-0",	  "9-8",
+		"~",	  "~0",
+		"a",	  "80-",
+		"-80",	  "80--90",
+		"1-2-3",  "~~80",
+		" 80",	  "80 ",
+		"+80",	  "0x50",
+		"80/tcp", "99999999999999999999",
 	};
 	size_t i;
 

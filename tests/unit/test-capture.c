@@ -111,7 +111,8 @@ static void test_layout(void)
 	int i;
 
 	memset(frame, 0xee, sizeof(frame));
-	g_assert_cmpint(capture_open(path, 0, CAP_OPEN_EXCL, &w, &error), ==, 0);
+	g_assert_cmpint(capture_open(path, 0, CAP_OPEN_EXCL, &w, &error), ==,
+			0);
 	g_assert_no_error(error);
 	for (i = 0; i < 3; i++)
 		capture_frame(w, frame, sizeof(frame));
@@ -153,10 +154,11 @@ static void test_rotation(void)
 	memset(frame, 0xee, sizeof(frame));
 	memset(big, 0xee, sizeof(big));
 	/* 24 + 2 * 1016 = 2056 <= 2100: two records per file */
-	g_assert_cmpint(capture_open(path, 2100, CAP_OPEN_EXCL, &w, &error), ==, 0);
+	g_assert_cmpint(capture_open(path, 2100, CAP_OPEN_EXCL, &w, &error), ==,
+			0);
 	for (i = 0; i < 20; i++)
 		capture_frame(w, frame, sizeof(frame));
-	capture_frame(w, big, sizeof(big));		/* larger than the cap */
+	capture_frame(w, big, sizeof(big)); /* larger than the cap */
 	capture_close(w, &st);
 	g_assert_cmpuint(st.frames, ==, 20);
 	g_assert_cmpuint(st.dropped, ==, 1);
@@ -203,7 +205,8 @@ static void test_write_failure(void)
 	old_handler = signal(SIGXFSZ, SIG_IGN);
 	g_assert_cmpint(setrlimit(RLIMIT_FSIZE, &small), ==, 0);
 
-	g_assert_cmpint(capture_open(path, 0, CAP_OPEN_EXCL, &w, &error), ==, 0);
+	g_assert_cmpint(capture_open(path, 0, CAP_OPEN_EXCL, &w, &error), ==,
+			0);
 	for (i = 0; i < 10; i++)
 		capture_frame(w, frame, sizeof(frame));
 	g_assert_cmpint(capture_flush(w), <, 0);
@@ -231,7 +234,8 @@ static void test_refused(void)
 	{
 		g_autoptr(GError) error = NULL;
 
-		g_assert_cmpint(capture_open(path, 0, CAP_OPEN_EXCL, &w, &error),
+		g_assert_cmpint(capture_open(path, 0, CAP_OPEN_EXCL, &w,
+					     &error),
 				==, -EEXIST);
 		g_assert_error(error, UN_ERROR, UN_EXIT_USAGE);
 		g_assert_nonnull(strstr(error->message, "already exists"));
@@ -241,27 +245,31 @@ static void test_refused(void)
 		g_autoptr(GError) error = NULL;
 
 		g_assert_cmpint(capture_open(link, 0, CAP_OPEN_TRUNCATE, &w,
-					 &error), ==, -ELOOP);
+					     &error),
+				==, -ELOOP);
 		g_assert_nonnull(strstr(error->message, "symbolic link"));
 	}
 	{
 		g_autoptr(GError) error = NULL;
 
 		g_assert_cmpint(capture_open(missing, 0, CAP_OPEN_TRUNCATE, &w,
-					 &error), ==, -ENOENT);
+					     &error),
+				==, -ENOENT);
 		g_assert_nonnull(strstr(error->message, "directory"));
 	}
 	{
 		g_autoptr(GError) error = NULL;
 
 		g_assert_cmpint(capture_open(d, 0, CAP_OPEN_TRUNCATE, &w,
-					 &error), <, 0);
+					     &error),
+				<, 0);
 	}
 	{
 		g_autoptr(GError) error = NULL;
 
 		g_assert_cmpint(capture_open(path, 10, CAP_OPEN_TRUNCATE, &w,
-					 &error), ==, -ERANGE);
+					     &error),
+				==, -ERANGE);
 	}
 	/* the file that was in the way is untouched */
 	{

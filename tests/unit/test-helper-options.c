@@ -49,7 +49,8 @@ static void test_defaults(void)
 	g_assert_cmpint(o.exit_fd, ==, -1);
 	g_assert_cmpuint(o.net.mtu, ==, 1500);
 	g_assert_cmpuint(o.net.cidr.prefix, ==, 24);
-	g_assert_cmpstr(inet_ntop(AF_INET, &o.net.cidr.net, buf, sizeof(buf)), ==, "10.0.2.0");
+	g_assert_cmpstr(inet_ntop(AF_INET, &o.net.cidr.net, buf, sizeof(buf)),
+			==, "10.0.2.0");
 	g_assert_false(o.net.ipv6);
 	g_assert_false(o.net.disable_host_loopback);
 	g_assert_false(o.net.disable_dns);
@@ -73,8 +74,9 @@ static void test_publish_auto(void)
 	g_assert_true(autopub_ports_has(o.autopub, 65535));
 	helper_opts_clear(&o);
 
-	g_assert_cmpint(parse(&o, &error, "--publish-auto=8000-9000,~8080",
-			      "1", NULL), ==, 0);
+	g_assert_cmpint(parse(&o, &error, "--publish-auto=8000-9000,~8080", "1",
+			      NULL),
+			==, 0);
 	g_assert_no_error(error);
 	g_assert_true(autopub_ports_has(o.autopub, 8000));
 	g_assert_false(autopub_ports_has(o.autopub, 8080));
@@ -100,8 +102,9 @@ static void test_dns(void)
 	g_assert_cmpuint(o.dns->len, ==, 0);
 	helper_opts_clear(&o);
 
-	g_assert_cmpint(parse(&o, &error, "--dns", "192.0.2.53", "--dns=[2001:db8::53]",
-			      "1", NULL), ==, 0);
+	g_assert_cmpint(parse(&o, &error, "--dns", "192.0.2.53",
+			      "--dns=[2001:db8::53]", "1", NULL),
+			==, 0);
 	g_assert_no_error(error);
 	g_assert_cmpuint(o.dns->len, ==, 2);
 	a = (const void *)&g_array_index(o.dns, struct sockaddr_storage, 0);
@@ -126,26 +129,31 @@ static void test_everything(void)
 	g_assert_cmpint(ex, >, 2);
 	g_snprintf(rfd, sizeof(rfd), "%d", ready);
 	g_snprintf(efd, sizeof(efd), "%d", ex);
-	g_assert_cmpint(parse(&o, &error, "-c", "--mtu=65520", "-6",
-			      "--cidr", "10.0.7.0/24", "--disable-host-loopback",
+	g_assert_cmpint(parse(&o, &error, "-c", "--mtu=65520", "-6", "--cidr",
+			      "10.0.7.0/24", "--disable-host-loopback",
 			      "--disable-dns", "--macaddress=02:00:00:00:00:01",
-			      "-p", "8080:80", "--publish=127.0.0.1:5353:53/udp",
-			      "--outbound-addr=127.0.0.1", "--outbound-addr6", "::1",
-			      "--debug", "--ready-fd", rfd, "-e", efd,
-			      "4321", "tap1", NULL), ==, 0);
+			      "-p", "8080:80",
+			      "--publish=127.0.0.1:5353:53/udp",
+			      "--outbound-addr=127.0.0.1", "--outbound-addr6",
+			      "::1", "--debug", "--ready-fd", rfd, "-e", efd,
+			      "4321", "tap1", NULL),
+			==, 0);
 	g_assert_no_error(error);
 	g_assert_true(o.configure);
 	g_assert_cmpuint(o.net.mtu, ==, 65520);
 	g_assert_true(o.net.ipv6);
-	g_assert_cmpstr(inet_ntop(AF_INET, &o.net.cidr.net, buf, sizeof(buf)), ==, "10.0.7.0");
+	g_assert_cmpstr(inet_ntop(AF_INET, &o.net.cidr.net, buf, sizeof(buf)),
+			==, "10.0.7.0");
 	g_assert_true(o.net.disable_host_loopback);
 	g_assert_true(o.net.disable_dns);
 	g_assert_true(o.set_mac);
 	g_assert_cmpuint(o.mac[5], ==, 1);
 	g_assert_cmpuint(o.publish->len, ==, 2);
-	g_assert_cmpint(g_array_index(o.publish, struct pf_spec, 1).proto, ==, PF_PROTO_UDP);
+	g_assert_cmpint(g_array_index(o.publish, struct pf_spec, 1).proto, ==,
+			PF_PROTO_UDP);
 	g_assert_true(o.net.has_outbound4);
-	g_assert_cmpuint(ntohl(o.net.outbound4.sin_addr.s_addr), ==, INADDR_LOOPBACK);
+	g_assert_cmpuint(ntohl(o.net.outbound4.sin_addr.s_addr), ==,
+			 INADDR_LOOPBACK);
 	g_assert_true(o.net.has_outbound6);
 	g_assert_true(o.debug);
 	g_assert_cmpint(o.ready_fd, ==, ready);
@@ -163,8 +171,9 @@ static void test_path_target(void)
 	struct helper_opts o;
 
 	g_assert_cmpint(parse(&o, &error, "--netns-type=path",
-			      "--userns-path=/proc/1/ns/user",
-			      "/run/netns/x", NULL), ==, 0);
+			      "--userns-path=/proc/1/ns/user", "/run/netns/x",
+			      NULL),
+			==, 0);
 	g_assert_cmpint(o.target.type, ==, NS_TARGET_PATH);
 	g_assert_cmpstr(o.target.netns_path, ==, "/run/netns/x");
 	g_assert_cmpstr(o.target.userns_path, ==, "/proc/1/ns/user");
@@ -176,8 +185,10 @@ static void test_outbound_iface(void)
 	g_autoptr(GError) error = NULL;
 	struct helper_opts o;
 
-	g_assert_cmpint(parse(&o, &error, "--outbound-addr=lo", "1", NULL), ==, 0);
-	g_assert_cmpuint(ntohl(o.net.outbound4.sin_addr.s_addr), ==, INADDR_LOOPBACK);
+	g_assert_cmpint(parse(&o, &error, "--outbound-addr=lo", "1", NULL), ==,
+			0);
+	g_assert_cmpuint(ntohl(o.net.outbound4.sin_addr.s_addr), ==,
+			 INADDR_LOOPBACK);
 	helper_opts_clear(&o);
 }
 
@@ -212,7 +223,8 @@ static void expect_bad(const char *what, ...)
 		g_error("accepted a bad command line (%s)", what);
 	g_assert_error(error, UN_ERROR, UN_EXIT_USAGE);
 	if (!strstr(error->message, what))
-		g_error("message '%s' does not name '%s'", error->message, what);
+		g_error("message '%s' does not name '%s'", error->message,
+			what);
 	helper_opts_clear(&o);
 }
 
@@ -225,7 +237,8 @@ static void test_bad(void)
 	expect_bad("unknown option -5", "-5", NULL);
 	expect_bad("unexpected argument", "1", "tap0", "extra", NULL);
 	expect_bad("not a valid interface name", "1", "a/b", NULL);
-	expect_bad("not a valid interface name", "1", "0123456789abcdefg", NULL);
+	expect_bad("not a valid interface name", "1", "0123456789abcdefg",
+		   NULL);
 	expect_bad("--mtu", "--mtu", "67", "1", NULL);
 	expect_bad("--mtu", "--mtu", "65522", "1", NULL);
 	expect_bad("--mtu", "--mtu=abc", "1", NULL);
@@ -242,14 +255,19 @@ static void test_bad(void)
 	expect_bad("--ready-fd", "--ready-fd=987654", "1", NULL);
 	expect_bad("--exit-fd", "-e", "-1", "1", NULL);
 	/* the standard streams are open, but never the caller's pipe */
-	expect_bad("--ready-fd: fd 0 is standard input", "--ready-fd=0", "1", NULL);
+	expect_bad("--ready-fd: fd 0 is standard input", "--ready-fd=0", "1",
+		   NULL);
 	expect_bad("--ready-fd: fd 1 is standard output", "-r", "1", "1", NULL);
-	expect_bad("--exit-fd: fd 2 is standard error", "--exit-fd=2", "1", NULL);
+	expect_bad("--exit-fd: fd 2 is standard error", "--exit-fd=2", "1",
+		   NULL);
 	expect_bad("--exit-fd: fd 0 is standard input", "-e", "0", "1", NULL);
-	expect_bad("--macaddress", "-c", "--macaddress=01:00:00:00:00:00", "1", NULL);
-	expect_bad("--macaddress needs --configure", "--macaddress=02:00:00:00:00:01", "1", NULL);
+	expect_bad("--macaddress", "-c", "--macaddress=01:00:00:00:00:00", "1",
+		   NULL);
+	expect_bad("--macaddress needs --configure",
+		   "--macaddress=02:00:00:00:00:01", "1", NULL);
 	expect_bad("--outbound-addr", "--outbound-addr=::1", "1", NULL);
-	expect_bad("--outbound-addr6", "--outbound-addr6=no-such-iface0", "1", NULL);
+	expect_bad("--outbound-addr6", "--outbound-addr6=no-such-iface0", "1",
+		   NULL);
 	expect_bad("unknown option --bogus", "--bogus", "1", NULL);
 	expect_bad("unknown option -z", "-z", "1", NULL);
 	expect_bad("needs a value", "1", "--mtu", NULL);
@@ -283,7 +301,8 @@ static void test_debugging(void)
 
 	g_assert_cmpint(parse(&o, &error, "--pcap", "/tmp/c.pcap",
 			      "--pcap-max-size=10M", "--log-level=warn", "1",
-			      NULL), ==, 0);
+			      NULL),
+			==, 0);
 	g_assert_no_error(error);
 	g_assert_cmpstr(o.pcap, ==, "/tmp/c.pcap");
 	g_assert_cmpuint(o.pcap_max_size, ==, 10 << 20);
@@ -294,12 +313,14 @@ static void test_debugging(void)
 	g_assert_cmpint(parse(&o, &error, "--debug", "1", NULL), ==, 0);
 	g_assert_true(o.debug);
 	helper_opts_clear(&o);
-	g_assert_cmpint(parse(&o, &error, "--log-level=debug", "1", NULL), ==, 0);
+	g_assert_cmpint(parse(&o, &error, "--log-level=debug", "1", NULL), ==,
+			0);
 	g_assert_cmpint(o.log_level, ==, LOG_LVL_DEBUG);
 	g_assert_true(o.debug);
 	helper_opts_clear(&o);
 	g_assert_cmpint(parse(&o, &error, "--debug", "--log-level=warn", "1",
-			      NULL), ==, 0);
+			      NULL),
+			==, 0);
 	g_assert_cmpint(o.log_level, ==, LOG_LVL_WARN);
 	g_assert_false(o.debug);
 	helper_opts_clear(&o);
@@ -324,7 +345,8 @@ static void test_shared_parsers(void)
 	{
 		g_autoptr(GError) error = NULL;
 
-		g_assert_cmpint(helper_opt_mtu("65522", &mtu, &error), ==, -EINVAL);
+		g_assert_cmpint(helper_opt_mtu("65522", &mtu, &error), ==,
+				-EINVAL);
 		g_assert_error(error, UN_ERROR, UN_EXIT_USAGE);
 		g_assert_cmpstr(error->message, ==,
 				"--mtu must be between 68 and 65521, not '65522'");
@@ -335,9 +357,10 @@ static void test_shared_parsers(void)
 	{
 		g_autoptr(GError) error = NULL;
 
-		g_assert_cmpint(helper_opt_check_ipv6_mtu(1279, true, &error), ==,
-				-EINVAL);
-		g_assert_cmpstr(error->message, ==, "--mtu 1279 is below 1280, "
+		g_assert_cmpint(helper_opt_check_ipv6_mtu(1279, true, &error),
+				==, -EINVAL);
+		g_assert_cmpstr(error->message, ==,
+				"--mtu 1279 is below 1280, "
 				"the minimum for IPv6 (--enable-ipv6)");
 	}
 	g_assert_cmpint(helper_opt_cidr("10.0.7.0/24", &cidr, NULL), ==, 0);
@@ -345,9 +368,10 @@ static void test_shared_parsers(void)
 	{
 		g_autoptr(GError) error = NULL;
 
-		g_assert_cmpint(helper_opt_cidr("10.0.0.0/30", &cidr, &error), ==,
-				-EINVAL);
-		g_assert_cmpstr(error->message, ==, "--cidr '10.0.0.0/30': the "
+		g_assert_cmpint(helper_opt_cidr("10.0.0.0/30", &cidr, &error),
+				==, -EINVAL);
+		g_assert_cmpstr(error->message, ==,
+				"--cidr '10.0.0.0/30': the "
 				"prefix length must be between /8 and /25");
 	}
 	g_assert_cmpint(helper_opt_port_mode("direct", &mode, NULL), ==, 0);
@@ -356,7 +380,8 @@ static void test_shared_parsers(void)
 	g_assert_cmpint(helper_opt_pcap("", NULL), ==, -EINVAL);
 	g_assert_cmpint(helper_opt_pcap_max_size("1k", &size, NULL), ==, 0);
 	g_assert_cmpuint(size, ==, 1024);
-	g_assert_cmpint(helper_opt_pcap_max_size("10", &size, NULL), ==, -EINVAL);
+	g_assert_cmpint(helper_opt_pcap_max_size("10", &size, NULL), ==,
+			-EINVAL);
 }
 
 int main(int argc, char **argv)

@@ -104,7 +104,8 @@ static void test_v6(void)
 
 static void test_no_dns(void)
 {
-	struct in_addr net = { htonl(0x0a000200) }, mask = { htonl(0xffffff00) };
+	struct in_addr net = { htonl(0x0a000200) },
+		       mask = { htonl(0xffffff00) };
 	struct in6_addr p = { .s6_addr = { 0xfd } }, h = p;
 
 	h.s6_addr[15] = 2;
@@ -116,7 +117,8 @@ static void test_no_dns(void)
 
 int main(int argc, char **argv)
 {
-	struct in_addr net = { htonl(0x0a000200) }, mask = { htonl(0xffffff00) };
+	struct in_addr net = { htonl(0x0a000200) },
+		       mask = { htonl(0xffffff00) };
 	struct in6_addr p = { .s6_addr = { 0xfd } }, h = p, d = p;
 
 	h.s6_addr[15] = 2;

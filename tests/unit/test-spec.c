@@ -31,18 +31,22 @@ static void test_addresses(void)
 	char buf[ADDR_STRLEN];
 	struct pf_spec s;
 
-	g_assert_cmpint(pf_spec_parse("127.0.0.1:8080:80/udp", &s, &error), ==, 0);
+	g_assert_cmpint(pf_spec_parse("127.0.0.1:8080:80/udp", &s, &error), ==,
+			0);
 	g_assert_true(s.host_addr_set);
-	g_assert_cmpstr(addr_ip_str(&s.host_addr, buf, sizeof(buf)), ==, "127.0.0.1");
+	g_assert_cmpstr(addr_ip_str(&s.host_addr, buf, sizeof(buf)), ==,
+			"127.0.0.1");
 	g_assert_cmpint(s.proto, ==, PF_PROTO_UDP);
 
 	g_assert_cmpint(pf_spec_parse("[::1]:8080:80", &s, &error), ==, 0);
 	g_assert_cmpint(s.host_addr.family, ==, AF_INET6);
-	g_assert_cmpstr(addr_ip_str(&s.host_addr, buf, sizeof(buf)), ==, "[::1]");
+	g_assert_cmpstr(addr_ip_str(&s.host_addr, buf, sizeof(buf)), ==,
+			"[::1]");
 
 	g_assert_cmpint(pf_spec_parse("[::]:53:53/udp", &s, &error), ==, 0);
 	g_assert_true(addr_ip_is_any(&s.host_addr));
-	g_assert_cmpint(pf_spec_parse("[fd00::1:2]:1:65535/tcp", &s, &error), ==, 0);
+	g_assert_cmpint(pf_spec_parse("[fd00::1:2]:1:65535/tcp", &s, &error),
+			==, 0);
 	g_assert_cmpuint(s.host_port, ==, 1);
 	g_assert_cmpuint(s.guest_port, ==, 65535);
 }
@@ -66,13 +70,40 @@ static void test_ranges(void)
 static void test_malformed(void)
 {
 	static const char *const bad[] = {
-		"", "80", ":80", "80:", "0:80", "80:0", "70000:80", "80:70000",
-		"abc:80", "80:abc", "8080:80/sctp", "8080:80/", "8080:80/TCP ",
-		"[::1:8080:80", "[::1]8080:80", "::1:8080:80", "[1.2.3.4]:80:80",
-		"1.2.3:80:80", "localhost:80:80", "1.2.3.4:", "-1:80",
-		"8000-7999:80-79", "8000-8009:80-85", "8000-:80-", "80-81:80",
-		" 80:80", "80:80 ", "+80:80", "1.2.3.4:5:6:7", "8080:80/udp/tcp",
-		"[]:80:80", "[::1]:", "[::1]:80", "65536-65537:1-2",
+		"",
+		"80",
+		":80",
+		"80:",
+		"0:80",
+		"80:0",
+		"70000:80",
+		"80:70000",
+		"abc:80",
+		"80:abc",
+		"8080:80/sctp",
+		"8080:80/",
+		"8080:80/TCP ",
+		"[::1:8080:80",
+		"[::1]8080:80",
+		"::1:8080:80",
+		"[1.2.3.4]:80:80",
+		"1.2.3:80:80",
+		"localhost:80:80",
+		"1.2.3.4:",
+		"-1:80",
+		"8000-7999:80-79",
+		"8000-8009:80-85",
+		"8000-:80-",
+		"80-81:80",
+		" 80:80",
+		"80:80 ",
+		"+80:80",
+		"1.2.3.4:5:6:7",
+		"8080:80/udp/tcp",
+		"[]:80:80",
+		"[::1]:",
+		"[::1]:80",
+		"65536-65537:1-2",
 	};
 	size_t i;
 
@@ -83,7 +114,8 @@ static void test_malformed(void)
 		if (pf_spec_parse(bad[i], &s, &error) == 0)
 			g_error("'%s' was accepted", bad[i]);
 		g_assert_error(error, UN_ERROR, UN_EXIT_USAGE);
-		g_assert_nonnull(strstr(error->message, "invalid --publish spec"));
+		g_assert_nonnull(
+			strstr(error->message, "invalid --publish spec"));
 	}
 }
 
@@ -92,13 +124,17 @@ static void test_malformed(void)
 static void test_any_port(void)
 {
 	static const char *const bad[] = {
-		"0:80-81", "0-1:80-81", "00:80", "0:0", "[::1]0:80", "0:80/sctp",
-		"0", "8000-8009:80-85",
+		"0:80-81",   "0-1:80-81", "00:80", "0:0",
+		"[::1]0:80", "0:80/sctp", "0",	   "8000-8009:80-85",
 	};
 	static const char *const why[] = {
-		"bad host port", "bad host port", "bad host port",
-		"bad guest port", "bad IPv6 host address",
-		"protocol must be tcp or udp", "missing guest port",
+		"bad host port",
+		"bad host port",
+		"bad host port",
+		"bad guest port",
+		"bad IPv6 host address",
+		"protocol must be tcp or udp",
+		"missing guest port",
 		"host and guest ranges differ in length",
 	};
 	g_autoptr(GError) error = NULL;
@@ -115,7 +151,8 @@ static void test_any_port(void)
 	g_assert_cmpuint(s.host_port, ==, 0);
 	g_assert_cmpint(s.proto, ==, PF_PROTO_UDP);
 	g_assert_cmpint(pf_spec_parse_any_port("127.0.0.1:8000-8001:80-81", &s,
-					       &error), ==, 0);
+					       &error),
+			==, 0);
 	g_assert_cmpuint(s.host_port, ==, 8000);
 	g_assert_cmpuint(s.count, ==, 2);
 

@@ -37,17 +37,47 @@
 #include "sysfilter-check.h"
 
 /* Result of a call made in a child that did not report back */
-#define NO_RESULT	LONG_MIN
+#define NO_RESULT LONG_MIN
 
 static const char *const mandatory[] = {
-	"init_module", "finit_module", "delete_module", "create_module",
-	"query_module", "get_kernel_syms", "kexec_load", "kexec_file_load",
-	"reboot", "bpf", "perf_event_open", "userfaultfd", "keyctl", "add_key",
-	"request_key", "ptrace", "process_vm_readv", "process_vm_writev",
-	"setns", "unshare", "clone", "clone3", "open_by_handle_at", "swapon",
-	"swapoff", "acct", "settimeofday", "clock_settime", "clock_adjtime",
-	"syslog", "quotactl", "iopl", "ioperm", "lookup_dcookie", "nfsservctl",
-	"vhangup", "uselib", "personality",
+	"init_module",
+	"finit_module",
+	"delete_module",
+	"create_module",
+	"query_module",
+	"get_kernel_syms",
+	"kexec_load",
+	"kexec_file_load",
+	"reboot",
+	"bpf",
+	"perf_event_open",
+	"userfaultfd",
+	"keyctl",
+	"add_key",
+	"request_key",
+	"ptrace",
+	"process_vm_readv",
+	"process_vm_writev",
+	"setns",
+	"unshare",
+	"clone",
+	"clone3",
+	"open_by_handle_at",
+	"swapon",
+	"swapoff",
+	"acct",
+	"settimeofday",
+	"clock_settime",
+	"clock_adjtime",
+	"syslog",
+	"quotactl",
+	"iopl",
+	"ioperm",
+	"lookup_dcookie",
+	"nfsservctl",
+	"vhangup",
+	"uselib",
+	"personality",
 };
 
 static bool in_profile(const char *name)
@@ -205,8 +235,8 @@ static long c_ptrace_seize(void)
 
 static long c_process_vm_readv(void)
 {
-	return ret(syscall(SYS_process_vm_readv, getpid(), NULL, 0UL, NULL,
-			   0UL, 1UL));
+	return ret(syscall(SYS_process_vm_readv, getpid(), NULL, 0UL, NULL, 0UL,
+			   1UL));
 }
 
 static long c_pidfd_getfd(void)
@@ -294,7 +324,8 @@ static const struct refusal refusals[] = {
 	{ "ioctl(-1, TIOCSTI)", c_tiocsti, EPERM, true },
 	{ "ioctl(-1, 1 << 32 | TIOCSTI)", c_tiocsti_hi, EPERM, true },
 	{ "personality(ADDR_NO_RANDOMIZE)", c_personality, EPERM, true },
-	{ "clock_adjtime(CLOCK_MONOTONIC)", c_clock_adjtime_other, EPERM, true },
+	{ "clock_adjtime(CLOCK_MONOTONIC)", c_clock_adjtime_other, EPERM,
+	  true },
 	{ "settimeofday(tv_usec -1)", c_settimeofday, EPERM, true },
 	{ "swapon(bad flags)", c_swapon, EPERM, true },
 	{ "syslog(SIZE_BUFFER)", c_syslog, EPERM, false },
@@ -340,10 +371,10 @@ static void test_refused(void)
 			const struct refusal *c = &refusals[i];
 			g_autofree char *got = result_str(in_child(c->call));
 			g_autofree char *want = result_str(-c->err);
-			g_autofree char *a = g_strdup_printf("%s: %s",
-							     c->what, got);
-			g_autofree char *b = g_strdup_printf("%s: %s",
-							     c->what, want);
+			g_autofree char *a = g_strdup_printf("%s: %s", c->what,
+							     got);
+			g_autofree char *b = g_strdup_printf("%s: %s", c->what,
+							     want);
 
 			g_assert_cmpstr(a, ==, b);
 		}
@@ -363,10 +394,12 @@ static void test_refused(void)
 			g_error("%s: %s without the filter", c->what, s);
 		g_test_message("%-32s without the filter: %s%s", c->what, s,
 			       r == -c->err ? " (same as the filter's: "
-			       "proves nothing here)" : "");
+					      "proves nothing here)" :
+					      "");
 	}
 	g_test_message("%u of %zu refusals proven by a different answer "
-		       "without the filter", proven, ARRAY_SIZE(refusals));
+		       "without the filter",
+		       proven, ARRAY_SIZE(refusals));
 	run_subprocess();
 }
 
@@ -438,14 +471,19 @@ static void test_allowed(void)
 
 	/* ioctl other than TIOCSTI, TIOCLINUX */
 	g_assert_cmpint(ret(syscall(SYS_ioctl, -1, (unsigned long)FIONREAD,
-				    &st)), ==, -EBADF);
+				    &st)),
+			==, -EBADF);
 }
 
 /* Personas: Docker's five allowed, everything else refused */
 static void test_personality(void)
 {
 	static const unsigned long ok[] = {
-		0, PER_LINUX32, UNAME26, PER_LINUX32 | UNAME26, 0xffffffff,
+		0,
+		PER_LINUX32,
+		UNAME26,
+		PER_LINUX32 | UNAME26,
+		0xffffffff,
 		/* the kernel reads 32 bits: this is PER_LINUX */
 		0x100000000UL,
 	};
@@ -496,8 +534,8 @@ static void test_personality(void)
 	for (i = 0; i < 2000; i++) {
 		unsigned long v = (unsigned long)g_test_rand_int() & 0xffffffff;
 
-		if (v != 0xffffffff && (v & ~(unsigned long)(PER_LINUX32 |
-							     UNAME26)))
+		if (v != 0xffffffff &&
+		    (v & ~(unsigned long)(PER_LINUX32 | UNAME26)))
 			g_array_append_val(bad, v);
 	}
 	for (i = 0; i < bad->len; i++) {
@@ -519,8 +557,8 @@ static gpointer thread_keyctl(gpointer data)
 
 	if (read(sync_fds[0], &c, 1) != 1)
 		return GINT_TO_POINTER(-1);
-	return GINT_TO_POINTER((int)ret(syscall(SYS_keyctl, -1, 0UL, 0UL, 0UL,
-						0UL)));
+	return GINT_TO_POINTER(
+		(int)ret(syscall(SYS_keyctl, -1, 0UL, 0UL, 0UL, 0UL)));
 }
 
 static void test_threads(void)
@@ -551,8 +589,8 @@ static void test_no_nnp(void)
 	g_assert_cmpint(sysfilter_command_apply(&error), ==, -EINVAL);
 	g_assert_error(error, UN_ERROR, UN_EXIT_FAILURE);
 	g_assert_nonnull(strstr(error->message, "no_new_privs"));
-	g_assert_true(g_file_get_contents("/proc/self/status", &status, NULL,
-					  NULL));
+	g_assert_true(
+		g_file_get_contents("/proc/self/status", &status, NULL, NULL));
 	g_assert_nonnull(strstr(status, "\nSeccomp:\t0\n"));
 }
 
@@ -570,12 +608,12 @@ static long int80(long nr, long a, long b)
 	return r;
 }
 
-#define I386_GETPID		20
-#define I386_PERSONALITY	136
-#define I386_KEYCTL		288
-#define I386_SETNS		346
-#define I386_CLONE3		435
-#define X32_BIT			0x40000000L
+#define I386_GETPID 20
+#define I386_PERSONALITY 136
+#define I386_KEYCTL 288
+#define I386_SETNS 346
+#define I386_CLONE3 435
+#define X32_BIT 0x40000000L
 
 static long c_i386_getpid(void)
 {
@@ -619,8 +657,7 @@ static void test_compat_abis(void)
 		}
 		g_test_message("without the filter: i386 keyctl(-1) %ld, "
 			       "setns(-1) %ld, personality %ld; x32 keyctl %ld",
-			       in_child(c_i386_keyctl),
-			       in_child(c_i386_setns),
+			       in_child(c_i386_keyctl), in_child(c_i386_setns),
 			       in_child(c_i386_personality),
 			       in_child(c_x32_keyctl));
 		g_assert_cmpint(in_child(c_i386_keyctl), !=, -EPERM);

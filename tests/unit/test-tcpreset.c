@@ -11,8 +11,8 @@
 
 #include "slirp/tcpreset.h"
 
-#define GUEST_MAC	"\x02\x00\x00\x00\x00\x64"
-#define SLIRP_MAC	"\x52\x55\x0a\x00\x02\x02"
+#define GUEST_MAC "\x02\x00\x00\x00\x00\x64"
+#define SLIRP_MAC "\x52\x55\x0a\x00\x02\x02"
 
 static GPtrArray *sent;
 
@@ -100,13 +100,13 @@ static void test_open(void)
 	struct sl_rst *r = sl_rst_new(0);
 
 	sent = g_ptr_array_new_with_free_func(g_free);
-	feed(r, false, 0x02, 1000, 0, 0);		/* SYN */
+	feed(r, false, 0x02, 1000, 0, 0); /* SYN */
 	/* not answered yet: nothing the guest would accept */
 	g_assert_cmpuint(sl_rst_all(r, record, NULL), ==, 0);
-	feed(r, true, 0x12, 5000, 1001, 0);		/* SYN-ACK */
-	feed(r, false, 0x10, 1001, 5001, 0);		/* ACK */
-	feed(r, false, 0x18, 1001, 5001, 300);	/* upload */
-	feed(r, true, 0x18, 5001, 1301, 100);		/* reply */
+	feed(r, true, 0x12, 5000, 1001, 0); /* SYN-ACK */
+	feed(r, false, 0x10, 1001, 5001, 0); /* ACK */
+	feed(r, false, 0x18, 1001, 5001, 300); /* upload */
+	feed(r, true, 0x18, 5001, 1301, 100); /* reply */
 	g_assert_cmpuint(sl_rst_all(r, record, NULL), ==, 1);
 	/* the guest has not acknowledged the reply: two numbers */
 	g_assert_cmpuint(sent->len, ==, 2);
