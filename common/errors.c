@@ -16,15 +16,13 @@ GQuark un_error_quark(void)
 }
 
 /**
- * error_set() - set @error and return @err, for one-line error paths
- * @error:	set to @code in UN_ERROR with the formatted message (may be NULL)
+ * error_set_message() - set @error, if not NULL, to @code in UN_ERROR with a
+ * formatted message (see error_set())
+ * @error:	the error to set, or NULL
  * @code:	enum un_exit
- * @err:	negative errno to return
  * @fmt:	printf format of the message
- *
- * Return: @err
  */
-int error_set(GError **error, int code, int err, const char *fmt, ...)
+void error_set_message(GError **error, int code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -32,5 +30,4 @@ int error_set(GError **error, int code, int err, const char *fmt, ...)
 	if (error)
 		*error = g_error_new_valist(UN_ERROR, code, fmt, ap);
 	va_end(ap);
-	return err;
 }

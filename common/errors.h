@@ -37,7 +37,26 @@ enum un_exit {
 #define UN_ERROR (un_error_quark())
 GQuark un_error_quark(void);
 
-int error_set(GError **error, int code, int err, const char *fmt, ...)
-	G_GNUC_PRINTF(4, 5);
+void error_set_message(GError **error, int code, const char *fmt, ...)
+	G_GNUC_PRINTF(3, 4);
+
+/**
+ * error_set() - set @error and return @err, for one-line error paths
+ * @error:	set to @code in UN_ERROR with the formatted message (may be NULL)
+ * @code:	enum un_exit
+ * @err:	negative errno to return, evaluated once, before the message
+ * @...:	printf format of the message, and its arguments
+ *
+ * A macro, so that readers (and the static analyser) see that the value is
+ * @err itself.
+ *
+ * Return: @err
+ */
+#define error_set(error, code, err, ...)                         \
+	__extension__({                                          \
+		int error_set_err_ = (err);                      \
+		error_set_message((error), (code), __VA_ARGS__); \
+		error_set_err_;                                  \
+	})
 
 #endif /* COMMON_ERRORS_H */

@@ -297,7 +297,7 @@ int apiclient_request_fd(const char *path, const char *request, int pass_fd,
 	r = apiclient_call_fd(path, request, pass_fd, &reply, error);
 	if (r < 0)
 		return r;
-	root = apijson_parse(reply, strlen(reply));
+	root = reply ? apijson_parse(reply, strlen(reply)) : NULL;
 	if (!json_is_object(root))
 		goto malformed;
 	n = json_object_get(root, "error");
