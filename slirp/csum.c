@@ -57,3 +57,15 @@ uint16_t sl_csum_fold(uint64_t sum)
 	sum = (sum & 0xffff) + (sum >> 16);
 	return (uint16_t)sum;
 }
+
+/**
+ * sl_csum_ip4_header() - fill the checksum of the 20-byte IPv4 header at @ip
+ * (options are never used by the frames we make)
+ * @ip:		the header, its checksum field zero
+ */
+void sl_csum_ip4_header(uint8_t *ip)
+{
+	uint16_t c = (uint16_t)~sl_csum_fold(sl_csum_add(0, ip, 20));
+
+	memcpy(ip + 10, &c, 2);
+}

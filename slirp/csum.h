@@ -10,5 +10,6 @@
 
 uint64_t sl_csum_add(uint64_t sum, const uint8_t *p, size_t len);
 uint16_t sl_csum_fold(uint64_t sum);
+void sl_csum_ip4_header(uint8_t *ip);
 
 #endif /* SLIRP_CSUM_H */

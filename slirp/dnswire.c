@@ -387,7 +387,6 @@ static size_t dnsw_frame(const struct dnsw_guest *g, uint8_t proto,
 			 uint8_t *out, size_t plen, const struct dnsw_frag *f)
 {
 	uint8_t *ip = out + ETH_HLEN_;
-	uint16_t c;
 
 	memcpy(out, g->guest_mac, 6);
 	memcpy(out + 6, g->our_mac, 6);
@@ -422,8 +421,7 @@ static size_t dnsw_frame(const struct dnsw_guest *g, uint8_t proto,
 	ip[9] = proto;
 	memcpy(ip + 12, g->dns_ip, 4);
 	memcpy(ip + 16, g->guest_ip, 4);
-	c = (uint16_t)~sl_csum_fold(sl_csum_add(0, ip, 20));
-	memcpy(ip + 10, &c, 2);
+	sl_csum_ip4_header(ip);
 	return ETH_HLEN_ + 20 + plen;
 }
 

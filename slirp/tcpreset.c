@@ -438,8 +438,7 @@ static size_t sl_rst_build(const struct sl_rst_conn *c, uint32_t seq,
 		ip[9] = PROTO_TCP;
 		memcpy(ip + 12, k->raddr, 4);
 		memcpy(ip + 16, k->gaddr, 4);
-		csum = (uint16_t)~sl_csum_fold(sl_csum_add(0, ip, 20));
-		memcpy(ip + 10, &csum, 2);
+		sl_csum_ip4_header(ip);
 		ps = sl_csum_add(0, ip + 12, 8);
 	} else {
 		util_put16(f + 12, 0x86dd);
