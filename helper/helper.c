@@ -8,9 +8,10 @@
  * DOC: Start-up order (what "ready" means, as for slirp4netns), one stage
  * function each, called in this order by helper_run():
  *  1. helper_prepare(): inherited fds closed, not dumpable, the fd limit
- *     raised, the signals blocked into a signalfd;
- *  2. helper_open_target(): open the target's namespace files, start the
- *     agent inside them, open (or attach to) the tap and configure it if
+ *     raised, the signals blocked into a signalfd, the namespace agent
+ *     forked (while the process is small: netns/agent.c, "A lean agent");
+ *  2. helper_open_target(): open the target's namespace files, the agent
+ *     joins them, opens (or attaches to) the tap and configures it if
  *     asked; the agent stays only if the forwarders need sockets inside;
  *  3. helper_start_engine(): libslirp on the tap, the --pcap capture, the
  *     event loop, the DNS relay;
@@ -34,6 +35,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -215,6 +217,26 @@ static int helper_open_diag(struct helper_ctx *c, GError **error)
 	return 0;
 }
 
+/* The agent (forked by helper_prepare()) into the target's namespaces,
+ * with its seccomp filter built here (sysfilter_agent_export()). What
+ * libseccomp allocated for it is given back to the kernel (malloc_trim()):
+ * a hundred KB the helper would otherwise keep resident */
+static int helper_join_agent(struct helper_ctx *c, GError **error)
+{
+	struct sock_filter *insns = g_new(struct sock_filter,
+					  NSAGENT_FILTER_MAX);
+	ssize_t n;
+	int r;
+
+	n = sysfilter_agent_export(nsagent_pid(c->agent), insns,
+				   NSAGENT_FILTER_MAX, error);
+	r = n < 0 ? (int)n : nsagent_join(c->agent, &c->fds, insns, (size_t)n,
+					  error);
+	g_free(insns);
+	malloc_trim(0);
+	return r;
+}
+
 /* The tap (@c->tap_fd), opened (and configured) inside the target by the
  * agent, which stays if the port forwarders will need sockets there */
 static int helper_open_tap(struct helper_ctx *c, GError **error)
@@ -224,7 +246,7 @@ static int helper_open_tap(struct helper_ctx *c, GError **error)
 	bool existed = false;
 	int r;
 
-	r = nsagent_start(&c->fds, sysfilter_agent_apply, &c->agent, error);
+	r = helper_join_agent(c, error);
 	if (r < 0)
 		return r;
 	r = nsagent_open_tap(c->agent, o->tapname, &c->tap_fd, &existed,
@@ -503,7 +525,7 @@ static int report(GError *error)
 	return error->domain == UN_ERROR ? error->code : UN_EXIT_FAILURE;
 }
 
-/* Stage 1: isolation's first stage, the fd limit and the signals */
+/* Stage 1: isolation's first stage, the fd limit, the signals, the agent */
 static int helper_prepare(struct helper_ctx *c, GError **error)
 {
 	const int keep_fds[] = { c->o->ready_fd, c->o->exit_fd };
@@ -526,7 +548,9 @@ static int helper_prepare(struct helper_ctx *c, GError **error)
 		return error_set(error, UN_EXIT_FAILURE, c->signal_fd,
 				 "cannot set up signals: %s",
 				 g_strerror(-c->signal_fd));
-	return 0;
+	/* The agent now, while the process is small: see netns/agent.c, "A
+	 * lean agent" (it joins the target in helper_open_tap()) */
+	return nsagent_spawn(&c->agent, error);
 }
 
 /* Stage 2: the target's namespaces, the agent in them, the tap */
