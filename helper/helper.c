@@ -24,7 +24,11 @@
  *  7. helper_watch(): what ends the loop: SIGTERM/SIGINT/SIGHUP, the exit
  *     fd, the target going away (pidfd, or the namespace file replaced);
  *  8. helper_ready(): print the summary, write "1" to the ready fd and close
- *     it; then the event loop runs until one of those, or a tap failure.
+ *     it;
+ *  9. helper_after_ready(): what need not delay ready: the sockets made
+ *     ahead for published ports, and an agent no port can ever need goes
+ *     (no -p, no --api-socket, no --publish-auto: one process left);
+ * then the event loop runs until one of those, or a tap failure.
  *
  * Packet capture (--pcap, or start_capture through the API) is opened before
  * isolation: its file and directory fd are what the sandbox and the seccomp
@@ -591,6 +595,20 @@ static int helper_start_engine(struct helper_ctx *c, GError **error)
 	return helper_dns(c, error);
 }
 
+/*
+ * Whether a port can ever be published through the agent: by -p, through
+ * the API socket, or by --publish-auto, in --port-mode auto or direct. Its
+ * later users (the forwarders' sockets and their pool, the return of
+ * replies and the UDP flows' rules, their removal at exit) all come with a
+ * published port; without one the agent goes after start-up (helper_after
+ * _ready()), and the helper runs alone: one process per container.
+ */
+static bool helper_agent_needed(const struct helper_opts *o)
+{
+	return o->port_mode != PF_MODE_SLIRP &&
+	       (o->publish->len || o->api_socket || o->autopub);
+}
+
 /* Stage 4: the forwarding table, the ports of -p, auto-publish */
 static int helper_publish(struct helper_ctx *c, GError **error)
 {
@@ -599,7 +617,9 @@ static int helper_publish(struct helper_ctx *c, GError **error)
 	int r;
 
 	c->table = pf_table_new(sl_engine_slirp(c->engine), &o->net,
-				o->port_mode, c->agent, c->loop);
+				o->port_mode,
+				helper_agent_needed(o) ? c->agent : NULL,
+				c->loop);
 	if (!c->table)
 		return error_set(error, UN_EXIT_FAILURE, -errno, "cannot set "
 				 "up port forwarding: %s", g_strerror(errno));
@@ -704,6 +724,29 @@ static void helper_ready(struct helper_ctx *c)
 	close(o->ready_fd);
 }
 
+/*
+ * After the ready byte, what start-up need not wait for: the sockets made
+ * ahead for the published ports (pf_table_ready()), and an agent no port
+ * will ever need goes. Before it goes it removes what a killed helper left
+ * in the namespace (the return rules and route, nsagent_return_teardown()),
+ * as a clean exit used to; a helper that publishes does so at its first
+ * port (nl_return_setup()).
+ */
+static void helper_after_ready(struct helper_ctx *c)
+{
+	int r;
+
+	pf_table_ready(c->table);
+	if (!c->agent || helper_agent_needed(c->o))
+		return;
+	r = nsagent_return_teardown(c->agent);
+	if (r < 0 && r != -EAFNOSUPPORT)
+		log_debug("sweeping the namespace's return rules: %s",
+			  g_strerror(-r));
+	nsagent_stop(c->agent);
+	c->agent = NULL;
+}
+
 /* Everything the stages made, in the reverse order */
 static void helper_ctx_clear(struct helper_ctx *c)
 {
@@ -744,6 +787,7 @@ static int helper_run(const struct helper_opts *o)
 	} else {
 		helper_watch(&c);
 		helper_ready(&c);
+		helper_after_ready(&c);
 		status = sl_loop_run(c.loop);
 	}
 	helper_ctx_clear(&c);
