@@ -79,6 +79,9 @@
  *		namespace file (--netns-type=path), opened in the host's mount
  *		namespace; -1 otherwise
  * @path_base:	the namespace file's name in @path_dirfd
+ * @path_mntns:	with @path_dirfd, our mount namespace before the sandbox,
+ *		held so that the bind mount of the namespace file stays;
+ *		-1 otherwise
  * @cap:	packet capture running, or NULL
  * @diag_fd:	--publish-auto: NETLINK_SOCK_DIAG socket made inside by the
  *		agent, until handed to the watcher; -1 otherwise
@@ -100,6 +103,7 @@ struct helper_ctx {
 	int tap_fd;
 	int path_dirfd;
 	char *path_base;
+	int path_mntns;
 	struct capture_writer *cap;
 	int diag_fd;
 	int statm_fd;
@@ -117,7 +121,8 @@ static void helper_ctx_init(struct helper_ctx *c, const struct helper_opts *o)
 {
 	*c = (struct helper_ctx){
 		.o = o, .fds = { -1, -1, -1 }, .signal_fd = -1, .tap_fd = -1,
-		.path_dirfd = -1, .diag_fd = -1, .statm_fd = -1,
+		.path_dirfd = -1, .path_mntns = -1, .diag_fd = -1,
+		.statm_fd = -1,
 		.iso = {
 			.sandbox = o->sandbox, .seccomp = o->seccomp,
 			.api_socket = o->api_socket, .userns_fd = -1,
@@ -665,23 +670,40 @@ static int helper_serve_api(struct helper_ctx *c, GError **error)
 	return 0;
 }
 
+/*
+ * With the sandbox, the namespace file's path will not be there: its
+ * directory, held now, still leads to it (and to what replaces it). The
+ * file is a bind mount seen in our mount namespace, which the sandbox
+ * leaves: that namespace is held too, or its mounts would go with it and
+ * the directory would show the empty file beneath (the namespace agent
+ * held it by chance while it lived; it may now exit after start-up)
+ */
+static int helper_hold_path(struct helper_ctx *c, GError **error)
+{
+	g_autofree char *dn = g_path_get_dirname(c->o->target.netns_path);
+
+	c->path_base = g_path_get_basename(c->o->target.netns_path);
+	c->path_dirfd = open(dn, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (c->path_dirfd < 0)
+		return error_set(error, UN_EXIT_FAILURE, -errno,
+				 "cannot open %s: %s", dn, g_strerror(errno));
+	c->path_mntns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (c->path_mntns < 0)
+		return error_set(error, UN_EXIT_FAILURE, -errno, "cannot open "
+				 "/proc/self/ns/mnt: %s", g_strerror(errno));
+	return 0;
+}
+
 /* Stage 6: isolation, stages 2 to 6 (confine/isolate.c) */
 static int helper_confine(struct helper_ctx *c, GError **error)
 {
 	const struct helper_opts *o = c->o;
 	int r;
 
-	/* The namespace file's path will not be there in the sandbox: its
-	 * directory, held now, still leads to it (and to what replaces it) */
 	if (o->sandbox && o->target.type == NS_TARGET_PATH) {
-		g_autofree char *dn = g_path_get_dirname(o->target.netns_path);
-
-		c->path_base = g_path_get_basename(o->target.netns_path);
-		c->path_dirfd = open(dn, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (c->path_dirfd < 0)
-			return error_set(error, UN_EXIT_FAILURE, -errno,
-					 "cannot open %s: %s", dn,
-					 g_strerror(errno));
+		r = helper_hold_path(c, error);
+		if (r < 0)
+			return r;
 	}
 	c->iso.userns_fd = c->fds.userns;
 	c->iso.agent_pidfd = nsagent_pidfd(c->agent);
@@ -764,6 +786,7 @@ static void helper_ctx_clear(struct helper_ctx *c)
 	ns_fds_close(&c->fds);
 	util_close_fdp(&c->tap_fd);
 	util_close_fdp(&c->path_dirfd);
+	util_close_fdp(&c->path_mntns);
 	util_close_fdp(&c->diag_fd);
 	util_close_fdp(&c->statm_fd);
 	g_free(c->path_base);
