@@ -130,19 +130,25 @@ static int sysfilter_add_arches(scmp_filter_ctx ctx,
 	return 0;
 }
 
-/* Add the attributes, ABIs and rules of @p to @ctx, without loading */
-static int sysfilter_build(scmp_filter_ctx ctx,
+/* A new filter in @ctx with the attributes, ABIs and rules of @p, not
+ * loaded; NULL on failure. Return: 0 or -errno */
+static int sysfilter_build(scmp_filter_ctx *ctx,
 			   const struct sysfilter_program *p, GError **error)
 {
 	size_t i;
 	int r;
 
-	sysfilter_set_attrs(ctx);
+	*ctx = seccomp_init(p->default_action);
+	if (!*ctx)
+		return error_set(error, UN_EXIT_FAILURE, -ENOMEM,
+				 "cannot build %s: libseccomp cannot allocate "
+				 "it", p->lists[0].what);
+	sysfilter_set_attrs(*ctx);
 	if (p->optimize)
-		seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
-	r = sysfilter_add_arches(ctx, p, error);
+		seccomp_attr_set(*ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	r = sysfilter_add_arches(*ctx, p, error);
 	for (i = 0; !r && i < p->n_lists; i++)
-		r = sysfilter_add_list(ctx, &p->lists[i], error);
+		r = sysfilter_add_list(*ctx, &p->lists[i], error);
 	return r;
 }
 
@@ -175,12 +181,7 @@ int sysfilter_load(const struct sysfilter_program *p, GError **error)
 	 * needs the first time (locale conversion): warm it up now */
 	(void)g_strerror(EPERM);
 
-	ctx = seccomp_init(p->default_action);
-	if (!ctx)
-		return error_set(error, UN_EXIT_FAILURE, -ENOMEM,
-				 "cannot build %s: libseccomp cannot allocate "
-				 "it", what);
-	r = sysfilter_build(ctx, p, error);
+	r = sysfilter_build(&ctx, p, error);
 	if (r)
 		return r;
 
@@ -229,15 +230,11 @@ ssize_t sysfilter_export(const struct sysfilter_program *p,
 			 struct sock_filter *insns, size_t max, GError **error)
 {
 	const char *what = p->lists[0].what;
-	g_auto(scmp_filter_ctx) ctx = seccomp_init(p->default_action);
+	g_auto(scmp_filter_ctx) ctx = NULL;
 	ssize_t r;
 	int fd;
 
-	if (!ctx)
-		return error_set(error, UN_EXIT_FAILURE, -ENOMEM,
-				 "cannot build %s: libseccomp cannot allocate "
-				 "it", what);
-	r = sysfilter_build(ctx, p, error);
+	r = sysfilter_build(&ctx, p, error);
 	if (r)
 		return r;
 	fd = memfd_create("usernet-sysfilter", MFD_CLOEXEC);
