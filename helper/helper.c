@@ -605,8 +605,9 @@ static int helper_start_engine(struct helper_ctx *c, GError **error)
  * the API socket, or by --publish-auto, in --port-mode auto or direct. Its
  * later users (the forwarders' sockets and their pool, the return of
  * replies and the UDP flows' rules, their removal at exit) all come with a
- * published port; without one the agent goes after start-up (helper_after
- * _ready()), and the helper runs alone: one process per container.
+ * published port; without one the agent goes after start-up
+ * (helper_after_ready()), and the helper runs alone: one process per
+ * container.
  */
 static bool helper_agent_needed(const struct helper_opts *o)
 {
