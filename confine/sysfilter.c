@@ -8,7 +8,9 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include "common/errors.h"
 #include "common/log.h"
@@ -128,19 +130,25 @@ static int sysfilter_add_arches(scmp_filter_ctx ctx,
 	return 0;
 }
 
-/* Add the attributes, ABIs and rules of @p to @ctx, without loading */
-static int sysfilter_build(scmp_filter_ctx ctx,
+/* A new filter in @ctx with the attributes, ABIs and rules of @p, not
+ * loaded; NULL on failure. Return: 0 or -errno */
+static int sysfilter_build(scmp_filter_ctx *ctx,
 			   const struct sysfilter_program *p, GError **error)
 {
 	size_t i;
 	int r;
 
-	sysfilter_set_attrs(ctx);
+	*ctx = seccomp_init(p->default_action);
+	if (!*ctx)
+		return error_set(error, UN_EXIT_FAILURE, -ENOMEM,
+				 "cannot build %s: libseccomp cannot allocate "
+				 "it", p->lists[0].what);
+	sysfilter_set_attrs(*ctx);
 	if (p->optimize)
-		seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
-	r = sysfilter_add_arches(ctx, p, error);
+		seccomp_attr_set(*ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	r = sysfilter_add_arches(*ctx, p, error);
 	for (i = 0; !r && i < p->n_lists; i++)
-		r = sysfilter_add_list(ctx, &p->lists[i], error);
+		r = sysfilter_add_list(*ctx, &p->lists[i], error);
 	return r;
 }
 
@@ -173,12 +181,7 @@ int sysfilter_load(const struct sysfilter_program *p, GError **error)
 	 * needs the first time (locale conversion): warm it up now */
 	(void)g_strerror(EPERM);
 
-	ctx = seccomp_init(p->default_action);
-	if (!ctx)
-		return error_set(error, UN_EXIT_FAILURE, -ENOMEM,
-				 "cannot build %s: libseccomp cannot allocate "
-				 "it", what);
-	r = sysfilter_build(ctx, p, error);
+	r = sysfilter_build(&ctx, p, error);
 	if (r)
 		return r;
 
@@ -189,4 +192,61 @@ int sysfilter_load(const struct sysfilter_program *p, GError **error)
 				 "CONFIG_SECCOMP_FILTER)%s", what,
 				 g_strerror(-r), p->load_hint);
 	return 0;
+}
+
+/* Read the BPF that seccomp_export_bpf() wrote to @fd into @insns (at most
+ * @max instructions). Return: the count, or -errno */
+static ssize_t sysfilter_read_bpf(int fd, struct sock_filter *insns,
+				  size_t max)
+{
+	off_t size = lseek(fd, 0, SEEK_END);
+	ssize_t n;
+
+	if (size < 0)
+		return -errno;
+	if (!size || size % sizeof(*insns) || (size_t)size / sizeof(*insns) > max)
+		return -E2BIG;
+	n = pread(fd, insns, (size_t)size, 0);
+	if (n < 0)
+		return -errno;
+	return n == size ? (ssize_t)(n / sizeof(*insns)) : -EIO;
+}
+
+/**
+ * sysfilter_export() - build a filter into BPF instructions, for a process
+ * that loads it with seccomp(2) alone (the namespace agent: libseccomp's
+ * allocations stay in the process that builds it)
+ * @p:		the filter: default action, ABIs, lists
+ * @insns:	out: the program
+ * @max:	room in @insns
+ * @error:	set on failure, with the cause
+ *
+ * The program goes through a memfd (libseccomp 2.5 exports to an fd only).
+ * The filter attributes that are flags of the load (TSYNC) are the loader's.
+ *
+ * Return: number of instructions, or -errno
+ */
+ssize_t sysfilter_export(const struct sysfilter_program *p,
+			 struct sock_filter *insns, size_t max, GError **error)
+{
+	const char *what = p->lists[0].what;
+	g_auto(scmp_filter_ctx) ctx = NULL;
+	ssize_t r;
+	int fd;
+
+	r = sysfilter_build(&ctx, p, error);
+	if (r)
+		return r;
+	fd = memfd_create("usernet-sysfilter", MFD_CLOEXEC);
+	if (fd < 0)
+		return error_set(error, UN_EXIT_FAILURE, -errno, "cannot export "
+				 "%s: memfd_create: %s", what, g_strerror(errno));
+	r = seccomp_export_bpf(ctx, fd);
+	if (!r)
+		r = sysfilter_read_bpf(fd, insns, max);
+	close(fd);
+	if (r < 0)
+		return error_set(error, UN_EXIT_FAILURE, (int)r, "cannot export "
+				 "%s: %s", what, g_strerror((int)-r));
+	return r;
 }

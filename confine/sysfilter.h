@@ -10,7 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/types.h>
+
 #include <glib.h>
+#include <linux/filter.h>
 #include <seccomp.h>
 
 /**
@@ -99,5 +102,7 @@ int sysfilter_add_list(scmp_filter_ctx ctx, const struct sysfilter_list *l,
 bool sysfilter_listed(const struct sysfilter_entry *entries, size_t n,
 		   const char *name);
 int sysfilter_load(const struct sysfilter_program *p, GError **error);
+ssize_t sysfilter_export(const struct sysfilter_program *p,
+			 struct sock_filter *insns, size_t max, GError **error);
 
 #endif /* CONFINE_SYSFILTER_H */

@@ -405,11 +405,17 @@ static int helper_filter_add_setsockopt(scmp_filter_ctx ctx, int nr, uint32_t ac
 
 /* tgkill: our own thread group only (the helper never forks afterwards, so
  * its PID is fixed) */
+/* The process tgkill may signal (abort() on itself): the one the filter is
+ * for, 0 meaning the caller (sysfilter_agent_export() names the agent) */
+static pid_t helper_filter_self;
+
 static int helper_filter_add_tgkill(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
+	pid_t self = helper_filter_self ? helper_filter_self : getpid();
+
 	return seccomp_rule_add(ctx, action, nr, 1,
 				SCMP_A0(SCMP_CMP_MASKED_EQ, SYSFILTER_INT_MAX,
-					(uint32_t)getpid()));
+					(uint32_t)self));
 }
 
 /* openat: read-only, nothing created or truncated (O_TMPFILE needs write
@@ -647,13 +653,17 @@ int __lsan_is_turned_off(void)
 #endif
 
 /*
- * Load the allowlist @list into this process, for good (see
- * sysfilter_helper_apply()): only the native ABI (seccomp_init() adds it; any
- * other one, i386 through int 0x80 on x86_64, kills), anything unlisted
- * kills, a binary search rather than ~60 comparisons for every call
+ * Build the allowlist @list (and the sanitizers' calls, in their builds):
+ * only the native ABI (seccomp_init() adds it; any other one, i386 through
+ * int 0x80 on x86_64, kills), anything unlisted kills, a binary search
+ * rather than ~60 comparisons for every call. Without @insns, load it into
+ * this process for good (see sysfilter_helper_apply()); with @insns, export
+ * it there instead (sysfilter_agent_export()), @max instructions at most.
+ * Return: 0 once loaded, the number of instructions exported, or -errno
  */
-static int helper_filter_load(const struct sysfilter_list *list,
-			      GError **error)
+static ssize_t helper_filter_build(const struct sysfilter_list *list,
+				   struct sock_filter *insns, size_t max,
+				   GError **error)
 {
 	struct sysfilter_list lists[] = {
 		*list,
@@ -667,12 +677,14 @@ static int helper_filter_load(const struct sysfilter_list *list,
 		.lists = lists, .n_lists = ARRAY_SIZE(lists),
 		.load_hint = "",
 	};
-	int r;
+	ssize_t r;
 
 #ifdef SYSFILTER_SANITIZERS
 	lists[1].entries = helper_filter_allow_sanitizers;
 	lists[1].n = ARRAY_SIZE(helper_filter_allow_sanitizers);
 #endif
+	if (insns)
+		return sysfilter_export(&program, insns, max, error);
 	r = sysfilter_load(&program, error);
 #if defined(__SANITIZE_ADDRESS__)
 	if (!r)
@@ -706,22 +718,28 @@ int sysfilter_helper_apply(int kill_pidfd, GError **error)
 	};
 
 	helper_filter_kill_pidfd = kill_pidfd;
-	return helper_filter_load(&list, error);
+	return (int)helper_filter_build(&list, NULL, 0, error);
 }
 
 /**
- * sysfilter_agent_apply() - load the namespace agent's allowlist into this process
- * (the agent), for good
+ * sysfilter_agent_export() - the namespace agent's allowlist as a BPF
+ * program, built here (in the helper) for the agent to load with seccomp(2)
+ * @agent:	the agent's PID (the one tgkill may signal: abort() on itself)
+ * @insns:	out: the program
+ * @max:	room in @insns (BPF_MAXINSNS is the kernel's bound)
+ * @error:	set on failure, with the cause
  *
- * Should: run in the agent once it has joined the target's namespaces, set
- * itself non-dumpable and no_new_privs, and closed every fd but its socket
- * (netns/agent.c calls it through nsagent_start()'s confine callback).
- * Mustn't: set no_new_privs itself. From then on any call outside
- * agent_filter_allow[] kills the agent (SIGSYS).
+ * Should: be loaded by the agent once it has joined the target's
+ * namespaces, set itself non-dumpable and no_new_privs, and closed every fd
+ * but its socket (netns/agent.c, given the program by nsagent_join()). From
+ * then on any call outside agent_filter_allow[] kills the agent (SIGSYS).
+ * Built here rather than in the agent so that libseccomp's allocations (a
+ * hundred KB of heap) are not copied into the agent's memory (issue 19).
  *
- * Return: 0 or -errno (-EINVAL without no_new_privs)
+ * Return: number of instructions, or -errno
  */
-int sysfilter_agent_apply(void)
+ssize_t sysfilter_agent_export(pid_t agent, struct sock_filter *insns,
+			       size_t max, GError **error)
 {
 	const struct sysfilter_list list = {
 		.entries = agent_filter_allow, .n = ARRAY_SIZE(agent_filter_allow),
@@ -730,6 +748,12 @@ int sysfilter_agent_apply(void)
 		.action = SCMP_ACT_ALLOW, .native_only = true,
 		.what = "the namespace agent's seccomp filter",
 	};
+	ssize_t r;
 
-	return helper_filter_load(&list, NULL);
+	if (!insns || !max)
+		return -EINVAL;
+	helper_filter_self = agent;
+	r = helper_filter_build(&list, insns, max, error);
+	helper_filter_self = 0;
+	return r;
 }

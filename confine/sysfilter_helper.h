@@ -6,6 +6,7 @@
 #define CONFINE_SYSFILTER_HELPER_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include <glib.h>
 
@@ -14,6 +15,7 @@
 const struct sysfilter_entry *sysfilter_helper_allowlist(size_t *n);
 int sysfilter_helper_apply(int kill_pidfd, GError **error);
 const struct sysfilter_entry *sysfilter_agent_allowlist(size_t *n);
-int sysfilter_agent_apply(void);
+ssize_t sysfilter_agent_export(pid_t agent, struct sock_filter *insns,
+			       size_t max, GError **error);
 
 #endif /* CONFINE_SYSFILTER_HELPER_H */

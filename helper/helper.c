@@ -8,9 +8,10 @@
  * DOC: Start-up order (what "ready" means, as for slirp4netns), one stage
  * function each, called in this order by helper_run():
  *  1. helper_prepare(): inherited fds closed, not dumpable, the fd limit
- *     raised, the signals blocked into a signalfd;
- *  2. helper_open_target(): open the target's namespace files, start the
- *     agent inside them, open (or attach to) the tap and configure it if
+ *     raised, the signals blocked into a signalfd, the namespace agent
+ *     forked (while the process is small: netns/agent.c, "A lean agent");
+ *  2. helper_open_target(): open the target's namespace files, the agent
+ *     joins them, opens (or attaches to) the tap and configures it if
  *     asked; the agent stays only if the forwarders need sockets inside;
  *  3. helper_start_engine(): libslirp on the tap, the --pcap capture, the
  *     event loop, the DNS relay;
@@ -23,7 +24,11 @@
  *  7. helper_watch(): what ends the loop: SIGTERM/SIGINT/SIGHUP, the exit
  *     fd, the target going away (pidfd, or the namespace file replaced);
  *  8. helper_ready(): print the summary, write "1" to the ready fd and close
- *     it; then the event loop runs until one of those, or a tap failure.
+ *     it;
+ *  9. helper_after_ready(): what need not delay ready: the sockets made
+ *     ahead for published ports, and an agent no port can ever need goes
+ *     (no -p, no --api-socket, no --publish-auto: one process left);
+ * then the event loop runs until one of those, or a tap failure.
  *
  * Packet capture (--pcap, or start_capture through the API) is opened before
  * isolation: its file and directory fd are what the sandbox and the seccomp
@@ -34,6 +39,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -73,6 +79,9 @@
  *		namespace file (--netns-type=path), opened in the host's mount
  *		namespace; -1 otherwise
  * @path_base:	the namespace file's name in @path_dirfd
+ * @path_mntns:	with @path_dirfd, our mount namespace before the sandbox,
+ *		held so that the bind mount of the namespace file stays;
+ *		-1 otherwise
  * @cap:	packet capture running, or NULL
  * @diag_fd:	--publish-auto: NETLINK_SOCK_DIAG socket made inside by the
  *		agent, until handed to the watcher; -1 otherwise
@@ -94,6 +103,7 @@ struct helper_ctx {
 	int tap_fd;
 	int path_dirfd;
 	char *path_base;
+	int path_mntns;
 	struct capture_writer *cap;
 	int diag_fd;
 	int statm_fd;
@@ -111,7 +121,8 @@ static void helper_ctx_init(struct helper_ctx *c, const struct helper_opts *o)
 {
 	*c = (struct helper_ctx){
 		.o = o, .fds = { -1, -1, -1 }, .signal_fd = -1, .tap_fd = -1,
-		.path_dirfd = -1, .diag_fd = -1, .statm_fd = -1,
+		.path_dirfd = -1, .path_mntns = -1, .diag_fd = -1,
+		.statm_fd = -1,
 		.iso = {
 			.sandbox = o->sandbox, .seccomp = o->seccomp,
 			.api_socket = o->api_socket, .userns_fd = -1,
@@ -215,6 +226,26 @@ static int helper_open_diag(struct helper_ctx *c, GError **error)
 	return 0;
 }
 
+/* The agent (forked by helper_prepare()) into the target's namespaces,
+ * with its seccomp filter built here (sysfilter_agent_export()). What
+ * libseccomp allocated for it is given back to the kernel (malloc_trim()):
+ * a hundred KB the helper would otherwise keep resident */
+static int helper_join_agent(struct helper_ctx *c, GError **error)
+{
+	struct sock_filter *insns = g_new(struct sock_filter,
+					  NSAGENT_FILTER_MAX);
+	ssize_t n;
+	int r;
+
+	n = sysfilter_agent_export(nsagent_pid(c->agent), insns,
+				   NSAGENT_FILTER_MAX, error);
+	r = n < 0 ? (int)n : nsagent_join(c->agent, &c->fds, insns, (size_t)n,
+					  error);
+	g_free(insns);
+	malloc_trim(0);
+	return r;
+}
+
 /* The tap (@c->tap_fd), opened (and configured) inside the target by the
  * agent, which stays if the port forwarders will need sockets there */
 static int helper_open_tap(struct helper_ctx *c, GError **error)
@@ -224,7 +255,7 @@ static int helper_open_tap(struct helper_ctx *c, GError **error)
 	bool existed = false;
 	int r;
 
-	r = nsagent_start(&c->fds, sysfilter_agent_apply, &c->agent, error);
+	r = helper_join_agent(c, error);
 	if (r < 0)
 		return r;
 	r = nsagent_open_tap(c->agent, o->tapname, &c->tap_fd, &existed,
@@ -503,7 +534,7 @@ static int report(GError *error)
 	return error->domain == UN_ERROR ? error->code : UN_EXIT_FAILURE;
 }
 
-/* Stage 1: isolation's first stage, the fd limit and the signals */
+/* Stage 1: isolation's first stage, the fd limit, the signals, the agent */
 static int helper_prepare(struct helper_ctx *c, GError **error)
 {
 	const int keep_fds[] = { c->o->ready_fd, c->o->exit_fd };
@@ -526,7 +557,9 @@ static int helper_prepare(struct helper_ctx *c, GError **error)
 		return error_set(error, UN_EXIT_FAILURE, c->signal_fd,
 				 "cannot set up signals: %s",
 				 g_strerror(-c->signal_fd));
-	return 0;
+	/* The agent now, while the process is small: see netns/agent.c, "A
+	 * lean agent" (it joins the target in helper_open_tap()) */
+	return nsagent_spawn(&c->agent, error);
 }
 
 /* Stage 2: the target's namespaces, the agent in them, the tap */
@@ -567,6 +600,21 @@ static int helper_start_engine(struct helper_ctx *c, GError **error)
 	return helper_dns(c, error);
 }
 
+/*
+ * Whether a port can ever be published through the agent: by -p, through
+ * the API socket, or by --publish-auto, in --port-mode auto or direct. Its
+ * later users (the forwarders' sockets and their pool, the return of
+ * replies and the UDP flows' rules, their removal at exit) all come with a
+ * published port; without one the agent goes after start-up
+ * (helper_after_ready()), and the helper runs alone: one process per
+ * container.
+ */
+static bool helper_agent_needed(const struct helper_opts *o)
+{
+	return o->port_mode != PF_MODE_SLIRP &&
+	       (o->publish->len || o->api_socket || o->autopub);
+}
+
 /* Stage 4: the forwarding table, the ports of -p, auto-publish */
 static int helper_publish(struct helper_ctx *c, GError **error)
 {
@@ -575,7 +623,9 @@ static int helper_publish(struct helper_ctx *c, GError **error)
 	int r;
 
 	c->table = pf_table_new(sl_engine_slirp(c->engine), &o->net,
-				o->port_mode, c->agent, c->loop);
+				o->port_mode,
+				helper_agent_needed(o) ? c->agent : NULL,
+				c->loop);
 	if (!c->table)
 		return error_set(error, UN_EXIT_FAILURE, -errno, "cannot set "
 				 "up port forwarding: %s", g_strerror(errno));
@@ -621,23 +671,40 @@ static int helper_serve_api(struct helper_ctx *c, GError **error)
 	return 0;
 }
 
+/*
+ * With the sandbox, the namespace file's path will not be there: its
+ * directory, held now, still leads to it (and to what replaces it). The
+ * file is a bind mount seen in our mount namespace, which the sandbox
+ * leaves: that namespace is held too, or its mounts would go with it and
+ * the directory would show the empty file beneath (the namespace agent
+ * held it by chance while it lived; it may now exit after start-up)
+ */
+static int helper_hold_path(struct helper_ctx *c, GError **error)
+{
+	g_autofree char *dn = g_path_get_dirname(c->o->target.netns_path);
+
+	c->path_base = g_path_get_basename(c->o->target.netns_path);
+	c->path_dirfd = open(dn, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (c->path_dirfd < 0)
+		return error_set(error, UN_EXIT_FAILURE, -errno,
+				 "cannot open %s: %s", dn, g_strerror(errno));
+	c->path_mntns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (c->path_mntns < 0)
+		return error_set(error, UN_EXIT_FAILURE, -errno, "cannot open "
+				 "/proc/self/ns/mnt: %s", g_strerror(errno));
+	return 0;
+}
+
 /* Stage 6: isolation, stages 2 to 6 (confine/isolate.c) */
 static int helper_confine(struct helper_ctx *c, GError **error)
 {
 	const struct helper_opts *o = c->o;
 	int r;
 
-	/* The namespace file's path will not be there in the sandbox: its
-	 * directory, held now, still leads to it (and to what replaces it) */
 	if (o->sandbox && o->target.type == NS_TARGET_PATH) {
-		g_autofree char *dn = g_path_get_dirname(o->target.netns_path);
-
-		c->path_base = g_path_get_basename(o->target.netns_path);
-		c->path_dirfd = open(dn, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (c->path_dirfd < 0)
-			return error_set(error, UN_EXIT_FAILURE, -errno,
-					 "cannot open %s: %s", dn,
-					 g_strerror(errno));
+		r = helper_hold_path(c, error);
+		if (r < 0)
+			return r;
 	}
 	c->iso.userns_fd = c->fds.userns;
 	c->iso.agent_pidfd = nsagent_pidfd(c->agent);
@@ -680,6 +747,29 @@ static void helper_ready(struct helper_ctx *c)
 	close(o->ready_fd);
 }
 
+/*
+ * After the ready byte, what start-up need not wait for: the sockets made
+ * ahead for the published ports (pf_table_ready()), and an agent no port
+ * will ever need goes. Before it goes it removes what a killed helper left
+ * in the namespace (the return rules and route, nsagent_return_teardown()),
+ * as a clean exit used to; a helper that publishes does so at its first
+ * port (nl_return_setup()).
+ */
+static void helper_after_ready(struct helper_ctx *c)
+{
+	int r;
+
+	pf_table_ready(c->table);
+	if (!c->agent || helper_agent_needed(c->o))
+		return;
+	r = nsagent_return_teardown(c->agent);
+	if (r < 0 && r != -EAFNOSUPPORT)
+		log_debug("sweeping the namespace's return rules: %s",
+			  g_strerror(-r));
+	nsagent_stop(c->agent);
+	c->agent = NULL;
+}
+
 /* Everything the stages made, in the reverse order */
 static void helper_ctx_clear(struct helper_ctx *c)
 {
@@ -697,6 +787,7 @@ static void helper_ctx_clear(struct helper_ctx *c)
 	ns_fds_close(&c->fds);
 	util_close_fdp(&c->tap_fd);
 	util_close_fdp(&c->path_dirfd);
+	util_close_fdp(&c->path_mntns);
 	util_close_fdp(&c->diag_fd);
 	util_close_fdp(&c->statm_fd);
 	g_free(c->path_base);
@@ -720,6 +811,7 @@ static int helper_run(const struct helper_opts *o)
 	} else {
 		helper_watch(&c);
 		helper_ready(&c);
+		helper_after_ready(&c);
 		status = sl_loop_run(c.loop);
 	}
 	helper_ctx_clear(&c);

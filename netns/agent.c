@@ -9,12 +9,27 @@
  * SOCK_SEQPACKET socket pair: one fixed-size request, one fixed-size reply
  * with an optional fd (SCM_RIGHTS). The agent exits at end of file on its
  * socket, and is killed if the helper dies (PR_SET_PDEATHSIG).
+ *
+ * DOC: A lean agent (issue 19). One agent runs per container, and what it
+ * costs is the pages it holds apart from the helper: those either process
+ * writes after the fork (copy on write). So the helper forks it early
+ * (nsagent_spawn(), before the target is opened and before libslirp, the
+ * event loop and the forwarding table allocate), and the agent then only
+ * waits for its namespaces, which come later over the socket pair with
+ * SCM_RIGHTS (nsagent_join()). Its seccomp filter comes the same way,
+ * built into BPF by the helper: libseccomp's hundred KB of heap is not
+ * copied into the agent, which loads the program with seccomp(2) alone.
+ * The agent restores only what the helper changed before the fork (the
+ * signal mask and SIGPIPE), its buffers are on its stack or static, and its
+ * requests allocate nothing but libmnl's socket handle.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/seccomp.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdnoreturn.h>
@@ -46,7 +61,8 @@
 #define NSAGENT_KILL_TIMEOUT_MS	2000
 
 enum nsagent_op {
-	NSAGENT_OP_OPEN_TAP = 1,
+	NSAGENT_OP_JOIN = 1,
+	NSAGENT_OP_OPEN_TAP,
 	NSAGENT_OP_CONFIGURE,
 	NSAGENT_OP_SOCKET,
 	NSAGENT_OP_RETURN_SETUP,
@@ -80,6 +96,10 @@ enum nsagent_stage {
  * @u.setup:	NSAGENT_OP_RETURN_SETUP: families and IPv4 preferred source;
  *		with remove, undo instead (nsagent_return_teardown())
  * @u.flow:	NSAGENT_OP_RETURN_FLOW: nl_return_flow() arguments
+ * @u.join:	NSAGENT_OP_JOIN (the agent's first two messages, each with
+ *		the fd of namespace @ns attached, or none to stay in ours);
+ *		the second one's @filter_len instructions of the agent's
+ *		seccomp filter come in a third message
  */
 struct nsagent_req {
 	uint32_t op;
@@ -96,6 +116,10 @@ struct nsagent_req {
 			struct nl_flow f;
 			bool add;
 		} flow;
+		struct {
+			uint32_t ns;
+			uint32_t filter_len;
+		} join;
 	} u;
 };
 
@@ -178,18 +202,14 @@ static int nsagent_child_fds(int *sock)
 	return 0;
 }
 
-/* Default handlers and an empty mask, whatever the helper had set up */
+/* Undo what the helper set up before the fork (helper/helper.c:
+ * signals_block()): SIGPIPE ignored, and the signals of its signalfd
+ * blocked. Nothing else was changed by then: two calls, not one per signal */
 static void nsagent_child_signals(void)
 {
-	struct sigaction sa;
 	sigset_t none;
-	int sig;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
-	for (sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &sa, NULL); /* fails for KILL, STOP: fine */
+	signal(SIGPIPE, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
@@ -451,23 +471,30 @@ static void nsagent_serve(int sock)
 	}
 }
 
+/* The agent's seccomp filter, received from the helper (nsagent_join()):
+ * static, so that only the pages the program fills are ever touched */
+static struct sock_filter nsagent_filter[NSAGENT_FILTER_MAX];
+
 /**
  * nsagent_child_confine() - what the agent gives up once in the target
- * @confine:	loads the agent's seccomp filter, or NULL
+ * @prog:	its seccomp filter, built by the helper; none if empty
  *
- * Not dumpable (set after the namespaces are joined: no process of the
- * user can ptrace the agent or read its memory through /proc), no new
+ * Not dumpable (set again after the namespaces are joined: no process of
+ * the user can ptrace the agent or read its memory through /proc), no new
  * privileges, then the filter: anything but the calls its requests need
  * kills it.
  *
  * Return: 0 or -errno
  */
-static int nsagent_child_confine(nsagent_confine_fn confine)
+static int nsagent_child_confine(const struct sock_fprog *prog)
 {
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) ||
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		return -errno;
-	return confine ? confine() : 0;
+	if (prog->len &&
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog) < 0)
+		return -errno;
+	return 0;
 }
 
 /* Die with the helper; false if it is already gone */
@@ -486,41 +513,107 @@ static void nsagent_child_note(struct nsagent_reply *rep, int r,
 	}
 }
 
+/*
+ * nsagent_child_recv_join() - the helper's join request: the fd of namespace
+ * @ns in @fd (-1 if none came) and, with @filter_len, the length of the
+ * filter that follows. Return: 0, -ECONNRESET at end of file, or -errno
+ */
+static int nsagent_child_recv_join(int sock, uint32_t ns, int *fd,
+				   uint32_t *filter_len)
+{
+	struct nsagent_req req;
+	ssize_t n = fdpass_recv(sock, &req, sizeof(req), fd);
+
+	if (n == 0)
+		return -ECONNRESET;
+	if (n < 0)
+		return (int)n;
+	if (n != (ssize_t)sizeof(req) || req.op != NSAGENT_OP_JOIN ||
+	    req.u.join.ns != ns ||
+	    req.u.join.filter_len > NSAGENT_FILTER_MAX) {
+		util_close_fdp(fd);
+		return -EPROTO;
+	}
+	if (filter_len)
+		*filter_len = req.u.join.filter_len;
+	return 0;
+}
+
+/*
+ * nsagent_child_wait_join() - wait for the target's namespaces (@fds) and
+ * the seccomp filter (@prog), sent by nsagent_join(). Return: 0,
+ * -ECONNRESET if the helper gave up before (end of file), or -errno
+ */
+static int nsagent_child_wait_join(int sock, struct ns_fds *fds,
+				   struct sock_fprog *prog)
+{
+	uint32_t len = 0;
+	ssize_t n;
+	int r;
+
+	r = nsagent_child_recv_join(sock, CLONE_NEWUSER, &fds->userns, NULL);
+	if (!r)
+		r = nsagent_child_recv_join(sock, CLONE_NEWNET, &fds->netns,
+					    &len);
+	if (r || !len)
+		return r;
+	n = fdpass_recv(sock, nsagent_filter, sizeof(nsagent_filter), NULL);
+	if (n == 0)
+		return -ECONNRESET;
+	if (n != (ssize_t)(len * sizeof(nsagent_filter[0])))
+		return n < 0 ? (int)n : -EPROTO;
+	prog->len = (unsigned short)len;
+	prog->filter = nsagent_filter;
+	return 0;
+}
+
+/* Join the user namespace first (it owns the network namespace), then the
+ * network namespace; the fds are closed. Notes the failure in @rep */
+static void nsagent_child_enter(struct ns_fds *fds, struct nsagent_reply *rep)
+{
+	struct ns_fds one = *fds;
+
+	one.netns = -1;
+	nsagent_child_note(rep, ns_enter(&one), NSAGENT_STAGE_USERNS);
+	if (!rep->err) {
+		one = *fds;
+		one.userns = -1;
+		nsagent_child_note(rep, ns_enter(&one), NSAGENT_STAGE_NETNS);
+	}
+	util_close_fdp(&fds->userns);
+	util_close_fdp(&fds->netns);
+}
+
 /**
  * nsagent_child() - body of the agent process
- * @fds:	target namespaces
  * @sock:	the agent's socket end
  * @parent:	PID of the helper
- * @confine:	the agent's seccomp filter, or NULL
  */
-static noreturn void nsagent_child(const struct ns_fds *fds, int sock,
-				   pid_t parent, nsagent_confine_fn confine)
+static noreturn void nsagent_child(int sock, pid_t parent)
 {
+	struct ns_fds fds = { .netns = -1, .userns = -1, .pidfd = -1 };
+	struct sock_fprog prog = { 0 };
 	struct nsagent_reply rep;
-	struct ns_fds one;
+	int r;
 
 	if (!nsagent_child_tie(parent))
 		_exit(1);
 	nsagent_child_signals();
-
 	memset(&rep, 0, sizeof(rep));
-	/* The user namespace first: it owns the network namespace */
-	one = *fds;
-	one.netns = -1;
-	nsagent_child_note(&rep, ns_enter(&one), NSAGENT_STAGE_USERNS);
-	if (!rep.err) {
-		one = *fds;
-		one.userns = -1;
-		nsagent_child_note(&rep, ns_enter(&one), NSAGENT_STAGE_NETNS);
-	}
+	nsagent_child_note(&rep, nsagent_child_fds(&sock), NSAGENT_STAGE_SETUP);
+
+	r = nsagent_child_wait_join(sock, &fds, &prog);
+	if (r == -ECONNRESET)
+		_exit(0);	/* the helper stopped before the target */
+	nsagent_child_note(&rep, r, NSAGENT_STAGE_SETUP);
+	if (!rep.err)
+		nsagent_child_enter(&fds, &rep);
 
 	/* setns(CLONE_NEWUSER) may have cleared the death signal: set again */
 	if (!nsagent_child_tie(parent))
 		_exit(1);
-
-	nsagent_child_note(&rep, nsagent_child_fds(&sock), NSAGENT_STAGE_SETUP);
 	if (!rep.err)
-		nsagent_child_note(&rep, nsagent_child_confine(confine),
+		nsagent_child_note(&rep, nsagent_child_confine(&prog),
 				   NSAGENT_STAGE_SETUP);
 
 	if (fdpass_send(sock, &rep, sizeof(rep), -1) < 0 || rep.err)
@@ -723,23 +816,31 @@ static int nsagent_call_error(const struct nsagent *a, int err, GError **error)
 	return err;
 }
 
-/* Fork the agent, joined to us by a socketpair; the child runs
- * nsagent_child() and never returns. Return: 0 or -errno */
-static int nsagent_fork(const struct ns_fds *fds, nsagent_confine_fn confine,
-			struct nsagent **out, GError **error)
+/**
+ * nsagent_spawn() - fork the agent, joined to us by a socket pair; it waits
+ * for nsagent_join()
+ * @out:	the agent
+ * @error:	set on failure
+ *
+ * Call from the main thread, as early as the helper can (see "A lean
+ * agent" above): after the signal set-up (the agent undoes it), before
+ * anything large is allocated. The agent dies when the thread that forked
+ * it does (PR_SET_PDEATHSIG), and exits at end of file on its socket if
+ * nsagent_join() never comes.
+ *
+ * Return: 0 or -errno
+ */
+int nsagent_spawn(struct nsagent **out, GError **error)
 {
 	pid_t parent = getpid();
 	struct nsagent *a;
 	int sv[2], r;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		r = -errno;
-		g_set_error(error, UN_ERROR, UN_EXIT_FAILURE,
-			    "cannot start the namespace agent: socketpair: %s",
-			    g_strerror(-r));
-		return r;
-	}
-
+	*out = NULL;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return error_set(error, UN_EXIT_FAILURE, -errno, "cannot start "
+				 "the namespace agent: socketpair: %s",
+				 g_strerror(errno));
 	a = g_new0(struct nsagent, 1);
 	a->pid = fork();
 	if (a->pid < 0) {
@@ -747,14 +848,12 @@ static int nsagent_fork(const struct ns_fds *fds, nsagent_confine_fn confine,
 		close(sv[0]);
 		close(sv[1]);
 		g_free(a);
-		g_set_error(error, UN_ERROR, UN_EXIT_FAILURE,
-			    "cannot start the namespace agent: fork: %s",
-			    g_strerror(-r));
-		return r;
+		return error_set(error, UN_EXIT_FAILURE, r, "cannot start the "
+				 "namespace agent: fork: %s", g_strerror(-r));
 	}
 	if (a->pid == 0) {
 		close(sv[0]);
-		nsagent_child(fds, sv[1], parent, confine);
+		nsagent_child(sv[1], parent);
 	}
 
 	close(sv[1]);
@@ -763,6 +862,18 @@ static int nsagent_fork(const struct ns_fds *fds, nsagent_confine_fn confine,
 	log_debug("namespace agent started: PID %d", (int)a->pid);
 	*out = a;
 	return 0;
+}
+
+/**
+ * nsagent_pid() - the agent's PID (its seccomp filter names it: abort()
+ * may signal itself only)
+ * @a:		agent
+ *
+ * Return: the PID
+ */
+pid_t nsagent_pid(const struct nsagent *a)
+{
+	return a->pid;
 }
 
 /* The error of an agent whose first answer, @n bytes into @rep, says it
@@ -800,42 +911,59 @@ static int nsagent_start_error(ssize_t n, const struct nsagent_reply *rep,
 	return r;
 }
 
+/* Send the join (nsagent_join()): two requests with the namespaces' fds,
+ * then the filter's @n instructions. Return: 0 or -errno */
+static int nsagent_send_join(struct nsagent *a, const struct ns_fds *fds,
+			     const struct sock_filter *insns, size_t n)
+{
+	struct nsagent_req req;
+	ssize_t r;
+
+	memset(&req, 0, sizeof(req));
+	req.op = NSAGENT_OP_JOIN;
+	req.u.join.ns = CLONE_NEWUSER;
+	r = fdpass_send(a->sock, &req, sizeof(req), fds->userns);
+	if (r >= 0) {
+		req.u.join.ns = CLONE_NEWNET;
+		req.u.join.filter_len = (uint32_t)n;
+		r = fdpass_send(a->sock, &req, sizeof(req), fds->netns);
+	}
+	if (r >= 0 && n)
+		r = fdpass_send(a->sock, insns, n * sizeof(*insns), -1);
+	return r < 0 ? (int)r : 0;
+}
+
 /**
- * nsagent_start() - fork the agent and have it join the target namespaces
+ * nsagent_join() - have the agent join the target namespaces and confine
+ * itself
+ * @a:		agent, from nsagent_spawn()
  * @fds:	target namespaces, from ns_fds_open()
- * @confine:	called in the agent once it is in the target namespaces,
- *		not dumpable and with no_new_privs: loads its seccomp filter
- *		(NULL: none)
- * @out:	the agent, NULL on failure
+ * @insns:	the agent's seccomp filter (sysfilter_agent_export()), loaded
+ *		once it is in the target namespaces, not dumpable and with
+ *		no_new_privs; NULL for none
+ * @n:		its number of instructions, at most NSAGENT_FILTER_MAX
  * @error:	set on failure: UN_EXIT_TARGET if a namespace could not be
  *		joined, UN_EXIT_FAILURE for other problems
  *
- * Call from the main thread: the agent dies when the thread that forked it
- * does (PR_SET_PDEATHSIG).
+ * On failure the caller stops the agent (nsagent_stop()).
  *
  * Return: 0 or -errno
  */
-int nsagent_start(const struct ns_fds *fds, nsagent_confine_fn confine,
-		  struct nsagent **out, GError **error)
+int nsagent_join(struct nsagent *a, const struct ns_fds *fds,
+		 const struct sock_filter *insns, size_t n, GError **error)
 {
 	struct nsagent_reply rep;
-	struct nsagent *a = NULL;
-	ssize_t n;
+	ssize_t got;
 	int r;
 
-	*out = NULL;
-	r = nsagent_fork(fds, confine, &a, error);
-	if (r < 0)
-		return r;
+	if (!insns || n > NSAGENT_FILTER_MAX)
+		n = 0;
+	r = nsagent_send_join(a, fds, insns, n);
 	memset(&rep, 0, sizeof(rep));
-	n = nsagent_recv(a, &rep, NULL);
-	if (n == (ssize_t)sizeof(rep) && !rep.err) {
-		*out = a;
+	got = r < 0 ? r : nsagent_recv(a, &rep, NULL);
+	if (got == (ssize_t)sizeof(rep) && !rep.err)
 		return 0;
-	}
-	r = nsagent_start_error(n, &rep, error);
-	nsagent_stop(a);
-	return r;
+	return nsagent_start_error(got, &rep, error);
 }
 
 /* The user's explanation of the agent's failure @r at @stage to open the

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <linux/filter.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -17,11 +18,13 @@
 
 struct nsagent;
 
-/* Loads the agent's seccomp filter, in the agent: 0 or -errno */
-typedef int (*nsagent_confine_fn)(void);
+/* Most instructions of the agent's seccomp filter (the kernel's bound) */
+#define NSAGENT_FILTER_MAX	BPF_MAXINSNS
 
-int nsagent_start(const struct ns_fds *fds, nsagent_confine_fn confine,
-		  struct nsagent **out, GError **error);
+int nsagent_spawn(struct nsagent **out, GError **error);
+pid_t nsagent_pid(const struct nsagent *a);
+int nsagent_join(struct nsagent *a, const struct ns_fds *fds,
+		 const struct sock_filter *insns, size_t n, GError **error);
 int nsagent_open_tap(struct nsagent *a, const char *name, int *tap_fd,
 		     bool *existed, GError **error);
 int nsagent_configure(struct nsagent *a, const struct nl_config *cfg,

@@ -126,6 +126,7 @@ static void pf_udp_tick(struct sl_loop *loop, void *opaque)
 	guint i;
 
 	pf_accept_resume(t);
+	pf_pool_tick(t);
 	for (i = 0; i < t->rules->len; i++) {
 		struct pf_rule_state *rs = g_ptr_array_index(t->rules, i);
 
@@ -218,6 +219,7 @@ struct pf_table *pf_table_new(Slirp *slirp, const struct sl_config *cfg,
 	t->dead = g_ptr_array_new_with_free_func(g_free);
 	t->next_id = 1;
 	t->max_conns = PF_MAX_CONNS_DEFAULT;
+	t->pool_want[0] = t->pool_want[1] = PF_POOL_START;
 	t->max_total = pf_conns_for_fds();
 	pf_pipes_init(t);
 	t->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -232,6 +234,20 @@ struct pf_table *pf_table_new(Slirp *slirp, const struct sl_config *cfg,
 	sl_loop_watch_fd(loop, t->epfd, POLLIN, pf_epoll_ready, t);
 	sl_loop_every(loop, 1000, pf_udp_tick, t);
 	return t;
+}
+
+/**
+ * pf_table_ready() - the helper is ready: fill the sockets made ahead now
+ * (pf_pool_fill()), and after every epoll batch from now on
+ * @t:		table
+ *
+ * Before, a connection (none can be accepted before the event loop runs)
+ * would ask the agent for its socket itself.
+ */
+void pf_table_ready(struct pf_table *t)
+{
+	t->ready = true;
+	pf_pool_fill(t);
 }
 
 /**

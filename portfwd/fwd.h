@@ -67,6 +67,7 @@ struct pf_table *pf_table_new(Slirp *slirp, const struct sl_config *cfg,
 			      struct sl_loop *loop);
 int pf_mode_parse(const char *s, enum pf_mode *out);
 void pf_table_set_max_conns(struct pf_table *t, unsigned max);
+void pf_table_ready(struct pf_table *t);
 void pf_table_free(struct pf_table *t);
 int pf_table_add(struct pf_table *t, const struct pf_spec *spec,
 		 unsigned *id, GError **error);

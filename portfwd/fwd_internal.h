@@ -136,7 +136,13 @@ struct pf_conn_link {
  *		after it, as later events of the batch may still name them
  * @pool:	per family, TCP sockets made ahead (pf_pool_fill())
  * @pool_len:	how many
+ * @pool_want:	how many to keep: PF_POOL_START, doubled up to PF_POOL_SIZE
+ *		each time a connection finds the pool empty (a burst)
+ * @pool_taken:	per family, a connection took a socket of the pool since
+ *		the last tick (pf_pool_tick())
  * @pool_on:	the family has TCP rules: keep its pool filled
+ * @ready:	the helper is ready (pf_table_ready()): the pool is filled
+ *		from then on, not before
  * @conns:	open connections and flows of all rules
  * @max_total:	bound of @conns, from the fd limit
  * @udp_flows:	UDP flows of all rules (counted in @conns too)
@@ -148,8 +154,10 @@ struct pf_conn_link {
  * @big_pipes:	pipes of PF_PIPE_SIZE in existence
  * @big_max:	bound of @big_pipes, from fs.pipe-user-pages-soft
  */
-/* Sockets made ahead in the namespace per family (pf_pool_fill()) */
+/* Sockets made ahead in the namespace per family (pf_pool_fill()): at
+ * first PF_POOL_START, growing to PF_POOL_SIZE under a burst */
 #define PF_POOL_SIZE	8
+#define PF_POOL_START	2
 
 struct pf_table {
 	Slirp *slirp;
@@ -171,7 +179,10 @@ struct pf_table {
 	GPtrArray *dead;
 	int pool[2][PF_POOL_SIZE];
 	unsigned pool_len[2];
+	unsigned pool_want[2];
+	bool pool_taken[2];
 	bool pool_on[2];
+	bool ready;
 	unsigned conns;
 	unsigned max_total;
 	unsigned udp_flows;
@@ -198,6 +209,7 @@ int pf_ns_socket(struct pf_listener *l, int type,
 		 bool local, struct nl_flow *flow);
 void pf_pool_fill(struct pf_table *t);
 void pf_pool_empty(struct pf_table *t);
+void pf_pool_tick(struct pf_table *t);
 bool pf_client_is_local(int fd, const struct sockaddr_storage *peer);
 const char *pf_peer_str(const struct sockaddr_storage *peer, char *buf,
 			size_t len);

@@ -299,8 +299,13 @@ int pf_ns_socket(struct pf_listener *l, int type,
 	}
 	if (type == SOCK_STREAM && !outside) {
 		t->pool_on[k] = true;
+		t->pool_taken[k] = true;
 		if (t->pool_len[k])
 			return t->pool[k][--t->pool_len[k]];
+		/* A burst emptied it (or it is not filled yet): keep more */
+		if (t->ready)
+			t->pool_want[k] = MIN(t->pool_want[k] * 2,
+					      PF_POOL_SIZE);
 	}
 	pf_sockreq(t, k, type, outside ? &src : NULL, src_len, &sr);
 	if (type == SOCK_DGRAM && sr.flags) {
@@ -340,27 +345,51 @@ void pf_free_later(struct pf_table *t, void *p)
  * connections it served are being set up. They are bound to the gateway's
  * address already (pf_sockreq()), their port chosen at connect().
  * Sockets bound to an outside client's address are made on demand.
+ * Nothing is made before the helper is ready (pf_table_ready()): the pool
+ * is not needed to start, and an idle helper keeps only PF_POOL_START per
+ * family (pf_pool_tick()); a connection that finds the pool empty asks the
+ * agent itself, and doubles the pool's size, up to PF_POOL_SIZE.
  */
 void pf_pool_fill(struct pf_table *t)
 {
 	struct nsagent_sockreq sr;
 	unsigned k;
 
-	if (!t->agent)
+	if (!t->agent || !t->ready)
 		return;
 	for (k = 0; k < 2; k++) {
 		int r;
 
-		if (!t->pool_on[k] || t->pool_len[k] >= PF_POOL_SIZE)
+		if (!t->pool_on[k] || t->pool_len[k] >= t->pool_want[k])
 			continue;
 		pf_sockreq(t, k, SOCK_STREAM, NULL, 0, &sr);
 		r = nsagent_sockets(t->agent, &sr,
 				    t->pool[k] + t->pool_len[k],
-				    PF_POOL_SIZE - t->pool_len[k]);
+				    t->pool_want[k] - t->pool_len[k]);
 		if (r < 0)
 			t->pool_on[k] = false;
 		else
 			t->pool_len[k] += (unsigned)r;
+	}
+}
+
+/**
+ * pf_pool_tick() - once a second: a family whose pool no connection drew
+ * from since the last tick goes back to PF_POOL_START sockets (the burst
+ * is over), closing the others
+ * @t:		table
+ */
+void pf_pool_tick(struct pf_table *t)
+{
+	unsigned k;
+
+	for (k = 0; k < 2; k++) {
+		if (!t->pool_taken[k] && t->pool_want[k] > PF_POOL_START) {
+			t->pool_want[k] = PF_POOL_START;
+			while (t->pool_len[k] > PF_POOL_START)
+				close(t->pool[k][--t->pool_len[k]]);
+		}
+		t->pool_taken[k] = false;
 	}
 }
 

@@ -162,6 +162,39 @@ confined_stop() {
 	[[ ! -e $API ]] || fail "the API socket $API is left after SIGHUP"
 }
 
+# no_agent: the helper has no child (its agent went after start-up), within 2 s of ready
+no_agent() {
+	wait_until 2 sh -c '! pgrep -P "$1" >/dev/null' sh "$USERNET_PID" ||
+		fail "the helper $USERNET_PID still has a child: $(pgrep -a -P "$USERNET_PID")"
+}
+
+@test "no -p, no --api-socket, no --publish-auto: the agent goes after start-up, one process is left, NAT works" {
+	holder_start
+	local port
+	port=$(free_port tcp)
+	host_tcp_server 127.0.0.1 "$port" "hello-alone-$port" || return
+	usernet_start --configure "$HOLDER_PID"
+	no_agent || return
+	run in_ns socat -T 5 -u "TCP4:10.0.2.2:$port,connect-timeout=5" STDOUT
+	[[ $output == "hello-alone-$port" ]] || fail "no answer from the host through NAT: $output" || return
+	usernet_stop_ok
+}
+
+@test "a helper killed with a published port, then one without: the return rules it left are swept after ready" {
+	holder_start
+	hp=$(pf_free_port tcp)
+	usernet_start --configure -p "127.0.0.1:$hp:80" "$HOLDER_PID"
+	run in_ns ip rule show
+	[[ $output == *'fwmark 0x756e lookup '* ]] || fail "no return rule while publishing:" "$output" || return
+	kill -KILL "$USERNET_PID"
+	wait_gone "$USERNET_PID" 5
+	usernet_start "$HOLDER_PID"
+	no_agent || return
+	run in_ns ip rule show
+	[[ $output != *'fwmark 0x756e'* ]] || fail "the killed helper's return rule is left:" "$output" || return
+	usernet_stop_ok
+}
+
 @test "--ready-fd and --exit-fd refuse 0, 1 and 2 with a usage error (exit 2), also as slirp4netns" {
 	holder_start
 	run_usernet attach --ready-fd 1 "$HOLDER_PID"

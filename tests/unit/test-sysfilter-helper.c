@@ -14,7 +14,9 @@
 #include <net/if.h>
 #include <linux/if_tun.h>
 #include <linux/netlink.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
+#include <sys/syscall.h>
 
 #include "common/errors.h"
 #include "netns/fdpass.h"
@@ -59,15 +61,23 @@ static int try_apply_noagent(void)
 	return try_apply(-1);
 }
 
-/* Set no_new_privs and load the namespace agent's allowlist */
+/* Set no_new_privs and load the namespace agent's allowlist, exported to
+ * BPF and loaded with seccomp(2) as the agent does (netns/agent.c) */
 static int try_apply_agent(void)
 {
+	static struct sock_filter insns[BPF_MAXINSNS];
 	struct rlimit rl = { 0, 0 };
+	struct sock_fprog prog = { .filter = insns };
+	ssize_t n;
 
 	setrlimit(RLIMIT_CORE, &rl);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		return -1;
-	return sysfilter_agent_apply() ? -1 : 0;
+	n = sysfilter_agent_export(getpid(), insns, BPF_MAXINSNS, NULL);
+	if (n <= 0)
+		return -1;
+	prog.len = (unsigned short)n;
+	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) ? -1 : 0;
 }
 
 /* Make the probe's call in a child, filtered (by @load) or not: its wait
