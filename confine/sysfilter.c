@@ -34,8 +34,8 @@ static void sysfilter_set_attrs(scmp_filter_ctx ctx)
 }
 
 /* The special of @name in @l, NULL if its line covers every call */
-static const struct sysfilter_special *sysfilter_special(const struct sysfilter_list *l,
-						   const char *name)
+static const struct sysfilter_special *sysfilter_special(
+	const struct sysfilter_list *l, const char *name)
 {
 	size_t i;
 
@@ -50,7 +50,7 @@ static const struct sysfilter_special *sysfilter_special(const struct sysfilter_
  * only, a call this ABI lacks) is skipped: the list then filters less for a
  * denylist, allows less for an allowlist */
 static int sysfilter_add(scmp_filter_ctx ctx, const struct sysfilter_list *l,
-		      const struct sysfilter_entry *e)
+			 const struct sysfilter_entry *e)
 {
 	const struct sysfilter_special *s = sysfilter_special(l, e->name);
 	int nr = seccomp_syscall_resolve_name(e->name);
@@ -75,7 +75,7 @@ static int sysfilter_add(scmp_filter_ctx ctx, const struct sysfilter_list *l,
  * Return: 0 or -errno
  */
 int sysfilter_add_list(scmp_filter_ctx ctx, const struct sysfilter_list *l,
-		    GError **error)
+		       GError **error)
 {
 	size_t i;
 	int r;
@@ -84,9 +84,9 @@ int sysfilter_add_list(scmp_filter_ctx ctx, const struct sysfilter_list *l,
 		r = sysfilter_add(ctx, l, &l->entries[i]);
 		if (r < 0)
 			return error_set(error, UN_EXIT_FAILURE, r,
-				       "cannot add the rule for %s to %s: %s",
-				       l->entries[i].name, l->what,
-				       g_strerror(-r));
+					 "cannot add the rule for %s to %s: %s",
+					 l->entries[i].name, l->what,
+					 g_strerror(-r));
 	}
 	return 0;
 }
@@ -100,7 +100,7 @@ int sysfilter_add_list(scmp_filter_ctx ctx, const struct sysfilter_list *l,
  * Return: true if @name is listed
  */
 bool sysfilter_listed(const struct sysfilter_entry *entries, size_t n,
-		   const char *name)
+		      const char *name)
 {
 	size_t i;
 
@@ -142,7 +142,8 @@ static int sysfilter_build(scmp_filter_ctx *ctx,
 	if (!*ctx)
 		return error_set(error, UN_EXIT_FAILURE, -ENOMEM,
 				 "cannot build %s: libseccomp cannot allocate "
-				 "it", p->lists[0].what);
+				 "it",
+				 p->lists[0].what);
 	sysfilter_set_attrs(*ctx);
 	if (p->optimize)
 		seccomp_attr_set(*ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
@@ -175,7 +176,8 @@ int sysfilter_load(const struct sysfilter_program *p, GError **error)
 	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
 		return error_set(error, UN_EXIT_FAILURE, -EINVAL,
 				 "cannot load %s: no_new_privs is not set (a "
-				 "bug in usernet, which sets it first)", what);
+				 "bug in usernet, which sets it first)",
+				 what);
 
 	/* Messages built after an allowlist cannot load what g_strerror()
 	 * needs the first time (locale conversion): warm it up now */
@@ -189,22 +191,22 @@ int sysfilter_load(const struct sysfilter_program *p, GError **error)
 	if (r < 0)
 		return error_set(error, UN_EXIT_FAILURE, r,
 				 "cannot load %s: %s (the kernel needs "
-				 "CONFIG_SECCOMP_FILTER)%s", what,
-				 g_strerror(-r), p->load_hint);
+				 "CONFIG_SECCOMP_FILTER)%s",
+				 what, g_strerror(-r), p->load_hint);
 	return 0;
 }
 
 /* Read the BPF that seccomp_export_bpf() wrote to @fd into @insns (at most
  * @max instructions). Return: the count, or -errno */
-static ssize_t sysfilter_read_bpf(int fd, struct sock_filter *insns,
-				  size_t max)
+static ssize_t sysfilter_read_bpf(int fd, struct sock_filter *insns, size_t max)
 {
 	off_t size = lseek(fd, 0, SEEK_END);
 	ssize_t n;
 
 	if (size < 0)
 		return -errno;
-	if (!size || size % sizeof(*insns) || (size_t)size / sizeof(*insns) > max)
+	if (!size || size % sizeof(*insns) ||
+	    (size_t)size / sizeof(*insns) > max)
 		return -E2BIG;
 	n = pread(fd, insns, (size_t)size, 0);
 	if (n < 0)
@@ -239,14 +241,18 @@ ssize_t sysfilter_export(const struct sysfilter_program *p,
 		return r;
 	fd = memfd_create("usernet-sysfilter", MFD_CLOEXEC);
 	if (fd < 0)
-		return error_set(error, UN_EXIT_FAILURE, -errno, "cannot export "
-				 "%s: memfd_create: %s", what, g_strerror(errno));
+		return error_set(error, UN_EXIT_FAILURE, -errno,
+				 "cannot export "
+				 "%s: memfd_create: %s",
+				 what, g_strerror(errno));
 	r = seccomp_export_bpf(ctx, fd);
 	if (!r)
 		r = sysfilter_read_bpf(fd, insns, max);
 	close(fd);
 	if (r < 0)
-		return error_set(error, UN_EXIT_FAILURE, (int)r, "cannot export "
-				 "%s: %s", what, g_strerror((int)-r));
+		return error_set(error, UN_EXIT_FAILURE, (int)r,
+				 "cannot export "
+				 "%s: %s",
+				 what, g_strerror((int)-r));
 	return r;
 }

@@ -98,9 +98,9 @@ struct sysfilter_program {
 };
 
 int sysfilter_add_list(scmp_filter_ctx ctx, const struct sysfilter_list *l,
-		    GError **error);
+		       GError **error);
 bool sysfilter_listed(const struct sysfilter_entry *entries, size_t n,
-		   const char *name);
+		      const char *name);
 int sysfilter_load(const struct sysfilter_program *p, GError **error);
 ssize_t sysfilter_export(const struct sysfilter_program *p,
 			 struct sock_filter *insns, size_t max, GError **error);

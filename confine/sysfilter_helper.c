@@ -67,20 +67,18 @@
 #include "confine/sysfilter_helper.h"
 
 /* The kernel reads int arguments: compare their low 32 bits only */
-#define SYSFILTER_INT_MAX		0xffffffffULL
+#define SYSFILTER_INT_MAX 0xffffffffULL
 
 /* The reviewed list: keep in step with the table in docs/HELPER-SECCOMP.md */
 static const struct sysfilter_entry helper_filter_allow[] = {
 	/* Event loop, logging */
-	{ "poll",
-	  "the event loop (slirp/loop.c): tap, libslirp's sockets, the "
-	  "forwarders' epoll fd, signalfd, exit fd, pidfd, API" },
+	{ "poll", "the event loop (slirp/loop.c): tap, libslirp's sockets, the "
+		  "forwarders' epoll fd, signalfd, exit fd, pidfd, API" },
 	{ "read",
 	  "frames from the tap, signalfd, the exit fd, /etc/resolv.conf "
 	  "(the DNS relay re-reads it), the DNS relay's inotify "
 	  "fd, /proc/sys values in messages" },
-	{ "write",
-	  "frames to the tap, log lines to stderr, the ready fd" },
+	{ "write", "frames to the tap, log lines to stderr, the ready fd" },
 	{ "close", "every fd the helper opens after start-up" },
 	{ "restart_syscall",
 	  "the kernel restarts an interrupted poll() with it after "
@@ -101,8 +99,7 @@ static const struct sysfilter_entry helper_filter_allow[] = {
 	{ "listen", "listening sockets of rules added through the API" },
 	{ "accept",
 	  "libslirp's host forwarding (--port-mode slirp) accepts with it" },
-	{ "accept4",
-	  "published TCP ports (portfwd/tcpfwd.c), API clients" },
+	{ "accept4", "published TCP ports (portfwd/tcpfwd.c), API clients" },
 	{ "getsockname",
 	  "libslirp (local address of flows), published ports (the host "
 	  "address a client connected to), port 0 rules" },
@@ -128,9 +125,8 @@ static const struct sysfilter_entry helper_filter_allow[] = {
 	{ "sendmsg",
 	  "requests to the namespace agent (portfwd/, netns/fdpass.c); "
 	  "libslirp" },
-	{ "recvmsg",
-	  "the agent's answers with SCM_RIGHTS (the inner sockets); "
-	  "libslirp's MSG_ERRQUEUE reads (ICMP errors)" },
+	{ "recvmsg", "the agent's answers with SCM_RIGHTS (the inner sockets); "
+		     "libslirp's MSG_ERRQUEUE reads (ICMP errors)" },
 	{ "recvmmsg",
 	  "published UDP ports read in batches (portfwd/udpfwd.c)" },
 	{ "sendmmsg",
@@ -146,9 +142,8 @@ static const struct sysfilter_entry helper_filter_allow[] = {
 	{ "epoll_wait",
 	  "the forwarders' epoll set (made at start-up), read when poll() "
 	  "says so" },
-	{ "fcntl",
-	  "only F_GETFL, F_SETFL, F_SETPIPE_SZ: non-blocking mode "
-	  "(util_set_nonblock, libslirp), the forwarders' pipe size" },
+	{ "fcntl", "only F_GETFL, F_SETFL, F_SETPIPE_SZ: non-blocking mode "
+		   "(util_set_nonblock, libslirp), the forwarders' pipe size" },
 	{ "ioctl",
 	  "only FIONREAD (libslirp sizes UDP datagrams with it) and TCGETS "
 	  "(isatty() of the C library's stdio, when the summary is printed)" },
@@ -160,9 +155,8 @@ static const struct sysfilter_entry helper_filter_allow[] = {
 	  "glib" },
 	{ "munmap", "the C library's allocator" },
 	{ "mremap", "the C library's allocator (realloc of large blocks)" },
-	{ "madvise",
-	  "the C library's allocator (glibc.malloc.hugetlb tunable, "
-	  "trimming); not seen" },
+	{ "madvise", "the C library's allocator (glibc.malloc.hugetlb tunable, "
+		     "trimming); not seen" },
 
 	/* Time, randomness, synchronisation */
 	{ "clock_gettime",
@@ -191,9 +185,8 @@ static const struct sysfilter_entry helper_filter_allow[] = {
 	{ "rt_sigaction", "abort() resets SIGABRT's handler; not seen" },
 	{ "getpid", "raise(): tgkill on ourselves; not seen" },
 	{ "gettid", "raise(): tgkill on ourselves; not seen" },
-	{ "tgkill",
-	  "only on this process: abort() and raise() (g_error(), "
-	  "assertions) end with it; not seen" },
+	{ "tgkill", "only on this process: abort() and raise() (g_error(), "
+		    "assertions) end with it; not seen" },
 	{ "kill",
 	  "only signal 0: the target process check without a pidfd "
 	  "(kill(pid, 0), old kernels or a thread as target); no signal "
@@ -221,9 +214,8 @@ static const struct sysfilter_entry helper_filter_allow[] = {
 	{ "newfstatat",
 	  "stat() and fstat(): the namespace path check (every 500 ms), "
 	  "fopen() of resolv.conf, fstat of the API socket at exit" },
-	{ "readlink",
-	  "/proc/self/exe, for the privileged-port message "
-	  "(portfwd/privport.c)" },
+	{ "readlink", "/proc/self/exe, for the privileged-port message "
+		      "(portfwd/privport.c)" },
 	{ "unlinkat",
 	  "only flags 0 (no AT_REMOVEDIR): removal of the API socket at "
 	  "exit (portfwd/api.c)" },
@@ -234,10 +226,10 @@ static const struct sysfilter_entry helper_filter_allow[] = {
  * run under the filter (it needs clone and ptrace): such runs need
  * ASAN_OPTIONS=detect_leaks=0 for the helper */
 #if defined(__SANITIZE_ADDRESS__)
-#define SYSFILTER_SANITIZERS	1
+#define SYSFILTER_SANITIZERS 1
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer)
-#define SYSFILTER_SANITIZERS	1
+#define SYSFILTER_SANITIZERS 1
 #endif
 #endif
 
@@ -254,7 +246,9 @@ static const int helper_filter_socktypes[] = { SOCK_STREAM, SOCK_DGRAM };
 
 static const unsigned long helper_filter_ioctls[] = { FIONREAD, TCGETS };
 static const unsigned long helper_filter_fcntls[] = {
-	F_GETFL, F_SETFL, F_SETPIPE_SZ,
+	F_GETFL,
+	F_SETFL,
+	F_SETPIPE_SZ,
 };
 static const unsigned long helper_filter_kill_signals[] = { 0 };
 /* The one pidfd SIGKILL may go through (the agent's), set by sysfilter_helper_apply():
@@ -275,19 +269,20 @@ static const struct helper_filter_sockopt {
 	int level;
 	int name;
 } helper_filter_sockopts[] = {
-	{ SOL_SOCKET,	SO_REUSEADDR },		/* libslirp, listeners */
-	{ SOL_SOCKET,	SO_OOBINLINE },		/* libslirp's TCP */
-	{ SOL_SOCKET,	SO_LINGER },		/* forwarders: reset on close */
-	{ IPPROTO_TCP,	TCP_NODELAY },		/* libslirp, forwarders */
-	{ IPPROTO_IP,	IP_TTL },		/* libslirp: UDP, ICMP TTL */
-	{ IPPROTO_IP,	IP_RECVERR },		/* libslirp: ICMP errors */
-	{ IPPROTO_IPV6,	IPV6_V6ONLY },		/* libslirp, listeners */
-	{ IPPROTO_IPV6,	IPV6_RECVERR },		/* libslirp: ICMPv6 errors */
-	{ IPPROTO_IPV6,	IPV6_UNICAST_HOPS },	/* libslirp: hop limit */
+	{ SOL_SOCKET, SO_REUSEADDR }, /* libslirp, listeners */
+	{ SOL_SOCKET, SO_OOBINLINE }, /* libslirp's TCP */
+	{ SOL_SOCKET, SO_LINGER }, /* forwarders: reset on close */
+	{ IPPROTO_TCP, TCP_NODELAY }, /* libslirp, forwarders */
+	{ IPPROTO_IP, IP_TTL }, /* libslirp: UDP, ICMP TTL */
+	{ IPPROTO_IP, IP_RECVERR }, /* libslirp: ICMP errors */
+	{ IPPROTO_IPV6, IPV6_V6ONLY }, /* libslirp, listeners */
+	{ IPPROTO_IPV6, IPV6_RECVERR }, /* libslirp: ICMPv6 errors */
+	{ IPPROTO_IPV6, IPV6_UNICAST_HOPS }, /* libslirp: hop limit */
 };
 
 /* socket: each allowed family with each allowed type (helper and agent) */
-static int helper_filter_add_inet_pairs(scmp_filter_ctx ctx, int nr, uint32_t action)
+static int helper_filter_add_inet_pairs(scmp_filter_ctx ctx, int nr,
+					uint32_t action)
 {
 	size_t i, j;
 	int r;
@@ -298,8 +293,8 @@ static int helper_filter_add_inet_pairs(scmp_filter_ctx ctx, int nr, uint32_t ac
 					     SCMP_A0(SCMP_CMP_MASKED_EQ,
 						     SYSFILTER_INT_MAX,
 						     helper_filter_families[i]),
-					     SCMP_A1(SCMP_CMP_MASKED_EQ,
-						     0xf, helper_filter_socktypes[j]));
+					     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf,
+						     helper_filter_socktypes[j]));
 			if (r < 0)
 				return r;
 		}
@@ -314,14 +309,16 @@ static int helper_filter_add_inet_pairs(scmp_filter_ctx ctx, int nr, uint32_t ac
  * "1 0"), and drops the guest's echo request when that fails too. Killed,
  * every ping from the guest to an outside host would take the network down.
  */
-static int helper_filter_add_socket(scmp_filter_ctx ctx, int nr, uint32_t action)
+static int helper_filter_add_socket(scmp_filter_ctx ctx, int nr,
+				    uint32_t action)
 {
 	size_t i;
 	int r;
 
 	for (i = 0; i < ARRAY_SIZE(helper_filter_families); i++) {
 		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 2,
-				     SCMP_A0(SCMP_CMP_MASKED_EQ, SYSFILTER_INT_MAX,
+				     SCMP_A0(SCMP_CMP_MASKED_EQ,
+					     SYSFILTER_INT_MAX,
 					     helper_filter_families[i]),
 				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf,
 					     SOCK_RAW));
@@ -332,8 +329,9 @@ static int helper_filter_add_socket(scmp_filter_ctx ctx, int nr, uint32_t action
 }
 
 /* One rule per allowed value of argument @arg */
-static int helper_filter_add_values(scmp_filter_ctx ctx, int nr, uint32_t action,
-			  unsigned int arg, const unsigned long *v, size_t n)
+static int helper_filter_add_values(scmp_filter_ctx ctx, int nr,
+				    uint32_t action, unsigned int arg,
+				    const unsigned long *v, size_t n)
 {
 	size_t i;
 	int r;
@@ -350,46 +348,55 @@ static int helper_filter_add_values(scmp_filter_ctx ctx, int nr, uint32_t action
 
 static int helper_filter_add_ioctl(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
-	return helper_filter_add_values(ctx, nr, action, 1, helper_filter_ioctls, ARRAY_SIZE(helper_filter_ioctls));
+	return helper_filter_add_values(ctx, nr, action, 1,
+					helper_filter_ioctls,
+					ARRAY_SIZE(helper_filter_ioctls));
 }
 
 static int helper_filter_add_fcntl(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
-	return helper_filter_add_values(ctx, nr, action, 1, helper_filter_fcntls,
-			      ARRAY_SIZE(helper_filter_fcntls));
+	return helper_filter_add_values(ctx, nr, action, 1,
+					helper_filter_fcntls,
+					ARRAY_SIZE(helper_filter_fcntls));
 }
 
 static int helper_filter_add_kill(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
-	return helper_filter_add_values(ctx, nr, action, 1, helper_filter_kill_signals,
-			      ARRAY_SIZE(helper_filter_kill_signals));
+	return helper_filter_add_values(ctx, nr, action, 1,
+					helper_filter_kill_signals,
+					ARRAY_SIZE(helper_filter_kill_signals));
 }
 
 /* pidfd_send_signal: SIGKILL through helper_filter_kill_pidfd only; no rule (every
  * such call kills) without it */
 static int helper_filter_add_pidfd_signal(scmp_filter_ctx ctx, int nr,
-				uint32_t action)
+					  uint32_t action)
 {
 	if (helper_filter_kill_pidfd < 0)
 		return 0;
 	return seccomp_rule_add(ctx, action, nr, 2,
 				SCMP_A0(SCMP_CMP_MASKED_EQ, SYSFILTER_INT_MAX,
 					(uint32_t)helper_filter_kill_pidfd),
-				SCMP_A1(SCMP_CMP_MASKED_EQ, SYSFILTER_INT_MAX, SIGKILL));
+				SCMP_A1(SCMP_CMP_MASKED_EQ, SYSFILTER_INT_MAX,
+					SIGKILL));
 }
 
 /* setsockopt: one rule per (level, option) pair of @p */
-static int helper_filter_add_sockopts(scmp_filter_ctx ctx, int nr, uint32_t action,
-			    const struct helper_filter_sockopt *p, size_t n)
+static int helper_filter_add_sockopts(scmp_filter_ctx ctx, int nr,
+				      uint32_t action,
+				      const struct helper_filter_sockopt *p,
+				      size_t n)
 {
 	size_t i;
 	int r;
 
 	for (i = 0; i < n; i++) {
 		r = seccomp_rule_add(ctx, action, nr, 2,
-				     SCMP_A1(SCMP_CMP_MASKED_EQ, SYSFILTER_INT_MAX,
+				     SCMP_A1(SCMP_CMP_MASKED_EQ,
+					     SYSFILTER_INT_MAX,
 					     (uint32_t)p[i].level),
-				     SCMP_A2(SCMP_CMP_MASKED_EQ, SYSFILTER_INT_MAX,
+				     SCMP_A2(SCMP_CMP_MASKED_EQ,
+					     SYSFILTER_INT_MAX,
 					     (uint32_t)p[i].name));
 		if (r < 0)
 			return r;
@@ -397,10 +404,12 @@ static int helper_filter_add_sockopts(scmp_filter_ctx ctx, int nr, uint32_t acti
 	return 0;
 }
 
-static int helper_filter_add_setsockopt(scmp_filter_ctx ctx, int nr, uint32_t action)
+static int helper_filter_add_setsockopt(scmp_filter_ctx ctx, int nr,
+					uint32_t action)
 {
-	return helper_filter_add_sockopts(ctx, nr, action, helper_filter_sockopts,
-				ARRAY_SIZE(helper_filter_sockopts));
+	return helper_filter_add_sockopts(ctx, nr, action,
+					  helper_filter_sockopts,
+					  ARRAY_SIZE(helper_filter_sockopts));
 }
 
 /* tgkill: our own thread group only (the helper never forks afterwards, so
@@ -409,7 +418,8 @@ static int helper_filter_add_setsockopt(scmp_filter_ctx ctx, int nr, uint32_t ac
  * for, 0 meaning the caller (sysfilter_agent_export() names the agent) */
 static pid_t helper_filter_self;
 
-static int helper_filter_add_tgkill(scmp_filter_ctx ctx, int nr, uint32_t action)
+static int helper_filter_add_tgkill(scmp_filter_ctx ctx, int nr,
+				    uint32_t action)
 {
 	pid_t self = helper_filter_self ? helper_filter_self : getpid();
 
@@ -420,7 +430,8 @@ static int helper_filter_add_tgkill(scmp_filter_ctx ctx, int nr, uint32_t action
 
 /* openat: read-only, nothing created or truncated (O_TMPFILE needs write
  * access, so it is refused too) */
-static int helper_filter_add_openat(scmp_filter_ctx ctx, int nr, uint32_t action)
+static int helper_filter_add_openat(scmp_filter_ctx ctx, int nr,
+				    uint32_t action)
 {
 	return seccomp_rule_add(ctx, action, nr, 1,
 				SCMP_A2(SCMP_CMP_MASKED_EQ,
@@ -434,10 +445,14 @@ static int helper_filter_add_openat(scmp_filter_ctx ctx, int nr, uint32_t action
 static int helper_filter_add_futex(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
 	static const unsigned long ops[] = {
-		FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAIT_BITSET, FUTEX_WAKE_BITSET,
+		FUTEX_WAIT,
+		FUTEX_WAKE,
+		FUTEX_WAIT_BITSET,
+		FUTEX_WAKE_BITSET,
 	};
-	const uint64_t mask = SYSFILTER_INT_MAX & ~(uint64_t)(FUTEX_PRIVATE_FLAG |
-						     FUTEX_CLOCK_REALTIME);
+	const uint64_t mask = SYSFILTER_INT_MAX &
+			      ~(uint64_t)(FUTEX_PRIVATE_FLAG |
+					  FUTEX_CLOCK_REALTIME);
 	size_t i;
 	int r;
 
@@ -451,14 +466,17 @@ static int helper_filter_add_futex(scmp_filter_ctx ctx, int nr, uint32_t action)
 }
 
 /* unlinkat: files only, as the API socket (flags 0, no AT_REMOVEDIR) */
-static int helper_filter_add_unlinkat(scmp_filter_ctx ctx, int nr, uint32_t action)
+static int helper_filter_add_unlinkat(scmp_filter_ctx ctx, int nr,
+				      uint32_t action)
 {
 	return seccomp_rule_add(ctx, action, nr, 1,
-				SCMP_A2(SCMP_CMP_MASKED_EQ, SYSFILTER_INT_MAX, 0));
+				SCMP_A2(SCMP_CMP_MASKED_EQ, SYSFILTER_INT_MAX,
+					0));
 }
 
 /* mmap: no executable memory (nothing is loaded after start-up) */
-static int helper_filter_add_noexec(scmp_filter_ctx ctx, int nr, uint32_t action)
+static int helper_filter_add_noexec(scmp_filter_ctx ctx, int nr,
+				    uint32_t action)
 {
 	return seccomp_rule_add(ctx, action, nr, 1,
 				SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
@@ -466,17 +484,17 @@ static int helper_filter_add_noexec(scmp_filter_ctx ctx, int nr, uint32_t action
 
 /* The lines allowed for some arguments only */
 static const struct sysfilter_special helper_filter_specials[] = {
-	{ "socket",	0, helper_filter_add_socket },
-	{ "ioctl",	0, helper_filter_add_ioctl },
-	{ "fcntl",	0, helper_filter_add_fcntl },
-	{ "kill",	0, helper_filter_add_kill },
+	{ "socket", 0, helper_filter_add_socket },
+	{ "ioctl", 0, helper_filter_add_ioctl },
+	{ "fcntl", 0, helper_filter_add_fcntl },
+	{ "kill", 0, helper_filter_add_kill },
 	{ "pidfd_send_signal", 0, helper_filter_add_pidfd_signal },
-	{ "setsockopt",	0, helper_filter_add_setsockopt },
-	{ "tgkill",	0, helper_filter_add_tgkill },
-	{ "openat",	0, helper_filter_add_openat },
-	{ "unlinkat",	0, helper_filter_add_unlinkat },
-	{ "futex",	0, helper_filter_add_futex },
-	{ "mmap",	0, helper_filter_add_noexec },
+	{ "setsockopt", 0, helper_filter_add_setsockopt },
+	{ "tgkill", 0, helper_filter_add_tgkill },
+	{ "openat", 0, helper_filter_add_openat },
+	{ "unlinkat", 0, helper_filter_add_unlinkat },
+	{ "futex", 0, helper_filter_add_futex },
+	{ "mmap", 0, helper_filter_add_noexec },
 };
 
 /*
@@ -511,18 +529,18 @@ static const struct sysfilter_entry agent_filter_allow[] = {
 	  "NETLINK_EXT_ACK, NETLINK_CAP_ACK, SO_MARK, "
 	  "IP_BIND_ADDRESS_NO_PORT" },
 	{ "bind", "the rtnetlink socket (libmnl); inner sockets to the "
-	  "gateway's or an outside client's address" },
+		  "gateway's or an outside client's address" },
 	{ "connect", "a UDP flow's inner socket to the guest, before its "
-	  "return rule is added (NSAGENT_SOCK_FLOW)" },
-	{ "getsockname", "the rtnetlink socket's port id (libmnl); a UDP "
+		     "return rule is added (NSAGENT_SOCK_FLOW)" },
+	{ "getsockname",
+	  "the rtnetlink socket's port id (libmnl); a UDP "
 	  "flow's own address and port, named by its return rule" },
 	{ "sendto", "rtnetlink requests (libmnl)" },
 	{ "recvfrom", "rtnetlink answers (libmnl)" },
 	{ "ioctl", "only TUNSETIFF (the tap) and SIOCGIFINDEX "
-	  "(if_nametoindex())" },
-	{ "openat",
-	  "no O_CREAT, no O_TMPFILE: /dev/net/tun read-write, "
-	  "/proc/sys/net values" },
+		   "(if_nametoindex())" },
+	{ "openat", "no O_CREAT, no O_TMPFILE: /dev/net/tun read-write, "
+		    "/proc/sys/net values" },
 	{ "read", "/proc/sys/net values" },
 	{ "write", "/proc/sys/net values" },
 
@@ -533,7 +551,7 @@ static const struct sysfilter_entry agent_filter_allow[] = {
 	{ "mremap", "the C library's allocator" },
 	{ "madvise", "the C library's allocator" },
 	{ "clock_gettime", "time() for rtnetlink sequence numbers (vDSO "
-	  "fallback)" },
+			   "fallback)" },
 	{ "gettimeofday", "as clock_gettime (vDSO fallback)" },
 	{ "time", "time() itself (vDSO fallback)" },
 	{ "rt_sigprocmask", "abort() (assertions)" },
@@ -545,16 +563,17 @@ static const struct sysfilter_entry agent_filter_allow[] = {
 
 static const unsigned long agent_filter_ioctls[] = { TUNSETIFF, SIOCGIFINDEX };
 static const struct helper_filter_sockopt agent_filter_sockopts[] = {
-	{ IPPROTO_IP,	IP_TRANSPARENT },	/* source-preserving sockets */
-	{ IPPROTO_IPV6,	IPV6_TRANSPARENT },
-	{ SOL_NETLINK,	NETLINK_GET_STRICT_CHK },	/* netns/nl.c */
-	{ SOL_NETLINK,	NETLINK_EXT_ACK },
-	{ SOL_NETLINK,	NETLINK_CAP_ACK },
-	{ SOL_SOCKET,	SO_MARK },		/* marked inner sockets */
-	{ IPPROTO_IP,	IP_BIND_ADDRESS_NO_PORT },	/* gateway-bound ones */
+	{ IPPROTO_IP, IP_TRANSPARENT }, /* source-preserving sockets */
+	{ IPPROTO_IPV6, IPV6_TRANSPARENT },
+	{ SOL_NETLINK, NETLINK_GET_STRICT_CHK }, /* netns/nl.c */
+	{ SOL_NETLINK, NETLINK_EXT_ACK },
+	{ SOL_NETLINK, NETLINK_CAP_ACK },
+	{ SOL_SOCKET, SO_MARK }, /* marked inner sockets */
+	{ IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT }, /* gateway-bound ones */
 };
 static const unsigned long agent_filter_netlinks[] = {
-	NETLINK_ROUTE, NETLINK_SOCK_DIAG,
+	NETLINK_ROUTE,
+	NETLINK_SOCK_DIAG,
 };
 
 /* socket, agent: inet stream and datagram, rtnetlink and sock_diag, unix
@@ -570,30 +589,33 @@ static int agent_filter_add_socket(scmp_filter_ctx ctx, int nr, uint32_t action)
 		return r;
 	for (i = 0; i < ARRAY_SIZE(agent_filter_netlinks); i++) {
 		r = seccomp_rule_add(ctx, action, nr, 3,
-				     SCMP_A0(SCMP_CMP_MASKED_EQ, SYSFILTER_INT_MAX,
-					     AF_NETLINK),
+				     SCMP_A0(SCMP_CMP_MASKED_EQ,
+					     SYSFILTER_INT_MAX, AF_NETLINK),
 				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_RAW),
-				     SCMP_A2(SCMP_CMP_MASKED_EQ, SYSFILTER_INT_MAX,
+				     SCMP_A2(SCMP_CMP_MASKED_EQ,
+					     SYSFILTER_INT_MAX,
 					     agent_filter_netlinks[i]));
 		if (r < 0)
 			return r;
 	}
 	return seccomp_rule_add(ctx, action, nr, 2,
-				SCMP_A0(SCMP_CMP_MASKED_EQ, SYSFILTER_INT_MAX, AF_UNIX),
+				SCMP_A0(SCMP_CMP_MASKED_EQ, SYSFILTER_INT_MAX,
+					AF_UNIX),
 				SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_DGRAM));
 }
 
 static int agent_filter_add_setsockopt(scmp_filter_ctx ctx, int nr,
-				    uint32_t action)
+				       uint32_t action)
 {
-	return helper_filter_add_sockopts(ctx, nr, action, agent_filter_sockopts,
-				ARRAY_SIZE(agent_filter_sockopts));
+	return helper_filter_add_sockopts(ctx, nr, action,
+					  agent_filter_sockopts,
+					  ARRAY_SIZE(agent_filter_sockopts));
 }
 
 static int agent_filter_add_ioctl(scmp_filter_ctx ctx, int nr, uint32_t action)
 {
 	return helper_filter_add_values(ctx, nr, action, 1, agent_filter_ioctls,
-			      ARRAY_SIZE(agent_filter_ioctls));
+					ARRAY_SIZE(agent_filter_ioctls));
 }
 
 /* openat, agent: any access mode, nothing created (O_TMPFILE includes
@@ -607,12 +629,12 @@ static int agent_filter_add_openat(scmp_filter_ctx ctx, int nr, uint32_t action)
 }
 
 static const struct sysfilter_special agent_filter_specials[] = {
-	{ "socket",	0, agent_filter_add_socket },
-	{ "setsockopt",	0, agent_filter_add_setsockopt },
-	{ "ioctl",	0, agent_filter_add_ioctl },
-	{ "openat",	0, agent_filter_add_openat },
-	{ "tgkill",	0, helper_filter_add_tgkill },
-	{ "mmap",	0, helper_filter_add_noexec },
+	{ "socket", 0, agent_filter_add_socket },
+	{ "setsockopt", 0, agent_filter_add_setsockopt },
+	{ "ioctl", 0, agent_filter_add_ioctl },
+	{ "openat", 0, agent_filter_add_openat },
+	{ "tgkill", 0, helper_filter_add_tgkill },
+	{ "mmap", 0, helper_filter_add_noexec },
 };
 
 /**
@@ -674,7 +696,8 @@ static ssize_t helper_filter_build(const struct sysfilter_list *list,
 	const struct sysfilter_program program = {
 		.default_action = SCMP_ACT_KILL_PROCESS,
 		.optimize = true,
-		.lists = lists, .n_lists = ARRAY_SIZE(lists),
+		.lists = lists,
+		.n_lists = ARRAY_SIZE(lists),
 		.load_hint = "",
 	};
 	ssize_t r;
@@ -711,9 +734,12 @@ static ssize_t helper_filter_build(const struct sysfilter_list *list,
 int sysfilter_helper_apply(int kill_pidfd, GError **error)
 {
 	const struct sysfilter_list list = {
-		.entries = helper_filter_allow, .n = ARRAY_SIZE(helper_filter_allow),
-		.specials = helper_filter_specials, .n_specials = ARRAY_SIZE(helper_filter_specials),
-		.action = SCMP_ACT_ALLOW, .native_only = true,
+		.entries = helper_filter_allow,
+		.n = ARRAY_SIZE(helper_filter_allow),
+		.specials = helper_filter_specials,
+		.n_specials = ARRAY_SIZE(helper_filter_specials),
+		.action = SCMP_ACT_ALLOW,
+		.native_only = true,
 		.what = "the helper's seccomp filter",
 	};
 
@@ -742,10 +768,12 @@ ssize_t sysfilter_agent_export(pid_t agent, struct sock_filter *insns,
 			       size_t max, GError **error)
 {
 	const struct sysfilter_list list = {
-		.entries = agent_filter_allow, .n = ARRAY_SIZE(agent_filter_allow),
+		.entries = agent_filter_allow,
+		.n = ARRAY_SIZE(agent_filter_allow),
 		.specials = agent_filter_specials,
 		.n_specials = ARRAY_SIZE(agent_filter_specials),
-		.action = SCMP_ACT_ALLOW, .native_only = true,
+		.action = SCMP_ACT_ALLOW,
+		.native_only = true,
 		.what = "the namespace agent's seccomp filter",
 	};
 	ssize_t r;

@@ -239,8 +239,8 @@ static int helper_join_agent(struct helper_ctx *c, GError **error)
 
 	n = sysfilter_agent_export(nsagent_pid(c->agent), insns,
 				   NSAGENT_FILTER_MAX, error);
-	r = n < 0 ? (int)n : nsagent_join(c->agent, &c->fds, insns, (size_t)n,
-					  error);
+	r = n < 0 ? (int)n :
+		    nsagent_join(c->agent, &c->fds, insns, (size_t)n, error);
 	g_free(insns);
 	malloc_trim(0);
 	return r;
@@ -258,8 +258,7 @@ static int helper_open_tap(struct helper_ctx *c, GError **error)
 	r = helper_join_agent(c, error);
 	if (r < 0)
 		return r;
-	r = nsagent_open_tap(c->agent, o->tapname, &c->tap_fd, &existed,
-			     error);
+	r = nsagent_open_tap(c->agent, o->tapname, &c->tap_fd, &existed, error);
 	if (r == 0 && o->autopub)
 		r = helper_open_diag(c, error);
 	if (r == 0 && o->configure) {
@@ -287,14 +286,21 @@ static void print_summary_ipv4(const struct sl_config *n)
 	char a[INET_ADDRSTRLEN];
 
 	printf("* MTU:             %u\n", n->mtu);
-	printf("* Network:         %s\n", inet_ntop(AF_INET, &n->cidr.net, a, sizeof(a)));
-	printf("* Netmask:         %s\n", inet_ntop(AF_INET, &mask, a, sizeof(a)));
-	printf("* Gateway:         %s\n", inet_ntop(AF_INET, &gw, a, sizeof(a)));
+	printf("* Network:         %s\n",
+	       inet_ntop(AF_INET, &n->cidr.net, a, sizeof(a)));
+	printf("* Netmask:         %s\n",
+	       inet_ntop(AF_INET, &mask, a, sizeof(a)));
+	printf("* Gateway:         %s\n",
+	       inet_ntop(AF_INET, &gw, a, sizeof(a)));
 	if (!n->disable_dns)
-		printf("* DNS:             %s\n", inet_ntop(AF_INET, &dns, a, sizeof(a)));
-	printf("* DHCP begin:      %s\n", inet_ntop(AF_INET, &d0, a, sizeof(a)));
-	printf("* DHCP end:        %s\n", inet_ntop(AF_INET, &d1, a, sizeof(a)));
-	printf("* Recommended IP:  %s\n", inet_ntop(AF_INET, &guest, a, sizeof(a)));
+		printf("* DNS:             %s\n",
+		       inet_ntop(AF_INET, &dns, a, sizeof(a)));
+	printf("* DHCP begin:      %s\n",
+	       inet_ntop(AF_INET, &d0, a, sizeof(a)));
+	printf("* DHCP end:        %s\n",
+	       inet_ntop(AF_INET, &d1, a, sizeof(a)));
+	printf("* Recommended IP:  %s\n",
+	       inet_ntop(AF_INET, &guest, a, sizeof(a)));
 }
 
 static void print_summary_ipv6(const struct sl_config *n)
@@ -306,9 +312,11 @@ static void print_summary_ipv6(const struct sl_config *n)
 
 	printf("* IPv6 network:    %s/%u\n",
 	       inet_ntop(AF_INET6, &p6, a6, sizeof(a6)), ADDR_PLAN_PREFIX6_LEN);
-	printf("* IPv6 gateway:    %s\n", inet_ntop(AF_INET6, &g6, a6, sizeof(a6)));
+	printf("* IPv6 gateway:    %s\n",
+	       inet_ntop(AF_INET6, &g6, a6, sizeof(a6)));
 	if (!n->disable_dns)
-		printf("* IPv6 DNS:        %s\n", inet_ntop(AF_INET6, &d6, a6, sizeof(a6)));
+		printf("* IPv6 DNS:        %s\n",
+		       inet_ntop(AF_INET6, &d6, a6, sizeof(a6)));
 }
 
 static void print_summary(const struct helper_opts *o, struct pf_table *t)
@@ -335,7 +343,8 @@ static void print_summary(const struct helper_opts *o, struct pf_table *t)
 	if (!n->disable_host_loopback)
 		log_warn("127.0.0.1:* on the host is accessible as %s (set "
 			 "--disable-host-loopback to prohibit connecting to "
-			 "127.0.0.1:*)", inet_ntop(AF_INET, &gw, b, sizeof(b)));
+			 "127.0.0.1:*)",
+			 inet_ntop(AF_INET, &gw, b, sizeof(b)));
 }
 
 static int signals_block(void)
@@ -347,7 +356,7 @@ static int signals_block(void)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);	/* as SIGTERM: a clean exit */
+	sigaddset(&set, SIGHUP); /* as SIGTERM: a clean exit */
 	sigaddset(&set, SIGUSR1);
 	if (sigprocmask(SIG_BLOCK, &set, NULL))
 		return -errno;
@@ -387,8 +396,10 @@ static int capture_busy(const struct helper_ctx *c, GError **error)
 {
 	if (!c->cap)
 		return 0;
-	return error_set(error, UN_EXIT_FAILURE, -EBUSY, "a capture to %s is "
-		       "already running (stop_capture first)", capture_path(c->cap));
+	return error_set(error, UN_EXIT_FAILURE, -EBUSY,
+			 "a capture to %s is "
+			 "already running (stop_capture first)",
+			 capture_path(c->cap));
 }
 
 /* The API's packet capture into a path: only without confinement, as the
@@ -401,10 +412,10 @@ static int helper_api_capture_start(void *opaque, const char *path,
 
 	if (c->o->sandbox || c->o->seccomp)
 		return error_set(error, UN_EXIT_FAILURE, -EPERM,
-			       "the helper runs with --enable-sandbox or "
-			       "--enable-seccomp (an empty root, no file "
-			       "creation): pass the file instead (`usernet "
-			       "capture start`), or give --pcap at start");
+				 "the helper runs with --enable-sandbox or "
+				 "--enable-seccomp (an empty root, no file "
+				 "creation): pass the file instead (`usernet "
+				 "capture start`), or give --pcap at start");
 	r = capture_busy(c, error);
 	if (!r)
 		r = capture_open(path, max_size, CAP_OPEN_EXCL, &c->cap, error);
@@ -417,8 +428,8 @@ static int helper_api_capture_start(void *opaque, const char *path,
 
 /* start_capture with a file the client opened and passed: allowed in a
  * sandboxed helper, which opens nothing itself */
-static int helper_api_capture_start_fd(void *opaque, int fd,
-				       uint64_t max_size, GError **error)
+static int helper_api_capture_start_fd(void *opaque, int fd, uint64_t max_size,
+				       GError **error)
 {
 	struct helper_ctx *c = opaque;
 	int r;
@@ -429,7 +440,7 @@ static int helper_api_capture_start_fd(void *opaque, int fd,
 		return r;
 	}
 	r = capture_open_fd(fd, max_size, "the file passed by the API client",
-			&c->cap, error);
+			    &c->cap, error);
 	if (r < 0)
 		return r;
 	sl_engine_set_capture(c->engine, c->cap);
@@ -468,8 +479,8 @@ static void capture_end(struct helper_ctx *c)
 	capture_close(c->cap, &st);
 	c->cap = NULL;
 	log_info("packet capture: %" PRIu64 " frames (%" PRIu64 " bytes) in "
-		 "%" PRIu64 " file(s), %" PRIu64 " dropped", st.frames,
-		 st.bytes, st.files, st.dropped);
+		 "%" PRIu64 " file(s), %" PRIu64 " dropped",
+		 st.frames, st.bytes, st.files, st.dropped);
 }
 
 /* The DNS relay at the plan's DNS addresses, before the sandbox: it watches
@@ -495,8 +506,10 @@ static int helper_dns(struct helper_ctx *c, GError **error)
 	r = dnsrelay_new(&cfg, c->loop, sl_engine_send_frame, c->engine,
 			 &c->dns);
 	if (r < 0)
-		return error_set(error, UN_EXIT_FAILURE, r, "cannot set up the "
-				 "DNS relay: %s", g_strerror(-r));
+		return error_set(error, UN_EXIT_FAILURE, r,
+				 "cannot set up the "
+				 "DNS relay: %s",
+				 g_strerror(-r));
 	sl_engine_set_dns(c->engine, c->dns);
 	return 0;
 }
@@ -543,14 +556,18 @@ static int helper_prepare(struct helper_ctx *c, GError **error)
 	/* Isolation, stage 1: nothing inherited but what we were given */
 	r = isolate_fds(keep_fds, G_N_ELEMENTS(keep_fds));
 	if (r < 0)
-		return error_set(error, UN_EXIT_FAILURE, r, "cannot close "
-				 "inherited fds: %s", g_strerror(-r));
+		return error_set(error, UN_EXIT_FAILURE, r,
+				 "cannot close "
+				 "inherited fds: %s",
+				 g_strerror(-r));
 	/* Not dumpable from the start, confined or not: the namespace agent
 	 * forked next inherits it */
 	r = isolate_nodump();
 	if (r < 0)
-		return error_set(error, UN_EXIT_FAILURE, r, "cannot clear the "
-				 "dumpable flag: %s", g_strerror(-r));
+		return error_set(error, UN_EXIT_FAILURE, r,
+				 "cannot clear the "
+				 "dumpable flag: %s",
+				 g_strerror(-r));
 	raise_fd_limit();
 	c->signal_fd = signals_block();
 	if (c->signal_fd < 0)
@@ -588,9 +605,11 @@ static int helper_start_engine(struct helper_ctx *c, GError **error)
 
 	r = sl_engine_new(&c->o->net, c->tap_fd, &c->engine);
 	if (r < 0)
-		return error_set(error, UN_EXIT_FAILURE, r, "libslirp refused "
-				 "the configuration: %s", g_strerror(-r));
-	c->tap_fd = -1;	/* the engine's now */
+		return error_set(error, UN_EXIT_FAILURE, r,
+				 "libslirp refused "
+				 "the configuration: %s",
+				 g_strerror(-r));
+	c->tap_fd = -1; /* the engine's now */
 	if (c->o->pcap) {
 		r = helper_capture(c, error);
 		if (r < 0)
@@ -627,12 +646,14 @@ static int helper_publish(struct helper_ctx *c, GError **error)
 				helper_agent_needed(o) ? c->agent : NULL,
 				c->loop);
 	if (!c->table)
-		return error_set(error, UN_EXIT_FAILURE, -errno, "cannot set "
-				 "up port forwarding: %s", g_strerror(errno));
+		return error_set(error, UN_EXIT_FAILURE, -errno,
+				 "cannot set "
+				 "up port forwarding: %s",
+				 g_strerror(errno));
 	pf_table_set_max_conns(c->table, o->max_conns);
 	for (i = 0; i < o->publish->len; i++) {
-		r = pf_table_add(c->table, &g_array_index(o->publish,
-							  struct pf_spec, i),
+		r = pf_table_add(c->table,
+				 &g_array_index(o->publish, struct pf_spec, i),
 				 NULL, error);
 		if (r < 0)
 			return r;
@@ -642,7 +663,8 @@ static int helper_publish(struct helper_ctx *c, GError **error)
 	r = autopub_new(c->table, c->loop, util_steal_fd(&c->diag_fd),
 			o->autopub, o->net.ipv6, &c->autopub);
 	if (r < 0)
-		return error_set(error, UN_EXIT_FAILURE, r, "--publish-auto: "
+		return error_set(error, UN_EXIT_FAILURE, r,
+				 "--publish-auto: "
 				 "cannot list the namespace's sockets: %s",
 				 g_strerror(-r));
 	return 0;
@@ -663,8 +685,7 @@ static int helper_serve_api(struct helper_ctx *c, GError **error)
 		return 0;
 	/* Read after the sandbox took /proc away */
 	c->statm_fd = sl_counters_proc_open();
-	r = api_server_new(c->o->api_socket, &backend, c->loop, &c->api,
-			   error);
+	r = api_server_new(c->o->api_socket, &backend, c->loop, &c->api, error);
 	if (r < 0)
 		return r;
 	c->iso.api_dirfd = api_server_dirfd(c->api);
@@ -690,8 +711,10 @@ static int helper_hold_path(struct helper_ctx *c, GError **error)
 				 "cannot open %s: %s", dn, g_strerror(errno));
 	c->path_mntns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	if (c->path_mntns < 0)
-		return error_set(error, UN_EXIT_FAILURE, -errno, "cannot open "
-				 "/proc/self/ns/mnt: %s", g_strerror(errno));
+		return error_set(error, UN_EXIT_FAILURE, -errno,
+				 "cannot open "
+				 "/proc/self/ns/mnt: %s",
+				 g_strerror(errno));
 	return 0;
 }
 
@@ -801,12 +824,9 @@ static int helper_run(const struct helper_opts *o)
 	int status;
 
 	helper_ctx_init(&c, o);
-	if (helper_prepare(&c, &error) ||
-	    helper_open_target(&c, &error) ||
-	    helper_start_engine(&c, &error) ||
-	    helper_publish(&c, &error) ||
-	    helper_serve_api(&c, &error) ||
-	    helper_confine(&c, &error)) {
+	if (helper_prepare(&c, &error) || helper_open_target(&c, &error) ||
+	    helper_start_engine(&c, &error) || helper_publish(&c, &error) ||
+	    helper_serve_api(&c, &error) || helper_confine(&c, &error)) {
 		status = report(error);
 	} else {
 		helper_watch(&c);
@@ -847,8 +867,8 @@ int helper_main(int argc, char **argv, bool as_slirp4netns)
 		helper_opts_clear(&o);
 		return UN_EXIT_OK;
 	}
-	log_init("usernet", o.debug ? LOG_LVL_DEBUG :
-		 (enum log_level)o.log_level);
+	log_init("usernet",
+		 o.debug ? LOG_LVL_DEBUG : (enum log_level)o.log_level);
 	status = helper_run(&o);
 	helper_opts_clear(&o);
 	return status;

@@ -19,7 +19,7 @@
 struct nsagent;
 
 /* Most instructions of the agent's seccomp filter (the kernel's bound) */
-#define NSAGENT_FILTER_MAX	BPF_MAXINSNS
+#define NSAGENT_FILTER_MAX BPF_MAXINSNS
 
 int nsagent_spawn(struct nsagent **out, GError **error);
 pid_t nsagent_pid(const struct nsagent *a);
@@ -30,14 +30,18 @@ int nsagent_open_tap(struct nsagent *a, const char *name, int *tap_fd,
 int nsagent_configure(struct nsagent *a, const struct nl_config *cfg,
 		      GError **error);
 /* nsagent_sockreq flags */
-#define NSAGENT_SOCK_TRANSPARENT	1U	/* IP(V6)_TRANSPARENT: may bind
+#define NSAGENT_SOCK_TRANSPARENT \
+	1U /* IP(V6)_TRANSPARENT: may bind
 						 * an address not of the
 						 * namespace */
-#define NSAGENT_SOCK_MARK		2U	/* SO_MARK NL_RETURN_MARK: the
+#define NSAGENT_SOCK_MARK \
+	2U /* SO_MARK NL_RETURN_MARK: the
 						 * replies come back */
-#define NSAGENT_SOCK_BIND		4U	/* bind to @bind (its port, or
+#define NSAGENT_SOCK_BIND \
+	4U /* bind to @bind (its port, or
 						 * any if taken) */
-#define NSAGENT_SOCK_FLOW		8U	/* UDP: connect to @peer, add
+#define NSAGENT_SOCK_FLOW \
+	8U /* UDP: connect to @peer, add
 						 * the flow's return rule */
 
 /**
@@ -67,7 +71,7 @@ int nsagent_socket_req(struct nsagent *a, const struct nsagent_sockreq *sr,
 int nsagent_socket(struct nsagent *a, int domain, int type, int protocol,
 		   unsigned flags);
 /* Most sockets nsagent_sockets() makes in one exchange */
-#define NSAGENT_SOCKETS_MAX	16
+#define NSAGENT_SOCKETS_MAX 16
 int nsagent_sockets(struct nsagent *a, const struct nsagent_sockreq *sr,
 		    int *fds, unsigned n);
 int nsagent_return(struct nsagent *a, bool ipv6, struct in_addr prefsrc4);

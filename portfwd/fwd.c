@@ -58,7 +58,7 @@
 #include "portfwd/privport.h"
 #include "slirp/loop.h"
 
-#define PF_EPOLL_BATCH	64
+#define PF_EPOLL_BATCH 64
 
 /**
  * pf_mode_parse() - parse --port-mode
@@ -142,7 +142,8 @@ static socklen_t pf_sockaddr(const struct addr_ip *a, uint16_t port,
 /* The gateway's addresses, port 0: what local clients are bound to */
 static void pf_gw_setup(struct pf_table *t, const struct sl_config *cfg)
 {
-	struct addr_ip gw4 = { .family = AF_INET }, gw6 = { .family = AF_INET6 };
+	struct addr_ip gw4 = { .family = AF_INET },
+		       gw6 = { .family = AF_INET6 };
 
 	gw4.v4 = addr_plan_gateway4(&cfg->cidr);
 	gw6.v6 = addr_plan_gateway6();
@@ -307,7 +308,8 @@ static int pf_slirp_udp_exclusive(int fd, const struct sockaddr_storage *host,
 	    len != hlen || memcmp(&self, host, hlen))
 		return -ENOENT;
 	return setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &off, sizeof(off)) < 0 ?
-	       -errno : 0;
+		       -errno :
+		       0;
 }
 
 /* --port-mode slirp: add or remove port @i of the rule in libslirp */
@@ -330,19 +332,22 @@ static int pf_slirp_port(struct pf_table *t, const struct pf_spec *s,
 		if (next >= 0)
 			close(next);
 		errno = 0;
-		if (slirp_add_hostxfwd(t->slirp, (struct sockaddr *)&host,
-				       hlen, (struct sockaddr *)&guest, glen,
+		if (slirp_add_hostxfwd(t->slirp, (struct sockaddr *)&host, hlen,
+				       (struct sockaddr *)&guest, glen,
 				       flags) < 0)
 			return errno ? -errno : -EINVAL;
 		if ((flags & SLIRP_HOSTFWD_UDP) &&
 		    (next < 0 || pf_slirp_udp_exclusive(next, &host, hlen)))
 			log_warn("host port %u/udp: cannot clear SO_REUSEADDR "
 				 "on libslirp's socket: another user may bind "
-				 "it", s->host_port + i);
+				 "it",
+				 s->host_port + i);
 		return 0;
 	}
 	return slirp_remove_hostxfwd(t->slirp, (struct sockaddr *)&host, hlen,
-				     flags) < 0 ? -ENOENT : 0;
+				     flags) < 0 ?
+		       -ENOENT :
+		       0;
 }
 
 /* Our forwarders: the host socket of port @i of the rule */
@@ -379,9 +384,10 @@ static int pf_listener_add(struct pf_rule_state *rs, uint16_t i)
 		/* Ephemeral: the kernel chose; the rule shows its choice */
 		hlen = sizeof(host);
 		getsockname(fd, (struct sockaddr *)&host, &hlen);
-		s->host_port = ntohs(host.ss_family == AF_INET6 ?
-				     ((struct sockaddr_in6 *)&host)->sin6_port :
-				     ((struct sockaddr_in *)&host)->sin_port);
+		s->host_port = ntohs(
+			host.ss_family == AF_INET6 ?
+				((struct sockaddr_in6 *)&host)->sin6_port :
+				((struct sockaddr_in *)&host)->sin_port);
 	}
 
 	l = g_new0(struct pf_listener, 1);
@@ -427,8 +433,10 @@ static void pf_rule_unpublish(struct pf_rule_state *rs)
 	}
 	if (rs->listeners) {
 		while (rs->listeners->len) {
-			pf_listener_free(t, g_ptr_array_index(rs->listeners,
-							      rs->listeners->len - 1));
+			pf_listener_free(t,
+					 g_ptr_array_index(rs->listeners,
+							   rs->listeners->len -
+								   1));
 			g_ptr_array_remove_index(rs->listeners,
 						 rs->listeners->len - 1);
 		}
@@ -487,8 +495,7 @@ static int pf_fill_addresses(struct pf_table *t, struct pf_spec *s,
  * the table can carry it: the namespace's return of replies in our modes,
  * host port 0 only for a single port of our forwarders
  */
-static int pf_rule_check(struct pf_table *t, struct pf_spec *s,
-			 GError **error)
+static int pf_rule_check(struct pf_table *t, struct pf_spec *s, GError **error)
 {
 	int r;
 
@@ -499,8 +506,8 @@ static int pf_rule_check(struct pf_table *t, struct pf_spec *s,
 			g_set_error(error, UN_ERROR, UN_EXIT_PUBLISH,
 				    "cannot publish ports in --port-mode auto "
 				    "or direct: the namespace refuses %s (%s); "
-				    "use --port-mode slirp", t->ret_what,
-				    g_strerror(-r));
+				    "use --port-mode slirp",
+				    t->ret_what, g_strerror(-r));
 	}
 	if (r < 0)
 		return r;
@@ -535,9 +542,10 @@ static int pf_rule_publish(struct pf_rule_state *rs, GError **error)
 		if (r < 0) {
 			t->binds_refused++;
 			privport_set_bind_error(error, -r,
-				(uint16_t)(s->host_port + i),
-				pf_proto_name(s->proto),
-				addr_ip_str(&s->host_addr, host, sizeof(host)));
+						(uint16_t)(s->host_port + i),
+						pf_proto_name(s->proto),
+						addr_ip_str(&s->host_addr, host,
+							    sizeof(host)));
 			if (!rs->listeners) {
 				while (i--)
 					pf_slirp_port(t, s, i, false);
@@ -561,8 +569,8 @@ static int pf_rule_publish(struct pf_rule_state *rs, GError **error)
  *
  * Return: 0 or -errno
  */
-int pf_table_add(struct pf_table *t, const struct pf_spec *spec,
-		 unsigned *id, GError **error)
+int pf_table_add(struct pf_table *t, const struct pf_spec *spec, unsigned *id,
+		 GError **error)
 {
 	struct pf_rule_state *rs = g_new0(struct pf_rule_state, 1);
 	struct pf_spec *s = &rs->pub.spec;
@@ -661,8 +669,10 @@ GPtrArray *pf_table_rules(struct pf_table *t)
 
 	g_ptr_array_set_size(t->view, 0);
 	for (i = 0; i < t->rules->len; i++)
-		g_ptr_array_add(t->view, &((struct pf_rule_state *)
-					   g_ptr_array_index(t->rules, i))->pub);
+		g_ptr_array_add(t->view,
+				&((struct pf_rule_state *)
+					  g_ptr_array_index(t->rules, i))
+					 ->pub);
 	return t->view;
 }
 
@@ -679,7 +689,8 @@ void pf_table_free(struct pf_table *t)
 	t->closing = true;
 	while (t->rules->len)
 		pf_table_remove(t, ((struct pf_rule_state *)
-				    g_ptr_array_index(t->rules, 0))->pub.id);
+					    g_ptr_array_index(t->rules, 0))
+					   ->pub.id);
 	g_ptr_array_unref(t->rules);
 	g_ptr_array_unref(t->view);
 	g_ptr_array_unref(t->dead);
@@ -692,4 +703,3 @@ void pf_table_free(struct pf_table *t)
 	close(t->epfd);
 	g_free(t);
 }
-

@@ -56,7 +56,7 @@ enum pf_mode {
 };
 
 /* Connections (UDP: flows) open at once per rule before new ones are refused */
-#define PF_MAX_CONNS_DEFAULT	4096
+#define PF_MAX_CONNS_DEFAULT 4096
 
 struct pf_table;
 struct nsagent;
@@ -69,8 +69,8 @@ int pf_mode_parse(const char *s, enum pf_mode *out);
 void pf_table_set_max_conns(struct pf_table *t, unsigned max);
 void pf_table_ready(struct pf_table *t);
 void pf_table_free(struct pf_table *t);
-int pf_table_add(struct pf_table *t, const struct pf_spec *spec,
-		 unsigned *id, GError **error);
+int pf_table_add(struct pf_table *t, const struct pf_spec *spec, unsigned *id,
+		 GError **error);
 int pf_table_remove(struct pf_table *t, unsigned id);
 GPtrArray *pf_table_rules(struct pf_table *t);
 int pf_table_set_automatic(struct pf_table *t, unsigned id);

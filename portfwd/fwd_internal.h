@@ -18,29 +18,29 @@
 #include "portfwd/fwd.h"
 
 /* Idle time after which a UDP flow is forgotten */
-#define PF_UDP_FLOW_TIMEOUT_MS	60000
+#define PF_UDP_FLOW_TIMEOUT_MS 60000
 
 /* New UDP flows a rule may make per tick (1 s): each costs the agent a
  * socket and a fib rule, so a churn of (spoofed) sources must not keep it
  * busy; datagrams of new clients past it are dropped until the next tick */
-#define PF_UDP_NEW_PER_TICK	512
+#define PF_UDP_NEW_PER_TICK 512
 
 /* Share of the global bound of connections (pf_table.max_total) that the
  * UDP flows of all rules may take: 1/PF_UDP_SHARE_DIV, so that they never
  * take it all from TCP connections and the API */
-#define PF_UDP_SHARE_DIV	2
+#define PF_UDP_SHARE_DIV 2
 
 /* Global bound of connections from the fd limit (pf_conns_for_fds()): what
  * a connection may hold at most (two sockets, and a pipe each way while
  * bytes wait), and fds left for everything else (libslirp's NAT sockets,
  * the API, the namespace sockets made ahead, the pipe pool): at least
  * PF_FD_RESERVE, and an eighth of the limit */
-#define PF_FDS_PER_CONN		6
-#define PF_FD_RESERVE		64
+#define PF_FDS_PER_CONN 6
+#define PF_FD_RESERVE 64
 
 /* Pipes kept for reuse by the table (tcpfwd.c): a connection holds pipes
  * only while bytes wait in them */
-#define PF_PIPE_POOL		8
+#define PF_PIPE_POOL 8
 
 /**
  * struct pf_ep - something registered in the forwarders' epoll set
@@ -156,8 +156,8 @@ struct pf_conn_link {
  */
 /* Sockets made ahead in the namespace per family (pf_pool_fill()): at
  * first PF_POOL_START, growing to PF_POOL_SIZE under a burst */
-#define PF_POOL_SIZE	8
-#define PF_POOL_START	2
+#define PF_POOL_SIZE 8
+#define PF_POOL_START 2
 
 struct pf_table {
 	Slirp *slirp;
@@ -226,6 +226,6 @@ void pf_udp_expire(struct pf_rule_state *rs, int64_t now_ms);
 void pf_udp_listener_free(struct pf_listener *l);
 
 /* Room for "[IPv6]:port" */
-#define PF_PEER_STRLEN	(INET6_ADDRSTRLEN + 8)
+#define PF_PEER_STRLEN (INET6_ADDRSTRLEN + 8)
 
 #endif /* PORTFWD_FWD_INTERNAL_H */

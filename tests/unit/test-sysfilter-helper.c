@@ -24,14 +24,45 @@
 
 /* Never allowed: the calls that would let a compromised helper out */
 static const char *const never[] = {
-	"execve", "execveat", "ptrace", "mount", "umount2", "setns",
-	"unshare", "clone", "clone3", "fork", "vfork", "bpf", "keyctl",
-	"add_key", "request_key", "pivot_root", "init_module", "finit_module",
-	"delete_module", "kexec_load", "kexec_file_load", "reboot",
-	"open_by_handle_at", "userfaultfd", "perf_event_open",
-	"io_uring_setup", "process_vm_readv", "process_vm_writev",
-	"move_mount", "fsopen", "open_tree", "memfd_create", "socketpair",
-	"prctl", "seccomp", "setuid", "capset", "chroot", "personality",
+	"execve",
+	"execveat",
+	"ptrace",
+	"mount",
+	"umount2",
+	"setns",
+	"unshare",
+	"clone",
+	"clone3",
+	"fork",
+	"vfork",
+	"bpf",
+	"keyctl",
+	"add_key",
+	"request_key",
+	"pivot_root",
+	"init_module",
+	"finit_module",
+	"delete_module",
+	"kexec_load",
+	"kexec_file_load",
+	"reboot",
+	"open_by_handle_at",
+	"userfaultfd",
+	"perf_event_open",
+	"io_uring_setup",
+	"process_vm_readv",
+	"process_vm_writev",
+	"move_mount",
+	"fsopen",
+	"open_tree",
+	"memfd_create",
+	"socketpair",
+	"prctl",
+	"seccomp",
+	"setuid",
+	"capset",
+	"chroot",
+	"personality",
 };
 
 static bool in_list(const char *name)
@@ -119,8 +150,8 @@ static void refused(const struct try_probe *p, int (*load)(void))
 			g_test_skip("no i386 emulation in this kernel");
 			return;
 		}
-		g_error("%s without the filter: killed by signal %d",
-			p->name, WTERMSIG(status));
+		g_error("%s without the filter: killed by signal %d", p->name,
+			WTERMSIG(status));
 	}
 
 	status = probe_in_child(p, load);
@@ -170,12 +201,33 @@ static void test_agent_refused(gconstpointer data)
 
 /* What the namespace agent must never do, of the probes of try-sysfilter-helper.c */
 static const char *const agent_refused[] = {
-	"execve", "ptrace", "mount", "setns", "unshare", "clone", "clone3",
-	"bpf", "keyctl", "pivot_root", "io_uring_setup", "socketpair",
-	"prctl", "kill:SIGTERM", "kill:SIGKILL", "socket:unix",
-	"socket:netfilter", "socket:packet", "socket:raw", "openat:creat",
-	"setsockopt:SO_BINDTODEVICE", "setsockopt:SO_RCVBUF", "mmap:exec",
-	"mprotect", "epoll_create1", "i386", "x32",
+	"execve",
+	"ptrace",
+	"mount",
+	"setns",
+	"unshare",
+	"clone",
+	"clone3",
+	"bpf",
+	"keyctl",
+	"pivot_root",
+	"io_uring_setup",
+	"socketpair",
+	"prctl",
+	"kill:SIGTERM",
+	"kill:SIGKILL",
+	"socket:unix",
+	"socket:netfilter",
+	"socket:packet",
+	"socket:raw",
+	"openat:creat",
+	"setsockopt:SO_BINDTODEVICE",
+	"setsockopt:SO_RCVBUF",
+	"mmap:exec",
+	"mprotect",
+	"epoll_create1",
+	"i386",
+	"x32",
 };
 
 static void test_agent_list(void)
@@ -239,8 +291,9 @@ static int agent_calls(int sock)
 		return 7;
 	close(fd);
 	fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd >= 0 && setsockopt(fd, SOL_IPV6, IPV6_TRANSPARENT, &on,
-				  sizeof(on)) && errno != EPERM)
+	if (fd >= 0 &&
+	    setsockopt(fd, SOL_IPV6, IPV6_TRANSPARENT, &on, sizeof(on)) &&
+	    errno != EPERM)
 		return 8;
 	if (fd >= 0)
 		close(fd);
@@ -262,7 +315,8 @@ static void test_agent_allowed(void)
 	pid_t pid;
 
 	g_assert_cmpint(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
-				   sv), ==, 0);
+				   sv),
+			==, 0);
 	g_assert_cmpint(fdpass_send(sv[0], "r", 1, -1), ==, 1);
 	fflush(NULL);
 	pid = fork();
@@ -303,8 +357,10 @@ static int create_in_child(const char *dir, int step)
 		if (dirfd < 0 || try_apply(-1))
 			_exit(2);
 		if (step == 0)
-			openat(dirfd, "c.pcap", O_WRONLY | O_CREAT | O_EXCL |
-			       O_NOFOLLOW | O_CLOEXEC, 0600);
+			openat(dirfd, "c.pcap",
+			       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+				       O_CLOEXEC,
+			       0600);
 		else
 			renameat(dirfd, "c.pcap", dirfd, "c.pcap.1");
 		_exit(3);
@@ -346,7 +402,8 @@ static void allowed(bool apply)
 		g_error("killed by signal %d (%s)%s", WTERMSIG(status),
 			g_strsignal(WTERMSIG(status)),
 			WTERMSIG(status) == SIGSYS ?
-			": an allowed call is missing from the list" : "");
+				": an allowed call is missing from the list" :
+				"");
 	g_assert_cmpint(WEXITSTATUS(status), ==, 0);
 }
 
@@ -484,31 +541,36 @@ int main(int argc, char **argv)
 	g_test_add_func("/sysfilter-helper/list", test_list);
 	g_test_add_func("/sysfilter-helper/no-nnp", test_no_nnp);
 	g_test_add_func("/sysfilter-helper/mode", test_mode);
-	g_test_add_func("/sysfilter-helper/allowed-unfiltered", test_allowed_unfiltered);
+	g_test_add_func("/sysfilter-helper/allowed-unfiltered",
+			test_allowed_unfiltered);
 	g_test_add_func("/sysfilter-helper/allowed", test_allowed);
-	g_test_add_func("/sysfilter-helper/no-file-creation", test_no_file_creation);
+	g_test_add_func("/sysfilter-helper/no-file-creation",
+			test_no_file_creation);
 	g_test_add_func("/sysfilter-helper/pidfd-other", test_pidfd_other);
 	for (i = 0; i < ARRAY_SIZE(try_refused); i++) {
-		g_autofree char *path = g_strdup_printf("/sysfilter-helper/refused/%s",
-							try_refused[i].name);
+		g_autofree char *path =
+			g_strdup_printf("/sysfilter-helper/refused/%s",
+					try_refused[i].name);
 
 		g_assert_true(try_find(try_refused[i].name) == &try_refused[i]);
 		g_test_add_data_func(path, &try_refused[i], test_refused);
 	}
 	for (i = 0; i < ARRAY_SIZE(try_denied); i++) {
-		g_autofree char *path = g_strdup_printf("/sysfilter-helper/denied/%s",
-							try_denied[i].name);
+		g_autofree char *path =
+			g_strdup_printf("/sysfilter-helper/denied/%s",
+					try_denied[i].name);
 
 		g_test_add_data_func(path, &try_denied[i], test_denied);
 	}
 	g_test_add_func("/sysfilter-helper/agent/list", test_agent_list);
 	g_test_add_func("/sysfilter-helper/agent/allowed", test_agent_allowed);
 	for (i = 0; i < ARRAY_SIZE(agent_refused); i++) {
-		g_autofree char *path = g_strdup_printf("/sysfilter-helper/agent/refused/%s",
-							agent_refused[i]);
+		g_autofree char *path =
+			g_strdup_printf("/sysfilter-helper/agent/refused/%s",
+					agent_refused[i]);
 		const struct try_probe *p = try_find(agent_refused[i]);
 
-		if (!p)	/* not on this architecture (i386, x32) */
+		if (!p) /* not on this architecture (i386, x32) */
 			continue;
 		g_test_add_data_func(path, p, test_agent_refused);
 	}
