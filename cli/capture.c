@@ -22,7 +22,7 @@
 #include "common/util.h"
 #include "slirp/capture.h"
 
-static const struct option capture_longopts[] = {
+static const struct option capture_cmd_longopts[] = {
 	{ "api-socket", required_argument, NULL, 'a' },
 	{ "max-size", required_argument, NULL, 's' },
 	{ "help", no_argument, NULL, 'h' },
@@ -30,10 +30,10 @@ static const struct option capture_longopts[] = {
 };
 
 /**
- * capture_usage() - print the help of `usernet capture`
+ * capture_cmd_usage() - print the help of `usernet capture`
  * @out:	stream
  */
-void capture_usage(FILE *out)
+void capture_cmd_usage(FILE *out)
 {
 	/* clang-format off: the help text as it prints */
 	fprintf(out,
@@ -51,7 +51,7 @@ void capture_usage(FILE *out)
 	/* clang-format on */
 }
 
-static int capture_start(const char *api, const char *file, uint64_t max)
+static int capture_cmd_start(const char *api, const char *file, uint64_t max)
 {
 	g_autoptr(json_t) ret = NULL;
 	g_autofree char *req = NULL;
@@ -85,7 +85,7 @@ static int capture_start(const char *api, const char *file, uint64_t max)
 	return UN_EXIT_OK;
 }
 
-static int capture_stop(const char *api)
+static int capture_cmd_stop(const char *api)
 {
 	g_autoptr(json_t) ret = NULL;
 	int status;
@@ -112,7 +112,7 @@ struct capture_opts {
 };
 
 /* One option of `usernet capture` */
-static int capture_opt(int c, const char *arg, void *data)
+static int capture_cmd_opt(int c, const char *arg, void *data)
 {
 	struct capture_opts *o = data;
 
@@ -130,24 +130,25 @@ static int capture_opt(int c, const char *arg, void *data)
 	}
 }
 
-static const struct apicmd capture_cmd = {
-	"capture", ":a:s:h", capture_longopts, capture_usage, capture_opt,
+static const struct apicmd capture_cmd_desc = {
+	"capture",	   ":a:s:h",	    capture_cmd_longopts,
+	capture_cmd_usage, capture_cmd_opt,
 };
 
 /**
- * capture_main() - `usernet capture`
+ * capture_cmd_main() - `usernet capture`
  * @argc:	argument count
  * @argv:	arguments, argv[0] = "capture"
  *
  * Return: exit status (enum un_exit)
  */
-int capture_main(int argc, char **argv)
+int capture_cmd_main(int argc, char **argv)
 {
 	struct capture_opts o = { 0 };
 	const char *verb;
 	int r;
 
-	r = apicmd_parse_opts(&capture_cmd, argc, argv, &o.api, &o);
+	r = apicmd_parse_opts(&capture_cmd_desc, argc, argv, &o.api, &o);
 	if (r != APICMD_GO_ON)
 		return r;
 	if (optind >= argc) {
@@ -163,7 +164,7 @@ int capture_main(int argc, char **argv)
 			log_err("usernet capture start needs one FILE");
 			return UN_EXIT_USAGE;
 		}
-		return capture_start(o.api, argv[optind], o.max);
+		return capture_cmd_start(o.api, argv[optind], o.max);
 	}
 	if (!strcmp(verb, "stop")) {
 		if (optind != argc || o.max) {
@@ -171,7 +172,7 @@ int capture_main(int argc, char **argv)
 				"--max-size");
 			return UN_EXIT_USAGE;
 		}
-		return capture_stop(o.api);
+		return capture_cmd_stop(o.api);
 	}
 	log_err("unknown capture command '%s' (start or stop)", verb);
 	return UN_EXIT_USAGE;

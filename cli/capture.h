@@ -6,7 +6,7 @@
 
 #include <stdio.h>
 
-void capture_usage(FILE *out);
-int capture_main(int argc, char **argv);
+void capture_cmd_usage(FILE *out);
+int capture_cmd_main(int argc, char **argv);
 
 #endif /* CLI_CAPTURE_H */

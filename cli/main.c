@@ -48,7 +48,7 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "stats"))
 		return stats_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "capture"))
-		return capture_main(argc - 1, argv + 1);
+		return capture_cmd_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "run"))
 		return run_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||

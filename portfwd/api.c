@@ -4,10 +4,11 @@
  *
  * Protocol: one request per connection. The client writes one JSON object,
  * usually shuts down its write side, and reads the reply (compact JSON, no
- * newline) until EOF. Requests:
+ * newline) until EOF. Requests, and what the reply's "return" holds:
  *   add_hostfwd     {proto, host_addr, host_port, guest_addr, guest_port}
  *                   -> {"id":N}, plus "host_port" if 0 (ephemeral) was asked
- *   list_hostfwd    -> {"entries":[...]}
+ *   list_hostfwd    -> {"entries":[...]} (the slirp4netns entry point answers
+ *                   {"entries":[...]} without "return", as slirp4netns 1.2)
  *   remove_hostfwd  {id} -> {}
  *   start_capture   {path, max_size?} -> {}       (packet capture, pcap)
  *   stop_capture    -> {"frames", "bytes", "dropped", "files"}
