@@ -652,7 +652,13 @@ static void test_compat_abis(void)
 		long r = in_child(c_i386_getpid);
 
 		if (r == NO_RESULT || r < 0) {
-			g_test_skip("no i386 system calls on this kernel");
+			/* The kernel itself refuses every i386 call: what is
+			 * left to check is x32 under the filter */
+			g_test_message("no i386 system calls on this kernel "
+				       "(int 0x80: %ld): checking x32 only",
+				       r);
+			g_setenv("USERNET_TEST_NO_I386", "1", TRUE);
+			run_subprocess();
 			return;
 		}
 		g_test_message("without the filter: i386 keyctl(-1) %ld, "
@@ -666,11 +672,17 @@ static void test_compat_abis(void)
 		return;
 	}
 	apply();
-	g_assert_cmpint(c_i386_getpid(), ==, getpid());
-	g_assert_cmpint(in_child(c_i386_keyctl), ==, -EPERM);
-	g_assert_cmpint(in_child(c_i386_setns), ==, -EPERM);
-	g_assert_cmpint(in_child(c_i386_personality), ==, -EPERM);
-	g_assert_cmpint(in_child(c_i386_clone3), ==, -ENOSYS);
+	if (g_getenv("USERNET_TEST_NO_I386")) {
+		/* and still none under the filter */
+		g_assert_true(in_child(c_i386_getpid) == NO_RESULT ||
+			      in_child(c_i386_getpid) < 0);
+	} else {
+		g_assert_cmpint(c_i386_getpid(), ==, getpid());
+		g_assert_cmpint(in_child(c_i386_keyctl), ==, -EPERM);
+		g_assert_cmpint(in_child(c_i386_setns), ==, -EPERM);
+		g_assert_cmpint(in_child(c_i386_personality), ==, -EPERM);
+		g_assert_cmpint(in_child(c_i386_clone3), ==, -ENOSYS);
+	}
 	/* x32 (whether or not this kernel runs it) */
 	g_assert_cmpint(in_child(c_x32_keyctl), ==, -EPERM);
 }
