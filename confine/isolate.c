@@ -46,8 +46,7 @@
  *     (confine/sysfilter_helper.c), last.
  *
  * Why the directory of the resolver file and not the file: the DNS relay
- * (slirp/dnsrelay.c) re-reads /etc/resolv.conf when inotify reports a change
- * (its watches are made before this stage). Resolver managers
+ * (slirp/dnsrelay.c) re-reads /etc/resolv.conf when stat() says it changed. Resolver managers
  * (systemd-resolved, NetworkManager, resolvconf) replace the file by
  * rename(), so a bind mount of
  * the file would keep showing the old inode forever; the directory shows the

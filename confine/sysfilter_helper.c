@@ -76,8 +76,7 @@ static const struct sysfilter_entry helper_filter_allow[] = {
 		  "forwarders' epoll fd, signalfd, exit fd, pidfd, API" },
 	{ "read",
 	  "frames from the tap, signalfd, the exit fd, /etc/resolv.conf "
-	  "(the DNS relay re-reads it), the DNS relay's inotify "
-	  "fd, /proc/sys values in messages" },
+	  "(the DNS relay re-reads it), /proc/sys values in messages" },
 	{ "write", "frames to the tap, log lines to stderr, the ready fd" },
 	{ "close", "every fd the helper opens after start-up" },
 	{ "restart_syscall",
@@ -213,6 +212,7 @@ static const struct sysfilter_entry helper_filter_allow[] = {
 	  "through the fd opened before the sandbox (slirp/counters.c)" },
 	{ "newfstatat",
 	  "stat() and fstat(): the namespace path check (every 500 ms), "
+	  "the DNS relay's look at resolv.conf (at most once a second), "
 	  "fopen() of resolv.conf, fstat of the API socket at exit" },
 	{ "readlink", "/proc/self/exe, for the privileged-port message "
 		      "(portfwd/privport.c)" },

@@ -28,12 +28,15 @@
  * host's loopback (systemd-resolved's 127.0.0.53) works whatever
  * --disable-host-loopback says: that option is about the guest reaching the
  * host's loopback services, not about the host's own resolver. The file is
- * read again when inotify reports a change in the directory that holds it,
- * or in the one holding the final target of its symbolic links: resolver
- * managers replace it by rename(), which a watch on the file would miss.
- * The watches are made at start-up, before the sandbox (confine/isolate.c
- * keeps the resolver's directory in the helper's empty root, at the same
- * path); inotify watches inodes, so they keep reporting there.
+ * read again before a query when stat() (symbolic links followed) says it
+ * changed: another inode (resolver managers replace it by rename()), another
+ * size, modification or change time, or it appeared or went away. The look
+ * costs one stat() at most every DNSRELAY_RESOLV_CHECK_MS, however many
+ * queries come, and no fd: an inotify instance per helper would meet the
+ * per-user limit (fs.inotify.max_user_instances, 128 by default) on a host
+ * with many containers. The sandbox keeps the resolver's directory in the
+ * helper's empty root at the same path (confine/isolate.c), so the same
+ * stat() works there.
  *
  * TCP to port 53 of the DNS address is answered too (slirp/dnstcp.c: a
  * small TCP responder below libslirp); each query of such a connection goes
@@ -45,8 +48,8 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/inotify.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -125,64 +128,52 @@ static void dnsrelay_reload(struct dnsrelay *r)
 	log_debug("DNS: %u nameservers from %s", r->nservers, r->resolv_path);
 }
 
-static void dnsrelay_on_inotify(struct sl_loop *l, int fd, short revents,
-				void *opaque)
+/* Identity and version of the resolver file as stat() sees it (symbolic
+ * links followed): a rename over it, an edit, a retargeted link or a removal
+ * all change it */
+static void dnsrelay_resolv_stamp(const char *path, struct dnsrelay_stamp *out)
 {
-	struct dnsrelay *r = opaque;
-	char buf[4096]
-		__attribute__((aligned(__alignof__(struct inotify_event))));
-	bool changed = false;
-	ssize_t n;
+	struct stat st;
 
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		const char *p = buf;
-
-		while (p + sizeof(struct inotify_event) <= buf + n) {
-			const struct inotify_event *ev = (const void *)p;
-			unsigned i;
-
-			if (ev->mask & IN_Q_OVERFLOW)
-				changed = true;
-			for (i = 0; ev->len && i < DNSRELAY_WATCH_MAX; i++)
-				if (r->names[i] &&
-				    !strcmp(ev->name, r->names[i]))
-					changed = true;
-			p += sizeof(struct inotify_event) + ev->len;
-		}
-	}
-	if (changed)
-		dnsrelay_reload(r);
+	memset(out, 0, sizeof(*out));
+	if (stat(path, &st))
+		return;
+	out->present = true;
+	out->dev = st.st_dev;
+	out->ino = st.st_ino;
+	out->size = st.st_size;
+	out->mtime = st.st_mtim;
+	out->ctime = st.st_ctim;
 }
 
-/* Watch the directory of @path for changes of its entry; the watch list
- * index @i */
-static void dnsrelay_watch(struct dnsrelay *r, unsigned i, const char *path)
+static bool dnsrelay_stamp_equal(const struct dnsrelay_stamp *a,
+				 const struct dnsrelay_stamp *b)
 {
-	g_autofree char *dn = g_path_get_dirname(path);
-
-	r->names[i] = g_path_get_basename(path);
-	if (inotify_add_watch(r->ino_fd, dn,
-			      IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM |
-				      IN_CREATE | IN_DELETE | IN_ONLYDIR) < 0)
-		log_warn("DNS: cannot watch %s for changes of the resolver "
-			 "configuration: %s",
-			 dn, strerror(errno));
+	return a->present == b->present && a->dev == b->dev &&
+	       a->ino == b->ino && a->size == b->size &&
+	       a->mtime.tv_sec == b->mtime.tv_sec &&
+	       a->mtime.tv_nsec == b->mtime.tv_nsec &&
+	       a->ctime.tv_sec == b->ctime.tv_sec &&
+	       a->ctime.tv_nsec == b->ctime.tv_nsec;
 }
 
-/* inotify on the directory of the resolver file and on that of its final
- * target (see "Theory of operation") */
-static int dnsrelay_follow(struct dnsrelay *r)
+/* Before a query: read the resolver file again if it changed since the last
+ * look, looking at most once every DNSRELAY_RESOLV_CHECK_MS (see "Theory of
+ * operation") */
+static void dnsrelay_resolv_check(struct dnsrelay *r)
 {
-	g_autofree char *real = realpath(r->resolv_path, NULL);
+	struct dnsrelay_stamp now;
+	int64_t ms = util_now_ms();
 
-	r->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (r->ino_fd < 0)
-		return -errno;
-	dnsrelay_watch(r, 0, r->resolv_path);
-	if (real && strcmp(real, r->resolv_path))
-		dnsrelay_watch(r, 1, real);
-	sl_loop_watch_fd(r->loop, r->ino_fd, POLLIN, dnsrelay_on_inotify, r);
-	return 0;
+	if (!r->resolv_path ||
+	    ms - r->resolv_checked_ms < DNSRELAY_RESOLV_CHECK_MS)
+		return;
+	r->resolv_checked_ms = ms;
+	dnsrelay_resolv_stamp(r->resolv_path, &now);
+	if (dnsrelay_stamp_equal(&now, &r->resolv_seen))
+		return;
+	r->resolv_seen = now;
+	dnsrelay_reload(r);
 }
 
 /* Close the socket of @p's current try */
@@ -459,8 +450,10 @@ struct dnsrelay_pending *dnsrelay_start(struct dnsrelay *r,
 					const uint8_t *q, size_t qlen,
 					struct dnstcp_conn *conn)
 {
-	struct dnsrelay_pending *p = dnsrelay_slot(r, g, conn != NULL);
+	struct dnsrelay_pending *p;
 
+	dnsrelay_resolv_check(r);
+	p = dnsrelay_slot(r, g, conn != NULL);
 	if (!p) {
 		r->st.dropped++;
 		return NULL;
@@ -521,28 +514,26 @@ bool dnsrelay_frame(struct dnsrelay *r, const uint8_t *frame, size_t len)
 /**
  * dnsrelay_new() - a relay answering at @cfg's addresses
  * @cfg:	addresses, MTU, servers or the resolver file to follow
- * @loop:	event loop for the upstream sockets, inotify and the timeouts
+ * @loop:	event loop for the upstream sockets and the timeouts
  * @send:	writes an answer frame to the guest
  * @send_opaque: its argument
  * @out:	the relay
  *
- * Run before the sandbox: the resolver file's directories are watched now.
+ * The resolver file is read now, before the sandbox.
  *
- * Return: 0 or -errno (inotify refused)
+ * Return: 0
  */
 int dnsrelay_new(const struct dnsrelay_cfg *cfg, struct sl_loop *loop,
 		 dnsrelay_send_fn send, void *send_opaque,
 		 struct dnsrelay **out)
 {
 	struct dnsrelay *r = g_new0(struct dnsrelay, 1);
-	int ret;
 
 	r->loop = loop;
 	r->send = send;
 	r->send_opaque = send_opaque;
 	r->addrs = cfg->addrs;
 	r->mtu = cfg->mtu;
-	r->ino_fd = -1;
 	/* The slots (about 170 KiB) stay untouched, so not resident, until
 	 * queries use them: dnsrelay_start() fills in a slot it takes */
 	if (cfg->nservers) {
@@ -551,12 +542,9 @@ int dnsrelay_new(const struct dnsrelay_cfg *cfg, struct sl_loop *loop,
 		       r->nservers * sizeof(r->servers[0]));
 	} else {
 		r->resolv_path = g_strdup(cfg->resolv_path);
+		dnsrelay_resolv_stamp(r->resolv_path, &r->resolv_seen);
+		r->resolv_checked_ms = util_now_ms();
 		dnsrelay_reload(r);
-		ret = dnsrelay_follow(r);
-		if (ret < 0) {
-			dnsrelay_free(r);
-			return ret;
-		}
 	}
 	sl_loop_every(loop, DNSRELAY_TICK_MS, dnsrelay_tick, r);
 	*out = r;
@@ -581,12 +569,6 @@ void dnsrelay_free(struct dnsrelay *r)
 		if (r->pend[i].used)
 			dnsrelay_release(r, &r->pend[i]);
 	}
-	if (r->ino_fd >= 0) {
-		sl_loop_unwatch_fd(r->loop, r->ino_fd);
-		close(r->ino_fd);
-	}
-	for (i = 0; i < DNSRELAY_WATCH_MAX; i++)
-		g_free(r->names[i]);
 	g_free(r->resolv_path);
 	g_free(r);
 }

@@ -29,8 +29,8 @@ typedef void (*dnsrelay_send_fn)(const uint8_t *frame, size_t len,
  * struct dnsrelay_cfg - what the relay answers and whom it asks
  * @addrs:	the guest-side DNS addresses
  * @mtu:	the tap's MTU (bound of an answer frame)
- * @resolv_path: resolver configuration to read and follow (inotify), used
- *		when @nservers is 0
+ * @resolv_path: resolver configuration to read and follow (looked at before
+ *		queries), used when @nservers is 0
  * @servers:	fixed servers (--dns), port 53, or NULL
  * @nservers:	their number
  */

@@ -6,13 +6,33 @@
 #define SLIRP_DNSRELAY_INTERNAL_H
 
 #include <glib.h>
+#include <sys/types.h>
+#include <time.h>
 
 #include "slirp/dnsrelay.h"
 
 /* Period of the timeout scan */
 #define DNSRELAY_TICK_MS 250
-/* Directories (and file names) watched: the file's, its final target's */
-#define DNSRELAY_WATCH_MAX 2
+/* The resolver file is looked at (stat) at most this often, before queries */
+#define DNSRELAY_RESOLV_CHECK_MS 1000
+
+/**
+ * struct dnsrelay_stamp - what stat() said of the resolver file
+ * @present:	it existed
+ * @dev:	device
+ * @ino:	inode
+ * @size:	size
+ * @mtime:	modification time
+ * @ctime:	change time
+ */
+struct dnsrelay_stamp {
+	bool present;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+	struct timespec ctime;
+};
 /* The guest's TCP connections to port 53 at once; beyond it the oldest is
  * reset */
 #define DNSTCP_CONN_MAX 16
@@ -114,8 +134,8 @@ struct dnsrelay_pending {
  * @addrs:	the guest-side DNS addresses
  * @mtu:	the tap's MTU
  * @resolv_path: resolver file followed, or NULL with fixed servers
- * @names:	file names in the watched directories that mean a change
- * @ino_fd:	inotify fd, or -1
+ * @resolv_seen: the resolver file when it was last read
+ * @resolv_checked_ms: when it was last looked at (util_now_ms())
  * @servers:	servers asked, in order
  * @nservers:	their number
  * @pend:	queries waiting
@@ -134,8 +154,8 @@ struct dnsrelay {
 	struct dnsw_addrs addrs;
 	unsigned mtu;
 	char *resolv_path;
-	char *names[DNSRELAY_WATCH_MAX];
-	int ino_fd;
+	struct dnsrelay_stamp resolv_seen;
+	int64_t resolv_checked_ms;
 	struct sockaddr_storage servers[DNSRELAY_SERVERS_MAX];
 	unsigned nservers;
 	struct dnsrelay_pending pend[DNSRELAY_PENDING_MAX];

@@ -13,7 +13,7 @@ load lib
 
 # dns_host SERVERS ARGS...: write $T/r/resolv.conf from "nameserver" lines in $DNS_RESOLV, start the servers
 # SERVERS ("ADDR=IP" answers every A query with IP, "ADDR=silent" never answers; see dns-tool.py) in the session,
-# then usernet with ARGS... and --configure
+# then usernet with ARGS... and --configure; $DNS_SESSION_PRE (optional) runs first in the session
 dns_host() {
 	local servers=$1
 	shift
@@ -22,7 +22,7 @@ dns_host() {
 	printf '%s\n' "${DNS_RESOLV[@]}" >"$T/r/resolv.conf"
 	chmod 0755 "$T/r" && chmod 0644 "$T/r/resolv.conf"
 	((IT_ROOT)) && chown -R "$TEST_USER:" "$T/r"
-	local pre="ip link set lo up && ip addr add 2001:db8::53/128 dev lo nodad &&
+	local pre="${DNS_SESSION_PRE:-true} && ip link set lo up && ip addr add 2001:db8::53/128 dev lo nodad &&
 		{ python3 $T/dns-tool.py serve $T/srv.log $servers </dev/null >$T/srv.out 2>&1 3>&- 7>&- &
 		  echo \$! >$T/srv.pid; } &&
 		mount -t tmpfs tmpfs /etc && ln -s $T/r/resolv.conf /etc/resolv.conf"
@@ -89,6 +89,19 @@ dns_expect() {
 	# edited in place, too
 	echo 'nameserver 127.0.0.4' >"$T/r/resolv.conf"
 	wait_until 5 dns_is 192.0.2.4 10.0.2.3 edited.test || dns_expect 192.0.2.4 10.0.2.3 edited.test
+	usernet_stop_ok
+}
+
+@test "no inotify instance left to the user (user.max_inotify_instances 0): the helper starts and follows a replaced resolv.conf" {
+	# A host with many containers runs out of inotify instances (128 a user by default); the relay needs none
+	DNS_RESOLV=('nameserver 127.0.0.4')
+	DNS_SESSION_PRE='echo 0 >/proc/sys/user/max_inotify_instances'
+	dns_host "127.0.0.4=192.0.2.4 127.0.0.5=192.0.2.5"
+	dns_expect 192.0.2.4 10.0.2.3 before.test
+	echo 'nameserver 127.0.0.5' >"$T/r/resolv.conf.new"
+	chmod 0644 "$T/r/resolv.conf.new"
+	mv -f "$T/r/resolv.conf.new" "$T/r/resolv.conf"
+	wait_until 5 dns_is 192.0.2.5 10.0.2.3 after.test || dns_expect 192.0.2.5 10.0.2.3 after.test
 	usernet_stop_ok
 }
 
