@@ -17,9 +17,13 @@
  * launcher and this init do; init leaves those alone (SI_KERNEL), so the
  * command gets each once.
  *
- * Init keeps no capability, and sets no_new_privs, before it waits: the
- * command, even root of the sandbox, finds nothing in it to take over, and
- * the kernel lets it send init only the signals init handles.
+ * Init keeps no capability, sets no_new_privs, and makes itself not dumpable
+ * before it waits: the command, even root of the sandbox with every
+ * capability, cannot trace it (init was cloned from the launcher, not
+ * executed: it would take CAP_SYS_PTRACE of the host's user namespace), and
+ * the kernel lets the command send init only the signals init handles. The
+ * helper has opened /proc/PID/ns/ of init before (the launcher starts the
+ * command only once the helper is ready).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -236,7 +240,8 @@ noreturn void init_main(void (*command)(void *arg), void *arg)
 	r = caps_drop_bounding(0);
 	if (!r)
 		r = caps_keep_only(0);
-	if (r || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
+	if (r || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)) {
 		log_msg(LOG_LVL_ERR, r ? -r : errno,
 			"init: cannot drop its privileges");
 		kill(pid, SIGKILL);

@@ -250,7 +250,7 @@ struct run_state {
 };
 
 /* Start `usernet attach` on the sandbox and wait until it is ready.
- * Return: 0, or the helper's exit status (its error is already printed) */
+ * Return: 0, or 125 (its error is already printed) */
 static int run_start_helper(const struct run_opts *o, struct run_state *s)
 {
 	g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
@@ -299,9 +299,10 @@ static int run_start_helper(const struct run_opts *o, struct run_state *s)
 	while (waitpid(s->helper, &status, 0) < 0 && errno == EINTR)
 		;
 	s->helper = 0;
-	if (WIFEXITED(status) && WEXITSTATUS(status))
-		return WEXITSTATUS(status);
-	log_err("the network helper stopped before it was ready");
+	/* Its error (a port that cannot be published...) is printed: the
+	 * status is usernet's failure, as Podman's */
+	if (!WIFEXITED(status) || !WEXITSTATUS(status))
+		log_err("the network helper stopped before it was ready");
 	return RUN_EXIT_LAUNCHER;
 }
 
@@ -647,8 +648,10 @@ static int run_sandbox(const struct run_opts *o)
  * @argc:	argument count, argv[0] being "run"
  * @argv:	arguments
  *
- * Return: the command's exit status, or 125 (usernet failed; 2 for a bad
- * command line, or the helper's own status when publishing fails)
+ * Return: the command's exit status (128+N if signal N killed it), 126 if
+ * it cannot be executed, 127 if it is not found, or 125 if usernet failed
+ * (a bad command line, a port that cannot be published, namespaces that
+ * cannot be set up); 0 after --help
  */
 int run_main(int argc, char **argv)
 {
@@ -660,7 +663,7 @@ int run_main(int argc, char **argv)
 	if (run_opts_parse(&o, argc, argv, &error)) {
 		log_err("%s", error->message);
 		run_opts_clear(&o);
-		return UN_EXIT_USAGE;
+		return RUN_EXIT_LAUNCHER;
 	}
 	log_init("usernet", o.debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	if (o.help) {
