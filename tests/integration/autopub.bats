@@ -193,16 +193,16 @@ while True:
 	usernet_stop_ok
 }
 
-@test "--publish-auto: bad ranges are usage errors (exit 2), in usernet attach and usernet run" {
+@test "--publish-auto: bad ranges are usage errors (exit 2 in usernet attach, 125 in usernet run)" {
 	for r in '' 0 65536 80- -80 9-8 '~' a 80,,81 '80 ' 8080/tcp; do
 		run_usernet attach "--publish-auto=$r" 1
 		assert_error 2 "--publish-auto"
 	done
 	run_usernet run "--publish-auto=9-8" -- true
-	[[ $status == 2 && $stderr == *"--publish-auto: the range '9-8' in '9-8' ends before it starts"* ]] ||
+	[[ $status == 125 && $stderr == *"--publish-auto: the range '9-8' in '9-8' ends before it starts"* ]] ||
 		fail "usernet run: status $status" "$stderr"
 	run_usernet run --net none --publish-auto -- true
-	[[ $status == 2 && $stderr == *"--publish-auto needs --net usernet"* ]] || fail "status $status" "$stderr"
+	[[ $status == 125 && $stderr == *"--publish-auto needs --net usernet"* ]] || fail "status $status" "$stderr"
 	run_usernet attach --help
 	[[ $output == *"--publish-auto[=RANGE]"* ]] || fail "no --publish-auto in --help"
 }

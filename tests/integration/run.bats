@@ -458,6 +458,224 @@ linger_running() { [[ -n $(run_left "$T/linger") ]]; }
 	run_expect_clean
 }
 
+# ---------------------------------------------------------------------------------------------- PID, IPC, UTS namespaces, init
+
+# PTY_KEY: a Python script: runs ARGS... on a new terminal (pty, its foreground process group), waits for "ready" in
+# its output, types the key of $PTY_KEY_BYTE (a control character: ^C is \x03), prints what the terminal showed
+# (no CR), then "status N" (the exit status)
+PTY_KEY='import os, pty, select, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+out = b""
+def read(until, seconds):
+    global out
+    end = time.time() + seconds
+    while not until() and time.time() < end:
+        if select.select([fd], [], [], 0.1)[0]:
+            try:
+                data = os.read(fd, 4096)
+            except OSError:
+                return
+            if not data:
+                return
+            out += data
+read(lambda: b"ready" in out, 30)
+os.write(fd, bytes([int(os.environ["PTY_KEY_BYTE"], 0)]))
+read(lambda: False, 20)
+status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+print(out.decode(errors="replace").replace("\r", ""))
+print("status", status)'
+
+# run_pty KEY ARGS...: `usernet run ARGS...` on a terminal, KEY (0x03 for ^C...) typed once it printed "ready"
+run_pty() {
+	need python3
+	PTY_KEY_BYTE=$1 run --separate-stderr timeout -k 5 60 python3 -c "$PTY_KEY" "${AS_USER[@]}" "$IT_USERNET" run "${@:2}"
+}
+
+@test "PID namespace: init is PID 1, the command PID 2; /proc lists only the sandbox's; not the host's pid namespace" {
+	run_sandbox -- sh -c 'echo $$; readlink /proc/self/ns/pid; cat /proc/1/comm
+		ls /proc | grep -E "^[0-9]+$" | tr "\n" " "'
+	[[ $status == 0 ]] || fail "status $status" "$stderr"
+	[[ ${lines[0]} == 2 ]] || fail "the command is PID ${lines[0]}, not 2"
+	[[ ${lines[1]} == pid:* && ${lines[1]} != "$(readlink /proc/self/ns/pid)" ]] ||
+		fail "the pid namespace inside: ${lines[1]}, the host's: $(readlink /proc/self/ns/pid)"
+	[[ ${lines[2]} == "$(basename "$IT_USERNET")" ]] || fail "PID 1 is ${lines[2]}, not usernet's init"
+	for pid in ${lines[3]}; do
+		((pid < 20)) || fail "PID $pid is visible inside: /proc shows more than the sandbox:" "${lines[3]}"
+	done
+}
+
+@test "PID namespace: a process of the user outside is neither visible nor signalled (kill -0, kill -KILL fail)" {
+	run_linger
+	spawn "${AS_USER[@]}" "$T/linger" 1000
+	out=$SPAWNED
+	wait_until 5 alive "$out" || fail "the outside process did not start"
+	run_sandbox -- sh -c "if [ -e /proc/$out ]; then echo visible; else echo invisible; fi
+		kill -0 $out 2>/dev/null && echo kill-0-worked || echo kill-0-failed
+		kill -KILL $out 2>/dev/null && echo killed || echo kill-failed"
+	[[ $status == 0 ]] || fail "status $status" "$stderr"
+	[[ $output == $'invisible\nkill-0-failed\nkill-failed' ]] || fail "inside, about PID $out:" "$output"
+	alive "$out" || fail "the outside process $out was killed"
+}
+
+@test "init: PID 1 keeps no capability, no_new_privs, is not traceable; the command keeps its set and seccomp" {
+	run_sandbox --cap-add ALL --seccomp unconfined -- sh -c 'cat /proc/1/status; echo ---; cat /proc/1/environ'
+	[[ $status != 0 && $stderr == *'Permission denied'* ]] ||
+		fail "init's environment was readable (it is dumpable): status $status" "$stderr"
+	output=${output%%---*}
+	run_expect_fields CapInh=0000000000000000 CapPrm=0000000000000000 CapEff=0000000000000000 \
+		CapBnd=0000000000000000 CapAmb=0000000000000000 NoNewPrivs=1
+	run_sandbox -- cat /proc/self/status
+	run_expect_caps "$DEFAULT_CAPS" "$NONE"
+	run_expect_fields NoNewPrivs=1 Seccomp=2
+}
+
+@test "init reaps orphans: an orphan's parent is PID 1, and once it exits no zombie is left; the status is the command's" {
+	# shellcheck disable=SC2016 # the inner shell's
+	run_sandbox -- sh -c 'o=$(sh -c "sleep 0.3 >/dev/null 2>&1 & echo \$!")
+		read -r l </proc/$o/stat; set -- $l; echo "orphan ppid $4"
+		sleep 1.5
+		if [ -e /proc/$o ]; then read -r l </proc/$o/stat; set -- $l; echo "left in state $3"; else echo reaped; fi
+		for f in /proc/[0-9]*/stat; do read -r l <$f; set -- $l; [ "$3" != Z ] || echo "zombie: $l"; done
+		exit 3'
+	[[ $status == 3 ]] || fail "status $status, expected 3" "$output" "$stderr"
+	[[ $output == $'orphan ppid 1\nreaped' ]] || fail "inside:" "$output"
+}
+
+@test "init: the command exits while orphans still run: its status (4) at once, the orphans killed" {
+	run_linger
+	t0=$(now)
+	run_sandbox -- sh -c "$T/linger 1000 >/dev/null 2>&1 & (trap '' TERM; exec $T/linger 1001) >/dev/null 2>&1 & exit 4"
+	[[ $status == 4 ]] || fail "status $status, expected 4" "$stderr"
+	(($(now) - t0 < 10000000)) || fail "usernet run took $(elapsed_since "$t0") s"
+	run_expect_clean
+}
+
+@test "SIGUSR1, SIGUSR2 and SIGWINCH sent to usernet run reach the command" {
+	signal_forwarded USR1
+	signal_forwarded USR2
+	signal_forwarded WINCH
+}
+
+@test "init forwards what is sent to it inside: kill -TERM 1 reaches the command; kill -KILL 1 is ignored" {
+	run_sandbox -- sh -c "trap 'echo got-TERM; exit 7' TERM; kill -TERM 1; sleep 5 & wait"
+	[[ $status == 7 && $output == got-TERM ]] || fail "kill -TERM 1: status $status, output $output" "$stderr"
+	run_sandbox -- sh -c 'kill -KILL 1; sleep 0.3; kill -0 1 && echo init-alive'
+	[[ $status == 0 && $output == init-alive ]] || fail "kill -KILL 1: status $status, output $output" "$stderr"
+}
+
+@test "^C on a terminal: the command gets SIGINT once (its trap: exit 7); without a trap: 130; nothing left" {
+	run_pty 0x03 -- sh -c "trap 'echo got-INT; exit 7' INT; echo ready; while :; do sleep 0.1; done"
+	[[ $status == 0 ]] || fail "the pty driver: status $status" "$output" "$stderr"
+	[[ ${lines[-1]} == 'status 7' ]] || fail "exit status: ${lines[-1]}, expected 7" "$output"
+	(($(grep -c got-INT <<<"$output") == 1)) || fail "the trap did not run once:" "$output"
+	run_expect_clean
+
+	run_pty 0x03 -- sh -c 'echo ready; exec sleep 100'
+	[[ ${lines[-1]} == 'status 130' ]] || fail "exit status: ${lines[-1]}, expected 130" "$output" "$stderr"
+	run_expect_clean
+}
+
+@test "UTS and IPC namespaces: hostname usernet by default, --hostname NAME; the host's unchanged" {
+	host_name=$(</proc/sys/kernel/hostname)
+	run_sandbox -- sh -c 'cat /proc/sys/kernel/hostname; readlink /proc/self/ns/uts /proc/self/ns/ipc'
+	[[ $status == 0 ]] || fail "status $status" "$stderr"
+	[[ ${lines[0]} == usernet ]] || fail "hostname inside: ${lines[0]}"
+	[[ ${lines[1]} == uts:* && ${lines[1]} != "$(readlink /proc/self/ns/uts)" ]] || fail "uts namespace: ${lines[1]}"
+	[[ ${lines[2]} == ipc:* && ${lines[2]} != "$(readlink /proc/self/ns/ipc)" ]] || fail "ipc namespace: ${lines[2]}"
+
+	run_sandbox --hostname box-1.example -- hostname
+	[[ $status == 0 && $output == box-1.example ]] || fail "--hostname: status $status, $output" "$stderr"
+	[[ $(</proc/sys/kernel/hostname) == "$host_name" ]] || fail "the host's name changed"
+}
+
+@test "IPC namespace: a System V shared memory segment of the host is not seen inside, nor one made inside outside" {
+	need python3 ipcrm
+	id=$(python3 -c 'import ctypes; print(ctypes.CDLL(None).shmget(0x75736e75, 4096, 0o1600))')
+	((id >= 0)) || fail "no segment made on the host"
+	run_sandbox -- python3 -c 'import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+before = open("/proc/sysvipc/shm").read().count("\n") - 1
+shm = libc.shmget(0x75736e74, 4096, 0o1600)
+print(before, shm >= 0)'
+	ipcrm -m "$id"
+	[[ $status == 0 && $output == '0 True' ]] || fail "inside: status $status, $output" "$stderr"
+	# the segment made inside went with the namespace
+	! grep -q ' 1970499188 ' /proc/sysvipc/shm || fail "the sandbox's segment is on the host"
+}
+
+@test "bad command line: --hostname '', -x, 'a b', a_b, 65 characters" {
+	bad --hostname '' -- "--hostname ''" '1 to 64'
+	bad --hostname -x -- "--hostname '-x'"
+	bad --hostname 'a b' -- "--hostname 'a b'"
+	bad --hostname a_b -- "--hostname 'a_b'"
+	bad --hostname "$(printf 'a%.0s' {1..65})" -- '--hostname' '1 to 64'
+}
+
+# mounts_of OUTPUT: "MOUNTPOINT OPTIONS FSTYPE" for the last mount (the visible one) of each mount point
+mounts_of() {
+	awk 'NF > 7 { for (i = 7; i < NF && $i != "-"; i++); t[$5] = $5 " " $6 " " $(i + 1); if (!($5 in o)) o[$5] = n++ }
+		END { for (m in t) print o[m], t[m] }' <<<"$1" | sort -n | cut -d' ' -f2-
+}
+
+@test "/proc is the new PID namespace's (nosuid, nodev, noexec); /sys the new network namespace's sysfs, read-only" {
+	run_sandbox -- sh -c 'cat /proc/self/mountinfo; echo ---; ls /sys/class/net; echo ---
+		touch /sys/usernet-test 2>&1 || :'
+	[[ $status == 0 ]] || fail "status $status" "$stderr"
+	m=$(mounts_of "${output%%---*}")
+	proc=$(grep '^/proc ' <<<"$m")
+	sys=$(grep '^/sys ' <<<"$m")
+	[[ $proc == '/proc '*' proc' && $proc == *nosuid* && $proc == *nodev* && $proc == *noexec* ]] || fail "/proc: $proc"
+	[[ $sys == '/sys ro,'*' sysfs' ]] || fail "/sys: $sys"
+	rest=${output#*---$'\n'}
+	[[ ${rest%%---*} == $'lo\ntap0\n' ]] || fail "/sys/class/net is not the new namespace's:" "${rest%%---*}"
+	[[ $output == *'Read-only file system'* ]] || fail "a write to /sys:" "$output"
+}
+
+@test "--net host: /sys is the host's, read-only with every mount under it" {
+	run_sandbox --net host -- sh -c 'cat /proc/self/mountinfo; echo ---; ls /sys/class/net; echo ---
+		touch /sys/usernet-test 2>&1 || :'
+	[[ $status == 0 ]] || fail "status $status" "$stderr"
+	m=$(mounts_of "${output%%---*}")
+	bad=$(grep -E '^/sys(/| )' <<<"$m" | grep -v '^[^ ]* ro,' || true)
+	[[ -n $(grep '^/sys ' <<<"$m") && -z $bad ]] || fail "/sys mounts not read-only:" "$bad" "$m"
+	rest=${output#*---$'\n'}
+	[[ ${rest%%---*} == "$(ls /sys/class/net)"$'\n' ]] || fail "/sys/class/net is not the host's:" "${rest%%---*}"
+	[[ $output == *'Read-only file system'* ]] || fail "a write to /sys:" "$output"
+}
+
+@test "exit status table (Podman's): bad option 125, not found 127, not executable 126, exit 3, SIGKILL 137, busy port 125, --help 0" {
+	run_sandbox --bogus -- true
+	assert_error 125 'unknown option --bogus'
+	RUN_EXPECT=127 run_sandbox -- no-such-command-usernet-test
+	printf '#!/bin/sh\necho ran\n' >"$T/not-executable"
+	chmod 0644 "$T/not-executable"
+	((IT_ROOT)) && chown "$TEST_USER:" "$T/not-executable"
+	RUN_EXPECT=126 run_sandbox -- "$T/not-executable"
+	RUN_EXPECT=3 run_sandbox -- sh -c 'exit 3'
+	RUN_EXPECT=137 run_sandbox -- sh -c 'kill -KILL $$'
+	hp=$(pf_free_port tcp)
+	host_tcp_server 127.0.0.1 "$hp" busy
+	run_sandbox -p "127.0.0.1:$hp:80" -- true
+	assert_error 125 'already in use'
+	RUN_EXPECT=0 run_sandbox --help
+	run_expect_clean
+}
+
+@test "--display: the PID, IPC and UTS namespaces, init, /proc and /sys, the host name; --net host's /sys" {
+	run_sandbox --display --hostname box -- true
+	[[ $status == 0 ]] || fail "status $status" "$stderr"
+	for want in 'pid namespace:    new; init (usernet) is PID 1' 'the command is PID 2' \
+		'/proc:          proc of the new PID namespace' '/sys:           sysfs of the new network namespace, read-only' \
+		'ipc namespace:    new' 'uts namespace:    new, hostname box'; do
+		[[ $output == *"$want"* ]] || fail "the plan lacks '$want':" "$output"
+	done
+	run_sandbox --display --net host -- true
+	[[ $output == *"/sys:           the host's, bound read-only (--net host)"* ]] || fail "--net host's /sys:" "$output"
+	[[ $output == *'uts namespace:    new, hostname usernet'* ]] || fail "the default host name:" "$output"
+}
+
 # ---------------------------------------------------------------------------------------------- nothing left
 
 # (The children that should be killed get stdout and stderr /dev/null: bats' run would otherwise wait for
@@ -614,7 +832,7 @@ linger_running() { [[ -n $(run_left "$T/linger") ]]; }
 
 # ---------------------------------------------------------------------------------------------- bad command lines
 
-# bad ARGS... -- FRAGMENT...: `usernet run ARGS... -- touch $T/marker` exits 2 with one error line containing
+# bad ARGS... -- FRAGMENT...: `usernet run ARGS... -- touch $T/marker` exits 125 (Podman's) with one error line containing
 # every FRAGMENT, and runs nothing
 bad() {
 	local args=()
@@ -624,7 +842,7 @@ bad() {
 	done
 	shift
 	run_sandbox "${args[@]}" -- touch "$T/marker"
-	assert_error 2 "$@" || fail "(usernet run ${args[*]})" || return
+	assert_error 125 "$@" || fail "(usernet run ${args[*]})" || return
 	[[ ! -e $T/marker ]] || fail "usernet run ${args[*]}: the command ran"
 }
 
@@ -679,13 +897,13 @@ bad() {
 
 @test "bad command line: missing command, option without its value" {
 	run_sandbox
-	assert_error 2 'missing COMMAND'
+	assert_error 125 'missing COMMAND'
 	run_sandbox --
-	assert_error 2 'missing COMMAND'
+	assert_error 125 'missing COMMAND'
 	run_sandbox --cap-drop ALL
-	assert_error 2 'missing COMMAND'
+	assert_error 125 'missing COMMAND'
 	run_sandbox --user
-	assert_error 2 'option --user needs a value'
+	assert_error 125 'option --user needs a value'
 }
 
 @test "usernet run --help: exit 0, the options on stdout" {
@@ -698,11 +916,11 @@ bad() {
 	done
 }
 
-@test "a busy host port for -p: the helper's message ('already in use'), exit 5, nothing ran, nothing left" {
+@test "a busy host port for -p: the helper's message ('already in use'), exit 125, nothing ran, nothing left" {
 	hp=$(pf_free_port tcp)
 	host_tcp_server 127.0.0.1 "$hp" busy
 	run_sandbox -p "127.0.0.1:$hp:80" -- touch "$T/marker"
-	assert_error 5 'already in use' "$hp"
+	assert_error 125 'already in use' "$hp"
 	[[ ! -e $T/marker ]] || fail "the command ran"
 	run_expect_clean
 	# the host server still answers
