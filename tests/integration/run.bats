@@ -639,9 +639,9 @@ bad() {
 	bad --cap-add '' -- "unknown capability ''"
 }
 
-@test "bad command line: --user abc, --user 1000:abc, --user 1000 without --map-subids" {
-	bad --user abc -- "--user 'abc'" 'numeric UID[:GID]'
-	bad --user 1000:abc -- "--user '1000:abc'" 'numeric UID[:GID]'
+@test "bad command line: --user usernet-nosuch, --user 1000:usernet-nosuch, --user 1000 without --map-subids" {
+	bad --user usernet-nosuch -- "--user 'usernet-nosuch'" "no user 'usernet-nosuch' in /etc/passwd"
+	bad --user 1000:usernet-nosuch -- "--user '1000:usernet-nosuch'" "no group 'usernet-nosuch' in /etc/group"
 	bad --user 1000 -- '--user 1000' 'does not exist'
 	bad --user 0:1000 -- 'does not exist'
 }
