@@ -4,36 +4,31 @@
  *
  * DOC: Theory of operation
  *
- * rootfs_enter() runs in the sandbox, as root of its new user namespace, once
- * the namespaces exist and before the sysctls, the identity and seccomp:
+ * rootfs_enter() runs in the sandbox's PID 1, as root of its new user
+ * namespace, once the namespaces exist and before the host name, the
+ * sysctls, the identity and seccomp:
  *
  *  1. capture, on the host's view: detached copies (open_tree) of what the
  *     new root shows from the host, that is the device nodes null, zero,
  *     full, random, urandom and tty (mknod is refused in a user namespace),
  *     the terminal when one is attached (for /dev/console) and the volumes
- *     (read-only ones made so, recursively, before they are attached); new
- *     instances of proc and sysfs (fsmount: the kernel lets a user namespace
- *     mount them only while the host's are visible, so before the old root
- *     goes), read-only sysfs falling back to the host's /sys bound read-only
- *     with --net host, whose network namespace is not ours;
- *  2. DIR bound onto itself (recursively), private, pivot_root(".", "."),
- *     the old root detached (MNT_DETACH): from here on no path leads to the
- *     host, and every path below is resolved inside DIR (its symbolic links
- *     included);
- *  3. /proc, /sys (read-only), /dev (a tmpfs with the nodes bound, a devpts
- *     instance of its own with its ptmx, a tmpfs /dev/shm, the fd and stdio
- *     links, the terminal on /dev/console), /tmp (tmpfs);
- *  4. /etc/resolv.conf (usernet's DNS; the host's with --net host) and
- *     /etc/hosts (localhost and the host name), written on the new /tmp,
- *     bound, unlinked: DIR itself is not written, but for missing mount
- *     points, created;
+ *     (read-only ones made so, recursively, before they are attached);
+ *  2. DIR bound onto itself (recursively), private; /proc (of the new PID
+ *     namespace) and /sys (read-only) mounted under it by launcher/init.c,
+ *     while the host's /proc is still visible, as the kernel requires of a
+ *     user namespace; pivot_root(".", "."), the old root detached
+ *     (MNT_DETACH): from here on no path leads to the host, and every path
+ *     below is resolved inside DIR (its symbolic links included);
+ *  3. /dev (a tmpfs with the nodes bound, a devpts instance of its own with
+ *     its ptmx, a tmpfs /dev/shm, the fd and stdio links, the terminal on
+ *     /dev/console), /tmp (tmpfs);
+ *  4. /etc/resolv.conf (usernet's DNS; the host's with --net host; none with
+ *     --net none) and /etc/hosts (localhost and --hostname), written on the
+ *     new /tmp, bound, unlinked: DIR itself is not written, but for missing
+ *     mount points, created (a root that cannot take them gets a warning);
  *  5. the volumes, in the order given, their DEST created when missing;
  *  6. --read-only: the root's own mount made read-only (mount_setattr), the
  *     mounts above stay as they are; then chdir to --workdir (default /).
- *
- * /proc needs a PID namespace of the sandbox's own: in the host's, the
- * kernel refuses a new proc instance to a user namespace, and /proc is then
- * left empty (with a warning).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -55,6 +50,7 @@
 #include "common/errors.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "launcher/init.h"
 #include "launcher/rootfs.h"
 #include "launcher/run.h"
 
@@ -79,16 +75,12 @@ static const char *const rootfs_dev_links[][2] = {
  * before the pivot (each fd a detached mount, or -1)
  * @dev:	the device nodes of rootfs_devices[]
  * @console:	the terminal, for /dev/console, or -1
- * @proc:	a new proc instance, or -1 (no PID namespace of our own)
- * @sys:	sysfs, read-only
  * @vol:	one per volume of o->volumes
  * @resolv:	text of /etc/resolv.conf, or NULL (--net none)
  */
 struct rootfs_host {
 	int dev[ROOTFS_NDEV];
 	int console;
-	int proc;
-	int sys;
 	int *vol;
 	char *resolv;
 };
@@ -341,15 +333,14 @@ char *rootfs_resolv_conf_text(const struct run_opts *o)
 	return g_string_free(text, FALSE);
 }
 
-/* /etc/hosts: localhost, and the host name at the guest's address (usernet)
- * or 127.0.1.1 */
+/* /etc/hosts: localhost, and the host name (--hostname) at the guest's
+ * address (usernet) or 127.0.1.1 */
 static char *rootfs_hosts_text(const struct run_opts *o)
 {
-	char name[256] = "", addr[INET_ADDRSTRLEN] = "127.0.1.1";
+	char addr[INET_ADDRSTRLEN] = "127.0.1.1";
 	struct addr_cidr4 c;
 	struct in_addr a;
 
-	gethostname(name, sizeof(name) - 1);
 	if (o->net == RUN_NET_USERNET) {
 		addr_cidr4_parse(o->cidr, &c);
 		a = addr_plan_guest4(&c);
@@ -358,7 +349,7 @@ static char *rootfs_hosts_text(const struct run_opts *o)
 	return g_strdup_printf("127.0.0.1\tlocalhost\n"
 			       "::1\tlocalhost ip6-localhost ip6-loopback\n"
 			       "%s\t%s\n",
-			       addr, *name ? name : "localhost");
+			       addr, o->hostname);
 }
 
 /* --- capture, on the host's view ---------------------------------------- */
@@ -383,22 +374,6 @@ static int rootfs_tree(const char *path, unsigned flags, bool ro)
 	return fd;
 }
 
-/* A new detached instance of the file system @type, with @attrs
- * (MOUNT_ATTR_*). Return: its fd, or -errno */
-static int rootfs_fsmount(const char *type, unsigned attrs)
-{
-	cleanup_fd int fs = -1;
-	int fd;
-
-	fs = (int)syscall(SYS_fsopen, type, FSOPEN_CLOEXEC);
-	if (fs < 0)
-		return -errno;
-	if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0))
-		return -errno;
-	fd = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, attrs);
-	return fd < 0 ? -errno : fd;
-}
-
 /* The terminal on stdin, stdout or stderr, for /dev/console; or -1 */
 static int rootfs_console_tree(void)
 {
@@ -421,31 +396,8 @@ static void rootfs_host_clear(struct rootfs_host *h, guint nvol)
 	for (i = 0; h->vol && i < nvol; i++)
 		util_close_fdp(&h->vol[i]);
 	util_close_fdp(&h->console);
-	util_close_fdp(&h->proc);
-	util_close_fdp(&h->sys);
 	g_clear_pointer(&h->vol, g_free);
 	g_clear_pointer(&h->resolv, g_free);
-}
-
-/* proc and sysfs: new instances (sysfs read-only; the host's /sys bound
- * read-only when the network namespace is not ours) */
-static int rootfs_capture_fs(struct rootfs_host *h, GError **error)
-{
-	unsigned fs_attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-			    MOUNT_ATTR_NOEXEC;
-
-	h->proc = rootfs_fsmount("proc", fs_attrs);
-	if (h->proc < 0)
-		log_warn("--rootfs: no /proc inside (%s): it needs a PID "
-			 "namespace of the sandbox's own",
-			 g_strerror(-h->proc));
-	h->sys = rootfs_fsmount("sysfs", fs_attrs | MOUNT_ATTR_RDONLY);
-	if (h->sys < 0)
-		h->sys = rootfs_tree("/sys", AT_RECURSIVE, true);
-	if (h->sys < 0)
-		return rootfs_fail(error, -h->sys,
-				   "--rootfs: cannot mount /sys");
-	return 0;
 }
 
 /* Step 1 (see the top): everything of the host the new root shows */
@@ -483,14 +435,53 @@ static int rootfs_capture(const struct run_opts *o, struct rootfs_host *h,
 		 !g_file_get_contents("/etc/resolv.conf", &h->resolv, NULL,
 				      NULL))
 		h->resolv = NULL;
-	return rootfs_capture_fs(h, error);
+	return 0;
 }
 
 /* --- the pivot ---------------------------------------------------------- */
 
-/* Step 2: DIR becomes "/", and nothing of the host stays reachable */
-static int rootfs_pivot(const char *dir, GError **error)
+/* DIR/@name, made if missing, must be a directory itself (not a link) */
+static int rootfs_subdir(int root, const char *dir, const char *name,
+			 GError **error)
 {
+	struct stat st;
+
+	if (mkdirat(root, name, 0755) && errno != EEXIST)
+		return rootfs_fail(error, errno, "--rootfs %s: cannot make /%s",
+				   dir, name);
+	if (fstatat(root, name, &st, AT_SYMLINK_NOFOLLOW))
+		return rootfs_fail(error, errno, "--rootfs %s: /%s", dir, name);
+	if (!S_ISDIR(st.st_mode))
+		return rootfs_fail(error, ENOTDIR, "--rootfs %s: /%s", dir,
+				   name);
+	return 0;
+}
+
+/* /proc and /sys under DIR, while the host's /proc is still visible (the
+ * kernel requires it to mount proc in a user namespace): see launcher/init.c
+ */
+static int rootfs_kernel_fs(const struct run_opts *o, int root, GError **error)
+{
+	g_autofree char *proc = g_build_filename(o->rootfs, "proc", NULL);
+	g_autofree char *sys = g_build_filename(o->rootfs, "sys", NULL);
+	int r;
+
+	if (rootfs_subdir(root, o->rootfs, "proc", error) ||
+	    rootfs_subdir(root, o->rootfs, "sys", error))
+		return -EIO;
+	r = init_mount_proc(proc);
+	if (r)
+		return rootfs_fail(error, -r, "--rootfs: cannot mount /proc");
+	r = init_mount_sys(sys, o->net != RUN_NET_HOST);
+	if (r)
+		return rootfs_fail(error, -r, "--rootfs: cannot mount /sys");
+	return 0;
+}
+
+/* Step 2: DIR becomes "/", and nothing of the host stays reachable */
+static int rootfs_pivot(const struct run_opts *o, GError **error)
+{
+	const char *dir = o->rootfs;
 	cleanup_fd int fd = -1;
 
 	if (mount(dir, dir, NULL, MS_BIND | MS_REC, NULL) ||
@@ -498,7 +489,11 @@ static int rootfs_pivot(const char *dir, GError **error)
 		return rootfs_fail(error, errno, "--rootfs %s: cannot bind it",
 				   dir);
 	fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || fchdir(fd) || syscall(SYS_pivot_root, ".", "."))
+	if (fd < 0)
+		return rootfs_fail(error, errno, "--rootfs %s", dir);
+	if (rootfs_kernel_fs(o, fd, error))
+		return -EIO;
+	if (fchdir(fd) || syscall(SYS_pivot_root, ".", "."))
 		return rootfs_fail(error, errno,
 				   "--rootfs %s: pivot_root failed", dir);
 	if (umount2(".", MNT_DETACH) || chdir("/"))
@@ -623,9 +618,7 @@ static int rootfs_mount_system(const struct run_opts *o, struct rootfs_host *h,
 {
 	g_autofree char *hosts = rootfs_hosts_text(o);
 
-	if ((h->proc >= 0 && rootfs_attach(h->proc, "/proc", true, error)) ||
-	    rootfs_attach(h->sys, "/sys", true, error) ||
-	    rootfs_mount_dev(h, error) ||
+	if (rootfs_mount_dev(h, error) ||
 	    rootfs_mount_new("tmpfs", "/tmp", MS_NOSUID | MS_NODEV, "mode=1777",
 			     error))
 		return -EIO;
@@ -679,7 +672,7 @@ static int rootfs_mount_volumes(const struct run_opts *o, struct rootfs_host *h,
  */
 int rootfs_enter(const struct run_opts *o, GError **error)
 {
-	struct rootfs_host h = { .console = -1, .proc = -1, .sys = -1 };
+	struct rootfs_host h = { .console = -1 };
 	guint i;
 	int r;
 
@@ -693,7 +686,7 @@ int rootfs_enter(const struct run_opts *o, GError **error)
 		h.dev[i] = -1;
 	r = rootfs_capture(o, &h, error);
 	if (!r)
-		r = rootfs_pivot(o->rootfs, error);
+		r = rootfs_pivot(o, error);
 	if (!r)
 		r = rootfs_mount_system(o, &h, error);
 	if (!r)
@@ -724,8 +717,6 @@ void rootfs_display(const struct run_opts *o, FILE *out)
 		"root:             %s (pivot_root, old root detached), "
 		"%s\n",
 		o->rootfs, o->read_only ? "read-only" : "writable");
-	fprintf(out, "  /proc:          proc of the PID namespace\n");
-	fprintf(out, "  /sys:           sysfs, read-only\n");
 	fprintf(out, "  /dev:           tmpfs: null zero full random urandom "
 		     "tty bound from the host, pts (new instance), shm, "
 		     "console (the terminal, if any)\n");

@@ -5,9 +5,12 @@
  * DOC: Theory of operation
  *
  *  launcher (unprivileged, host namespaces: supervises, forwards signals)
- *   ├─ sandbox: unshare(USER|NET|NS) → waits for its id maps → sysctls,
- *   │           resolv.conf → waits for the network → capabilities, user,
- *   │           no_new_privs, seccomp → execve(COMMAND)
+ *   ├─ sandbox: clone(USER|PID|NS|IPC|UTS|NET) → PID 1 of the new PID
+ *   │   │       namespace → waits for its id maps → /proc, /sys, host name,
+ *   │   │       sysctls, resolv.conf → waits for the network → init
+ *   │   │       (launcher/init.c: reaps, forwards signals)
+ *   │   └─ command: PID 2: capabilities, user, no_new_privs, seccomp →
+ *   │               execve(COMMAND)
  *   └─ helper:  `usernet attach --configure ... PID` (this same program), in
  *               a process group of its own so that terminal signals meant
  *               for the command do not stop the network
@@ -15,9 +18,10 @@
  * The launcher and the sandbox step through a pipe each way: one byte per
  * stage, end of file means "abort". The helper reports readiness on a pipe
  * and exits when the launcher closes its exit pipe. When the command exits,
- * the launcher stops the helper, kills whatever the command left running in
- * its user namespace, and exits with the command's status (128+N if it was
- * killed by signal N).
+ * init exits with its status, the kernel kills what is left in the PID
+ * namespace, and the launcher stops the helper, kills whatever may remain in
+ * the sandbox's user namespace, and exits with the command's status (128+N
+ * if it was killed by signal N).
  */
 #include <dirent.h>
 #include <arpa/inet.h>
@@ -46,14 +50,10 @@
 #include "common/util.h"
 #include "confine/caps.h"
 #include "confine/sysfilter_command.h"
+#include "launcher/init.h"
 #include "launcher/rootfs.h"
 #include "launcher/run.h"
 #include "netns/nl.h"
-
-/* Exit statuses of the launcher itself, as Podman's */
-#define RUN_EXIT_LAUNCHER 125
-#define RUN_EXIT_CANNOT_EXEC 126
-#define RUN_EXIT_NOT_FOUND 127
 
 /* linux/pidfd.h of Linux 6.11: a pidfd's user namespace */
 #define RUN_PIDFD_GET_USER_NAMESPACE _IO(0xFF, 9)
@@ -126,21 +126,44 @@ static int sandbox_resolv_conf(const struct run_opts *o)
 	return r;
 }
 
+/* The new namespaces' own /proc and /sys over the host's (the host's file
+ * system stays visible otherwise); with --rootfs, the new root instead
+ * (rootfs_enter() mounts them under it with init_mount_proc() and
+ * init_mount_sys()); then --workdir */
+static void sandbox_mounts(const struct run_opts *o)
+{
+	g_autoptr(GError) error = NULL;
+	int r;
+
+	if (!o->rootfs) {
+		r = init_mount_proc("/proc");
+		if (r)
+			sandbox_fail("cannot mount /proc for the new PID "
+				     "namespace",
+				     -r);
+		r = init_mount_sys("/sys", o->net != RUN_NET_HOST);
+		if (r)
+			sandbox_fail("cannot mount /sys read-only", -r);
+	}
+	if (rootfs_enter(o, &error)) {
+		log_err("%s", error->message);
+		_exit(RUN_EXIT_LAUNCHER);
+	}
+}
+
 /* In the new namespaces, as root there: what needs privilege there */
 static void sandbox_prepare(const struct run_opts *o)
 {
-	g_autoptr(GError) error = NULL;
 	guint i;
 	int r;
 
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL))
 		sandbox_fail("cannot make the mounts private", errno);
+	sandbox_mounts(o);
+	if (sethostname(o->hostname, strlen(o->hostname)))
+		sandbox_fail("cannot set the host name", errno);
 	if (o->net == RUN_NET_NONE && (r = nl_link_up("lo")))
 		sandbox_fail("cannot bring up lo", -r);
-	if (rootfs_enter(o, &error)) {
-		log_err("%s", error->message);
-		_exit(RUN_EXIT_LAUNCHER);
-	}
 	for (i = 0; i < o->sysctls->len; i++) {
 		const char *kv = g_ptr_array_index(o->sysctls, i);
 
@@ -157,10 +180,12 @@ static void sandbox_prepare(const struct run_opts *o)
 			"the built-in DNS");
 }
 
-/* Last steps before the command: identity, capabilities, no_new_privs,
- * seccomp, all in this order; nothing may run in between */
-static noreturn void sandbox_exec(const struct run_opts *o)
+/* In PID 2, forked by init: the last steps before the command: identity,
+ * capabilities, no_new_privs, seccomp, all in this order; nothing may run in
+ * between */
+static noreturn void sandbox_exec(void *arg)
 {
+	const struct run_opts *o = arg;
 	g_autoptr(GError) error = NULL;
 	int r;
 
@@ -179,23 +204,13 @@ static noreturn void sandbox_exec(const struct run_opts *o)
 	_exit(r == ENOENT ? RUN_EXIT_NOT_FOUND : RUN_EXIT_CANNOT_EXEC);
 }
 
+/* PID 1 of the new namespaces, cloned by the launcher (which holds the
+ * other ends of the pipes: if it is gone, the first step fails) */
 static noreturn void sandbox_main(const struct run_opts *o, int to_launcher,
-				  int from_launcher, pid_t launcher)
+				  int from_launcher)
 {
-	int flags = CLONE_NEWUSER | CLONE_NEWNS;
-	sigset_t none;
-
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != launcher)
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL))
 		_exit(RUN_EXIT_LAUNCHER);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
-	if (o->net != RUN_NET_HOST)
-		flags |= CLONE_NEWNET;
-	if (unshare(flags))
-		sandbox_fail("cannot create the namespaces (are unprivileged "
-			     "user namespaces enabled?)",
-			     errno);
 	if (run_send(to_launcher, RUN_STEP_UNSHARED) ||
 	    run_wait(from_launcher, RUN_STEP_MAPPED))
 		_exit(RUN_EXIT_LAUNCHER);
@@ -208,14 +223,14 @@ static noreturn void sandbox_main(const struct run_opts *o, int to_launcher,
 		_exit(RUN_EXIT_LAUNCHER);
 	close(to_launcher);
 	close(from_launcher);
-	sandbox_exec(o);
+	init_main(sandbox_exec, (void *)o);
 }
 
 /* --- launcher side ------------------------------------------------------ */
 
 /**
  * struct run_state - what the launcher supervises
- * @sandbox:	first process of the sandbox (the command after execve)
+ * @sandbox:	first process of the sandbox: its init, PID 1 inside
  * @helper:	network helper, or 0
  * @helper_exit: write end of the helper's exit pipe, or -1
  * @userns_ino:	inode of the sandbox's user namespace (to find leftovers)
@@ -432,24 +447,14 @@ static void run_kill_leftovers(const struct run_state *s)
 	}
 }
 
-/* The signals the launcher handles: forwarded ones, and SIGCHLD */
-static void run_signal_set(sigset_t *set)
-{
-	sigemptyset(set);
-	sigaddset(set, SIGINT);
-	sigaddset(set, SIGTERM);
-	sigaddset(set, SIGHUP);
-	sigaddset(set, SIGQUIT);
-	sigaddset(set, SIGCHLD);
-}
-
-/* Wait for the command, forwarding signals; Return: its exit status */
+/* Wait for the sandbox's init, forwarding signals to it (it forwards them
+ * to the command); Return: its exit status, the command's */
 static int run_supervise(struct run_state *s)
 {
 	sigset_t set;
 	int sfd, status;
 
-	run_signal_set(&set);
+	init_signal_set(&set);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (sfd < 0) {
 		log_perror(LOG_LVL_ERR, "signalfd");
@@ -483,8 +488,53 @@ static int run_supervise(struct run_state *s)
 	return WEXITSTATUS(status);
 }
 
-/* Fork the sandbox's first process, with a pipe each way (@to_sandbox,
- * @from_sandbox: the launcher's ends). Return: 0 or -1 (logged) */
+/* struct clone_args of linux/sched.h (Linux 5.3), up to exit_signal and
+ * the stack: what clone3() needs to work as fork() */
+struct run_clone_args {
+	uint64_t flags;
+	uint64_t pidfd;
+	uint64_t child_tid;
+	uint64_t parent_tid;
+	uint64_t exit_signal;
+	uint64_t stack;
+	uint64_t stack_size;
+	uint64_t tls;
+};
+
+/* fork() into new namespaces (@flags, CLONE_NEW*): the child is PID 1 of
+ * its PID namespace from the start, and the launcher knows it by its PID.
+ * clone3() where it exists, else clone() (whose argument order varies with
+ * the architecture; with no stack and no pointers only s390's differs).
+ * Return: as fork(), -1 with errno */
+static pid_t run_clone(unsigned long flags)
+{
+	struct run_clone_args args = { .flags = flags, .exit_signal = SIGCHLD };
+	long r;
+
+	r = syscall(SYS_clone3, &args, sizeof(args));
+	if (r >= 0 || errno != ENOSYS)
+		return (pid_t)r;
+#if defined(__s390__) || defined(__s390x__)
+	return (pid_t)syscall(SYS_clone, 0, flags | SIGCHLD, 0, 0, 0);
+#else
+	return (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+#endif
+}
+
+/* The namespaces of the sandbox: all new, the network's unless --net host */
+static unsigned long run_clone_flags(const struct run_opts *o)
+{
+	unsigned long flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS |
+			      CLONE_NEWIPC | CLONE_NEWUTS;
+
+	if (o->net != RUN_NET_HOST)
+		flags |= CLONE_NEWNET;
+	return flags;
+}
+
+/* Create the sandbox's first process in its new namespaces, with a pipe each
+ * way (@to_sandbox, @from_sandbox: the launcher's ends).
+ * Return: 0 or -1 (logged) */
 static int run_sandbox_fork(const struct run_opts *o, struct run_state *s,
 			    int *to_sandbox, int *from_sandbox)
 {
@@ -494,15 +544,21 @@ static int run_sandbox_fork(const struct run_opts *o, struct run_state *s,
 		log_perror(LOG_LVL_ERR, "pipe");
 		return -1;
 	}
-	s->sandbox = fork();
+	s->sandbox = run_clone(run_clone_flags(o));
 	if (s->sandbox < 0) {
-		log_perror(LOG_LVL_ERR, "fork");
+		log_perror(LOG_LVL_ERR,
+			   "cannot create the namespaces (are "
+			   "unprivileged user namespaces enabled?)");
+		close(to[0]);
+		close(to[1]);
+		close(from[0]);
+		close(from[1]);
 		return -1;
 	}
 	if (s->sandbox == 0) {
 		close(to[1]);
 		close(from[0]);
-		sandbox_main(o, from[1], to[0], getppid());
+		sandbox_main(o, from[1], to[0]);
 	}
 	close(to[0]);
 	close(from[1]);
@@ -560,8 +616,8 @@ static int run_sandbox(const struct run_opts *o)
 	sigset_t set;
 
 	/* Signals wait in a signalfd once the command runs; block them now so
-	 * none is lost in between (the children unblock them) */
-	run_signal_set(&set);
+	 * none is lost in between (init and the helper unblock them) */
+	init_signal_set(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 

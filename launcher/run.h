@@ -17,6 +17,14 @@
  * largest a tap takes but one, as RootlessKit's and Podman's default */
 #define RUN_MTU_DEFAULT 65520
 
+/* Exit statuses of `usernet run` itself, as Podman's */
+#define RUN_EXIT_LAUNCHER 125 /* usernet failed: command line, namespaces */
+#define RUN_EXIT_CANNOT_EXEC 126 /* the command cannot be executed */
+#define RUN_EXIT_NOT_FOUND 127 /* the command is not found */
+
+/* The sandbox's host name unless --hostname says otherwise */
+#define RUN_HOSTNAME_DEFAULT "usernet"
+
 enum run_net {
 	RUN_NET_USERNET, /* new network namespace, usernet attached */
 	RUN_NET_NONE, /* new network namespace, lo only */
@@ -40,6 +48,7 @@ enum run_net {
  * @gid:		group inside, default 0
  * @caps:		capability set of the command
  * @sysctls:		"net.x.y=value" strings (--sysctl)
+ * @hostname:		host name in the sandbox's UTS namespace (--hostname)
  * @seccomp:		apply the default seccomp profile
  * @display:		print the plan and exit
  * @debug:		verbose logs (and a verbose helper)
@@ -66,6 +75,7 @@ struct run_opts {
 	gid_t gid;
 	uint64_t caps;
 	GPtrArray *sysctls;
+	char *hostname;
 	bool seccomp;
 	bool display;
 	bool debug;

@@ -35,6 +35,8 @@ enum {
 	OPT_PCAP,
 	OPT_PCAP_MAX_SIZE,
 	OPT_PUBLISH_AUTO,
+	/* the sandbox's namespaces */
+	OPT_HOSTNAME,
 	/* the root (launcher/rootfs.c) */
 	OPT_ROOTFS,
 	OPT_READ_ONLY,
@@ -59,6 +61,7 @@ static const struct option run_longopts[] = {
 	{ "debug", no_argument, NULL, OPT_DEBUG },
 	{ "pcap", required_argument, NULL, OPT_PCAP },
 	{ "pcap-max-size", required_argument, NULL, OPT_PCAP_MAX_SIZE },
+	{ "hostname", required_argument, NULL, OPT_HOSTNAME },
 	{ "help", no_argument, NULL, 'h' },
 	/* the root (launcher/rootfs.c) */
 	{ "rootfs", required_argument, NULL, OPT_ROOTFS },
@@ -101,6 +104,9 @@ void run_usage(FILE *out)
 					 "      --cap-add=CAP, --cap-drop=CAP  change the capability set (names with or\n"
 					 "                              without CAP_, any case; ALL)\n"
 					 "      --seccomp=default|unconfined  seccomp profile (default: default)\n"
+					 "Sandbox:\n"
+					 "      --hostname=NAME         host name inside (default " RUN_HOSTNAME_DEFAULT
+					 ")\n"
 					 "Root and files (without --rootfs, the host's files stay visible, UNIX\n"
 					 "sockets by path included, even with --net none):\n"
 					 "      --rootfs=DIR            DIR as the root (pivot_root): own /dev, /proc,\n"
@@ -119,8 +125,12 @@ void run_usage(FILE *out)
 					 "\n"
 					 "Default capabilities (Podman's): CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL,\n"
 					 "NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID, SYS_CHROOT.\n"
+					 "Always new: user, PID (usernet's init is PID 1, COMMAND PID 2), mount\n"
+					 "(own /proc; /sys read-only), IPC and UTS namespaces.\n"
 					 "Exit status: the command's (128+N if killed by signal N); 125 if usernet\n"
-					 "itself fails, 126 if COMMAND cannot be run, 127 if it is not found.\n");
+					 "itself fails (a bad command line, a port that cannot be published, a\n"
+					 "namespace that cannot be set up), 126 if COMMAND cannot be run, 127 if\n"
+					 "it is not found; 0 after --help.\n");
 	/* clang-format on */
 }
 
@@ -136,6 +146,7 @@ void run_opts_init(struct run_opts *o)
 	o->publish = g_ptr_array_new_with_free_func(g_free);
 	o->sysctls = g_ptr_array_new_with_free_func(g_free);
 	o->cidr = g_strdup(ADDR_PLAN_CIDR4_DEFAULT);
+	o->hostname = g_strdup(RUN_HOSTNAME_DEFAULT);
 	o->mtu = RUN_MTU_DEFAULT;
 	o->caps = caps_default_set();
 	o->seccomp = true;
@@ -154,6 +165,7 @@ void run_opts_clear(struct run_opts *o)
 	g_clear_pointer(&o->publish_auto, g_free);
 	g_clear_pointer(&o->sysctls, g_ptr_array_unref);
 	g_clear_pointer(&o->cidr, g_free);
+	g_clear_pointer(&o->hostname, g_free);
 	g_clear_pointer(&o->rootfs, g_free);
 	g_clear_pointer(&o->volumes, g_ptr_array_unref);
 	g_clear_pointer(&o->workdir, g_free);
@@ -416,6 +428,25 @@ static int run_opts_check_root(struct run_opts *o, GError **error)
 	return 0;
 }
 
+/* --hostname NAME: letters, digits, '-' and '.', up to 64 (the kernel's
+ * limit), starting with a letter or digit */
+static int parse_hostname(struct run_opts *o, const char *s, GError **error)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 64 || !g_ascii_isalnum(s[0]) ||
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		      "0123456789-.") != n)
+		return run_error(error,
+				 "--hostname '%s': give 1 to 64 letters, "
+				 "digits, '-' or '.', starting with a letter "
+				 "or digit",
+				 s);
+	g_free(o->hostname);
+	o->hostname = g_strdup(s);
+	return 0;
+}
+
 /* One option: the simple flags here, the others by group */
 static int parse_one(struct run_opts *o, int c, const char *arg, GPtrArray *add,
 		     GPtrArray *drop, GError **error)
@@ -455,6 +486,8 @@ static int parse_one(struct run_opts *o, int c, const char *arg, GPtrArray *add,
 	case 'h':
 		o->help = true;
 		return 0;
+	case OPT_HOSTNAME:
+		return parse_hostname(o, arg, error);
 	}
 	return run_error(error, "unexpected option");
 }
@@ -634,6 +667,27 @@ static void run_display_seccomp(const struct run_opts *o, FILE *out)
 		fprintf(out, "  %-20s %s\n", e[j].name, e[j].reason);
 }
 
+/* --display, the namespaces besides the user's and the network's */
+static void run_display_namespaces(const struct run_opts *o, FILE *out)
+{
+	fprintf(out, "pid namespace:    new; init (usernet) is PID 1: reaps "
+		     "orphans, forwards signals,\n"
+		     "                  exits with the command's status; the "
+		     "command is PID 2\n");
+	fprintf(out, "mount namespace:  new%s\n",
+		o->net == RUN_NET_USERNET ?
+			"; /etc/resolv.conf points at the built-in DNS" :
+			"");
+	fprintf(out, "  /proc:          proc of the new PID namespace "
+		     "(nosuid, nodev, noexec)\n");
+	fprintf(out, "  /sys:           %s\n",
+		o->net == RUN_NET_HOST ?
+			"the host's, bound read-only (--net host)" :
+			"sysfs of the new network namespace, read-only");
+	fprintf(out, "ipc namespace:    new\n");
+	fprintf(out, "uts namespace:    new, hostname %s\n", o->hostname);
+}
+
 /**
  * run_display() - print the resolved plan (--display)
  * @o:		options
@@ -665,10 +719,7 @@ void run_display(const struct run_opts *o, FILE *out)
 	for (i = 0; i < o->sysctls->len; i++)
 		fprintf(out, "  sysctl:         %s\n",
 			(char *)g_ptr_array_index(o->sysctls, i));
-	fprintf(out, "mount namespace:  new%s\n",
-		o->net == RUN_NET_USERNET ?
-			"; /etc/resolv.conf points at the built-in DNS" :
-			"");
+	run_display_namespaces(o, out);
 	rootfs_display(o, out);
 	fprintf(out, "capabilities:     %s\n", caps);
 	fprintf(out,
