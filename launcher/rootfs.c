@@ -33,7 +33,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,23 +83,6 @@ struct rootfs_host {
 	int *vol;
 	char *resolv;
 };
-
-static int rootfs_fail(GError **error, int err, const char *fmt, ...)
-	G_GNUC_PRINTF(3, 4);
-
-/* Set @error to "FMT: strerror(@err)", UN_EXIT_FAILURE; Return: -@err */
-static int rootfs_fail(GError **error, int err, const char *fmt, ...)
-{
-	g_autofree char *what = NULL;
-	va_list ap;
-
-	va_start(ap, fmt);
-	what = g_strdup_vprintf(fmt, ap);
-	va_end(ap);
-	error_set_message(error, UN_EXIT_FAILURE, "%s: %s", what,
-			  g_strerror(err));
-	return -err;
-}
 
 /* --- --volume ----------------------------------------------------------- */
 
@@ -201,7 +183,7 @@ static FILE *rootfs_open_in(const char *root, const char *path)
 		return NULL;
 	f = fdopen(fd, "re");
 	if (f)
-		fd = -1;
+		(void)util_steal_fd(&fd);
 	return f;
 }
 
@@ -412,8 +394,9 @@ static int rootfs_capture(const struct run_opts *o, struct rootfs_host *h,
 
 		h->dev[i] = rootfs_tree(path, 0, false);
 		if (h->dev[i] < 0)
-			return rootfs_fail(error, -h->dev[i],
-					   "--rootfs: cannot bind %s", path);
+			return error_set(error, UN_EXIT_FAILURE, h->dev[i],
+					 "--rootfs: cannot bind %s: %s", path,
+					 g_strerror(-h->dev[i]));
 	}
 	h->console = rootfs_console_tree();
 	h->vol = g_new(int, o->volumes->len);
@@ -425,9 +408,10 @@ static int rootfs_capture(const struct run_opts *o, struct rootfs_host *h,
 
 		h->vol[i] = rootfs_tree(v->host, AT_RECURSIVE, v->ro);
 		if (h->vol[i] < 0)
-			return rootfs_fail(error, -h->vol[i],
-					   "--volume %s:%s: cannot bind %s",
-					   v->host, v->dest, v->host);
+			return error_set(error, UN_EXIT_FAILURE, h->vol[i],
+					 "--volume %s:%s: cannot bind %s: %s",
+					 v->host, v->dest, v->host,
+					 g_strerror(-h->vol[i]));
 	}
 	if (o->net == RUN_NET_USERNET)
 		h->resolv = rootfs_resolv_conf_text(o);
@@ -447,13 +431,17 @@ static int rootfs_subdir(int root, const char *dir, const char *name,
 	struct stat st;
 
 	if (mkdirat(root, name, 0755) && errno != EEXIST)
-		return rootfs_fail(error, errno, "--rootfs %s: cannot make /%s",
-				   dir, name);
+		return error_set(error, UN_EXIT_FAILURE, -errno,
+				 "--rootfs %s: cannot make /%s: %s", dir, name,
+				 g_strerror(errno));
 	if (fstatat(root, name, &st, AT_SYMLINK_NOFOLLOW))
-		return rootfs_fail(error, errno, "--rootfs %s: /%s", dir, name);
+		return error_set(error, UN_EXIT_FAILURE, -errno,
+				 "--rootfs %s: /%s: %s", dir, name,
+				 g_strerror(errno));
 	if (!S_ISDIR(st.st_mode))
-		return rootfs_fail(error, ENOTDIR, "--rootfs %s: /%s", dir,
-				   name);
+		return error_set(error, UN_EXIT_FAILURE, -ENOTDIR,
+				 "--rootfs %s: /%s: %s", dir, name,
+				 g_strerror(ENOTDIR));
 	return 0;
 }
 
@@ -471,10 +459,14 @@ static int rootfs_kernel_fs(const struct run_opts *o, int root, GError **error)
 		return -EIO;
 	r = init_mount_proc(proc);
 	if (r)
-		return rootfs_fail(error, -r, "--rootfs: cannot mount /proc");
+		return error_set(error, UN_EXIT_FAILURE, r,
+				 "--rootfs: cannot mount /proc: %s",
+				 g_strerror(-r));
 	r = init_mount_sys(sys, o->net != RUN_NET_HOST);
 	if (r)
-		return rootfs_fail(error, -r, "--rootfs: cannot mount /sys");
+		return error_set(error, UN_EXIT_FAILURE, r,
+				 "--rootfs: cannot mount /sys: %s",
+				 g_strerror(-r));
 	return 0;
 }
 
@@ -486,20 +478,23 @@ static int rootfs_pivot(const struct run_opts *o, GError **error)
 
 	if (mount(dir, dir, NULL, MS_BIND | MS_REC, NULL) ||
 	    mount(NULL, dir, NULL, MS_REC | MS_PRIVATE, NULL))
-		return rootfs_fail(error, errno, "--rootfs %s: cannot bind it",
-				   dir);
+		return error_set(error, UN_EXIT_FAILURE, -errno,
+				 "--rootfs %s: cannot bind it: %s", dir,
+				 g_strerror(errno));
 	fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return rootfs_fail(error, errno, "--rootfs %s", dir);
+		return error_set(error, UN_EXIT_FAILURE, -errno,
+				 "--rootfs %s: %s", dir, g_strerror(errno));
 	if (rootfs_kernel_fs(o, fd, error))
 		return -EIO;
 	if (fchdir(fd) || syscall(SYS_pivot_root, ".", "."))
-		return rootfs_fail(error, errno,
-				   "--rootfs %s: pivot_root failed", dir);
+		return error_set(error, UN_EXIT_FAILURE, -errno,
+				 "--rootfs %s: pivot_root failed: %s", dir,
+				 g_strerror(errno));
 	if (umount2(".", MNT_DETACH) || chdir("/"))
-		return rootfs_fail(error, errno,
-				   "--rootfs %s: cannot detach the old root",
-				   dir);
+		return error_set(error, UN_EXIT_FAILURE, -errno,
+				 "--rootfs %s: cannot detach the old root: %s",
+				 dir, g_strerror(errno));
 	return 0;
 }
 
@@ -532,8 +527,9 @@ static int rootfs_attach(int tree, const char *path, bool dir, GError **error)
 			  MOVE_MOUNT_F_EMPTY_PATH))
 		r = -errno;
 	if (r)
-		return rootfs_fail(error, -r, "--rootfs: cannot mount %s",
-				   path);
+		return error_set(error, UN_EXIT_FAILURE, r,
+				 "--rootfs: cannot mount %s: %s", path,
+				 g_strerror(-r));
 	return 0;
 }
 
@@ -547,8 +543,9 @@ static int rootfs_mount_new(const char *type, const char *path,
 	if (!r && mount(type, path, type, flags, data))
 		r = -errno;
 	if (r)
-		return rootfs_fail(error, -r, "--rootfs: cannot mount %s on %s",
-				   type, path);
+		return error_set(error, UN_EXIT_FAILURE, r,
+				 "--rootfs: cannot mount %s on %s: %s", type,
+				 path, g_strerror(-r));
 	return 0;
 }
 
@@ -581,8 +578,9 @@ static int rootfs_mount_dev(struct rootfs_host *h, GError **error)
 						    NULL);
 
 		if (symlink(rootfs_dev_links[i][1], path))
-			return rootfs_fail(error, errno,
-					   "--rootfs: cannot link %s", path);
+			return error_set(error, UN_EXIT_FAILURE, -errno,
+					 "--rootfs: cannot link %s: %s", path,
+					 g_strerror(errno));
 	}
 	return 0;
 }
@@ -596,12 +594,14 @@ static int rootfs_bind_text(const char *text, const char *dest, GError **error)
 	int r;
 
 	if (fd < 0)
-		return rootfs_fail(error, errno, "--rootfs: cannot write %s",
-				   dest);
+		return error_set(error, UN_EXIT_FAILURE, -errno,
+				 "--rootfs: cannot write %s: %s", dest,
+				 g_strerror(errno));
 	if (fchmod(fd, 0644) || util_write_all(fd, text, strlen(text))) {
 		unlink(tmpl);
-		return rootfs_fail(error, EIO, "--rootfs: cannot write %s",
-				   dest);
+		return error_set(error, UN_EXIT_FAILURE, -EIO,
+				 "--rootfs: cannot write %s: %s", dest,
+				 g_strerror(EIO));
 	}
 	r = rootfs_mkpoint(dest, false);
 	if (!r && mount(tmpl, dest, NULL, MS_BIND, NULL))
@@ -640,17 +640,18 @@ static int rootfs_mount_volumes(const struct run_opts *o, struct rootfs_host *h,
 		struct stat st;
 
 		if (fstat(h->vol[i], &st))
-			return rootfs_fail(error, errno, "--volume %s",
-					   v->host);
+			return error_set(error, UN_EXIT_FAILURE, -errno,
+					 "--volume %s: %s", v->host,
+					 g_strerror(errno));
 		if (rootfs_attach(h->vol[i], v->dest, S_ISDIR(st.st_mode),
 				  error))
 			return -EIO;
 	}
 	if (o->read_only &&
 	    syscall(SYS_mount_setattr, AT_FDCWD, "/", 0, &attr, sizeof(attr)))
-		return rootfs_fail(error, errno,
-				   "--read-only: cannot make the root "
-				   "read-only");
+		return error_set(error, UN_EXIT_FAILURE, -errno,
+				 "--read-only: cannot make the root read-only: %s",
+				 g_strerror(errno));
 	return 0;
 }
 
@@ -678,8 +679,9 @@ int rootfs_enter(const struct run_opts *o, GError **error)
 
 	if (!o->rootfs) {
 		if (o->workdir && chdir(o->workdir))
-			return rootfs_fail(error, errno, "--workdir %s",
-					   o->workdir);
+			return error_set(error, UN_EXIT_FAILURE, -errno,
+					 "--workdir %s: %s", o->workdir,
+					 g_strerror(errno));
 		return 0;
 	}
 	for (i = 0; i < ROOTFS_NDEV; i++)
@@ -693,7 +695,9 @@ int rootfs_enter(const struct run_opts *o, GError **error)
 		r = rootfs_mount_volumes(o, &h, error);
 	rootfs_host_clear(&h, o->volumes->len);
 	if (!r && chdir(o->workdir ? o->workdir : "/"))
-		r = rootfs_fail(error, errno, "--workdir %s", o->workdir);
+		r = error_set(error, UN_EXIT_FAILURE, -errno,
+			      "--workdir %s: %s", o->workdir,
+			      g_strerror(errno));
 	return r;
 }
 

@@ -6,9 +6,6 @@
 
 load lib
 
-# The exit status of a bad command line (the exit-status work of issue 17 makes it 125)
-USAGE=2
-
 # rootfs_make: ROOT=$T/root, a busybox root owned by the test user: /bin (busybox and its applets), /etc
 # (passwd with root and alice 1000:1000, group with staff 50, a resolv.conf of its own), /home/alice.
 # Nothing else: /dev, /proc, /sys, /tmp are made by usernet as mount points.
@@ -191,11 +188,11 @@ expect_ok() { [[ $status == 0 ]] || fail "status $status" "stdout: $output" "std
 
 @test "--user: a name only the host knows is unknown in the root; unknown names are refused clearly" {
 	run_sandbox --rootfs "$ROOT" --user "$TEST_USER" -- true
-	assert_error "$USAGE" "no user '$TEST_USER' in $ROOT/etc/passwd"
+	assert_error "$RUN_USAGE" "no user '$TEST_USER' in $ROOT/etc/passwd"
 	run_sandbox --rootfs "$ROOT" --user alice:wheel -- true
-	assert_error "$USAGE" "no group 'wheel' in $ROOT/etc/group"
+	assert_error "$RUN_USAGE" "no group 'wheel' in $ROOT/etc/group"
 	run_sandbox --rootfs "$ROOT" --user alice -- true
-	assert_error "$USAGE" '--user 1000:1000 does not exist in the user namespace'
+	assert_error "$RUN_USAGE" '--user 1000:1000 does not exist in the user namespace'
 }
 
 # ---------------------------------------------------------------------------------------------- --display, errors
@@ -211,19 +208,6 @@ expect_ok() { [[ $status == 0 ]] || fail "status $status" "stdout: $output" "std
 	[[ ! -e $T/marker && ! -e $ROOT/dev && ! -e $ROOT/data ]] || fail "--display made something"
 	run_sandbox --display -- true
 	[[ $output == *"root:             the host's (no --rootfs"* ]] || fail "$output"
-}
-
-# bad ARGS... -- FRAGMENT...: usernet run ARGS... -- touch $T/marker fails with a usage error naming every FRAGMENT
-bad() {
-	local args=()
-	while [[ $1 != -- ]]; do
-		args+=("$1")
-		shift
-	done
-	shift
-	run_sandbox "${args[@]}" -- touch "$T/marker"
-	assert_error "$USAGE" "$@" || fail "(usernet run ${args[*]})" || return
-	[[ ! -e $T/marker ]] || fail "usernet run ${args[*]}: the command ran"
 }
 
 @test "bad command line: --volume specs, --rootfs, --read-only or --volume without --rootfs, relative --workdir" {

@@ -614,19 +614,7 @@ linger_running() { [[ -n $(run_left "$T/linger") ]]; }
 
 # ---------------------------------------------------------------------------------------------- bad command lines
 
-# bad ARGS... -- FRAGMENT...: `usernet run ARGS... -- touch $T/marker` exits 2 with one error line containing
-# every FRAGMENT, and runs nothing
-bad() {
-	local args=()
-	while [[ $1 != -- ]]; do
-		args+=("$1")
-		shift
-	done
-	shift
-	run_sandbox "${args[@]}" -- touch "$T/marker"
-	assert_error 2 "$@" || fail "(usernet run ${args[*]})" || return
-	[[ ! -e $T/marker ]] || fail "usernet run ${args[*]}: the command ran"
-}
+# bad ARGS... -- FRAGMENT...: see lib.bash
 
 @test "bad command line: unknown options" {
 	bad --bogus -- 'unknown option --bogus'

@@ -11,6 +11,17 @@
 #include "common/errors.h"
 #include "launcher/rootfs.h"
 
+/* A call on @spec returned @r: -EINVAL with a usage error naming @fragment */
+static void expect_usage(int r, const GError *error, const char *spec,
+			 const char *fragment)
+{
+	g_assert_cmpint(r, ==, -EINVAL);
+	g_assert_error(error, UN_ERROR, UN_EXIT_USAGE);
+	if (!strstr(error->message, fragment))
+		g_error("'%s': message '%s' lacks '%s'", spec, error->message,
+			fragment);
+}
+
 static void test_volume_ok(void)
 {
 	static const struct {
@@ -69,14 +80,10 @@ static void test_volume_bad(void)
 	for (i = 0; i < G_N_ELEMENTS(bad); i++) {
 		g_autoptr(GError) error = NULL;
 		struct rootfs_volume *v = NULL;
+		int r = rootfs_volume_parse(bad[i].spec, &v, &error);
 
-		g_assert_cmpint(rootfs_volume_parse(bad[i].spec, &v, &error),
-				==, -EINVAL);
-		g_assert_error(error, UN_ERROR, UN_EXIT_USAGE);
+		expect_usage(r, error, bad[i].spec, bad[i].fragment);
 		g_assert_null(v);
-		if (!strstr(error->message, bad[i].fragment))
-			g_error("'%s': message '%s' lacks '%s'", bad[i].spec,
-				error->message, bad[i].fragment);
 	}
 }
 
@@ -169,14 +176,9 @@ static void test_user_bad(void)
 		g_autoptr(GError) error = NULL;
 		uid_t u;
 		gid_t g;
+		int r = rootfs_user_resolve(root, bad[i].spec, &u, &g, &error);
 
-		g_assert_cmpint(rootfs_user_resolve(root, bad[i].spec, &u, &g,
-						    &error),
-				==, -EINVAL);
-		g_assert_error(error, UN_ERROR, UN_EXIT_USAGE);
-		if (!strstr(error->message, bad[i].fragment))
-			g_error("'%s': message '%s' lacks '%s'", bad[i].spec,
-				error->message, bad[i].fragment);
+		expect_usage(r, error, bad[i].spec, bad[i].fragment);
 	}
 	remove_root(root);
 }
