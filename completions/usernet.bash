@@ -21,6 +21,14 @@ _usernet_value() {
 		compopt -o filenames 2>/dev/null
 		COMPREPLY=($(compgen -f -- "$cur"))
 		;;
+	--rootfs)
+		compopt -o filenames 2>/dev/null
+		COMPREPLY=($(compgen -d -- "$cur"))
+		;;
+	--volume | --workdir)
+		compopt -o filenames 2>/dev/null
+		COMPREPLY=($(compgen -f -- "$cur"))
+		;;
 	--netns-type) COMPREPLY=($(compgen -W "pid path" -- "$cur")) ;;
 	--target-type) COMPREPLY=($(compgen -W "netns" -- "$cur")) ;;
 	--port-mode) COMPREPLY=($(compgen -W "auto direct slirp" -- "$cur")) ;;
@@ -84,7 +92,7 @@ _usernet() {
 	run)
 		opts="--publish --cidr --mtu --enable-ipv6 --allow-host-loopback --port-mode --publish-auto --net
 			--sysctl --map-subids --user --cap-add --cap-drop --seccomp --display --debug --pcap --pcap-max-size
-			--hostname --help"
+			--hostname --rootfs --read-only --volume --workdir --help"
 		if [[ $cur != -* ]]; then
 			COMPREPLY=($(compgen -c -- "$cur"))
 			return

@@ -51,6 +51,7 @@
 #include "confine/caps.h"
 #include "confine/sysfilter_command.h"
 #include "launcher/init.h"
+#include "launcher/rootfs.h"
 #include "launcher/run.h"
 #include "netns/nl.h"
 
@@ -108,31 +109,16 @@ static int sandbox_resolv_conf(const struct run_opts *o)
 {
 	char tmpl[] = "/tmp/usernet-resolv.XXXXXX";
 	g_autofree char *target = realpath("/etc/resolv.conf", NULL);
-	struct in6_addr dns6 = addr_plan_dns6();
-	struct addr_cidr4 c;
-	struct in_addr dns4;
-	char dns[INET6_ADDRSTRLEN];
-	GString *text = g_string_new(NULL);
+	g_autofree char *text = rootfs_resolv_conf_text(o);
 	int fd, r = 0;
 
-	addr_cidr4_parse(o->cidr, &c);
-	dns4 = addr_plan_dns4(&c);
-	g_string_append_printf(text, "nameserver %s\n",
-			       inet_ntop(AF_INET, &dns4, dns, sizeof(dns)));
-	if (o->ipv6)
-		g_string_append_printf(text, "nameserver %s\n",
-				       inet_ntop(AF_INET6, &dns6, dns,
-						 sizeof(dns)));
 	fd = mkostemp(tmpl, O_CLOEXEC);
-	if (fd < 0) {
-		g_string_free(text, TRUE);
+	if (fd < 0)
 		return -errno;
-	}
 	fchmod(fd, 0644);
-	if (util_write_all(fd, text->str, text->len))
+	if (util_write_all(fd, text, strlen(text)))
 		r = -EIO;
 	close(fd);
-	g_string_free(text, TRUE);
 	if (!r && mount(tmpl, target ? target : "/etc/resolv.conf", NULL,
 			MS_BIND, NULL))
 		r = -errno;
@@ -141,20 +127,28 @@ static int sandbox_resolv_conf(const struct run_opts *o)
 }
 
 /* The new namespaces' own /proc and /sys over the host's (the host's file
- * system stays visible otherwise). A --rootfs step (pivot_root) plugs in
- * here instead, and mounts them under the new root with init_mount_proc()
- * and init_mount_sys() */
+ * system stays visible otherwise); with --rootfs, the new root instead
+ * (rootfs_enter() mounts them under it with init_mount_proc() and
+ * init_mount_sys()); then --workdir */
 static void sandbox_mounts(const struct run_opts *o)
 {
+	g_autoptr(GError) error = NULL;
 	int r;
 
-	r = init_mount_proc("/proc");
-	if (r)
-		sandbox_fail("cannot mount /proc for the new PID namespace",
-			     -r);
-	r = init_mount_sys("/sys", o->net != RUN_NET_HOST);
-	if (r)
-		sandbox_fail("cannot mount /sys read-only", -r);
+	if (!o->rootfs) {
+		r = init_mount_proc("/proc");
+		if (r)
+			sandbox_fail("cannot mount /proc for the new PID "
+				     "namespace",
+				     -r);
+		r = init_mount_sys("/sys", o->net != RUN_NET_HOST);
+		if (r)
+			sandbox_fail("cannot mount /sys read-only", -r);
+	}
+	if (rootfs_enter(o, &error)) {
+		log_err("%s", error->message);
+		_exit(RUN_EXIT_LAUNCHER);
+	}
 }
 
 /* In the new namespaces, as root there: what needs privilege there */
@@ -179,7 +173,8 @@ static void sandbox_prepare(const struct run_opts *o)
 			_exit(RUN_EXIT_LAUNCHER);
 		}
 	}
-	if (o->net == RUN_NET_USERNET && (r = sandbox_resolv_conf(o)))
+	if (o->net == RUN_NET_USERNET && !o->rootfs &&
+	    (r = sandbox_resolv_conf(o)))
 		log_msg(LOG_LVL_WARN, -r,
 			"cannot point /etc/resolv.conf at "
 			"the built-in DNS");

@@ -53,6 +53,11 @@ enum run_net {
  * @display:		print the plan and exit
  * @debug:		verbose logs (and a verbose helper)
  * @help:		--help
+ * @rootfs:		--rootfs DIR (absolute, links resolved), or NULL
+ * @read_only:		--read-only: the root read-only
+ * @volumes:		--volume, struct rootfs_volume
+ * @workdir:		--workdir, or NULL (/ with --rootfs, else unchanged)
+ * @user:		--user as given, resolved once all options are read
  * @argv:		the command (NULL-terminated)
  */
 struct run_opts {
@@ -75,6 +80,11 @@ struct run_opts {
 	bool display;
 	bool debug;
 	bool help;
+	char *rootfs;
+	bool read_only;
+	GPtrArray *volumes;
+	char *workdir;
+	char *user;
 	char **argv;
 };
 

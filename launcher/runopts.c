@@ -13,6 +13,7 @@
 #include "confine/caps.h"
 #include "confine/sysfilter_command.h"
 #include "helper/options.h"
+#include "launcher/rootfs.h"
 #include "launcher/run.h"
 #include "portfwd/autopub.h"
 #include "portfwd/spec.h"
@@ -36,6 +37,9 @@ enum {
 	OPT_PUBLISH_AUTO,
 	/* the sandbox's namespaces */
 	OPT_HOSTNAME,
+	/* the root (launcher/rootfs.c) */
+	OPT_ROOTFS,
+	OPT_READ_ONLY,
 };
 
 static const struct option run_longopts[] = {
@@ -59,6 +63,11 @@ static const struct option run_longopts[] = {
 	{ "pcap-max-size", required_argument, NULL, OPT_PCAP_MAX_SIZE },
 	{ "hostname", required_argument, NULL, OPT_HOSTNAME },
 	{ "help", no_argument, NULL, 'h' },
+	/* the root (launcher/rootfs.c) */
+	{ "rootfs", required_argument, NULL, OPT_ROOTFS },
+	{ "read-only", no_argument, NULL, OPT_READ_ONLY },
+	{ "volume", required_argument, NULL, 'v' },
+	{ "workdir", required_argument, NULL, 'w' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -90,13 +99,22 @@ void run_usage(FILE *out)
 					 "      --sysctl=net.KEY=VALUE  set a sysctl in the new network namespace\n"
 					 "Identity and privilege:\n"
 					 "      --map-subids            map the caller's /etc/subuid, /etc/subgid ranges\n"
-					 "      --user=UID[:GID]        run as this id inside (default 0)\n"
+					 "      --user=UID|NAME[:GID|GROUP]  run as this user inside (default 0;\n"
+					 "                              names from the root's /etc/passwd, /etc/group)\n"
 					 "      --cap-add=CAP, --cap-drop=CAP  change the capability set (names with or\n"
 					 "                              without CAP_, any case; ALL)\n"
 					 "      --seccomp=default|unconfined  seccomp profile (default: default)\n"
 					 "Sandbox:\n"
 					 "      --hostname=NAME         host name inside (default " RUN_HOSTNAME_DEFAULT
 					 ")\n"
+					 "Root and files (without --rootfs, the host's files stay visible, UNIX\n"
+					 "sockets by path included, even with --net none):\n"
+					 "      --rootfs=DIR            DIR as the root (pivot_root): own /dev, /proc,\n"
+					 "                              /sys (read-only), /tmp, /etc/hosts, resolv.conf\n"
+					 "      --read-only             the root read-only (/dev, /tmp, volumes as they are)\n"
+					 "  -v, --volume=HOST:DEST[:ro|rw]  bind HOST on DEST inside --rootfs (repeatable)\n"
+					 "  -w, --workdir=DIR           start in DIR (default / with --rootfs, else the\n"
+					 "                              current directory)\n"
 					 "Other:\n"
 					 "      --display               print what would run, create nothing\n"
 					 "      --debug                 verbose logs\n"
@@ -132,6 +150,8 @@ void run_opts_init(struct run_opts *o)
 	o->mtu = RUN_MTU_DEFAULT;
 	o->caps = caps_default_set();
 	o->seccomp = true;
+	o->volumes = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)rootfs_volume_free);
 }
 
 /**
@@ -146,6 +166,10 @@ void run_opts_clear(struct run_opts *o)
 	g_clear_pointer(&o->sysctls, g_ptr_array_unref);
 	g_clear_pointer(&o->cidr, g_free);
 	g_clear_pointer(&o->hostname, g_free);
+	g_clear_pointer(&o->rootfs, g_free);
+	g_clear_pointer(&o->volumes, g_ptr_array_unref);
+	g_clear_pointer(&o->workdir, g_free);
+	g_clear_pointer(&o->user, g_free);
 }
 
 static int run_error(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
@@ -166,23 +190,6 @@ static void run_attach_arg(struct run_opts *o, const char *opt, const char *val)
 	g_ptr_array_add(o->attach_args,
 			val ? g_strdup_printf("%s=%s", opt, val) :
 			      g_strdup(opt));
-}
-
-static int parse_user(struct run_opts *o, const char *s, GError **error)
-{
-	g_auto(GStrv) f = g_strsplit(s, ":", 2);
-	unsigned long u, g;
-
-	if (util_parse_uint(f[0], UINT32_MAX - 1, &u))
-		return run_error(error, "--user '%s': give a numeric UID[:GID]",
-				 s);
-	g = u;
-	if (f[1] && util_parse_uint(f[1], UINT32_MAX - 1, &g))
-		return run_error(error, "--user '%s': give a numeric UID[:GID]",
-				 s);
-	o->uid = (uid_t)u;
-	o->gid = (gid_t)g;
-	return 0;
 }
 
 /* Only per-network-namespace sysctls: net.*, no path tricks */
@@ -344,7 +351,10 @@ static int parse_identity_one(struct run_opts *o, int c, const char *arg,
 		o->map_subids = true;
 		return 0;
 	case OPT_USER:
-		return parse_user(o, arg, error);
+		/* resolved once --rootfs is known: run_opts_check_root() */
+		g_free(o->user);
+		o->user = g_strdup(arg);
+		return 0;
 	case OPT_CAP_ADD:
 		g_ptr_array_add(add, (char *)arg);
 		return 0;
@@ -364,6 +374,58 @@ static int parse_identity_one(struct run_opts *o, int c, const char *arg,
 		return 0;
 	}
 	return run_error(error, "unexpected option");
+}
+
+/* --rootfs, --read-only, --volume, --workdir: the command's root */
+static int parse_root_one(struct run_opts *o, int c, const char *arg,
+			  GError **error)
+{
+	struct rootfs_volume *v;
+
+	switch (c) {
+	case OPT_ROOTFS:
+		g_free(o->rootfs);
+		o->rootfs = realpath(arg, NULL);
+		if (!o->rootfs || !g_file_test(o->rootfs, G_FILE_TEST_IS_DIR))
+			return run_error(error, "--rootfs %s: %s", arg,
+					 o->rootfs ? "not a directory" :
+						     g_strerror(errno));
+		return 0;
+	case OPT_READ_ONLY:
+		o->read_only = true;
+		return 0;
+	case 'v':
+		if (rootfs_volume_parse(arg, &v, error))
+			return -EINVAL;
+		g_ptr_array_add(o->volumes, v);
+		return 0;
+	case 'w':
+		if (!*arg)
+			return run_error(error, "--workdir needs a directory");
+		g_free(o->workdir);
+		o->workdir = g_strdup(arg);
+		return 0;
+	}
+	return run_error(error, "unexpected option");
+}
+
+/* After all options: what --rootfs changes (what needs it, --user names) */
+static int run_opts_check_root(struct run_opts *o, GError **error)
+{
+	if (!o->rootfs && o->read_only)
+		return run_error(error, "--read-only needs --rootfs");
+	if (!o->rootfs && o->volumes->len)
+		return run_error(error, "--volume needs --rootfs (without it, "
+					"the host's files are all visible)");
+	if (o->rootfs && o->workdir && o->workdir[0] != '/')
+		return run_error(error,
+				 "--workdir %s: give an absolute path "
+				 "inside --rootfs",
+				 o->workdir);
+	if (o->user &&
+	    rootfs_user_resolve(o->rootfs, o->user, &o->uid, &o->gid, error))
+		return -EINVAL;
+	return 0;
 }
 
 /* --hostname NAME: letters, digits, '-' and '.', up to 64 (the kernel's
@@ -410,6 +472,11 @@ static int parse_one(struct run_opts *o, int c, const char *arg, GPtrArray *add,
 	case OPT_PCAP:
 	case OPT_PCAP_MAX_SIZE:
 		return parse_pcap(o, c, arg, error);
+	case OPT_ROOTFS:
+	case OPT_READ_ONLY:
+	case 'v':
+	case 'w':
+		return parse_root_one(o, c, arg, error);
 	case OPT_DISPLAY:
 		o->display = true;
 		return 0;
@@ -442,8 +509,8 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, GError **error)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:p:6h", run_longopts, NULL)) !=
-	       -1) {
+	while ((c = getopt_long(argc, argv, "+:p:6hv:w:", run_longopts,
+				NULL)) != -1) {
 		if (c == '?') {
 			if (optopt)
 				return run_error(error, "unknown option -%c",
@@ -475,6 +542,8 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, GError **error)
 	if (o->net == RUN_NET_HOST && o->sysctls->len)
 		return run_error(error, "--sysctl needs a network namespace of "
 					"its own (not --net host)");
+	if (run_opts_check_root(o, error))
+		return -EINVAL;
 	if (userns_plan_make(o->map_subids, &o->maps, error))
 		return -EINVAL;
 	if (!userns_plan_maps(o->maps.uid, o->maps.n, o->uid) ||
@@ -651,6 +720,7 @@ void run_display(const struct run_opts *o, FILE *out)
 		fprintf(out, "  sysctl:         %s\n",
 			(char *)g_ptr_array_index(o->sysctls, i));
 	run_display_namespaces(o, out);
+	rootfs_display(o, out);
 	fprintf(out, "capabilities:     %s\n", caps);
 	fprintf(out,
 		"  bounding, permitted, effective, inheritable: as above; "

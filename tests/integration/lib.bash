@@ -1183,6 +1183,23 @@ run_reap() {
 	run_no_sanitizer_report "$(cat "$T/run.err" 2>/dev/null)"
 }
 
+# RUN_USAGE: the exit status of `usernet run` for a bad command line (125, as Podman's)
+RUN_USAGE=125
+
+# bad ARGS... -- FRAGMENT...: `usernet run ARGS... -- touch $T/marker` exits $RUN_USAGE with one error line
+# containing every FRAGMENT, and runs nothing (run.bats, run-rootfs.bats)
+bad() {
+	local args=()
+	while [[ $1 != -- ]]; do
+		args+=("$1")
+		shift
+	done
+	shift
+	run_sandbox "${args[@]}" -- touch "$T/marker"
+	assert_error "$RUN_USAGE" "$@" || fail "(usernet run ${args[*]})" || return
+	[[ ! -e $T/marker ]] || fail "usernet run ${args[*]}: the command ran"
+}
+
 # run_field NAME: the value of the "NAME:<blanks>VALUE" line of $output (as in /proc/PID/status)
 run_field() { awk -F':[ \t]*' -v k="$1" '$1 == k { print $2; exit }' <<<"$output"; }
 
