@@ -70,12 +70,14 @@ static void port_add_usage(FILE *out)
 		"Usage: usernet port add --api-socket PATH [--guest-addr ADDR] SPEC\n"
 		"Publish a port of the guest on the host.\n"
 		"\n"
-		"SPEC is [HOSTIP:]HOSTPORT[-END]:GUESTPORT[-END][/tcp|udp], as for --publish;\n"
-		"an IPv6 HOSTIP goes in brackets. HOSTPORT 0 lets the kernel choose a free\n"
-		"port. A range is published as one rule per port, all or none.\n"
+		"SPEC is [[HOSTIP:][HOSTPORT[-END]]:]GUESTPORT[-END][/tcp|udp], as for\n"
+		"--publish; an IPv6 HOSTIP goes in brackets. Without HOSTIP the port is\n"
+		"published on 0.0.0.0 and [::] (one rule); without HOSTPORT, or with 0, the\n"
+		"kernel chooses a free port. A range is published as one rule per port,\n"
+		"all or none.\n"
 		"\n"
 		"Prints one line per rule: its ID, followed by the chosen host port when\n"
-		"HOSTPORT is 0.\n"
+		"HOSTPORT is 0 or none.\n"
 		"\n"
 		"  -a, --api-socket PATH   API socket of the running usernet\n"
 		"      --guest-addr ADDR   guest address to forward to (default: the\n"
@@ -171,12 +173,16 @@ static char *port_add_request(const struct pf_spec *s, uint16_t i)
 	json_object_set_new(req, "arguments", args);
 	json_object_set_new(args, "proto",
 			    json_string(pf_proto_name(s->proto)));
-	json_object_set_new(args, "host_addr",
-			    json_string(s->host_addr_set ?
-						addr_ip_str_plain(&s->host_addr,
-								  buf,
-								  sizeof(buf)) :
-						""));
+	/* No address: both families (our extension; slirp4netns ignores it
+	 * and publishes on 0.0.0.0) */
+	if (s->host_addr_set)
+		json_object_set_new(args, "host_addr",
+				    json_string(
+					    addr_ip_str_plain(&s->host_addr,
+							      buf,
+							      sizeof(buf))));
+	else
+		json_object_set_new(args, "dual_stack", json_true());
 	json_object_set_new(args, "host_port",
 			    json_integer(s->host_port ? s->host_port + i : 0));
 	json_object_set_new(args, "guest_addr",
@@ -210,7 +216,7 @@ static int port_add_spec(const struct port_opts *o, int argc, char **argv,
 			"add --help)");
 		return -EINVAL;
 	}
-	if (pf_spec_parse_any_port(argv[optind], spec, &error)) {
+	if (pf_spec_parse(argv[optind], spec, &error)) {
 		log_err("%s", error->message);
 		return -EINVAL;
 	}
@@ -359,8 +365,11 @@ static char **port_table_row(json_t *e, bool *automatic)
 		row[0] = t;
 	}
 	row[1] = g_strdup(apicmd_str(e, "proto", "?"));
-	row[2] = port_endpoint(apicmd_str(e, "host_addr", "?"), hp,
-			       apicmd_int(e, "host_port_end", hp));
+	/* "*": both families, as ss(8) shows a socket on every address */
+	row[2] = port_endpoint(json_is_true(json_object_get(e, "dual_stack")) ?
+				       "*" :
+				       apicmd_str(e, "host_addr", "?"),
+			       hp, apicmd_int(e, "host_port_end", hp));
 	row[3] = port_endpoint(apicmd_str(e, "guest_addr", "?"), gp,
 			       apicmd_int(e, "guest_port_end", gp));
 	/* slirp4netns has no counters: "-" */

@@ -634,6 +634,18 @@ static bool helper_agent_needed(const struct helper_opts *o)
 	       (o->publish->len || o->api_socket || o->autopub);
 }
 
+/* The host port the kernel chose for the rule just added (-p GUESTPORT,
+ * -p IP::GUESTPORT), on stderr: the user needs it to connect */
+static void helper_print_free_port(struct pf_table *t)
+{
+	GPtrArray *rules = pf_table_rules(t);
+	const struct pf_rule *r = g_ptr_array_index(rules, rules->len - 1);
+	g_autofree char *s = pf_spec_to_string(&r->spec);
+
+	log_info("published %s: host port %u chosen by the kernel", s,
+		 r->spec.host_port);
+}
+
 /* Stage 4: the forwarding table, the ports of -p, auto-publish */
 static int helper_publish(struct helper_ctx *c, GError **error)
 {
@@ -652,11 +664,14 @@ static int helper_publish(struct helper_ctx *c, GError **error)
 				 g_strerror(errno));
 	pf_table_set_max_conns(c->table, o->max_conns);
 	for (i = 0; i < o->publish->len; i++) {
-		r = pf_table_add(c->table,
-				 &g_array_index(o->publish, struct pf_spec, i),
-				 NULL, error);
+		const struct pf_spec *s = &g_array_index(o->publish,
+							 struct pf_spec, i);
+
+		r = pf_table_add(c->table, s, NULL, error);
 		if (r < 0)
 			return r;
+		if (!s->host_port)
+			helper_print_free_port(c->table);
 	}
 	if (!o->autopub)
 		return 0;

@@ -119,8 +119,10 @@ static void helper_usage_ports(FILE *out)
 {
 	/* clang-format off: the help text as it prints */
 	fprintf(out,
-		"  -p, --publish=[HOSTIP:]HOSTPORT[-END]:GUESTPORT[-END][/tcp|udp]\n"
-		"                              publish a host port to the guest (repeatable)\n"
+		"  -p, --publish=[[HOSTIP:][HOSTPORT[-END]]:]GUESTPORT[-END][/tcp|udp]\n"
+		"                              publish a host port to the guest (repeatable);\n"
+		"                              without HOSTIP on 0.0.0.0 and [::], without\n"
+		"                              HOSTPORT on a free port (printed at start)\n"
 		"      --publish-auto[=RANGE]  publish the guest's listening TCP and bound UDP\n"
 		"                              ports on the same host ports while they are\n"
 		"                              open; RANGE: PORT or LOW-HIGH items, comma-\n"

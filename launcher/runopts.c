@@ -84,7 +84,8 @@ void run_usage(FILE *out)
 		"network, least privilege by default.\n"
 		"\n"
 		"Network:\n"
-		"  -p, --publish=[HOSTIP:]HOSTPORT[-END]:GUESTPORT[-END][/tcp|udp]  (repeatable)\n"
+		"  -p, --publish=[[HOSTIP:][HOSTPORT[-END]]:]GUESTPORT[-END][/tcp|udp]  (repeatable;\n"
+		"                              no HOSTIP: 0.0.0.0 and [::]; no HOSTPORT: a free one)\n"
 		"      --cidr=CIDR             guest network (default " ADDR_PLAN_CIDR4_DEFAULT
 		")\n"
 		"      --mtu=MTU               MTU (default " G_STRINGIFY(

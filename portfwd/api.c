@@ -5,8 +5,11 @@
  * Protocol: one request per connection. The client writes one JSON object,
  * usually shuts down its write side, and reads the reply (compact JSON, no
  * newline) until EOF. Requests, and what the reply's "return" holds:
- *   add_hostfwd     {proto, host_addr, host_port, guest_addr, guest_port}
- *                   -> {"id":N}, plus "host_port" if 0 (ephemeral) was asked
+ *   add_hostfwd     {proto, host_addr, host_port, guest_addr, guest_port,
+ *                   dual_stack?} -> {"id":N}, plus "host_port" if 0
+ *                   (ephemeral) was asked; no host_addr is 0.0.0.0 (IPv4,
+ *                   as slirp4netns), unless "dual_stack":true (ours): both
+ *                   families, 0.0.0.0 and [::]
  *   list_hostfwd    -> {"entries":[...]} (the slirp4netns entry point answers
  *                   {"entries":[...]} without "return", as slirp4netns 1.2)
  *   remove_hostfwd  {id} -> {}
@@ -178,6 +181,13 @@ static char *api_add_hostfwd(const struct api_backend *b, json_t *args)
 	    (host && addr_ip_parse(host, &spec.host_addr)))
 		return api_error(
 			"bad request: add_hostfwd: bad arguments.host_addr");
+	/* No host_addr is slirp4netns's 0.0.0.0 (IPv4); our extension
+	 * "dual_stack":true (without host_addr) asks for both families */
+	if (!host && !json_is_true(json_object_get(args, "dual_stack")))
+		host = "0.0.0.0";
+	if (host && addr_ip_parse(host, &spec.host_addr))
+		return api_error(
+			"bad request: add_hostfwd: bad arguments.host_addr");
 	spec.host_addr_set = host != NULL;
 	/* 0 is our extension: an ephemeral port chosen by the kernel */
 	if (!api_get_uint(args, "host_port", 0, 65535, &hport))
@@ -232,7 +242,10 @@ static json_t *api_entry(const struct pf_rule *r, bool plain)
 	if (plain)
 		return e;
 
-	/* Extensions, after the keys slirp4netns has */
+	/* Extensions, after the keys slirp4netns has: a rule on both
+	 * families shows its IPv4 half in host_addr, and "dual_stack" */
+	if (!s->host_addr_set)
+		json_object_set_new(e, "dual_stack", json_true());
 	if (s->count > 1) {
 		api_add_int(e, "host_port_end",
 			    (gint64)s->host_port + s->count - 1);

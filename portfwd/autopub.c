@@ -301,6 +301,10 @@ static bool autopub_open(struct autopub *a, struct autopub_port *p,
 	spec.proto = proto;
 	spec.host_port = port;
 	spec.guest_port = port;
+	/* 0.0.0.0 as before: both families for auto-publish is left for
+	 * later (a rule with no address is on 0.0.0.0 and [::] now) */
+	spec.host_addr_set = true;
+	spec.host_addr.family = AF_INET;
 	if (family == AF_INET6 && (v6only || !autopub_is_any(family, addr))) {
 		if (!a->ipv6) {
 			log_debug("auto-publish: %s port %u is IPv6 only and "

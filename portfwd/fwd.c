@@ -350,17 +350,19 @@ static int pf_slirp_port(struct pf_table *t, const struct pf_spec *s,
 		       0;
 }
 
-/* Our forwarders: the host socket of port @i of the rule */
-static int pf_listener_add(struct pf_rule_state *rs, uint16_t i)
+/* Our forwarders: the host socket of port @i of the rule on address @addr
+ * (the rule's, or one of the two wildcards of a rule on both families) */
+static int pf_listener_add(struct pf_rule_state *rs, const struct addr_ip *addr,
+			   uint16_t i)
 {
 	struct pf_spec *s = &rs->pub.spec;
 	int type = s->proto == PF_PROTO_UDP ? SOCK_DGRAM : SOCK_STREAM;
 	struct sockaddr_storage host;
 	socklen_t hlen;
 	struct pf_listener *l;
-	int fd, on = 1, off = 0, r;
+	int fd, on = 1, r;
 
-	hlen = pf_sockaddr(&s->host_addr, (uint16_t)(s->host_port + i), &host);
+	hlen = pf_sockaddr(addr, (uint16_t)(s->host_port + i), &host);
 	fd = socket(host.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
@@ -369,11 +371,10 @@ static int pf_listener_add(struct pf_rule_state *rs, uint16_t i)
 	 * would let another user bind the same port and take the datagrams */
 	if (type == SOCK_STREAM)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-	/* [::] is dual-stack; any other IPv6 address only IPv6 */
+	/* IPv6 only, [::] too: a rule on both families has an IPv4 socket
+	 * of its own, and an explicit [::] means IPv6 */
 	if (host.ss_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
-			   addr_ip_is_any(&s->host_addr) ? &off : &on,
-			   sizeof(on));
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
 	if (bind(fd, (struct sockaddr *)&host, hlen) < 0 ||
 	    (type == SOCK_STREAM && listen(fd, SOMAXCONN) < 0)) {
 		r = -errno;
@@ -448,14 +449,28 @@ static void pf_rule_unpublish(struct pf_rule_state *rs)
 	}
 }
 
+/* The host address of family index @k (0: IPv4, 1: IPv6) of rule @s, in
+ * @a: its own, or that family's wildcard for a rule on both families */
+static void pf_host_addr(const struct pf_spec *s, unsigned k, struct addr_ip *a)
+{
+	if (s->host_addr_set) {
+		*a = s->host_addr;
+		return;
+	}
+	memset(a, 0, sizeof(*a));
+	a->family = k ? AF_INET6 : AF_INET;
+	if (!k)
+		a->v4.s_addr = htonl(INADDR_ANY);
+}
+
 static int pf_fill_addresses(struct pf_table *t, struct pf_spec *s,
 			     GError **error)
 {
 	char host[ADDR_STRLEN];
 
-	if (!s->host_addr_set) {
-		s->host_addr.family = AF_INET;
-		s->host_addr.v4.s_addr = htonl(INADDR_ANY);
+	/* libslirp's forwarding, as slirp4netns: no address is 0.0.0.0 */
+	if (!s->host_addr_set && t->mode == PF_MODE_SLIRP) {
+		pf_host_addr(s, 0, &s->host_addr);
 		s->host_addr_set = true;
 	}
 	if (s->guest_addr_set && addr_ip_is_loopback(&s->guest_addr)) {
@@ -521,35 +536,57 @@ static int pf_rule_check(struct pf_table *t, struct pf_spec *s, GError **error)
 }
 
 /*
- * pf_rule_publish() - bind every host port of rule @rs, all or none: on a
- * failure, what was bound is closed again and @error names the port
+ * pf_port_bind() - bind port @i of rule @rs on each of its host addresses:
+ * its own, or 0.0.0.0 and [::] for a rule on both families. A host where
+ * [::] cannot be bound (IPv6 disabled) narrows such a rule to 0.0.0.0 at its
+ * first port, with a warning, rather than failing it.
+ * @failed:	out, on a failure: the address refused
  */
-static int pf_rule_publish(struct pf_rule_state *rs, GError **error)
+static int pf_port_bind(struct pf_rule_state *rs, uint16_t i,
+			struct addr_ip *failed)
 {
-	struct pf_table *t = rs->t;
 	struct pf_spec *s = &rs->pub.spec;
-	char host[ADDR_STRLEN];
+	unsigned k, n = s->host_addr_set ? 1 : 2;
+	int r;
+
+	for (k = 0; k < n; k++) {
+		pf_host_addr(s, k, failed);
+		if (rs->listeners)
+			r = pf_listener_add(rs, failed, i);
+		else
+			r = pf_slirp_port(rs->t, s, i, true);
+		if (k == 1 && i == 0 &&
+		    (r == -EAFNOSUPPORT || r == -EADDRNOTAVAIL)) {
+			log_warn("host port %u/%s: IPv6 is not available on "
+				 "this host ([::]: %s): published on 0.0.0.0 "
+				 "only",
+				 s->host_port, pf_proto_name(s->proto),
+				 g_strerror(-r));
+			pf_host_addr(s, 0, &s->host_addr);
+			s->host_addr_set = true;
+			return 0;
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Bind every host port of rule @rs, all or none: 0, or -errno with @port
+ * and @failed the host port and address refused, and nothing left bound */
+static int pf_rule_bind(struct pf_rule_state *rs, uint16_t *port,
+			struct addr_ip *failed)
+{
+	struct pf_spec *s = &rs->pub.spec;
 	uint16_t i;
 	int r;
 
-	if (t->mode != PF_MODE_SLIRP)
+	if (rs->t->mode != PF_MODE_SLIRP)
 		rs->listeners = g_ptr_array_new();
 	for (i = 0; i < s->count; i++) {
-		if (rs->listeners)
-			r = pf_listener_add(rs, i);
-		else
-			r = pf_slirp_port(t, s, i, true);
+		r = pf_port_bind(rs, i, failed);
 		if (r < 0) {
-			t->binds_refused++;
-			privport_set_bind_error(error, -r,
-						(uint16_t)(s->host_port + i),
-						pf_proto_name(s->proto),
-						addr_ip_str(&s->host_addr, host,
-							    sizeof(host)));
-			if (!rs->listeners) {
-				while (i--)
-					pf_slirp_port(t, s, i, false);
-			}
+			*port = (uint16_t)(s->host_port + i);
 			pf_rule_unpublish(rs);
 			return r;
 		}
@@ -557,11 +594,47 @@ static int pf_rule_publish(struct pf_rule_state *rs, GError **error)
 	return 0;
 }
 
+/* Free ports the kernel may choose for a rule on both families, each taken
+ * on IPv4 and in use on IPv6, before the rule is refused */
+#define PF_FREE_PORT_TRIES 8
+
+/*
+ * pf_rule_publish() - bind every host port of rule @rs, all or none: on a
+ * failure @error names the port. A free port (host port 0) is chosen by the
+ * kernel on the first address, and bound on the second (a rule on both
+ * families) too: if in use there, the kernel chooses again.
+ */
+static int pf_rule_publish(struct pf_rule_state *rs, GError **error)
+{
+	struct pf_spec *s = &rs->pub.spec;
+	bool free_port = !s->host_port;
+	char host[ADDR_STRLEN];
+	struct addr_ip failed;
+	unsigned tries = 0;
+	uint16_t port = 0;
+	int r;
+
+	while ((r = pf_rule_bind(rs, &port, &failed)) == -EADDRINUSE &&
+	       free_port && !s->host_addr_set && ++tries < PF_FREE_PORT_TRIES)
+		s->host_port = 0;
+	if (r < 0) {
+		rs->t->binds_refused++;
+		privport_set_bind_error(error, -r, port,
+					pf_proto_name(s->proto),
+					addr_ip_str(&failed, host,
+						    sizeof(host)));
+	}
+	return r;
+}
+
 /**
  * pf_table_add() - publish a rule
  * @t:		table
- * @spec:	rule; unset addresses mean 0.0.0.0 and the guest's address;
- *		host port 0 lets the kernel choose (not in slirp mode)
+ * @spec:	rule; an unset host address means both families (0.0.0.0
+ *		and [::], one rule with a socket on each; 0.0.0.0 alone in
+ *		slirp mode, as slirp4netns), an unset guest address the
+ *		guest's IPv4 address (for both); host port 0 lets the kernel
+ *		choose (not in slirp mode)
  * @id:		out: the new rule's ID (may be NULL)
  * @error:	UN_EXIT_PUBLISH naming the cause (port in use, privileged)
  *

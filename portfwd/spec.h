@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * portfwd/spec.h - port publishing specs: [HOSTIP:]HOSTPORT[-END]:GUESTPORT[-END][/tcp|udp]
+ * portfwd/spec.h - port publishing specs (Podman's -p forms):
+ * [[HOSTIP:][HOSTPORT[-END]]:]GUESTPORT[-END][/tcp|udp]
  */
 #ifndef PORTFWD_SPEC_H
 #define PORTFWD_SPEC_H
@@ -18,9 +19,11 @@ enum pf_proto {
 /**
  * struct pf_spec - one publishing rule as the user wrote it
  * @proto:		TCP or UDP
- * @host_addr_set:	false: the IPv4 wildcard 0.0.0.0
+ * @host_addr_set:	false: every address of both families (0.0.0.0
+ *			and ::); the table may narrow it to 0.0.0.0 where
+ *			:: cannot be bound
  * @host_addr:		host address to listen on
- * @host_port:		first host port
+ * @host_port:		first host port; 0: a free port chosen by the kernel
  * @guest_port:		first guest port
  * @count:		number of consecutive ports (1 without a range)
  * @guest_addr_set:	false: the recommended guest address
@@ -38,8 +41,6 @@ struct pf_spec {
 };
 
 int pf_spec_parse(const char *text, struct pf_spec *out, GError **error);
-int pf_spec_parse_any_port(const char *text, struct pf_spec *out,
-			   GError **error);
 const char *pf_proto_name(enum pf_proto proto);
 int pf_proto_parse(const char *s, enum pf_proto *out);
 char *pf_spec_to_string(const struct pf_spec *spec);

@@ -27,7 +27,10 @@ static void check_spec(const struct pf_spec *s)
 {
 	if (s->proto != PF_PROTO_TCP && s->proto != PF_PROTO_UDP)
 		abort();
-	if (!s->host_port || !s->guest_port || s->count < 1)
+	if (!s->guest_port || s->count < 1)
+		abort();
+	/* Host port 0: a free port, for a single port only */
+	if (!s->host_port && s->count != 1)
 		abort();
 	if ((unsigned)s->host_port + s->count - 1 > 65535 ||
 	    (unsigned)s->guest_port + s->count - 1 > 65535)
@@ -64,18 +67,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!arrow)
 		abort();
 	*arrow = '\0';
-	again = g_strdup_printf("%s:%s", str, arrow + 4);
+	/* "*" (both families) is written without a host address */
+	again = g_strdup_printf("%s:%s",
+				g_str_has_prefix(str, "*:") ? str + 2 : str,
+				arrow + 4);
 	if (pf_spec_parse(again, &s2, &error2))
 		abort();
 	check_spec(&s2);
 	if (s2.proto != s.proto || s2.host_port != s.host_port ||
 	    s2.guest_port != s.guest_port || s2.count != s.count)
 		abort();
-	/* An unset host address is printed as 0.0.0.0 */
-	if (s.host_addr_set ?
-		    !same_addr(&s.host_addr, &s2.host_addr) :
-		    !s2.host_addr_set || s2.host_addr.family != AF_INET ||
-			    s2.host_addr.v4.s_addr != 0)
+	/* An unset host address (both families) stays unset */
+	if (s.host_addr_set != s2.host_addr_set ||
+	    (s.host_addr_set && !same_addr(&s.host_addr, &s2.host_addr)))
 		abort();
 	return 0;
 }

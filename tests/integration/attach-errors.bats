@@ -83,7 +83,7 @@ usage_error() {
 @test "--mtu abc: exit 2" { usage_error --mtu --mtu abc; }
 @test "--mtu 1279 with -6: exit 2" { usage_error --mtu -6 --mtu 1279; }
 @test "-p 70000:80: exit 2" { usage_error --publish -p 70000:80; }
-@test "-p 80: exit 2" { usage_error --publish -p 80; }
+@test "-p 80-81 (a free host port for a range): exit 2" { usage_error --publish -p 80-81; }
 @test "-p abc:80: exit 2" { usage_error --publish -p abc:80; }
 @test "-p 8080:80/sctp: exit 2" { usage_error --publish -p 8080:80/sctp; }
 @test "-p [::1:8080:80: exit 2" { usage_error --publish -p '[::1:8080:80'; }

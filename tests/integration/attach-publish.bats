@@ -4,25 +4,6 @@
 
 load lib
 
-# www TEXT: a directory with an index.html saying TEXT, readable by the user -> WWW
-www() {
-	WWW=$T/www
-	install -d -m 0755 "$WWW"
-	echo "$1" >"$WWW/index.html"
-	chmod 0644 "$WWW/index.html"
-}
-
-# wait_http URL TEXT: up to 5 s until URL (fetched from the host, as the user) gives TEXT
-http_is() { [[ $(as_user timeout -k 1 3 busybox wget -q -O - "$1" 2>/dev/null) == "$2" ]]; }
-wait_http() {
-	wait_until 5 http_is "$1" "$2" || {
-		usernet_show
-		echo "--- background processes:" >&2
-		cat "$T/bg.log" >&2 2>/dev/null
-		fail "$1 did not give '$2'; last try:" "$(as_user timeout -k 1 3 busybox wget -q -O - "$1" 2>&1)"
-	}
-}
-
 @test "published TCP port -p 127.0.0.1:HP:80/tcp reaches busybox httpd on port 80 inside" {
 	holder_start
 	hp=$(free_port tcp)

@@ -404,6 +404,26 @@ tcp_get() {
 	timeout -k 1 10 socat -T 5 -u "$connect,connect-timeout=5" STDOUT
 }
 
+# www TEXT: a directory with an index.html saying TEXT, readable by the user -> WWW
+www() {
+	WWW=$T/www
+	install -d -m 0755 "$WWW"
+	echo "$1" >"$WWW/index.html"
+	chmod 0644 "$WWW/index.html"
+}
+
+# http_is URL TEXT: URL (fetched from the host, as the user) gives TEXT; wait_http URL TEXT: up to 5 s
+# until it does, or show the helper's output and the background processes' and fail
+http_is() { [[ $(as_user timeout -k 1 3 busybox wget -q -O - "$1" 2>/dev/null) == "$2" ]]; }
+wait_http() {
+	wait_until 5 http_is "$1" "$2" || {
+		usernet_show
+		echo "--- background processes:" >&2
+		cat "$T/bg.log" >&2 2>/dev/null
+		fail "$1 did not give '$2'; last try:" "$(as_user timeout -k 1 3 busybox wget -q -O - "$1" 2>&1)"
+	}
+}
+
 # http_get URL: the body at URL (busybox wget, 3 s timeout; not wget's -T: busybox 1.35's wget crashes with it)
 http_get() { timeout -k 1 3 busybox wget -q -O - "$1"; }
 

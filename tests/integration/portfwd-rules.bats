@@ -66,20 +66,27 @@ need_host_ipv6() {
 	usernet_stop_ok
 }
 
-@test "TCP and UDP rules on [::] are dual-stack: reached over 127.0.0.1 and over ::1" {
+@test "TCP and UDP rules on [::] are IPv6 only; without an address on both families (127.0.0.1 and ::1)" {
 	need_host_ipv6
 	holder_start
 	hp=$(pf_free_port tcp)
 	up=$(pf_free_port udp)
-	usernet_start --configure -p "[::]:$hp:80/tcp" -p "[::]:$up:5353/udp" "$HOLDER_PID"
+	read -r dp du < <(pf_free_port tcp 2 | awk '{ print $1, $1 + 1 }')
+	usernet_start --configure -p "[::]:$hp:80/tcp" -p "[::]:$up:5353/udp" \
+		-p "$dp:80/tcp" -p "$du:5353/udp" "$HOLDER_PID"
 	pf_serve --tcp 80 --udp 5353
 
-	pf_expect "80 10.0.2.2" tcp 127.0.0.1 "$hp"
 	pf_expect "80 10.0.2.2" tcp ::1 "$hp"
-	pf_expect "5353 10.0.2.2" udp 127.0.0.1 "$up"
 	pf_expect "5353 10.0.2.2" udp ::1 "$up"
+	run pf_client get tcp 127.0.0.1 "$hp" --timeout 3
+	[[ $status != 0 ]] || fail "127.0.0.1:$hp answered a rule on [::] (IPv6 only): $output"
 	run ss -Hltn "sport = :$hp"
-	[[ $output == *"[::]:$hp "* || $output == *"*:$hp "* ]] || fail "the TCP port is not bound to [::]: $output"
+	[[ $output == *"[::]:$hp "* ]] || fail "the TCP port is not bound to [::]: $output"
+
+	pf_expect "80 10.0.2.2" tcp 127.0.0.1 "$dp"
+	pf_expect "80 10.0.2.2" tcp ::1 "$dp"
+	pf_expect "5353 10.0.2.2" udp 127.0.0.1 "$du"
+	pf_expect "5353 10.0.2.2" udp ::1 "$du"
 	usernet_stop_ok
 }
 

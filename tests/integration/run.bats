@@ -876,8 +876,8 @@ mounts_of() {
 	bad --cidr 10.0.0.0/30 -- "--cidr '10.0.0.0/30'"
 }
 
-@test "bad command line: -p 80 (bad spec), --net none -p 8080:80, --net host -p 8080:80" {
-	bad -p 80 -- "'80'" 'HOSTPORT'
+@test "bad command line: -p 80-81 (bad spec), --net none -p 8080:80, --net host -p 8080:80" {
+	bad -p 80-81 -- "'80-81'" 'HOSTPORT'
 	bad -p 70000:80 -- '70000'
 	bad --net none -p 8080:80 -- '--publish needs --net usernet'
 	bad --net host -p 8080:80 -- '--publish needs --net usernet'

@@ -64,13 +64,12 @@ int pf_table_add(struct pf_table *f, const struct pf_spec *spec, unsigned *id,
 	r = g_new0(struct pf_rule, 1);
 	r->id = f->next_id++;
 	r->spec = *spec;
-	if (!r->spec.host_addr_set) {
-		r->spec.host_addr.family = AF_INET;
-		r->spec.host_addr_set = true;
-	}
+	/* An unset host address stays unset: both families */
 	if (!r->spec.guest_addr_set) {
-		r->spec.guest_addr.family = r->spec.host_addr.family;
-		if (r->spec.host_addr.family == AF_INET6)
+		r->spec.guest_addr.family = r->spec.host_addr_set ?
+						    r->spec.host_addr.family :
+						    AF_INET;
+		if (r->spec.guest_addr.family == AF_INET6)
 			inet_pton(AF_INET6, "fd00::100",
 				  &r->spec.guest_addr.v6);
 		else
@@ -231,6 +230,16 @@ static void test_addresses(void)
 	fake_clear(&f);
 }
 
+/* No host_addr (missing, "" or null) is slirp4netns's 0.0.0.0, IPv4 only;
+ * our extension "dual_stack":true without it asks for both families */
+static void expect_ipv4_any(void)
+{
+	g_assert_true(recorded.host_addr_set);
+	g_assert_cmpint(recorded.host_addr.family, ==, AF_INET);
+	g_assert_true(addr_ip_is_any(&recorded.host_addr));
+	g_assert_false(recorded.guest_addr_set);
+}
+
 static void test_unset_addresses(void)
 {
 	struct api_backend b;
@@ -241,26 +250,35 @@ static void test_unset_addresses(void)
 	      "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\","
 	      "\"host_port\":1,\"guest_port\":2}}",
 	      "{\"return\":{\"id\":1}}");
-	g_assert_false(recorded.host_addr_set);
-	g_assert_false(recorded.guest_addr_set);
+	expect_ipv4_any();
 	g_assert_cmpuint(recorded.count, ==, 1);
 	check(&b,
 	      "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\","
 	      "\"host_addr\":\"\",\"host_port\":3,\"guest_addr\":\"\",\"guest_port\":4}}",
 	      "{\"return\":{\"id\":2}}");
-	g_assert_false(recorded.host_addr_set);
-	g_assert_false(recorded.guest_addr_set);
+	expect_ipv4_any();
 	check(&b,
 	      "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\","
 	      "\"host_addr\":null,\"host_port\":5,\"guest_addr\":null,\"guest_port\":6}}",
 	      "{\"return\":{\"id\":3}}");
+	expect_ipv4_any();
+	check(&b,
+	      "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\","
+	      "\"host_port\":9,\"guest_port\":10,\"dual_stack\":true}}",
+	      "{\"return\":{\"id\":4}}");
 	g_assert_false(recorded.host_addr_set);
-	g_assert_false(recorded.guest_addr_set);
+	/* An address given wins over dual_stack */
+	check(&b,
+	      "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\","
+	      "\"host_addr\":\"0.0.0.0\",\"host_port\":11,\"guest_port\":12,"
+	      "\"dual_stack\":true}}",
+	      "{\"return\":{\"id\":5}}");
+	expect_ipv4_any();
 	check(&b,
 	      "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\","
 	      "\"host_addr\":\"0.0.0.0\",\"host_port\":7,\"guest_addr\":\"10.0.2.100\","
 	      "\"guest_port\":8,\"unknown\":[1,{}]}}",
-	      "{\"return\":{\"id\":4}}");
+	      "{\"return\":{\"id\":6}}");
 	g_assert_true(recorded.host_addr_set);
 	g_assert_true(recorded.guest_addr_set);
 	fake_clear(&f);
@@ -364,7 +382,7 @@ static void test_extensions(void)
 	      "\"stats\":{\"active\":2,\"total\":30,\"bytes_to_guest\":123456789012,"
 	      "\"bytes_from_guest\":42,\"refused\":1}},"
 	      "{\"id\":9,\"proto\":\"udp\",\"host_addr\":\"0.0.0.0\",\"host_port\":5353,"
-	      "\"guest_addr\":\"\",\"guest_port\":5353,\"automatic\":true" STATS0
+	      "\"guest_addr\":\"\",\"guest_port\":5353,\"dual_stack\":true,\"automatic\":true" STATS0
 	      "}]}}");
 	fake_clear(&f);
 }
@@ -445,6 +463,7 @@ static void test_stats(void)
 	      "\"cpu_user_us\":11,\"cpu_system_us\":12,\"uptime_ms\":13},"
 	      "\"rules\":[{\"id\":1,\"proto\":\"tcp\",\"host_addr\":\"0.0.0.0\","
 	      "\"host_port\":8080,\"guest_addr\":\"\",\"guest_port\":80,"
+	      "\"dual_stack\":true,"
 	      "\"stats\":{\"active\":0,\"total\":0,\"bytes_to_guest\":0,"
 	      "\"bytes_from_guest\":0,\"refused\":2}}]}}");
 	fake_clear(&f);

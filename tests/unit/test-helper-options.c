@@ -248,7 +248,8 @@ static void test_bad(void)
 	expect_bad("--cidr", "--cidr", "foo", "1", NULL);
 	expect_bad("--cidr", "--cidr", "10.0.2.5/24", "1", NULL);
 	expect_bad("--publish", "-p", "70000:80", "1", NULL);
-	expect_bad("--publish", "-p", "80", "1", NULL);
+	expect_bad("--publish", "-p", "80-81", "1", NULL);
+	expect_bad("sctp is not supported", "-p", "80/sctp", "1", NULL);
 	expect_bad("--publish", "--publish=8080:80/sctp", "1", NULL);
 	expect_bad("--netns-type", "--netns-type=tapfd", "1", NULL);
 	expect_bad("--ready-fd", "--ready-fd=x", "1", NULL);
