@@ -53,6 +53,16 @@ dns_expect() {
 	}
 }
 
+# dns_follows_rename: 127.0.0.4 answers, then resolv.conf replaced by rename names 127.0.0.5, which answers
+# within 5 s
+dns_follows_rename() {
+	dns_expect 192.0.2.4 10.0.2.3 before.test
+	echo 'nameserver 127.0.0.5' >"$T/r/resolv.conf.new"
+	chmod 0644 "$T/r/resolv.conf.new"
+	mv -f "$T/r/resolv.conf.new" "$T/r/resolv.conf"
+	wait_until 5 dns_is 192.0.2.5 10.0.2.3 after.test || dns_expect 192.0.2.5 10.0.2.3 after.test
+}
+
 @test "first nameservers dead (refusing, silent), the third answers; the upstream id is not the guest's; stats" {
 	DNS_RESOLV=('nameserver 127.0.0.2' 'nameserver 127.0.0.3' 'nameserver 127.0.0.4')
 	api_setup
@@ -81,11 +91,7 @@ dns_expect() {
 @test "resolv.conf replaced by rename while running: the new server is used within 5 s" {
 	DNS_RESOLV=('nameserver 127.0.0.4')
 	dns_host "127.0.0.4=192.0.2.4 127.0.0.5=192.0.2.5"
-	dns_expect 192.0.2.4 10.0.2.3 before.test
-	echo 'nameserver 127.0.0.5' >"$T/r/resolv.conf.new"
-	chmod 0644 "$T/r/resolv.conf.new"
-	mv -f "$T/r/resolv.conf.new" "$T/r/resolv.conf"
-	wait_until 5 dns_is 192.0.2.5 10.0.2.3 after.test || dns_expect 192.0.2.5 10.0.2.3 after.test
+	dns_follows_rename
 	# edited in place, too
 	echo 'nameserver 127.0.0.4' >"$T/r/resolv.conf"
 	wait_until 5 dns_is 192.0.2.4 10.0.2.3 edited.test || dns_expect 192.0.2.4 10.0.2.3 edited.test
@@ -97,11 +103,7 @@ dns_expect() {
 	DNS_RESOLV=('nameserver 127.0.0.4')
 	DNS_SESSION_PRE='echo 0 >/proc/sys/user/max_inotify_instances'
 	dns_host "127.0.0.4=192.0.2.4 127.0.0.5=192.0.2.5"
-	dns_expect 192.0.2.4 10.0.2.3 before.test
-	echo 'nameserver 127.0.0.5' >"$T/r/resolv.conf.new"
-	chmod 0644 "$T/r/resolv.conf.new"
-	mv -f "$T/r/resolv.conf.new" "$T/r/resolv.conf"
-	wait_until 5 dns_is 192.0.2.5 10.0.2.3 after.test || dns_expect 192.0.2.5 10.0.2.3 after.test
+	dns_follows_rename
 	usernet_stop_ok
 }
 

@@ -105,8 +105,11 @@ confined_stop() {
 	usernet_start --configure --api-socket "$API" -p "127.0.0.1:$hp:80" "$HOLDER_PID"
 	agent_pid || return
 	kill -STOP "$AGENT_PID"
-	# the connection needs a socket from the agent (the first one: no socket made ahead yet)
-	spawn "${AS_USER[@]}" timeout 20 socat -u "TCP4:127.0.0.1:$hp,connect-timeout=5" STDOUT
+	# the connections need sockets from the agent: more of them than the pool made ahead after ready holds
+	# (2, at most 8), which a loaded machine may have filled before the STOP
+	for _ in {1..9}; do
+		spawn "${AS_USER[@]}" timeout 20 socat -u "TCP4:127.0.0.1:$hp,connect-timeout=5" STDOUT
+	done
 	t0=$(now)
 	wait_until 10 sh -c 'printf %s "$1" | timeout 2 socat -t 2 - "UNIX-CONNECT:$2" | grep -q return' sh \
 		'{"execute":"list_hostfwd"}' "$API" || {
@@ -116,7 +119,8 @@ confined_stop() {
 		return
 	}
 	echo "# the API answered after $(elapsed_since "$t0") s" >&3
-	grep -q 'did not answer' "$T/err" || fail "no message about the agent:" "$(cat "$T/err")" || return
+	wait_until 10 grep -q 'did not answer' "$T/err" || fail "no message about the agent:" "$(cat "$T/err")" ||
+		return
 	! alive "$AGENT_PID" || fail "the agent $AGENT_PID is still alive" || return
 	usernet_stop_ok
 }
