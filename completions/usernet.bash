@@ -84,7 +84,7 @@ _usernet() {
 	run)
 		opts="--publish --cidr --mtu --enable-ipv6 --allow-host-loopback --port-mode --publish-auto --net
 			--sysctl --map-subids --user --cap-add --cap-drop --seccomp --display --debug --pcap --pcap-max-size
-			--help"
+			--help --api-socket --outbound-addr --outbound-addr6 --log-level --disable-dns --dns"
 		if [[ $cur != -* ]]; then
 			COMPREPLY=($(compgen -c -- "$cur"))
 			return

@@ -102,27 +102,23 @@ static int sandbox_sysctl(const char *kv)
 	return util_write_file(path, eq + 1);
 }
 
-/* Bind a generated resolv.conf over /etc/resolv.conf (following a symlink
- * to wherever it points); Return: 0 or -errno */
+/* Bind a generated resolv.conf naming run_resolv_nameservers() over
+ * /etc/resolv.conf (following a symlink to wherever it points), unless
+ * there are none; Return: 0 or -errno */
 static int sandbox_resolv_conf(const struct run_opts *o)
 {
 	char tmpl[] = "/tmp/usernet-resolv.XXXXXX";
 	g_autofree char *target = realpath("/etc/resolv.conf", NULL);
-	struct in6_addr dns6 = addr_plan_dns6();
-	struct addr_cidr4 c;
-	struct in_addr dns4;
-	char dns[INET6_ADDRSTRLEN];
-	GString *text = g_string_new(NULL);
+	g_auto(GStrv) servers = run_resolv_nameservers(o);
+	GString *text;
 	int fd, r = 0;
+	char **s;
 
-	addr_cidr4_parse(o->cidr, &c);
-	dns4 = addr_plan_dns4(&c);
-	g_string_append_printf(text, "nameserver %s\n",
-			       inet_ntop(AF_INET, &dns4, dns, sizeof(dns)));
-	if (o->ipv6)
-		g_string_append_printf(text, "nameserver %s\n",
-				       inet_ntop(AF_INET6, &dns6, dns,
-						 sizeof(dns)));
+	if (!*servers) /* --disable-dns alone: the file as it is */
+		return 0;
+	text = g_string_new(NULL);
+	for (s = servers; *s; s++)
+		g_string_append_printf(text, "nameserver %s\n", *s);
 	fd = mkostemp(tmpl, O_CLOEXEC);
 	if (fd < 0) {
 		g_string_free(text, TRUE);
@@ -140,6 +136,23 @@ static int sandbox_resolv_conf(const struct run_opts *o)
 	return r;
 }
 
+/* Parity with attach: ping without privilege (ICMP echo sockets) for the
+ * groups mapped here, in this network namespace only; a failure is not
+ * fatal (the command may not need ping), a --sysctl of the key wins */
+static void sandbox_ping_group_range(const struct run_opts *o)
+{
+	g_autofree char *range = run_ping_group_range(o);
+	g_autofree char *kv = NULL;
+	int r;
+
+	if (!range)
+		return;
+	kv = g_strconcat(RUN_PING_GROUP_RANGE "=", range, NULL);
+	r = sandbox_sysctl(kv);
+	if (r)
+		log_msg(LOG_LVL_WARN, -r, "cannot set %s", kv);
+}
+
 /* In the new namespaces, as root there: what needs privilege there */
 static void sandbox_prepare(const struct run_opts *o)
 {
@@ -150,6 +163,7 @@ static void sandbox_prepare(const struct run_opts *o)
 		sandbox_fail("cannot make the mounts private", errno);
 	if (o->net == RUN_NET_NONE && (r = nl_link_up("lo")))
 		sandbox_fail("cannot bring up lo", -r);
+	sandbox_ping_group_range(o);
 	for (i = 0; i < o->sysctls->len; i++) {
 		const char *kv = g_ptr_array_index(o->sysctls, i);
 
@@ -162,7 +176,7 @@ static void sandbox_prepare(const struct run_opts *o)
 	if (o->net == RUN_NET_USERNET && (r = sandbox_resolv_conf(o)))
 		log_msg(LOG_LVL_WARN, -r,
 			"cannot point /etc/resolv.conf at "
-			"the built-in DNS");
+			"the network's DNS");
 }
 
 /* Last steps before the command: identity, capabilities, no_new_privs,
@@ -609,7 +623,8 @@ int run_main(int argc, char **argv)
 		run_opts_clear(&o);
 		return UN_EXIT_USAGE;
 	}
-	log_init("usernet", o.debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	log_init("usernet",
+		 o.debug ? LOG_LVL_DEBUG : (enum log_level)o.log_level);
 	if (o.help) {
 		run_usage(stdout);
 		r = 0;
