@@ -48,7 +48,7 @@ enum run_net {
  * @outbound4:		--outbound-addr as given, or NULL
  * @outbound6:		--outbound-addr6 as given, or NULL
  * @disable_dns:	--disable-dns
- * @dns:		the --dns addresses as given
+ * @dns:		the --dns addresses (as inet_ntop() writes them)
  * @help:		--help
  * @argv:		the command (NULL-terminated)
  */

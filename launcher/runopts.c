@@ -405,6 +405,21 @@ static int parse_outbound(struct run_opts *o, int c, const char *arg,
 	return 0;
 }
 
+/* The address of @ss as resolv.conf takes it (no brackets) */
+static char *run_sockaddr_text(const struct sockaddr_storage *ss)
+{
+	char text[INET6_ADDRSTRLEN] = "";
+
+	if (ss->ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr,
+			  text, sizeof(text));
+	else
+		inet_ntop(AF_INET6,
+			  &((const struct sockaddr_in6 *)ss)->sin6_addr, text,
+			  sizeof(text));
+	return g_strdup(text);
+}
+
 /* One option of the parity block */
 static int parse_parity_one(struct run_opts *o, int c, const char *arg,
 			    GError **error)
@@ -435,7 +450,7 @@ static int parse_parity_one(struct run_opts *o, int c, const char *arg,
 	case OPT_DNS:
 		if (helper_opt_dns(arg, o->dns->len, &ss, error))
 			return -EINVAL;
-		g_ptr_array_add(o->dns, g_strdup(arg));
+		g_ptr_array_add(o->dns, run_sockaddr_text(&ss));
 		run_attach_arg(o, "--dns", arg);
 		return 0;
 	}

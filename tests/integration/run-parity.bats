@@ -144,7 +144,8 @@ parity_www() {
 		fail "resolv.conf inside is not the host's:" "$output"
 	[[ ${lines[-1]} == silent ]] || fail "10.0.2.3 answered with --disable-dns"
 
-	run_sandbox --disable-dns --dns 192.0.2.53 --dns 2001:db8::53 -- cat /etc/resolv.conf
+	# [IPv6] as attach takes it; resolv.conf has no brackets
+	run_sandbox --disable-dns --dns 192.0.2.53 --dns '[2001:db8::53]' -- cat /etc/resolv.conf
 	[[ $status == 0 && $output == $'nameserver 192.0.2.53\nnameserver 2001:db8::53' ]] ||
 		fail "resolv.conf with --disable-dns --dns: status $status" "$output" "$stderr"
 }
