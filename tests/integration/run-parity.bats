@@ -17,15 +17,6 @@ parity_ping() {
 	[[ -z $(getcap "$PING" 2>/dev/null) ]] || fail "the copy $PING keeps a file capability" || return
 }
 
-# parity_www: $T/www/index.html saying "hello-parity-$1", readable by the user
-parity_www() {
-	install -d -m 0755 "$T/www"
-	echo "hello-parity-$1" >"$T/www/index.html"
-	chmod 0644 "$T/www/index.html"
-	((IT_ROOT)) && chown -R "$TEST_USER:" "$T/www"
-	return 0
-}
-
 # ---------------------------------------------------------------------------------------------- ping
 
 @test "ping inside without a capability: the gateway 10.0.2.2 (libslirp answers) and the sandbox's own 10.0.2.100" {
@@ -85,7 +76,7 @@ parity_www() {
 @test "--api-socket: usernet port add publishes a new port a host client reaches; port ls, stats, capture answer" {
 	api=$T/api.sock
 	hp=$(pf_free_port tcp)
-	parity_www "$hp"
+	run_www "hello-parity-$hp"
 	run_spawn --api-socket "$api" -- busybox httpd -f -p 80 -h "$T/www"
 	wait_until 20 test -S "$api" || {
 		run_show
@@ -96,14 +87,7 @@ parity_www() {
 
 	run as_user "$IT_USERNET" port add --api-socket "$api" "127.0.0.1:$hp:80"
 	[[ $status == 0 ]] || fail "port add: status $status" "$output"
-	# shellcheck disable=SC2016 # $1 is the inner shell's
-	wait_until 20 sh -c 'busybox wget -q -O - "$1" 2>/dev/null | grep -q hello-parity' sh \
-		"http://127.0.0.1:$hp/index.html" || {
-		run_show
-		fail "http://127.0.0.1:$hp/ did not answer after port add"
-	}
-	run http_get "http://127.0.0.1:$hp/index.html"
-	[[ $status == 0 && $output == "hello-parity-$hp" ]] || fail "GET: status $status, $output"
+	run_http_expect "http://127.0.0.1:$hp/index.html" "hello-parity-$hp"
 
 	run as_user "$IT_USERNET" port ls --api-socket "$api"
 	[[ $status == 0 && $output == *"$hp"* ]] || fail "port ls: status $status" "$output"
@@ -183,7 +167,7 @@ parity_www() {
 	done
 }
 
-@test "--log-level debug: the helper's debug lines; --log-level error: none of its info lines; --debug as before" {
+@test "--log-level debug: the helper's debug lines; --log-level error: none of its info lines" {
 	run_sandbox --log-level debug -- true
 	[[ $status == 0 && $stderr == *debug* ]] || fail "--log-level debug: status $status" "$stderr"
 	[[ $output == *'MTU:'* ]] || fail "--log-level debug: the helper's summary is not shown:" "$output"
