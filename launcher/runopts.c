@@ -388,6 +388,20 @@ static int parse_identity_one(struct run_opts *o, int c, const char *arg,
  * --log-level, --disable-dns, --dns; checked with the helper's own parsers
  * (helper/options.h), passed on to it ------------------------------------ */
 
+/* Drop the helper's arguments that start with @prefix */
+static void run_attach_arg_drop(struct run_opts *o, const char *prefix)
+{
+	guint i = 0;
+
+	while (i < o->attach_args->len) {
+		if (g_str_has_prefix(g_ptr_array_index(o->attach_args, i),
+				     prefix))
+			g_ptr_array_remove_index(o->attach_args, i);
+		else
+			i++;
+	}
+}
+
 /* --outbound-addr, --outbound-addr6: kept as given, for --display */
 static int parse_outbound(struct run_opts *o, int c, const char *arg,
 			  GError **error)
@@ -441,6 +455,7 @@ static int parse_parity_one(struct run_opts *o, int c, const char *arg,
 		if (helper_opt_log_level(arg, &o->log_level, error))
 			return -EINVAL;
 		o->debug = o->log_level == LOG_LVL_DEBUG;
+		run_attach_arg_drop(o, "--log-level=");
 		run_attach_arg(o, "--log-level", arg);
 		return 0;
 	case OPT_DISABLE_DNS:
@@ -457,8 +472,10 @@ static int parse_parity_one(struct run_opts *o, int c, const char *arg,
 	return run_error(error, "unexpected option");
 }
 
-/* The parity options are the helper's: they need one */
-static int check_parity(const struct run_opts *o, GError **error)
+/* Once every option is read: the parity options are the helper's, they
+ * need one; the last of --debug and --log-level wins, as in attach, and the
+ * helper gets that one only (run_helper_argv() passes --debug) */
+static int resolve_parity(struct run_opts *o, GError **error)
 {
 	const char *given = o->api_socket  ? "--api-socket" :
 			    o->outbound4   ? "--outbound-addr" :
@@ -469,6 +486,8 @@ static int check_parity(const struct run_opts *o, GError **error)
 
 	if (o->net != RUN_NET_USERNET && given)
 		return run_error(error, "%s needs --net usernet", given);
+	if (o->debug)
+		run_attach_arg_drop(o, "--log-level=");
 	return 0;
 }
 
@@ -666,7 +685,7 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, GError **error)
 	if (o->net == RUN_NET_HOST && o->sysctls->len)
 		return run_error(error, "--sysctl needs a network namespace of "
 					"its own (not --net host)");
-	if (check_parity(o, error))
+	if (resolve_parity(o, error))
 		return -EINVAL;
 	if (userns_plan_make(o->map_subids, &o->maps, error))
 		return -EINVAL;

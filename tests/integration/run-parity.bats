@@ -192,6 +192,14 @@ parity_ping() {
 		grep -q -- "^  helper: .* $want " <<<"$output" || fail "the helper's line lacks $want:" "$output"
 	done
 
+	# the last of --debug and --log-level wins, as in attach; the helper gets that one only
+	run_sandbox --display --log-level error --debug -- true
+	helper=$(grep '^  helper: ' <<<"$output")
+	[[ $helper == *' --debug '* && $helper != *--log-level* ]] || fail "--log-level error --debug:" "$helper"
+	run_sandbox --display --debug --log-level error -- true
+	helper=$(grep '^  helper: ' <<<"$output")
+	[[ $helper != *' --debug '* && $helper == *' --log-level=error '* ]] || fail "--debug --log-level error:" "$helper"
+
 	run_sandbox --display --disable-dns --sysctl 'net.ipv4.ping_group_range=1 0' -- true
 	[[ $output == *'  DNS:            none (--disable-dns)'* ]] || fail "--disable-dns:" "$output"
 	[[ $output == *'mount namespace:  new'$'\n'* ]] || fail "resolv.conf with --disable-dns:" "$output"
