@@ -247,33 +247,53 @@ static int usage_error(GError **error, const char *fmt, ...)
 	return -EINVAL;
 }
 
-/* --dns ADDR: an IPv4 or IPv6 nameserver, port 53 (repeatable) */
-static int parse_dns(struct helper_opts *o, const char *s, GError **error)
+/**
+ * helper_opt_dns() - --dns: an IPv4 or IPv6 nameserver for the DNS relay,
+ * port 53; at most DNSRELAY_SERVERS_MAX of them
+ * @arg:	the value
+ * @have:	how many --dns were already taken
+ * @out:	the nameserver's socket address
+ * @error:	UN_EXIT_USAGE with the reason
+ *
+ * Return: 0 or -EINVAL
+ */
+int helper_opt_dns(const char *arg, unsigned have, struct sockaddr_storage *out,
+		   GError **error)
 {
-	struct sockaddr_storage ss = { 0 };
 	struct addr_ip ip;
 
-	if (addr_ip_parse(s, &ip) || addr_ip_is_any(&ip))
+	memset(out, 0, sizeof(*out));
+	if (addr_ip_parse(arg, &ip) || addr_ip_is_any(&ip))
 		return usage_error(error,
 				   "--dns: '%s' is not an IPv4 or IPv6 "
 				   "address",
-				   s);
-	if (o->dns->len >= DNSRELAY_SERVERS_MAX)
+				   arg);
+	if (have >= DNSRELAY_SERVERS_MAX)
 		return usage_error(error, "--dns: at most %u nameservers",
 				   DNSRELAY_SERVERS_MAX);
 	if (ip.family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+		struct sockaddr_in *sin = (struct sockaddr_in *)out;
 
 		sin->sin_family = AF_INET;
 		sin->sin_port = htons(DNSW_PORT);
 		sin->sin_addr = ip.v4;
 	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)out;
 
 		sin6->sin6_family = AF_INET6;
 		sin6->sin6_port = htons(DNSW_PORT);
 		sin6->sin6_addr = ip.v6;
 	}
+	return 0;
+}
+
+/* --dns ADDR (repeatable) */
+static int parse_dns(struct helper_opts *o, const char *s, GError **error)
+{
+	struct sockaddr_storage ss;
+
+	if (helper_opt_dns(s, o->dns->len, &ss, error))
+		return -EINVAL;
 	g_array_append_val(o->dns, ss);
 	return 0;
 }
@@ -301,9 +321,20 @@ static int parse_fd(const char *opt, const char *s, int *out, GError **error)
 	return 0;
 }
 
-/* IPv4/IPv6 literal, or the first such address of interface @s */
-static int parse_outbound(const char *opt, const char *s, int family, void *sa,
-			  GError **error)
+/**
+ * helper_opt_outbound() - --outbound-addr, --outbound-addr6: an address of
+ * @family, or an interface (on the caller's network) that has one
+ * @opt:	the option's name, for the message
+ * @s:		the value: an IPv4/IPv6 literal, or an interface name
+ * @family:	AF_INET or AF_INET6
+ * @sa:		a struct sockaddr_in or sockaddr_in6 for @family: the address
+ *		(an interface's first one; IPv6: not link-local)
+ * @error:	UN_EXIT_USAGE with the reason
+ *
+ * Return: 0 or -EINVAL
+ */
+int helper_opt_outbound(const char *opt, const char *s, int family, void *sa,
+			GError **error)
 {
 	struct ifaddrs *ifa_list, *ifa;
 	struct addr_ip ip;
@@ -483,9 +514,15 @@ int helper_opt_pcap_max_size(const char *arg, uint64_t *out, GError **error)
 	return 0;
 }
 
-/* --log-level, --debug, --pcap, --pcap-max-size */
-static int parse_debug_option(struct helper_opts *o, int c, const char *arg,
-			      GError **error)
+/**
+ * helper_opt_log_level() - --log-level: error, warn, info or debug
+ * @arg:	the value
+ * @out:	the level (enum log_level)
+ * @error:	UN_EXIT_USAGE with the reason
+ *
+ * Return: 0 or -EINVAL
+ */
+int helper_opt_log_level(const char *arg, int *out, GError **error)
 {
 	static const char *const levels[] = {
 		[LOG_LVL_ERR] = "error",
@@ -495,19 +532,28 @@ static int parse_debug_option(struct helper_opts *o, int c, const char *arg,
 	};
 	int i;
 
+	for (i = 0; i < (int)G_N_ELEMENTS(levels); i++) {
+		if (!strcmp(arg, levels[i])) {
+			*out = i;
+			return 0;
+		}
+	}
+	return usage_error(error,
+			   "--log-level must be error, warn, "
+			   "info or debug, not '%s'",
+			   arg);
+}
+
+/* --log-level, --debug, --pcap, --pcap-max-size */
+static int parse_debug_option(struct helper_opts *o, int c, const char *arg,
+			      GError **error)
+{
 	switch (c) {
 	case OPT_LOG_LEVEL:
-		for (i = 0; i < (int)G_N_ELEMENTS(levels); i++) {
-			if (!strcmp(arg, levels[i])) {
-				o->log_level = i;
-				o->debug = i == LOG_LVL_DEBUG;
-				return 0;
-			}
-		}
-		return usage_error(error,
-				   "--log-level must be error, warn, "
-				   "info or debug, not '%s'",
-				   arg);
+		if (helper_opt_log_level(arg, &o->log_level, error))
+			return -EINVAL;
+		o->debug = o->log_level == LOG_LVL_DEBUG;
+		return 0;
 	case OPT_DEBUG:
 		o->debug = true;
 		return 0;
@@ -541,12 +587,12 @@ static int parse_net_option(struct helper_opts *o, int c, const char *arg,
 		return 0;
 	case OPT_OUTBOUND_ADDR:
 		o->net.has_outbound4 = true;
-		return parse_outbound("--outbound-addr", arg, AF_INET,
-				      &o->net.outbound4, error);
+		return helper_opt_outbound("--outbound-addr", arg, AF_INET,
+					   &o->net.outbound4, error);
 	case OPT_OUTBOUND_ADDR6:
 		o->net.has_outbound6 = true;
-		return parse_outbound("--outbound-addr6", arg, AF_INET6,
-				      &o->net.outbound6, error);
+		return helper_opt_outbound("--outbound-addr6", arg, AF_INET6,
+					   &o->net.outbound6, error);
 	case OPT_DISABLE_DNS:
 		o->net.disable_dns = true;
 		return 0;

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <glib.h>
 
 #include "common/addr.h"
@@ -89,5 +90,10 @@ int helper_opt_port_mode(const char *arg, enum pf_mode *out, GError **error);
 int helper_opt_pcap(const char *arg, GError **error);
 int helper_opt_pcap_max_size(const char *arg, uint64_t *out, GError **error);
 int helper_opt_check_ipv6_mtu(unsigned mtu, bool ipv6, GError **error);
+int helper_opt_outbound(const char *opt, const char *s, int family, void *sa,
+			GError **error);
+int helper_opt_dns(const char *arg, unsigned have, struct sockaddr_storage *out,
+		   GError **error);
+int helper_opt_log_level(const char *arg, int *out, GError **error);
 
 #endif /* HELPER_OPTIONS_H */

@@ -291,27 +291,26 @@ int rootfs_user_resolve(const char *root, const char *spec, uid_t *uid,
 /* --- the generated files ------------------------------------------------ */
 
 /**
- * rootfs_resolv_conf_text() - /etc/resolv.conf naming usernet's DNS
- * @o:		options (the guest network, IPv6)
+ * rootfs_resolv_conf_text() - the /etc/resolv.conf the sandbox gets
+ * @o:		options
  *
- * Return: the text, g_free() it
+ * Its nameservers are run_resolv_nameservers(): the built-in DNS, or with
+ * --disable-dns the --dns addresses.
+ *
+ * Return: the text (g_free() it), or NULL when there are none: the sandbox
+ * keeps the host's file (--disable-dns alone, or no network of usernet's)
  */
 char *rootfs_resolv_conf_text(const struct run_opts *o)
 {
-	struct in6_addr dns6 = addr_plan_dns6();
-	struct addr_cidr4 c;
-	struct in_addr dns4;
-	char dns[INET6_ADDRSTRLEN];
-	GString *text = g_string_new(NULL);
+	g_auto(GStrv) servers = run_resolv_nameservers(o);
+	GString *text;
+	char **s;
 
-	addr_cidr4_parse(o->cidr, &c);
-	dns4 = addr_plan_dns4(&c);
-	g_string_append_printf(text, "nameserver %s\n",
-			       inet_ntop(AF_INET, &dns4, dns, sizeof(dns)));
-	if (o->ipv6)
-		g_string_append_printf(text, "nameserver %s\n",
-				       inet_ntop(AF_INET6, &dns6, dns,
-						 sizeof(dns)));
+	if (!*servers)
+		return NULL;
+	text = g_string_new(NULL);
+	for (s = servers; *s; s++)
+		g_string_append_printf(text, "nameserver %s\n", *s);
 	return g_string_free(text, FALSE);
 }
 
@@ -415,9 +414,8 @@ static int rootfs_capture(const struct run_opts *o, struct rootfs_host *h,
 	}
 	if (o->net == RUN_NET_USERNET)
 		h->resolv = rootfs_resolv_conf_text(o);
-	else if (o->net == RUN_NET_HOST &&
-		 !g_file_get_contents("/etc/resolv.conf", &h->resolv, NULL,
-				      NULL))
+	if (o->net != RUN_NET_NONE && !h->resolv &&
+	    !g_file_get_contents("/etc/resolv.conf", &h->resolv, NULL, NULL))
 		h->resolv = NULL;
 	return 0;
 }
@@ -708,6 +706,8 @@ int rootfs_enter(const struct run_opts *o, GError **error)
  */
 void rootfs_display(const struct run_opts *o, FILE *out)
 {
+	g_auto(GStrv) resolv = run_resolv_nameservers(o);
+	g_autofree char *resolv_line = g_strjoinv(", ", resolv);
 	guint i;
 
 	if (!o->rootfs) {
@@ -728,9 +728,9 @@ void rootfs_display(const struct run_opts *o, FILE *out)
 	fprintf(out,
 		"  /etc/hosts:     generated (localhost, the host name)\n");
 	if (o->net != RUN_NET_NONE)
-		fprintf(out, "  /etc/resolv.conf: %s\n",
-			o->net == RUN_NET_USERNET ? "the built-in DNS" :
-						    "the host's");
+		fprintf(out, "  /etc/resolv.conf: %s%s\n",
+			*resolv ? "generated, names " : "the host's",
+			resolv_line);
 	for (i = 0; i < o->volumes->len; i++) {
 		const struct rootfs_volume *v = g_ptr_array_index(o->volumes,
 								  i);

@@ -103,8 +103,9 @@ static int sandbox_sysctl(const char *kv)
 	return util_write_file(path, eq + 1);
 }
 
-/* Bind a generated resolv.conf over /etc/resolv.conf (following a symlink
- * to wherever it points); Return: 0 or -errno */
+/* Bind a generated resolv.conf naming run_resolv_nameservers() over
+ * /etc/resolv.conf (following a symlink to wherever it points), unless
+ * there are none; Return: 0 or -errno */
 static int sandbox_resolv_conf(const struct run_opts *o)
 {
 	char tmpl[] = "/tmp/usernet-resolv.XXXXXX";
@@ -112,6 +113,8 @@ static int sandbox_resolv_conf(const struct run_opts *o)
 	g_autofree char *text = rootfs_resolv_conf_text(o);
 	int fd, r = 0;
 
+	if (!text) /* --disable-dns alone: the file as it is */
+		return 0;
 	fd = mkostemp(tmpl, O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -151,6 +154,23 @@ static void sandbox_mounts(const struct run_opts *o)
 	}
 }
 
+/* Parity with attach: ping without privilege (ICMP echo sockets) for the
+ * groups mapped here, in this network namespace only; a failure is not
+ * fatal (the command may not need ping), a --sysctl of the key wins */
+static void sandbox_ping_group_range(const struct run_opts *o)
+{
+	g_autofree char *range = run_ping_group_range(o);
+	g_autofree char *kv = NULL;
+	int r;
+
+	if (!range)
+		return;
+	kv = g_strconcat(RUN_PING_GROUP_RANGE "=", range, NULL);
+	r = sandbox_sysctl(kv);
+	if (r)
+		log_msg(LOG_LVL_WARN, -r, "cannot set %s", kv);
+}
+
 /* In the new namespaces, as root there: what needs privilege there */
 static void sandbox_prepare(const struct run_opts *o)
 {
@@ -164,6 +184,7 @@ static void sandbox_prepare(const struct run_opts *o)
 		sandbox_fail("cannot set the host name", errno);
 	if (o->net == RUN_NET_NONE && (r = nl_link_up("lo")))
 		sandbox_fail("cannot bring up lo", -r);
+	sandbox_ping_group_range(o);
 	for (i = 0; i < o->sysctls->len; i++) {
 		const char *kv = g_ptr_array_index(o->sysctls, i);
 
@@ -177,7 +198,7 @@ static void sandbox_prepare(const struct run_opts *o)
 	    (r = sandbox_resolv_conf(o)))
 		log_msg(LOG_LVL_WARN, -r,
 			"cannot point /etc/resolv.conf at "
-			"the built-in DNS");
+			"the network's DNS");
 }
 
 /* In PID 2, forked by init: the last steps before the command: identity,
@@ -660,7 +681,8 @@ int run_main(int argc, char **argv)
 		run_opts_clear(&o);
 		return RUN_EXIT_LAUNCHER;
 	}
-	log_init("usernet", o.debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	log_init("usernet",
+		 o.debug ? LOG_LVL_DEBUG : (enum log_level)o.log_level);
 	if (o.help) {
 		run_usage(stdout);
 		r = 0;

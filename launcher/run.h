@@ -52,6 +52,12 @@ enum run_net {
  * @seccomp:		apply the default seccomp profile
  * @display:		print the plan and exit
  * @debug:		verbose logs (and a verbose helper)
+ * @log_level:		--log-level (enum log_level; @debug means LOG_LVL_DEBUG)
+ * @api_socket:		--api-socket, made absolute, or NULL
+ * @outbound4:		--outbound-addr as given, or NULL
+ * @outbound6:		--outbound-addr6 as given, or NULL
+ * @disable_dns:	--disable-dns
+ * @dns:		the --dns addresses (as inet_ntop() writes them)
  * @help:		--help
  * @rootfs:		--rootfs DIR (absolute, links resolved), or NULL
  * @read_only:		--read-only: the root read-only
@@ -79,6 +85,12 @@ struct run_opts {
 	bool seccomp;
 	bool display;
 	bool debug;
+	int log_level;
+	char *api_socket;
+	char *outbound4;
+	char *outbound6;
+	bool disable_dns;
+	GPtrArray *dns;
 	bool help;
 	char *rootfs;
 	bool read_only;
@@ -96,5 +108,10 @@ void run_display(const struct run_opts *o, FILE *out);
 char **run_helper_argv(const struct run_opts *o, const char *self, pid_t pid,
 		       int ready_fd, int exit_fd);
 int run_main(int argc, char **argv);
+
+/* Parity with `usernet attach` (launcher/runopts.c) */
+#define RUN_PING_GROUP_RANGE "net.ipv4.ping_group_range"
+char **run_resolv_nameservers(const struct run_opts *o);
+char *run_ping_group_range(const struct run_opts *o);
 
 #endif /* LAUNCHER_RUN_H */

@@ -9,6 +9,7 @@
 
 #include "common/addr.h"
 #include "common/errors.h"
+#include "common/log.h"
 #include "common/util.h"
 #include "confine/caps.h"
 #include "confine/sysfilter_command.h"
@@ -40,6 +41,13 @@ enum {
 	/* the root (launcher/rootfs.c) */
 	OPT_ROOTFS,
 	OPT_READ_ONLY,
+	/* parity with attach */
+	OPT_API_SOCKET,
+	OPT_OUTBOUND_ADDR,
+	OPT_OUTBOUND_ADDR6,
+	OPT_LOG_LEVEL,
+	OPT_DISABLE_DNS,
+	OPT_DNS,
 };
 
 static const struct option run_longopts[] = {
@@ -62,6 +70,13 @@ static const struct option run_longopts[] = {
 	{ "pcap", required_argument, NULL, OPT_PCAP },
 	{ "pcap-max-size", required_argument, NULL, OPT_PCAP_MAX_SIZE },
 	{ "hostname", required_argument, NULL, OPT_HOSTNAME },
+	/* parity with attach */
+	{ "api-socket", required_argument, NULL, OPT_API_SOCKET },
+	{ "outbound-addr", required_argument, NULL, OPT_OUTBOUND_ADDR },
+	{ "outbound-addr6", required_argument, NULL, OPT_OUTBOUND_ADDR6 },
+	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "disable-dns", no_argument, NULL, OPT_DISABLE_DNS },
+	{ "dns", required_argument, NULL, OPT_DNS },
 	{ "help", no_argument, NULL, 'h' },
 	/* the root (launcher/rootfs.c) */
 	{ "rootfs", required_argument, NULL, OPT_ROOTFS },
@@ -98,6 +113,14 @@ void run_usage(FILE *out)
 					 "                              usernet attach --help)\n"
 					 "      --net=usernet|none|host network namespace (default usernet)\n"
 					 "      --sysctl=net.KEY=VALUE  set a sysctl in the new network namespace\n"
+					 "      --disable-dns           no built-in DNS; resolv.conf names the --dns\n"
+					 "                              addresses then, or stays the host's\n"
+					 "      --dns=ADDR              nameserver the built-in DNS asks instead of the\n"
+					 "                              host's resolv.conf (repeatable)\n"
+					 "      --outbound-addr=IPv4|IFACE   source of outbound IPv4 connections\n"
+					 "      --outbound-addr6=IPv6|IFACE  source of outbound IPv6 connections\n"
+					 "      --api-socket=PATH       JSON API socket of the network helper, for\n"
+					 "                              usernet port, stats and capture\n"
 					 "Identity and privilege:\n"
 					 "      --map-subids            map the caller's /etc/subuid, /etc/subgid ranges\n"
 					 "      --user=UID|NAME[:GID|GROUP]  run as this user inside (default 0;\n"
@@ -119,6 +142,7 @@ void run_usage(FILE *out)
 					 "Other:\n"
 					 "      --display               print what would run, create nothing\n"
 					 "      --debug                 verbose logs\n"
+					 "      --log-level=error|warn|info|debug  what is logged (default info)\n"
 					 "      --pcap=FILE             capture the network's frames to FILE (pcap)\n"
 					 "      --pcap-max-size=SIZE    rotate FILE at SIZE (k, M, G, default 64M; see\n"
 					 "                              usernet attach)\n"
@@ -153,6 +177,8 @@ void run_opts_init(struct run_opts *o)
 	o->seccomp = true;
 	o->volumes = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)rootfs_volume_free);
+	o->log_level = LOG_LVL_INFO;
+	o->dns = g_ptr_array_new_with_free_func(g_free);
 }
 
 /**
@@ -171,6 +197,10 @@ void run_opts_clear(struct run_opts *o)
 	g_clear_pointer(&o->volumes, g_ptr_array_unref);
 	g_clear_pointer(&o->workdir, g_free);
 	g_clear_pointer(&o->user, g_free);
+	g_clear_pointer(&o->api_socket, g_free);
+	g_clear_pointer(&o->outbound4, g_free);
+	g_clear_pointer(&o->outbound6, g_free);
+	g_clear_pointer(&o->dns, g_ptr_array_unref);
 }
 
 static int run_error(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
@@ -410,6 +440,94 @@ static int parse_root_one(struct run_opts *o, int c, const char *arg,
 	return run_error(error, "unexpected option");
 }
 
+/* --- parity with `usernet attach`: --api-socket, --outbound-addr(6),
+ * --log-level, --disable-dns, --dns; checked with the helper's own parsers
+ * (helper/options.h), passed on to it ------------------------------------ */
+
+/* Drop the helper's arguments that start with @prefix */
+static void run_attach_arg_drop(struct run_opts *o, const char *prefix)
+{
+	guint i = 0;
+
+	while (i < o->attach_args->len) {
+		if (g_str_has_prefix(g_ptr_array_index(o->attach_args, i),
+				     prefix))
+			g_ptr_array_remove_index(o->attach_args, i);
+		else
+			i++;
+	}
+}
+
+/* --outbound-addr, --outbound-addr6: kept as given, for --display */
+static int parse_outbound(struct run_opts *o, int c, const char *arg,
+			  GError **error)
+{
+	bool v4 = c == OPT_OUTBOUND_ADDR;
+	const char *name = v4 ? "--outbound-addr" : "--outbound-addr6";
+	struct sockaddr_storage ss;
+	char **text = v4 ? &o->outbound4 : &o->outbound6;
+
+	if (helper_opt_outbound(name, arg, v4 ? AF_INET : AF_INET6, &ss, error))
+		return -EINVAL;
+	g_free(*text);
+	*text = g_strdup(arg);
+	run_attach_arg(o, name, arg);
+	return 0;
+}
+
+/* The address of @ss as resolv.conf takes it (no brackets) */
+static char *run_sockaddr_text(const struct sockaddr_storage *ss)
+{
+	char text[INET6_ADDRSTRLEN] = "";
+
+	if (ss->ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr,
+			  text, sizeof(text));
+	else
+		inet_ntop(AF_INET6,
+			  &((const struct sockaddr_in6 *)ss)->sin6_addr, text,
+			  sizeof(text));
+	return g_strdup(text);
+}
+
+/* One option of the parity block */
+static int parse_parity_one(struct run_opts *o, int c, const char *arg,
+			    GError **error)
+{
+	struct sockaddr_storage ss;
+
+	switch (c) {
+	case OPT_API_SOCKET:
+		if (!*arg)
+			return run_error(error, "--api-socket needs a path");
+		g_free(o->api_socket);
+		o->api_socket = g_canonicalize_filename(arg, NULL);
+		run_attach_arg(o, "--api-socket", o->api_socket);
+		return 0;
+	case OPT_OUTBOUND_ADDR:
+	case OPT_OUTBOUND_ADDR6:
+		return parse_outbound(o, c, arg, error);
+	case OPT_LOG_LEVEL:
+		if (helper_opt_log_level(arg, &o->log_level, error))
+			return -EINVAL;
+		o->debug = o->log_level == LOG_LVL_DEBUG;
+		run_attach_arg_drop(o, "--log-level=");
+		run_attach_arg(o, "--log-level", arg);
+		return 0;
+	case OPT_DISABLE_DNS:
+		o->disable_dns = true;
+		run_attach_arg(o, "--disable-dns", NULL);
+		return 0;
+	case OPT_DNS:
+		if (helper_opt_dns(arg, o->dns->len, &ss, error))
+			return -EINVAL;
+		g_ptr_array_add(o->dns, run_sockaddr_text(&ss));
+		run_attach_arg(o, "--dns", arg);
+		return 0;
+	}
+	return run_error(error, "unexpected option");
+}
+
 /* After all options: what --rootfs changes (what needs it, --user names) */
 static int run_opts_check_root(struct run_opts *o, GError **error)
 {
@@ -448,6 +566,124 @@ static int parse_hostname(struct run_opts *o, const char *s, GError **error)
 	return 0;
 }
 
+/* Once every option is read: the parity options are the helper's, they
+ * need one; the last of --debug and --log-level wins, as in attach, and the
+ * helper gets that one only (run_helper_argv() passes --debug) */
+static int resolve_parity(struct run_opts *o, GError **error)
+{
+	const char *given = o->api_socket  ? "--api-socket" :
+			    o->outbound4   ? "--outbound-addr" :
+			    o->outbound6   ? "--outbound-addr6" :
+			    o->disable_dns ? "--disable-dns" :
+			    o->dns->len	   ? "--dns" :
+					     NULL;
+
+	if (o->net != RUN_NET_USERNET && given)
+		return run_error(error, "%s needs --net usernet", given);
+	if (o->debug)
+		run_attach_arg_drop(o, "--log-level=");
+	return 0;
+}
+
+/**
+ * run_resolv_nameservers() - the nameservers /etc/resolv.conf names in the
+ * sandbox: the built-in DNS (network+3, and fd00::3 with -6); with
+ * --disable-dns the --dns addresses, reached directly through the NAT
+ * @o:		options
+ *
+ * Return: NULL-terminated, g_strfreev() it; empty: the file is left as it
+ * is (--disable-dns without --dns, or no network of usernet's)
+ */
+char **run_resolv_nameservers(const struct run_opts *o)
+{
+	GPtrArray *a = g_ptr_array_new();
+	char text[INET6_ADDRSTRLEN];
+	struct in6_addr dns6 = addr_plan_dns6();
+	struct addr_cidr4 c;
+	struct in_addr dns4;
+	guint i;
+
+	if (o->net == RUN_NET_USERNET && o->disable_dns) {
+		for (i = 0; i < o->dns->len; i++)
+			g_ptr_array_add(a,
+					g_strdup(g_ptr_array_index(o->dns, i)));
+	} else if (o->net == RUN_NET_USERNET) {
+		addr_cidr4_parse(o->cidr, &c);
+		dns4 = addr_plan_dns4(&c);
+		inet_ntop(AF_INET, &dns4, text, sizeof(text));
+		g_ptr_array_add(a, g_strdup(text));
+		if (o->ipv6) {
+			inet_ntop(AF_INET6, &dns6, text, sizeof(text));
+			g_ptr_array_add(a, g_strdup(text));
+		}
+	}
+	g_ptr_array_add(a, NULL);
+	return (char **)g_ptr_array_free(a, FALSE);
+}
+
+/**
+ * run_ping_group_range() - the value of net.ipv4.ping_group_range that the
+ * new network namespace gets, so that ping works inside without privilege
+ * (ICMP echo sockets): every group mapped in the user namespace
+ * @o:		options
+ *
+ * A per-network-namespace sysctl: written in the sandbox's namespace only,
+ * never the host's.
+ *
+ * Return: "LOW HIGH" (g_free() it), or NULL: --net host, or a --sysctl of
+ * the same key, which wins
+ */
+char *run_ping_group_range(const struct run_opts *o)
+{
+	uint64_t low = UINT32_MAX, high = 0;
+	guint i;
+	int j;
+
+	if (o->net == RUN_NET_HOST)
+		return NULL;
+	for (i = 0; i < o->sysctls->len; i++) {
+		const char *kv = g_ptr_array_index(o->sysctls, i);
+
+		if (g_str_has_prefix(kv, RUN_PING_GROUP_RANGE "="))
+			return NULL;
+	}
+	for (j = 0; j < o->maps.n; j++) {
+		const struct userns_range *r = &o->maps.gid[j];
+
+		if (!r->count)
+			continue;
+		low = MIN(low, (uint64_t)r->inside);
+		high = MAX(high, (uint64_t)r->inside + r->count - 1);
+	}
+	if (low > high)
+		return NULL;
+	return g_strdup_printf("%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT,
+			       (guint64)low, (guint64)high);
+}
+
+/* --display, the parity options: DNS, outbound addresses, API socket */
+static void run_display_parity(const struct run_opts *o, FILE *out)
+{
+	g_autoptr(GString) dns = g_string_new(NULL);
+	guint i;
+
+	for (i = 0; i < o->dns->len; i++)
+		g_string_append_printf(dns, "%s%s", i ? ", " : "",
+				       (char *)g_ptr_array_index(o->dns, i));
+	if (o->disable_dns)
+		fprintf(out, "  DNS:            none (--disable-dns)\n");
+	else
+		fprintf(out, "  DNS:            built-in, asking %s\n",
+			o->dns->len ? dns->str :
+				      "the host's resolv.conf's servers");
+	if (o->outbound4)
+		fprintf(out, "  outbound IPv4:  from %s\n", o->outbound4);
+	if (o->outbound6)
+		fprintf(out, "  outbound IPv6:  from %s\n", o->outbound6);
+	fprintf(out, "  API socket:     %s\n",
+		o->api_socket ? o->api_socket : "none");
+}
+
 /* One option: the simple flags here, the others by group */
 static int parse_one(struct run_opts *o, int c, const char *arg, GPtrArray *add,
 		     GPtrArray *drop, GError **error)
@@ -478,6 +714,13 @@ static int parse_one(struct run_opts *o, int c, const char *arg, GPtrArray *add,
 	case 'v':
 	case 'w':
 		return parse_root_one(o, c, arg, error);
+	case OPT_API_SOCKET:
+	case OPT_OUTBOUND_ADDR:
+	case OPT_OUTBOUND_ADDR6:
+	case OPT_LOG_LEVEL:
+	case OPT_DISABLE_DNS:
+	case OPT_DNS:
+		return parse_parity_one(o, c, arg, error);
 	case OPT_DISPLAY:
 		o->display = true;
 		return 0;
@@ -544,6 +787,8 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, GError **error)
 		return run_error(error, "--sysctl needs a network namespace of "
 					"its own (not --net host)");
 	if (run_opts_check_root(o, error))
+		return -EINVAL;
+	if (resolve_parity(o, error))
 		return -EINVAL;
 	if (userns_plan_make(o->map_subids, &o->maps, error))
 		return -EINVAL;
@@ -646,6 +891,7 @@ static void run_display_usernet(const struct run_opts *o, FILE *out)
 	if (o->publish_auto)
 		fprintf(out, "  auto-publish:   %s\n",
 			*o->publish_auto ? o->publish_auto : "1024-65535");
+	run_display_parity(o, out);
 	fprintf(out, "  helper:         %s\n", helper_line);
 }
 
@@ -671,14 +917,15 @@ static void run_display_seccomp(const struct run_opts *o, FILE *out)
 /* --display, the namespaces besides the user's and the network's */
 static void run_display_namespaces(const struct run_opts *o, FILE *out)
 {
+	g_auto(GStrv) resolv = run_resolv_nameservers(o);
+	g_autofree char *resolv_line = g_strjoinv(", ", resolv);
+
 	fprintf(out, "pid namespace:    new; init (usernet) is PID 1: reaps "
 		     "orphans, forwards signals,\n"
 		     "                  exits with the command's status; the "
 		     "command is PID 2\n");
-	fprintf(out, "mount namespace:  new%s\n",
-		o->net == RUN_NET_USERNET ?
-			"; /etc/resolv.conf points at the built-in DNS" :
-			"");
+	fprintf(out, "mount namespace:  new%s%s\n",
+		*resolv ? "; /etc/resolv.conf names " : "", resolv_line);
 	fprintf(out, "  /proc:          proc of the new PID namespace "
 		     "(nosuid, nodev, noexec)\n");
 	fprintf(out, "  /sys:           %s\n",
@@ -700,6 +947,7 @@ void run_display(const struct run_opts *o, FILE *out)
 	g_autofree char *gids = userns_plan_to_string(o->maps.gid, o->maps.n);
 	g_autofree char *caps = caps_set_to_string(o->caps);
 	g_autofree char *cmd = g_strjoinv(" ", o->argv);
+	g_autofree char *ping = run_ping_group_range(o);
 	guint i;
 
 	fprintf(out,
@@ -717,6 +965,11 @@ void run_display(const struct run_opts *o, FILE *out)
 		fprintf(out, "network namespace: new, loopback only\n");
 	else
 		fprintf(out, "network namespace: the host's (--net host)\n");
+	if (ping)
+		fprintf(out,
+			"  sysctl:         " RUN_PING_GROUP_RANGE "=%s "
+			"(ping without privilege)\n",
+			ping);
 	for (i = 0; i < o->sysctls->len; i++)
 		fprintf(out, "  sysctl:         %s\n",
 			(char *)g_ptr_array_index(o->sysctls, i));

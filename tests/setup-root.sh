@@ -24,7 +24,7 @@ BUILD_PACKAGES=(meson ninja-build pkg-config gcc libslirp-dev libglib2.0-dev lib
 	libjansson-dev libmnl-dev scdoc)
 TEST_PACKAGES=(bats iproute2 zsh bash-completion mmdebstrap man-db uidmap socat iperf3 busybox-static dnsmasq-base slirp4netns passt clang
 	libclang-rt-14-dev libcap2-bin procps util-linux podman rootlesskit tshark wrk gnuplot-nox python3
-	clang-format clang-tidy)
+	clang-format clang-tidy iputils-ping)
 
 install=0 verbose=0 check=0
 for arg; do

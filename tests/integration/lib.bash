@@ -1290,6 +1290,27 @@ run_expect_clean() {
 	fail "processes are left after usernet run exited:" "$left"
 }
 
+# run_www TEXT: $T/www/index.html saying TEXT, readable by the user (for busybox httpd -h "$T/www" inside)
+run_www() {
+	install -d -m 0755 "$T/www"
+	echo "$1" >"$T/www/index.html"
+	chmod 0644 "$T/www/index.html"
+	((IT_ROOT)) && chown -R "$TEST_USER:" "$T/www"
+	return 0
+}
+
+# run_http_expect URL TEXT: URL answers TEXT within 20 s (the background launcher's output shown if not)
+run_http_expect() {
+	# shellcheck disable=SC2016 # $1 is the inner shell's
+	wait_until 20 sh -c 'busybox wget -q -O - "$1" 2>/dev/null | grep -qxF "$2"' sh "$1" "$2" || {
+		run_show
+		fail "$1 did not answer $2"
+		return
+	}
+	run http_get "$1"
+	[[ $status == 0 && $output == "$2" ]] || fail "GET $1: status $status, $output"
+}
+
 # run_linger: $T/linger, a copy of sleep whose path tells its processes apart (run_left "$T/linger")
 run_linger() { install -m 0755 "$(command -v sleep)" "$T/linger"; }
 

@@ -94,6 +94,17 @@ expect_ok() { [[ $status == 0 ]] || fail "status $status" "stdout: $output" "std
 	[[ ! -s $ROOT/etc/hosts ]] || fail "DIR's hosts was written: $(<"$ROOT/etc/hosts")"
 }
 
+@test "--rootfs with --disable-dns: resolv.conf names the --dns addresses, or is the host's without them" {
+	run_sandbox --rootfs "$ROOT" --disable-dns --dns 192.0.2.53 -- cat /etc/resolv.conf
+	expect_ok
+	[[ $output == 'nameserver 192.0.2.53' ]] || fail "resolv.conf with --dns: $output"
+	run_sandbox --rootfs "$ROOT" --disable-dns -- cat /etc/resolv.conf
+	expect_ok
+	[[ $output == "$(cat /etc/resolv.conf)" ]] || fail "resolv.conf is not the host's: $output"
+	run_sandbox --display --rootfs "$ROOT" --disable-dns --dns 192.0.2.53 -- true
+	[[ $output == *'/etc/resolv.conf: generated, names 192.0.2.53'* ]] || fail "--display: $output"
+}
+
 @test "--rootfs: /tmp is an empty tmpfs of the sandbox's own" {
 	as_user touch /tmp/usernet-rootfs-host-file-$$
 	run_sandbox --net none --rootfs "$ROOT" -- sh -c 'ls -A /tmp | wc -l; grep " /tmp " /proc/mounts; touch /tmp/x && echo tmp-ok'

@@ -280,19 +280,9 @@ t.join()'
 
 @test "-p 127.0.0.1:HP:80 with busybox httpd inside: GET from the host returns the file; SIGTERM: 143, port freed" {
 	hp=$(pf_free_port tcp)
-	install -d -m 0755 "$T/www"
-	echo "hello-from-the-sandbox-$hp" >"$T/www/index.html"
-	chmod 0644 "$T/www/index.html"
-	((IT_ROOT)) && chown -R "$TEST_USER:" "$T/www"
+	run_www "hello-from-the-sandbox-$hp"
 	run_spawn -p "127.0.0.1:$hp:80" -- busybox httpd -f -p 80 -h "$T/www"
-	# shellcheck disable=SC2016 # $1 is the inner shell's
-	wait_until 20 sh -c 'busybox wget -q -O - "$1" 2>/dev/null | grep -q hello-from' sh \
-		"http://127.0.0.1:$hp/index.html" || {
-		run_show
-		fail "http://127.0.0.1:$hp/index.html did not answer"
-	}
-	run http_get "http://127.0.0.1:$hp/index.html"
-	[[ $status == 0 && $output == "hello-from-the-sandbox-$hp" ]] || fail "GET: status $status, $output"
+	run_http_expect "http://127.0.0.1:$hp/index.html" "hello-from-the-sandbox-$hp"
 
 	kill -TERM "$RUN_PID"
 	run_reap 10

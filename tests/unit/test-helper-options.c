@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "helper/options.h"
 #include "portfwd/spec.h"
+#include "slirp/dnsrelay.h"
 
 /* Parse a NULL-terminated argument list; argv[0] is "attach" */
 static int parse(struct helper_opts *o, GError **error, ...)
@@ -385,6 +386,40 @@ static void test_shared_parsers(void)
 			-EINVAL);
 }
 
+/* The parsers added for `usernet run`'s parity options (issue 17) */
+static void test_shared_parsers_parity(void)
+{
+	g_autoptr(GError) error = NULL;
+	struct sockaddr_storage ss;
+	struct sockaddr_in sin;
+	int level;
+
+	g_assert_cmpint(helper_opt_dns("[2001:db8::53]", 0, &ss, NULL), ==, 0);
+	g_assert_cmpint(ss.ss_family, ==, AF_INET6);
+	g_assert_cmpint(helper_opt_dns("192.0.2.53", DNSRELAY_SERVERS_MAX - 1,
+				       &ss, NULL),
+			==, 0);
+	g_assert_cmpuint(ntohs(((struct sockaddr_in *)&ss)->sin_port), ==, 53);
+	g_assert_cmpint(helper_opt_dns("192.0.2.53", DNSRELAY_SERVERS_MAX, &ss,
+				       &error),
+			==, -EINVAL);
+	g_assert_cmpstr(error->message, ==, "--dns: at most 16 nameservers");
+	g_assert_cmpint(helper_opt_dns("::", 0, &ss, NULL), ==, -EINVAL);
+	g_assert_cmpint(helper_opt_dns("192.0.2.53\n", 0, &ss, NULL), ==,
+			-EINVAL);
+	g_assert_cmpint(helper_opt_log_level("warn", &level, NULL), ==, 0);
+	g_assert_cmpint(level, ==, LOG_LVL_WARN);
+	g_assert_cmpint(helper_opt_log_level("Debug", &level, NULL), ==,
+			-EINVAL);
+	g_assert_cmpint(helper_opt_outbound("--outbound-addr", "127.0.0.1",
+					    AF_INET, &sin, NULL),
+			==, 0);
+	g_assert_cmpuint(ntohl(sin.sin_addr.s_addr), ==, INADDR_LOOPBACK);
+	g_assert_cmpint(helper_opt_outbound("--outbound-addr", "::1", AF_INET,
+					    &sin, NULL),
+			==, -EINVAL);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -398,5 +433,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/helper-options/debugging", test_debugging);
 	g_test_add_func("/helper-options/dns", test_dns);
 	g_test_add_func("/helper-options/shared-parsers", test_shared_parsers);
+	g_test_add_func("/helper-options/shared-parsers-parity",
+			test_shared_parsers_parity);
 	return g_test_run();
 }
