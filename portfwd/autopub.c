@@ -301,10 +301,9 @@ static bool autopub_open(struct autopub *a, struct autopub_port *p,
 	spec.proto = proto;
 	spec.host_port = port;
 	spec.guest_port = port;
-	/* 0.0.0.0 as before: both families for auto-publish is left for
-	 * later (a rule with no address is on 0.0.0.0 and [::] now) */
-	spec.host_addr_set = true;
-	spec.host_addr.family = AF_INET;
+	/* no host address: 0.0.0.0 and [::], as `-p PORT:PORT` (the table
+	 * narrows it to 0.0.0.0 on a host without IPv6) */
+	spec.host_addr_set = false;
 	if (family == AF_INET6 && (v6only || !autopub_is_any(family, addr))) {
 		if (!a->ipv6) {
 			log_debug("auto-publish: %s port %u is IPv6 only and "

@@ -25,7 +25,7 @@ refused() {
 	[[ $status != 0 && $stderr$output == *ConnectionRefused* ]]
 }
 
-@test "a TCP server started inside is reachable from the host within 2 s, and gone within 2 s after it stops" {
+@test "a TCP server started inside is reachable from the host (127.0.0.1 and ::1) within 2 s, and gone within 2 s after it stops" {
 	start_auto --publish-auto
 	p=$(pf_free_port tcp)
 	t0=$(now)
@@ -34,11 +34,14 @@ refused() {
 	wait_until 2 pf_reply_is "$p 10.0.2.2" tcp 127.0.0.1 "$p" ||
 		fail "127.0.0.1:$p did not reach the server inside within 2 s: $(api_list)" "$(cat "$T/err")"
 	echo "# published after $(elapsed_since "$t0") s" >&3
+	# both families, as -p without an address: curl localhost works whichever localhost is
+	wait_until 2 pf_reply_is "$p 10.0.2.2" tcp ::1 "$p" ||
+		fail "[::1]:$p did not reach the server inside: $(api_list)" "$(cat "$T/err")"
 	run api_list
-	[[ $output == *"{\"id\":1,\"proto\":\"tcp\",\"host_addr\":\"0.0.0.0\",\"host_port\":$p,\"guest_addr\":\"10.0.2.100\",\"guest_port\":$p,\"automatic\":true,\"stats\":{"* ]] ||
+	[[ $output == *"{\"id\":1,\"proto\":\"tcp\",\"host_addr\":\"0.0.0.0\",\"host_port\":$p,\"guest_addr\":\"10.0.2.100\",\"guest_port\":$p,\"dual_stack\":true,\"automatic\":true,\"stats\":{"* ]] ||
 		fail "unexpected list:" "$output"
 	run as_user "$IT_USERNET" port ls --api-socket "$API"
-	[[ ${lines[1]} == "1* "*"0.0.0.0:$p"* && $output == *"* published automatically (--publish-auto)"* ]] ||
+	[[ ${lines[1]} == "1* "*"*:$p"* && $output == *"* published automatically (--publish-auto)"* ]] ||
 		fail "unexpected table:" "$output"
 	grep -q "auto-publish: published tcp port $p (rule 1)" "$T/err" || fail "no log line:" "$(cat "$T/err")"
 
@@ -149,7 +152,7 @@ while True:
 	wait_until 3 eval '[[ $(tcp_get 127.0.0.1 "$o") == "v6-$o" ]]' ||
 		fail "the IPv6-only server is not reachable with -6: $(api_list)" "$(cat "$T/err")"
 	run api_list
-	[[ $output == *"\"host_port\":$o,\"guest_addr\":\"fd00::100\",\"guest_port\":$o,\"automatic\":true"* ]] ||
+	[[ $output == *"\"host_port\":$o,\"guest_addr\":\"fd00::100\",\"guest_port\":$o,\"dual_stack\":true,\"automatic\":true"* ]] ||
 		fail "unexpected list:" "$output"
 	usernet_stop_ok
 }
