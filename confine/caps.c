@@ -233,8 +233,9 @@ char *caps_valid_names(void)
  * @set:	capabilities of the command
  * @uid:	user to become inside the user namespace
  * @gid:	its group
- * @clear_groups: also drop supplementary groups (not possible when the
- *		user namespace was made with setgroups denied)
+ * @groups:	supplementary groups to set (setgroups())
+ * @n_groups:	how many; -1: leave them (not possible to change when the user
+ *		namespace was made with setgroups denied), 0: drop them all
  *
  * Should: run in the command's process right before no_new_privs, seccomp
  * and execve, as root of the new user namespace. Mustn't: leave any
@@ -245,7 +246,8 @@ char *caps_valid_names(void)
  *
  * Return: 0 or -errno
  */
-int caps_setup_exec(uint64_t set, uid_t uid, gid_t gid, bool clear_groups)
+int caps_setup_exec(uint64_t set, uid_t uid, gid_t gid, const gid_t *groups,
+		    int n_groups)
 {
 	struct __user_cap_header_struct hdr = {
 		.version = _LINUX_CAPABILITY_VERSION_3,
@@ -262,7 +264,7 @@ int caps_setup_exec(uint64_t set, uid_t uid, gid_t gid, bool clear_groups)
 		return -errno;
 	if (uid != 0 && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0))
 		return -errno;
-	if (clear_groups && setgroups(0, NULL))
+	if (n_groups >= 0 && setgroups((size_t)n_groups, groups))
 		return -errno;
 	if (setresgid(gid, gid, gid) || setresuid(uid, uid, uid))
 		return -errno;

@@ -20,6 +20,7 @@ int caps_from_name(const char *name, int *cap);
 char *caps_name(int cap);
 char *caps_set_to_string(uint64_t set);
 char *caps_valid_names(void);
-int caps_setup_exec(uint64_t set, uid_t uid, gid_t gid, bool clear_groups);
+int caps_setup_exec(uint64_t set, uid_t uid, gid_t gid, const gid_t *groups,
+		    int n_groups);
 
 #endif /* CONFINE_CAPS_H */

@@ -219,6 +219,50 @@ static int rootfs_id_lookup(const char *root, const char *name, uid_t *uid,
 	return r;
 }
 
+/* Whether @name is listed in @members (a group's gr_mem) */
+static bool rootfs_is_member(char **members, const char *name)
+{
+	for (; members && *members; members++) {
+		if (!strcmp(*members, name))
+			return true;
+	}
+	return false;
+}
+
+/**
+ * rootfs_user_groups() - the supplementary groups of --user NAME[:...]
+ * @root:	the command's root (--rootfs DIR), or NULL for the host's
+ * @spec:	the option's value
+ * @gid:	the group the command runs as (not repeated in @groups)
+ * @groups:	gets the ids (gid_t) of the groups of @root's /etc/group that
+ *		list NAME as a member, in the file's order, at most NGROUPS_MAX
+ *
+ * Nothing for a numeric user (as Podman: names are what a group lists).
+ *
+ * Return: 0, or -errno if the file cannot be read
+ */
+int rootfs_user_groups(const char *root, const char *spec, gid_t gid,
+		       GArray *groups)
+{
+	g_auto(GStrv) f = g_strsplit(spec, ":", 2);
+	unsigned long ignored;
+	struct group *gr;
+	FILE *file;
+
+	g_array_set_size(groups, 0);
+	if (!f[0] || !*f[0] || !util_parse_uint(f[0], UINT32_MAX - 1, &ignored))
+		return 0;
+	file = rootfs_open_in(root ? root : "/", "/etc/group");
+	if (!file)
+		return errno == ENOENT ? 0 : -errno;
+	while ((gr = fgetgrent(file)) && groups->len < NGROUPS_MAX) {
+		if (gr->gr_gid != gid && rootfs_is_member(gr->gr_mem, f[0]))
+			g_array_append_val(groups, gr->gr_gid);
+	}
+	fclose(file);
+	return 0;
+}
+
 /* One part of --user: a number, else a name in @root's files */
 static int rootfs_id_part(const char *root, const char *spec, const char *s,
 			  bool user, unsigned long *id, unsigned long *gid,

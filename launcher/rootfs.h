@@ -27,6 +27,8 @@ struct rootfs_volume {
 int rootfs_volume_parse(const char *spec, struct rootfs_volume **out,
 			GError **error);
 void rootfs_volume_free(struct rootfs_volume *v);
+int rootfs_user_groups(const char *root, const char *spec, gid_t gid,
+		       GArray *groups);
 int rootfs_user_resolve(const char *root, const char *spec, uid_t *uid,
 			gid_t *gid, GError **error);
 char *rootfs_resolv_conf_text(const struct run_opts *o);

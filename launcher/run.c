@@ -210,7 +210,9 @@ static noreturn void sandbox_exec(void *arg)
 	g_autoptr(GError) error = NULL;
 	int r;
 
-	r = caps_setup_exec(o->caps, o->uid, o->gid, o->maps.subids);
+	r = caps_setup_exec(o->caps, o->uid, o->gid,
+			    (const gid_t *)(void *)o->groups->data,
+			    o->maps.subids ? (int)o->groups->len : -1);
 	if (r)
 		sandbox_fail("cannot set the user and capabilities", -r);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))

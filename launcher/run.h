@@ -79,6 +79,7 @@ struct run_opts {
 	struct userns_plan maps;
 	uid_t uid;
 	gid_t gid;
+	GArray *groups;
 	uint64_t caps;
 	GPtrArray *sysctls;
 	char *hostname;

@@ -175,6 +175,7 @@ void run_opts_init(struct run_opts *o)
 	o->mtu = RUN_MTU_DEFAULT;
 	o->caps = caps_default_set();
 	o->seccomp = true;
+	o->groups = g_array_new(FALSE, FALSE, sizeof(gid_t));
 	o->volumes = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)rootfs_volume_free);
 	o->log_level = LOG_LVL_INFO;
@@ -197,6 +198,7 @@ void run_opts_clear(struct run_opts *o)
 	g_clear_pointer(&o->volumes, g_ptr_array_unref);
 	g_clear_pointer(&o->workdir, g_free);
 	g_clear_pointer(&o->user, g_free);
+	g_clear_pointer(&o->groups, g_array_unref);
 	g_clear_pointer(&o->api_socket, g_free);
 	g_clear_pointer(&o->outbound4, g_free);
 	g_clear_pointer(&o->outbound6, g_free);
@@ -544,6 +546,10 @@ static int run_opts_check_root(struct run_opts *o, GError **error)
 	if (o->user &&
 	    rootfs_user_resolve(o->rootfs, o->user, &o->uid, &o->gid, error))
 		return -EINVAL;
+	if (o->user &&
+	    rootfs_user_groups(o->rootfs, o->user, o->gid, o->groups))
+		return run_error(error, "--user '%s': cannot read the groups",
+				 o->user);
 	return 0;
 }
 
@@ -736,6 +742,23 @@ static int parse_one(struct run_opts *o, int c, const char *arg, GPtrArray *add,
 	return run_error(error, "unexpected option");
 }
 
+/* The supplementary groups --user NAME gets: only with --map-subids (a
+ * single-id map denies setgroups()), and only the ids mapped inside */
+static void run_groups_settle(struct run_opts *o)
+{
+	guint i = 0;
+
+	if (!o->maps.subids)
+		g_array_set_size(o->groups, 0);
+	while (i < o->groups->len) {
+		if (userns_plan_maps(o->maps.gid, o->maps.n,
+				     g_array_index(o->groups, gid_t, i)))
+			i++;
+		else
+			g_array_remove_index(o->groups, i);
+	}
+}
+
 /**
  * run_opts_parse() - parse the arguments after `run`
  * @o:		options, from run_opts_init()
@@ -805,6 +828,7 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, GError **error)
 						 "; --map-subids maps "
 						 "more");
 	}
+	run_groups_settle(o);
 	return 0;
 }
 
@@ -936,6 +960,25 @@ static void run_display_namespaces(const struct run_opts *o, FILE *out)
 	fprintf(out, "uts namespace:    new, hostname %s\n", o->hostname);
 }
 
+/* --display: the supplementary groups of the command */
+static void run_display_groups(const struct run_opts *o, FILE *out)
+{
+	g_autoptr(GString) s = g_string_new(NULL);
+	guint i;
+
+	for (i = 0; i < o->groups->len; i++)
+		g_string_append_printf(s, "%s%u", i ? ", " : "",
+				       (unsigned)g_array_index(o->groups, gid_t,
+							       i));
+	if (!o->maps.subids)
+		fprintf(out, "  supplementary groups: unchanged (setgroups "
+			     "denied; --map-subids lets --user NAME have "
+			     "its groups)\n");
+	else
+		fprintf(out, "  supplementary groups: %s\n",
+			s->len ? s->str : "none");
+}
+
 /**
  * run_display() - print the resolved plan (--display)
  * @o:		options
@@ -959,6 +1002,7 @@ void run_display(const struct run_opts *o, FILE *out)
 		o->maps.subids ? " (newgidmap)" : ", setgroups denied");
 	fprintf(out, "  command runs as: uid %u, gid %u\n", (unsigned)o->uid,
 		(unsigned)o->gid);
+	run_display_groups(o, out);
 	if (o->net == RUN_NET_USERNET)
 		run_display_usernet(o, out);
 	else if (o->net == RUN_NET_NONE)

@@ -184,11 +184,14 @@ expect_ok() { [[ $status == 0 ]] || fail "status $status" "stdout: $output" "std
 	[[ $stderr == *'--workdir /nonexistent'* ]] || fail "stderr: $stderr"
 }
 
-@test "--user NAME[:GROUP] from the root's /etc/passwd and /etc/group (alice 1000:1000, staff 50)" {
+@test "--user NAME[:GROUP] from the root's /etc/passwd and /etc/group (alice 1000:1000, staff 50), with its supplementary groups" {
 	need newuidmap newgidmap
-	run_sandbox --net none --map-subids --rootfs "$ROOT" --user alice -- sh -c 'id -u; id -g; id -un'
+	run_sandbox --net none --map-subids --rootfs "$ROOT" --user alice -- sh -c 'id -u; id -g; id -un; id -G'
 	expect_ok
-	[[ ${lines[*]} == '1000 1000 alice' ]] || fail "$output"
+	# the supplementary groups that list alice (staff), as Podman's --user NAME
+	[[ ${lines[*]} == '1000 1000 alice 1000 50' ]] || fail "$output"
+	run_sandbox --display --net none --map-subids --rootfs "$ROOT" --user alice -- true
+	[[ $output == *'supplementary groups: 50'* ]] || fail "--display: $output"
 	run_sandbox --net none --map-subids --rootfs "$ROOT" --user alice:staff -- sh -c 'id -u; id -g'
 	expect_ok
 	[[ ${lines[*]} == '1000 50' ]] || fail "$output"

@@ -106,7 +106,9 @@ static char *make_root(void)
 				    -1, NULL));
 	g_assert_true(g_file_set_contents(group,
 					  "root:x:0:\nstaff:x:50:alice\n"
-					  "alice:x:1001:\n",
+					  "alice:x:1001:\n"
+					  "audio:x:29:bob,alice\n"
+					  "video:x:44:bob\n",
 					  -1, NULL));
 	return dir;
 }
@@ -183,6 +185,38 @@ static void test_user_bad(void)
 	remove_root(root);
 }
 
+/* --user NAME: the groups listing NAME, not its primary one; a number has
+ * none */
+static void test_user_groups(void)
+{
+	static const struct {
+		const char *spec;
+		gid_t gid;
+		const char *want;
+	} cases[] = {
+		{ "alice", 1001, "50 29" }, { "alice:staff", 50, "29" },
+		{ "bob", 1002, "29 44" },   { "1000", 1000, "" },
+		{ "root", 0, "" },
+	};
+	g_autofree char *root = make_root();
+	guint i, j;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(GArray) groups = g_array_new(FALSE, FALSE,
+						       sizeof(gid_t));
+		g_autoptr(GString) got = g_string_new(NULL);
+
+		g_assert_cmpint(rootfs_user_groups(root, cases[i].spec,
+						   cases[i].gid, groups),
+				==, 0);
+		for (j = 0; j < groups->len; j++)
+			g_string_append_printf(got, "%s%u", j ? " " : "",
+					       g_array_index(groups, gid_t, j));
+		g_assert_cmpstr(got->str, ==, cases[i].want);
+	}
+	remove_root(root);
+}
+
 /* A root whose etc/passwd links to the host's /etc/passwd reads its own
  * /etc/passwd (none): the link is resolved inside the root */
 static void test_user_link_stays_inside(void)
@@ -218,6 +252,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/rootfs/volume/bad", test_volume_bad);
 	g_test_add_func("/rootfs/user/names", test_user_names);
 	g_test_add_func("/rootfs/user/bad", test_user_bad);
+	g_test_add_func("/rootfs/user/groups", test_user_groups);
 	g_test_add_func("/rootfs/user/link-stays-inside",
 			test_user_link_stays_inside);
 	return g_test_run();
