@@ -65,6 +65,10 @@ enum run_net {
  * @workdir:		--workdir, or NULL (/ with --rootfs, else unchanged)
  * @user:		--user as given, resolved once all options are read
  * @argv:		the command (NULL-terminated)
+ * @bypass:		--bypass: host sockets for the command's outbound TCP
+ *			(launcher/bypass.c)
+ * @bypass_fd:		with @bypass, the listener's channel while running:
+ *			[0] the sandbox's end, [1] the helper's; -1 otherwise
  */
 struct run_opts {
 	enum run_net net;
@@ -99,6 +103,8 @@ struct run_opts {
 	char *workdir;
 	char *user;
 	char **argv;
+	bool bypass;
+	int bypass_fd[2];
 };
 
 void run_opts_init(struct run_opts *o);
