@@ -59,6 +59,27 @@ syn_to() {
 	done
 }
 
+@test "--bypass --outbound-addr=192.0.2.7: the host socket leaves from it (a 'host' namespace of root's)" {
+	need_root "it makes a host network namespace of its own, with addresses to bind to"
+	root_netns_start
+	ns=(nsenter -t "$ROOT_NS_PID" -n --)
+	"${ns[@]}" ip link add pb-srv type veth peer name pb-out && "${ns[@]}" ip link set pb-srv up &&
+		"${ns[@]}" ip link set pb-out up && "${ns[@]}" ip addr add 192.0.2.1/24 dev pb-srv &&
+		"${ns[@]}" ip addr add 192.0.2.7/32 dev pb-out || fail "cannot set up the veth pair"
+	port=$(free_port tcp)
+	spawn "${ns[@]}" "${AS_USER[@]}" python3 "$(pf_py_file)" serve --ready "$T/ready" --bind 192.0.2.1 --tcp "$port"
+	wait_until 10 test -s "$T/ready" || fail "the host server did not start"
+	for want in 192.0.2.1 192.0.2.7; do
+		opt=()
+		[[ $want == 192.0.2.7 ]] && opt=(--outbound-addr=192.0.2.7)
+		run --separate-stderr timeout -k 5 60 "${ns[@]}" "${AS_USER[@]}" "$IT_USERNET" run --bypass "${opt[@]}" \
+			-- python3 "$T/probe.py" connect 192.0.2.1 "$port" </dev/null
+		# the socket is the host's (its own address is $want), and the server sees $want
+		[[ $status == 0 && $output == "ok $want 192.0.2.1 $port $want" ]] ||
+			fail "${opt[*]:-no option}: status $status: $output (want $want)" "$stderr"
+	done
+}
+
 @test "--bypass: the namespace's loopback and addresses inside stay the namespace's" {
 	probe loopback
 	[[ $status == 0 && $output == "ok 127.0.0.1 127.0.0.1" ]] || fail "loopback: $status: $output" "$stderr"
