@@ -393,6 +393,15 @@ static void helper_api_stats(void *opaque, struct api_stats *st)
 					       &st->udp_active);
 	sl_counters_proc_read(c->statm_fd, &st->proc);
 	st->uptime_ms = c->start_ms ? util_now_ms() - c->start_ms : 0;
+	if (c->bypass) {
+		struct bypass_stats b;
+
+		bypass_get_stats(c->bypass, &b);
+		st->bypass_on = true;
+		st->bypass_connects = b.connects;
+		st->bypass_refused = b.refused;
+		st->bypass_pending = b.pending;
+	}
 }
 
 /* One capture at a time: the refusal of a second one, or 0 */

@@ -151,3 +151,17 @@ time.sleep(120)"
 	run_sandbox --display -- true
 	[[ $output == *"socket bypass:    off"* && $output != *--bypass-fd* ]] || fail "$output"
 }
+
+@test "--bypass: usernet stats counts the host connections and the refusals" {
+	port=$(pf_free_port tcp)
+	host_tcp_server 127.0.0.1 "$port" "st-$port"
+	run_sandbox --bypass --allow-host-loopback --api-socket "$T/a.sock" -- sh -c "
+		python3 $T/probe.py connect 10.0.2.2 $port && python3 $T/probe.py connect 224.0.0.1 80 &&
+		$IT_USERNET stats --api-socket $T/a.sock"
+	[[ $status == 0 ]] || fail "status $status: $output" "$stderr"
+	[[ $output == *"bypass      1 host connections (not on the tap), 0 in progress, 1 refused"* ]] ||
+		fail "$output" "$stderr"
+	# without --bypass: no such line
+	run_sandbox --api-socket "$T/b.sock" -- "$IT_USERNET" stats --api-socket "$T/b.sock"
+	[[ $status == 0 && $output != *bypass* ]] || fail "$output" "$stderr"
+}
