@@ -8,7 +8,8 @@
  *
  * connect(): where the socket goes (helper/bypass_parse.c). listen(): a host
  * socket must never listen (a failed connect leaves one unconnected, and a
- * listener on the host is what published ports decide). Native ABI only: a
+ * listener on the host is what published ports decide). getsockname(),
+ * getpeername(): a host socket shows the namespace's addresses. Native ABI only: a
  * 32-bit program's calls (socketcall on i386) pass untouched, through
  * libslirp as without bypass. Stacked on the default profile (or alone with
  * --seccomp unconfined); the kernel takes the strictest answer of the two.
@@ -94,15 +95,22 @@ int sysfilter_bypass_probe(void)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EOPNOTSUPP;
 }
 
-/* The rules: connect() and listen() of the native ABI to the listener */
+/* The rules: connect(), listen(), getsockname() and getpeername() of the
+ * native ABI to the listener */
 static int sysfilter_bypass_rules(scmp_filter_ctx ctx)
 {
+	static const int calls[] = { SCMP_SYS(connect), SCMP_SYS(listen),
+				     SCMP_SYS(getsockname),
+				     SCMP_SYS(getpeername) };
+	size_t i;
 	int r;
 
-	r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(connect), 0);
-	if (r < 0)
-		return r;
-	return seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(listen), 0);
+	for (i = 0; i < ARRAY_SIZE(calls); i++) {
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, calls[i], 0);
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 /**
@@ -153,15 +161,20 @@ static const struct sysfilter_entry bypass_handler_allow[] = {
 	{ "pidfd_open", "pins the notifying process (flags 0)" },
 	{ "pidfd_getfd", "copies the socket of the trapped call (flags 0)" },
 	{ "process_vm_readv",
-	  "reads the sockaddr of a trapped connect(), at most a "
-	  "sockaddr_in6" },
+	  "reads the sockaddr of a trapped connect() (at most a "
+	  "sockaddr_in6), the socklen_t of get*name()" },
+	{ "process_vm_writev",
+	  "writes the namespace's view of a host socket's address for "
+	  "getsockname(), getpeername()" },
+	{ "getpeername", "the host socket's peer, for the namespace's view" },
 	{ "socket", "only AF_INET, AF_INET6 SOCK_STREAM: the host sockets" },
 	{ "connect", "the host sockets" },
 	{ "bind", "--outbound-addr's source address" },
 	{ "getsockopt", "SO_DOMAIN, SO_TYPE, SO_PROTOCOL, SO_NETNS_COOKIE, "
 			"SO_ERROR and the copied options" },
 	{ "setsockopt", "the options copied to a host socket" },
-	{ "getsockname", "whether the caller bound its socket itself" },
+	{ "getsockname", "whether the caller bound its socket itself; the "
+			 "host socket's address, for the namespace's view" },
 	{ "fcntl", "only F_GETFL and F_SETFL: O_NONBLOCK" },
 	{ "close", "copies, host sockets once installed" },
 	{ "write", "log lines to stderr" },

@@ -37,7 +37,11 @@
  *     it its own socket). A host socket is never CONTINUEd: it connects only
  *     where the policy translates, else EPERM;
  *  4. listen(): EPERM on a host socket (one that failed to connect is still
- *     one), CONTINUE otherwise.
+ *     one), CONTINUE otherwise;
+ *  5. getsockname(), getpeername() of a host socket: the namespace's view
+ *     (bypass_view(): the guest's address, the gateway for the host's
+ *     loopback), written into the caller (process_vm_writev); CONTINUE for
+ *     the namespace's sockets.
  * Only TCP is bypassed: a connected UDP host socket could still sendto()
  * any address of the host unseen (UDP stays on libslirp).
  *
@@ -427,6 +431,53 @@ out:
 	close(orig);
 }
 
+/* Write @len bytes of @buf at @addr in the caller; Return: 0 or -errno */
+static int bypass_write(const struct seccomp_notif *n, uint64_t addr,
+			const void *buf, size_t len)
+{
+	struct iovec local = { (void *)buf, len };
+	struct iovec remote = { (void *)(uintptr_t)addr, len };
+
+	if (process_vm_writev((pid_t)n->pid, &local, 1, &remote, 1, 0) !=
+	    (ssize_t)len)
+		return -EFAULT;
+	return 0;
+}
+
+/* getsockname()/getpeername() of a host socket: the namespace's view,
+ * written as the kernel would (truncated to the caller's length, the full
+ * length back). Return: 0 or -errno */
+static int bypass_name(struct bypass *b, const struct seccomp_notif *n,
+		       const struct bypass_call *call, int sock)
+{
+	struct sockaddr_storage real, view;
+	socklen_t len = sizeof(real), vlen;
+	struct iovec local, remote;
+	uint32_t have;
+
+	if (call->op == BYPASS_OP_SOCKNAME ?
+		    getsockname(sock, (void *)&real, &len) :
+		    getpeername(sock, (void *)&real, &len))
+		return -errno;
+	vlen = bypass_view(&b->plan, call->op == BYPASS_OP_SOCKNAME, &real,
+			   &view);
+	if (!vlen)
+		return -EINVAL;
+	local = (struct iovec){ &have, sizeof(have) };
+	remote = (struct iovec){ (void *)(uintptr_t)call->lenp, sizeof(have) };
+	if (process_vm_readv((pid_t)n->pid, &local, 1, &remote, 1, 0) !=
+	    (ssize_t)sizeof(have))
+		return -EFAULT;
+	if (!bypass_id_valid(b, n->id))
+		return -ESRCH;
+	if ((int32_t)have < 0)
+		return -EINVAL;
+	if (bypass_write(n, call->addr, &view, MIN((size_t)have, vlen)) ||
+	    bypass_write(n, call->lenp, &vlen, sizeof(vlen)))
+		return -EFAULT;
+	return 0;
+}
+
 /* One notification: pin the caller, copy its socket, dispatch */
 static void bypass_handle(struct bypass *b, const struct seccomp_notif *n)
 {
@@ -460,11 +511,16 @@ static void bypass_handle(struct bypass *b, const struct seccomp_notif *n)
 		bypass_on_connect(b, n, &call, orig, host);
 		return;
 	}
-	close(orig);
-	if (host)
+	if (call.op != BYPASS_OP_LISTEN && host) {
+		int r = bypass_name(b, n, &call, orig);
+
+		bypass_respond(b, n->id, -r, false);
+	} else if (host) {
 		bypass_respond(b, n->id, EPERM, false);
-	else
+	} else {
 		bypass_continue(b, n->id);
+	}
+	close(orig);
 }
 
 /* One notification from the listener; Return: false once it is gone */

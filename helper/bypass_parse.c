@@ -46,6 +46,8 @@ void bypass_plan_init(struct bypass_plan *p, const struct addr_cidr4 *cidr,
 	p->gateway6 = addr_plan_gateway6();
 	p->dns6 = addr_plan_dns6();
 	p->allow_loopback = allow_loopback;
+	p->guest4 = addr_plan_guest4(cidr);
+	p->guest6 = addr_plan_guest6();
 }
 
 /**
@@ -68,18 +70,23 @@ int bypass_parse_call(const struct seccomp_notif *n, uint32_t native_arch,
 	out->fd = -1;
 	if (n->data.arch != native_arch)
 		return 0;
-	if (n->data.nr != SYS_connect && n->data.nr != SYS_listen)
+	if (n->data.nr != SYS_connect && n->data.nr != SYS_listen &&
+	    n->data.nr != SYS_getsockname && n->data.nr != SYS_getpeername)
 		return 0;
 	if ((uint32_t)n->data.args[0] > INT32_MAX)
 		return -EINVAL;
 	out->fd = (int)(uint32_t)n->data.args[0];
+	out->addr = n->data.args[1];
 	if (n->data.nr == SYS_listen) {
 		out->op = BYPASS_OP_LISTEN;
-		return 0;
+	} else if (n->data.nr == SYS_connect) {
+		out->op = BYPASS_OP_CONNECT;
+		out->len = (uint32_t)n->data.args[2];
+	} else {
+		out->op = n->data.nr == SYS_getsockname ? BYPASS_OP_SOCKNAME :
+							  BYPASS_OP_PEERNAME;
+		out->lenp = n->data.args[2];
 	}
-	out->op = BYPASS_OP_CONNECT;
-	out->addr = n->data.args[1];
-	out->len = (uint32_t)n->data.args[2];
 	return 0;
 }
 
@@ -208,4 +215,61 @@ enum bypass_verdict bypass_decide(const struct bypass_plan *p,
 		return bypass_decide6(p, &s->sin6_addr, &h->sin6_addr);
 	}
 	return BYPASS_CONTINUE;
+}
+
+static bool bypass_is_loopback(const struct sockaddr_storage *s)
+{
+	const struct sockaddr_in6 *s6 = (const void *)s;
+
+	if (s->ss_family == AF_INET)
+		return ((const uint8_t *)&((const struct sockaddr_in *)s)
+				->sin_addr)[0] == 127;
+	if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
+		return s6->sin6_addr.s6_addr[12] == 127;
+	return IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr);
+}
+
+/* @a, an address of @family (IPv6: mapped if @mapped), set to @v4 or @v6 */
+static void bypass_set_addr(struct sockaddr_storage *a, bool mapped,
+			    struct in_addr v4, const struct in6_addr *v6)
+{
+	struct sockaddr_in6 *a6 = (void *)a;
+
+	if (a->ss_family == AF_INET) {
+		((struct sockaddr_in *)a)->sin_addr = v4;
+	} else if (mapped) {
+		memcpy(a6->sin6_addr.s6_addr + 12, &v4, 4);
+	} else {
+		a6->sin6_addr = *v6;
+	}
+}
+
+/**
+ * bypass_view() - the namespace's view of a host socket's address, for
+ * getsockname() (@local) or getpeername()
+ * @p:		the guest network
+ * @local:	the socket's own address: the guest's (the port stays)
+ * @host:	the address the host socket has (AF_INET or AF_INET6)
+ * @view:	out: what the command sees; the peer is unchanged but for the
+ *		host's loopback, which the command reached as the gateway
+ *
+ * Return: the length of @view (0 for another family: @view is @host)
+ */
+socklen_t bypass_view(const struct bypass_plan *p, bool local,
+		      const struct sockaddr_storage *host,
+		      struct sockaddr_storage *view)
+{
+	const struct sockaddr_in6 *h6 = (const void *)host;
+	bool mapped = host->ss_family == AF_INET6 &&
+		      IN6_IS_ADDR_V4MAPPED(&h6->sin6_addr);
+
+	*view = *host;
+	if (host->ss_family != AF_INET && host->ss_family != AF_INET6)
+		return 0;
+	if (local)
+		bypass_set_addr(view, mapped, p->guest4, &p->guest6);
+	else if (bypass_is_loopback(host))
+		bypass_set_addr(view, mapped, p->gateway4, &p->gateway6);
+	return host->ss_family == AF_INET ? sizeof(struct sockaddr_in) :
+					    sizeof(struct sockaddr_in6);
 }

@@ -29,6 +29,8 @@
  * @gateway6:	the IPv6 gateway
  * @dns6:	the IPv6 DNS address
  * @allow_loopback: the gateway leads to the host's loopback
+ * @guest4:	the guest's IPv4 address (what getsockname() shows)
+ * @guest6:	the guest's IPv6 address
  */
 struct bypass_plan {
 	struct in_addr net4;
@@ -40,6 +42,8 @@ struct bypass_plan {
 	struct in6_addr gateway6;
 	struct in6_addr dns6;
 	bool allow_loopback;
+	struct in_addr guest4;
+	struct in6_addr guest6;
 };
 
 /**
@@ -47,25 +51,32 @@ struct bypass_plan {
  * @BYPASS_OP_OTHER:	not one of ours (another ABI, another call)
  * @BYPASS_OP_CONNECT:	connect(fd, addr, len)
  * @BYPASS_OP_LISTEN:	listen(fd, backlog)
+ * @BYPASS_OP_SOCKNAME:	getsockname(fd, addr, lenp)
+ * @BYPASS_OP_PEERNAME:	getpeername(fd, addr, lenp)
  */
 enum bypass_op {
 	BYPASS_OP_OTHER,
 	BYPASS_OP_CONNECT,
 	BYPASS_OP_LISTEN,
+	BYPASS_OP_SOCKNAME,
+	BYPASS_OP_PEERNAME,
 };
 
 /**
  * struct bypass_call - a trapped call, its arguments checked
  * @op:		which call
  * @fd:		its socket, in the caller's fd table
- * @addr:	connect: address of the sockaddr in the caller's memory
+ * @addr:	connect, get*name: address of the sockaddr in the caller's
+ *		memory
  * @len:	connect: its length as given
+ * @lenp:	get*name: address of the caller's socklen_t (value-result)
  */
 struct bypass_call {
 	enum bypass_op op;
 	int fd;
 	uint64_t addr;
 	uint32_t len;
+	uint64_t lenp;
 };
 
 /**
@@ -90,5 +101,8 @@ int bypass_parse_sockaddr(const void *buf, size_t len,
 enum bypass_verdict bypass_decide(const struct bypass_plan *p,
 				  const struct sockaddr_storage *dst,
 				  struct sockaddr_storage *host);
+socklen_t bypass_view(const struct bypass_plan *p, bool local,
+		      const struct sockaddr_storage *host,
+		      struct sockaddr_storage *view);
 
 #endif /* HELPER_BYPASS_PARSE_H */

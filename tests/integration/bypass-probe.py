@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # bypass-probe.py: what run-bypass.bats runs inside `usernet run --bypass`; each mode prints one line per
 # check, "ERRNAME" for a refused call
-#   connect ADDR PORT       blocking connect: "ok LOCAL_ADDR PEER_ADDR DATA" (DATA: what the server sends)
-#   nonblock ADDR PORT      non-blocking connect: "EINPROGRESS", then after poll "ok LOCAL_ADDR DATA"
+#   connect ADDR PORT       blocking connect: "ok LOCAL_ADDR PEER_ADDR DATA WHERE" (DATA: what the server
+#                           sends; WHERE: "ns" if the namespace's /proc/net/tcp lists the socket, else "host")
+#   nonblock ADDR PORT      non-blocking connect: "EINPROGRESS", then after poll "ok LOCAL_ADDR DATA WHERE"
 #   loopback                a server on the namespace's 127.0.0.1 and a connect to it: "ok 127.0.0.1 PEER"
 #   listen-after-fail[-nb] ADDR PORT  (non-)blocking connect (refused), then listen() on the same socket: the
 #                           errno names, or "listening"
@@ -17,6 +18,17 @@ def name(e):
     return errno.errorcode.get(e.errno, str(e.errno))
 
 
+def where(s):
+    """ "ns" if the namespace's /proc/net/tcp lists the socket's local port, else "host" """
+    port = "%04X" % s.getsockname()[1]
+    for f in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(f) as t:
+            for line in t.readlines()[1:]:
+                if line.split()[1].endswith(":" + port):
+                    return "ns"
+    return "host"
+
+
 def connect(addr, port):
     s = socket.socket()
     try:
@@ -24,7 +36,7 @@ def connect(addr, port):
     except OSError as e:
         return name(e)
     data = s.recv(100).decode().strip()
-    return "ok %s %s %s" % (s.getsockname()[0], s.getpeername()[0], data)
+    return "ok %s %s %s %s" % (s.getsockname()[0], s.getpeername()[0], data, where(s))
 
 
 def nonblock(addr, port):
@@ -37,7 +49,7 @@ def nonblock(addr, port):
     if err:
         return errno.errorcode.get(err, err)
     select.select([s], [], [], 10)
-    return "ok %s %s" % (s.getsockname()[0], s.recv(100).decode().strip())
+    return "ok %s %s %s" % (s.getsockname()[0], s.recv(100).decode().strip(), where(s))
 
 
 def loopback():

@@ -38,13 +38,13 @@ syn_to() {
 	RUN_ARGS=(--allow-host-loopback --pcap "$T/run.pcap")
 	probe connect 10.0.2.2 "$port"
 	[[ $status == 0 ]] || fail "status $status: $output" "$stderr"
-	# the host's view: the socket is the host's, from and to its loopback
-	[[ $output == "ok 127.0.0.1 127.0.0.1 hello-$port" ]] || fail "not a host socket: $output" "$stderr"
+	# a host socket (not in the namespace's /proc/net/tcp), its addresses as the namespace sees them
+	[[ $output == "ok 10.0.2.100 10.0.2.2 hello-$port host" ]] || fail "not a host socket: $output" "$stderr"
 	[[ $(syn_to "$T/run.pcap" "$port") == 0 ]] || fail "the bypassed connection is in the capture"
 
 	# without --bypass: libslirp's socket, in the capture
 	run_sandbox --allow-host-loopback --pcap "$T/slirp.pcap" -- python3 "$T/probe.py" connect 10.0.2.2 "$port"
-	[[ $output == "ok 10.0.2.100 10.0.2.2 hello-$port" ]] || fail "without --bypass: $output" "$stderr"
+	[[ $output == "ok 10.0.2.100 10.0.2.2 hello-$port ns" ]] || fail "without --bypass: $output" "$stderr"
 	(($(syn_to "$T/slirp.pcap" "$port") > 0)) || fail "without --bypass, no SYN in the capture"
 }
 
@@ -74,8 +74,8 @@ syn_to() {
 		[[ $want == 192.0.2.7 ]] && opt=(--outbound-addr=192.0.2.7)
 		run --separate-stderr timeout -k 5 60 "${ns[@]}" "${AS_USER[@]}" "$IT_USERNET" run --bypass "${opt[@]}" \
 			-- python3 "$T/probe.py" connect 192.0.2.1 "$port" </dev/null
-		# the socket is the host's (its own address is $want), and the server sees $want
-		[[ $status == 0 && $output == "ok $want 192.0.2.1 $port $want" ]] ||
+		# a host socket (getsockname: the guest's address), and the server sees $want
+		[[ $status == 0 && $output == "ok 10.0.2.100 192.0.2.1 $port $want host" ]] ||
 			fail "${opt[*]:-no option}: status $status: $output (want $want)" "$stderr"
 	done
 }
@@ -88,13 +88,28 @@ syn_to() {
 	[[ $output == ECONNREFUSED ]] || fail "10.0.2.100: $output" "$stderr"
 }
 
+@test "--bypass: getsockname/getpeername of a host socket show the namespace's addresses, IPv4-mapped too" {
+	port=$(pf_free_port tcp)
+	host_tcp_server 127.0.0.1 "$port" "nm-$port"
+	run_sandbox --bypass --allow-host-loopback -- python3 -c "
+import socket
+s = socket.socket(socket.AF_INET6)
+s.connect(('::ffff:10.0.2.2', $port))
+print(s.getsockname()[0], s.getpeername()[0], s.getpeername()[1] == $port, s.recv(100).decode().strip())
+s = socket.create_connection(('10.0.2.2', $port))
+print(s.getsockname()[0], s.getpeername()[0])"
+	[[ $status == 0 ]] || fail "status $status: $output" "$stderr"
+	[[ ${lines[0]} == "::ffff:10.0.2.100 ::ffff:10.0.2.2 True nm-$port" ]] || fail "$output" "$stderr"
+	[[ ${lines[1]} == "10.0.2.100 10.0.2.2" ]] || fail "$output" "$stderr"
+}
+
 @test "--bypass: a non-blocking connect says EINPROGRESS, then poll says connected" {
 	port=$(pf_free_port tcp)
 	host_tcp_server 127.0.0.1 "$port" "nb-$port"
 	RUN_ARGS=(--allow-host-loopback)
 	probe nonblock 10.0.2.2 "$port"
 	[[ $status == 0 ]] || fail "status $status: $output" "$stderr"
-	[[ ${lines[0]} == EINPROGRESS && ${lines[1]} == "ok 127.0.0.1 nb-$port" ]] || fail "$output" "$stderr"
+	[[ ${lines[0]} == EINPROGRESS && ${lines[1]} == "ok 10.0.2.100 nb-$port host" ]] || fail "$output" "$stderr"
 }
 
 @test "--bypass: a refused host connect leaves a socket that cannot listen on the host (EPERM)" {
@@ -127,7 +142,7 @@ time.sleep(120)"
 		python3 $T/probe.py connect 10.0.2.2 $hport"
 	[[ $status == 0 ]] || fail "status $status: $output" "$stderr"
 	[[ ${lines[0]} == connecting && ${lines[1]} == "killed 137" ]] || fail "$output" "$stderr"
-	[[ ${lines[2]} == "ok 127.0.0.1 127.0.0.1 after-$hport" ]] || fail "after the kill: $output" "$stderr"
+	[[ ${lines[2]} == "ok 10.0.2.100 10.0.2.2 after-$hport host" ]] || fail "after the kill: $output" "$stderr"
 }
 
 @test "--bypass on a kernel without SECCOMP_ADDFD_FLAG_SETFD (simulated): exit 125, says why" {

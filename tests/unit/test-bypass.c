@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  * tests/unit/test-bypass.c - helper/bypass_parse.c: which trapped calls are
- * ours, the sockaddr checks, and where a connect() goes (the policy)
+ * ours, the sockaddr checks, where a connect() goes (the policy), and the
+ * namespace's view of a host socket's addresses
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -167,6 +168,57 @@ static void test_call(void)
 	g_assert_cmpint(c.op, ==, BYPASS_OP_OTHER);
 }
 
+/* The view of @addr (text) port 4000, as getsockname (@local) or
+ * getpeername shows it */
+static const char *view(bool local, const char *addr)
+{
+	static char text[INET6_ADDRSTRLEN];
+	struct sockaddr_storage host = { 0 }, v;
+	socklen_t len;
+
+	if (strchr(addr, ':')) {
+		struct sockaddr_in6 *s = (void *)&host;
+
+		s->sin6_family = AF_INET6;
+		s->sin6_port = htons(4000);
+		inet_pton(AF_INET6, addr, &s->sin6_addr);
+		len = bypass_view(&plan, local, &host, &v);
+		g_assert_cmpint(len, ==, sizeof(*s));
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&v)->sin6_addr,
+			  text, sizeof(text));
+	} else {
+		struct sockaddr_in *s = (void *)&host;
+
+		s->sin_family = AF_INET;
+		s->sin_port = htons(4000);
+		inet_pton(AF_INET, addr, &s->sin_addr);
+		len = bypass_view(&plan, local, &host, &v);
+		g_assert_cmpint(len, ==, sizeof(*s));
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&v)->sin_addr, text,
+			  sizeof(text));
+	}
+	g_assert_cmpint(((struct sockaddr_in *)&v)->sin_port, ==, htons(4000));
+	return text;
+}
+
+static void test_view(void)
+{
+	struct sockaddr_storage unix_addr = { .ss_family = AF_UNIX }, v;
+
+	plan_setup(true, true);
+	g_assert_cmpstr(view(true, "192.0.2.2"), ==, "10.0.2.100");
+	g_assert_cmpstr(view(true, "127.0.0.1"), ==, "10.0.2.100");
+	g_assert_cmpstr(view(false, "127.0.0.1"), ==, "10.0.2.2");
+	g_assert_cmpstr(view(false, "192.0.2.1"), ==, "192.0.2.1");
+	g_assert_cmpstr(view(true, "::ffff:127.0.0.1"), ==,
+			"::ffff:10.0.2.100");
+	g_assert_cmpstr(view(false, "::ffff:127.0.0.1"), ==, "::ffff:10.0.2.2");
+	g_assert_cmpstr(view(false, "::1"), ==, "fd00::2");
+	g_assert_cmpstr(view(true, "2001:db8::7"), ==, "fd00::100");
+	g_assert_cmpstr(view(false, "2001:db8::1"), ==, "2001:db8::1");
+	g_assert_cmpint(bypass_view(&plan, true, &unix_addr, &v), ==, 0);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -174,5 +226,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/bypass/policy6", test_policy6);
 	g_test_add_func("/bypass/sockaddr", test_sockaddr);
 	g_test_add_func("/bypass/call", test_call);
+	g_test_add_func("/bypass/view", test_view);
 	return g_test_run();
 }
