@@ -202,35 +202,37 @@ static const unsigned long bypass_handler_ioctls[] = {
 	SECCOMP_IOCTL_NOTIF_ADDFD,
 };
 
-static int bypass_handler_add_ioctl(scmp_filter_ctx ctx, int nr,
-				    uint32_t action)
+static const unsigned long bypass_handler_fcntls[] = { F_GETFL, F_SETFL };
+
+/* One rule per value of @v for argument 1, on the 32 bits the kernel reads */
+static int bypass_handler_add_arg1(scmp_filter_ctx ctx, int nr, uint32_t action,
+				   const unsigned long *v, size_t n)
 {
 	size_t i;
 	int r;
 
-	for (i = 0; i < ARRAY_SIZE(bypass_handler_ioctls); i++) {
+	for (i = 0; i < n; i++) {
 		r = seccomp_rule_add(ctx, action, nr, 1,
 				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffULL,
-					     bypass_handler_ioctls[i]));
+					     v[i]));
 		if (r < 0)
 			return r;
 	}
 	return 0;
 }
 
+static int bypass_handler_add_ioctl(scmp_filter_ctx ctx, int nr,
+				    uint32_t action)
+{
+	return bypass_handler_add_arg1(ctx, nr, action, bypass_handler_ioctls,
+				       ARRAY_SIZE(bypass_handler_ioctls));
+}
+
 static int bypass_handler_add_fcntl(scmp_filter_ctx ctx, int nr,
 				    uint32_t action)
 {
-	int r;
-
-	r = seccomp_rule_add(ctx, action, nr, 1,
-			     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffULL,
-				     F_GETFL));
-	if (r < 0)
-		return r;
-	return seccomp_rule_add(ctx, action, nr, 1,
-				SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffULL,
-					F_SETFL));
+	return bypass_handler_add_arg1(ctx, nr, action, bypass_handler_fcntls,
+				       ARRAY_SIZE(bypass_handler_fcntls));
 }
 
 /* socket(AF_INET or AF_INET6, SOCK_STREAM with any flags, any protocol) */

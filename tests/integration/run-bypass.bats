@@ -8,21 +8,15 @@
 
 load lib
 
-# probe MODE ARGS...: tests/integration/bypass-probe.py inside `usernet run --bypass` (RUN_ARGS before --)
-probe() {
-	run_sandbox --bypass ${RUN_ARGS[@]+"${RUN_ARGS[@]}"} -- python3 "$T/probe.py" "$@"
+# probe_install: tests/integration/bypass-probe.py, readable by the test user, as $T/probe.py
+probe_install() {
+	[[ -e $T/probe.py ]] || install -m 0644 "$IT_REPO/tests/integration/bypass-probe.py" "$T/probe.py"
 }
 
-setup() {
-	IT_TRACKED=()
-	USERNET_PREFIX=()
-	HOLDER_MNT=0
-	T=$IT_DIR/t$BATS_TEST_NUMBER
-	rm -rf "$T"
-	install -d -m 0755 "$T"
-	((IT_ROOT)) && chown "$TEST_USER:" "$T"
-	install -m 0644 "$IT_REPO/tests/integration/bypass-probe.py" "$T/probe.py"
-	RUN_ARGS=()
+# probe MODE ARGS...: $T/probe.py inside `usernet run --bypass` (RUN_ARGS before --)
+probe() {
+	probe_install
+	run_sandbox --bypass ${RUN_ARGS[@]+"${RUN_ARGS[@]}"} -- python3 "$T/probe.py" "$@"
 }
 
 # syn_to PCAP PORT: SYNs from the guest to PORT in the capture
@@ -31,7 +25,8 @@ syn_to() {
 		2>/dev/null | grep -c . || true
 }
 
-@test "--bypass: the connect to the gateway is a host socket to 127.0.0.1, and not in --pcap" {
+@test "--bypass: the connect to the gateway is a host socket (not in the namespace, not in --pcap)" {
+	probe_install
 	need tshark
 	port=$(pf_free_port tcp)
 	host_tcp_server 127.0.0.1 "$port" "hello-$port"
@@ -60,6 +55,7 @@ syn_to() {
 }
 
 @test "--bypass --outbound-addr=192.0.2.7: the host socket leaves from it (a 'host' namespace of root's)" {
+	probe_install
 	need_root "it makes a host network namespace of its own, with addresses to bind to"
 	root_netns_start
 	ns=(nsenter -t "$ROOT_NS_PID" -n --)
@@ -124,6 +120,7 @@ print(s.getsockname()[0], s.getpeername()[0])"
 }
 
 @test "--bypass: the command killed in the middle of a connect; the next connect is still answered" {
+	probe_install
 	port=$(pf_free_port tcp)
 	hport=$(pf_free_port tcp)
 	host_tcp_server 127.0.0.1 "$hport" "after-$hport"
@@ -168,6 +165,7 @@ time.sleep(120)"
 }
 
 @test "--bypass: usernet stats counts the host connections and the refusals" {
+	probe_install
 	port=$(pf_free_port tcp)
 	host_tcp_server 127.0.0.1 "$port" "st-$port"
 	run_sandbox --bypass --allow-host-loopback --api-socket "$T/a.sock" -- sh -c "
