@@ -302,7 +302,7 @@ static int bypass_outbound(struct bypass *b, int sock,
  * stays the namespace's (its address is one of the namespace's) */
 static bool bypass_bound(int orig)
 {
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = { 0 };
 	socklen_t len = sizeof(ss);
 
 	if (getsockname(orig, (void *)&ss, &len))
@@ -558,34 +558,31 @@ static void bypass_on_conns(struct bypass *b, const struct pollfd *fds,
 	}
 }
 
-/* The handler's loop: the listener and the connects in progress, until
- * every process of the filter is gone */
-static void bypass_loop(struct bypass *b)
+/* One turn of the handler's loop: the listener and the connects in
+ * progress. Return: false once every process of the filter is gone */
+static bool bypass_turn(struct bypass *b)
 {
-	for (;;) {
-		guint n = g_hash_table_size(b->pending) + 1, i = 1;
-		g_autofree struct pollfd *fds = g_new0(struct pollfd, n);
-		GHashTableIter it;
-		void *k;
-		int r;
+	guint n = g_hash_table_size(b->pending) + 1, i = 1;
+	g_autofree struct pollfd *fds = g_new0(struct pollfd, n);
+	GHashTableIter it;
+	void *k;
+	int r;
 
-		b->st->pending = n - 1;
-		fds[0] = (struct pollfd){ .fd = b->listener, .events = POLLIN };
-		g_hash_table_iter_init(&it, b->pending);
-		while (g_hash_table_iter_next(&it, &k, NULL))
-			fds[i++] = (struct pollfd){ .fd = GPOINTER_TO_INT(k),
-						    .events = POLLOUT };
-		r = poll(fds, n, BYPASS_TICK_MS);
-		if (r < 0 && errno != EINTR)
-			return;
-		if (r <= 0) {
-			bypass_tick(b);
-			continue;
-		}
-		bypass_on_conns(b, fds + 1, n - 1);
-		if (!bypass_on_listener(b, fds[0].revents))
-			return;
+	b->st->pending = n - 1;
+	fds[0] = (struct pollfd){ .fd = b->listener, .events = POLLIN };
+	g_hash_table_iter_init(&it, b->pending);
+	while (g_hash_table_iter_next(&it, &k, NULL))
+		fds[i++] = (struct pollfd){ .fd = GPOINTER_TO_INT(k),
+					    .events = POLLOUT };
+	r = poll(fds, n, BYPASS_TICK_MS);
+	if (r < 0)
+		return errno == EINTR;
+	if (r == 0) {
+		bypass_tick(b);
+		return true;
 	}
+	bypass_on_conns(b, fds + 1, n - 1);
+	return bypass_on_listener(b, fds[0].revents);
 }
 
 /* The listener, sent by the command's PID 2 before it executes; blocks
@@ -636,7 +633,8 @@ static noreturn void bypass_child(int chan_fd, const struct sl_config *cfg,
 	b.listener = bypass_recv_listener(chan_fd);
 	if (b.listener >= 0) {
 		log_debug("bypass: answering the command's connect() calls");
-		bypass_loop(&b);
+		while (bypass_turn(&b))
+			;
 	}
 	_exit(0);
 }

@@ -91,20 +91,20 @@ struct run_opts {
 	bool display;
 	bool debug;
 	int log_level;
+	int bypass_fd[2];
 	char *api_socket;
 	char *outbound4;
 	char *outbound6;
 	bool disable_dns;
 	GPtrArray *dns;
 	bool help;
+	bool bypass;
 	char *rootfs;
 	bool read_only;
 	GPtrArray *volumes;
 	char *workdir;
 	char *user;
 	char **argv;
-	bool bypass;
-	int bypass_fd[2];
 };
 
 void run_opts_init(struct run_opts *o);
