@@ -14,7 +14,7 @@ import statistics
 import subprocess
 import time
 
-BACKENDS = ["usernet", "slirp4netns", "pasta", "rootlesskit", "loopback", "veth", "baseline"]
+BACKENDS = ["usernet", "slirp4netns", "pasta", "rootlesskit", "loopback", "veth", "baseline", "run", "run-bypass"]
 PEERS = BACKENDS[1:]
 # id: (title, unit, higher is better)
 FIGURES = {

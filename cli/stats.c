@@ -138,6 +138,13 @@ static void stats_print_table(json_t *cur, json_t *prev, double dt)
 	       rss, peak,
 	       (double)stats_int(cur, "process", "cpu_user_us") / 1e6,
 	       (double)stats_int(cur, "process", "cpu_system_us") / 1e6);
+	if (json_object_get(cur, "bypass"))
+		printf("bypass      %" G_GINT64_FORMAT
+		       " host connections (not on the tap), %" G_GINT64_FORMAT
+		       " in progress, %" G_GINT64_FORMAT " refused\n",
+		       stats_int(cur, "bypass", "connects"),
+		       stats_int(cur, "bypass", "pending"),
+		       stats_int(cur, "bypass", "refused"));
 	if (json_array_size(rules)) {
 		printf("\n");
 		port_print_table(rules);

@@ -93,7 +93,7 @@ _usernet() {
 		opts="--publish --cidr --mtu --enable-ipv6 --allow-host-loopback --port-mode --publish-auto --net
 			--sysctl --map-subids --user --cap-add --cap-drop --seccomp --display --debug --pcap --pcap-max-size
 			--hostname --rootfs --read-only --volume --workdir --help --api-socket --outbound-addr --outbound-addr6
-			--log-level --disable-dns --dns"
+			--log-level --disable-dns --dns --bypass"
 		if [[ $cur != -* ]]; then
 			COMPREPLY=($(compgen -c -- "$cur"))
 			return

@@ -56,6 +56,7 @@
 #include "common/util.h"
 #include "confine/isolate.h"
 #include "confine/sysfilter_helper.h"
+#include "helper/bypass.h"
 #include "helper/helper.h"
 #include "netns/agent.h"
 #include "portfwd/api.h"
@@ -94,6 +95,8 @@
  * @api:	the API server, or NULL without --api-socket
  * @iso:	what the confinement stages are given (helper_confine())
  * @start_ms:	when the helper became ready (CLOCK_MONOTONIC ms)
+ * @bypass:	usernet run --bypass's handler process (helper/bypass.c), or
+ *		NULL
  */
 struct helper_ctx {
 	const struct helper_opts *o;
@@ -115,6 +118,7 @@ struct helper_ctx {
 	struct api_server *api;
 	struct isolate_cfg iso;
 	int64_t start_ms;
+	struct bypass_proc *bypass;
 };
 
 static void helper_ctx_init(struct helper_ctx *c, const struct helper_opts *o)
@@ -389,6 +393,15 @@ static void helper_api_stats(void *opaque, struct api_stats *st)
 					       &st->udp_active);
 	sl_counters_proc_read(c->statm_fd, &st->proc);
 	st->uptime_ms = c->start_ms ? util_now_ms() - c->start_ms : 0;
+	if (c->bypass) {
+		struct bypass_stats b;
+
+		bypass_get_stats(c->bypass, &b);
+		st->bypass_on = true;
+		st->bypass_connects = b.connects;
+		st->bypass_refused = b.refused;
+		st->bypass_pending = b.pending;
+	}
 }
 
 /* One capture at a time: the refusal of a second one, or 0 */
@@ -550,7 +563,8 @@ static int report(GError *error)
 /* Stage 1: isolation's first stage, the fd limit, the signals, the agent */
 static int helper_prepare(struct helper_ctx *c, GError **error)
 {
-	const int keep_fds[] = { c->o->ready_fd, c->o->exit_fd };
+	const int keep_fds[] = { c->o->ready_fd, c->o->exit_fd,
+				 c->o->bypass_fd };
 	int r;
 
 	/* Isolation, stage 1: nothing inherited but what we were given */
@@ -599,6 +613,22 @@ static int helper_open_target(struct helper_ctx *c, GError **error)
 }
 
 /* Stage 3: libslirp on the tap, the capture, the event loop, the DNS relay */
+/* usernet run --bypass: the handler of the command's seccomp listener, a
+ * process of its own forked before the helper confines itself */
+static int helper_bypass(struct helper_ctx *c, GError **error)
+{
+	int r;
+
+	if (c->o->bypass_fd < 0)
+		return 0;
+	r = bypass_spawn(c->o->bypass_fd, &c->o->net, &c->bypass);
+	if (r < 0)
+		return error_set(error, UN_EXIT_FAILURE, r,
+				 "--bypass: cannot start its handler: %s",
+				 g_strerror(-r));
+	return 0;
+}
+
 static int helper_start_engine(struct helper_ctx *c, GError **error)
 {
 	int r;
@@ -616,6 +646,9 @@ static int helper_start_engine(struct helper_ctx *c, GError **error)
 			return r;
 	}
 	c->loop = sl_loop_new(c->engine);
+	r = helper_bypass(c, error);
+	if (r < 0)
+		return r;
 	return helper_dns(c, error);
 }
 
@@ -820,6 +853,7 @@ static void helper_ctx_clear(struct helper_ctx *c)
 	if (c->engine)
 		sl_engine_set_dns(c->engine, NULL);
 	dnsrelay_free(c->dns);
+	bypass_free(c->bypass);
 	sl_loop_free(c->loop);
 	sl_engine_free(c->engine);
 	ns_fds_close(&c->fds);

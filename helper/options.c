@@ -47,6 +47,7 @@ enum {
 	OPT_TARGET_TYPE,
 	OPT_PUBLISH_AUTO,
 	OPT_DNS,
+	OPT_BYPASS_FD,
 };
 
 static const struct option helper_longopts[] = {
@@ -78,6 +79,7 @@ static const struct option helper_longopts[] = {
 	{ "target-type", required_argument, NULL, OPT_TARGET_TYPE },
 	{ "publish-auto", optional_argument, NULL, OPT_PUBLISH_AUTO },
 	{ "debug", no_argument, NULL, OPT_DEBUG },
+	{ "bypass-fd", required_argument, NULL, OPT_BYPASS_FD },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'v' },
 	{ NULL, 0, NULL, 0 },
@@ -92,6 +94,8 @@ static void helper_usage_network(FILE *out)
 		"  -c, --configure             bring up lo and the tap, set address and routes\n"
 		"  -e, --exit-fd=FD            exit when FD reports any event\n"
 		"  -r, --ready-fd=FD           write 1 to FD and close it when ready\n"
+		"      --bypass-fd=FD          usernet run --bypass: the command's seccomp\n"
+		"                              listener comes on FD (helper/bypass.c)\n"
 		"  -m, --mtu=MTU               MTU, %u to %u (default %u; IPv6 needs %u)\n"
 		"  -6, --enable-ipv6           IPv6 too: " ADDR_PLAN_PREFIX6
 		"/%u, gateway " ADDR_PLAN_PREFIX6 "2, DNS " ADDR_PLAN_PREFIX6
@@ -206,6 +210,7 @@ void helper_opts_init(struct helper_opts *o)
 	g_strlcpy(o->tapname, "tap0", sizeof(o->tapname));
 	o->ready_fd = -1;
 	o->exit_fd = -1;
+	o->bypass_fd = -1;
 	sl_config_init(&o->net);
 	o->publish = g_array_new(FALSE, TRUE, sizeof(struct pf_spec));
 	o->dns = g_array_new(FALSE, TRUE, sizeof(struct sockaddr_storage));
@@ -695,6 +700,8 @@ static int parse_option(struct helper_opts *o, int c, const char *arg,
 		return parse_fd("--exit-fd", arg, &o->exit_fd, error);
 	case 'r':
 		return parse_fd("--ready-fd", arg, &o->ready_fd, error);
+	case OPT_BYPASS_FD:
+		return parse_fd("--bypass-fd", arg, &o->bypass_fd, error);
 	case OPT_ENABLE_SANDBOX:
 		o->sandbox = true;
 		return 0;

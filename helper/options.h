@@ -29,6 +29,8 @@
  * @configure:	configure lo and the tap over netlink
  * @ready_fd:	fd to write "1" to when ready, or -1
  * @exit_fd:	fd whose poll event makes us exit, or -1
+ * @bypass_fd:	usernet run --bypass: channel the command's seccomp listener
+ *		comes on (helper/bypass.c), or -1
  * @net:	libslirp network parameters
  * @set_mac:	@mac is set
  * @mac:	tap MAC address (--macaddress)
@@ -56,6 +58,7 @@ struct helper_opts {
 	bool configure;
 	int ready_fd;
 	int exit_fd;
+	int bypass_fd;
 	struct sl_config net;
 	bool set_mac;
 	uint8_t mac[6];

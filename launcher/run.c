@@ -50,6 +50,7 @@
 #include "common/util.h"
 #include "confine/caps.h"
 #include "confine/sysfilter_command.h"
+#include "launcher/bypass.h"
 #include "launcher/init.h"
 #include "launcher/rootfs.h"
 #include "launcher/run.h"
@@ -221,6 +222,10 @@ static noreturn void sandbox_exec(void *arg)
 		log_err("%s", error->message);
 		_exit(RUN_EXIT_LAUNCHER);
 	}
+	if (run_bypass_send(o, &error)) {
+		log_err("%s", error->message);
+		_exit(RUN_EXIT_LAUNCHER);
+	}
 	execvp(o->argv[0], o->argv);
 	r = errno;
 	log_msg(LOG_LVL_ERR, r, "cannot run %s", o->argv[0]);
@@ -289,6 +294,10 @@ static int run_start_helper(const struct run_opts *o, struct run_state *s)
 		g_auto(GStrv) argv = NULL;
 		sigset_t none;
 		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		/* --bypass: the channel, out of the way of fds 3 and 4 */
+		int bypass = o->bypass_fd[1] < 0 ? -1 :
+						   fcntl(o->bypass_fd[1],
+							 F_DUPFD_CLOEXEC, 10);
 
 		/* Own process group: ^C at the terminal is for the command */
 		setpgid(0, 0);
@@ -299,6 +308,8 @@ static int run_start_helper(const struct run_opts *o, struct run_state *s)
 		 * silenced unless --debug; stderr kept for errors */
 		if (dup2(ready[1], 3) < 0 || dup2(exitp[0], 4) < 0 ||
 		    (!o->debug && null >= 0 && dup2(null, STDOUT_FILENO) < 0))
+			_exit(RUN_EXIT_LAUNCHER);
+		if (o->bypass && dup2(bypass, RUN_BYPASS_HELPER_FD) < 0)
 			_exit(RUN_EXIT_LAUNCHER);
 		argv = run_helper_argv(o, self, s->sandbox, 3, 4);
 		execv(self, argv);
@@ -692,7 +703,10 @@ int run_main(int argc, char **argv)
 		run_display(&o, stdout);
 		r = 0;
 	} else {
-		r = run_sandbox(&o);
+		r = run_bypass_open(&o);
+		if (!r)
+			r = run_sandbox(&o);
+		run_bypass_close(&o);
 	}
 	run_opts_clear(&o);
 	return r;

@@ -65,6 +65,10 @@ enum run_net {
  * @workdir:		--workdir, or NULL (/ with --rootfs, else unchanged)
  * @user:		--user as given, resolved once all options are read
  * @argv:		the command (NULL-terminated)
+ * @bypass:		--bypass: host sockets for the command's outbound TCP
+ *			(launcher/bypass.c)
+ * @bypass_fd:		with @bypass, the listener's channel while running:
+ *			[0] the sandbox's end, [1] the helper's; -1 otherwise
  */
 struct run_opts {
 	enum run_net net;
@@ -87,12 +91,14 @@ struct run_opts {
 	bool display;
 	bool debug;
 	int log_level;
+	int bypass_fd[2];
 	char *api_socket;
 	char *outbound4;
 	char *outbound6;
 	bool disable_dns;
 	GPtrArray *dns;
 	bool help;
+	bool bypass;
 	char *rootfs;
 	bool read_only;
 	GPtrArray *volumes;

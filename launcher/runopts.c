@@ -15,6 +15,7 @@
 #include "confine/sysfilter_command.h"
 #include "helper/options.h"
 #include "launcher/rootfs.h"
+#include "launcher/bypass.h"
 #include "launcher/run.h"
 #include "portfwd/autopub.h"
 #include "portfwd/spec.h"
@@ -48,6 +49,8 @@ enum {
 	OPT_LOG_LEVEL,
 	OPT_DISABLE_DNS,
 	OPT_DNS,
+	/* socket bypass (launcher/bypass.c) */
+	OPT_BYPASS,
 };
 
 static const struct option run_longopts[] = {
@@ -83,6 +86,8 @@ static const struct option run_longopts[] = {
 	{ "read-only", no_argument, NULL, OPT_READ_ONLY },
 	{ "volume", required_argument, NULL, 'v' },
 	{ "workdir", required_argument, NULL, 'w' },
+	/* socket bypass (launcher/bypass.c) */
+	{ "bypass", no_argument, NULL, OPT_BYPASS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -121,6 +126,9 @@ void run_usage(FILE *out)
 					 "      --outbound-addr6=IPv6|IFACE  source of outbound IPv6 connections\n"
 					 "      --api-socket=PATH       JSON API socket of the network helper, for\n"
 					 "                              usernet port, stats and capture\n"
+					 "      --bypass                the command's TCP connections that leave the\n"
+					 "                              namespace use host sockets (seccomp user\n"
+					 "                              notification; Linux 5.14; not in --pcap)\n"
 					 "Identity and privilege:\n"
 					 "      --map-subids            map the caller's /etc/subuid, /etc/subgid ranges\n"
 					 "      --user=UID|NAME[:GID|GROUP]  run as this user inside (default 0;\n"
@@ -176,6 +184,7 @@ void run_opts_init(struct run_opts *o)
 	o->caps = caps_default_set();
 	o->seccomp = true;
 	o->groups = g_array_new(FALSE, FALSE, sizeof(gid_t));
+	o->bypass_fd[0] = o->bypass_fd[1] = -1;
 	o->volumes = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)rootfs_volume_free);
 	o->log_level = LOG_LVL_INFO;
@@ -738,6 +747,9 @@ static int parse_one(struct run_opts *o, int c, const char *arg, GPtrArray *add,
 		return 0;
 	case OPT_HOSTNAME:
 		return parse_hostname(o, arg, error);
+	case OPT_BYPASS:
+		o->bypass = true;
+		return 0;
 	}
 	return run_error(error, "unexpected option");
 }
@@ -806,6 +818,8 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, GError **error)
 		return run_error(error, "--publish needs --net usernet");
 	if (o->net != RUN_NET_USERNET && o->publish_auto)
 		return run_error(error, "--publish-auto needs --net usernet");
+	if (o->net != RUN_NET_USERNET && o->bypass)
+		return run_error(error, "--bypass needs --net usernet");
 	if (o->net == RUN_NET_HOST && o->sysctls->len)
 		return run_error(error, "--sysctl needs a network namespace of "
 					"its own (not --net host)");
@@ -866,6 +880,9 @@ char **run_helper_argv(const struct run_opts *o, const char *self, pid_t pid,
 				g_strdup(g_ptr_array_index(o->attach_args, i)));
 	g_ptr_array_add(a, g_strdup_printf("--ready-fd=%d", ready_fd));
 	g_ptr_array_add(a, g_strdup_printf("--exit-fd=%d", exit_fd));
+	if (o->bypass)
+		g_ptr_array_add(a, g_strdup_printf("--bypass-fd=%d",
+						   RUN_BYPASS_HELPER_FD));
 	g_ptr_array_add(a, pid ? g_strdup_printf("%d", (int)pid) :
 				 g_strdup("PID"));
 	g_ptr_array_add(a, NULL);
@@ -1026,5 +1043,7 @@ void run_display(const struct run_opts *o, FILE *out)
 		o->uid ? "as above" : "none (root)");
 	fprintf(out, "no_new_privs:     yes\n");
 	run_display_seccomp(o, out);
+	if (o->net == RUN_NET_USERNET)
+		run_bypass_display(o, out);
 	fprintf(out, "command:          %s\n", cmd);
 }

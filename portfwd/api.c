@@ -499,6 +499,19 @@ static void api_stats_process(json_t *ret, const struct api_stats *st)
 	api_add_int(g, "uptime_ms", st->uptime_ms);
 }
 
+/* "bypass" (usernet run --bypass only): connections that got host sockets */
+static void api_stats_bypass(json_t *ret, const struct api_stats *st)
+{
+	json_t *g;
+
+	if (!st->bypass_on)
+		return;
+	g = api_group(ret, "bypass");
+	api_add_int(g, "connects", (gint64)st->bypass_connects);
+	api_add_int(g, "refused", (gint64)st->bypass_refused);
+	api_add_int(g, "pending", (gint64)st->bypass_pending);
+}
+
 /* {"execute":"stats"}: the helper's figures (its ops), then the table's */
 static char *api_stats(const struct api_backend *b)
 {
@@ -515,6 +528,7 @@ static char *api_stats(const struct api_backend *b)
 	api_stats_traffic(ret, &st);
 	api_stats_errors(ret, &st, pf_table_rules(b->table));
 	api_stats_process(ret, &st);
+	api_stats_bypass(ret, &st);
 	json_object_set_new(ret, "rules", api_entries(b, false));
 	return api_return_end(ret);
 }

@@ -39,6 +39,10 @@
  *			auto-publish skips)
  * @proc:		memory and CPU time of the helper
  * @uptime_ms:		time since the helper started serving
+ * @bypass_on:		usernet run --bypass: the bypass_* figures are known
+ * @bypass_connects:	connect() calls given a host socket (not on the tap)
+ * @bypass_refused:	calls the bypass answered EPERM (or EAGAIN)
+ * @bypass_pending:	host connects in progress now
  */
 struct api_stats {
 	struct sl_stats tap;
@@ -49,6 +53,10 @@ struct api_stats {
 	uint64_t binds_refused;
 	struct sl_proc_stats proc;
 	int64_t uptime_ms;
+	bool bypass_on;
+	uint64_t bypass_connects;
+	uint64_t bypass_refused;
+	uint64_t bypass_pending;
 };
 
 /**
