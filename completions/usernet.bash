@@ -40,7 +40,7 @@ _usernet_value() {
 	--outbound-addr | --outbound-addr6)
 		COMPREPLY=($(compgen -W "$(ls /sys/class/net 2>/dev/null)" -- "$cur"))
 		;;
-	--cidr | --mtu | -m | --macaddress | --publish | -p | --ready-fd | -r | --exit-fd | -e | --port-max-conns | \
+	--cidr | --mtu | -m | --macaddress | --publish | -p | --ready-fd | -r | --exit-fd | -e | --bypass-fd | --port-max-conns | \
 		--pcap-max-size | --sysctl | --user | --guest-addr | --max-size | -s | --dns)
 		COMPREPLY=()
 		;;
@@ -84,7 +84,7 @@ _usernet() {
 		return
 		;;
 	attach)
-		opts="--configure --exit-fd --ready-fd --mtu --enable-ipv6 --cidr --disable-host-loopback --netns-type
+		opts="--configure --exit-fd --ready-fd --bypass-fd --mtu --enable-ipv6 --cidr --disable-host-loopback --netns-type
 			--target-type --userns-path --outbound-addr --outbound-addr6 --disable-dns --dns --macaddress --publish
 			--publish-auto --api-socket --port-mode --port-max-conns --log-level --pcap --pcap-max-size
 			--enable-sandbox --enable-seccomp --sandbox --debug --help --version"
