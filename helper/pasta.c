@@ -129,7 +129,7 @@ void pasta_usage(FILE *out)
 		"      --userns PATH        user namespace to join first\n"
 		"      --netns-only         accepted (a user namespace is joined only if needed)\n"
 		"      --dns-forward ADDR   the guest's DNS queries to ADDR are answered\n"
-		"      --map-guest-addr ADDR  accepted (see docs/COMPAT.md, \"pasta\")\n"
+		"      --map-guest-addr ADDR  ADDR (IPv4) reaches the host's first address\n"
 		"      --map-gw, --no-map-gw  the gateway reaches the host's loopback (or not)\n"
 		"  -a, --address ADDR  -n, --netmask MASK  -g, --gateway ADDR\n"
 		"                           only usernet's plan: host 100, gateway host 2\n"
@@ -731,6 +731,11 @@ static int pasta_plan_hosts(struct pasta_opts *o, GError **error)
 	if (o->map_guest_addr && addr_ip_parse(o->map_guest_addr, &a))
 		return pasta_fail(error, "--map-guest-addr %s: not an address",
 				  o->map_guest_addr);
+	/* IPv4 only: an IPv6 one is left unmapped (pasta_main.c warns) */
+	if (o->map_guest_addr && a.family == AF_INET) {
+		o->h.net.map4_on = true;
+		o->h.net.map4_alias = a.v4;
+	}
 	if (!o->dns_forward)
 		return 0;
 	r = pasta_addr_is(o->dns_forward, addr_plan_dns4(c), &dns6, &a);

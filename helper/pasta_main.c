@@ -19,6 +19,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -185,6 +187,42 @@ static int pasta_foreground(struct pasta_opts *o)
 	return helper_run(&o->h) ? PASTA_EXIT_FAILURE : 0;
 }
 
+/*
+ * --map-guest-addr: the address the alias leads to, the host's first IPv4
+ * address on an interface that is up, not loopback (pasta maps it to the
+ * address the guest copied from the host); none: left unmapped, said
+ */
+static void pasta_map_target(struct pasta_opts *o)
+{
+	struct ifaddrs *list, *ifa;
+	bool found = false;
+
+	if (o->map_guest_addr && !o->h.net.map4_on)
+		log_warn("--map-guest-addr %s: IPv6 is not mapped by usernet",
+			 o->map_guest_addr);
+	if (!o->h.net.map4_on)
+		return;
+	if (getifaddrs(&list))
+		list = NULL;
+	for (ifa = list; ifa && !found; ifa = ifa->ifa_next) {
+		if (!ifa->ifa_addr || ifa->ifa_addr->sa_family != AF_INET ||
+		    !(ifa->ifa_flags & IFF_UP) ||
+		    (ifa->ifa_flags & IFF_LOOPBACK))
+			continue;
+		o->h.net.map4_target =
+			((struct sockaddr_in *)(void *)ifa->ifa_addr)->sin_addr;
+		found = true;
+	}
+	if (list)
+		freeifaddrs(list);
+	if (found)
+		return;
+	log_warn("--map-guest-addr %s: the host has no IPv4 address but "
+		 "loopback: not mapped",
+		 o->map_guest_addr);
+	o->h.net.map4_on = false;
+}
+
 /* --version: pasta's first line, then ours */
 static void pasta_version(void)
 {
@@ -223,6 +261,7 @@ int pasta_main(int argc, char **argv, char ***run_argv)
 		*run_argv = pasta_run_argv(&o);
 	} else {
 		log_init("pasta", (enum log_level)o.h.log_level);
+		pasta_map_target(&o);
 		status = o.foreground ? pasta_foreground(&o) : pasta_daemon(&o);
 	}
 	pasta_opts_clear(&o);

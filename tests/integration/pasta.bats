@@ -23,7 +23,8 @@ setup_file() {
 
 FIXTURES=$IT_REPO/tests/fixtures/pasta-argv
 
-# PASTA_SESSION_SH: `unshare -Urmn bash -c "$PASTA_SESSION_SH" session T NESTED`: lo up, the DNS server, the
+# PASTA_SESSION_SH: `unshare -Urmn bash -c "$PASTA_SESSION_SH" session T NESTED`: lo up, an address of the
+# host's own (192.0.2.1 on a tap nobody reads, as a host has one: --map-guest-addr leads there), the DNS server, the
 # resolver file, the holder (NESTED=1: in a user namespace of its own, `unshare -rn`; else `unshare -n`) with
 # IPv6 on, then pasta with the arguments of $T/argv (one a line) once @PID@, @NETNS@ and @USERNS@ name the
 # holder; its exit status to $T/rc, its output to $T/out and $T/err; then the session waits (sleep), holding
@@ -32,6 +33,9 @@ PASTA_SESSION_SH='
 set -e
 T=$1 nested=$2
 ip link set lo up
+ip tuntap add dev host0 mode tap
+ip addr add 192.0.2.1/24 dev host0
+ip link set host0 up
 python3 "$T/dns-tool.py" serve "$T/srv.log" 127.0.0.3=192.0.2.7 </dev/null >"$T/srv.out" 2>&1 3>&- 7>&- &
 echo $! >"$T/srv.pid"
 mount -t tmpfs tmpfs /etc
@@ -115,7 +119,7 @@ replay_start() {
 # replay_checks NAME: the guest's address and routes, the published port from the host in both families, DNS
 # at the --dns-forward address, and the daemon's exit once the holder is gone
 replay_checks() {
-	local fixture=$FIXTURES/$1.argv dns gport=80 family families
+	local fixture=$FIXTURES/$1.argv dns gport=80 family families map
 	run in_ns ip -o -4 addr show dev tap0
 	[[ $output == *'inet 10.0.2.100/24 '* ]] || fail "tap0's address: $output" || return
 	run in_ns ip -4 route show default
@@ -149,9 +153,23 @@ replay_checks() {
 		return
 	}
 
+	map=$(fixture_arg "$fixture" --map-guest-addr)
+	if [[ -n $map ]]; then
+		# Podman's host.containers.internal: a server on the host's address, reached at the mapped address
+		spawn "${AS_USER[@]}" nsenter -t "$SESSION_PID" -U -n --preserve-credentials -- \
+			socat "TCP4-LISTEN:$((PORT + 1)),bind=192.0.2.1,reuseaddr,fork" "SYSTEM:echo host-$1"
+		wait_until 5 session_listening "$((PORT + 1))" || fail "the host's server did not start" || return
+		run in_ns timeout -k 1 8 socat -T 5 -u "TCP4:$map:$((PORT + 1)),connect-timeout=5" STDOUT
+		[[ $status == 0 && $output == "host-$1" ]] ||
+			fail "--map-guest-addr $map: status $status, output: $output" || return
+	fi
+
 	kill -KILL "$HOLDER_PID"
 	wait_gone "$PASTA_DAEMON" 3 || fail "the pasta daemon still runs 3 s after the namespace's holder died"
 }
+
+# session_listening PORT: a TCP server listens on PORT on the replay's host
+session_listening() { [[ -n $(in_session ss -Hltn "sport = :$1") ]]; }
 
 # tcp_get_in_session ADDR PORT TEXT: from the host, ADDR:PORT gives TEXT
 tcp_get_in_session() {
