@@ -96,12 +96,7 @@ static const struct option pasta_longopts[] = {
  */
 bool pasta_is_argv0(const char *argv0)
 {
-	const char *base;
-
-	if (!argv0)
-		return false;
-	base = strrchr(argv0, '/');
-	return !strcmp(base ? base + 1 : argv0, "pasta");
+	return util_basename_is(argv0, "pasta");
 }
 
 /**
