@@ -12,6 +12,7 @@
 #include "common/errors.h"
 #include "common/log.h"
 #include "helper/helper.h"
+#include "helper/pasta.h"
 #include "helper/slirp4netns.h"
 #include "launcher/run.h"
 
@@ -31,12 +32,26 @@ static void usage(FILE *out)
 		"  -v, --version   versions of usernet and its libraries\n");
 }
 
+/* A symlink named pasta: the drop-in (helper/pasta*.c); its `pasta CMD`
+ * form is `usernet run`, one layer up, so it is run from here */
+static int pasta_entry(int argc, char **argv)
+{
+	g_auto(GStrv) run_argv = NULL;
+	int status = pasta_main(argc, argv, &run_argv);
+
+	if (!run_argv)
+		return status;
+	return run_main((int)g_strv_length(run_argv), run_argv);
+}
+
 int main(int argc, char **argv)
 {
 	log_init("usernet", LOG_LVL_INFO);
 	/* a symlink named slirp4netns: the drop-in (helper/slirp4netns.c) */
 	if (slirp4netns_is_argv0(argv[0]))
 		return slirp4netns_main(argc, argv);
+	if (pasta_is_argv0(argv[0]))
+		return pasta_entry(argc, argv);
 	if (argc < 2) {
 		usage(stderr);
 		return UN_EXIT_USAGE;

@@ -51,6 +51,24 @@ int64_t util_now_ms(void)
 }
 
 /**
+ * util_basename_is() - whether the last component of @path is @name (how a
+ * program knows the name it was run under: the drop-in entry points)
+ * @path:	a path such as argv[0], or NULL
+ * @name:	the name
+ *
+ * Return: true if it is
+ */
+bool util_basename_is(const char *path, const char *name)
+{
+	const char *base;
+
+	if (!path)
+		return false;
+	base = strrchr(path, '/');
+	return !strcmp(base ? base + 1 : path, name);
+}
+
+/**
  * util_parse_uint() - parse a whole decimal string as an unsigned number
  * @s:		string, digits only (no sign, no spaces, no trailing text)
  * @max:	largest accepted value

@@ -67,6 +67,7 @@ static inline void util_put32(uint8_t *p, uint32_t v)
 
 int64_t util_now_ns(void);
 int64_t util_now_ms(void);
+bool util_basename_is(const char *path, const char *name);
 int util_parse_uint(const char *s, unsigned long max, unsigned long *out);
 int util_set_nonblock(int fd);
 int util_write_all(int fd, const void *buf, size_t len);

@@ -506,6 +506,8 @@ static int helper_dns(struct helper_ctx *c, GError **error)
 			.dns4 = addr_plan_dns4(&n->cidr),
 			.dns6_on = n->ipv6,
 			.dns6 = addr_plan_dns6(),
+			.alias4_on = c->o->dns_alias4_on,
+			.alias4 = c->o->dns_alias4,
 		},
 		.mtu = n->mtu,
 		.resolv_path = DNSRELAY_RESOLV_PATH,
@@ -866,7 +868,13 @@ static void helper_ctx_clear(struct helper_ctx *c)
 	util_close_fdp(&c->signal_fd);
 }
 
-static int helper_run(const struct helper_opts *o)
+/**
+ * helper_run() - run the helper on parsed options until it ends
+ * @o:		options (helper_opts_parse(), or the pasta entry point's)
+ *
+ * Return: exit status (enum un_exit)
+ */
+int helper_run(const struct helper_opts *o)
 {
 	g_autoptr(GError) error = NULL;
 	struct helper_ctx c;

@@ -10,5 +10,6 @@
 #include "helper/options.h"
 
 int helper_main(int argc, char **argv, bool as_slirp4netns);
+int helper_run(const struct helper_opts *o);
 
 #endif /* HELPER_HELPER_H */

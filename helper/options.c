@@ -789,6 +789,23 @@ static int parse_options(struct helper_opts *o, int argc, char **argv,
 	return 0;
 }
 
+/**
+ * helper_opt_ifname() - TAPNAME: an interface name, shorter than IFNAMSIZ
+ * @arg:	the value
+ * @out:	IFNAMSIZ bytes, the name
+ * @error:	UN_EXIT_USAGE with the reason
+ *
+ * Return: 0 or -EINVAL
+ */
+int helper_opt_ifname(const char *arg, char *out, GError **error)
+{
+	if (!*arg || strlen(arg) >= IFNAMSIZ || strpbrk(arg, "/: \t\n"))
+		return usage_error(error, "'%s' is not a valid interface name",
+				   arg);
+	g_strlcpy(out, arg, IFNAMSIZ);
+	return 0;
+}
+
 /* PID|PATH [TAPNAME] */
 static int parse_positional(struct helper_opts *o, int npos, char **pos,
 			    GError **error)
@@ -802,12 +819,7 @@ static int parse_positional(struct helper_opts *o, int npos, char **pos,
 		return -EINVAL;
 	if (npos == 1)
 		return 0;
-	if (!*pos[1] || strlen(pos[1]) >= IFNAMSIZ ||
-	    strpbrk(pos[1], "/: \t\n"))
-		return usage_error(error, "'%s' is not a valid interface name",
-				   pos[1]);
-	g_strlcpy(o->tapname, pos[1], sizeof(o->tapname));
-	return 0;
+	return helper_opt_ifname(pos[1], o->tapname, error);
 }
 
 /* Options that need, or exclude, one another */

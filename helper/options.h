@@ -51,6 +51,9 @@
  * @help:	--help was given: print usage, exit 0
  * @version:	--version was given: print versions, exit 0
  * @as_slirp4netns: run as the drop-in slirp4netns (helper/slirp4netns.c)
+ * @dns_alias4_on: the DNS relay also answers at @dns_alias4 (pasta's
+ *		--dns-forward, helper/pasta.c)
+ * @dns_alias4:	a second IPv4 DNS address of the guest
  */
 struct helper_opts {
 	struct ns_target target;
@@ -77,6 +80,8 @@ struct helper_opts {
 	bool help;
 	bool version;
 	bool as_slirp4netns;
+	bool dns_alias4_on;
+	struct in_addr dns_alias4;
 };
 
 void helper_opts_init(struct helper_opts *o);
@@ -98,5 +103,6 @@ int helper_opt_outbound(const char *opt, const char *s, int family, void *sa,
 int helper_opt_dns(const char *arg, unsigned have, struct sockaddr_storage *out,
 		   GError **error);
 int helper_opt_log_level(const char *arg, int *out, GError **error);
+int helper_opt_ifname(const char *arg, char *out, GError **error);
 
 #endif /* HELPER_OPTIONS_H */

@@ -13,6 +13,7 @@
  */
 #include <string.h>
 
+#include "common/util.h"
 #include "helper/helper.h"
 #include "helper/slirp4netns.h"
 
@@ -24,12 +25,7 @@
  */
 bool slirp4netns_is_argv0(const char *argv0)
 {
-	const char *base;
-
-	if (!argv0)
-		return false;
-	base = strrchr(argv0, '/');
-	return !strcmp(base ? base + 1 : argv0, "slirp4netns");
+	return util_basename_is(argv0, "slirp4netns");
 }
 
 /**

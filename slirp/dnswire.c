@@ -36,6 +36,13 @@ static enum dnsw_verdict dnsw_from(struct dnsw_guest *g, uint8_t family,
 	return DNSW_QUERY;
 }
 
+/* Whether the IPv4 destination at @dst is one of the relay's addresses */
+static bool dnsw_is_ours4(const uint8_t *dst, const struct dnsw_addrs *a)
+{
+	return !memcmp(dst, &a->dns4, 4) ||
+	       (a->alias4_on && !memcmp(dst, &a->alias4, 4));
+}
+
 /* The transport header and its bounds of an IPv4 packet @ip of @iplen bytes
  * to the relay; DNSW_PASS when it is not UDP or TCP to the relay's address */
 static enum dnsw_verdict dnsw_ip4(const uint8_t *ip, size_t iplen,
@@ -47,7 +54,7 @@ static enum dnsw_verdict dnsw_ip4(const uint8_t *ip, size_t iplen,
 
 	if (iplen < 20 || (ip[0] >> 4) != 4 ||
 	    (ip[9] != DNSW_PROTO_UDP && ip[9] != DNSW_PROTO_TCP) ||
-	    memcmp(ip + 16, &a->dns4, 4))
+	    !dnsw_is_ours4(ip + 16, a))
 		return DNSW_PASS;
 	hl = (size_t)(ip[0] & 0xf) * 4;
 	tot = util_get16(ip + 2);
@@ -133,7 +140,7 @@ uint8_t dnsw_proto_to(const uint8_t *frame, size_t len,
 	const uint8_t *ip = frame + ETH_HLEN_;
 
 	if (len >= ETH_HLEN_ + 20 && frame[12] == 0x08 && frame[13] == 0x00 &&
-	    !memcmp(ip + 16, &a->dns4, 4))
+	    dnsw_is_ours4(ip + 16, a))
 		return ip[9];
 	if (a->dns6_on && len >= ETH_HLEN_ + 40 && frame[12] == 0x86 &&
 	    frame[13] == 0xdd && !memcmp(ip + 24, &a->dns6, 16))

@@ -34,11 +34,15 @@
  * @dns4:	IPv4 DNS address (network + 3)
  * @dns6_on:	@dns6 is in use (IPv6 enabled)
  * @dns6:	IPv6 DNS address (fd00::3)
+ * @alias4_on:	@alias4 is in use (pasta's --dns-forward ADDR)
+ * @alias4:	a second IPv4 address answered as @dns4
  */
 struct dnsw_addrs {
 	struct in_addr dns4;
 	bool dns6_on;
 	struct in6_addr dns6;
+	bool alias4_on;
+	struct in_addr alias4;
 };
 
 /**

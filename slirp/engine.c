@@ -43,6 +43,7 @@
 #include "slirp/dnsrelay.h"
 #include "slirp/csum.h"
 #include "slirp/engine.h"
+#include "slirp/guestmap.h"
 #include "slirp/martian.h"
 #include "slirp/tcpreset.h"
 
@@ -91,6 +92,8 @@ struct sl_timer {
  * @out4:	source address of outbound IPv4 connections (libslirp keeps a
  *		pointer to it, not a copy: it lives as long as the instance)
  * @out6:	the same for IPv6
+ * @gmap:	--map-guest-addr's mapping (slirp/guestmap.c), or NULL
+ * @gmbuf:	with @gmap, a frame to the guest rewritten by it
  */
 struct sl_engine {
 	Slirp *slirp;
@@ -111,6 +114,8 @@ struct sl_engine {
 	uint8_t txbuf[SL_VNET_LEN + SL_FRAME_MAX];
 	struct sockaddr_in out4;
 	struct sockaddr_in6 out6;
+	struct sl_guestmap *gmap;
+	uint8_t *gmbuf;
 };
 
 /* Write a frame to the tap, count and capture it; the bytes written */
@@ -150,7 +155,15 @@ static ssize_t sl_tap_out(struct sl_engine *e, const void *buf, size_t len)
 static ssize_t sl_cb_send_packet(const void *buf, size_t len, void *opaque)
 {
 	struct sl_engine *e = opaque;
-	ssize_t n = sl_tap_out(e, buf, len);
+	ssize_t n;
+
+	if (e->gmap && len <= SL_FRAME_MAX &&
+	    sl_guestmap_in_wants(e->gmap, buf, len)) {
+		memcpy(e->gmbuf, buf, len);
+		sl_guestmap_in(e->gmap, e->gmbuf, len);
+		buf = e->gmbuf;
+	}
+	n = sl_tap_out(e, buf, len);
 
 	/* Not an error for libslirp: TCP retransmits */
 	if (n < 0)
@@ -370,6 +383,10 @@ int sl_engine_new(const struct sl_config *cfg, int tap_fd,
 	sl_martian_init(&e->martian, sc.vnetwork, sc.vnetmask,
 			&sc.vprefix_addr6, &sc.vhost6,
 			cfg->disable_dns ? NULL : &sc.vnameserver6);
+	if (cfg->map4_on) {
+		e->gmap = sl_guestmap_new(cfg->map4_alias, cfg->map4_target);
+		e->gmbuf = g_malloc(SL_FRAME_MAX);
+	}
 	*out = e;
 	return 0;
 }
@@ -445,6 +462,8 @@ void sl_engine_free(struct sl_engine *e)
 	slirp_cleanup(e->slirp);
 	sl_flowtab_free(e->flows);
 	sl_rst_free(e->rst);
+	sl_guestmap_free(e->gmap);
+	g_free(e->gmbuf);
 	g_hash_table_unref(e->fds);
 	g_ptr_array_unref(e->timers);
 	close(e->tap_fd);
@@ -624,6 +643,8 @@ int sl_engine_drain_tap(struct sl_engine *e)
 		sl_flowtab_frame(e->flows, e->frame, (size_t)n, false);
 		sl_rst_frame(e->rst, e->frame, (size_t)n, false);
 		if (e->dns && dnsrelay_frame(e->dns, e->frame, (size_t)n))
+			continue;
+		if (e->gmap && !sl_guestmap_out(e->gmap, e->frame, (size_t)n))
 			continue;
 		slirp_input(e->slirp, e->frame, (int)n);
 	}

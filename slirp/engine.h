@@ -30,6 +30,10 @@
  * @outbound4:			source address of outbound IPv4 connections
  * @has_outbound6:		@outbound6 is set
  * @outbound6:			source address of outbound IPv6 connections
+ * @map4_on:			@map4_alias leads to @map4_target (pasta's
+ *				--map-guest-addr, slirp/guestmap.c)
+ * @map4_alias:			the address the guest uses
+ * @map4_target:		the host's address it leads to
  */
 struct sl_config {
 	struct addr_cidr4 cidr;
@@ -41,6 +45,9 @@ struct sl_config {
 	struct sockaddr_in outbound4;
 	bool has_outbound6;
 	struct sockaddr_in6 outbound6;
+	bool map4_on;
+	struct in_addr map4_alias;
+	struct in_addr map4_target;
 };
 
 /**
