@@ -4,8 +4,8 @@
  *
  * The input is a struct seccomp_notif followed by the bytes the handler
  * would read from the command's memory (process_vm_readv). Checks that
- * bypass_parse_call() takes only connect() and listen() of the native ABI
- * with a non-negative fd, that bypass_parse_sockaddr() accepts only whole
+ * bypass_parse_call() takes only connect(), listen(), getsockname() and
+ * getpeername() of the native ABI with a non-negative fd, that bypass_parse_sockaddr() accepts only whole
  * sockaddr_in/in6 and never reports more than it was given, and that a
  * translated destination keeps the family and the port and is never the
  * host's loopback unless it was the gateway with host loopback allowed.
@@ -28,6 +28,23 @@ static bool is_host_loopback(const struct sockaddr_storage *s)
 		       htonl(INADDR_LOOPBACK);
 	return IN6_IS_ADDR_LOOPBACK(
 		&((const struct sockaddr_in6 *)s)->sin6_addr);
+}
+
+/* the call number and what the parser made of it agree */
+static bool is_ours(int nr, enum bypass_op op)
+{
+	switch (nr) {
+	case SYS_connect:
+		return op == BYPASS_OP_CONNECT;
+	case SYS_listen:
+		return op == BYPASS_OP_LISTEN;
+	case SYS_getsockname:
+		return op == BYPASS_OP_SOCKNAME;
+	case SYS_getpeername:
+		return op == BYPASS_OP_PEERNAME;
+	default:
+		return false;
+	}
 }
 
 static void check_decide(const struct bypass_plan *p,
@@ -67,8 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size--;
 	r = bypass_parse_call(&n, ARCH, &call);
 	if (r == 0 && call.op != BYPASS_OP_OTHER &&
-	    (n.data.arch != ARCH || call.fd < 0 ||
-	     (n.data.nr != SYS_connect && n.data.nr != SYS_listen)))
+	    (n.data.arch != ARCH || call.fd < 0 || !is_ours(n.data.nr, call.op)))
 		abort();
 	r = bypass_parse_sockaddr(data, MIN(size, BYPASS_SOCKADDR_MAX), &dst,
 				  &len);
