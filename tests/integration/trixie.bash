@@ -11,7 +11,7 @@
 #
 # Inside the root: the test user (same ids as on the host) with HOME $TRIXIE_HOME (a directory of IT_DIR, so that
 # Podman's storage is this file's own), XDG_RUNTIME_DIR /run/user/UID on a tmpfs, and IT_DIR/trixie at /it
-# (TRIXIE_IT: the copy of usernet, the helper directories, the test's files).
+# (TRIXIE_IT: the copy of usernet, the helper directories, the test's files; out/ is writable by the user).
 #
 # The implementation of `pasta` under test is chosen by one word, WHICH: `real` (the root's /usr/bin/pasta, the
 # control) or `usernet` (the binary under test, $IT_USERNET, through a symlink named pasta). pasta_dir WHICH is
@@ -32,6 +32,7 @@ trixie_setup_file() {
 	install -d -m 0755 "$w/upper" "$w/work" "$w/mnt" "$IT_DIR/trixie"
 	install -d -o "$TEST_USER" -g "$TEST_USER" -m 0755 "$IT_DIR/trixie-home"
 	install -d -m 0755 "$IT_DIR/trixie/pasta-real" "$IT_DIR/trixie/pasta-usernet"
+	install -d -o "$TEST_USER" -g "$TEST_USER" -m 0755 "$IT_DIR/trixie/out"
 	install -m 0755 "$IT_USERNET" "$IT_DIR/trixie/usernet"
 	ln -sfn /usr/bin/pasta "$IT_DIR/trixie/pasta-real/pasta"
 	ln -sfn "$TRIXIE_IT/usernet" "$IT_DIR/trixie/pasta-usernet/pasta"
