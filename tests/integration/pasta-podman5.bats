@@ -87,7 +87,7 @@ removed_clean() {
 	port=$(free_port tcp)
 	host_tcp_server 0.0.0.0 "$port" "hello-from-host-$port" || return
 	out=$(pm5 "$IMPL" run --rm "$PM5_IMAGE" sh -c \
-		"grep host.containers.internal /etc/hosts; nc -w 5 host.containers.internal $port </dev/null" 2>&1) ||
+		"grep host.containers.internal /etc/hosts; nc -w 5 host.containers.internal $port </dev/null; echo nc=\$?" 2>&1) ||
 		fail "podman run failed:" "$out" || return
 	[[ $out == *"hello-from-host-$port"* ]] || fail "no answer from the host's server:" "$out" || return
 	wait_until 5 pasta_none "$IMPL" || fail "helpers left after podman run --rm:" "$(pasta_show "$IMPL")"
@@ -125,7 +125,8 @@ removed_clean() {
 	for i in 0 1 2 3; do
 		wait_get "http://127.0.0.1:$((port + i))/" "page of par$BATS_TEST_NUMBER-$i" || return
 	done
-	[[ $(pasta_pids "$IMPL" | wc -l) == 4 ]] || fail "expected 4 helpers:" "$(pasta_show "$IMPL")" || return
+	[[ $(pasta_netns_count "$IMPL") == 4 ]] || fail "expected helpers for 4 namespaces:" "$(pasta_show "$IMPL")" ||
+		return
 	removed_clean "${names[@]}"
 }
 

@@ -109,6 +109,15 @@ pasta_pids() {
 }
 pasta_none() { ! pasta_pids "$1" >/dev/null; }
 
+# pasta_netns_count WHICH: how many namespaces (distinct --netns PATH or target PID) the running helpers of WHICH
+# serve (an implementation may run more than one process per namespace)
+pasta_netns_count() {
+	pasta_pids "$1" | xargs -r ps -o args= -p | awk '{
+		for (i = 2; i <= NF; i++) if ($i == "--netns") t = $(i + 1); else if ($i ~ /^--netns=/) t = substr($i, 9)
+		if (t == "") t = $NF
+		print t; t = "" }' | sort -u | wc -l
+}
+
 # pasta_show WHICH: the helpers of WHICH still running, with their command lines (for failure messages)
 pasta_show() { pasta_pids "$1" | xargs -r ps -o pid,args -p; }
 
