@@ -9,6 +9,7 @@
 # and waits for it to exit 0 (it daemonises once the namespace is configured).
 
 load lib
+load compat
 load trixie
 eval "lib_$(declare -f setup_file)"
 eval "lib_$(declare -f teardown_file)"
@@ -22,8 +23,11 @@ setup_file() {
 	[[ $IMPL == real || $IMPL == usernet ]] || fail "USERNET_PASTA_IMPL must be real or usernet, not '$IMPL'" ||
 		return
 	echo "# pasta implementation: $IMPL" >&3
-	trixie_setup_file || return
-	trixie_image
+	# the DNS server of the DNS test (127.0.0.79: other files use 127.0.0.77 and .78 at the same time)
+	trixie_setup_file 127.0.0.79 || return
+	trixie_image || return
+	compat_udp_echo || return
+	cp "$IT_DIR/udp-echo" "$IT_DIR/trixie/udp-echo"
 }
 
 # teardown: also remove the containers of a test that failed half-way
@@ -128,6 +132,57 @@ removed_clean() {
 	[[ $(pasta_netns_count "$IMPL") == 4 ]] || fail "expected helpers for 4 namespaces:" "$(pasta_show "$IMPL")" ||
 		return
 	removed_clean "${names[@]}"
+}
+
+@test "podman 5: DNS is answered at --dns-forward 169.254.1.1 (the root's nameserver behind it)" {
+	local out
+	need dnsmasq || return
+	run_dnsmasq_start 127.0.0.79 usernet.test 192.0.2.42 2001:db8::42 || return
+	out=$(pm5 "$IMPL" run --rm "$PM5_IMAGE" sh -c 'cat /etc/resolv.conf; nslookup usernet.test' 2>&1) ||
+		fail "podman run failed:" "$out" || return
+	[[ $out == *'nameserver 169.254.1.1'* ]] || fail "resolv.conf of the container:" "$out" || return
+	[[ $out == *192.0.2.42* ]] || fail "no answer for usernet.test:" "$out" "dnsmasq:" "$(cat "$T/bg.log")"
+}
+
+@test "podman 5: a published UDP port (-p PORT:5353/udp) echoes from the host" {
+	local port
+	port=$(free_port udp)
+	PUB_OUT=$(pm5 "$IMPL" run -d --name "udp$BATS_TEST_NUMBER" -p "$port:5353/udp" \
+		-v "$TRIXIE_IT/udp-echo:/udp-echo:ro" "$PM5_IMAGE" /udp-echo 5353 2>&1) ||
+		fail "podman run failed:" "$PUB_OUT" || return
+	wait_until 10 udp_echo_is 127.0.0.1 "$port" ||
+		fail "no echo on 127.0.0.1:$port/udp; helpers:" "$(pasta_show "$IMPL")" || return
+	removed_clean "udp$BATS_TEST_NUMBER"
+}
+
+@test "podman 5: -p 127.0.0.1:PORT:80 serves on 127.0.0.1 only" {
+	local port out
+	port=$(free_port tcp)
+	http_container "lo$BATS_TEST_NUMBER" -p "127.0.0.1:$port:80" || return
+	wait_get "http://127.0.0.1:$port/" "page of lo$BATS_TEST_NUMBER" || return
+	out=$(ss -Hltn "sport = :$port")
+	[[ $out == *"127.0.0.1:$port"* && $out != *"0.0.0.0:$port"* && $out != *"[::]:$port"* ]] ||
+		fail "-p 127.0.0.1:$port:80 must listen on 127.0.0.1 only:" "$out" || return
+	removed_clean "lo$BATS_TEST_NUMBER"
+}
+
+@test "podman 5: stop and start: the restarted container gets a new helper and its port serves again" {
+	local port out
+	port=$(free_port tcp)
+	http_container "re$BATS_TEST_NUMBER" -p "$port:80" || return
+	wait_get "http://127.0.0.1:$port/" "page of re$BATS_TEST_NUMBER" || return
+	out=$(pm5 "$IMPL" stop -t 0 "re$BATS_TEST_NUMBER" 2>&1) || fail "podman stop failed:" "$out" || return
+	wait_until 5 pasta_none "$IMPL" || fail "helpers left after podman stop:" "$(pasta_show "$IMPL")" || return
+	out=$(pm5 "$IMPL" start "re$BATS_TEST_NUMBER" 2>&1) || fail "podman start failed:" "$out" || return
+	wait_get "http://127.0.0.1:$port/" "page of re$BATS_TEST_NUMBER" || return
+	removed_clean "re$BATS_TEST_NUMBER"
+}
+
+@test "podman 5: an unknown pasta option in --network pasta:OPTS fails the run with the option named, nothing left" {
+	run pm5 "$IMPL" run --rm --network pasta:--no-such-option "$PM5_IMAGE" true
+	[[ $status != 0 && $output == *no-such-option* ]] || fail "expected a failure naming the option:" "$output" ||
+		return
+	wait_until 5 pasta_none "$IMPL" || fail "helpers left:" "$(pasta_show "$IMPL")"
 }
 
 @test "podman 5: nothing is left running" {

@@ -24,7 +24,8 @@ setup_file() {
 	[[ $IMPL == real || $IMPL == usernet ]] || fail "USERNET_PASTA_IMPL must be real or usernet, not '$IMPL'" ||
 		return
 	echo "# pasta implementation: $IMPL" >&3
-	trixie_setup_file || return
+	# the DNS server of the DNS test (127.0.0.80: other files use 127.0.0.77 to .79 at the same time)
+	trixie_setup_file 127.0.0.80 || return
 	install -d -m 0755 "$IT_DIR/trixie/www"
 	echo "rootlesskit page" >"$IT_DIR/trixie/www/index.html"
 	chmod 0644 "$IT_DIR/trixie/www/index.html"
@@ -115,6 +116,19 @@ rk_stop_clean() {
 		fail "rootlesskit failed:" "$out" || return
 	[[ $out == *"10.0.2.100/24"* ]] || fail "tap0 has not 10.0.2.100/24:" "$out" || return
 	[[ $out == *"hello-from-host-$port"* ]] || fail "no answer from the host's server:" "$out" || return
+	wait_until 5 pasta_none "$IMPL" || fail "helpers left after rootlesskit exited:" "$(pasta_show "$IMPL")"
+}
+
+@test "rootlesskit 2: DNS is answered at --dns-forward 10.0.2.3 (the root's nameserver behind it)" {
+	local out
+	need dnsmasq || return
+	run_dnsmasq_start 127.0.0.80 usernet.test 192.0.2.42 2001:db8::42 || return
+	out=$(in_trixie timeout 20 rootlesskit --net=pasta --pasta-binary "$(pasta_dir "$IMPL")/pasta" \
+		--port-driver=none --state-dir "/tmp/rk-$BATS_TEST_NUMBER" \
+		sh -c 'cat /etc/resolv.conf; busybox nslookup usernet.test 10.0.2.3' 2>&1) ||
+		fail "rootlesskit failed:" "$out" || return
+	[[ $out == *'nameserver 10.0.2.3'* ]] || fail "resolv.conf inside:" "$out" || return
+	[[ $out == *192.0.2.42* ]] || fail "no answer for usernet.test:" "$out" "dnsmasq:" "$(cat "$T/bg.log")" || return
 	wait_until 5 pasta_none "$IMPL" || fail "helpers left after rootlesskit exited:" "$(pasta_show "$IMPL")"
 }
 

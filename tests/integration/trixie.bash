@@ -21,8 +21,10 @@ TRIXIE_ROOT=${TRIXIE_ROOT:-/var/cache/usernet-tests/trixie-root}
 TRIXIE_HOME=/home/$TEST_USER
 TRIXIE_IT=/it
 
-# trixie_setup_file: check the root, and start the holder of this file's mount namespace -> TRIXIE_PID
+# trixie_setup_file NAMESERVER: check the root, and start the holder of this file's mount namespace -> TRIXIE_PID;
+# the root's /etc/resolv.conf names NAMESERVER (the test's DNS server: pasta forwards DNS there)
 trixie_setup_file() {
+	local ns=$1
 	local w=$IT_DIR/trixie-fs
 	T=$IT_DIR/setup-file
 	install -d -m 0755 "$T"
@@ -40,19 +42,22 @@ trixie_setup_file() {
 	# unshare -m: a new mount namespace (private propagation); the shell script mounts, then pivots and sleeps.
 	# Not tracked (spawn): it lives as long as the file, and trixie_teardown_file ends it.
 	unshare -m --propagation private -- /bin/sh -ec "$(trixie_enter_script)" trixie "$w" "$IT_DIR" \
-		"$TRIXIE_ROOT" "$TEST_USER" "$TEST_UID" </dev/null >>"$T/bg.log" 2>&1 3>&- &
+		"$TRIXIE_ROOT" "$TEST_USER" "$TEST_UID" "$ns" </dev/null >>"$T/bg.log" 2>&1 3>&- &
 	TRIXIE_PID=$!
 	wait_until 10 trixie_ready || fail "could not enter the Debian 13 root:" "$(cat "$T/bg.log" 2>/dev/null)" ||
 		return
 	export TRIXIE_PID
 }
 
-# trixie_enter_script: the root's shell script of the holder: $1 scratch dir, $2 IT_DIR, $3 root, $4 user, $5 uid
+# trixie_enter_script: the root's shell script of the holder: $1 scratch dir, $2 IT_DIR, $3 root, $4 user, $5 uid,
+# $6 nameserver
 trixie_enter_script() {
 	cat <<'EOF'
-w=$1 it=$2 root=$3 user=$4 uid=$5
+w=$1 it=$2 root=$3 user=$4 uid=$5 ns=$6
 m=$w/mnt
 mount -t overlay overlay -o "lowerdir=$root,upperdir=$w/upper,workdir=$w/work" "$m"
+rm -f "$m/etc/resolv.conf"
+echo "nameserver $ns" >"$m/etc/resolv.conf"
 mount -t proc proc "$m/proc"
 mount --rbind /sys "$m/sys"
 mount --rbind /dev "$m/dev"
