@@ -210,6 +210,8 @@ TRIXIE_ROOT=/var/cache/usernet-tests/trixie-root
 TRIXIE_PACKAGES=podman,passt,rootlesskit,uidmap,crun,busybox-static,socat,iproute2,mount,procps,util-linux
 # usernet's own libraries (check with ldd on a build), so that a usernet built here runs in the root
 TRIXIE_PACKAGES+=,libslirp0,libglib2.0-0t64,libjansson4,libmnl0,libseccomp2,libcap2,libpcre2-8-0
+# and the sanitizers' runtime, for the ASan+UBSan build of .ci/run
+TRIXIE_PACKAGES+=,libasan8,libubsan1
 trixie_stamp="packages=$TRIXIE_PACKAGES user=$TEST_USER:$uid:$gid version=1"
 
 # trixie_configure DIR: the test user, its subordinate ids, containers.conf and the busybox image in root DIR

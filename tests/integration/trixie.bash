@@ -10,8 +10,10 @@
 # runner makes the namespace, then drops to the test user (setpriv) for each command; the product never does this.
 #
 # Inside the root: the test user (same ids as on the host) with HOME $TRIXIE_HOME (a directory of IT_DIR, so that
-# Podman's storage is this file's own), XDG_RUNTIME_DIR /run/user/UID on a tmpfs, and IT_DIR/trixie at /it
-# (TRIXIE_IT: the copy of usernet, the helper directories, the test's files; out/ is writable by the user).
+# Podman's storage is this file's own), XDG_RUNTIME_DIR /run/user/UID on a tmpfs, and IT_DIR/trixie at TRIXIE_IT
+# (/it-SUFFIX of IT_DIR: the copy of usernet, the helper directories, the test's files; out/ is writable by the
+# user). The path differs from file to file, so that the helpers of two files running at once (seen from the host by
+# their command line) are told apart.
 #
 # The implementation of `pasta` under test is chosen by one word, WHICH: `real` (the root's /usr/bin/pasta, the
 # control) or `usernet` (the binary under test, $IT_USERNET, through a symlink named pasta). pasta_dir WHICH is
@@ -19,13 +21,13 @@
 
 TRIXIE_ROOT=${TRIXIE_ROOT:-/var/cache/usernet-tests/trixie-root}
 TRIXIE_HOME=/home/$TEST_USER
-TRIXIE_IT=/it
 
 # trixie_setup_file NAMESERVER: check the root, and start the holder of this file's mount namespace -> TRIXIE_PID;
 # the root's /etc/resolv.conf names NAMESERVER (the test's DNS server: pasta forwards DNS there)
 trixie_setup_file() {
 	local ns=$1
 	local w=$IT_DIR/trixie-fs
+	TRIXIE_IT=/it-${IT_DIR##*.}
 	T=$IT_DIR/setup-file
 	install -d -m 0755 "$T"
 	need_root "the Debian 13 root is entered with a mount namespace and pivot_root" || return
@@ -42,18 +44,18 @@ trixie_setup_file() {
 	# unshare -m: a new mount namespace (private propagation); the shell script mounts, then pivots and sleeps.
 	# Not tracked (spawn): it lives as long as the file, and trixie_teardown_file ends it.
 	unshare -m --propagation private -- /bin/sh -ec "$(trixie_enter_script)" trixie "$w" "$IT_DIR" \
-		"$TRIXIE_ROOT" "$TEST_USER" "$TEST_UID" "$ns" </dev/null >>"$T/bg.log" 2>&1 3>&- &
+		"$TRIXIE_ROOT" "$TEST_USER" "$TEST_UID" "$ns" "$TRIXIE_IT" </dev/null >>"$T/bg.log" 2>&1 3>&- &
 	TRIXIE_PID=$!
 	wait_until 10 trixie_ready || fail "could not enter the Debian 13 root:" "$(cat "$T/bg.log" 2>/dev/null)" ||
 		return
-	export TRIXIE_PID
+	export TRIXIE_PID TRIXIE_IT
 }
 
 # trixie_enter_script: the root's shell script of the holder: $1 scratch dir, $2 IT_DIR, $3 root, $4 user, $5 uid,
-# $6 nameserver
+# $6 nameserver, $7 TRIXIE_IT
 trixie_enter_script() {
 	cat <<'EOF'
-w=$1 it=$2 root=$3 user=$4 uid=$5 ns=$6
+w=$1 it=$2 root=$3 user=$4 uid=$5 ns=$6 in=$7
 m=$w/mnt
 mount -t overlay overlay -o "lowerdir=$root,upperdir=$w/upper,workdir=$w/work" "$m"
 rm -f "$m/etc/resolv.conf"
@@ -65,8 +67,8 @@ mount -t tmpfs -o mode=0755 tmpfs "$m/run"
 mount -t tmpfs -o mode=1777 tmpfs "$m/tmp"
 install -d -o "$user" -g "$user" -m 0700 "$m/run/user/$uid"
 mount --bind "$it/trixie-home" "$m/home/$user"
-mkdir -p "$m/it" "$m/.oldroot"
-mount --bind "$it/trixie" "$m/it"
+mkdir -p "$m$in" "$m/.oldroot"
+mount --bind "$it/trixie" "$m$in"
 cd "$m"
 pivot_root . .oldroot
 cd /
@@ -88,6 +90,11 @@ trixie_as_user_cmd() {
 		--inh-caps=-all --reset-env -- env --default-signal=INT
 		"PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin" "HOME=$TRIXIE_HOME" "USER=$TEST_USER"
 		"XDG_RUNTIME_DIR=/run/user/$TEST_UID" "PODMAN_IGNORE_CGROUPSV1_WARNING=1")
+	# sanitizer settings (the ASan+UBSan CI run) survive --reset-env, as in lib.bash's AS_USER
+	local v
+	for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
+		[[ -z ${!v:-} ]] || TRIXIE_AS_USER+=("$v=${!v}")
+	done
 }
 
 # in_trixie CMD...: run CMD as the test user inside the root, in the foreground, from its HOME
