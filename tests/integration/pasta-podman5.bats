@@ -15,16 +15,10 @@ eval "lib_$(declare -f setup_file)"
 eval "lib_$(declare -f teardown_file)"
 eval "lib_$(declare -f teardown)"
 
-IMPL=${USERNET_PASTA_IMPL:-real}
-
 setup_file() {
 	lib_setup_file || return
-	need curl socat || return
-	[[ $IMPL == real || $IMPL == usernet ]] || fail "USERNET_PASTA_IMPL must be real or usernet, not '$IMPL'" ||
-		return
-	echo "# pasta implementation: $IMPL" >&3
 	# the DNS server of the DNS test (127.0.0.79: other files use 127.0.0.77 and .78 at the same time)
-	trixie_setup_file 127.0.0.79 || return
+	pasta_impl_setup_file 127.0.0.79 || return
 	trixie_image || return
 	compat_udp_echo || return
 	cp "$IT_DIR/udp-echo" "$IT_DIR/trixie/udp-echo"
@@ -50,19 +44,11 @@ http_container() {
 		fail "podman run $name failed:" "$out"
 }
 
-# get_is URL TEXT: GET URL from the host (3 s timeout) gives TEXT
-get_is() { [[ $(timeout -k 1 5 curl -gsS --max-time 3 "$1" 2>/dev/null) == "$2" ]]; }
-
 # wait_get URL TEXT: up to 10 s until URL gives TEXT, or fail with the last answer and the helpers
 wait_get() {
 	wait_until 10 get_is "$1" "$2" ||
 		fail "$1 did not give '$2'; last try:" "$(timeout -k 1 5 curl -gsS --max-time 3 "$1" 2>&1)" \
 			"helpers:" "$(pasta_show "$IMPL")"
-}
-
-# host_addr 4|6: the host's global address of that family (on the interface of the default route)
-host_addr() {
-	ip "-$1" -o addr show scope global | awk '{ sub("/.*", "", $4); print $4; exit }'
 }
 
 # removed_clean NAME...: podman rm -f the containers; no helper of the implementation is left

@@ -16,16 +16,10 @@ load trixie
 eval "lib_$(declare -f setup_file)"
 eval "lib_$(declare -f teardown_file)"
 
-IMPL=${USERNET_PASTA_IMPL:-real}
-
 setup_file() {
 	lib_setup_file || return
-	need curl socat || return
-	[[ $IMPL == real || $IMPL == usernet ]] || fail "USERNET_PASTA_IMPL must be real or usernet, not '$IMPL'" ||
-		return
-	echo "# pasta implementation: $IMPL" >&3
 	# the DNS server of the DNS test (127.0.0.80: other files use 127.0.0.77 to .79 at the same time)
-	trixie_setup_file 127.0.0.80 || return
+	pasta_impl_setup_file 127.0.0.80 || return
 	install -d -m 0755 "$IT_DIR/trixie/www"
 	echo "rootlesskit page" >"$IT_DIR/trixie/www/index.html"
 	chmod 0644 "$IT_DIR/trixie/www/index.html"
@@ -52,18 +46,12 @@ rk_start() {
 	track "$RK_PID"
 }
 
-# get_is URL TEXT: GET URL from the host (3 s timeout) gives TEXT
-get_is() { [[ $(timeout -k 1 5 curl -gsS --max-time 3 "$1" 2>/dev/null) == "$2" ]]; }
-
 # rk_wait_get URL: up to 10 s until URL gives the test page, or fail with RootlessKit's output and the helpers
 rk_wait_get() {
 	wait_until 10 get_is "$1" "rootlesskit page" ||
 		fail "$1 did not give the page; last try:" "$(timeout -k 1 5 curl -gsS --max-time 3 "$1" 2>&1)" \
 			"rootlesskit:" "$(cat "$T/rk.log")" "helpers:" "$(pasta_show "$IMPL")"
 }
-
-# host_addr4: the host's global IPv4 address
-host_addr4() { ip -4 -o addr show scope global | awk '{ sub("/.*", "", $4); print $4; exit }'; }
 
 # rk_stop_clean: SIGTERM to RootlessKit; it and the helper must be gone within 5 s
 rk_stop_clean() {
@@ -101,7 +89,7 @@ rk_stop_clean() {
 	port=$(free_port tcp)
 	rk_start --port-driver=implicit -- busybox httpd -f -p "$port" -h "$TRIXIE_IT/www"
 	rk_wait_get "http://127.0.0.1:$port/" || return
-	a4=$(host_addr4)
+	a4=$(host_addr 4)
 	rk_wait_get "http://$a4:$port/" || return
 	rk_stop_clean
 }

@@ -22,6 +22,27 @@
 TRIXIE_ROOT=${TRIXIE_ROOT:-/var/cache/usernet-tests/trixie-root}
 TRIXIE_HOME=/home/$TEST_USER
 
+# IMPL: the implementation of `pasta` that a pasta-*.bats file tests (USERNET_PASTA_IMPL: real or usernet)
+IMPL=${USERNET_PASTA_IMPL:-real}
+
+# pasta_impl_setup_file NAMESERVER: the setup_file of a pasta-*.bats file after lib.bash's: check IMPL and the tools,
+# say which implementation runs, enter the root (trixie_setup_file NAMESERVER)
+pasta_impl_setup_file() {
+	need curl socat || return
+	[[ $IMPL == real || $IMPL == usernet ]] || fail "USERNET_PASTA_IMPL must be real or usernet, not '$IMPL'" ||
+		return
+	echo "# pasta implementation: $IMPL" >&3
+	trixie_setup_file "$1"
+}
+
+# get_is URL TEXT: GET URL from the host (3 s timeout) gives TEXT
+get_is() { [[ $(timeout -k 1 5 curl -gsS --max-time 3 "$1" 2>/dev/null) == "$2" ]]; }
+
+# host_addr 4|6: the host's global address of that family
+host_addr() {
+	ip "-$1" -o addr show scope global | awk '{ sub("/.*", "", $4); print $4; exit }'
+}
+
 # trixie_setup_file NAMESERVER: check the root, and start the holder of this file's mount namespace -> TRIXIE_PID;
 # the root's /etc/resolv.conf names NAMESERVER (the test's DNS server: pasta forwards DNS there)
 trixie_setup_file() {
