@@ -8,7 +8,9 @@
 # Idempotent, and fast and silent when there is nothing to do (-v says what it checked).
 #   --install  install the Debian packages for building and testing (apt-get), when some are missing, and a
 #              Debian 13 root holding AppArmor 4's parser (/var/cache/usernet-tests/apparmor-root) that checks
-#              the syntax of usernet's AppArmor profile (Debian 12's parser predates the `userns` rule)
+#              the syntax of usernet's AppArmor profile (Debian 12's parser predates the `userns` rule), and a
+#              Debian 13 root with Podman 5, RootlessKit 2 and pasta (/var/cache/usernet-tests/trixie-root) for the
+#              pasta drop-in tests (tests/integration/trixie.bash)
 #   --check    change nothing (any user may run it): exit 1 naming the first step not done. `meson test`
 #              only checks; the test command (.ci/run) and a developer run this script as root beforehand
 #   always     the unprivileged user usernet-test (home, /etc/subuid and /etc/subgid ranges), a second one
@@ -169,6 +171,15 @@ else
 	verbose "cgroups: nothing for podman to fix"
 fi
 
+# find_mirror: the URI of the Debian mirror of this machine's apt sources (not the security archive)
+find_mirror() {
+	local mirror
+	mirror=$(awk '/^URIs:/ && $2 !~ /security/ { print $2; exit }' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
+	[[ -n $mirror ]] || mirror=$(awk '/^deb / && $2 !~ /security/ { print $2; exit }' /etc/apt/sources.list 2>/dev/null || true)
+	[[ -n $mirror ]] || die "cannot find the Debian mirror in /etc/apt/sources.list.d/*.sources or /etc/apt/sources.list"
+	echo "$mirror"
+}
+
 # 7. With --install: AppArmor 4's parser, to check the syntax of usernet's AppArmor profile (apparmor/usernet.in:
 #    Ubuntu >= 23.10 needs its `userns,` rule, which Debian 12's parser 3.0 does not know). A minimal Debian 13 root
 #    from the same mirror (about 100 MB, 10 s); tests/packaging/apparmor.sh runs the parser in it with `unshare -r
@@ -176,9 +187,7 @@ fi
 AA_ROOT=/var/cache/usernet-tests/apparmor-root
 if ((install)) && [[ ! -x $AA_ROOT/sbin/apparmor_parser ]]; then
 	changed "making a Debian 13 root with AppArmor 4's parser in $AA_ROOT"
-	mirror=$(awk '/^URIs:/ && $2 !~ /security/ { print $2; exit }' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
-	[[ -n $mirror ]] || mirror=$(awk '/^deb / && $2 !~ /security/ { print $2; exit }' /etc/apt/sources.list 2>/dev/null || true)
-	[[ -n $mirror ]] || die "cannot find the Debian mirror in /etc/apt/sources.list.d/*.sources or /etc/apt/sources.list"
+	mirror=$(find_mirror)
 	rm -rf "$AA_ROOT.new" && mkdir -p "$AA_ROOT.new"
 	# Not fatal: only the profile's syntax check needs it, and that test then fails and says why
 	if mmdebstrap --quiet --variant=essential --include=apparmor trixie "$AA_ROOT.new" "$mirror"; then
@@ -189,4 +198,58 @@ if ((install)) && [[ ! -x $AA_ROOT/sbin/apparmor_parser ]]; then
 	fi
 else
 	verbose "AppArmor parser root: ${install:+$AA_ROOT}"
+fi
+
+# 8. With --install: a Debian 13 root with today's engines (Podman 5.4, RootlessKit 2.0, pasta 2025), for the pasta
+#    drop-in tests (tests/integration/pasta-*.bats, entered with tests/integration/trixie.bash). About 1 minute and
+#    400 MB, once: the stamp names the package list and the test user's ids, and a change of either rebuilds it.
+#    Inside: the test user with the same ids as on the host and subordinate ids, containers.conf for this machine
+#    (cgroupfs, file event logger) and a busybox image tarball for `podman import` (the tests import it into
+#    storage of their own, so the cached root is never written by a test).
+TRIXIE_ROOT=/var/cache/usernet-tests/trixie-root
+TRIXIE_PACKAGES=podman,passt,rootlesskit,uidmap,crun,busybox-static,socat,iproute2,mount,procps,util-linux
+# usernet's own libraries (check with ldd on a build), so that a usernet built here runs in the root
+TRIXIE_PACKAGES+=,libslirp0,libglib2.0-0t64,libjansson4,libmnl0,libseccomp2,libcap2,libpcre2-8-0
+# and the sanitizers' runtime, for the ASan+UBSan build of .ci/run
+TRIXIE_PACKAGES+=,libasan8,libubsan1
+trixie_stamp="packages=$TRIXIE_PACKAGES user=$TEST_USER:$uid:$gid version=1"
+
+# trixie_configure DIR: the test user, its subordinate ids, containers.conf and the busybox image in root DIR
+trixie_configure() {
+	local dir=$1 img applet
+	chroot "$dir" groupadd --gid "$gid" "$TEST_USER"
+	chroot "$dir" useradd --uid "$uid" --gid "$gid" --create-home --shell /bin/bash "$TEST_USER"
+	echo "$TEST_USER:100000:65536" >"$dir/etc/subuid"
+	echo "$TEST_USER:100000:65536" >"$dir/etc/subgid"
+	install -d -m 0755 "$dir/etc/containers"
+	printf '[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\n' >"$dir/etc/containers/containers.conf"
+	# the image: busybox with a symlink per applet and a passwd with root (tests import it as the test user)
+	img=$(mktemp -d)
+	install -d "$img/bin" "$img/etc" "$img/tmp"
+	cp "$dir/bin/busybox" "$img/bin/busybox"
+	for applet in $(chroot "$dir" /bin/busybox --list); do
+		[[ $applet == busybox ]] || ln -s busybox "$img/bin/$applet"
+	done
+	echo 'root:x:0:0:root:/root:/bin/sh' >"$img/etc/passwd"
+	echo 'root:x:0:' >"$img/etc/group"
+	install -d -m 0755 "$dir/usr/share/usernet-tests"
+	tar -C "$img" -cf "$dir/usr/share/usernet-tests/busybox.tar" .
+	rm -rf "$img"
+}
+
+if ((install)) && [[ $(cat "$TRIXIE_ROOT.stamp" 2>/dev/null) != "$trixie_stamp" ]]; then
+	changed "making a Debian 13 root with Podman 5, RootlessKit 2 and pasta in $TRIXIE_ROOT"
+	mirror=$(find_mirror)
+	rm -rf "$TRIXIE_ROOT.new" "$TRIXIE_ROOT.stamp" && mkdir -p "$TRIXIE_ROOT.new"
+	if mmdebstrap --quiet --variant=apt --include="$TRIXIE_PACKAGES" trixie "$TRIXIE_ROOT.new" "$mirror" &&
+		trixie_configure "$TRIXIE_ROOT.new"; then
+		rm -rf "$TRIXIE_ROOT" && mv "$TRIXIE_ROOT.new" "$TRIXIE_ROOT"
+		echo "$trixie_stamp" >"$TRIXIE_ROOT.stamp"
+	else
+		# Not fatal: only the pasta drop-in tests need it, and they then fail and say why
+		echo "setup-root: warning: making the Debian 13 root failed" >&2
+		rm -rf "$TRIXIE_ROOT.new"
+	fi
+else
+	verbose "Debian 13 root: ${install:+$TRIXIE_ROOT}"
 fi
