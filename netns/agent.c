@@ -21,7 +21,10 @@
  * copied into the agent, which loads the program with seccomp(2) alone.
  * The agent restores only what the helper changed before the fork (the
  * signal mask and SIGPIPE), its buffers are on its stack or static, and its
- * requests allocate nothing but libmnl's socket handle.
+ * requests allocate nothing but libmnl's socket handle. Idle, it gives back
+ * the stack pages below its serving loop (nsagent_child_shed()): those the
+ * helper had used before the fork, and those its own rtnetlink requests
+ * dirtied.
  */
 #include <errno.h>
 #include <fcntl.h>
