@@ -21,7 +21,10 @@
  * copied into the agent, which loads the program with seccomp(2) alone.
  * The agent restores only what the helper changed before the fork (the
  * signal mask and SIGPIPE), its buffers are on its stack or static, and its
- * requests allocate nothing but libmnl's socket handle.
+ * requests allocate nothing but libmnl's socket handle. Idle, it gives back
+ * the stack pages below its serving loop (nsagent_child_shed()): those the
+ * helper had used before the fork, and those its own rtnetlink requests
+ * dirtied.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +37,7 @@
 #include <stdint.h>
 #include <stdnoreturn.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -59,6 +63,11 @@
 #define NSAGENT_REPLY_TIMEOUT_MS 3000
 /* How long the helper waits for a killed agent to be gone */
 #define NSAGENT_KILL_TIMEOUT_MS 2000
+/* How far below its current frame the idle agent gives its stack back
+ * (nsagent_child_shed()): deeper than the helper had gone at the fork and
+ * the agent's own requests go, within the kernel's stack guard gap (1 MB
+ * by default) below which nothing else is mapped */
+#define NSAGENT_SHED_SPAN (256 * 1024)
 
 enum nsagent_op {
 	NSAGENT_OP_JOIN = 1,
@@ -442,6 +451,36 @@ static int nsagent_handle(struct nsagent_req *req, struct nsagent_reply *rep)
 	}
 }
 
+/**
+ * nsagent_child_shed() - give back the stack pages below the caller's frame
+ *
+ * The agent is a fork of the helper: the stack pages the helper had used
+ * before the fork are the agent's too, and once the helper writes to its
+ * own copies, the agent's stay its alone. Below its serving loop the agent
+ * needs none of them, nor the pages its own deeper requests (rtnetlink,
+ * with two 8 KB buffers) dirtied: an idle agent hands them all back
+ * (MADV_DONTNEED: they read as zeros when touched again). The page of the
+ * current frame and the one below it (madvise()'s own frames) are kept.
+ */
+static void nsagent_child_shed(void)
+{
+	uintptr_t page = (uintptr_t)getpagesize();
+	uintptr_t here = (uintptr_t)__builtin_frame_address(0) & ~(page - 1);
+	uintptr_t low = here - NSAGENT_SHED_SPAN;
+
+	/* Unmapped parts of the span (below the stack's lowest page) give
+	 * ENOMEM once the mapped ones are done: not an error here */
+	madvise((void *)low, here - page - low, MADV_DONTNEED);
+}
+
+/* Whether request @op ran deeper into the stack than the serving loop's
+ * sockets (rtnetlink buffers): nsagent_child_shed() after it */
+static bool nsagent_op_deep(const struct nsagent_req *req)
+{
+	return req->op != NSAGENT_OP_SOCKET ||
+	       (req->u.sock.flags & NSAGENT_SOCK_FLOW);
+}
+
 /* Answer requests on @sock until end of file */
 static void nsagent_serve(int sock)
 {
@@ -468,12 +507,26 @@ static void nsagent_serve(int sock)
 			close(fd);
 		if (n < 0)
 			_exit(1);
+		if (nsagent_op_deep(&req))
+			nsagent_child_shed();
 	}
 }
 
 /* The agent's seccomp filter, received from the helper (nsagent_join()):
  * static, so that only the pages the program fills are ever touched */
 static struct sock_filter nsagent_filter[NSAGENT_FILTER_MAX];
+
+/* Give back the whole pages of @len bytes at @p (MADV_DONTNEED: zeros when
+ * touched again) */
+static void nsagent_child_release(void *p, size_t len)
+{
+	uintptr_t page = (uintptr_t)getpagesize();
+	uintptr_t lo = ((uintptr_t)p + page - 1) & ~(page - 1);
+	uintptr_t hi = ((uintptr_t)p + len) & ~(page - 1);
+
+	if (hi > lo)
+		madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
 
 /**
  * nsagent_child_confine() - what the agent gives up once in the target
@@ -494,6 +547,8 @@ static int nsagent_child_confine(const struct sock_fprog *prog)
 	if (prog->len &&
 	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog) < 0)
 		return -errno;
+	/* The kernel holds its copy: the pages the program filled go back */
+	nsagent_child_release(nsagent_filter, sizeof(nsagent_filter));
 	return 0;
 }
 
@@ -617,6 +672,7 @@ static noreturn void nsagent_child(int sock, pid_t parent)
 
 	if (fdpass_send(sock, &rep, sizeof(rep), -1) < 0 || rep.err)
 		_exit(1);
+	nsagent_child_shed();
 	nsagent_serve(sock);
 	_exit(0);
 }
