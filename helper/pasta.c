@@ -141,7 +141,8 @@ void pasta_usage(FILE *out)
 }
 
 /**
- * pasta_opts_init() - pasta's defaults on the helper's plan
+ * pasta_opts_init() - pasta's defaults on the helper's plan, the helper
+ * confined as attach --sandbox confines it
  * @o:		options
  */
 void pasta_opts_init(struct pasta_opts *o)
@@ -151,6 +152,10 @@ void pasta_opts_init(struct pasta_opts *o)
 	o->h.net.mtu = PASTA_MTU_DEFAULT;
 	o->h.net.ipv6 = true;
 	o->h.target.type = NS_TARGET_PATH;
+	/* pasta always isolates itself, and engines pass nothing for it:
+	 * attach's --sandbox (empty root, no capability, seccomp allowlist) */
+	o->h.sandbox = true;
+	o->h.seccomp = true;
 }
 
 /**

@@ -84,7 +84,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size--;
 	r = bypass_parse_call(&n, ARCH, &call);
 	if (r == 0 && call.op != BYPASS_OP_OTHER &&
-	    (n.data.arch != ARCH || call.fd < 0 || !is_ours(n.data.nr, call.op)))
+	    (n.data.arch != ARCH || call.fd < 0 ||
+	     !is_ours(n.data.nr, call.op)))
 		abort();
 	r = bypass_parse_sockaddr(data, MIN(size, BYPASS_SOCKADDR_MAX), &dst,
 				  &len);

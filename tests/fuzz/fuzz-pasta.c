@@ -88,8 +88,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (error)
 			abort();
 		for (i = 0; i < o.h.publish->len; i++)
-			check_rule(&g_array_index(o.h.publish, struct pf_spec,
-						  i));
+			check_rule(
+				&g_array_index(o.h.publish, struct pf_spec, i));
 		if (!o.help && !o.version && !o.has_target)
 			check_run_form(&o);
 	}

@@ -117,7 +117,7 @@ replay_start() {
 }
 
 # replay_checks NAME: the guest's address and routes, the published port from the host in both families, DNS
-# at the --dns-forward address, and the daemon's exit once the holder is gone
+# at the --dns-forward address, the daemon confined, and its exit once the holder is gone
 replay_checks() {
 	local fixture=$FIXTURES/$1.argv dns gport=80 family families map
 	run in_ns ip -o -4 addr show dev tap0
@@ -163,6 +163,11 @@ replay_checks() {
 		[[ $status == 0 && $output == "host-$1" ]] ||
 			fail "--map-guest-addr $map: status $status, output: $output" || return
 	fi
+
+	# confined as pasta confines itself (attach --sandbox): no capability, no_new_privs, seccomp
+	run grep -E '^(CapEff|CapPrm|NoNewPrivs|Seccomp):' "/proc/$PASTA_DAEMON/status"
+	[[ $output == *$'CapPrm:\t0000000000000000'*$'CapEff:\t0000000000000000'*$'NoNewPrivs:\t1'*$'Seccomp:\t2'* ]] ||
+		fail "the pasta daemon is not confined:" "$output" || return
 
 	kill -KILL "$HOLDER_PID"
 	wait_gone "$PASTA_DAEMON" 3 || fail "the pasta daemon still runs 3 s after the namespace's holder died"
