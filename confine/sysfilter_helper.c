@@ -214,6 +214,9 @@ static const struct sysfilter_entry helper_filter_allow[] = {
 	  "stat() and fstat(): the namespace path check (every 500 ms), "
 	  "the DNS relay's look at resolv.conf (at most once a second), "
 	  "fopen() of resolv.conf, fstat of the API socket at exit" },
+	{ "fstat",
+	  "fstat() of newer C libraries (glibc 2.39 and later call fstat "
+	  "where 2.36 calls newfstatat; the same information)" },
 	{ "readlink", "/proc/self/exe, for the privileged-port message "
 		      "(portfwd/privport.c)" },
 	{ "unlinkat",
