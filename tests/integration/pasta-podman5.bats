@@ -17,8 +17,11 @@ eval "lib_$(declare -f teardown)"
 
 setup_file() {
 	lib_setup_file || return
-	# the DNS server of the DNS test (127.0.0.79: other files use 127.0.0.77 and .78 at the same time)
-	pasta_impl_setup_file 127.0.0.79 || return
+	# the DNS server of the DNS test, one address per implementation: the usernet and real variants of this
+	# file run at the same time in the host's network namespace, and other files use 127.0.0.77 and .78
+	export DNS_ADDR=127.0.0.79
+	if [[ $IMPL == real ]]; then DNS_ADDR=127.0.0.81; fi
+	pasta_impl_setup_file "$DNS_ADDR" || return
 	trixie_image || return
 	compat_udp_echo || return
 	cp "$IT_DIR/udp-echo" "$IT_DIR/trixie/udp-echo"
@@ -123,7 +126,7 @@ removed_clean() {
 @test "podman 5: DNS is answered at --dns-forward 169.254.1.1 (the root's nameserver behind it)" {
 	local out
 	need dnsmasq || return
-	run_dnsmasq_start 127.0.0.79 usernet.test 192.0.2.42 2001:db8::42 || return
+	run_dnsmasq_start "$DNS_ADDR" usernet.test 192.0.2.42 2001:db8::42 || return
 	out=$(pm5 "$IMPL" run --rm "$PM5_IMAGE" sh -c 'cat /etc/resolv.conf; nslookup usernet.test' 2>&1) ||
 		fail "podman run failed:" "$out" || return
 	[[ $out == *'nameserver 169.254.1.1'* ]] || fail "resolv.conf of the container:" "$out" || return

@@ -18,8 +18,11 @@ eval "lib_$(declare -f teardown_file)"
 
 setup_file() {
 	lib_setup_file || return
-	# the DNS server of the DNS test (127.0.0.80: other files use 127.0.0.77 to .79 at the same time)
-	pasta_impl_setup_file 127.0.0.80 || return
+	# the DNS server of the DNS test, one address per implementation: the usernet and real variants of this
+	# file run at the same time in the host's network namespace, and other files use 127.0.0.77 and .78
+	export DNS_ADDR=127.0.0.80
+	if [[ $IMPL == real ]]; then DNS_ADDR=127.0.0.82; fi
+	pasta_impl_setup_file "$DNS_ADDR" || return
 	install -d -m 0755 "$IT_DIR/trixie/www"
 	echo "rootlesskit page" >"$IT_DIR/trixie/www/index.html"
 	chmod 0644 "$IT_DIR/trixie/www/index.html"
@@ -110,7 +113,7 @@ rk_stop_clean() {
 @test "rootlesskit 2: DNS is answered at --dns-forward 10.0.2.3 (the root's nameserver behind it)" {
 	local out
 	need dnsmasq || return
-	run_dnsmasq_start 127.0.0.80 usernet.test 192.0.2.42 2001:db8::42 || return
+	run_dnsmasq_start "$DNS_ADDR" usernet.test 192.0.2.42 2001:db8::42 || return
 	out=$(in_trixie timeout 20 rootlesskit --net=pasta --pasta-binary "$(pasta_dir "$IMPL")/pasta" \
 		--port-driver=none --state-dir "/tmp/rk-$BATS_TEST_NUMBER" \
 		sh -c 'cat /etc/resolv.conf; busybox nslookup usernet.test 10.0.2.3' 2>&1) ||
