@@ -188,12 +188,19 @@ static int init_wait(pid_t command, int sfd)
 	}
 }
 
-/* In the command's process: the signal dispositions and mask a command
- * expects, then @command */
-static noreturn void init_command(void (*command)(void *arg), void *arg)
+/* In the command's process: wait until init has dropped its privilege
+ * (end of file on @gate: before that, PID 1 still holds capabilities and is
+ * dumpable, and the command could trace it), then the signal dispositions
+ * and mask a command expects, then @command */
+static noreturn void init_command(void (*command)(void *arg), void *arg,
+				  int gate)
 {
 	sigset_t none;
+	char c;
 
+	while (read(gate, &c, 1) < 0 && errno == EINTR)
+		;
+	close(gate);
 	signal(SIGPIPE, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -218,13 +225,17 @@ noreturn void init_main(void (*command)(void *arg), void *arg)
 {
 	sigset_t set;
 	pid_t pid;
-	int sfd, r;
+	int sfd, r, gate[2];
 
 	init_signal_set(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (sfd < 0) {
 		log_perror(LOG_LVL_ERR, "init: signalfd");
+		_exit(RUN_EXIT_LAUNCHER);
+	}
+	if (pipe2(gate, O_CLOEXEC) < 0) {
+		log_perror(LOG_LVL_ERR, "init: pipe");
 		_exit(RUN_EXIT_LAUNCHER);
 	}
 	pid = fork();
@@ -234,9 +245,12 @@ noreturn void init_main(void (*command)(void *arg), void *arg)
 	}
 	if (pid == 0) {
 		close(sfd);
-		init_command(command, arg);
+		close(gate[1]);
+		init_command(command, arg, gate[0]);
 	}
-	/* Nothing left to do with privilege: drop it all */
+	close(gate[0]);
+	/* Nothing left to do with privilege: drop it all, then let the
+	 * command go (the gate's end of file) */
 	r = caps_drop_bounding(0);
 	if (!r)
 		r = caps_keep_only(0);
@@ -247,5 +261,6 @@ noreturn void init_main(void (*command)(void *arg), void *arg)
 		kill(pid, SIGKILL);
 		_exit(RUN_EXIT_LAUNCHER);
 	}
+	close(gate[1]);
 	_exit(init_wait(pid, sfd));
 }
