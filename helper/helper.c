@@ -97,6 +97,8 @@
  * @start_ms:	when the helper became ready (CLOCK_MONOTONIC ms)
  * @bypass:	usernet run --bypass's handler process (helper/bypass.c), or
  *		NULL
+ * @target_child_userns: the target's user namespace is a child of ours
+ *		(ours is its owner's): a parked agent can come back
  */
 struct helper_ctx {
 	const struct helper_opts *o;
@@ -119,6 +121,7 @@ struct helper_ctx {
 	struct isolate_cfg iso;
 	int64_t start_ms;
 	struct bypass_proc *bypass;
+	bool target_child_userns;
 };
 
 static void helper_ctx_init(struct helper_ctx *c, const struct helper_opts *o)
@@ -176,6 +179,16 @@ static void on_pid_check(struct sl_loop *l, void *opaque)
 		return;
 	log_debug("target process %d exited, exiting", c->o->target.pid);
 	sl_loop_quit(l, UN_EXIT_OK);
+}
+
+/* Every NSAGENT_IDLE_MS: an agent without work leaves until the next
+ * request (where nsagent_allow_park() let it) */
+static void on_agent_idle(struct sl_loop *l, void *opaque)
+{
+	const struct helper_ctx *c = opaque;
+
+	(void)l;
+	nsagent_park_idle(c->agent);
 }
 
 static void on_path_check(struct sl_loop *l, void *opaque)
@@ -608,6 +621,9 @@ static int helper_open_target(struct helper_ctx *c, GError **error)
 	/* Holding the namespace files would keep a bind mount busy (plain
 	 * umount fails); the tap and the recorded inode are all we need */
 	util_close_fdp(&c->fds.netns);
+	/* Its user namespace is a child of ours: a parked agent can come
+	 * back (nsagent_allow_park()) */
+	c->target_child_userns = c->fds.userns >= 0;
 	/* The sandbox may need to join the target's user namespace */
 	if (!c->o->sandbox)
 		util_close_fdp(&c->fds.userns);
@@ -802,6 +818,8 @@ static void helper_watch(struct helper_ctx *c)
 	if (o->target.type == NS_TARGET_PATH)
 		sl_loop_every(c->loop, ATTACH_TARGET_CHECK_MS, on_path_check,
 			      c);
+	if (c->agent)
+		sl_loop_every(c->loop, NSAGENT_IDLE_MS, on_agent_idle, c);
 }
 
 /* Stage 8: the summary, and "1" on the ready fd */
@@ -820,6 +838,21 @@ static void helper_ready(struct helper_ctx *c)
 	close(o->ready_fd);
 }
 
+/* An agent that may leave while idle (nsagent_allow_park()): where a new
+ * one can be forked into the target without privilege, and neither the
+ * sandbox nor the seccomp filter forbids that */
+static void helper_allow_park(struct helper_ctx *c)
+{
+	const struct helper_opts *o = c->o;
+	int r;
+
+	if (o->sandbox || o->seccomp || !c->target_child_userns)
+		return;
+	r = nsagent_allow_park(c->agent, sysfilter_agent_export);
+	if (r < 0)
+		log_debug("the namespace agent stays: %s", g_strerror(-r));
+}
+
 /*
  * After the ready byte, what start-up need not wait for: the sockets made
  * ahead for the published ports (pf_table_ready()), and an agent no port
@@ -833,14 +866,18 @@ static void helper_after_ready(struct helper_ctx *c)
 	int r;
 
 	pf_table_ready(c->table);
-	if (!c->agent || helper_agent_needed(c->o))
-		return;
-	r = nsagent_return_teardown(c->agent);
-	if (r < 0 && r != -EAFNOSUPPORT)
-		log_debug("sweeping the namespace's return rules: %s",
-			  g_strerror(-r));
-	nsagent_stop(c->agent);
-	c->agent = NULL;
+	if (c->agent && helper_agent_needed(c->o)) {
+		helper_allow_park(c);
+	} else if (c->agent) {
+		r = nsagent_return_teardown(c->agent);
+		if (r < 0 && r != -EAFNOSUPPORT)
+			log_debug("sweeping the namespace's return rules: %s",
+				  g_strerror(-r));
+		nsagent_stop(c->agent);
+		c->agent = NULL;
+	}
+	/* What start-up freed goes back: an idle helper keeps what it uses */
+	malloc_trim(0);
 }
 
 /* Everything the stages made, in the reverse order */

@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
+#include <malloc.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -69,6 +70,9 @@
  * by default) below which nothing else is mapped */
 #define NSAGENT_SHED_SPAN (256 * 1024)
 
+/* The sysctls the return of replies turns on (nsagent_sysctls[]) */
+#define NSAGENT_N_SYSCTLS 3
+
 enum nsagent_op {
 	NSAGENT_OP_JOIN = 1,
 	NSAGENT_OP_OPEN_TAP,
@@ -76,6 +80,7 @@ enum nsagent_op {
 	NSAGENT_OP_SOCKET,
 	NSAGENT_OP_RETURN_SETUP,
 	NSAGENT_OP_RETURN_FLOW,
+	NSAGENT_OP_NSFD,
 };
 
 /**
@@ -103,9 +108,12 @@ enum nsagent_stage {
  * @u.cfg:	NSAGENT_OP_CONFIGURE: what to configure
  * @u.sock:	NSAGENT_OP_SOCKET: what to make
  * @u.setup:	NSAGENT_OP_RETURN_SETUP: families and IPv4 preferred source;
- *		with remove, undo instead (nsagent_return_teardown())
+ *		with remove, undo instead (nsagent_return_teardown()),
+ *		giving the sysctls the values in @was (0: leave it)
  * @u.flow:	NSAGENT_OP_RETURN_FLOW: nl_return_flow() arguments
- * @u.join:	NSAGENT_OP_JOIN (the agent's first two messages, each with
+ * @u.join:	NSAGENT_OP_NSFD: the agent's namespace @ns, opened as a file
+ *		(nsagent_allow_park()); NSAGENT_OP_JOIN (the agent's first
+ *		two messages, each with
  *		the fd of namespace @ns attached, or none to stay in ours);
  *		the second one's @filter_len instructions of the agent's
  *		seccomp filter come in a third message
@@ -120,6 +128,7 @@ struct nsagent_req {
 			bool ipv6;
 			bool remove;
 			struct in_addr prefsrc4;
+			char was[NSAGENT_N_SYSCTLS];
 		} setup;
 		struct {
 			struct nl_flow f;
@@ -140,24 +149,41 @@ struct nsagent_req {
  * @flow:	NSAGENT_OP_SOCKET with NSAGENT_SOCK_FLOW: the return rule
  *		added for the socket, family 0 if none was; sent with the
  *		reply so that the helper can remove it if the fd is lost
+ * @was:	NSAGENT_OP_RETURN_SETUP: the earlier values of the sysctls it
+ *		turned on (0: untouched), kept by the helper for the undo: the
+ *		agent that undoes may be another one (nsagent_park_idle())
  */
 struct nsagent_reply {
 	int32_t err;
 	uint32_t stage;
 	uint8_t existed;
 	struct nl_flow flow;
+	char was[NSAGENT_N_SYSCTLS];
 };
 
 /**
  * struct nsagent - the helper's handle on its agent
- * @pid:	agent process
+ * @pid:	agent process, 0 while parked
  * @pidfd:	its pidfd, or -1
  * @sock:	our end of the socket pair, -1 once the agent was given up
+ *		or while it is parked
+ * @park_fds:	the target's namespaces (our copies), kept to bring a
+ *		parked agent back; netns -1 where the agent may not park
+ * @park_filter: builds the seccomp filter of the agent brought back
+ * @parked:	it left while idle (nsagent_park_idle()): the next request
+ *		forks a new one (nsagent_wake())
+ * @used:	a request went since the last nsagent_park_idle()
+ * @sysctl_was:	what the namespace's sysctls were before nsagent_return()
  */
 struct nsagent {
 	pid_t pid;
 	int pidfd;
 	int sock;
+	struct ns_fds park_fds;
+	nsagent_filter_fn park_filter;
+	bool parked;
+	bool used;
+	char sysctl_was[NSAGENT_N_SYSCTLS];
 };
 
 /* --- agent process ------------------------------------------------------ */
@@ -319,7 +345,8 @@ static const char *const nsagent_sysctls[] = {
 	"/proc/sys/net/ipv4/fwmark_reflect",
 	"/proc/sys/net/ipv6/fwmark_reflect",
 };
-static char nsagent_sysctl_was[G_N_ELEMENTS(nsagent_sysctls)];
+G_STATIC_ASSERT(G_N_ELEMENTS(nsagent_sysctls) == NSAGENT_N_SYSCTLS);
+static char nsagent_sysctl_was[NSAGENT_N_SYSCTLS];
 
 /* Write @v to the namespace's sysctl @path. Return: 0 or -errno */
 static int nsagent_sysctl_write(const char *path, char v)
@@ -379,22 +406,25 @@ static int nsagent_return_setup(bool ipv6, const struct in_addr *prefsrc4)
 /*
  * nsagent_return_undo() - remove what nsagent_return_setup() and the flows
  * added (nl_return_teardown()), and give the sysctls it turned on their
- * earlier values. Return: 0 or the first -errno
+ * earlier values: this agent's record, else the helper's (@was: the agent
+ * that turned them on may have left since). Return: 0 or the first -errno
  */
-static int nsagent_return_undo(void)
+static int nsagent_return_undo(const char *was)
 {
 	int r = nl_return_teardown(AF_INET), r6 = nl_return_teardown(AF_INET6);
 	unsigned i;
 
 	if (!r && r6 != -EAFNOSUPPORT)
 		r = r6;
-	for (i = 0; i < G_N_ELEMENTS(nsagent_sysctls); i++) {
+	for (i = 0; i < NSAGENT_N_SYSCTLS; i++) {
+		char v = nsagent_sysctl_was[i];
 		int w;
 
-		if (!nsagent_sysctl_was[i])
+		if (!v)
+			v = was[i];
+		if (!v)
 			continue;
-		w = nsagent_sysctl_write(nsagent_sysctls[i],
-					 nsagent_sysctl_was[i]);
+		w = nsagent_sysctl_write(nsagent_sysctls[i], v);
 		if (!r)
 			r = w;
 		nsagent_sysctl_was[i] = '\0';
@@ -429,6 +459,15 @@ static int nsagent_handle(struct nsagent_req *req, struct nsagent_reply *rep)
 		req->u.cfg.ifname[IFNAMSIZ - 1] = '\0';
 		rep->err = nl_configure(&req->u.cfg);
 		return -1;
+	case NSAGENT_OP_NSFD:
+		fd = open(req->u.join.ns == CLONE_NEWUSER ?
+				  "/proc/self/ns/user" :
+				  "/proc/self/ns/net",
+			  O_RDONLY | O_CLOEXEC);
+		if (fd >= 0)
+			return fd;
+		rep->err = -errno;
+		return -1;
 	case NSAGENT_OP_SOCKET:
 		fd = nsagent_make_socket(&req->u.sock, &rep->flow);
 		if (fd >= 0)
@@ -436,11 +475,13 @@ static int nsagent_handle(struct nsagent_req *req, struct nsagent_reply *rep)
 		rep->err = fd;
 		return -1;
 	case NSAGENT_OP_RETURN_SETUP:
-		if (req->u.setup.remove)
-			rep->err = nsagent_return_undo();
-		else
-			rep->err = nsagent_return_setup(req->u.setup.ipv6,
-							&req->u.setup.prefsrc4);
+		if (req->u.setup.remove) {
+			rep->err = nsagent_return_undo(req->u.setup.was);
+			return -1;
+		}
+		rep->err = nsagent_return_setup(req->u.setup.ipv6,
+						&req->u.setup.prefsrc4);
+		memcpy(rep->was, nsagent_sysctl_was, sizeof(rep->was));
 		return -1;
 	case NSAGENT_OP_RETURN_FLOW:
 		rep->err = nl_return_flow(&req->u.flow.f, req->u.flow.add);
@@ -799,13 +840,19 @@ static int nsagent_reply_recv(struct nsagent *a, struct nsagent_reply *rep,
 	return (int)n;
 }
 
-/* Send a request; -ECONNRESET once the agent is gone or given up */
+static int nsagent_wake(struct nsagent *a);
+
+/* Send a request, bringing a parked agent back first; -ECONNRESET once the
+ * agent is gone or given up */
 static ssize_t nsagent_send(struct nsagent *a, const struct nsagent_req *req)
 {
 	ssize_t n;
 
+	if (a->parked && nsagent_wake(a) < 0)
+		return -ECONNRESET;
 	if (a->sock < 0)
 		return -ECONNRESET;
+	a->used = true;
 	n = fdpass_send(a->sock, req, sizeof(*req), -1);
 	return n == -EPIPE ? -ECONNRESET : n;
 }
@@ -871,6 +918,37 @@ static int nsagent_call_error(const struct nsagent *a, int err, GError **error)
 	return err;
 }
 
+/*
+ * nsagent_fork() - fork an agent into @a (nsagent_child()), joined to us by
+ * a socket pair; it waits for nsagent_join(). Return: 0 or -errno
+ */
+static int nsagent_fork(struct nsagent *a)
+{
+	pid_t parent = getpid();
+	int sv[2], r;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	a->pid = fork();
+	if (a->pid < 0) {
+		r = -errno;
+		a->pid = 0;
+		close(sv[0]);
+		close(sv[1]);
+		return r;
+	}
+	if (a->pid == 0) {
+		close(sv[0]);
+		nsagent_child(sv[1], parent);
+	}
+
+	close(sv[1]);
+	a->sock = sv[0];
+	a->pidfd = (int)syscall(SYS_pidfd_open, a->pid, 0);
+	log_debug("namespace agent started: PID %d", (int)a->pid);
+	return 0;
+}
+
 /**
  * nsagent_spawn() - fork the agent, joined to us by a socket pair; it waits
  * for nsagent_join()
@@ -887,37 +965,18 @@ static int nsagent_call_error(const struct nsagent *a, int err, GError **error)
  */
 int nsagent_spawn(struct nsagent **out, GError **error)
 {
-	pid_t parent = getpid();
-	struct nsagent *a;
-	int sv[2], r;
+	struct nsagent *a = g_new0(struct nsagent, 1);
+	int r;
 
 	*out = NULL;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-		return error_set(error, UN_EXIT_FAILURE, -errno,
-				 "cannot start "
-				 "the namespace agent: socketpair: %s",
-				 g_strerror(errno));
-	a = g_new0(struct nsagent, 1);
-	a->pid = fork();
-	if (a->pid < 0) {
-		r = -errno;
-		close(sv[0]);
-		close(sv[1]);
+	a->park_fds.netns = a->park_fds.userns = a->park_fds.pidfd = -1;
+	r = nsagent_fork(a);
+	if (r < 0) {
 		g_free(a);
 		return error_set(error, UN_EXIT_FAILURE, r,
-				 "cannot start the "
-				 "namespace agent: fork: %s",
+				 "cannot start the namespace agent: %s",
 				 g_strerror(-r));
 	}
-	if (a->pid == 0) {
-		close(sv[0]);
-		nsagent_child(sv[1], parent);
-	}
-
-	close(sv[1]);
-	a->sock = sv[0];
-	a->pidfd = (int)syscall(SYS_pidfd_open, a->pid, 0);
-	log_debug("namespace agent started: PID %d", (int)a->pid);
 	*out = a;
 	return 0;
 }
@@ -1330,6 +1389,7 @@ int nsagent_return(struct nsagent *a, bool ipv6, struct in_addr prefsrc4)
 {
 	struct nsagent_reply rep;
 	struct nsagent_req req;
+	unsigned i;
 	int r;
 
 	memset(&req, 0, sizeof(req));
@@ -1337,7 +1397,12 @@ int nsagent_return(struct nsagent *a, bool ipv6, struct in_addr prefsrc4)
 	req.u.setup.ipv6 = ipv6;
 	req.u.setup.prefsrc4 = prefsrc4;
 	r = nsagent_call(a, &req, &rep, NULL);
-	return r < 0 ? r : rep.err;
+	if (r < 0)
+		return r;
+	for (i = 0; i < NSAGENT_N_SYSCTLS; i++)
+		if (!a->sysctl_was[i])
+			a->sysctl_was[i] = rep.was[i];
+	return rep.err;
 }
 
 /**
@@ -1362,8 +1427,12 @@ int nsagent_return_teardown(struct nsagent *a)
 	memset(&req, 0, sizeof(req));
 	req.op = NSAGENT_OP_RETURN_SETUP;
 	req.u.setup.remove = true;
+	memcpy(req.u.setup.was, a->sysctl_was, sizeof(req.u.setup.was));
 	r = nsagent_call(a, &req, &rep, NULL);
-	return r < 0 ? r : rep.err;
+	if (r < 0)
+		return r;
+	memset(a->sysctl_was, 0, sizeof(a->sysctl_was));
+	return rep.err;
 }
 
 /**
@@ -1416,5 +1485,130 @@ void nsagent_stop(struct nsagent *a)
 	if (a->pid > 0)
 		nsagent_reap(a);
 	util_close_fdp(&a->pidfd);
+	ns_fds_close(&a->park_fds);
 	g_free(a);
+}
+
+/* The agent's namespace @ns (CLONE_NEWUSER or CLONE_NEWNET) as an fd of
+ * its own /proc/self/ns file, which pins no mount of the target's (a bind
+ * mount held open could not be unmounted). Return: the fd, or -errno */
+static int nsagent_nsfd(struct nsagent *a, uint32_t ns)
+{
+	struct nsagent_reply rep;
+	struct nsagent_req req;
+	int r, fd;
+
+	memset(&req, 0, sizeof(req));
+	req.op = NSAGENT_OP_NSFD;
+	req.u.join.ns = ns;
+	r = nsagent_call(a, &req, &rep, &fd);
+	if (r < 0)
+		return r;
+	if (rep.err || fd < 0) {
+		util_close_fdp(&fd);
+		return rep.err ? rep.err : -EPROTO;
+	}
+	return fd;
+}
+
+/**
+ * nsagent_allow_park() - let the agent leave while it has no work
+ * (nsagent_park_idle()), and come back at the next request
+ * @a:		agent, joined (nsagent_join())
+ * @filter:	builds the seccomp filter of an agent brought back
+ *
+ * Only where the helper can fork a new agent into the target without any
+ * privilege of its own: the target's user namespace is a child of ours,
+ * owned by our user, and neither a seccomp filter nor a root of ours that
+ * is not the mount namespace's forbids the fork and setns(2). The caller
+ * checks. The namespaces to join again are the agent's own, kept as fds.
+ *
+ * Return: 0 or -errno
+ */
+int nsagent_allow_park(struct nsagent *a, nsagent_filter_fn filter)
+{
+	struct ns_fds *k = &a->park_fds;
+	int r;
+
+	if (!filter)
+		return -EINVAL;
+	ns_fds_close(k);
+	k->userns = nsagent_nsfd(a, CLONE_NEWUSER);
+	k->netns = nsagent_nsfd(a, CLONE_NEWNET);
+	if (k->userns < 0 || k->netns < 0) {
+		r = k->userns < 0 ? k->userns : k->netns;
+		ns_fds_close(k);
+		return r;
+	}
+	a->park_filter = filter;
+	return 0;
+}
+
+/**
+ * nsagent_park_idle() - end an agent that had no request since the last
+ * call; called every NSAGENT_IDLE_MS, so an agent goes after one to two
+ * periods without work
+ * @a:		agent, or NULL
+ *
+ * An idle helper is then one process, as slirp4netns is (issue 19): the
+ * agent's own pages (about 150 KB of proportional set size) are given back
+ * while the pool of sockets made ahead (portfwd/fwdcore.c) serves the first
+ * connections of the next burst, whose refill brings it back.
+ *
+ * Return: true if the agent left now
+ */
+bool nsagent_park_idle(struct nsagent *a)
+{
+	if (!a || a->parked || a->sock < 0 || a->park_fds.netns < 0)
+		return false;
+	if (a->used) {
+		a->used = false;
+		return false;
+	}
+	util_close_fdp(&a->sock);
+	nsagent_reap(a);
+	util_close_fdp(&a->pidfd);
+	a->pid = 0;
+	a->parked = true;
+	log_debug("namespace agent idle: parked until the next request");
+	return true;
+}
+
+/*
+ * nsagent_wake() - bring a parked agent back: a new fork of the helper
+ * joins the target's namespaces (the copies of nsagent_allow_park()) under
+ * a filter built for its PID. A failure is logged, and fails the request.
+ * Return: 0 or -ECONNRESET
+ */
+static int nsagent_wake(struct nsagent *a)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree struct sock_filter *insns = NULL;
+	ssize_t n;
+	int r;
+
+	a->parked = false;
+	r = nsagent_fork(a);
+	if (r < 0) {
+		log_err("cannot bring the namespace agent back: fork: %s",
+			g_strerror(-r));
+		a->parked = true;
+		return -ECONNRESET;
+	}
+	insns = g_new(struct sock_filter, NSAGENT_FILTER_MAX);
+	n = a->park_filter(a->pid, insns, NSAGENT_FILTER_MAX, &error);
+	r = n < 0 ? (int)n :
+		    nsagent_join(a, &a->park_fds, insns, (size_t)n, &error);
+	malloc_trim(0);
+	if (r == 0)
+		return 0;
+	log_err("cannot bring the namespace agent back: %s",
+		error ? error->message : g_strerror(-r));
+	util_close_fdp(&a->sock);
+	if (a->pid > 0)
+		nsagent_reap(a);
+	util_close_fdp(&a->pidfd);
+	a->pid = 0;
+	a->parked = true;
+	return -ECONNRESET;
 }

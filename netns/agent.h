@@ -21,6 +21,15 @@ struct nsagent;
 /* Most instructions of the agent's seccomp filter (the kernel's bound) */
 #define NSAGENT_FILTER_MAX BPF_MAXINSNS
 
+/* How often nsagent_park_idle() runs (an agent with no request for one to
+ * two periods leaves) */
+#define NSAGENT_IDLE_MS 2000
+
+/* Builds the agent's seccomp filter for the agent of PID @agent into
+ * @insns (room for @max): the number of instructions, or -errno */
+typedef ssize_t (*nsagent_filter_fn)(pid_t agent, struct sock_filter *insns,
+				     size_t max, GError **error);
+
 int nsagent_spawn(struct nsagent **out, GError **error);
 pid_t nsagent_pid(const struct nsagent *a);
 int nsagent_join(struct nsagent *a, const struct ns_fds *fds,
@@ -81,5 +90,7 @@ void nsagent_flow_of(const struct sockaddr_storage *self,
 int nsagent_return_flow(struct nsagent *a, const struct nl_flow *f, bool add);
 int nsagent_pidfd(const struct nsagent *a);
 void nsagent_stop(struct nsagent *a);
+int nsagent_allow_park(struct nsagent *a, nsagent_filter_fn filter);
+bool nsagent_park_idle(struct nsagent *a);
 
 #endif /* NETNS_AGENT_H */

@@ -357,3 +357,43 @@ ns_state() {
 @test "nothing is left running (portfwd-source)" {
 	assert_nothing_left
 }
+
+# An idle helper is one process (issue 19): its namespace agent leaves after 2 to 4 s without a request
+# (netns/agent.c, NSAGENT_IDLE_MS) and a new one is forked into the namespace at the next request.
+
+# agent_parked: the helper has no child (its agent left while idle), within 10 s
+agent_parked() {
+	wait_until 10 sh -c '! pgrep -P "$1" >/dev/null' sh "$USERNET_PID" ||
+		fail "the agent of the idle helper $USERNET_PID did not leave: $(pgrep -a -P "$USERNET_PID")"
+}
+status_field() { awk -F':[ \t]*' -v k="$2" '$1 == k { print $2; exit }' "/proc/$1/status"; }
+
+@test "an idle helper's agent leaves; the next clients bring one back, confined, and keep their addresses; SIGTERM still cleans up" {
+	need_root "it makes a host namespace and an outside namespace joined by a veth pair"
+	root_netns_start
+	outside_start
+	holder_start
+	local before agent
+	before=$(ns_state)
+	USERNET_PREFIX=(nsenter -t "$ROOT_NS_PID" -n --)
+	usernet_start --configure --debug "${SOURCE_RULES[@]}" "$HOLDER_PID"
+	USERNET_PREFIX=()
+	pf_serve --tcp 80 --udp 5353
+	agent_parked || return
+	# UDP flows need a socket made for them inside: the agent comes back for the first one
+	from_outside
+	seen_as 198.51.100.2 198.51.100.1 outside
+	agent=$(pgrep -P "$USERNET_PID" | head -n 1)
+	[[ -n $agent ]] || fail "no agent came back for the outside clients" || return
+	[[ $(status_field "$agent" NoNewPrivs) == 1 && $(status_field "$agent" Seccomp) == 2 ]] ||
+		fail "the agent brought back is not confined: $(grep -E '^(NoNewPrivs|Seccomp)' "/proc/$agent/status")" ||
+		return
+	from_host
+	seen_as 10.0.2.2 127.0.0.1 local
+	agent_parked || return
+	grep -q 'parked until the next request' "$T/err" || fail "no parking in the log:" "$(cat "$T/err")" || return
+	# a clean exit with the agent parked: one comes back to remove the rules and restore the sysctls
+	usernet_stop_ok
+	run ns_state
+	[[ $output == "$before" ]] || fail "the namespace changed after SIGTERM:" "before: $before" "after: $output"
+}

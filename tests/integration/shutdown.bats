@@ -214,3 +214,22 @@ no_agent() {
 @test "nothing is left running (shutdown)" {
 	assert_nothing_left
 }
+
+# The idle agent leaves only where a new one can be forked back (netns/agent.c, nsagent_allow_park()): never
+# from a --sandbox helper, whose seccomp filter allows neither fork nor setns
+@test "--sandbox: the idle agent stays (a confined helper could not bring it back); without: it leaves" {
+	holder_start
+	local hp
+	hp=$(pf_free_port tcp)
+	usernet_start --configure --sandbox -p "127.0.0.1:$hp:80" "$HOLDER_PID"
+	agent_pid || return
+	sleep 5
+	alive "$AGENT_PID" || fail "the agent $AGENT_PID of the --sandbox helper left while idle" || return
+	usernet_stop_ok
+	usernet_start --configure -p "127.0.0.1:$hp:80" "$HOLDER_PID"
+	agent_pid || return
+	wait_gone "$AGENT_PID" 10 || fail "the agent $AGENT_PID of the idle helper did not leave" || return
+	pf_serve --tcp 80
+	pf_expect "80 10.0.2.2" tcp 127.0.0.1 "$hp"
+	usernet_stop_ok
+}

@@ -23,6 +23,8 @@ static void fake_init(struct fake *f)
 	g_assert_cmpint(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
 				   sv),
 			==, 0);
+	memset(&f->a, 0, sizeof(f->a));
+	f->a.park_fds.netns = f->a.park_fds.userns = f->a.park_fds.pidfd = -1;
 	f->a.pid = 0;
 	f->a.pidfd = -1;
 	f->a.sock = sv[0];
@@ -36,6 +38,17 @@ static void fake_free(struct fake *f)
 	util_close_fdp(&f->a.sock);
 	close(f->peer);
 	close(f->spare);
+}
+
+/* A filter builder that fails: the parked agent cannot come back */
+static ssize_t test_filter_fails(pid_t agent, struct sock_filter *insns,
+				 size_t max, GError **error)
+{
+	(void)agent;
+	(void)insns;
+	(void)max;
+	g_set_error(error, UN_ERROR, UN_EXIT_FAILURE, "no filter (test)");
+	return -ENOSYS;
 }
 
 /* Queue a reply of the fake agent, with the spare fd attached or not */
@@ -150,6 +163,57 @@ static void test_flow_socket_lost(void)
 	fake_free(&f);
 }
 
+/* The sysctls' earlier values live in the helper: the agent that undoes the
+ * return of replies may be another one than the agent that set it up (the
+ * first one parked), and must still restore them */
+static void test_sysctls_restored_by_another_agent(void)
+{
+	struct nsagent_reply rep;
+	struct nsagent_req req;
+	struct fake f;
+
+	fake_init(&f);
+	memset(&rep, 0, sizeof(rep));
+	memcpy(rep.was,
+	       "0\0"
+	       "0",
+	       NSAGENT_N_SYSCTLS);
+	g_assert_cmpint(fdpass_send(f.peer, &rep, sizeof(rep), -1), ==,
+			sizeof(rep));
+	g_assert_cmpint(nsagent_return(&f.a, true, (struct in_addr){ 0 }), ==,
+			0);
+	fake_request(&f, &req);
+	g_assert_false(req.u.setup.remove);
+
+	/* the first agent left: a new one gets the values with the undo */
+	fake_reply(&f, 0, NULL, false);
+	g_assert_cmpint(nsagent_return_teardown(&f.a), ==, 0);
+	fake_request(&f, &req);
+	g_assert_true(req.u.setup.remove);
+	g_assert_cmpmem(req.u.setup.was, NSAGENT_N_SYSCTLS,
+			"0\0"
+			"0",
+			NSAGENT_N_SYSCTLS);
+	fake_free(&f);
+}
+
+/* A parked agent that cannot come back fails the request, and stays
+ * parked for the next one to try again */
+static void test_parked_without_way_back(void)
+{
+	struct fake f;
+
+	fake_init(&f);
+	util_close_fdp(&f.a.sock);
+	f.a.parked = true;
+	f.a.park_filter = test_filter_fails;
+	g_assert_cmpint(nsagent_return(&f.a, false, (struct in_addr){ 0 }), ==,
+			-ECONNRESET);
+	g_assert_true(f.a.parked);
+	g_assert_cmpint(f.a.sock, ==, -1);
+	fake_free(&f);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -160,5 +224,9 @@ int main(int argc, char **argv)
 			test_broken_channel_gives_up);
 	g_test_add_func("/agent/flow-socket-lost-rule-removed",
 			test_flow_socket_lost);
+	g_test_add_func("/agent/sysctls-restored-by-another-agent",
+			test_sysctls_restored_by_another_agent);
+	g_test_add_func("/agent/parked-without-way-back",
+			test_parked_without_way_back);
 	return g_test_run();
 }
