@@ -23,8 +23,7 @@ tsh_count() {
 	grep -c . <<<"$out" || true
 }
 
-# sandboxed: USERNET_ATTACH_EXTRA confines every helper (the API cannot create files then)
-sandboxed() { [[ " ${USERNET_ATTACH_EXTRA:-} " =~ \ --(sandbox|enable-sandbox|enable-seccomp)\  ]]; }
+# sandboxed (lib.bash): the API cannot create files then
 
 # gw_get PORT: inside, connect to the gateway 10.0.2.2:PORT (the host's loopback) and print what it sends
 gw_get() { in_ns timeout -k 1 10 socat -T 5 -u "TCP4:10.0.2.2:$1,connect-timeout=5" STDOUT; }

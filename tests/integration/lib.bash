@@ -1358,6 +1358,8 @@ run_try_syscall() {
 # USERNET_ATTACH_EXTRA="--sandbox": options added to every `usernet attach` that usernet_start,
 # usernet_start_session, run_usernet (attach only) and run_usernet_session start, to run the whole suite with
 # them, e.g. USERNET_ATTACH_EXTRA=--sandbox USERNET=build/usernet bash tests/integration/run.sh FILE.bats
+# sandboxed: USERNET_ATTACH_EXTRA confines every helper
+sandboxed() { [[ " ${USERNET_ATTACH_EXTRA:-} " =~ \ --(sandbox|enable-sandbox|enable-seccomp)\  ]]; }
 if [[ -n ${USERNET_ATTACH_EXTRA:-} ]]; then
 	read -r -a IT_ATTACH_EXTRA <<<"$USERNET_ATTACH_EXTRA"
 	eval "it_extra_orig_$(declare -f usernet_start)"

@@ -228,7 +228,12 @@ no_agent() {
 	usernet_stop_ok
 	usernet_start --configure -p "127.0.0.1:$hp:80" "$HOLDER_PID"
 	agent_pid || return
-	wait_gone "$AGENT_PID" 10 || fail "the agent $AGENT_PID of the idle helper did not leave" || return
+	if sandboxed; then # USERNET_ATTACH_EXTRA confines this one too
+		sleep 5
+		alive "$AGENT_PID" || fail "the agent $AGENT_PID of the confined helper left while idle" || return
+	else
+		wait_gone "$AGENT_PID" 10 || fail "the agent $AGENT_PID of the idle helper did not leave" || return
+	fi
 	pf_serve --tcp 80
 	pf_expect "80 10.0.2.2" tcp 127.0.0.1 "$hp"
 	usernet_stop_ok
