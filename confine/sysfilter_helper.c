@@ -65,6 +65,9 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "confine/sysfilter_helper.h"
+#ifndef SYSFILTER_AGENT_GEN
+#include "sysfilter_agent_prebuilt.h"
+#endif
 
 /* The kernel reads int arguments: compare their low 32 bits only */
 #define SYSFILTER_INT_MAX 0xffffffffULL
@@ -751,24 +754,18 @@ int sysfilter_helper_apply(int kill_pidfd, GError **error)
 }
 
 /**
- * sysfilter_agent_export() - the namespace agent's allowlist as a BPF
- * program, built here (in the helper) for the agent to load with seccomp(2)
+ * sysfilter_agent_build() - the namespace agent's allowlist as a BPF
+ * program, built with libseccomp (at build time by sysfilter-agent-gen, for
+ * sysfilter_agent_export(); here again in the tests that compare the two)
  * @agent:	the agent's PID (the one tgkill may signal: abort() on itself)
  * @insns:	out: the program
  * @max:	room in @insns (BPF_MAXINSNS is the kernel's bound)
  * @error:	set on failure, with the cause
  *
- * Should: be loaded by the agent once it has joined the target's
- * namespaces, set itself non-dumpable and no_new_privs, and closed every fd
- * but its socket (netns/agent.c, given the program by nsagent_join()). From
- * then on any call outside agent_filter_allow[] kills the agent (SIGSYS).
- * Built here rather than in the agent so that libseccomp's allocations (a
- * hundred KB of heap) are not copied into the agent's memory (issue 19).
- *
  * Return: number of instructions, or -errno
  */
-ssize_t sysfilter_agent_export(pid_t agent, struct sock_filter *insns,
-			       size_t max, GError **error)
+ssize_t sysfilter_agent_build(pid_t agent, struct sock_filter *insns,
+			      size_t max, GError **error)
 {
 	const struct sysfilter_list list = {
 		.entries = agent_filter_allow,
@@ -788,3 +785,41 @@ ssize_t sysfilter_agent_export(pid_t agent, struct sock_filter *insns,
 	helper_filter_self = 0;
 	return r;
 }
+
+#ifndef SYSFILTER_AGENT_GEN
+/**
+ * sysfilter_agent_export() - the namespace agent's allowlist as a BPF
+ * program, for the agent to load with seccomp(2)
+ * @agent:	the agent's PID (the one tgkill may signal: abort() on itself)
+ * @insns:	out: the program
+ * @max:	room in @insns (BPF_MAXINSNS is the kernel's bound)
+ * @error:	set on failure, with the cause
+ *
+ * Should: be loaded by the agent once it has joined the target's
+ * namespaces, set itself non-dumpable and no_new_privs, and closed every fd
+ * but its socket (netns/agent.c, given the program by nsagent_join()). From
+ * then on any call outside agent_filter_allow[] kills the agent (SIGSYS).
+ * Built by sysfilter_agent_build() when usernet is built (meson runs
+ * sysfilter-agent-gen: sysfilter_agent_prebuilt.h), with a placeholder for
+ * the PID in one instruction, patched here: no libseccomp work at start-up
+ * (a quarter of a millisecond, issue 19), and none of its hundred KB of
+ * heap. tests/unit/test-sysfilter-helper.c checks it equals a fresh build.
+ *
+ * Return: number of instructions, or -errno
+ */
+ssize_t sysfilter_agent_export(pid_t agent, struct sock_filter *insns,
+			       size_t max, GError **error)
+{
+	size_t n = ARRAY_SIZE(sysfilter_agent_prebuilt);
+
+	if (!insns || max < n)
+		return error_set(error, UN_EXIT_FAILURE, -EINVAL,
+				 "the namespace agent's seccomp filter "
+				 "needs %zu instructions",
+				 n);
+	memcpy(insns, sysfilter_agent_prebuilt,
+	       sizeof(sysfilter_agent_prebuilt));
+	insns[SYSFILTER_AGENT_PID_AT].k = (uint32_t)agent;
+	return (ssize_t)n;
+}
+#endif

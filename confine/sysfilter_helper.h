@@ -17,5 +17,7 @@ int sysfilter_helper_apply(int kill_pidfd, GError **error);
 const struct sysfilter_entry *sysfilter_agent_allowlist(size_t *n);
 ssize_t sysfilter_agent_export(pid_t agent, struct sock_filter *insns,
 			       size_t max, GError **error);
+ssize_t sysfilter_agent_build(pid_t agent, struct sock_filter *insns,
+			      size_t max, GError **error);
 
 #endif /* CONFINE_SYSFILTER_HELPER_H */

@@ -244,9 +244,8 @@ static int helper_open_diag(struct helper_ctx *c, GError **error)
 }
 
 /* The agent (forked by helper_prepare()) into the target's namespaces,
- * with its seccomp filter built here (sysfilter_agent_export()). What
- * libseccomp allocated for it is given back to the kernel (malloc_trim()):
- * a hundred KB the helper would otherwise keep resident */
+ * with its seccomp filter (sysfilter_agent_export(): built when usernet
+ * was built, the agent's PID written in) */
 static int helper_join_agent(struct helper_ctx *c, GError **error)
 {
 	struct sock_filter *insns = g_new(struct sock_filter,
@@ -259,7 +258,6 @@ static int helper_join_agent(struct helper_ctx *c, GError **error)
 	r = n < 0 ? (int)n :
 		    nsagent_join(c->agent, &c->fds, insns, (size_t)n, error);
 	g_free(insns);
-	malloc_trim(0);
 	return r;
 }
 

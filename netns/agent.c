@@ -17,8 +17,8 @@
  * event loop and the forwarding table allocate), and the agent then only
  * waits for its namespaces, which come later over the socket pair with
  * SCM_RIGHTS (nsagent_join()). Its seccomp filter comes the same way,
- * built into BPF by the helper: libseccomp's hundred KB of heap is not
- * copied into the agent, which loads the program with seccomp(2) alone.
+ * built into BPF when usernet is built (sysfilter_agent_export()): no
+ * libseccomp work at start-up, and the agent loads it with seccomp(2).
  * The agent restores only what the helper changed before the fork (the
  * signal mask and SIGPIPE), its buffers are on its stack or static, and its
  * requests allocate nothing but libmnl's socket handle. Idle, it gives back
@@ -29,7 +29,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
-#include <malloc.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -1599,7 +1598,6 @@ static int nsagent_wake(struct nsagent *a)
 	n = a->park_filter(a->pid, insns, NSAGENT_FILTER_MAX, &error);
 	r = n < 0 ? (int)n :
 		    nsagent_join(a, &a->park_fds, insns, (size_t)n, &error);
-	malloc_trim(0);
 	if (r == 0)
 		return 0;
 	log_err("cannot bring the namespace agent back: %s",

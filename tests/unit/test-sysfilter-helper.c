@@ -111,6 +111,28 @@ static int try_apply_agent(void)
 	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) ? -1 : 0;
 }
 
+/* The program built when usernet was built, with the PID written in, is the
+ * one libseccomp builds now for that PID */
+static void test_agent_prebuilt(void)
+{
+	static struct sock_filter got[BPF_MAXINSNS], want[BPF_MAXINSNS];
+	const pid_t pids[] = { 1, 4242, getpid(), 4194304 };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(pids); i++) {
+		ssize_t n = sysfilter_agent_export(pids[i], got, BPF_MAXINSNS,
+						   NULL);
+
+		g_assert_cmpint(n, >, 0);
+		g_assert_cmpint(sysfilter_agent_build(pids[i], want,
+						      BPF_MAXINSNS, NULL),
+				==, n);
+		g_assert_cmpmem(got, (size_t)n * sizeof(got[0]), want,
+				(size_t)n * sizeof(want[0]));
+	}
+	g_assert_cmpint(sysfilter_agent_export(1, got, 8, NULL), ==, -EINVAL);
+}
+
 /* Make the probe's call in a child, filtered (by @load) or not: its wait
  * status; the result of an unfiltered call is logged */
 static int probe_in_child(const struct try_probe *p, int (*load)(void))
@@ -570,6 +592,8 @@ int main(int argc, char **argv)
 		g_test_add_data_func(path, &try_denied[i], test_denied);
 	}
 	g_test_add_func("/sysfilter-helper/agent/list", test_agent_list);
+	g_test_add_func("/sysfilter-helper/agent/prebuilt",
+			test_agent_prebuilt);
 	g_test_add_func("/sysfilter-helper/agent/allowed", test_agent_allowed);
 	for (i = 0; i < ARRAY_SIZE(agent_refused); i++) {
 		g_autofree char *path =
