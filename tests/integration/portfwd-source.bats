@@ -133,8 +133,12 @@ while True:
     c, a = t.accept()
     c.send(b"host says " + c.recv(100))
     c.close()' "$HOST_ECHO"
-	wait_until 5 nsenter -t "$ROOT_NS_PID" -n -- ss -Hltn "sport = :$HOST_ECHO" | grep -q . || true
+	# (it listened on TCP last: the UDP one is bound by then)
+	wait_until 10 host_echo_listening || fail "the host's echo server did not start on port $HOST_ECHO"
 }
+# host_echo_listening: the TCP echo server listens (the wait once piped wait_until's output into grep, so it
+# never waited, and a guest's connection was refused in CI before the server listened)
+host_echo_listening() { [[ -n $(nsenter -t "$ROOT_NS_PID" -n -- ss -Hltn "sport = :$HOST_ECHO") ]]; }
 
 # guest_own_traffic_ok: the guest's own connections from the published guest ports 81/tcp and 5354/udp reach
 # the host's echo servers: the return of replies must not divert them
@@ -151,7 +155,7 @@ guest_own_traffic_ok() {
 
 @test "--port-mode auto: the guest's own connections from a published port are not diverted, TCP and UDP" {
 	start_source
-	host_echo_start
+	host_echo_start || return
 	# with local and outside flows open on the same guest port (no server there: they get no reply)
 	from_outside
 	pf_client get udp 198.51.100.1 5354 --timeout 1 || true
@@ -179,7 +183,7 @@ guest_own_traffic_ok() {
 	USERNET_PREFIX=()
 	run in_ns ip rule show
 	[[ $output != *'sport 5353'* ]] || fail "the killed helper's flow rules are left:" "before: $before" "now: $output"
-	host_echo_start
+	host_echo_start || return
 	guest_own_traffic_ok
 	from_outside
 	seen_as 198.51.100.2 198.51.100.1 outside
