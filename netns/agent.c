@@ -172,6 +172,7 @@ struct nsagent_reply {
  * @parked:	it left while idle (nsagent_park_idle()): the next request
  *		forks a new one (nsagent_wake())
  * @used:	a request went since the last nsagent_park_idle()
+ * @wake_failed: the last nsagent_wake() failed (said once)
  * @sysctl_was:	what the namespace's sysctls were before nsagent_return()
  */
 struct nsagent {
@@ -182,6 +183,7 @@ struct nsagent {
 	nsagent_filter_fn park_filter;
 	bool parked;
 	bool used;
+	bool wake_failed;
 	char sysctl_was[NSAGENT_N_SYSCTLS];
 };
 
@@ -1589,19 +1591,25 @@ static int nsagent_wake(struct nsagent *a)
 	a->parked = false;
 	r = nsagent_fork(a);
 	if (r < 0) {
-		log_err("cannot bring the namespace agent back: fork: %s",
-			g_strerror(-r));
-		a->parked = true;
-		return -ECONNRESET;
+		g_set_error(&error, UN_ERROR, UN_EXIT_FAILURE, "fork: %s",
+			    g_strerror(-r));
+	} else {
+		insns = g_new(struct sock_filter, NSAGENT_FILTER_MAX);
+		n = a->park_filter(a->pid, insns, NSAGENT_FILTER_MAX, &error);
+		r = n < 0 ? (int)n :
+			    nsagent_join(a, &a->park_fds, insns, (size_t)n,
+					 &error);
 	}
-	insns = g_new(struct sock_filter, NSAGENT_FILTER_MAX);
-	n = a->park_filter(a->pid, insns, NSAGENT_FILTER_MAX, &error);
-	r = n < 0 ? (int)n :
-		    nsagent_join(a, &a->park_fds, insns, (size_t)n, &error);
-	if (r == 0)
+	if (r == 0) {
+		a->wake_failed = false;
 		return 0;
-	log_err("cannot bring the namespace agent back: %s",
+	}
+	/* Said once until it works again: a flood of connections while the
+	 * user's processes are at their limit would say it for each */
+	log_msg(a->wake_failed ? LOG_LVL_DEBUG : LOG_LVL_ERR, 0,
+		"cannot bring the namespace agent back: %s",
 		error ? error->message : g_strerror(-r));
+	a->wake_failed = true;
 	util_close_fdp(&a->sock);
 	if (a->pid > 0)
 		nsagent_reap(a);

@@ -211,6 +211,11 @@ static void test_parked_without_way_back(void)
 			-ECONNRESET);
 	g_assert_true(f.a.parked);
 	g_assert_cmpint(f.a.sock, ==, -1);
+	g_assert_true(f.a.wake_failed);
+	/* and the next request tries again (said at debug level only) */
+	g_assert_cmpint(nsagent_return(&f.a, false, (struct in_addr){ 0 }), ==,
+			-ECONNRESET);
+	g_assert_true(f.a.parked);
 	fake_free(&f);
 }
 
