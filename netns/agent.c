@@ -1512,6 +1512,28 @@ static int nsagent_nsfd(struct nsagent *a, uint32_t ns)
 	return fd;
 }
 
+/* Whether an agent can be brought back into namespaces @fds with @filter:
+ * one is, and stopped at once (a helper that could not would lose its
+ * published ports at the first park). Return: 0 or -ECONNRESET */
+static int nsagent_try_wake(const struct ns_fds *fds, nsagent_filter_fn filter)
+{
+	struct nsagent t = {
+		.pidfd = -1,
+		.sock = -1,
+		.park_fds = *fds, /* borrowed */
+		.park_filter = filter,
+		.parked = true,
+		.wake_failed = true, /* a failure is said at debug level */
+	};
+	int r = nsagent_wake(&t);
+
+	util_close_fdp(&t.sock);
+	if (t.pid > 0)
+		nsagent_reap(&t);
+	util_close_fdp(&t.pidfd);
+	return r;
+}
+
 /**
  * nsagent_allow_park() - let the agent leave while it has no work
  * (nsagent_park_idle()), and come back at the next request
@@ -1522,7 +1544,8 @@ static int nsagent_nsfd(struct nsagent *a, uint32_t ns)
  * privilege of its own: the target's user namespace is a child of ours,
  * owned by our user, and neither a seccomp filter nor a root of ours that
  * is not the mount namespace's forbids the fork and setns(2). The caller
- * checks. The namespaces to join again are the agent's own, kept as fds.
+ * checks, and so does one agent brought back here and stopped at once. The
+ * namespaces to join again are the agent's own, kept as fds.
  *
  * Return: 0 or -errno
  */
@@ -1536,9 +1559,12 @@ int nsagent_allow_park(struct nsagent *a, nsagent_filter_fn filter)
 	ns_fds_close(k);
 	k->userns = nsagent_nsfd(a, CLONE_NEWUSER);
 	k->netns = nsagent_nsfd(a, CLONE_NEWNET);
-	if (k->userns < 0 || k->netns < 0) {
-		r = k->userns < 0 ? k->userns : k->netns;
+	r = k->userns < 0 ? k->userns : k->netns;
+	if (r >= 0)
+		r = nsagent_try_wake(k, filter);
+	if (r < 0) {
 		ns_fds_close(k);
+		k->userns = k->netns = -1; /* either may hold an -errno */
 		return r;
 	}
 	a->park_filter = filter;
