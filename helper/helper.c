@@ -248,17 +248,7 @@ static int helper_open_diag(struct helper_ctx *c, GError **error)
  * was built, the agent's PID written in) */
 static int helper_join_agent(struct helper_ctx *c, GError **error)
 {
-	struct sock_filter *insns = g_new(struct sock_filter,
-					  NSAGENT_FILTER_MAX);
-	ssize_t n;
-	int r;
-
-	n = sysfilter_agent_export(nsagent_pid(c->agent), insns,
-				   NSAGENT_FILTER_MAX, error);
-	r = n < 0 ? (int)n :
-		    nsagent_join(c->agent, &c->fds, insns, (size_t)n, error);
-	g_free(insns);
-	return r;
+	return nsagent_join(c->agent, &c->fds, sysfilter_agent_export, error);
 }
 
 /* The tap (@c->tap_fd), opened (and configured) inside the target by the

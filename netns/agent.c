@@ -1056,10 +1056,9 @@ static int nsagent_send_join(struct nsagent *a, const struct ns_fds *fds,
  * itself
  * @a:		agent, from nsagent_spawn()
  * @fds:	target namespaces, from ns_fds_open()
- * @insns:	the agent's seccomp filter (sysfilter_agent_export()), loaded
- *		once it is in the target namespaces, not dumpable and with
- *		no_new_privs; NULL for none
- * @n:		its number of instructions, at most NSAGENT_FILTER_MAX
+ * @filter:	builds the agent's seccomp filter for its PID
+ *		(sysfilter_agent_export()), loaded once it is in the target
+ *		namespaces, not dumpable and with no_new_privs; NULL for none
  * @error:	set on failure: UN_EXIT_TARGET if a namespace could not be
  *		joined, UN_EXIT_FAILURE for other problems
  *
@@ -1068,15 +1067,20 @@ static int nsagent_send_join(struct nsagent *a, const struct ns_fds *fds,
  * Return: 0 or -errno
  */
 int nsagent_join(struct nsagent *a, const struct ns_fds *fds,
-		 const struct sock_filter *insns, size_t n, GError **error)
+		 nsagent_filter_fn filter, GError **error)
 {
+	g_autofree struct sock_filter *insns = NULL;
 	struct nsagent_reply rep;
-	ssize_t got;
+	ssize_t got, n = 0;
 	int r;
 
-	if (!insns || n > NSAGENT_FILTER_MAX)
-		n = 0;
-	r = nsagent_send_join(a, fds, insns, n);
+	if (filter) {
+		insns = g_new(struct sock_filter, NSAGENT_FILTER_MAX);
+		n = filter(a->pid, insns, NSAGENT_FILTER_MAX, error);
+		if (n < 0)
+			return (int)n;
+	}
+	r = nsagent_send_join(a, fds, insns, (size_t)n);
 	memset(&rep, 0, sizeof(rep));
 	got = r < 0 ? r : nsagent_recv(a, &rep, NULL);
 	if (got == (ssize_t)sizeof(rep) && !rep.err)
@@ -1471,6 +1475,17 @@ int nsagent_pidfd(const struct nsagent *a)
 	return a ? a->pidfd : -1;
 }
 
+/* End the agent process of @a (end of file on its socket, SIGKILL if it
+ * does not exit in time: nsagent_reap()) and forget it */
+static void nsagent_end(struct nsagent *a)
+{
+	util_close_fdp(&a->sock);
+	if (a->pid > 0)
+		nsagent_reap(a);
+	util_close_fdp(&a->pidfd);
+	a->pid = 0;
+}
+
 /**
  * nsagent_stop() - end the agent and free @a
  * @a:		agent, or NULL
@@ -1482,10 +1497,7 @@ void nsagent_stop(struct nsagent *a)
 {
 	if (!a)
 		return;
-	util_close_fdp(&a->sock);
-	if (a->pid > 0)
-		nsagent_reap(a);
-	util_close_fdp(&a->pidfd);
+	nsagent_end(a);
 	ns_fds_close(&a->park_fds);
 	g_free(a);
 }
@@ -1527,10 +1539,7 @@ static int nsagent_try_wake(const struct ns_fds *fds, nsagent_filter_fn filter)
 	};
 	int r = nsagent_wake(&t);
 
-	util_close_fdp(&t.sock);
-	if (t.pid > 0)
-		nsagent_reap(&t);
-	util_close_fdp(&t.pidfd);
+	nsagent_end(&t);
 	return r;
 }
 
@@ -1592,10 +1601,7 @@ bool nsagent_park_idle(struct nsagent *a)
 		a->used = false;
 		return false;
 	}
-	util_close_fdp(&a->sock);
-	nsagent_reap(a);
-	util_close_fdp(&a->pidfd);
-	a->pid = 0;
+	nsagent_end(a);
 	a->parked = true;
 	log_debug("namespace agent idle: parked until the next request");
 	return true;
@@ -1610,22 +1616,15 @@ bool nsagent_park_idle(struct nsagent *a)
 static int nsagent_wake(struct nsagent *a)
 {
 	g_autoptr(GError) error = NULL;
-	g_autofree struct sock_filter *insns = NULL;
-	ssize_t n;
 	int r;
 
 	a->parked = false;
 	r = nsagent_fork(a);
-	if (r < 0) {
+	if (r < 0)
 		g_set_error(&error, UN_ERROR, UN_EXIT_FAILURE, "fork: %s",
 			    g_strerror(-r));
-	} else {
-		insns = g_new(struct sock_filter, NSAGENT_FILTER_MAX);
-		n = a->park_filter(a->pid, insns, NSAGENT_FILTER_MAX, &error);
-		r = n < 0 ? (int)n :
-			    nsagent_join(a, &a->park_fds, insns, (size_t)n,
-					 &error);
-	}
+	else
+		r = nsagent_join(a, &a->park_fds, a->park_filter, &error);
 	if (r == 0) {
 		a->wake_failed = false;
 		return 0;
@@ -1636,11 +1635,7 @@ static int nsagent_wake(struct nsagent *a)
 		"cannot bring the namespace agent back: %s",
 		error ? error->message : g_strerror(-r));
 	a->wake_failed = true;
-	util_close_fdp(&a->sock);
-	if (a->pid > 0)
-		nsagent_reap(a);
-	util_close_fdp(&a->pidfd);
-	a->pid = 0;
+	nsagent_end(a);
 	a->parked = true;
 	return -ECONNRESET;
 }

@@ -33,7 +33,7 @@ typedef ssize_t (*nsagent_filter_fn)(pid_t agent, struct sock_filter *insns,
 int nsagent_spawn(struct nsagent **out, GError **error);
 pid_t nsagent_pid(const struct nsagent *a);
 int nsagent_join(struct nsagent *a, const struct ns_fds *fds,
-		 const struct sock_filter *insns, size_t n, GError **error);
+		 nsagent_filter_fn filter, GError **error);
 int nsagent_open_tap(struct nsagent *a, const char *name, int *tap_fd,
 		     bool *existed, GError **error);
 int nsagent_configure(struct nsagent *a, const struct nl_config *cfg,

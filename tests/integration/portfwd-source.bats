@@ -408,5 +408,11 @@ status_field() { awk -F':[ \t]*' -v k="$2" '$1 == k { print $2; exit }' "/proc/$
 	# a clean exit with the agent parked: one comes back to remove the rules and restore the sysctls
 	usernet_stop_ok
 	run ns_state
-	[[ $output == "$before" ]] || fail "the namespace changed after SIGTERM:" "before: $before" "after: $output"
+	[[ $output == "$before" ]] || fail "the namespace changed after SIGTERM:" "before: $before" "after: $output" ||
+		return
+	# a burst of clients brings one agent back, never one per connection: the first, the trial before the
+	# first park, one for the outside clients (the local ones came before it parked again), one at the exit
+	local forks
+	forks=$(grep -c 'namespace agent started' "$T/err")
+	((forks <= 4)) || fail "$forks agents forked for two bursts of 12 connections and flows"
 }
